@@ -1,0 +1,12 @@
+package io.microw.hooks;
+
+/**
+ * A hook that observes activations without changing them. The tensors in a {@link HookCall} live only for
+ * that forward: a detector that keeps data copies it into its own manager or onto the heap, and bounds what it
+ * keeps. A detector must not modify the tensors it is shown.
+ */
+public interface Detector extends Hook {
+
+    /** Called once per forward of the hooked layer. */
+    void processActivations(HookCall call);
+}

@@ -1,0 +1,23 @@
+package io.microw.hooks;
+
+/**
+ * Something that runs at a named layer during a forward pass. A hook is a {@link Detector} (observes), a
+ * {@link Controller} (changes activations), or both. Register one with
+ * {@code lm.layers().registerHook(layer, hook)}; the registry refuses duplicate ids.
+ */
+public interface Hook {
+
+    /** Unique id of this hook; {@code registerHook} returns it. */
+    String id();
+
+    /** Whether the hook runs after or before its module. */
+    HookType hookType();
+
+    /** The layer this hook was made for, or {@code null} if it takes whatever layer it is registered on. */
+    String layerSignature();
+
+    /** A disabled hook stays registered but does not run. */
+    boolean isEnabled();
+
+    void setEnabled(boolean enabled);
+}

@@ -1,0 +1,46 @@
+package io.microw.hooks;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Keeps a float32 copy of a layer's output from the last forward (its input, for a PRE_FORWARD detector).
+ * The copy belongs to the detector: it stays valid until the next forward, {@link #clearCaptured()} or
+ * {@link #close()}.
+ */
+public class LayerActivationDetector extends BaseHook implements Detector, AutoCloseable {
+
+    private final CapturedTensor captured = new CapturedTensor();
+
+    /** Captures the output of {@code layer} (name or alias). */
+    public LayerActivationDetector(String layer) {
+        this(layer, HookType.FORWARD);
+    }
+
+    /** Captures the output (FORWARD) or the first input (PRE_FORWARD) of {@code layer}. */
+    public LayerActivationDetector(String layer, HookType hookType) {
+        super(hookType, layer);
+    }
+
+    @Override
+    public void processActivations(HookCall call) {
+        NDArray activations = call.activations();
+        if (activations != null) {
+            captured.capture(activations);
+        }
+    }
+
+    /** The last forward's activations [batch, seq, ...], or {@code null} before the first forward. */
+    public NDArray getCaptured() {
+        return captured.get();
+    }
+
+    /** Frees the captured tensor. */
+    public void clearCaptured() {
+        captured.clear();
+    }
+
+    @Override
+    public void close() {
+        captured.close();
+    }
+}

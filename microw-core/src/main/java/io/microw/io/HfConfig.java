@@ -1,0 +1,223 @@
+package io.microw.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * A Hugging Face {@code config.json} with typed getters; a missing key or a value of the wrong type is a
+ * {@link ConfigException} naming the key, the value, the expected type and the file.
+ */
+public final class HfConfig {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final String INLINE = "<inline>";
+
+    private final ObjectNode json;
+    private final String source;
+
+    private HfConfig(ObjectNode json, String source) {
+        this.json = Objects.requireNonNull(json, "json");
+        this.source = source;
+    }
+
+    /** Reads a config.json file. */
+    public static HfConfig read(Path configJson) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(configJson);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("config file " + configJson + " not found", e);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + configJson + ": " + e, e);
+        }
+        return new HfConfig(parseObject(bytes, configJson.toString()), configJson.toString());
+    }
+
+    /** Wraps an already parsed config. */
+    public static HfConfig of(ObjectNode json) {
+        return new HfConfig(json, INLINE);
+    }
+
+    /** Parses config JSON text. */
+    public static HfConfig parse(String json) {
+        return new HfConfig(parseObject(json.getBytes(StandardCharsets.UTF_8), INLINE), INLINE);
+    }
+
+    private static ObjectNode parseObject(byte[] bytes, String source) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("config " + source + " is not valid JSON: " + JsonErrors.describe(e), e);
+        } catch (IOException e) {
+            throw new ConfigException("cannot parse config " + source + ": " + e, e);
+        }
+        if (!(root instanceof ObjectNode object)) {
+            throw new ConfigException("config " + source + " must be a JSON object, got "
+                    + (root == null || root.isMissingNode() ? "nothing" : root.getNodeType()));
+        }
+        return object;
+    }
+
+    /** The underlying JSON (not a copy). */
+    public ObjectNode json() {
+        return json;
+    }
+
+    /** The file this config came from, or "&lt;inline&gt;". */
+    public String source() {
+        return source;
+    }
+
+    /** The {@code model_type} key, e.g. "gpt2" or "llama". */
+    public String modelType() {
+        return requireString("model_type");
+    }
+
+    /** True if the key is present with a non-null value. */
+    public boolean has(String key) {
+        return value(key) != null;
+    }
+
+    public int requireInt(String key) {
+        return toInt(key, require(key));
+    }
+
+    /** The int value, or {@code def} when the key is absent or null. */
+    public int getInt(String key, int def) {
+        JsonNode n = value(key);
+        return n == null ? def : toInt(key, n);
+    }
+
+    /** The int value, empty when the key is absent or null. */
+    public OptionalInt optionalInt(String key) {
+        JsonNode n = value(key);
+        return n == null ? OptionalInt.empty() : OptionalInt.of(toInt(key, n));
+    }
+
+    /** The int value of the first of {@code keys} that is present and not null, e.g. firstInt("n_embd", "hidden_size"). */
+    public int firstInt(String... keys) {
+        for (String key : keys) {
+            JsonNode n = value(key);
+            if (n != null) {
+                return toInt(key, n);
+            }
+        }
+        throw new ConfigException("config " + source + " has none of the keys " + Arrays.toString(keys)
+                + "; expected one of them to be an int");
+    }
+
+    public double requireDouble(String key) {
+        return toDouble(key, require(key));
+    }
+
+    /** The number value, or {@code def} when the key is absent or null. */
+    public double getDouble(String key, double def) {
+        JsonNode n = value(key);
+        return n == null ? def : toDouble(key, n);
+    }
+
+    public String requireString(String key) {
+        return toText(key, require(key));
+    }
+
+    /** The string value, or {@code def} when the key is absent or null. */
+    public String getString(String key, String def) {
+        JsonNode n = value(key);
+        return n == null ? def : toText(key, n);
+    }
+
+    /** The boolean value, or {@code def} when the key is absent or null. */
+    public boolean getBoolean(String key, boolean def) {
+        JsonNode n = value(key);
+        if (n == null) {
+            return def;
+        }
+        if (!n.isBoolean()) {
+            throw wrongType(key, n, "a boolean");
+        }
+        return n.booleanValue();
+    }
+
+    /** An int or a list of ints (as eos_token_id may be) as a list; empty when absent or null. */
+    public List<Integer> intList(String key) {
+        JsonNode n = value(key);
+        List<Integer> result = new ArrayList<>();
+        if (n == null) {
+            return result;
+        }
+        for (JsonNode element : n.isArray() ? n : List.of(n)) {
+            if (!isInt(element)) {
+                throw wrongType(key, n, "an int or a list of ints");
+            }
+            result.add(element.intValue());
+        }
+        return result;
+    }
+
+    @Override
+    public String toString() {
+        return "HfConfig(" + source + ")";
+    }
+
+    /** The value of the key, or null when absent or JSON null. */
+    private JsonNode value(String key) {
+        JsonNode n = json.get(key);
+        return n == null || n.isNull() ? null : n;
+    }
+
+    private JsonNode require(String key) {
+        JsonNode n = value(key);
+        if (n == null) {
+            throw new ConfigException("config " + source + ": required key '" + key + "' is "
+                    + (json.has(key) ? "null" : "missing"));
+        }
+        return n;
+    }
+
+    private int toInt(String key, JsonNode n) {
+        if (!isInt(n)) {
+            throw wrongType(key, n, "an int");
+        }
+        return n.intValue();
+    }
+
+    private static boolean isInt(JsonNode n) {
+        return n.isIntegralNumber() && n.canConvertToInt();
+    }
+
+    private double toDouble(String key, JsonNode n) {
+        if (!n.isNumber()) {
+            throw wrongType(key, n, "a number");
+        }
+        return n.doubleValue();
+    }
+
+    private String toText(String key, JsonNode n) {
+        if (!n.isTextual()) {
+            throw wrongType(key, n, "a string");
+        }
+        return n.textValue();
+    }
+
+    private ConfigException wrongType(String key, JsonNode n, String expected) {
+        String value = n.toString();
+        if (value.length() > 80) {
+            value = value.substring(0, 77) + "...";
+        }
+        return new ConfigException("config " + source + ": key '" + key + "' is " + value + " ("
+                + n.getNodeType().toString().toLowerCase() + "), expected " + expected);
+    }
+}

@@ -1,0 +1,49 @@
+package io.microw.io;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * One entry of a safetensors header: a tensor's name, dtype, shape and its byte range
+ * {@code [begin, end)} within the data section (after the header).
+ */
+public record TensorInfo(String name, DType dtype, long[] shape, long begin, long end) {
+
+    public TensorInfo {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(dtype, "dtype");
+        shape = shape.clone();
+    }
+
+    /** A copy of the shape. */
+    @Override
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    /** Number of elements: the product of the shape (1 for a scalar). */
+    public long numel() {
+        long n = 1;
+        for (long d : shape) {
+            n = Math.multiplyExact(n, d);
+        }
+        return n;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TensorInfo t
+                && name.equals(t.name) && dtype == t.dtype && Arrays.equals(shape, t.shape)
+                && begin == t.begin && end == t.end;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, dtype, Arrays.hashCode(shape), begin, end);
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + dtype + Arrays.toString(shape) + " @[" + begin + ", " + end + ")";
+    }
+}

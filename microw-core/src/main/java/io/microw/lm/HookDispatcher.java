@@ -1,0 +1,110 @@
+package io.microw.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import io.microw.hooks.Controller;
+import io.microw.hooks.Detector;
+import io.microw.hooks.Hook;
+import io.microw.hooks.HookCall;
+import io.microw.hooks.HookException;
+import io.microw.hooks.HookType;
+import io.microw.nn.ForwardContext;
+import io.microw.nn.ForwardStopped;
+import io.microw.nn.HookRunner;
+import io.microw.nn.Module;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs the hooks of one forward, from a snapshot of the registry taken when the forward started. Detectors see
+ * the module's tensors; controllers see a private copy and return a replacement of the same shape.
+ */
+final class HookDispatcher implements HookRunner {
+
+    private final Map<String, List<HookRegistration>> byLayer;
+    private final boolean withControllers;
+
+    HookDispatcher(Map<String, List<HookRegistration>> byLayer, boolean withControllers) {
+        this.byLayer = byLayer;
+        this.withControllers = withControllers;
+    }
+
+    @Override
+    public NDList beforeForward(Module module, NDList inputs, ForwardContext ctx) {
+        return run(module, HookType.PRE_FORWARD, inputs, inputs, null, ctx);
+    }
+
+    @Override
+    public NDList afterForward(Module module, NDList inputs, NDList outputs, ForwardContext ctx) {
+        return run(module, HookType.FORWARD, outputs, inputs, outputs, ctx);
+    }
+
+    /** Runs the hooks of one type on a module; {@code target} is the list whose head controllers replace. */
+    private NDList run(Module module, HookType type, NDList target, NDList inputs, NDList outputs, ForwardContext ctx) {
+        List<HookRegistration> registrations = byLayer.get(module.name());
+        if (registrations == null) {
+            return target;
+        }
+        NDList current = target;
+        for (HookRegistration reg : registrations) {
+            Hook hook = reg.hook();
+            if (hook.hookType() != type || !hook.isEnabled()) {
+                continue;
+            }
+            NDList in = type == HookType.PRE_FORWARD ? current : inputs;
+            NDList out = type == HookType.FORWARD ? current : null;
+            try {
+                if (hook instanceof Detector) {
+                    ((Detector) hook).processActivations(
+                            new HookCall(reg.layer(), type, module, in, out, ctx.batch(), ctx.manager()));
+                }
+                if (hook instanceof Controller && withControllers) {
+                    current = control((Controller) hook, reg.layer(), type, module, in, out, current, ctx);
+                }
+            } catch (ForwardStopped | HookException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new HookException("hook '" + hook.id() + "' (" + hook.getClass().getSimpleName() + ") on layer '"
+                        + reg.layer() + "' failed during " + type + ": " + e, e);
+            }
+        }
+        return current;
+    }
+
+    private NDList control(Controller controller, String layer, HookType type, Module module, NDList inputs,
+                           NDList outputs, NDList current, ForwardContext ctx) {
+        NDArray original = current.head();
+        NDList copied = withHead(current, original.duplicate());
+        HookCall call = type == HookType.FORWARD
+                ? new HookCall(layer, type, module, inputs, copied, ctx.batch(), ctx.manager())
+                : new HookCall(layer, type, module, copied, null, ctx.batch(), ctx.manager());
+        NDArray replacement = controller.modifyActivations(call);
+        if (replacement == null) {
+            return current;
+        }
+        if (!replacement.getShape().equals(original.getShape())) {
+            throw new HookException("controller '" + controller.id() + "' on layer '" + layer + "' returned shape "
+                    + replacement.getShape() + " but the tensor it replaces has shape " + original.getShape());
+        }
+        if (replacement.getDataType() != DataType.FLOAT32 && original.getDataType() == DataType.FLOAT32) {
+            replacement = replacement.toType(DataType.FLOAT32, false);
+        }
+        if (replacement.getManager() != ctx.manager()) {
+            NDArray owned = replacement.duplicate();
+            owned.attach(ctx.manager());
+            replacement = owned;
+        }
+        return withHead(current, replacement);
+    }
+
+    private static NDList withHead(NDList list, NDArray head) {
+        NDList out = new NDList(list.size());
+        out.add(head);
+        for (int i = 1; i < list.size(); i++) {
+            out.add(list.get(i));
+        }
+        return out;
+    }
+}

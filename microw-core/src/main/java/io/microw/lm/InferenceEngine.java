@@ -1,0 +1,259 @@
+package io.microw.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import io.microw.models.ModelConfig;
+import io.microw.models.TransformerModel;
+import io.microw.nn.ForwardBatch;
+import io.microw.nn.ForwardContext;
+import io.microw.nn.ForwardStopped;
+import io.microw.nn.KvCache;
+import io.microw.tokenizer.Encodings;
+import io.microw.tokenizer.PaddingSide;
+import io.microw.tokenizer.Tokenizer;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs the model with its hooks: on texts ({@link #executeInference}), on token ids ({@link #forward}), or
+ * token by token ({@link #generate}). Every forward gets its own manager, freed when it ends; results own
+ * their tensors. One forward runs at a time.
+ */
+public final class InferenceEngine {
+
+    private final TransformerModel model;
+    private final Layers layers;
+    private final Tokenizer tokenizer;
+    private final NDManager modelManager;
+    private final AtomicLong batchCounter = new AtomicLong();
+
+    InferenceEngine(TransformerModel model, Layers layers, Tokenizer tokenizer, NDManager modelManager) {
+        this.model = model;
+        this.layers = layers;
+        this.tokenizer = tokenizer;
+        this.modelManager = modelManager;
+    }
+
+    private ModelConfig config() {
+        return model.config();
+    }
+
+    /** Tokenizes the texts (right padding, truncation to the context) and runs the model with all hooks. */
+    public InferenceResult executeInference(List<String> texts) {
+        return executeInference(texts, InferenceOptions.defaults());
+    }
+
+    /** Tokenizes the texts as the options say and runs the model. */
+    public InferenceResult executeInference(List<String> texts, InferenceOptions options) {
+        Encodings encodings = encode(texts, options.maxLength(), options.truncation(), options.paddingSide());
+        return run(encodings.inputIds(), encodings.attentionMask(), null, encodings, options);
+    }
+
+    /** Runs the model on token ids [batch, seq]; a {@code null} mask means no padding. */
+    public InferenceResult forward(long[][] inputIds, long[][] attentionMask) {
+        return forward(inputIds, attentionMask, null);
+    }
+
+    /** Runs the model on token ids with explicit position ids ({@code null}: from the mask). */
+    public InferenceResult forward(long[][] inputIds, long[][] attentionMask, long[][] positionIds) {
+        return forward(inputIds, attentionMask, positionIds, InferenceOptions.defaults());
+    }
+
+    /** Runs the model on token ids with the given options (padding and truncation options do not apply). */
+    public InferenceResult forward(long[][] inputIds, long[][] attentionMask, long[][] positionIds,
+                                   InferenceOptions options) {
+        return run(inputIds, attentionMask, positionIds, null, options);
+    }
+
+    private Encodings encode(List<String> texts, int maxLength, boolean truncation, PaddingSide side) {
+        if (tokenizer == null) {
+            throw new IllegalStateException("this model has no tokenizer (no tokenizer.json was found); "
+                    + "pass token ids to forward() or generate() instead of texts");
+        }
+        if (texts == null || texts.isEmpty()) {
+            throw new IllegalArgumentException("no texts given: the list is empty");
+        }
+        int limit = maxLength == 0 ? config().maxPositions() : Math.min(maxLength, config().maxPositions());
+        return tokenizer.encodeBatch(texts, limit, truncation, side);
+    }
+
+    private synchronized InferenceResult run(long[][] ids, long[][] mask, long[][] positions, Encodings encodings,
+                                             InferenceOptions options) {
+        BatchInputs.validate(ids, mask, positions, config());
+        long[][] fullMask = mask != null ? mask : BatchInputs.ones(ids);
+        long[][] pos = positions != null ? positions : BatchInputs.positionsFromMask(fullMask);
+        String stopAfter = options.stopAfterLayer() == null ? null : layers.resolve(options.stopAfterLayer());
+        NDManager resultManager = modelManager.newSubManager();
+        try (NDManager work = resultManager.newSubManager()) {
+            ForwardBatch batch = new ForwardBatch(BatchInputs.toArray(work, ids), BatchInputs.toArray(work, fullMask),
+                    BatchInputs.toArray(work, pos), encodings == null ? List.of() : encodings.texts(), encodings,
+                    batchCounter.getAndIncrement(), -1);
+            ForwardContext ctx = new ForwardContext(work, batch, layers.runner(options.withControllers()), null,
+                    stopAfter);
+            NDArray output;
+            String stopped = null;
+            try {
+                output = model.call(ctx, new NDList(batch.inputIds())).head();
+            } catch (ForwardStopped s) {
+                output = s.outputs().head();
+                stopped = s.layer();
+            }
+            output.attach(resultManager);
+            return new InferenceResult(resultManager, output, encodings, stopped);
+        } catch (RuntimeException | Error e) {
+            resultManager.close();
+            throw e;
+        }
+    }
+
+    /** Generates from texts: left padding, KV cache, hooks at every step. */
+    public GenerationResult generate(List<String> prompts, GenerationConfig config) {
+        Encodings encodings = encode(prompts, config().maxPositions(), true, PaddingSide.LEFT);
+        long[][] rows = new long[encodings.batchSize()][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = realTokens(encodings.inputIds()[i], encodings.attentionMask()[i]);
+        }
+        return generate(rows, encodings.texts(), config);
+    }
+
+    /** Generates from token ids (one unpadded prompt per row; rows may differ in length). */
+    public GenerationResult generate(long[][] promptIds, GenerationConfig config) {
+        return generate(promptIds, List.of(), config);
+    }
+
+    private synchronized GenerationResult generate(long[][] prompts, List<String> texts, GenerationConfig config) {
+        if (prompts == null || prompts.length == 0) {
+            throw new IllegalArgumentException("no prompts given: the list is empty");
+        }
+        int longest = 0;
+        for (int i = 0; i < prompts.length; i++) {
+            if (prompts[i] == null || prompts[i].length == 0) {
+                throw new IllegalArgumentException("prompt " + i + " is empty");
+            }
+            longest = Math.max(longest, prompts[i].length);
+        }
+        if (longest + config.maxNewTokens() > config().maxPositions()) {
+            throw new IllegalArgumentException("prompt of " + longest + " tokens plus " + config.maxNewTokens()
+                    + " new tokens exceeds the model's context of " + config().maxPositions() + " positions");
+        }
+        long pad = tokenizer != null ? tokenizer.padTokenIdOrDefault()
+                : config().padTokenId().orElse(config().eosTokenIds().isEmpty() ? 0 : config().eosTokenIds().get(0));
+        List<Long> eos = eosIds();
+        int b = prompts.length;
+        long[][] ids = new long[b][longest];
+        long[][] mask = new long[b][longest];
+        for (int i = 0; i < b; i++) {
+            int offset = longest - prompts[i].length;
+            Arrays.fill(ids[i], pad);
+            System.arraycopy(prompts[i], 0, ids[i], offset, prompts[i].length);
+            Arrays.fill(mask[i], offset, longest, 1);
+        }
+        BatchInputs.validate(ids, mask, null, config());
+        List<List<Long>> generated = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            generated.add(new ArrayList<>());
+        }
+        boolean[] done = new boolean[b];
+        TokenSampler sampler = new TokenSampler(config);
+        long[][] stepIds = ids;
+        long[][] stepPositions = BatchInputs.positionsFromMask(mask);
+        try (NDManager genManager = modelManager.newSubManager()) {
+            KvCache cache = new KvCache(genManager);
+            for (int step = 0; step < config.maxNewTokens(); step++) {
+                float[][] last = lastLogits(genManager, cache, stepIds, mask, stepPositions, texts, step);
+                long[][] nextIds = new long[b][1];
+                long[][] nextPositions = new long[b][1];
+                for (int i = 0; i < b; i++) {
+                    long token = done[i] ? pad : sampler.next(last[i]);
+                    if (!done[i]) {
+                        generated.get(i).add(token);
+                        done[i] = config.stopAtEos() && eos.contains(token);
+                    }
+                    nextIds[i][0] = token;
+                    nextPositions[i][0] = stepPositions[i][stepPositions[i].length - 1] + 1;
+                }
+                if (allTrue(done)) {
+                    break;
+                }
+                mask = BatchInputs.appendOnes(mask);
+                stepIds = nextIds;
+                stepPositions = nextPositions;
+            }
+        }
+        return result(prompts, generated);
+    }
+
+    private float[][] lastLogits(NDManager genManager, KvCache cache, long[][] ids, long[][] mask, long[][] positions,
+                                 List<String> texts, int step) {
+        try (NDManager work = genManager.newSubManager()) {
+            ForwardBatch batch = new ForwardBatch(BatchInputs.toArray(work, ids), BatchInputs.toArray(work, mask),
+                    BatchInputs.toArray(work, positions), texts, null, batchCounter.getAndIncrement(), step);
+            ForwardContext ctx = new ForwardContext(work, batch, layers.runner(true), cache, null);
+            NDArray logits = model.call(ctx, new NDList(batch.inputIds())).head();
+            cache.commit();
+            long seq = logits.getShape().get(1);
+            NDArray last = logits.get(new NDIndex(":, {}, :", seq - 1));
+            int rows = (int) last.getShape().get(0);
+            int vocab = (int) last.getShape().get(1);
+            float[] flat = last.toFloatArray();
+            float[][] out = new float[rows][];
+            for (int i = 0; i < rows; i++) {
+                out[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
+            }
+            return out;
+        }
+    }
+
+    private List<Long> eosIds() {
+        List<Long> eos = new ArrayList<>(config().eosTokenIds());
+        if (tokenizer != null) {
+            tokenizer.eosTokenId().ifPresent(id -> {
+                if (!eos.contains(id)) {
+                    eos.add(id);
+                }
+            });
+        }
+        return eos;
+    }
+
+    private GenerationResult result(long[][] prompts, List<List<Long>> generated) {
+        int b = prompts.length;
+        long[][] sequences = new long[b][];
+        int[] promptLengths = new int[b];
+        List<String> texts = new ArrayList<>();
+        List<String> completions = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            List<Long> g = generated.get(i);
+            promptLengths[i] = prompts[i].length;
+            sequences[i] = Arrays.copyOf(prompts[i], prompts[i].length + g.size());
+            for (int j = 0; j < g.size(); j++) {
+                sequences[i][prompts[i].length + j] = g.get(j);
+            }
+            if (tokenizer != null) {
+                texts.add(tokenizer.decode(sequences[i], true));
+                completions.add(tokenizer.decode(Arrays.copyOfRange(sequences[i], prompts[i].length,
+                        sequences[i].length), true));
+            }
+        }
+        return new GenerationResult(sequences, promptLengths, List.copyOf(texts), List.copyOf(completions));
+    }
+
+    private static long[] realTokens(long[] ids, long[] mask) {
+        return java.util.stream.IntStream.range(0, ids.length).filter(j -> mask[j] != 0).mapToLong(j -> ids[j]).toArray();
+    }
+
+    private static boolean allTrue(boolean[] flags) {
+        for (boolean f : flags) {
+            if (!f) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,259 @@
+package io.microw.lm;
+
+import io.microw.hooks.Controller;
+import io.microw.hooks.Detector;
+import io.microw.hooks.Hook;
+import io.microw.hooks.HookException;
+import io.microw.models.TransformerModel;
+import io.microw.nn.HookRunner;
+import io.microw.nn.Module;
+import io.microw.util.EditDistance;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The named layers of a model and the hooks registered on them. Canonical names are Hugging Face module
+ * paths; aliases resolve to them: TransformerLens names ({@code blocks.0.hook_resid_post}), mi-crow
+ * signatures ({@code gpt2lmheadmodel_transformer_h_0_attn_c_attn}), {@code layer_<i>} for block i,
+ * {@code root} for the whole model, and indices into {@link #names()}.
+ *
+ * <p>Hooks run in registration order. A layer takes detectors or controllers, not both, unless one hook is
+ * both (an attached SAE). Changes to the registry apply from the next forward on.
+ */
+public final class Layers {
+
+    /** Alias of the root module (the whole model), whose canonical name is the empty string. */
+    public static final String ROOT = "root";
+
+    private final TransformerModel root;
+    private final Map<String, Module> modules = new LinkedHashMap<>();
+    private final List<String> names;
+    private final Map<String, String> aliases = new LinkedHashMap<>();
+    private final Map<String, List<String>> ambiguous = new HashMap<>();
+    private final Object lock = new Object();
+    private volatile Map<String, List<HookRegistration>> byLayer = Map.of();
+    private final Map<String, HookRegistration> byId = new LinkedHashMap<>();
+
+    Layers(TransformerModel root) {
+        this.root = root;
+        for (Module m : root.modules()) {
+            modules.put(m.name(), m);
+        }
+        this.names = List.copyOf(modules.keySet().stream().filter(n -> !n.isEmpty()).collect(Collectors.toList()));
+        aliases.put(ROOT, "");
+        aliases.put(root.typeName().toLowerCase(Locale.ROOT), "");
+        aliases.putAll(root.aliases());
+        for (int i = 0; i < root.config().numLayers(); i++) {
+            aliases.put("layer_" + i, root.blockName(i));
+        }
+        addSignatures();
+    }
+
+    /** mi-crow's signatures: the class name and the module path joined with underscores, lower case. */
+    private void addSignatures() {
+        String prefix = root.typeName().toLowerCase(Locale.ROOT) + "_";
+        Map<String, List<String>> bySignature = new LinkedHashMap<>();
+        for (String name : names) {
+            bySignature.computeIfAbsent(prefix + name.replace('.', '_').toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                    .add(name);
+        }
+        bySignature.forEach((signature, targets) -> {
+            if (targets.size() == 1) {
+                aliases.putIfAbsent(signature, targets.get(0));
+            } else {
+                ambiguous.put(signature, targets);
+            }
+        });
+    }
+
+    /** Canonical layer names in module order (the root, named "", is left out; hook it as {@code root}). */
+    public List<String> names() {
+        return names;
+    }
+
+    /** Every alias and the canonical name it stands for. */
+    public Map<String, String> aliases() {
+        return Collections.unmodifiableMap(aliases);
+    }
+
+    /** The aliases of one canonical name. */
+    public List<String> aliasesOf(String canonical) {
+        return aliases.entrySet().stream().filter(e -> e.getValue().equals(canonical)).map(Map.Entry::getKey)
+                .collect(Collectors.toList());
+    }
+
+    /** The module with this name or alias. */
+    public Module module(String nameOrAlias) {
+        return modules.get(resolve(nameOrAlias));
+    }
+
+    /**
+     * The canonical name of a layer given by name, alias or index. An unknown name is an
+     * {@link UnknownLayerException} listing the closest valid names.
+     */
+    public String resolve(String nameOrAlias) {
+        if (nameOrAlias == null) {
+            throw new UnknownLayerException("layer name is null");
+        }
+        if (modules.containsKey(nameOrAlias)) {
+            return nameOrAlias;
+        }
+        String target = aliases.get(nameOrAlias);
+        if (target != null) {
+            return target;
+        }
+        if (ambiguous.containsKey(nameOrAlias)) {
+            throw new UnknownLayerException("layer signature '" + nameOrAlias + "' is ambiguous: it matches "
+                    + ambiguous.get(nameOrAlias) + "; use one of those names");
+        }
+        if (nameOrAlias.matches("-?\\d+")) {
+            int index = Integer.parseInt(nameOrAlias);
+            if (index >= 0 && index < names.size()) {
+                return names.get(index);
+            }
+            throw new UnknownLayerException("layer index " + index + " is out of range: the model has "
+                    + names.size() + " layers (0.." + (names.size() - 1) + ")");
+        }
+        throw new UnknownLayerException("unknown layer '" + nameOrAlias + "'; closest: " + closest(nameOrAlias)
+                + " (lm.layers().names() lists all " + names.size() + ")");
+    }
+
+    private List<String> closest(String name) {
+        return Stream.concat(names.stream(), aliases.keySet().stream())
+                .distinct()
+                .sorted(Comparator.comparingInt((String n) -> EditDistance.between(n, name)).thenComparing(n -> n))
+                .limit(5)
+                .collect(Collectors.toList());
+    }
+
+    /**
+     * Registers a hook on a layer (name, alias or index) and returns its id. Fails before any forward on an
+     * unknown layer, a duplicate id, a container layer that never runs, a hook made for another layer, or a
+     * detector and a controller on the same layer.
+     */
+    public String registerHook(String layer, Hook hook) {
+        String canonical = resolve(layer);
+        Module module = modules.get(canonical);
+        if (!module.isCallable()) {
+            throw new HookException("layer '" + canonical + "' is a " + module.typeName() + " container that never "
+                    + "runs; hook one of its children, e.g. '" + module.children().get(0).name() + "'");
+        }
+        if (hook.layerSignature() != null && !hook.layerSignature().equals(layer)) {
+            String own = resolve(hook.layerSignature());
+            if (!own.equals(canonical)) {
+                throw new HookException("hook '" + hook.id() + "' was made for layer '" + hook.layerSignature()
+                        + "' (" + own + ") but is being registered on '" + layer + "' (" + canonical + ")");
+            }
+        }
+        synchronized (lock) {
+            if (byId.containsKey(hook.id())) {
+                throw new HookException("a hook with id '" + hook.id() + "' is already registered on layer '"
+                        + byId.get(hook.id()).layer() + "'; hook ids must be unique");
+            }
+            HookRegistration reg = new HookRegistration(canonical, hook);
+            List<HookRegistration> existing = byLayer.getOrDefault(canonical, List.of());
+            String kind = reg.pureKind();
+            for (HookRegistration other : existing) {
+                String otherKind = other.pureKind();
+                if (kind != null && otherKind != null && !kind.equals(otherKind)) {
+                    throw new HookException("layer '" + canonical + "' already has " + otherKind + " '"
+                            + other.hook().id() + "'; a layer takes detectors or controllers, not both (a hook that "
+                            + "is both, such as an SAE, may share it); register the " + kind + " on another layer");
+                }
+            }
+            byId.put(hook.id(), reg);
+            publish();
+        }
+        return hook.id();
+    }
+
+    /** Removes a hook; returns false if no hook has that id. */
+    public boolean unregisterHook(String hookId) {
+        synchronized (lock) {
+            if (byId.remove(hookId) == null) {
+                return false;
+            }
+            publish();
+            return true;
+        }
+    }
+
+    public void enableHook(String hookId) {
+        registration(hookId).hook().setEnabled(true);
+    }
+
+    public void disableHook(String hookId) {
+        registration(hookId).hook().setEnabled(false);
+    }
+
+    public void enableAllHooks() {
+        allHooks().forEach(h -> h.setEnabled(true));
+    }
+
+    public void disableAllHooks() {
+        allHooks().forEach(h -> h.setEnabled(false));
+    }
+
+    /** Hooks on one layer, in run order. */
+    public List<Hook> hooks(String layer) {
+        return byLayer.getOrDefault(resolve(layer), List.of()).stream().map(HookRegistration::hook)
+                .collect(Collectors.toList());
+    }
+
+    /** Every registered hook, in registration order. */
+    public List<Hook> allHooks() {
+        synchronized (lock) {
+            return byId.values().stream().map(HookRegistration::hook).collect(Collectors.toList());
+        }
+    }
+
+    /** Every registered detector (including hooks that are also controllers). */
+    public List<Detector> detectors() {
+        return allHooks().stream().filter(h -> h instanceof Detector).map(h -> (Detector) h).collect(Collectors.toList());
+    }
+
+    /** Every registered controller (including hooks that are also detectors). */
+    public List<Controller> controllers() {
+        return allHooks().stream().filter(h -> h instanceof Controller).map(h -> (Controller) h)
+                .collect(Collectors.toList());
+    }
+
+    /** The layer a hook is registered on. */
+    public String layerOf(String hookId) {
+        return registration(hookId).layer();
+    }
+
+    private HookRegistration registration(String hookId) {
+        synchronized (lock) {
+            HookRegistration reg = byId.get(hookId);
+            if (reg == null) {
+                throw new HookException("no hook with id '" + hookId + "' is registered; registered: " + byId.keySet());
+            }
+            return reg;
+        }
+    }
+
+    private void publish() {
+        Map<String, List<HookRegistration>> next = new HashMap<>();
+        for (HookRegistration reg : byId.values()) {
+            next.computeIfAbsent(reg.layer(), k -> new ArrayList<>()).add(reg);
+        }
+        next.replaceAll((k, v) -> List.copyOf(v));
+        byLayer = Map.copyOf(next);
+    }
+
+    /** The hooks to run for one forward. */
+    HookRunner runner(boolean withControllers) {
+        Map<String, List<HookRegistration>> snapshot = byLayer;
+        return snapshot.isEmpty() ? HookRunner.NONE : new HookDispatcher(snapshot, withControllers);
+    }
+}

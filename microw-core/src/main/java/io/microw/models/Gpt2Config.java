@@ -1,0 +1,73 @@
+package io.microw.models;
+
+import io.microw.io.HfConfig;
+import io.microw.nn.ActivationFunction;
+
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.stream.Collectors;
+
+/** GPT-2's {@code config.json}: shapes are required, flags default as in transformers' {@code GPT2Config}. */
+public record Gpt2Config(HfConfig raw, int vocabSize, int hiddenSize, int numLayers, int numHeads,
+                         int maxPositions, int innerSize, double layerNormEpsilon, ActivationFunction activation,
+                         boolean tieWordEmbeddings, boolean scaleAttnWeights, boolean scaleAttnByInverseLayerIdx,
+                         double initializerRange) implements ModelConfig {
+
+    public Gpt2Config {
+        if (numHeads <= 0 || hiddenSize % numHeads != 0) {
+            throw new ModelLoadException(raw.source() + ": n_embd " + hiddenSize + " is not divisible by n_head "
+                    + numHeads);
+        }
+    }
+
+    /** Reads the GPT-2 settings; a missing shape key is an error naming it. */
+    public static Gpt2Config from(HfConfig c) {
+        int hidden = c.firstInt("n_embd", "hidden_size");
+        OptionalInt inner = c.optionalInt("n_inner");
+        return new Gpt2Config(c,
+                c.requireInt("vocab_size"),
+                hidden,
+                c.firstInt("n_layer", "num_hidden_layers"),
+                c.firstInt("n_head", "num_attention_heads"),
+                c.firstInt("n_positions", "max_position_embeddings"),
+                inner.orElse(4 * hidden),
+                c.getDouble("layer_norm_epsilon", 1e-5),
+                ActivationFunction.fromConfig(c.getString("activation_function", "gelu_new")),
+                c.getBoolean("tie_word_embeddings", true),
+                c.getBoolean("scale_attn_weights", true),
+                c.getBoolean("scale_attn_by_inverse_layer_idx", false),
+                c.getDouble("initializer_range", 0.02));
+    }
+
+    @Override
+    public String modelType() {
+        return "gpt2";
+    }
+
+    @Override
+    public String architecture() {
+        return "GPT2LMHeadModel";
+    }
+
+    public int headDim() {
+        return hiddenSize / numHeads;
+    }
+
+    @Override
+    public OptionalLong bosTokenId() {
+        OptionalInt id = raw.optionalInt("bos_token_id");
+        return id.isPresent() ? OptionalLong.of(id.getAsInt()) : OptionalLong.empty();
+    }
+
+    @Override
+    public List<Long> eosTokenIds() {
+        return raw.intList("eos_token_id").stream().map(Integer::longValue).collect(Collectors.toList());
+    }
+
+    @Override
+    public OptionalLong padTokenId() {
+        OptionalInt id = raw.optionalInt("pad_token_id");
+        return id.isPresent() ? OptionalLong.of(id.getAsInt()) : OptionalLong.empty();
+    }
+}

@@ -1,0 +1,33 @@
+package io.microw.models;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The architecture families microw knows, looked up by {@code model_type}. */
+public final class ModelFamilies {
+
+    private static final List<ModelFamily> FAMILIES = List.of(new Gpt2());
+
+    private ModelFamilies() {
+    }
+
+    /** The family building {@code modelType}; an unknown type is an error listing the supported ones. */
+    public static ModelFamily forModelType(String modelType) {
+        for (ModelFamily f : FAMILIES) {
+            if (f.modelTypes().contains(modelType)) {
+                return f;
+            }
+        }
+        throw new ModelLoadException("unknown model_type '" + modelType + "'; supported: " + supported().keySet());
+    }
+
+    /** model_type to family, for listings. */
+    public static Map<String, ModelFamily> supported() {
+        Map<String, ModelFamily> all = new TreeMap<>();
+        for (ModelFamily f : FAMILIES) {
+            f.modelTypes().forEach(t -> all.put(t, f));
+        }
+        return all;
+    }
+}

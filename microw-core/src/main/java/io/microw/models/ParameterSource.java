@@ -1,0 +1,14 @@
+package io.microw.models;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+
+/** Where a model's parameters come from while it is built: a checkpoint, or random initialisation. */
+public interface ParameterSource {
+
+    /** The float32 parameter {@code name} (HF name) of the given shape; missing or misshapen is an error. */
+    NDArray get(String name, Shape shape, Init init);
+
+    /** Whether the source has this parameter (an untied output head is optional in some checkpoints). */
+    boolean has(String name);
+}

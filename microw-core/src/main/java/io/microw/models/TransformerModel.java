@@ -1,0 +1,30 @@
+package io.microw.models;
+
+import ai.djl.ndarray.NDList;
+import io.microw.nn.Module;
+
+import java.util.Map;
+
+/**
+ * The root module of a model: it runs on a batch of token ids (positions and mask come from the
+ * forward's batch) and returns logits [batch, seq, vocab]. Each architecture family supplies one,
+ * with its block names and its TransformerLens alias table.
+ */
+public abstract class TransformerModel extends Module {
+
+    protected TransformerModel() {
+        super("");
+    }
+
+    public abstract ModelConfig config();
+
+    /** Canonical name of block {@code i} ({@code transformer.h.3}); {@code layer_3} resolves to it. */
+    public abstract String blockName(int i);
+
+    /** TransformerLens-style aliases of this architecture, alias to canonical name. */
+    public abstract Map<String, String> aliases();
+
+    /** Runs the model; inputs hold the int64 token ids [batch, seq]. */
+    @Override
+    protected abstract NDList forward(io.microw.nn.ForwardContext ctx, NDList inputs);
+}

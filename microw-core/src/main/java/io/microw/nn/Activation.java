@@ -1,0 +1,24 @@
+package io.microw.nn;
+
+import ai.djl.ndarray.NDList;
+
+/** A module applying an {@link ActivationFunction} (GPT-2's {@code mlp.act}). */
+public final class Activation extends Module {
+
+    private final ActivationFunction function;
+
+    public Activation(String name, ActivationFunction function) {
+        super(name);
+        this.function = function;
+    }
+
+    @Override
+    public String typeName() {
+        return "Activation(" + function.configName() + ")";
+    }
+
+    @Override
+    protected NDList forward(ForwardContext ctx, NDList inputs) {
+        return new NDList(function.apply(inputs.head()));
+    }
+}

@@ -1,0 +1,90 @@
+package io.microw.nn;
+
+import ai.djl.ndarray.NDArray;
+import io.microw.MicrowException;
+
+import java.util.List;
+
+/** The activation functions Hugging Face configs name ({@code activation_function}, {@code hidden_act}). */
+public enum ActivationFunction {
+    GELU("gelu") {
+        @Override
+        public NDArray apply(NDArray x) {
+            return x.getNDArrayInternal().gelu();
+        }
+    },
+    /** tanh approximation of GELU: {@code gelu_new}, {@code gelu_pytorch_tanh}, {@code gelu_fast}. */
+    GELU_TANH("gelu_new") {
+        @Override
+        public NDArray apply(NDArray x) {
+            // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+            NDArray inner = x.mul(x).muli(0.044715f).addi(1f).muli(x).muli((float) Math.sqrt(2.0 / Math.PI));
+            return inner.tanh().addi(1f).muli(x).muli(0.5f);
+        }
+    },
+    QUICK_GELU("quick_gelu") {
+        @Override
+        public NDArray apply(NDArray x) {
+            return x.mul(1.702f).getNDArrayInternal().sigmoid().muli(x);
+        }
+    },
+    RELU("relu") {
+        @Override
+        public NDArray apply(NDArray x) {
+            return x.getNDArrayInternal().relu();
+        }
+    },
+    SILU("silu") {
+        @Override
+        public NDArray apply(NDArray x) {
+            return x.getNDArrayInternal().sigmoid().muli(x);
+        }
+    },
+    TANH("tanh") {
+        @Override
+        public NDArray apply(NDArray x) {
+            return x.tanh();
+        }
+    },
+    SIGMOID("sigmoid") {
+        @Override
+        public NDArray apply(NDArray x) {
+            return x.getNDArrayInternal().sigmoid();
+        }
+    };
+
+    private final String configName;
+
+    ActivationFunction(String configName) {
+        this.configName = configName;
+    }
+
+    /** Applies the function, returning a new tensor. */
+    public abstract NDArray apply(NDArray x);
+
+    /** The name configs use for it. */
+    public String configName() {
+        return configName;
+    }
+
+    /** The function a config names; unknown names are an error listing the known ones. */
+    public static ActivationFunction fromConfig(String name) {
+        switch (name) {
+            case "gelu_new":
+            case "gelu_pytorch_tanh":
+            case "gelu_fast":
+                return GELU_TANH;
+            case "swish":
+                return SILU;
+            default:
+                for (ActivationFunction f : values()) {
+                    if (f.configName.equals(name)) {
+                        return f;
+                    }
+                }
+                throw new MicrowException("unknown activation function '" + name + "'; expected one of "
+                        + List.of("gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "quick_gelu", "relu",
+                        "silu", "swish", "tanh", "sigmoid"));
+        }
+    }
+}

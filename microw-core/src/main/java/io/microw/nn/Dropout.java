@@ -1,0 +1,16 @@
+package io.microw.nn;
+
+import ai.djl.ndarray.NDList;
+
+/** Dropout as it runs at inference: the identity. Kept as a module so its HF name can be hooked. */
+public final class Dropout extends Module {
+
+    public Dropout(String name) {
+        super(name);
+    }
+
+    @Override
+    protected NDList forward(ForwardContext ctx, NDList inputs) {
+        return new NDList(inputs.head());
+    }
+}

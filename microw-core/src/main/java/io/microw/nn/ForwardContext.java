@@ -1,0 +1,58 @@
+package io.microw.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+
+/**
+ * The state of one forward pass: its manager (every intermediate tensor belongs to it and is freed with it),
+ * the batch, the hooks to run, an optional KV cache and an optional layer to stop after.
+ */
+public final class ForwardContext {
+
+    private final NDManager manager;
+    private final ForwardBatch batch;
+    private final HookRunner hooks;
+    private final KvCache kvCache;
+    private final String stopAfter;
+    private NDArray attentionBias;
+
+    public ForwardContext(NDManager manager, ForwardBatch batch, HookRunner hooks, KvCache kvCache, String stopAfter) {
+        this.manager = manager;
+        this.batch = batch;
+        this.hooks = hooks;
+        this.kvCache = kvCache;
+        this.stopAfter = stopAfter;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    public ForwardBatch batch() {
+        return batch;
+    }
+
+    /** The KV cache of a generation, or {@code null}. */
+    public KvCache kvCache() {
+        return kvCache;
+    }
+
+    /** Additive attention bias [batch, 1, seq, past + seq] (0 where allowed), made once per forward. */
+    public NDArray attentionBias() {
+        if (attentionBias == null) {
+            attentionBias = AttentionMasks.causalBias(manager, batch.attentionMask(), batch.seqLength());
+        }
+        return attentionBias;
+    }
+
+    NDList run(Module module, NDList inputs) {
+        NDList in = hooks.beforeForward(module, inputs, this);
+        NDList out = module.runForward(this, in);
+        out = hooks.afterForward(module, in, out, this);
+        if (module.name().equals(stopAfter)) {
+            throw new ForwardStopped(stopAfter, out);
+        }
+        return out;
+    }
+}

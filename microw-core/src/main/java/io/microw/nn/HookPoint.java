@@ -1,0 +1,24 @@
+package io.microw.nn;
+
+import ai.djl.ndarray.NDList;
+
+/**
+ * An identity module placed where Hugging Face has no module but researchers want to look
+ * ({@code hook_resid_pre}, {@code hook_q}, {@code hook_pattern}, ...). Its output is its input.
+ */
+public final class HookPoint extends Module {
+
+    public HookPoint(String name) {
+        super(name);
+    }
+
+    @Override
+    public String typeName() {
+        return "HookPoint";
+    }
+
+    @Override
+    protected NDList forward(ForwardContext ctx, NDList inputs) {
+        return new NDList(inputs.head());
+    }
+}

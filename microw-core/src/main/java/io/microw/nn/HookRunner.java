@@ -1,0 +1,26 @@
+package io.microw.nn;
+
+import ai.djl.ndarray.NDList;
+
+/** Runs the hooks registered on a module around its forward; implemented by the hook registry. */
+public interface HookRunner {
+
+    /** Runs PRE_FORWARD hooks and returns the (possibly replaced) inputs. */
+    NDList beforeForward(Module module, NDList inputs, ForwardContext ctx);
+
+    /** Runs FORWARD hooks and returns the (possibly replaced) outputs. */
+    NDList afterForward(Module module, NDList inputs, NDList outputs, ForwardContext ctx);
+
+    /** Runs no hooks. */
+    HookRunner NONE = new HookRunner() {
+        @Override
+        public NDList beforeForward(Module module, NDList inputs, ForwardContext ctx) {
+            return inputs;
+        }
+
+        @Override
+        public NDList afterForward(Module module, NDList inputs, NDList outputs, ForwardContext ctx) {
+            return outputs;
+        }
+    };
+}

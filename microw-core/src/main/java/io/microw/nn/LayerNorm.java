@@ -1,0 +1,27 @@
+package io.microw.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+
+/** Layer normalisation over the last dimension with weight and bias, as {@code torch.nn.LayerNorm}. */
+public final class LayerNorm extends Module {
+
+    private final NDArray weight;
+    private final NDArray bias;
+    private final float eps;
+    private final Shape normalizedShape;
+
+    public LayerNorm(String name, NDArray weight, NDArray bias, float eps) {
+        super(name);
+        this.weight = weight;
+        this.bias = bias;
+        this.eps = eps;
+        this.normalizedShape = weight.getShape();
+    }
+
+    @Override
+    protected NDList forward(ForwardContext ctx, NDList inputs) {
+        return ai.djl.nn.norm.LayerNorm.layerNorm(inputs.head(), normalizedShape, weight, bias, eps);
+    }
+}

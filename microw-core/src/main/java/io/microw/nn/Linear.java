@@ -1,0 +1,44 @@
+package io.microw.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+
+/**
+ * y = x Wᵀ + b with W stored [out, in] as in {@code torch.nn.Linear}. GPT-2's {@code Conv1D} (weights
+ * stored [in, out]) is the same module built from the transposed weight; {@code typeName} keeps its HF name.
+ */
+public final class Linear extends Module {
+
+    private final NDArray weight;
+    private final NDArray bias;
+    private final String typeName;
+
+    /** @param weight [out, in]; @param bias [out] or {@code null} */
+    public Linear(String name, String typeName, NDArray weight, NDArray bias) {
+        super(name);
+        this.typeName = typeName;
+        this.weight = weight;
+        this.bias = bias;
+    }
+
+    @Override
+    public String typeName() {
+        return typeName;
+    }
+
+    public NDArray weight() {
+        return weight;
+    }
+
+    public long outFeatures() {
+        return weight.getShape().get(0);
+    }
+
+    @Override
+    protected NDList forward(ForwardContext ctx, NDList inputs) {
+        NDArray x = inputs.head();
+        return bias == null
+                ? ai.djl.nn.core.Linear.linear(x, weight)
+                : ai.djl.nn.core.Linear.linear(x, weight, bias);
+    }
+}

@@ -1,0 +1,174 @@
+package io.microw.tokenizer;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.microw.MicrowException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * A Hugging Face tokenizer ({@code tokenizer.json}, run by the Rust {@code tokenizers} library through DJL)
+ * with the special tokens of {@code tokenizer_config.json}. It pads and truncates batches itself, on the
+ * side asked for.
+ */
+public final class Tokenizer implements AutoCloseable {
+
+    private final HuggingFaceTokenizer hf;
+    private final OptionalLong bosId;
+    private final OptionalLong eosId;
+    private final OptionalLong padId;
+    private final OptionalLong unkId;
+    private final boolean addSpecialTokens;
+
+    private Tokenizer(HuggingFaceTokenizer hf, JsonNode config) {
+        this.hf = hf;
+        this.addSpecialTokens = config.path("add_special_tokens").asBoolean(true);
+        this.bosId = idOf(config.get("bos_token"));
+        this.eosId = idOf(config.get("eos_token"));
+        this.unkId = idOf(config.get("unk_token"));
+        this.padId = idOf(config.get("pad_token"));
+    }
+
+    /** Whether {@code dir} holds a {@code tokenizer.json}. */
+    public static boolean existsIn(Path dir) {
+        return Files.isRegularFile(dir.resolve("tokenizer.json"));
+    }
+
+    /** Loads {@code dir/tokenizer.json} and, when present, {@code dir/tokenizer_config.json}. */
+    public static Tokenizer load(Path dir) {
+        Path file = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(file)) {
+            throw new MicrowException("no tokenizer.json in " + dir);
+        }
+        JsonNode config = new ObjectMapper().createObjectNode();
+        Path configFile = dir.resolve("tokenizer_config.json");
+        try {
+            if (Files.isRegularFile(configFile)) {
+                config = new ObjectMapper().readTree(configFile.toFile());
+            }
+            HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(file,
+                    Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
+            return new Tokenizer(hf, config);
+        } catch (IOException | RuntimeException e) {
+            throw new MicrowException("cannot read tokenizer " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private OptionalLong idOf(JsonNode token) {
+        if (token == null || token.isNull()) {
+            return OptionalLong.empty();
+        }
+        String content = token.isTextual() ? token.asText() : token.path("content").asText(null);
+        if (content == null) {
+            return OptionalLong.empty();
+        }
+        long[] ids = hf.encode(content, false, false).getIds();
+        return ids.length == 1 ? OptionalLong.of(ids[0]) : OptionalLong.empty();
+    }
+
+    public OptionalLong bosTokenId() {
+        return bosId;
+    }
+
+    public OptionalLong eosTokenId() {
+        return eosId;
+    }
+
+    public OptionalLong unkTokenId() {
+        return unkId;
+    }
+
+    /** The pad token, falling back to EOS and then 0, as GPT-2 style tokenizers need. */
+    public long padTokenIdOrDefault() {
+        return padId.orElse(eosId.orElse(0));
+    }
+
+    public OptionalLong padTokenId() {
+        return padId;
+    }
+
+    /** Token ids of one text, with the special tokens the tokenizer adds (none for GPT-2). */
+    public long[] encode(String text) {
+        return hf.encode(text, addSpecialTokens, false).getIds();
+    }
+
+    /** Text of the given ids. */
+    public String decode(long[] ids, boolean skipSpecialTokens) {
+        return hf.decode(ids, skipSpecialTokens);
+    }
+
+    /** The text of one token, as a dashboard shows it. */
+    public String tokenText(long id) {
+        return hf.decode(new long[] {id}, false);
+    }
+
+    /**
+     * Tokenizes and pads a batch.
+     *
+     * @param maxLength  longest row; longer texts are truncated when {@code truncation}, an error otherwise
+     * @param side       where padding goes
+     */
+    public Encodings encodeBatch(List<String> texts, int maxLength, boolean truncation, PaddingSide side) {
+        if (texts.isEmpty()) {
+            throw new IllegalArgumentException("no texts to tokenize: the list is empty");
+        }
+        int n = texts.size();
+        long[][] rowIds = new long[n][];
+        long[][] rowSpecial = new long[n][];
+        String[][] rowTokens = new String[n][];
+        int longest = 0;
+        for (int i = 0; i < n; i++) {
+            String text = texts.get(i);
+            if (text == null) {
+                throw new IllegalArgumentException("text " + i + " is null");
+            }
+            Encoding e = hf.encode(text, addSpecialTokens, false);
+            long[] ids = e.getIds();
+            if (ids.length == 0) {
+                throw new IllegalArgumentException("text " + i + " (\"" + text + "\") has no tokens");
+            }
+            if (ids.length > maxLength) {
+                if (!truncation) {
+                    throw new IllegalArgumentException("text " + i + " has " + ids.length + " tokens, more than the "
+                            + "maximum " + maxLength + "; enable truncation or shorten it");
+                }
+                ids = Arrays.copyOf(ids, maxLength);
+            }
+            rowIds[i] = ids;
+            rowSpecial[i] = Arrays.copyOf(e.getSpecialTokenMask(), ids.length);
+            rowTokens[i] = Arrays.copyOf(e.getTokens(), ids.length);
+            longest = Math.max(longest, ids.length);
+        }
+        long pad = padTokenIdOrDefault();
+        String padText = tokenText(pad);
+        long[][] ids = new long[n][longest];
+        long[][] mask = new long[n][longest];
+        long[][] special = new long[n][longest];
+        String[][] tokens = new String[n][longest];
+        for (int i = 0; i < n; i++) {
+            int len = rowIds[i].length;
+            int offset = side == PaddingSide.LEFT ? longest - len : 0;
+            Arrays.fill(ids[i], pad);
+            Arrays.fill(special[i], 1);
+            Arrays.fill(tokens[i], padText);
+            System.arraycopy(rowIds[i], 0, ids[i], offset, len);
+            System.arraycopy(rowSpecial[i], 0, special[i], offset, len);
+            System.arraycopy(rowTokens[i], 0, tokens[i], offset, len);
+            Arrays.fill(mask[i], offset, offset + len, 1);
+        }
+        return new Encodings(texts, ids, mask, special, tokens, side);
+    }
+
+    @Override
+    public void close() {
+        hf.close();
+    }
+}
