@@ -250,7 +250,7 @@ public final class Gpt2 implements ModelFamily {
             NDArray q = hookQ.call(ctx, qkv.get(0).reshape(batch, seq, heads, headDim));
             NDArray k = hookK.call(ctx, qkv.get(1).reshape(batch, seq, heads, headDim));
             NDArray v = hookV.call(ctx, qkv.get(2).reshape(batch, seq, heads, headDim));
-            NDArray qh = q.transpose(0, 2, 1, 3);
+            NDArray qh = q.transpose(0, 2, 1, 3).mul(scale);
             NDArray kh = k.transpose(0, 2, 1, 3);
             NDArray vh = v.transpose(0, 2, 1, 3);
             KvCache cache = ctx.kvCache();
@@ -259,7 +259,7 @@ public final class Gpt2 implements ModelFamily {
                 kh = all.get(0);
                 vh = all.get(1);
             }
-            NDArray scores = qh.matMul(kh.transpose(0, 1, 3, 2)).muli(scale).addi(ctx.attentionBias());
+            NDArray scores = qh.matMul(kh.transpose(0, 1, 3, 2)).addi(ctx.attentionBias());
             NDArray pattern = hookPattern.call(ctx, scores.softmax(-1));
             pattern = attnDropout.call(ctx, pattern);
             NDArray z = hookZ.call(ctx, pattern.matMul(vh).transpose(0, 2, 1, 3));

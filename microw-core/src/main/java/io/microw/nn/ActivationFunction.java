@@ -17,9 +17,10 @@ public enum ActivationFunction {
     GELU_TANH("gelu_new") {
         @Override
         public NDArray apply(NDArray x) {
-            // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-            NDArray inner = x.mul(x).muli(0.044715f).addi(1f).muli(x).muli((float) Math.sqrt(2.0 / Math.PI));
-            return inner.tanh().addi(1f).muli(x).muli(0.5f);
+            // 0.5 x (1 + tanh(z)) = x sigmoid(2z), z = sqrt(2/pi) (x + 0.044715 x^3): fewer passes over x
+            float c = (float) (2 * Math.sqrt(2.0 / Math.PI));
+            NDArray twoZ = x.mul(x).muli(0.044715f * c).addi(c).muli(x);
+            return twoZ.getNDArrayInternal().sigmoid().muli(x);
         }
     },
     QUICK_GELU("quick_gelu") {
