@@ -12,6 +12,8 @@ import ai.djl.ndarray.types.DataType;
 public final class CapturedTensor implements AutoCloseable {
 
     private NDManager manager;
+    /** Holds the current copy and whatever is computed from it ({@code get().mean()}); closed on the next capture. */
+    private NDManager current;
     private NDArray value;
 
     /** Replaces the kept tensor with a float32 CPU copy of {@code source}. */
@@ -19,23 +21,32 @@ public final class CapturedTensor implements AutoCloseable {
         if (manager == null) {
             manager = NDManager.newBaseManager(Device.cpu());
         }
-        NDArray copy = source.toDevice(Device.cpu(), false).toType(DataType.FLOAT32, true);
-        copy.attach(manager);
+        // toType(FLOAT32, true) on a CPU float32 tensor returns a new handle on the same storage, not a copy:
+        // duplicate explicitly when neither the device move nor the conversion made one.
+        NDArray converted = source.toDevice(Device.cpu(), false).toType(DataType.FLOAT32, false);
+        NDArray copy = converted == source ? source.duplicate() : converted;
+        NDManager holder = manager.newSubManager();
+        copy.attach(holder);
         clear();
+        current = holder;
         value = copy;
     }
 
-    /** The kept tensor, or {@code null} if nothing was captured since the last clear. */
+    /**
+     * The kept tensor, or {@code null} if nothing was captured since the last clear. Arrays computed from it
+     * belong to it and are freed with it at the next capture: copy out (toFloatArray) what must outlive it.
+     */
     public synchronized NDArray get() {
         return value;
     }
 
-    /** Frees the kept tensor. */
+    /** Frees the kept tensor and the arrays computed from it. */
     public synchronized void clear() {
-        if (value != null) {
-            value.close();
-            value = null;
+        if (current != null) {
+            current.close();
+            current = null;
         }
+        value = null;
     }
 
     /** Frees the kept tensor and the manager. */

@@ -16,6 +16,7 @@ import io.microw.nn.Module;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Runs the hooks of one forward, from a snapshot of the registry taken when the forward started. Detectors see
@@ -33,16 +34,16 @@ final class HookDispatcher implements HookRunner {
 
     @Override
     public NDList beforeForward(Module module, NDList inputs, ForwardContext ctx) {
-        return run(module, HookType.PRE_FORWARD, inputs, inputs, null, ctx);
+        return run(module, HookType.PRE_FORWARD, inputs, inputs, ctx);
     }
 
     @Override
     public NDList afterForward(Module module, NDList inputs, NDList outputs, ForwardContext ctx) {
-        return run(module, HookType.FORWARD, outputs, inputs, outputs, ctx);
+        return run(module, HookType.FORWARD, outputs, inputs, ctx);
     }
 
     /** Runs the hooks of one type on a module; {@code target} is the list whose head controllers replace. */
-    private NDList run(Module module, HookType type, NDList target, NDList inputs, NDList outputs, ForwardContext ctx) {
+    private NDList run(Module module, HookType type, NDList target, NDList inputs, ForwardContext ctx) {
         List<HookRegistration> registrations = byLayer.get(module.name());
         if (registrations == null) {
             return target;
@@ -55,32 +56,42 @@ final class HookDispatcher implements HookRunner {
             }
             NDList in = type == HookType.PRE_FORWARD ? current : inputs;
             NDList out = type == HookType.FORWARD ? current : null;
-            try {
-                if (hook instanceof Detector) {
-                    ((Detector) hook).processActivations(
-                            new HookCall(reg.layer(), type, module, in, out, ctx.batch(), ctx.manager()));
-                }
-                if (hook instanceof Controller && withControllers) {
-                    current = control((Controller) hook, reg.layer(), type, module, in, out, current, ctx);
-                }
-            } catch (ForwardStopped | HookException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                throw new HookException("hook '" + hook.id() + "' (" + hook.getClass().getSimpleName() + ") on layer '"
-                        + reg.layer() + "' failed during " + type + ": " + e, e);
+            if (hook instanceof Detector) {
+                HookCall call = new HookCall(reg.layer(), type, module, in, out, ctx.batch(), ctx.manager());
+                guarded(reg, () -> {
+                    ((Detector) hook).processActivations(call);
+                    return null;
+                });
+            }
+            if (hook instanceof Controller && withControllers) {
+                current = control((Controller) hook, reg, type, module, in, current, ctx);
             }
         }
         return current;
     }
 
-    private NDList control(Controller controller, String layer, HookType type, Module module, NDList inputs,
-                           NDList outputs, NDList current, ForwardContext ctx) {
+    /** Runs user code of a hook; whatever it throws becomes a {@link HookException} naming hook and layer. */
+    private static <T> T guarded(HookRegistration reg, Supplier<T> hookCode) {
+        try {
+            return hookCode.get();
+        } catch (ForwardStopped e) {
+            throw e;
+        } catch (RuntimeException e) {
+            Hook hook = reg.hook();
+            throw new HookException("hook '" + hook.id() + "' (" + hook.getClass().getSimpleName() + ") on layer '"
+                    + reg.layer() + "' failed during " + hook.hookType() + ": " + e, e);
+        }
+    }
+
+    private NDList control(Controller controller, HookRegistration reg, HookType type, Module module, NDList inputs,
+                           NDList current, ForwardContext ctx) {
+        String layer = reg.layer();
         NDArray original = current.head();
         NDList copied = withHead(current, original.duplicate());
         HookCall call = type == HookType.FORWARD
                 ? new HookCall(layer, type, module, inputs, copied, ctx.batch(), ctx.manager())
                 : new HookCall(layer, type, module, copied, null, ctx.batch(), ctx.manager());
-        NDArray replacement = controller.modifyActivations(call);
+        NDArray replacement = guarded(reg, () -> controller.modifyActivations(call));
         if (replacement == null) {
             return current;
         }

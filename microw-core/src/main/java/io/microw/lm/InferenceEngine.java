@@ -88,7 +88,7 @@ public final class InferenceEngine {
         BatchInputs.validate(ids, mask, positions, config());
         long[][] fullMask = mask != null ? mask : BatchInputs.ones(ids);
         long[][] pos = positions != null ? positions : BatchInputs.positionsFromMask(fullMask);
-        String stopAfter = options.stopAfterLayer() == null ? null : layers.resolve(options.stopAfterLayer());
+        String stopAfter = stopLayer(options.stopAfterLayer());
         NDManager resultManager = modelManager.newSubManager();
         try (NDManager work = resultManager.newSubManager()) {
             ForwardBatch batch = new ForwardBatch(BatchInputs.toArray(work, ids), BatchInputs.toArray(work, fullMask),
@@ -110,6 +110,26 @@ public final class InferenceEngine {
             resultManager.close();
             throw e;
         }
+    }
+
+    /**
+     * The canonical stop layer, or {@code null} for none. Stopping after the root is a full run; a container that
+     * never runs (such as {@code transformer.h}) would never stop the forward, so it is refused.
+     */
+    private String stopLayer(String nameOrAlias) {
+        if (nameOrAlias == null) {
+            return null;
+        }
+        String canonical = layers.resolve(nameOrAlias);
+        if (canonical.isEmpty()) {
+            return null;
+        }
+        if (!layers.module(canonical).isCallable()) {
+            throw new IllegalArgumentException("cannot stop after layer '" + nameOrAlias + "': " + canonical
+                    + " is a container that never runs; stop after one of its children, e.g. '"
+                    + layers.module(canonical).children().get(0).name() + "'");
+        }
+        return canonical;
     }
 
     /** Generates from texts: left padding, KV cache, hooks at every step. */

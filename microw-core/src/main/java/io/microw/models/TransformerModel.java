@@ -1,6 +1,7 @@
 package io.microw.models;
 
 import ai.djl.ndarray.NDList;
+import io.microw.nn.ForwardContext;
 import io.microw.nn.Module;
 
 import java.util.Map;
@@ -26,5 +27,5 @@ public abstract class TransformerModel extends Module {
 
     /** Runs the model; inputs hold the int64 token ids [batch, seq]. */
     @Override
-    protected abstract NDList forward(io.microw.nn.ForwardContext ctx, NDList inputs);
+    protected abstract NDList forward(ForwardContext ctx, NDList inputs);
 }

@@ -2,6 +2,8 @@ package io.microw.tokenizer;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.microw.MicrowException;
@@ -10,9 +12,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * A Hugging Face tokenizer ({@code tokenizer.json}, run by the Rust {@code tokenizers} library through DJL)
@@ -27,14 +31,22 @@ public final class Tokenizer implements AutoCloseable {
     private final OptionalLong padId;
     private final OptionalLong unkId;
     private final boolean addSpecialTokens;
+    /** Ids of special tokens (added tokens marked special, BOS, EOS, PAD, UNK), marked even when typed in a text. */
+    private final Set<Long> specialIds;
 
-    private Tokenizer(HuggingFaceTokenizer hf, JsonNode config) {
+    private Tokenizer(HuggingFaceTokenizer hf, JsonNode config, Set<Long> addedSpecialIds) {
         this.hf = hf;
         this.addSpecialTokens = config.path("add_special_tokens").asBoolean(true);
         this.bosId = idOf(config.get("bos_token"));
         this.eosId = idOf(config.get("eos_token"));
         this.unkId = idOf(config.get("unk_token"));
         this.padId = idOf(config.get("pad_token"));
+        Set<Long> special = new HashSet<>(addedSpecialIds);
+        bosId.ifPresent(special::add);
+        eosId.ifPresent(special::add);
+        unkId.ifPresent(special::add);
+        padId.ifPresent(special::add);
+        this.specialIds = Set.copyOf(special);
     }
 
     /** Whether {@code dir} holds a {@code tokenizer.json}. */
@@ -56,10 +68,35 @@ public final class Tokenizer implements AutoCloseable {
             }
             HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(file,
                     Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
-            return new Tokenizer(hf, config);
+            return new Tokenizer(hf, config, addedSpecialIds(file));
         } catch (IOException | RuntimeException e) {
             throw new MicrowException("cannot read tokenizer " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Ids of the {@code added_tokens} marked {@code special} in tokenizer.json, read without parsing the vocabulary. */
+    private static Set<Long> addedSpecialIds(Path tokenizerJson) throws IOException {
+        Set<Long> ids = new HashSet<>();
+        ObjectMapper mapper = new ObjectMapper();
+        try (JsonParser p = mapper.getFactory().createParser(tokenizerJson.toFile())) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return ids;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if ("added_tokens".equals(field) && value == JsonToken.START_ARRAY) {
+                    for (JsonNode token : (JsonNode) mapper.readTree(p)) {
+                        if (token.path("special").asBoolean(false) && token.path("id").canConvertToLong()) {
+                            ids.add(token.get("id").longValue());
+                        }
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+        return ids;
     }
 
     private OptionalLong idOf(JsonNode token) {
@@ -144,6 +181,11 @@ public final class Tokenizer implements AutoCloseable {
             }
             rowIds[i] = ids;
             rowSpecial[i] = Arrays.copyOf(e.getSpecialTokenMask(), ids.length);
+            for (int j = 0; j < ids.length; j++) {
+                if (specialIds.contains(ids[j])) {
+                    rowSpecial[i][j] = 1; // a special token typed in the text: the tokenizers library leaves it 0
+                }
+            }
             rowTokens[i] = Arrays.copyOf(e.getTokens(), ids.length);
             longest = Math.max(longest, ids.length);
         }
