@@ -1,0 +1,81 @@
+package io.microw.cli;
+
+import io.microw.lm.LanguageModel;
+import io.microw.lm.Layers;
+import io.microw.nn.Module;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code microw layers [DIR]}: the module tree of a model (the demo model without DIR), one layer per line,
+ * indented by depth, with its Hugging Face class and the aliases that resolve to it; {@code --flat} prints
+ * only the canonical names.
+ */
+@Command(name = "layers",
+        description = {"List the named layers of a model: the names you register hooks on.",
+            "Each line shows the canonical name (the Hugging Face module path), its class and its aliases."})
+final class LayersCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "DIR",
+            description = "Model directory (config.json, model.safetensors, tokenizer.json). Default: the demo model.")
+    Path dir;
+
+    @Option(names = "--flat", description = "One canonical name per line, nothing else (for scripts).")
+    boolean flat;
+
+    @Option(names = "--no-aliases", description = "Leave the aliases out of the tree.")
+    boolean noAliases;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        try (LanguageModel lm = Models.open(dir)) {
+            Layers layers = lm.layers();
+            if (flat) {
+                layers.names().forEach(out::println);
+            } else {
+                out.println(Models.label(dir) + ": " + Models.describe(lm.config()));
+                out.println(layers.names().size() + " layers; hook any of them by name, alias or index "
+                        + "(0.." + (layers.names().size() - 1) + " in this order).");
+                out.println();
+                print(out, layers, lm.module(), 0);
+            }
+            out.flush();
+        }
+        return 0;
+    }
+
+    private void print(PrintWriter out, Layers layers, Module module, int depth) {
+        String name = module.name().isEmpty() ? Layers.ROOT : module.name();
+        StringBuilder line = new StringBuilder("  ".repeat(depth)).append(name).append("  ").append(module.typeName());
+        if (!module.isCallable()) {
+            line.append(" (container, not hookable)");
+        }
+        if (!noAliases) {
+            List<String> aliases = new ArrayList<>(layers.aliasesOf(module.name()));
+            aliases.remove(name);
+            if (!aliases.isEmpty()) {
+                line.append("  = ").append(String.join(", ", aliases));
+            }
+        }
+        out.println(line);
+        for (Module child : module.children()) {
+            print(out, layers, child, depth + 1);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.microw.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.util.concurrent.Callable;
+
+/**
+ * The {@code microw} command: a runnable entry point with subcommands ({@code demo}, {@code layers},
+ * {@code bench}). Exit codes: 0 success, 1 error (one line on stderr; a stack trace with {@code --verbose}),
+ * 2 bad usage.
+ */
+@Command(name = "microw",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Mechanistic interpretability for language models on the JVM.",
+        subcommands = {DemoCommand.class, LayersCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Start with: microw demo"})
+public final class Main implements Callable<Integer> {
+
+    /** Exit code of a command that failed while running. */
+    public static final int EXIT_ERROR = 1;
+    /** Exit code of a command line that could not be parsed. */
+    public static final int EXIT_USAGE = 2;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Show log messages and full stack traces of errors.")
+    boolean verbose;
+
+    /** {@code microw} alone: prints the usage to stderr and exits with the usage code. */
+    @Override
+    public Integer call() {
+        spec.commandLine().getErr().println("microw: a subcommand is required");
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return EXIT_USAGE;
+    }
+
+    /** A configured command line; tests use it to run commands in-process with their own writers. */
+    public static CommandLine commandLine() {
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setExecutionExceptionHandler(new ErrorHandler());
+        return cmd;
+    }
+
+    public static void main(String[] args) {
+        Logging.configure(Logging.isVerbose(args));
+        System.exit(commandLine().execute(args));
+    }
+}

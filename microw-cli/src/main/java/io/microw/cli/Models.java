@@ -1,0 +1,30 @@
+package io.microw.cli;
+
+import io.microw.demo.BrownGpt2;
+import io.microw.lm.LanguageModel;
+import io.microw.models.ModelConfig;
+
+import java.nio.file.Path;
+
+/** Opens the model a command was given: a directory, or the embedded demo model when none is named. */
+final class Models {
+
+    private Models() {
+    }
+
+    /** Loads {@code dir}, or brown-gpt2 when {@code dir} is {@code null}. */
+    static LanguageModel open(Path dir) {
+        return dir == null ? BrownGpt2.load() : LanguageModel.load(dir);
+    }
+
+    /** A short name for the model a command was given. */
+    static String label(Path dir) {
+        return dir == null ? BrownGpt2.NAME + " (the embedded demo model)" : dir.toString();
+    }
+
+    /** One line about the architecture: "GPT2LMHeadModel, 4 layers, d 256, 8 heads, vocab 4096, context 256". */
+    static String describe(ModelConfig c) {
+        return c.architecture() + ", " + c.numLayers() + " layers, d " + c.hiddenSize() + ", " + c.numHeads()
+                + " heads, vocab " + c.vocabSize() + ", context " + c.maxPositions();
+    }
+}

@@ -1,0 +1,34 @@
+package io.microw.cli;
+
+import picocli.CommandLine.IVersionProvider;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
+/** {@code microw --version}: microw's version (filtered in by Maven at build time) and the Java runtime. */
+final class VersionProvider implements IVersionProvider {
+
+    /** microw's version, or "unknown" when the build did not record it. */
+    static String microwVersion() {
+        Properties p = new Properties();
+        try (InputStream in = VersionProvider.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            return "unknown";
+        }
+        String v = p.getProperty("version", "unknown");
+        return v.startsWith("${") ? "unknown" : v;
+    }
+
+    @Override
+    public String[] getVersion() {
+        return new String[] {
+            "microw " + microwVersion(),
+            "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + "), "
+                + System.getProperty("os.name") + " " + System.getProperty("os.arch")
+        };
+    }
+}

@@ -1,0 +1,57 @@
+package io.microw.cli;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MainTest {
+
+    @Test
+    void versionPrintsMicrowVersion() {
+        CliRun run = CliRun.of("--version");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).startsWith("microw ").doesNotContain("${");
+    }
+
+    @Test
+    void helpListsSubcommands() {
+        CliRun run = CliRun.of("--help");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("demo", "layers", "bench");
+    }
+
+    @Test
+    void noSubcommandIsUsageError() {
+        CliRun run = CliRun.of();
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("subcommand is required", "Usage: microw");
+    }
+
+    @Test
+    void unknownSubcommandIsUsageError() {
+        CliRun run = CliRun.of("frobnicate");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("frobnicate");
+    }
+
+    @Test
+    void badOptionValueIsUsageError() {
+        CliRun run = CliRun.of("demo", "--max-new-tokens", "many");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--max-new-tokens", "many");
+    }
+
+    @Test
+    void benchWithoutBenchmarkIsUsageError() {
+        CliRun run = CliRun.of("bench");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("forward");
+    }
+
+    @Test
+    void subcommandHelpExitsZero() {
+        CliRun run = CliRun.of("bench", "forward", "--help");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("Usage: microw bench forward", "--reps", "run-torch-ref.sh");
+    }
+}
