@@ -130,9 +130,17 @@ public final class Layers {
     private List<String> closest(String name) {
         return Stream.concat(names.stream(), aliases.keySet().stream())
                 .distinct()
-                .sorted(Comparator.comparingInt((String n) -> EditDistance.between(n, name)).thenComparing(n -> n))
+                .sorted(Comparator.comparingInt((String n) -> distance(n, name)).thenComparing(n -> n))
                 .limit(5)
                 .collect(Collectors.toList());
+    }
+
+    /** Edit distance to the whole name or to its last segments, whichever is closer ("c_atn" is near "...attn.c_attn"). */
+    private static int distance(String candidate, String query) {
+        String[] parts = candidate.split("\\.");
+        int segments = Math.min(parts.length, query.split("\\.").length);
+        String tail = String.join(".", java.util.Arrays.copyOfRange(parts, parts.length - segments, parts.length));
+        return Math.min(EditDistance.between(candidate, query), EditDistance.between(tail, query) + 1);
     }
 
     /**
