@@ -148,6 +148,10 @@ public final class InferenceEngine {
     }
 
     private synchronized GenerationResult generate(long[][] prompts, List<String> texts, GenerationConfig config) {
+        if (!model.isDecoder()) {
+            throw new UnsupportedOperationException(config().architecture() + " is an encoder: it has no language-"
+                    + "model head and cannot generate; use executeInference or forward for its hidden states");
+        }
         if (prompts == null || prompts.length == 0) {
             throw new IllegalArgumentException("no prompts given: the list is empty");
         }

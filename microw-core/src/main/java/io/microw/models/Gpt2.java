@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.microw.io.HfConfig;
 import io.microw.nn.Activation;
+import io.microw.nn.AttentionCore;
 import io.microw.nn.Dropout;
 import io.microw.nn.Embedding;
 import io.microw.nn.ForwardContext;
@@ -250,19 +251,18 @@ public final class Gpt2 implements ModelFamily {
             NDArray q = hookQ.call(ctx, qkv.get(0).reshape(batch, seq, heads, headDim));
             NDArray k = hookK.call(ctx, qkv.get(1).reshape(batch, seq, heads, headDim));
             NDArray v = hookV.call(ctx, qkv.get(2).reshape(batch, seq, heads, headDim));
-            NDArray qh = q.transpose(0, 2, 1, 3).mul(scale);
-            NDArray kh = k.transpose(0, 2, 1, 3);
-            NDArray vh = v.transpose(0, 2, 1, 3);
+            NDArray qh = AttentionCore.swapSeqAndHeads(q);
+            NDArray kh = AttentionCore.swapSeqAndHeads(k);
+            NDArray vh = AttentionCore.swapSeqAndHeads(v);
             KvCache cache = ctx.kvCache();
             if (cache != null) {
                 NDList all = cache.update(layerIndex, kh, vh);
                 kh = all.get(0);
                 vh = all.get(1);
             }
-            NDArray scores = qh.matMul(kh.transpose(0, 1, 3, 2)).addi(ctx.attentionBias());
-            NDArray pattern = hookPattern.call(ctx, scores.softmax(-1));
+            NDArray pattern = hookPattern.call(ctx, AttentionCore.pattern(qh, kh, ctx.attentionBias(), scale, 0f));
             pattern = attnDropout.call(ctx, pattern);
-            NDArray z = hookZ.call(ctx, pattern.matMul(vh).transpose(0, 2, 1, 3));
+            NDArray z = hookZ.call(ctx, AttentionCore.swapSeqAndHeads(pattern.matMul(vh)));
             NDArray out = cProj.call(ctx, z.reshape(batch, seq, (long) heads * headDim));
             return new NDList(residDropout.call(ctx, out), pattern);
         }

@@ -25,6 +25,14 @@ public abstract class TransformerModel extends Module {
     /** TransformerLens-style aliases of this architecture, alias to canonical name. */
     public abstract Map<String, String> aliases();
 
+    /**
+     * Whether this is a causal decoder whose output is logits (true) or a bidirectional encoder whose output is
+     * its last hidden state (false; it cannot generate).
+     */
+    public boolean isDecoder() {
+        return true;
+    }
+
     /** Runs the model; inputs hold the int64 token ids [batch, seq]. */
     @Override
     protected abstract NDList forward(ForwardContext ctx, NDList inputs);

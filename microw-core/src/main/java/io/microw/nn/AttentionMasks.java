@@ -18,6 +18,14 @@ public final class AttentionMasks {
      * query i (absolute position total - seq + i) sees key j when j is at or before it and the mask is 1 there.
      */
     public static NDArray causalBias(NDManager manager, NDArray attentionMask, int seq) {
+        return causalBias(manager, attentionMask, seq, 0);
+    }
+
+    /**
+     * Causal, padding and sliding-window bias: as {@link #causalBias(NDManager, NDArray, int)}, and with a
+     * window w > 0 query i also does not see keys at i - w or earlier (as Hugging Face's sliding window).
+     */
+    public static NDArray causalBias(NDManager manager, NDArray attentionMask, int seq, int slidingWindow) {
         long[] mask = attentionMask.toLongArray();
         int batch = (int) attentionMask.getShape().get(0);
         int total = (int) attentionMask.getShape().get(1);
@@ -27,7 +35,8 @@ public final class AttentionMasks {
         for (int b = 0; b < batch; b++) {
             for (int i = 0; i < seq; i++) {
                 for (int j = 0; j < total; j++) {
-                    boolean visible = j <= past + i && mask[b * total + j] != 0;
+                    boolean visible = j <= past + i && mask[b * total + j] != 0
+                            && (slidingWindow <= 0 || past + i - j < slidingWindow);
                     bias[at++] = visible ? 0f : MASKED;
                 }
             }

@@ -4,6 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * The state of one forward pass: its manager (every intermediate tensor belongs to it and is freed with it),
  * the batch, the hooks to run, an optional KV cache and an optional layer to stop after.
@@ -15,7 +18,8 @@ public final class ForwardContext {
     private final HookRunner hooks;
     private final KvCache kvCache;
     private final String stopAfter;
-    private NDArray attentionBias;
+    private static final int PADDING_ONLY = -1;
+    private final Map<Integer, NDArray> biases = new HashMap<>();
 
     public ForwardContext(NDManager manager, ForwardBatch batch, HookRunner hooks, KvCache kvCache, String stopAfter) {
         this.manager = manager;
@@ -38,12 +42,23 @@ public final class ForwardContext {
         return kvCache;
     }
 
-    /** Additive attention bias [batch, 1, seq, past + seq] (0 where allowed), made once per forward. */
+    /** Additive causal attention bias [batch, 1, seq, past + seq] (0 where allowed), made once per forward. */
     public NDArray attentionBias() {
-        if (attentionBias == null) {
-            attentionBias = AttentionMasks.causalBias(manager, batch.attentionMask(), batch.seqLength());
-        }
-        return attentionBias;
+        return attentionBias(0);
+    }
+
+    /**
+     * Additive causal attention bias that also hides keys more than {@code slidingWindow - 1} positions back
+     * (0: no window), made once per forward and window size.
+     */
+    public NDArray attentionBias(int slidingWindow) {
+        return biases.computeIfAbsent(slidingWindow,
+                w -> AttentionMasks.causalBias(manager, batch.attentionMask(), batch.seqLength(), w));
+    }
+
+    /** Additive padding-only bias [batch, 1, 1, seq] for bidirectional encoders, made once per forward. */
+    public NDArray paddingBias() {
+        return biases.computeIfAbsent(PADDING_ONLY, w -> AttentionMasks.paddingBias(manager, batch.attentionMask()));
     }
 
     NDList run(Module module, NDList inputs) {

@@ -30,6 +30,20 @@ public final class Fixture implements AutoCloseable {
         }
     }
 
+    /** The architectures whose fixtures are in the test resources (folder names under hf-reference). */
+    public static java.util.List<String> architectures() {
+        URL readme = Fixture.class.getResource("/hf-reference/README.md");
+        if (readme == null) {
+            throw new IllegalStateException("no hf-reference fixtures in test resources");
+        }
+        try (var dirs = java.nio.file.Files.list(Path.of(readme.toURI()).getParent())) {
+            return dirs.filter(d -> java.nio.file.Files.isRegularFile(d.resolve("reference.json")))
+                    .map(d -> d.getFileName().toString()).sorted().toList();
+        } catch (java.io.IOException | URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public Path modelDir() {
         return dir.resolve("model");
     }

@@ -1,0 +1,35 @@
+package io.microw.nn;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * The arithmetic every attention module shares, on tensors laid out [batch, heads, seq, headDim]:
+ * scores with scaling, optional soft-capping and an additive mask, and grouped-query key/value sharing.
+ */
+public final class AttentionCore {
+
+    private AttentionCore() {
+    }
+
+    /**
+     * Attention probabilities [batch, heads, query, key]: softmax(cap(q kᵀ · scale) + bias), where cap is
+     * {@code softcap · tanh(x / softcap)} when {@code softcap > 0} (Gemma 2) and the identity otherwise.
+     */
+    public static NDArray pattern(NDArray q, NDArray k, NDArray bias, float scale, float softcap) {
+        NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2));
+        if (softcap > 0) {
+            scores = scores.divi(softcap).tanh().muli(softcap);
+        }
+        return scores.addi(bias).softmax(-1);
+    }
+
+    /** Repeats each of the kv heads {@code groups} times in place order, so kv head i serves query heads i*g..i*g+g-1. */
+    public static NDArray repeatKv(NDArray kv, int groups) {
+        return groups == 1 ? kv : kv.repeat(1, groups);
+    }
+
+    /** [batch, seq, heads, headDim] to [batch, heads, seq, headDim] and back. */
+    public static NDArray swapSeqAndHeads(NDArray x) {
+        return x.transpose(0, 2, 1, 3);
+    }
+}

@@ -1,0 +1,38 @@
+package io.microw.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+
+/**
+ * Root-mean-square normalisation over the last dimension: x / sqrt(mean(x²) + eps) * w, as Llama's
+ * {@code LlamaRMSNorm}; with {@code unitOffset} the scale is (1 + w), as Gemma's {@code GemmaRMSNorm}.
+ */
+public final class RmsNorm extends Module {
+
+    private final NDArray scale;
+    private final float eps;
+    private final String typeName;
+
+    public RmsNorm(String name, String typeName, NDArray weight, float eps, boolean unitOffset) {
+        super(name);
+        this.typeName = typeName;
+        this.scale = unitOffset ? weight.add(1f) : weight;
+        this.eps = eps;
+    }
+
+    @Override
+    public String typeName() {
+        return typeName;
+    }
+
+    /** Normalises without hooks (for norms applied per head inside attention). */
+    public NDArray apply(NDArray x) {
+        NDArray meanSquare = x.square().mean(new int[] {-1}, true);
+        return x.mul(meanSquare.addi(eps).pow(-0.5f)).muli(scale);
+    }
+
+    @Override
+    protected NDList forward(ForwardContext ctx, NDList inputs) {
+        return new NDList(apply(inputs.head()));
+    }
+}
