@@ -1,0 +1,55 @@
+package io.microw.models;
+
+import io.microw.io.HfConfig;
+import io.microw.nn.ActivationFunction;
+import io.microw.nn.RopeScaling;
+
+
+/**
+ * GPT-NeoX's (Pythia's) {@code config.json}: shapes are required, flags default as in transformers'
+ * {@code GPTNeoXConfig}. The rotated share of each head comes from {@code rope_parameters.partial_rotary_factor}
+ * or the older {@code rotary_pct}.
+ */
+public record GptNeoXConfig(HfConfig raw, int vocabSize, int hiddenSize, int numLayers, int numHeads,
+                            int intermediateSize, int maxPositions, double layerNormEps, ActivationFunction activation,
+                            boolean tieWordEmbeddings, boolean attentionBias, boolean useParallelResidual,
+                            RopeScaling rope) implements ConfigTokenIds {
+
+    /** Reads the GPT-NeoX settings; a missing shape key is an error naming it. */
+    public static GptNeoXConfig from(HfConfig c) {
+        int hidden = c.requireInt("hidden_size");
+        int heads = c.requireInt("num_attention_heads");
+        if (heads <= 0 || hidden % heads != 0) {
+            throw new ModelLoadException(c.source() + ": hidden_size " + hidden
+                    + " is not divisible by num_attention_heads " + heads);
+        }
+        int maxPositions = c.getInt("max_position_embeddings", 2048);
+        return new GptNeoXConfig(c,
+                c.requireInt("vocab_size"),
+                hidden,
+                c.requireInt("num_hidden_layers"),
+                heads,
+                c.getInt("intermediate_size", 4 * hidden),
+                maxPositions,
+                c.getDouble("layer_norm_eps", 1e-5),
+                ActivationFunction.fromConfig(c.getString("hidden_act", "gelu")),
+                c.getBoolean("tie_word_embeddings", false),
+                c.getBoolean("attention_bias", true),
+                c.getBoolean("use_parallel_residual", true),
+                RopeScaling.from(c, hidden / heads, maxPositions));
+    }
+
+    public int headDim() {
+        return hiddenSize / numHeads;
+    }
+
+    @Override
+    public String modelType() {
+        return "gpt_neox";
+    }
+
+    @Override
+    public String architecture() {
+        return "GPTNeoXForCausalLM";
+    }
+}
