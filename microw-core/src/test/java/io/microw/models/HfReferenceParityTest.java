@@ -103,7 +103,9 @@ class HfReferenceParityTest {
                 assertThat((out ? d.outputs : d.inputs).size()).as(key).isGreaterThan(index);
                 float[] values = (out ? d.outputs : d.inputs).get(index);
                 long[] shape = (out ? d.outputShapes : d.inputShapes).get(index);
-                double diff = Compare.maxDiff(values, shape, c.fixture.get(key), mask, isPattern(shape));
+                // a tensor without a sequence dimension (BERT's pooler, [batch, hidden]) is compared on every row
+                double diff = Compare.maxDiff(values, shape, c.fixture.get(key), shape.length == 2 ? null : mask,
+                        isPattern(shape));
                 assertThat(diff).as(key).isLessThan(TOLERANCE);
                 checked++;
             }
@@ -168,6 +170,10 @@ class HfReferenceParityTest {
     @MethodSource("architectures")
     void leftPaddingAndSingleRowMatch(String arch) throws IOException {
         try (Case c = new Case(arch)) {
+            if (!c.fixture.has("left/input_ids")) {
+                assertThat(c.lm.module().isDecoder()).as("only encoders come without a left-padding fixture").isFalse();
+                return; // HF's BERT numbers positions 0.. whatever the padding; BertTest checks microw's left padding
+            }
             long[][] mask = c.ids("left/attention_mask");
             try (InferenceResult withPositions = c.lm.inference().forward(c.ids("left/input_ids"), mask,
                     c.ids("left/position_ids"));

@@ -1,0 +1,87 @@
+package io.microw.models;
+
+import io.microw.io.HfConfig;
+import io.microw.nn.ActivationFunction;
+
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.stream.Collectors;
+
+/**
+ * BERT's {@code config.json} ({@code model_type} bert): shapes are required, the rest defaults as in
+ * transformers' {@code BertConfig}. Only absolute position embeddings and the encoder (not the decoder) form
+ * are supported; other settings are an error naming the key.
+ */
+public record BertConfig(HfConfig raw, int vocabSize, int hiddenSize, int numLayers, int numHeads,
+                         int intermediateSize, int maxPositions, int typeVocabSize, double layerNormEps,
+                         ActivationFunction activation, boolean tieWordEmbeddings, double initializerRange)
+        implements ModelConfig {
+
+    public BertConfig {
+        if (numHeads <= 0 || hiddenSize % numHeads != 0) {
+            throw new ModelLoadException(raw.source() + ": hidden_size " + hiddenSize
+                    + " is not divisible by num_attention_heads " + numHeads);
+        }
+        if (typeVocabSize < 1) {
+            throw new ModelLoadException(raw.source() + ": type_vocab_size is " + typeVocabSize
+                    + "; expected at least 1 (token type 0 is added to every token)");
+        }
+    }
+
+    /** Reads the BERT settings; a missing shape key is an error naming it. */
+    public static BertConfig from(HfConfig c) {
+        String positions = c.getString("position_embedding_type", "absolute");
+        if (!positions.equals("absolute")) {
+            throw new ModelLoadException(c.source() + ": position_embedding_type '" + positions
+                    + "' is not supported; expected 'absolute'");
+        }
+        if (c.getBoolean("is_decoder", false) || c.getBoolean("add_cross_attention", false)) {
+            throw new ModelLoadException(c.source() + ": is_decoder/add_cross_attention is true; microw builds "
+                    + "BERT as an encoder (BertModel) only, expected both false");
+        }
+        return new BertConfig(c,
+                c.requireInt("vocab_size"),
+                c.requireInt("hidden_size"),
+                c.requireInt("num_hidden_layers"),
+                c.requireInt("num_attention_heads"),
+                c.requireInt("intermediate_size"),
+                c.getInt("max_position_embeddings", 512),
+                c.getInt("type_vocab_size", 2),
+                c.getDouble("layer_norm_eps", 1e-12),
+                ActivationFunction.fromConfig(c.getString("hidden_act", "gelu")),
+                c.getBoolean("tie_word_embeddings", true),
+                c.getDouble("initializer_range", 0.02));
+    }
+
+    @Override
+    public String modelType() {
+        return "bert";
+    }
+
+    @Override
+    public String architecture() {
+        return "BertModel";
+    }
+
+    public int headDim() {
+        return hiddenSize / numHeads;
+    }
+
+    @Override
+    public OptionalLong bosTokenId() {
+        OptionalInt id = raw.optionalInt("bos_token_id");
+        return id.isPresent() ? OptionalLong.of(id.getAsInt()) : OptionalLong.empty();
+    }
+
+    @Override
+    public List<Long> eosTokenIds() {
+        return raw.intList("eos_token_id").stream().map(Integer::longValue).collect(Collectors.toList());
+    }
+
+    @Override
+    public OptionalLong padTokenId() {
+        OptionalInt id = raw.optionalInt("pad_token_id");
+        return id.isPresent() ? OptionalLong.of(id.getAsInt()) : OptionalLong.empty();
+    }
+}
