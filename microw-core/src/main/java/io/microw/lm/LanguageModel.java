@@ -1,15 +1,24 @@
 package io.microw.lm;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import io.microw.MicrowException;
 import io.microw.io.Checkpoints;
 import io.microw.io.HfConfig;
 import io.microw.io.WeightSource;
+import io.microw.io.hub.HubResolver;
+import io.microw.io.hub.PretrainedOptions;
+import io.microw.io.hub.RepoId;
 import io.microw.models.CheckpointParameters;
 import io.microw.models.ModelConfig;
 import io.microw.models.ModelFamilies;
 import io.microw.models.ModelFamily;
+import io.microw.models.Init;
+import io.microw.models.ParameterSource;
 import io.microw.models.RandomParameters;
 import io.microw.models.TransformerModel;
 import io.microw.tokenizer.Tokenizer;
@@ -17,14 +26,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
  * A Hugging Face language model running in Java: its named {@link #layers()} (where hooks go), its
- * {@link #inference()} engine and its {@link #tokenizer()}. Load one with {@link #load(Path)}; close it to
- * free its weights.
+ * {@link #inference()} engine and its {@link #tokenizer()}. Get one as Python users do, with
+ * {@link #fromPretrained(String)} ({@code "openai-community/gpt2"} from the Hub through the standard Hugging Face
+ * cache, which a Python cache fills as well, or a local directory), or from a directory with {@link #load(Path)};
+ * close it to free its weights.
+ *
+ * <h2>Running on a GPU</h2>
+ * By default the weights live on the CPU and the forward computes in float32 there. To run on an NVIDIA GPU:
+ * <ol>
+ * <li>replace the {@code ai.djl.pytorch:pytorch-native-cpu} dependency (classifier {@code linux-x86_64}) with
+ * DJL's CUDA build of the same PyTorch version, e.g. {@code ai.djl.pytorch:pytorch-native-cu128}, version
+ * {@code ${pytorch.version}} (2.7.1 here), classifier {@code linux-x86_64}; the CUDA flavours DJL publishes for a
+ * PyTorch version are listed on Maven Central, and the machine's NVIDIA driver must support that CUDA version;</li>
+ * <li>pass the device when loading: {@code LanguageModel.load(dir, LoadOptions.defaults().withDevice(Device.gpu()))}
+ * or {@code LanguageModel.fromPretrained(id, PretrainedOptions.defaults().withDevice(Device.gpu()))}; optionally
+ * {@code withDtype(DataType.FLOAT16)} to halve the weights' memory (GPU only; bfloat16 is refused, see
+ * {@link LoadOptions}).</li>
+ * </ol>
+ * Every forward then creates its inputs on the model's device; detectors copy what they keep to the CPU.
+ * Asking for a GPU that the loaded PyTorch build cannot see is an {@link IllegalArgumentException}.
  */
 public final class LanguageModel implements AutoCloseable {
 
@@ -38,14 +66,17 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     private final Path directory;
+    private final LoadOptions loadOptions;
     private final NDManager manager;
     private final TransformerModel model;
     private final Tokenizer tokenizer;
     private final Layers layers;
     private final InferenceEngine inference;
 
-    private LanguageModel(Path directory, NDManager manager, TransformerModel model, Tokenizer tokenizer) {
+    private LanguageModel(Path directory, LoadOptions loadOptions, NDManager manager, TransformerModel model,
+            Tokenizer tokenizer) {
         this.directory = directory;
+        this.loadOptions = loadOptions;
         this.manager = manager;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -54,28 +85,68 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
+     * Loads a model the way {@code from_pretrained} does: {@code idOrPath} is a local model directory, or else a
+     * Hugging Face Hub repo id such as {@code openai-community/gpt2}, found in the Hugging Face cache or downloaded
+     * into it (revision {@code main}, settings from {@code HF_TOKEN}, {@code HF_HOME}, {@code HF_HUB_CACHE},
+     * {@code HF_HUB_OFFLINE}, {@code HF_ENDPOINT}), onto the CPU in float32.
+     */
+    public static LanguageModel fromPretrained(String idOrPath) {
+        return fromPretrained(idOrPath, PretrainedOptions.defaults());
+    }
+
+    /**
+     * Like {@link #fromPretrained(String)} with a revision, token, cache folder, offline mode, endpoint, progress
+     * listener, device and dtype from {@code options}. An {@code idOrPath} that is neither an existing directory
+     * nor a valid repo id is an {@link IllegalArgumentException}; Hub failures are
+     * {@link io.microw.io.hub.HubException}s that say what to do.
+     */
+    public static LanguageModel fromPretrained(String idOrPath, PretrainedOptions options) {
+        Objects.requireNonNull(idOrPath, "model id or path");
+        Objects.requireNonNull(options, "options");
+        LoadOptions load = LoadOptions.defaults().withDevice(options.device()).withDtype(options.dtype());
+        load.validate();
+        Path local = localDirectory(idOrPath);
+        if (local != null) {
+            return load(local, load);
+        }
+        if (!RepoId.isValid(idOrPath) && looksLikePath(idOrPath)) {
+            throw new IllegalArgumentException("'" + idOrPath + "' is neither an existing model directory nor a valid"
+                    + " Hugging Face repo id (like 'openai-community/gpt2')");
+        }
+        return load(HubResolver.snapshot(idOrPath, options), load);
+    }
+
+    /**
      * Loads a model directory as {@code save_pretrained} writes it: {@code config.json}, {@code model.safetensors}
-     * (or a sharded index) and, optionally, {@code tokenizer.json} with {@code tokenizer_config.json}.
+     * (or a sharded index) and, optionally, {@code tokenizer.json} with {@code tokenizer_config.json}; on the CPU
+     * in float32.
      */
     public static LanguageModel load(Path dir) {
+        return load(dir, LoadOptions.defaults());
+    }
+
+    /** Loads a model directory (see {@link #load(Path)}) onto the device and in the dtype of {@code options}. */
+    public static LanguageModel load(Path dir, LoadOptions options) {
+        Objects.requireNonNull(options, "options");
+        options.validate();
         if (!Files.isDirectory(dir)) {
             throw new MicrowException("model directory " + dir + " does not exist or is not a directory");
         }
         HfConfig raw = HfConfig.read(dir.resolve("config.json"));
         ModelFamily family = ModelFamilies.forModelType(raw.modelType());
         ModelConfig config = family.parseConfig(raw);
-        NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+        NDManager manager = newManager(options);
         Tokenizer tokenizer = null;
         try (WeightSource weights = Checkpoints.open(dir)) {
             CheckpointParameters params = new CheckpointParameters(weights, manager, family.optionalWeightPrefix());
-            TransformerModel model = family.build(config, params, manager);
+            TransformerModel model = family.build(config, cast(params, options.dtype()), manager);
             List<String> unused = params.unused();
             if (!unused.isEmpty()) {
                 LOG.info("{} tensors in {} are not used by {}: {}", unused.size(), weights.describe(),
                         config.architecture(), unused.size() > 8 ? unused.subList(0, 8) + "..." : unused);
             }
             tokenizer = Tokenizer.existsIn(dir) ? Tokenizer.load(dir) : null;
-            return new LanguageModel(dir, manager, model, tokenizer);
+            return new LanguageModel(dir, options, manager, model, tokenizer);
         } catch (RuntimeException | Error e) {
             if (tokenizer != null) {
                 tokenizer.close();
@@ -87,17 +158,73 @@ public final class LanguageModel implements AutoCloseable {
 
     /** Builds any supported architecture from a config alone, with random weights drawn from {@code seed}. */
     public static LanguageModel randomInit(HfConfig raw, long seed) {
+        return randomInit(raw, seed, LoadOptions.defaults());
+    }
+
+    /** Like {@link #randomInit(HfConfig, long)}, on the device and in the dtype of {@code options}. */
+    public static LanguageModel randomInit(HfConfig raw, long seed, LoadOptions options) {
+        Objects.requireNonNull(options, "options");
+        options.validate();
         ModelFamily family = ModelFamilies.forModelType(raw.modelType());
         ModelConfig config = family.parseConfig(raw);
-        NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+        NDManager manager = newManager(options);
         try {
             double std = raw.getDouble("initializer_range", 0.02);
-            TransformerModel model = family.build(config, new RandomParameters(manager, seed, std), manager);
-            return new LanguageModel(null, manager, model, null);
+            ParameterSource params = cast(new RandomParameters(manager, seed, std), options.dtype());
+            TransformerModel model = family.build(config, params, manager);
+            return new LanguageModel(null, options, manager, model, null);
         } catch (RuntimeException | Error e) {
             manager.close();
             throw e;
         }
+    }
+
+    private static NDManager newManager(LoadOptions options) {
+        Device device = options.device();
+        if (device.isGpu()) {
+            int gpus = Engine.getEngine("PyTorch").getGpuCount();
+            if (device.getDeviceId() >= gpus) {
+                throw new IllegalArgumentException("device " + device + " was asked for, but the PyTorch engine sees "
+                        + gpus + " GPU(s); use DJL's CUDA build (pytorch-native-cu*) instead of pytorch-native-cpu"
+                        + " on a machine with an NVIDIA GPU (see the LanguageModel documentation), or Device.cpu()");
+            }
+        }
+        return NDManager.newBaseManager(device, "PyTorch");
+    }
+
+    /** Parameters converted to {@code dtype} as they are created (float32 is passed through). */
+    private static ParameterSource cast(ParameterSource source, DataType dtype) {
+        if (dtype == DataType.FLOAT32) {
+            return source;
+        }
+        return new ParameterSource() {
+            @Override
+            public NDArray get(String name, Shape shape, Init init) {
+                NDArray wide = source.get(name, shape, init);
+                NDArray narrow = wide.toType(dtype, false);
+                wide.close();
+                return narrow;
+            }
+
+            @Override
+            public boolean has(String name) {
+                return source.has(name);
+            }
+        };
+    }
+
+    private static Path localDirectory(String idOrPath) {
+        try {
+            Path path = Path.of(idOrPath);
+            return Files.isDirectory(path) ? path : null;
+        } catch (InvalidPathException e) {
+            return null;
+        }
+    }
+
+    private static boolean looksLikePath(String s) {
+        return s.startsWith("/") || s.startsWith(".") || s.startsWith("~") || s.contains("\\")
+                || s.chars().filter(c -> c == '/').count() > 1;
     }
 
     /** The model's layers and hook registry. */
@@ -134,7 +261,17 @@ public final class LanguageModel implements AutoCloseable {
         return model;
     }
 
-    /** The directory it was loaded from, if any. */
+    /** The device its weights live on. */
+    public Device device() {
+        return loadOptions.device();
+    }
+
+    /** The precision of its weights. */
+    public DataType dtype() {
+        return loadOptions.dtype();
+    }
+
+    /** The directory it was loaded from (for a Hub model, its cache snapshot), if any. */
     public Optional<Path> directory() {
         return Optional.ofNullable(directory);
     }

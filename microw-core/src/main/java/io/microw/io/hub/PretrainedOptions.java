@@ -1,0 +1,183 @@
+package io.microw.io.hub;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * How {@code LanguageModel.fromPretrained} finds a model: the Hub revision, access token, cache folder, offline
+ * mode, endpoint, progress listener, and where and in what precision the weights are loaded. Immutable; each
+ * {@code with...} returns a changed copy. Unset values come from the environment as in Python
+ * ({@code HF_TOKEN}, {@code HF_HUB_CACHE}, {@code HF_HOME}, {@code HF_HUB_OFFLINE}, {@code HF_ENDPOINT}); the
+ * environment itself can be replaced with {@link #withEnvironment} (tests pass a map).
+ */
+public final class PretrainedOptions {
+
+    /** The Hub's public endpoint, used when neither the options nor {@code HF_ENDPOINT} name another. */
+    public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
+
+    private static final PretrainedOptions DEFAULTS = new PretrainedOptions("main", null, null, null, null,
+            Device.cpu(), DataType.FLOAT32, ProgressListener.NONE, System::getenv, false, Duration.ofSeconds(30));
+
+    private final String revision;
+    private final String token;
+    private final Path cacheDir;
+    private final Boolean offline;
+    private final String endpoint;
+    private final Device device;
+    private final DataType dtype;
+    private final ProgressListener progress;
+    private final Function<String, String> env;
+    private final boolean refresh;
+    private final Duration timeout;
+
+    private PretrainedOptions(String revision, String token, Path cacheDir, Boolean offline, String endpoint,
+            Device device, DataType dtype, ProgressListener progress, Function<String, String> env, boolean refresh,
+            Duration timeout) {
+        this.revision = revision;
+        this.token = token;
+        this.cacheDir = cacheDir;
+        this.offline = offline;
+        this.endpoint = endpoint;
+        this.device = device;
+        this.dtype = dtype;
+        this.progress = progress;
+        this.env = env;
+        this.refresh = refresh;
+        this.timeout = timeout;
+    }
+
+    /** Revision {@code main}, everything else from the environment, CPU, float32, no progress output. */
+    public static PretrainedOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /** Branch, tag or commit hash; default {@code main}. */
+    public String revision() {
+        return revision;
+    }
+
+    /** The access token set here, or {@code null} to use {@code HF_TOKEN} or the token file {@code huggingface-cli login} wrote. */
+    public String token() {
+        return token;
+    }
+
+    /** The hub cache folder set here, or {@code null} for {@code HF_HUB_CACHE}, {@code HF_HOME/hub} or {@code ~/.cache/huggingface/hub}. */
+    public Path cacheDir() {
+        return cacheDir;
+    }
+
+    /** Offline mode set here, or {@code null} to follow {@code HF_HUB_OFFLINE}. */
+    public Boolean offline() {
+        return offline;
+    }
+
+    /** The endpoint set here, or {@code null} for {@code HF_ENDPOINT} or {@link #DEFAULT_ENDPOINT}. */
+    public String endpoint() {
+        return endpoint;
+    }
+
+    /** Where the weights are loaded; default CPU. */
+    public Device device() {
+        return device;
+    }
+
+    /** The precision the weights are loaded in; default float32 (float16 needs a GPU device; bfloat16 is refused, see {@code LoadOptions}). */
+    public DataType dtype() {
+        return dtype;
+    }
+
+    /** Told about every download; default none (see {@link ConsoleProgress}). */
+    public ProgressListener progress() {
+        return progress;
+    }
+
+    /** Looks up environment variables; default {@link System#getenv(String)}. */
+    public Function<String, String> environment() {
+        return env;
+    }
+
+    /**
+     * Whether to ask the Hub for the revision's latest commit even when the cache holds a complete snapshot
+     * for it; default false (a complete cached snapshot is used without any request).
+     */
+    public boolean refresh() {
+        return refresh;
+    }
+
+    /** Connect and read timeout of each request; default 30 seconds. */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    public PretrainedOptions withRevision(String value) {
+        Objects.requireNonNull(value, "revision");
+        if (value.isBlank()) {
+            throw new IllegalArgumentException("revision must not be blank (use 'main', a tag or a commit hash)");
+        }
+        return new PretrainedOptions(value, token, cacheDir, offline, endpoint, device, dtype, progress, env, refresh, timeout);
+    }
+
+    /** The access token for gated or private repositories; {@code null} falls back to the environment. */
+    public PretrainedOptions withToken(String value) {
+        return new PretrainedOptions(revision, value, cacheDir, offline, endpoint, device, dtype, progress, env, refresh, timeout);
+    }
+
+    /** The hub cache folder (the one holding {@code models--org--name}); {@code null} falls back to the environment. */
+    public PretrainedOptions withCacheDir(Path value) {
+        return new PretrainedOptions(revision, token, value, offline, endpoint, device, dtype, progress, env, refresh, timeout);
+    }
+
+    /** Offline mode on or off regardless of {@code HF_HUB_OFFLINE}. */
+    public PretrainedOptions withOffline(boolean value) {
+        return new PretrainedOptions(revision, token, cacheDir, value, endpoint, device, dtype, progress, env, refresh, timeout);
+    }
+
+    /** Another Hub endpoint (a mirror, a local server), e.g. {@code http://127.0.0.1:8080}. */
+    public PretrainedOptions withEndpoint(String value) {
+        return new PretrainedOptions(revision, token, cacheDir, offline, value, device, dtype, progress, env, refresh, timeout);
+    }
+
+    public PretrainedOptions withDevice(Device value) {
+        Objects.requireNonNull(value, "device");
+        return new PretrainedOptions(revision, token, cacheDir, offline, endpoint, value, dtype, progress, env, refresh, timeout);
+    }
+
+    public PretrainedOptions withDtype(DataType value) {
+        Objects.requireNonNull(value, "dtype");
+        return new PretrainedOptions(revision, token, cacheDir, offline, endpoint, device, value, progress, env, refresh, timeout);
+    }
+
+    public PretrainedOptions withProgress(ProgressListener value) {
+        Objects.requireNonNull(value, "progress listener (use ProgressListener.NONE for none)");
+        return new PretrainedOptions(revision, token, cacheDir, offline, endpoint, device, dtype, value, env, refresh, timeout);
+    }
+
+    /** Replaces the environment lookup (a missing variable yields {@code null}). */
+    public PretrainedOptions withEnvironment(Function<String, String> value) {
+        Objects.requireNonNull(value, "environment");
+        return new PretrainedOptions(revision, token, cacheDir, offline, endpoint, device, dtype, progress, value, refresh, timeout);
+    }
+
+    /** Replaces the environment with a fixed map; variables not in it are unset. */
+    public PretrainedOptions withEnvironment(Map<String, String> value) {
+        Map<String, String> copy = Map.copyOf(value);
+        return withEnvironment(copy::get);
+    }
+
+    public PretrainedOptions withRefresh(boolean value) {
+        return new PretrainedOptions(revision, token, cacheDir, offline, endpoint, device, dtype, progress, env, value, timeout);
+    }
+
+    public PretrainedOptions withTimeout(Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive, got " + value);
+        }
+        return new PretrainedOptions(revision, token, cacheDir, offline, endpoint, device, dtype, progress, env, refresh, value);
+    }
+}
