@@ -22,7 +22,7 @@ public final class PretrainedOptions {
     public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
 
     private static final PretrainedOptions DEFAULTS = new PretrainedOptions("main", null, null, null, null,
-            Device.cpu(), DataType.FLOAT32, ProgressListener.NONE, System::getenv, false, Duration.ofSeconds(30));
+            Device.cpu(), DataType.FLOAT32, new ConsoleProgress(), System::getenv, false, Duration.ofSeconds(30));
 
     private final String revision;
     private final String token;
@@ -52,7 +52,7 @@ public final class PretrainedOptions {
         this.timeout = timeout;
     }
 
-    /** Revision {@code main}, everything else from the environment, CPU, float32, no progress output. */
+    /** Revision {@code main}, everything else from the environment, CPU, float32, a progress bar on stderr. */
     public static PretrainedOptions defaults() {
         return DEFAULTS;
     }
@@ -92,7 +92,7 @@ public final class PretrainedOptions {
         return dtype;
     }
 
-    /** Told about every download; default none (see {@link ConsoleProgress}). */
+    /** Told about every download; default a {@link ConsoleProgress} bar on stderr ({@code ProgressListener.NONE} for silence). */
     public ProgressListener progress() {
         return progress;
     }
