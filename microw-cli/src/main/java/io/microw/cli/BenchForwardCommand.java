@@ -29,9 +29,9 @@ import java.util.function.Consumer;
 @Command(name = "forward",
         description = {"Forward-pass throughput with a LayerActivationDetector on the middle block, and without "
             + "any hook (hook overhead), on brown-gpt2 (batch 32 x 128) and a random GPT-2-small-shaped model "
-            + "(batch 8 x 128)."},
+            + "(batch 8 x 128); with --model llama, a random TinyLlama-shaped model (batch 1 x 128)."},
         footer = {"", "Compare with the PyTorch peer, run right before or after on the same machine:",
-            "  /work/shared/bench/run-torch-ref.sh forward"})
+            "  /work/shared/bench/run-torch-ref.sh forward      (llama: run-torch-ref.sh llama)"})
 final class BenchForwardCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,7 +51,7 @@ final class BenchForwardCommand implements Callable<Integer> {
     int warmup;
 
     @Option(names = "--model", split = ",", paramLabel = "NAME",
-            description = "Workloads to run: brown-gpt2, gpt2-small (default: both).")
+            description = "Workloads to run: brown-gpt2, gpt2-small, llama (default: brown-gpt2,gpt2-small).")
     List<String> models = new ArrayList<>(List.of("brown-gpt2", "gpt2-small"));
 
     @Option(names = "--batch", description = "Override every workload's batch size (default: the peer's).")
@@ -213,6 +213,6 @@ final class BenchForwardCommand implements Callable<Integer> {
         }
         out.println("  tokens/s = tokens / total time of the timed forwards (as the PyTorch peer); overhead = median over"
                 + " the interleaved pairs of (time with the detector / time without) - 1.");
-        out.println("  Compare with: /work/shared/bench/run-torch-ref.sh forward (same machine, right before or after).");
+        out.println("  Compare with: /work/shared/bench/run-torch-ref.sh forward (llama: run-torch-ref.sh llama; same machine, right before or after).");
     }
 }

@@ -3,6 +3,7 @@ package io.microw.cli;
 import io.microw.hooks.LayerActivationDetector;
 import io.microw.lm.InferenceResult;
 import io.microw.lm.LanguageModel;
+import io.microw.models.LlamaConfig;
 import io.microw.models.ModelConfig;
 
 import java.util.Arrays;
@@ -157,11 +158,19 @@ final class ForwardBenchmark {
     }
 
     /**
-     * The peer's FLOP count for one forward: 2 x parameters (without position embeddings, lm_head tied to the
-     * token embeddings) x tokens, plus the attention products, 4 x layers x batch x seq² x d.
+     * The peer's FLOP count for one forward. GPT-2: 2 x parameters (without position embeddings, lm_head tied to the
+     * token embeddings) x tokens, plus the attention products, 4 x layers x batch x seq² x d. Llama: 2 x parameters
+     * (without the token embeddings, with the untied head) x tokens, as the peer's {@code llama} counts it.
      */
     static double gflopPerForward(ModelConfig c, int batch, int seq) {
         double d = c.hiddenSize();
+        if (c instanceof LlamaConfig l) {
+            double q = (double) l.numHeads() * l.headDim();
+            double kv = (double) l.numKvHeads() * l.headDim();
+            double perLayer = d * q + 2 * d * kv + q * d + 3 * d * l.intermediateSize() + 2 * d;
+            double params = l.numLayers() * perLayer + d + (double) l.vocabSize() * d;
+            return 2 * params * batch * seq / 1e9;
+        }
         double params = (double) c.vocabSize() * d + c.numLayers() * (12 * d * d + 13 * d) + 2 * d;
         double tokens = (double) batch * seq;
         return (2 * params * tokens + 4.0 * c.numLayers() * batch * (double) seq * seq * d) / 1e9;

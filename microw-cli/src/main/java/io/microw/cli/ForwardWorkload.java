@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
- * A forward benchmark workload: a model (brown-gpt2, or GPT-2 small's shape with random weights) and the batch
+ * A forward benchmark workload: a model (brown-gpt2, or GPT-2 small's or TinyLlama's shape with random weights) and the batch
  * shape the PyTorch peer runs it at.
  */
 enum ForwardWorkload {
@@ -19,7 +19,17 @@ enum ForwardWorkload {
     /** GPT-2 small's shape (12 layers, d 768, 12 heads, vocab 50257) with random weights: batch 8 x 128. */
     GPT2_SMALL("gpt2-small", "gpt2-small shape (12L 768d vocab 50257, random)", 8, 128,
             () -> LanguageModel.randomInit(HfConfig.parse("{\"model_type\": \"gpt2\", \"n_layer\": 12, "
-                    + "\"n_embd\": 768, \"n_head\": 12, \"vocab_size\": 50257, \"n_positions\": 1024}"), 0));
+                    + "\"n_embd\": 768, \"n_head\": 12, \"vocab_size\": 50257, \"n_positions\": 1024}"), 0)),
+
+    /**
+     * TinyLlama's shape (22 layers, d 2048, 32 query / 4 key-value heads, d_ff 5632, vocab 32000, untied head) with
+     * random weights: batch 1 x 128, as the peer's {@code llama} workload.
+     */
+    TINYLLAMA("llama", "TinyLlama shape (22L 2048d 32/4 heads ff 5632 vocab 32000, random)", 1, 128,
+            () -> LanguageModel.randomInit(HfConfig.parse("{\"model_type\": \"llama\", \"num_hidden_layers\": 22, "
+                    + "\"hidden_size\": 2048, \"num_attention_heads\": 32, \"num_key_value_heads\": 4, "
+                    + "\"intermediate_size\": 5632, \"vocab_size\": 32000, \"max_position_embeddings\": 2048, "
+                    + "\"rms_norm_eps\": 1e-5, \"rope_theta\": 10000.0, \"tie_word_embeddings\": false}"), 0));
 
     final String id;
     final String label;
@@ -39,13 +49,13 @@ enum ForwardWorkload {
         return loader.get();
     }
 
-    /** The workload with this id ({@code brown-gpt2}, {@code gpt2-small}); an error lists the valid ones. */
+    /** The workload with this id ({@code brown-gpt2}, {@code gpt2-small}, {@code llama}); an error lists the valid ones. */
     static ForwardWorkload byId(String id) {
         for (ForwardWorkload w : values()) {
             if (w.id.equals(id.toLowerCase(Locale.ROOT))) {
                 return w;
             }
         }
-        throw new IllegalArgumentException("unknown workload '" + id + "'; expected brown-gpt2 or gpt2-small");
+        throw new IllegalArgumentException("unknown workload '" + id + "'; expected brown-gpt2, gpt2-small or llama");
     }
 }

@@ -59,4 +59,15 @@ class BenchForwardCommandTest {
         double gpt2SmallParams = 50257 * d + 12 * (12 * d * d + 13 * d) + 2 * d;
         assertThat(gpt2SmallParams).isEqualTo(124_439_808 - 1024 * 768);
     }
+
+    @Test
+    void llamaFlopCountMatchesThePeers() {
+        // torch_ref.py llama: params without the embedding (norms and the untied head included): TinyLlama's shape
+        // has 22 x 44,044,288 + 2,048 + 32,000 x 2,048 = 1,034,512,384 of them.
+        HfConfig tiny = HfConfig.parse("{\"model_type\": \"llama\", \"num_hidden_layers\": 22, \"hidden_size\": 2048, "
+                + "\"num_attention_heads\": 32, \"num_key_value_heads\": 4, \"intermediate_size\": 5632, "
+                + "\"vocab_size\": 32000, \"max_position_embeddings\": 2048}");
+        ModelConfig c = io.microw.models.LlamaConfig.from(tiny);
+        assertThat(ForwardBenchmark.gflopPerForward(c, 1, 128)).isCloseTo(2.0 * 1_034_512_384 * 128 / 1e9, within(1e-9));
+    }
 }
