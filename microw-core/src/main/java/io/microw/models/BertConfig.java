@@ -3,10 +3,6 @@ package io.microw.models;
 import io.microw.io.HfConfig;
 import io.microw.nn.ActivationFunction;
 
-import java.util.List;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
-import java.util.stream.Collectors;
 
 /**
  * BERT's {@code config.json} ({@code model_type} bert): shapes are required, the rest defaults as in
@@ -16,7 +12,7 @@ import java.util.stream.Collectors;
 public record BertConfig(HfConfig raw, int vocabSize, int hiddenSize, int numLayers, int numHeads,
                          int intermediateSize, int maxPositions, int typeVocabSize, double layerNormEps,
                          ActivationFunction activation, boolean tieWordEmbeddings, double initializerRange)
-        implements ModelConfig {
+        implements ConfigTokenIds {
 
     public BertConfig {
         if (numHeads <= 0 || hiddenSize % numHeads != 0) {
@@ -66,22 +62,5 @@ public record BertConfig(HfConfig raw, int vocabSize, int hiddenSize, int numLay
 
     public int headDim() {
         return hiddenSize / numHeads;
-    }
-
-    @Override
-    public OptionalLong bosTokenId() {
-        OptionalInt id = raw.optionalInt("bos_token_id");
-        return id.isPresent() ? OptionalLong.of(id.getAsInt()) : OptionalLong.empty();
-    }
-
-    @Override
-    public List<Long> eosTokenIds() {
-        return raw.intList("eos_token_id").stream().map(Integer::longValue).collect(Collectors.toList());
-    }
-
-    @Override
-    public OptionalLong padTokenId() {
-        OptionalInt id = raw.optionalInt("pad_token_id");
-        return id.isPresent() ? OptionalLong.of(id.getAsInt()) : OptionalLong.empty();
     }
 }

@@ -11,7 +11,6 @@ import io.microw.nn.ForwardContext;
 import io.microw.nn.HookPoint;
 import io.microw.nn.Linear;
 import io.microw.nn.Module;
-import io.microw.nn.ModuleList;
 import io.microw.nn.RmsNorm;
 import io.microw.nn.RotaryEmbedding;
 
@@ -55,14 +54,23 @@ public final class Gemma implements ModelFamily {
     /** The root: {@code model} then {@code lm_head}; final soft-capping of the logits. */
     static final class CausalLm extends DecoderLm<GemmaConfig> {
 
-        private final DecoderModel model;
+        private final RotaryDecoderModel model;
         private final Linear lmHead;
         private final float finalSoftcap;
 
         CausalLm(GemmaConfig config, ParameterSource params) {
             super(config, "model.layers.");
-            this.model = add(new DecoderModel("model", config, params));
-            this.lmHead = addLmHead(params, model.embedTokens.table(), "lm_head.weight");
+            String prefix = config.classPrefix();
+            ScaledEmbedding embedTokens = new ScaledEmbedding("model.embed_tokens", prefix,
+                    params.get("model.embed_tokens.weight", new Shape(config.vocabSize(), config.hiddenSize()),
+                            Init.NORMAL), (float) Math.sqrt(config.hiddenSize()));
+            List<Block> blocks = new ArrayList<>();
+            for (int i = 0; i < config.numLayers(); i++) {
+                blocks.add(new Block("model.layers." + i, i, config, params));
+            }
+            this.model = add(new RotaryDecoderModel("model", prefix + "Model", embedTokens, blocks,
+                    rmsNorm("model.norm", config, params), new RotaryEmbedding("model.rotary_emb", config.rope())));
+            this.lmHead = addLmHead(params, embedTokens.table(), "lm_head.weight");
             this.finalSoftcap = (float) config.finalLogitSoftcap();
             boolean sandwich = config.sandwichNorms();
             Map<String, String> perBlock = BlockAliases.preNorm("input_layernorm", "self_attn",
@@ -88,45 +96,6 @@ public final class Gemma implements ModelFamily {
         protected NDList forward(ForwardContext ctx, NDList inputs) {
             NDArray logits = lmHead.call(ctx, model.call(ctx, inputs).head());
             return new NDList(finalSoftcap > 0 ? logits.div(finalSoftcap).tanh().muli(finalSoftcap) : logits);
-        }
-    }
-
-    /** {@code GemmaModel}: scaled embeddings, blocks, final norm. Input: token ids; output: last hidden state. */
-    static final class DecoderModel extends Module {
-
-        final ScaledEmbedding embedTokens;
-        private final List<Block> blocks = new ArrayList<>();
-        private final RmsNorm norm;
-        private final RotaryEmbedding rotaryEmb;
-        private final String prefix;
-
-        DecoderModel(String name, GemmaConfig c, ParameterSource p) {
-            super(name);
-            prefix = c.classPrefix();
-            embedTokens = add(new ScaledEmbedding(child("embed_tokens"), prefix,
-                    p.get(child("embed_tokens.weight"), new Shape(c.vocabSize(), c.hiddenSize()), Init.NORMAL),
-                    (float) Math.sqrt(c.hiddenSize())));
-            for (int i = 0; i < c.numLayers(); i++) {
-                blocks.add(new Block(child("layers." + i), i, c, p));
-            }
-            add(new ModuleList<>(child("layers"), blocks));
-            norm = add(rmsNorm(child("norm"), c, p));
-            rotaryEmb = add(new RotaryEmbedding(child("rotary_emb"), c.rope()));
-        }
-
-        @Override
-        public String typeName() {
-            return prefix + "Model";
-        }
-
-        @Override
-        protected NDList forward(ForwardContext ctx, NDList inputs) {
-            NDArray hidden = embedTokens.call(ctx, inputs.head());
-            NDList cosSin = rotaryEmb.call(ctx, new NDList(ctx.batch().positionIds()));
-            for (Block block : blocks) {
-                hidden = block.call(ctx, new NDList(hidden, cosSin.get(0), cosSin.get(1))).head();
-            }
-            return new NDList(norm.call(ctx, hidden));
         }
     }
 

@@ -3,16 +3,13 @@ package io.microw.models;
 import io.microw.io.HfConfig;
 import io.microw.nn.ActivationFunction;
 
-import java.util.List;
 import java.util.OptionalInt;
-import java.util.OptionalLong;
-import java.util.stream.Collectors;
 
 /** GPT-2's {@code config.json}: shapes are required, flags default as in transformers' {@code GPT2Config}. */
 public record Gpt2Config(HfConfig raw, int vocabSize, int hiddenSize, int numLayers, int numHeads,
                          int maxPositions, int innerSize, double layerNormEpsilon, ActivationFunction activation,
                          boolean tieWordEmbeddings, boolean scaleAttnWeights, boolean scaleAttnByInverseLayerIdx,
-                         double initializerRange) implements ModelConfig {
+                         double initializerRange) implements ConfigTokenIds {
 
     public Gpt2Config {
         if (numHeads <= 0 || hiddenSize % numHeads != 0) {
@@ -52,22 +49,5 @@ public record Gpt2Config(HfConfig raw, int vocabSize, int hiddenSize, int numLay
 
     public int headDim() {
         return hiddenSize / numHeads;
-    }
-
-    @Override
-    public OptionalLong bosTokenId() {
-        OptionalInt id = raw.optionalInt("bos_token_id");
-        return id.isPresent() ? OptionalLong.of(id.getAsInt()) : OptionalLong.empty();
-    }
-
-    @Override
-    public List<Long> eosTokenIds() {
-        return raw.intList("eos_token_id").stream().map(Integer::longValue).collect(Collectors.toList());
-    }
-
-    @Override
-    public OptionalLong padTokenId() {
-        OptionalInt id = raw.optionalInt("pad_token_id");
-        return id.isPresent() ? OptionalLong.of(id.getAsInt()) : OptionalLong.empty();
     }
 }

@@ -10,7 +10,6 @@ import io.microw.nn.ForwardContext;
 import io.microw.nn.HookPoint;
 import io.microw.nn.Linear;
 import io.microw.nn.Module;
-import io.microw.nn.ModuleList;
 import io.microw.nn.RmsNorm;
 import io.microw.nn.RotaryEmbedding;
 
@@ -39,16 +38,23 @@ public final class Llama extends LlamaLikeFamily {
     /** The root ({@code LlamaForCausalLM} and its kin): {@code model} then {@code lm_head}. */
     static final class ForCausalLM extends DecoderLm<LlamaConfig> {
 
-        private final DecoderModel model;
+        private final RotaryDecoderModel model;
         private final Linear lmHead;
 
-        ForCausalLM(LlamaConfig config, ParameterSource params) {
-            super(config, "model.layers.");
-            this.model = add(new DecoderModel("model", config, params));
-            this.lmHead = addLmHead(params, model.embedTokens.table(), "lm_head.weight");
+        ForCausalLM(LlamaConfig c, ParameterSource p) {
+            super(c, "model.layers.");
+            Embedding embedTokens = new Embedding("model.embed_tokens",
+                    p.get("model.embed_tokens.weight", new Shape(c.vocabSize(), c.hiddenSize()), Init.NORMAL));
+            List<DecoderLayer> layers = new ArrayList<>();
+            for (int i = 0; i < c.numLayers(); i++) {
+                layers.add(new DecoderLayer("model.layers." + i, i, c, p));
+            }
+            this.model = add(new RotaryDecoderModel("model", c.classPrefix() + "Model", embedTokens, layers,
+                    rmsNorm("model.norm", c.hiddenSize(), c, p), new RotaryEmbedding("model.rotary_emb", c.rope())));
+            this.lmHead = addLmHead(p, embedTokens.table(), "lm_head.weight");
             Map<String, String> perBlock = BlockAliases.preNorm("input_layernorm", "self_attn",
                     "post_attention_layernorm", "mlp", true);
-            if (config.fused()) {
+            if (c.fused()) {
                 perBlock.put("mlp.hook_post", "mlp.activation_fn");
             } else {
                 perBlock.put("mlp.hook_pre", "mlp.gate_proj");
@@ -64,40 +70,6 @@ public final class Llama extends LlamaLikeFamily {
         @Override
         protected NDList forward(ForwardContext ctx, NDList inputs) {
             return new NDList(lmHead.call(ctx, model.call(ctx, inputs).head()));
-        }
-    }
-
-    /**
-     * {@code LlamaModel} and its kin: embeddings, decoder layers, final norm; the rotary module runs once per forward
-     * on the batch's position ids and its (cos, sin) go to every layer. Input: token ids; output: last hidden state.
-     */
-    static final class DecoderModel extends Typed {
-
-        final Embedding embedTokens;
-        private final List<DecoderLayer> layers = new ArrayList<>();
-        private final RmsNorm norm;
-        private final RotaryEmbedding rotaryEmb;
-
-        DecoderModel(String name, LlamaConfig c, ParameterSource p) {
-            super(name, c.classPrefix() + "Model");
-            embedTokens = add(new Embedding(child("embed_tokens"),
-                    p.get(child("embed_tokens.weight"), new Shape(c.vocabSize(), c.hiddenSize()), Init.NORMAL)));
-            for (int i = 0; i < c.numLayers(); i++) {
-                layers.add(new DecoderLayer(child("layers." + i), i, c, p));
-            }
-            add(new ModuleList<>(child("layers"), layers));
-            norm = add(rmsNorm(child("norm"), c.hiddenSize(), c, p));
-            rotaryEmb = add(new RotaryEmbedding(child("rotary_emb"), c.rope()));
-        }
-
-        @Override
-        protected NDList forward(ForwardContext ctx, NDList inputs) {
-            NDArray hidden = embedTokens.call(ctx, inputs.head());
-            NDList cosSin = rotaryEmb.call(ctx, new NDList(ctx.batch().positionIds()));
-            for (DecoderLayer layer : layers) {
-                hidden = layer.call(ctx, new NDList(hidden, cosSin.get(0), cosSin.get(1))).head();
-            }
-            return new NDList(norm.call(ctx, hidden));
         }
     }
 
