@@ -46,10 +46,13 @@ public final class HubClient {
                 .build();
     }
 
-    /** {@code {endpoint}/{repo}/resolve/{revision}/{file}}, with the revision and file path URL-encoded. */
+    /**
+     * {@code {endpoint}/{repo}/resolve/{revision}/{file}} ({@code {endpoint}/datasets/{repo}/...} for a dataset), with
+     * the revision and file path URL-encoded.
+     */
     public URI fileUrl(RepoId repo, String revision, String file) {
         StringBuilder path = new StringBuilder(endpoint.toString());
-        path.append('/').append(repo.id()).append("/resolve/").append(encode(revision));
+        path.append('/').append(repo.urlPath()).append("/resolve/").append(encode(revision));
         for (String part : file.split("/")) {
             path.append('/').append(encode(part));
         }

@@ -69,6 +69,40 @@ public final class HubResolver {
         }
     }
 
+    /**
+     * One file of a repository (a model's or a dataset's) at {@code options.revision()}: the cached copy when the
+     * cache holds it for that revision (no request unless {@link PretrainedOptions#refresh()}), else downloaded into
+     * the cache. Offline, only the cache is read.
+     */
+    public static Path file(RepoId repo, String file, PretrainedOptions options) {
+        HubSettings settings = HubSettings.from(options);
+        HfCache cache = new HfCache(settings.cacheRoot());
+        String revision = options.revision();
+        HfCache.checkRelative(revision, "revision");
+        Optional<String> cached = cache.commitFor(repo, revision);
+        Optional<Path> present = cached.flatMap(commit -> cache.cachedFile(repo, commit, file));
+        if (present.isPresent() && (settings.offline() || !options.refresh())) {
+            return present.get();
+        }
+        if (settings.offline()) {
+            throw offlineMiss(repo, revision, cache, cached, List.of(file));
+        }
+        HubClient client = new HubClient(settings.endpoint(), settings.token(), options.timeout());
+        try {
+            HubClient.FileMetadata meta = client.head(repo, revision, file);
+            HfCache.checkRelative(meta.commit(), "commit");
+            cache.writeRef(repo, revision, meta.commit());
+            return fetch(repo, meta.commit(), file, meta, cache, new Download(client, cache, options.progress()));
+        } catch (HubException e) {
+            if (e.status() == 0 && present.isPresent()) {
+                LOG.warn("could not check {} of {} (revision '{}') for updates, using the cached copy: {}", file, repo,
+                        revision, e.getMessage());
+                return present.get();
+            }
+            throw e;
+        }
+    }
+
     private static Path download(RepoId repo, String revision, HfCache cache, HubClient client, Download download) {
         HubClient.FileMetadata config = client.head(repo, revision, CONFIG);
         String commit = config.commit();
@@ -199,6 +233,7 @@ public final class HubResolver {
         return new HubException("offline mode (HF_HUB_OFFLINE or PretrainedOptions.withOffline) and " + repo
                 + " at revision '" + revision + "' is not complete in the cache " + cache.root() + ": " + what
                 + ". Run once online, or fetch it with `huggingface-cli download " + repo
+                + (repo.isDataset() ? " --repo-type dataset" : "")
                 + ("main".equals(revision) ? "" : " --revision " + revision) + "`"
                 + " (set HF_HUB_CACHE or HF_HOME if the files are in another cache)");
     }

@@ -4,7 +4,8 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * A Hugging Face Hub model repository id, {@code org/name} or a bare legacy {@code name}, checked against the
+ * A Hugging Face Hub repository id (a model's, or a dataset's via {@link #parseDataset}), {@code org/name} or a
+ * bare legacy {@code name}, checked against the
  * Hub's rules: ASCII letters, digits, {@code -}, {@code _} and {@code .}; at most one {@code /}; no {@code --}
  * or {@code ..}; no part that starts or ends with {@code -} or {@code .}; each part at most 96 characters.
  */
@@ -16,9 +17,26 @@ public final class RepoId {
     private static final Pattern PART = Pattern.compile("[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?");
 
     private final String id;
+    private final boolean dataset;
 
-    private RepoId(String id) {
+    private RepoId(String id, boolean dataset) {
         this.id = id;
+        this.dataset = dataset;
+    }
+
+    /** As {@link #parse}, for a dataset repository ({@code datasets/org/name} on the Hub). */
+    public static RepoId parseDataset(String id) {
+        return new RepoId(parse(id).id, true);
+    }
+
+    /** Whether this is a dataset repository rather than a model. */
+    public boolean isDataset() {
+        return dataset;
+    }
+
+    /** The repository's path under the endpoint: {@code org/name} for a model, {@code datasets/org/name} for a dataset. */
+    public String urlPath() {
+        return dataset ? "datasets/" + id : id;
     }
 
     /** Validates {@code id}; an illegal one is an {@link IllegalArgumentException} that names it and the rule. */
@@ -29,7 +47,7 @@ public final class RepoId {
             throw new IllegalArgumentException("'" + id + "' is not a valid Hugging Face repo id: " + problem
                     + " (expected 'org/name' or 'name' with letters, digits, '-', '_' and '.', e.g. 'openai-community/gpt2')");
         }
-        return new RepoId(id);
+        return new RepoId(id, false);
     }
 
     /** Whether {@code id} follows the Hub's repo-id rules. */
@@ -69,19 +87,19 @@ public final class RepoId {
         return id;
     }
 
-    /** The cache folder name, {@code models--org--name}, as {@code huggingface_hub} names it. */
+    /** The cache folder name, {@code models--org--name} or {@code datasets--org--name}, as {@code huggingface_hub} names it. */
     public String cacheFolderName() {
-        return "models--" + id.replace("/", "--");
+        return (dataset ? "datasets--" : "models--") + id.replace("/", "--");
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof RepoId && ((RepoId) o).id.equals(id);
+        return o instanceof RepoId && ((RepoId) o).id.equals(id) && ((RepoId) o).dataset == dataset;
     }
 
     @Override
     public int hashCode() {
-        return id.hashCode();
+        return id.hashCode() + (dataset ? 1 : 0);
     }
 
     @Override

@@ -1,0 +1,27 @@
+package io.microw.data;
+
+import io.microw.MicrowException;
+
+/**
+ * A dataset could not be read: an unreadable file, a malformed row (with its file and line), a missing column, or
+ * no texts at all. {@link #origin()} names where, e.g. {@code data.csv:12}, or is the file alone when no row is to
+ * blame.
+ */
+public class DatasetException extends MicrowException {
+
+    private final String origin;
+
+    public DatasetException(String origin, String message) {
+        this(origin, message, null);
+    }
+
+    public DatasetException(String origin, String message, Throwable cause) {
+        super(origin + ": " + message, cause);
+        this.origin = origin;
+    }
+
+    /** The file, or {@code file:line} for one row, the error is about. */
+    public String origin() {
+        return origin;
+    }
+}

@@ -1,0 +1,186 @@
+package io.microw.lm;
+
+import io.microw.io.DType;
+import io.microw.store.LocalStore;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Options of {@link Activations#saveActivations}: where (store, run name), how much at once (batch size, maximum
+ * length), what (stored dtype, attention masks, input ids), whether to stop the forward after the deepest requested
+ * layer, whether to resume an interrupted run, and a progress callback. Immutable; each {@code with...} returns a
+ * changed copy.
+ */
+public final class SaveOptions {
+
+    private LocalStore store;
+    private String runName;
+    private int batchSize = 8;
+    private int maxLength;
+    private DType dtype = DType.F32;
+    private boolean saveAttentionMasks = true;
+    private boolean saveInputIds = true;
+    private boolean stopAfterDeepestLayer = true;
+    private boolean resume;
+    private int queueCapacity = 4;
+    private Consumer<SaveProgress> progress = p -> { };
+
+    private SaveOptions() {
+    }
+
+    /** Saves into {@code storeDirectory}: batches of 8, model context, float32, masks and ids, early stop. */
+    public static SaveOptions into(Path storeDirectory) {
+        return into(new LocalStore(storeDirectory));
+    }
+
+    /** Like {@link #into(Path)} with a store object. */
+    public static SaveOptions into(LocalStore store) {
+        SaveOptions o = new SaveOptions();
+        o.store = Objects.requireNonNull(store, "store");
+        return o;
+    }
+
+    private SaveOptions copy() {
+        SaveOptions o = new SaveOptions();
+        o.store = store;
+        o.runName = runName;
+        o.batchSize = batchSize;
+        o.maxLength = maxLength;
+        o.dtype = dtype;
+        o.saveAttentionMasks = saveAttentionMasks;
+        o.saveInputIds = saveInputIds;
+        o.stopAfterDeepestLayer = stopAfterDeepestLayer;
+        o.resume = resume;
+        o.queueCapacity = queueCapacity;
+        o.progress = progress;
+        return o;
+    }
+
+    /** The run id to use; {@code null} (default) makes one from the current time. */
+    public SaveOptions withRunName(String name) {
+        SaveOptions o = copy();
+        o.runName = name;
+        return o;
+    }
+
+    /** Texts per forward (default 8). */
+    public SaveOptions withBatchSize(int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("batch size must be at least 1, got " + size);
+        }
+        SaveOptions o = copy();
+        o.batchSize = size;
+        return o;
+    }
+
+    /** Longest tokenized text, longer ones truncated (0, the default: the model's context). */
+    public SaveOptions withMaxLength(int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("max length must be >= 0 (0 = model context), got " + length);
+        }
+        SaveOptions o = copy();
+        o.maxLength = length;
+        return o;
+    }
+
+    /** Dtype of the stored activations: F32 (default), F16 or BF16. */
+    public SaveOptions withDtype(DType storeAs) {
+        if (storeAs != DType.F32 && storeAs != DType.F16 && storeAs != DType.BF16) {
+            throw new IllegalArgumentException("activations can be stored as F32, F16 or BF16, not " + storeAs);
+        }
+        SaveOptions o = copy();
+        o.dtype = storeAs;
+        return o;
+    }
+
+    /** Whether each batch keeps its attention mask (default true; the loader needs it to drop padding). */
+    public SaveOptions withSaveAttentionMasks(boolean on) {
+        SaveOptions o = copy();
+        o.saveAttentionMasks = on;
+        return o;
+    }
+
+    /** Whether each batch keeps its input ids and special-token mask (default true). */
+    public SaveOptions withSaveInputIds(boolean on) {
+        SaveOptions o = copy();
+        o.saveInputIds = on;
+        return o;
+    }
+
+    /** Whether the forward stops after the deepest requested layer, in model order (default true). */
+    public SaveOptions withStopAfterDeepestLayer(boolean on) {
+        SaveOptions o = copy();
+        o.stopAfterDeepestLayer = on;
+        return o;
+    }
+
+    /** Continue an existing run from its last complete batch (default false: an existing run is an error). */
+    public SaveOptions withResume(boolean on) {
+        SaveOptions o = copy();
+        o.resume = on;
+        return o;
+    }
+
+    /** Batches computed but not yet written that may wait in memory (default 4). */
+    public SaveOptions withQueueCapacity(int batches) {
+        if (batches < 1) {
+            throw new IllegalArgumentException("queue capacity must be at least 1 batch, got " + batches);
+        }
+        SaveOptions o = copy();
+        o.queueCapacity = batches;
+        return o;
+    }
+
+    /** Called after each batch is on disk (from the writer thread). */
+    public SaveOptions withProgress(Consumer<SaveProgress> listener) {
+        SaveOptions o = copy();
+        o.progress = Objects.requireNonNull(listener, "listener");
+        return o;
+    }
+
+    public LocalStore store() {
+        return store;
+    }
+
+    public String runName() {
+        return runName;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public int maxLength() {
+        return maxLength;
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    public boolean saveAttentionMasks() {
+        return saveAttentionMasks;
+    }
+
+    public boolean saveInputIds() {
+        return saveInputIds;
+    }
+
+    public boolean stopAfterDeepestLayer() {
+        return stopAfterDeepestLayer;
+    }
+
+    public boolean resume() {
+        return resume;
+    }
+
+    public int queueCapacity() {
+        return queueCapacity;
+    }
+
+    public Consumer<SaveProgress> progress() {
+        return progress;
+    }
+}
