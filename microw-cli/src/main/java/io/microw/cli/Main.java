@@ -10,14 +10,15 @@ import java.util.concurrent.Callable;
 
 /**
  * The {@code microw} command: a runnable entry point with subcommands ({@code demo}, {@code layers},
- * {@code bench}). Exit codes: 0 success, 1 error (one line on stderr; a stack trace with {@code --verbose}),
- * 2 bad usage.
+ * {@code activations}, {@code bench}). Exit codes: 0 success, 1 error (one line on stderr; a stack trace with
+ * {@code --verbose}), 2 bad usage.
  */
 @Command(name = "microw",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Mechanistic interpretability for language models on the JVM.",
-        subcommands = {DemoCommand.class, LayersCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {DemoCommand.class, LayersCommand.class, ActivationsCommand.class, BenchCommand.class,
+            CommandLine.HelpCommand.class},
         footer = {"", "Start with: microw demo"})
 public final class Main implements Callable<Integer> {
 

@@ -72,6 +72,7 @@ public final class LanguageModel implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final Layers layers;
     private final InferenceEngine inference;
+    private final Activations activations;
 
     private LanguageModel(Path directory, LoadOptions loadOptions, NDManager manager, TransformerModel model,
             Tokenizer tokenizer) {
@@ -82,6 +83,7 @@ public final class LanguageModel implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.layers = new Layers(model);
         this.inference = new InferenceEngine(model, layers, tokenizer, manager);
+        this.activations = new Activations(this);
     }
 
     /**
@@ -235,6 +237,11 @@ public final class LanguageModel implements AutoCloseable {
     /** Runs the model: texts, token ids, generation. */
     public InferenceEngine inference() {
         return inference;
+    }
+
+    /** Saves activations over datasets into a store (mi-crow's {@code save_activations}). */
+    public Activations activations() {
+        return activations;
     }
 
     /** Whether the model came with a tokenizer. */

@@ -1,0 +1,62 @@
+package io.microw.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.microw.store.LocalStore;
+import io.microw.store.StoredTensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code microw activations info RUN}: a run's metadata ({@code meta.json}), its complete batches, and what the
+ * first batch holds (each layer's tensors with dtype and shape).
+ */
+@Command(name = "info", description = "Show a run: its metadata, batches and the tensors of its first batch.")
+final class ActivationsInfoCommand implements Callable<Integer> {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Parameters(index = "0", paramLabel = "RUN", description = "The run id (see `microw activations list`).")
+    String run;
+
+    @Option(names = "--store", paramLabel = "DIR", defaultValue = ActivationsCommand.DEFAULT_STORE,
+            description = "Store directory (default: ${DEFAULT-VALUE}).")
+    Path store;
+
+    @Override
+    public Integer call() throws Exception {
+        LocalStore s = new LocalStore(store);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("run " + run + " in " + s.runDirectory(run));
+        out.println(JSON.writeValueAsString(s.runMetadata(run)));
+        List<Integer> batches = s.listBatches(run);
+        out.println(batches.size() + " complete batches");
+        if (!batches.isEmpty()) {
+            int first = batches.get(0);
+            out.println("batch_" + first + ":");
+            for (String layer : s.batchLayers(run, first)) {
+                for (String key : s.batchKeys(run, first, layer)) {
+                    StoredTensor t = s.readTensor(run, first, layer, key);
+                    out.println("  " + layer + "/" + key + "  " + t.dtype() + " " + Arrays.toString(t.shape()));
+                }
+            }
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,128 @@
+package io.microw.cli;
+
+import io.microw.io.DType;
+import io.microw.lm.LanguageModel;
+import io.microw.lm.SaveOptions;
+import io.microw.store.LocalStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code microw activations save}: runs a model over a text file (one text per line) and saves the named layers'
+ * activations as a run of a store, with a progress bar on stderr; prints the run id and where it is.
+ */
+@Command(name = "save", description = "Run a model over texts and save layers' activations into a store.")
+final class ActivationsSaveCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Option(names = "--model", paramLabel = "DIR|demo", defaultValue = "demo",
+            description = "Model directory, or 'demo' for the embedded demo model (default).")
+    String model;
+
+    @Option(names = "--layers", required = true, split = ",", paramLabel = "LAYER[,LAYER...]",
+            description = "Layers to save: names, aliases or indices (see `microw layers`).")
+    List<String> layers;
+
+    @Option(names = "--texts-file", required = true, paramLabel = "FILE",
+            description = "A UTF-8 text file, one text per line (blank lines are skipped).")
+    Path textsFile;
+
+    @Option(names = "--store", paramLabel = "DIR", defaultValue = ActivationsCommand.DEFAULT_STORE,
+            description = "Store directory (default: ${DEFAULT-VALUE}).")
+    Path store;
+
+    @Option(names = "--run", paramLabel = "ID", description = "Run id (default: made from the current time).")
+    String run;
+
+    @Option(names = "--batch-size", defaultValue = "8", description = "Texts per forward (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--max-length", defaultValue = "0",
+            description = "Truncate texts to this many tokens (default 0: the model's context).")
+    int maxLength;
+
+    @Option(names = "--dtype", defaultValue = "float32", paramLabel = "float32|float16|bfloat16",
+            description = "Precision of the stored activations (default: ${DEFAULT-VALUE}).")
+    String dtype;
+
+    @Option(names = "--resume", description = "Continue an existing run from its last complete batch.")
+    boolean resume;
+
+    @Option(names = "--no-attention-masks", description = "Do not store attention masks.")
+    boolean noMasks;
+
+    @Option(names = "--no-input-ids", description = "Do not store input ids and special-token masks.")
+    boolean noInputIds;
+
+    @Option(names = "--full-forward", description = "Run the whole model instead of stopping after the deepest layer.")
+    boolean fullForward;
+
+    @Option(names = "--no-progress", description = "No progress bar.")
+    boolean noProgress;
+
+    @Override
+    public Integer call() {
+        List<String> texts = readTexts(textsFile);
+        SaveProgressBar bar = new SaveProgressBar(spec.commandLine().getErr());
+        SaveOptions options = SaveOptions.into(store).withRunName(run).withBatchSize(batchSize)
+                .withMaxLength(maxLength).withDtype(parseDtype(dtype)).withResume(resume)
+                .withSaveAttentionMasks(!noMasks).withSaveInputIds(!noInputIds)
+                .withStopAfterDeepestLayer(!fullForward);
+        if (!noProgress) {
+            options = options.withProgress(bar);
+        }
+        String runId;
+        try (LanguageModel lm = Models.open(model.equals("demo") ? null : Path.of(model))) {
+            runId = lm.activations().saveActivations(texts, layers, options);
+        } finally {
+            bar.finish();
+        }
+        LocalStore s = new LocalStore(store);
+        var meta = s.runMetadata(runId);
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "saved run %s: %d batches, %,d tokens (%,d real) of layers %s in %s%n", runId,
+                meta.path("batches").asLong(), meta.path("tokens").asLong(), meta.path("real_tokens").asLong(),
+                meta.path("layers"), s.runDirectory(runId));
+        out.flush();
+        return 0;
+    }
+
+    static DType parseDtype(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "float32", "f32", "fp32" -> DType.F32;
+            case "float16", "f16", "fp16", "half" -> DType.F16;
+            case "bfloat16", "bf16" -> DType.BF16;
+            default -> throw new IllegalArgumentException("unknown --dtype '" + name
+                    + "'; use float32, float16 or bfloat16");
+        };
+    }
+
+    private static List<String> readTexts(Path file) {
+        try {
+            List<String> texts = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+                    .filter(l -> !l.isBlank()).toList();
+            if (texts.isEmpty()) {
+                throw new IllegalArgumentException("texts file " + file + " has no texts (every line is blank)");
+            }
+            return texts;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read texts file " + file + ": " + e, e);
+        }
+    }
+}
