@@ -1,18 +1,21 @@
 package io.microw.cli;
 
+import io.microw.data.DatasetOptions;
+import io.microw.data.Datasets;
+import io.microw.data.LoadingStrategy;
+import io.microw.data.TextDataset;
+import io.microw.demo.BrownCorpus;
 import io.microw.io.DType;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.SaveOptions;
 import io.microw.store.LocalStore;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -39,9 +42,26 @@ final class ActivationsSaveCommand implements Callable<Integer> {
             description = "Layers to save: names, aliases or indices (see `microw layers`).")
     List<String> layers;
 
-    @Option(names = "--texts-file", required = true, paramLabel = "FILE",
-            description = "A UTF-8 text file, one text per line (blank lines are skipped).")
-    Path textsFile;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    /** Where the texts come from: exactly one of a file or the Brown corpus. */
+    static final class Source {
+        @Option(names = "--texts-file", paramLabel = "FILE", description = "Texts: .txt (one per line), .jsonl, "
+                + ".csv, .tsv or .parquet (optionally .gz), or a directory of .txt files; read lazily, never all in memory.")
+        Path textsFile;
+
+        @Option(names = "--brown", paramLabel = "train|validation",
+                description = "Texts: the Brown corpus' sentences of the demo model's train or validation split.")
+        String brown;
+    }
+
+    @Option(names = "--text-column", paramLabel = "NAME",
+            description = "Column holding the text in .jsonl/.csv/.tsv/.parquet files (default: text).")
+    String textColumn;
+
+    @Option(names = "--lenient", description = "Skip malformed rows (and report how many) instead of failing.")
+    boolean lenient;
 
     @Option(names = "--store", paramLabel = "DIR", defaultValue = ActivationsCommand.DEFAULT_STORE,
             description = "Store directory (default: ${DEFAULT-VALUE}).")
@@ -78,7 +98,7 @@ final class ActivationsSaveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<String> texts = readTexts(textsFile);
+        TextDataset texts = dataset();
         SaveProgressBar bar = new SaveProgressBar(spec.commandLine().getErr());
         SaveOptions options = SaveOptions.into(store).withRunName(run).withBatchSize(batchSize)
                 .withMaxLength(maxLength).withDtype(parseDtype(dtype)).withResume(resume)
@@ -103,6 +123,25 @@ final class ActivationsSaveCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The texts: a file in any dataset format (read lazily), or the Brown corpus' sentences. */
+    private TextDataset dataset() {
+        if (source.textsFile != null) {
+            DatasetOptions options = DatasetOptions.defaults().withStrategy(LoadingStrategy.ON_DISK)
+                    .withLenient(lenient);
+            if (textColumn != null) {
+                options = options.withTextColumn(textColumn);
+            }
+            return Datasets.fromFile(source.textsFile, options);
+        }
+        BrownCorpus.Split split = switch (source.brown.toLowerCase(Locale.ROOT)) {
+            case "train" -> BrownCorpus.Split.TRAIN;
+            case "validation" -> BrownCorpus.Split.VALIDATION;
+            default -> throw new IllegalArgumentException("unknown --brown split '" + source.brown
+                    + "'; use train or validation");
+        };
+        return BrownCorpus.load().sentenceDataset(split);
+    }
+
     static DType parseDtype(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "float32", "f32", "fp32" -> DType.F32;
@@ -111,18 +150,5 @@ final class ActivationsSaveCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("unknown --dtype '" + name
                     + "'; use float32, float16 or bfloat16");
         };
-    }
-
-    private static List<String> readTexts(Path file) {
-        try {
-            List<String> texts = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
-                    .filter(l -> !l.isBlank()).toList();
-            if (texts.isEmpty()) {
-                throw new IllegalArgumentException("texts file " + file + " has no texts (every line is blank)");
-            }
-            return texts;
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read texts file " + file + ": " + e, e);
-        }
     }
 }
