@@ -1,7 +1,5 @@
 package io.microw.demo;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.microw.lm.InferenceOptions;
 import io.microw.lm.InferenceResult;
 import io.microw.lm.LanguageModel;
@@ -11,21 +9,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Tokens per second of saving one block's output of brown-gpt2 against the forward alone over the same Brown
- * training sentences, interleaved in rounds. Runs only when asked:
+ * training sentences (the embedded BrownCorpus), interleaved in rounds. Runs only when asked:
  * {@code mvn -pl microw-core,microw-demo test -Dtest=SaveActivationsBenchmark -Dmicrow.bench=true
- * [-Dmicrow.bench.sentences=4000]}; the corpus is read from {@code ../shared/data/brown/brown.jsonl.gz}.
+ * [-Dmicrow.bench.sentences=4000]}.
  */
 @EnabledIfSystemProperty(named = "microw.bench", matches = "true")
 class SaveActivationsBenchmark {
@@ -82,28 +75,9 @@ class SaveActivationsBenchmark {
         return real;
     }
 
-    /** Sentences of the demo model's training documents (index not divisible by 10), in corpus order. */
-    private static List<String> trainSentences(int limit) throws Exception {
-        Path corpus = Path.of("..", "..", "shared", "data", "brown", "brown.jsonl.gz");
-        if (!Files.exists(corpus)) {
-            corpus = Path.of("/work/shared/data/brown/brown.jsonl.gz");
-        }
-        ObjectMapper json = new ObjectMapper();
-        List<String> out = new ArrayList<>();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(
-                new GZIPInputStream(Files.newInputStream(corpus)), StandardCharsets.UTF_8))) {
-            String line;
-            for (int doc = 0; (line = in.readLine()) != null && out.size() < limit; doc++) {
-                if (doc % 10 == 0) {
-                    continue;
-                }
-                for (JsonNode s : json.readTree(line).get("sentences")) {
-                    if (out.size() < limit) {
-                        out.add(s.get("text").asText());
-                    }
-                }
-            }
-        }
-        return out;
+    /** Sentences of the demo model's training documents, in corpus order. */
+    private static List<String> trainSentences(int limit) {
+        return BrownCorpus.load().sentences(BrownCorpus.Split.TRAIN).stream().limit(limit)
+                .map(BrownCorpus.Sentence::text).toList();
     }
 }
