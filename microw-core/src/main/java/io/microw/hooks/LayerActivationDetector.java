@@ -2,6 +2,8 @@ package io.microw.hooks;
 
 import ai.djl.ndarray.NDArray;
 
+import java.util.Map;
+
 /**
  * Keeps a float32 copy of a layer's output from the last forward (its input, for a PRE_FORWARD detector).
  * The copy belongs to the detector: it stays valid until the next forward, {@link #clearCaptured()} or
@@ -32,6 +34,13 @@ public class LayerActivationDetector extends BaseHook implements Detector, AutoC
     /** The last forward's activations [batch, seq, ...], or {@code null} before the first forward. */
     public NDArray getCaptured() {
         return captured.get();
+    }
+
+    /** The captured tensor under the name {@code activations}, as mi-crow stores it; empty before a forward. */
+    @Override
+    public Map<String, NDArray> tensorMetadata() {
+        NDArray captured = getCaptured();
+        return captured == null ? Map.of() : Map.of("activations", captured);
     }
 
     /** Frees the captured tensor. */

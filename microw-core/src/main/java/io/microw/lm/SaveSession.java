@@ -1,7 +1,10 @@
 package io.microw.lm;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.data.TextDataset;
+import io.microw.hooks.Detector;
 import io.microw.hooks.LayerActivationDetector;
 import io.microw.store.BatchContents;
 import io.microw.store.LocalStore;
@@ -9,13 +12,13 @@ import io.microw.store.RunWriter;
 import io.microw.store.Store;
 import io.microw.tokenizer.Encodings;
 
-import ai.djl.ndarray.NDArray;
 
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /** One call of {@link Activations#saveActivations}: computes batches, hands them to the writer, tracks progress. */
 final class SaveSession {
@@ -81,8 +84,9 @@ final class SaveSession {
     }
 
     private BatchContents compute(int index, List<String> texts) {
-        List<LayerActivationDetector> others = otherDetectors();
-        others.forEach(LayerActivationDetector::clearCaptured);
+        List<Detector> others = otherDetectors();
+        others.stream().filter(d -> d instanceof LayerActivationDetector)
+                .forEach(d -> ((LayerActivationDetector) d).clearCaptured());
         BatchContents contents = new BatchContents();
         try (InferenceResult result = lm.inference().executeInference(texts, inference)) {
             for (BatchCapture capture : captures) {
@@ -95,23 +99,35 @@ final class SaveSession {
                 contents.addFloats(Activations.dirName(capture.layerSignature()), Store.ACTIVATIONS, capture.shape(),
                         values, options.dtype());
             }
-            for (LayerActivationDetector d : others) {
-                NDArray a = d.getCaptured();
-                if (a != null) {
-                    contents.addFloats(Activations.dirName(lm.layers().layerOf(d.id())),
-                            d.id().replaceAll("[^A-Za-z0-9._-]", "_").replaceFirst("^\\.", "_"),
-                            a.getShape().getShape(), a.toFloatArray(), options.dtype());
-                }
+            for (Detector d : others) {
+                saveTensorMetadata(contents, d);
             }
             addInputs(contents, index, result.encodings());
         }
         return contents;
     }
 
-    private List<LayerActivationDetector> otherDetectors() {
+    /**
+     * Stores a registered detector's tensors under its layer as {@code <detector id>} (a single
+     * {@code activations} tensor, as LayerActivationDetector keeps) or {@code <detector id>.<name>}.
+     */
+    private void saveTensorMetadata(BatchContents contents, Detector d) {
+        Map<String, NDArray> tensors = d.tensorMetadata();
+        boolean single = tensors.size() == 1 && tensors.containsKey("activations");
+        for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
+            String key = single ? d.id() : d.id() + "." + e.getKey();
+            NDArray a = e.getValue().toType(DataType.FLOAT32, false);
+            contents.addFloats(Activations.dirName(lm.layers().layerOf(d.id())),
+                    key.replaceAll("[^A-Za-z0-9._-]", "_").replaceFirst("^\\.", "_"),
+                    a.getShape().getShape(), a.toFloatArray(), options.dtype());
+        }
+    }
+
+    /** Enabled detectors the user registered (not this session's own captures). */
+    private List<Detector> otherDetectors() {
         return lm.layers().detectors().stream()
-                .filter(d -> d instanceof LayerActivationDetector && d.isEnabled())
-                .map(d -> (LayerActivationDetector) d).toList();
+                .filter(d -> !(d instanceof BatchCapture) && d.isEnabled())
+                .toList();
     }
 
     private void addInputs(BatchContents contents, int index, Encodings enc) {
