@@ -19,6 +19,44 @@ public final class HubDatasets {
     private HubDatasets() {
     }
 
+    /**
+     * The texts of one split of {@code repoId}: every Parquet file of the repository whose path names the split
+     * (a folder {@code <split>/} or a file {@code <split>-00000-of-00002.parquet} / {@code <split>.parquet}), in
+     * path order, as the Hub's file listing (or, offline, the cached snapshot) shows them.
+     */
+    public static TextDataset text(String repoId, String split, DatasetOptions options, PretrainedOptions hub) {
+        return text(repoId, splitFiles(repoId, split, hub), options, hub);
+    }
+
+    /** The texts and labels of one split of {@code repoId} (files found as {@link #text(String, String, DatasetOptions, PretrainedOptions)} finds them). */
+    public static ClassificationDataset classification(String repoId, String split, DatasetOptions options,
+            PretrainedOptions hub) {
+        return classification(repoId, splitFiles(repoId, split, hub), options, hub);
+    }
+
+    /** The Parquet files of a split; none is an error listing the Parquet files there are. */
+    static List<String> splitFiles(String repoId, String split, PretrainedOptions hub) {
+        List<String> parquet = HubResolver.listFiles(RepoId.parseDataset(repoId), hub).stream()
+                .filter(f -> f.endsWith(".parquet")).sorted().toList();
+        List<String> chosen = parquet.stream().filter(f -> namesSplit(f, split)).toList();
+        if (chosen.isEmpty()) {
+            throw new DatasetException("Hub dataset " + repoId + " (revision '" + hub.revision() + "')", "no Parquet"
+                    + " files for split '" + split + "'; its Parquet files: " + (parquet.isEmpty() ? "none" : parquet));
+        }
+        return chosen;
+    }
+
+    private static boolean namesSplit(String path, String split) {
+        String[] parts = path.split("/");
+        for (int i = 0; i < parts.length - 1; i++) {
+            if (parts[i].equals(split)) {
+                return true;
+            }
+        }
+        String name = parts[parts.length - 1];
+        return name.equals(split + ".parquet") || name.startsWith(split + "-");
+    }
+
     /** The texts of {@code repoId}'s Parquet {@code files}, read as {@code options} say. */
     public static TextDataset text(String repoId, List<String> files, DatasetOptions options, PretrainedOptions hub) {
         ConcatSource source = source(repoId, files, options, hub, false);

@@ -59,6 +59,10 @@ class HubDatasetsTest {
         try (ex) {
             String path = ex.getRequestURI().getPath();
             requests.add(ex.getRequestMethod() + " " + path);
+            if (path.equals("/api/datasets/acme/reviews/tree/main")) {
+                listFiles(ex);
+                return;
+            }
             String rest = path.startsWith(PREFIX) ? path.substring(PREFIX.length()) : "";
             String revision = rest.contains("/") ? rest.substring(0, rest.indexOf('/')) : "";
             boolean known = revision.equals("main") || revision.equals(COMMIT);
@@ -77,6 +81,37 @@ class HubDatasetsTest {
                 ex.getResponseBody().write(body);
             }
         }
+    }
+
+    /** The tree API: every served file plus a README, in two pages linked by {@code Link: rel="next"}. */
+    private void listFiles(HttpExchange ex) throws IOException {
+        boolean second = "page=2".equals(ex.getRequestURI().getQuery());
+        String body = second
+                ? "[{\"type\":\"file\",\"path\":\"data/train-00001-of-00002.parquet\"},"
+                  + "{\"type\":\"file\",\"path\":\"data/test-00000-of-00001.parquet\"}]"
+                : "[{\"type\":\"directory\",\"path\":\"data\"},{\"type\":\"file\",\"path\":\"README.md\"},"
+                  + "{\"type\":\"file\",\"path\":\"data/train-00000-of-00002.parquet\"}]";
+        if (!second) {
+            ex.getResponseHeaders().add("Link", "</api/datasets/acme/reviews/tree/main?page=2>; rel=\"next\"");
+        }
+        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ex.sendResponseHeaders(200, bytes.length);
+        ex.getResponseBody().write(bytes);
+    }
+
+    @Test
+    void aSplitIsFoundThroughTheHubFileListing() {
+        TextDataset data = HubDatasets.text("acme/reviews", "train", DatasetOptions.defaults(), hub());
+        List<String> texts = new java.util.ArrayList<>();
+        data.iterBatches(10).forEachRemaining(texts::addAll);
+        assertThat(texts).containsExactly("good film", "bad film", "fine film");
+        assertThat(HubDatasets.splitFiles("acme/reviews", "test", hub()))
+                .containsExactly("data/test-00000-of-00001.parquet");
+        assertThatThrownBy(() -> HubDatasets.text("acme/reviews", "validation", DatasetOptions.defaults(), hub()))
+                .isInstanceOf(DatasetException.class).hasMessageContaining("split 'validation'")
+                .hasMessageContaining("data/train-00000-of-00002.parquet");
+        // offline, the cached snapshot is the listing: only the downloaded train shards are there
+        assertThat(HubDatasets.splitFiles("acme/reviews", "train", hub().withOffline(true))).isEqualTo(SHARDS);
     }
 
     private static String sha256(byte[] body) {

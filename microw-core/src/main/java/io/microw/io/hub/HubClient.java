@@ -1,5 +1,8 @@
 package io.microw.io.hub;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -10,6 +13,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -20,6 +25,8 @@ import java.util.Objects;
  * failures into {@link HubException}s that say what to do.
  */
 public final class HubClient {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final int MAX_REDIRECTS = 10;
 
@@ -124,6 +131,51 @@ public final class HubClient {
         }
         throw new HubException("more than " + MAX_REDIRECTS + " redirects while downloading " + file + " of " + repo
                 + " (last: " + url + ")");
+    }
+
+    /**
+     * The paths of every file in the repository at {@code revision}, from the Hub's tree API
+     * ({@code /api/models|datasets/<id>/tree/<revision>?recursive=true}), following its {@code Link: rel="next"}
+     * pages.
+     */
+    public List<String> listFiles(RepoId repo, String revision) {
+        String kind = repo.isDataset() ? "datasets" : "models";
+        URI url = URI.create(endpoint + "/api/" + kind + "/" + repo.id() + "/tree/"
+                + URLEncoder.encode(revision, StandardCharsets.UTF_8) + "?recursive=true");
+        List<String> paths = new ArrayList<>();
+        for (int page = 0; url != null; page++) {
+            if (page > 10_000) {
+                throw new HubException("too many pages listing the files of " + repo + " (last: " + url + ")");
+            }
+            HttpResponse<String> response = send(request(url).GET().build(), HttpResponse.BodyHandlers.ofString(), url);
+            if (response.statusCode() != 200) {
+                throw failure(response.statusCode(), response.headers(), repo, revision, "(file listing)", url);
+            }
+            try {
+                for (JsonNode entry : JSON.readTree(response.body())) {
+                    if ("file".equals(entry.path("type").asText())) {
+                        paths.add(entry.path("path").asText());
+                    }
+                }
+            } catch (IOException e) {
+                throw new HubException("the file listing of " + repo + " from " + url + " is not JSON: " + e.getMessage(),
+                        0, e);
+            }
+            url = nextPage(response.headers(), url);
+        }
+        return paths;
+    }
+
+    private static URI nextPage(HttpHeaders headers, URI base) {
+        for (String link : headers.allValues("Link")) {
+            for (String part : link.split(",")) {
+                if (part.contains("rel=\"next\"")) {
+                    String target = part.substring(part.indexOf('<') + 1, part.indexOf('>'));
+                    return base.resolve(target);
+                }
+            }
+        }
+        return null;
     }
 
     private HttpRequest.Builder request(URI url) {

@@ -70,6 +70,32 @@ public final class HubResolver {
     }
 
     /**
+     * The paths of every file of a repository at {@code options.revision()}: from the Hub, or offline from the
+     * cached snapshot of that revision (an error when the cache has none).
+     */
+    public static List<String> listFiles(RepoId repo, PretrainedOptions options) {
+        HubSettings settings = HubSettings.from(options);
+        HfCache cache = new HfCache(settings.cacheRoot());
+        String revision = options.revision();
+        HfCache.checkRelative(revision, "revision");
+        if (!settings.offline()) {
+            return new HubClient(settings.endpoint(), settings.token(), options.timeout()).listFiles(repo, revision);
+        }
+        Optional<String> commit = cache.commitFor(repo, revision);
+        Path snapshot = commit.map(c -> cache.snapshotDir(repo, c)).orElse(null);
+        if (snapshot == null || !java.nio.file.Files.isDirectory(snapshot)) {
+            throw offlineMiss(repo, revision, cache, commit, List.of("(file listing)"));
+        }
+        try (var files = java.nio.file.Files.walk(snapshot)) {
+            return files.filter(f -> !java.nio.file.Files.isDirectory(f))
+                    .map(f -> snapshot.relativize(f).toString().replace(java.io.File.separatorChar, '/'))
+                    .sorted().toList();
+        } catch (java.io.IOException e) {
+            throw new HubException("cannot list the cached snapshot " + snapshot + ": " + e.getMessage(), 0, e);
+        }
+    }
+
+    /**
      * One file of a repository (a model's or a dataset's) at {@code options.revision()}: the cached copy when the
      * cache holds it for that revision (no request unless {@link PretrainedOptions#refresh()}), else downloaded into
      * the cache. Offline, only the cache is read.
