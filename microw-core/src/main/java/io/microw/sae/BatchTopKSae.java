@@ -1,0 +1,45 @@
+package io.microw.sae;
+
+import ai.djl.ndarray.NDArray;
+
+import java.util.Map;
+
+/**
+ * BatchTopK SAE (Bussmann et al. 2024): in training, the {@code k × batch} largest pre-activations of the whole
+ * batch survive, so rows may use more or fewer than {@code k} latents. Training also tracks a per-latent
+ * {@code threshold}; at inference the SAE is a JumpReLU with it, which is how it is saved for SAELens.
+ */
+public class BatchTopKSae extends Sae {
+
+    /** A freshly initialised BatchTopK SAE (seed 0; thresholds 0 until trained). */
+    public BatchTopKSae(int nLatents, int nInputs, int k) {
+        this(SaeConfig.of(SaeArchitecture.BATCH_TOPK, nInputs, nLatents, k), 0L);
+    }
+
+    /** A freshly initialised BatchTopK SAE for a config. */
+    public BatchTopKSae(SaeConfig config, long seed) {
+        this(config, SaeInit.initialParameters(
+                requireArchitecture(config, SaeArchitecture.BATCH_TOPK, "BatchTopKSae"), seed, 1.0));
+    }
+
+    /** A BatchTopK SAE with the given parameters (including {@code threshold}). */
+    public BatchTopKSae(SaeConfig config, Map<String, float[]> parameters) {
+        super(requireArchitecture(config, SaeArchitecture.BATCH_TOPK, "BatchTopKSae"), parameters);
+    }
+
+    /** Average latents per row in training. */
+    public int k() {
+        return config().k();
+    }
+
+    @Override
+    protected Map<String, long[]> expectedShapes() {
+        return JumpReluSae.withThreshold(super.expectedShapes(), config().dSae());
+    }
+
+    /** Inference: a JumpReLU with the threshold learned in training. */
+    @Override
+    protected NDArray encodeRows(NDArray x2d) {
+        return JumpReluSae.jumpRelu(preActivations(x2d), parameterArray("threshold"));
+    }
+}

@@ -1,0 +1,39 @@
+package io.microw.sae;
+
+import ai.djl.ndarray.NDArray;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Gated SAE (Rajamanoharan et al. 2024; SAELens "gated"): a gate path {@code x W_enc + b_gate > 0} decides which
+ * latents are active, a magnitude path {@code ReLU(x (W_enc ⊙ exp(r_mag)) + b_mag)} sets their values. It has no
+ * {@code b_enc}. Inference and loading only.
+ */
+public class GatedSae extends Sae {
+
+    /** A Gated SAE with the given parameters. */
+    public GatedSae(SaeConfig config, Map<String, float[]> parameters) {
+        super(requireArchitecture(config, SaeArchitecture.GATED, "GatedSae"), parameters);
+    }
+
+    @Override
+    protected Map<String, long[]> expectedShapes() {
+        Map<String, long[]> shapes = new LinkedHashMap<>(super.expectedShapes());
+        shapes.remove("b_enc");
+        int dSae = config().dSae();
+        shapes.put("b_gate", new long[] {dSae});
+        shapes.put("b_mag", new long[] {dSae});
+        shapes.put("r_mag", new long[] {dSae});
+        return shapes;
+    }
+
+    @Override
+    protected NDArray encodeRows(NDArray x2d) {
+        NDArray x = centredInput(x2d);
+        NDArray wEnc = parameterArray("W_enc");
+        NDArray active = x.matMul(wEnc).add(parameterArray("b_gate")).gt(0f);
+        NDArray magnitude = x.matMul(wEnc.mul(parameterArray("r_mag").exp())).add(parameterArray("b_mag")).maximum(0f);
+        return magnitude.mul(active);
+    }
+}

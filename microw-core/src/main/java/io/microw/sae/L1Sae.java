@@ -1,0 +1,17 @@
+package io.microw.sae;
+
+import java.util.Map;
+
+/** mi-crow's name for the standard ReLU SAE trained with an L1 penalty; identical to {@link ReluSae}. */
+public class L1Sae extends ReluSae {
+
+    /** A freshly initialised L1 SAE (seed 0). */
+    public L1Sae(int nLatents, int nInputs) {
+        super(nLatents, nInputs);
+    }
+
+    /** An L1 SAE with the given parameters. */
+    public L1Sae(SaeConfig config, Map<String, float[]> parameters) {
+        super(config, parameters);
+    }
+}

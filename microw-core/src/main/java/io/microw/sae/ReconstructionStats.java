@@ -1,0 +1,125 @@
+package io.microw.sae;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Accumulates reconstruction and sparsity metrics over batches, with SAELens' names: {@code mse} (squared
+ * error summed over the input dimensions, averaged over tokens — the training loss's MSE term),
+ * {@code explained_variance} (1 − Σ squared error / Σ squared distance from the mean input, over all tokens),
+ * {@code explained_variance_legacy} (the same ratio per token, averaged), {@code l0} (active latents per token),
+ * {@code l1} (sum of codes per token), {@code l2_ratio} (shrinkage: ‖x̂‖ / ‖x‖ per token, averaged).
+ */
+public final class ReconstructionStats {
+
+    private long tokens;
+    private double squaredError;
+    private double[] inputSum;
+    private double inputSquaredNorm;
+    private double legacyExplained;
+    private double l2Ratio;
+    private double l0;
+    private double l1;
+    private long codeTokens;
+
+    /** Adds a batch: inputs and reconstructions, row-major [rows, dIn]. */
+    public void addReconstruction(float[] x, float[] xHat, int rows, int dIn) {
+        if (x.length < (long) rows * dIn || xHat.length < (long) rows * dIn) {
+            throw new SaeException("expected " + rows + " x " + dIn + " values, got " + x.length + " and " + xHat.length);
+        }
+        if (inputSum == null) {
+            inputSum = new double[dIn];
+        } else if (inputSum.length != dIn) {
+            throw new SaeException("input width changed from " + inputSum.length + " to " + dIn);
+        }
+        double[] batchMean = new double[dIn];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < dIn; c++) {
+                batchMean[c] += x[r * dIn + c];
+            }
+        }
+        for (int c = 0; c < dIn; c++) {
+            batchMean[c] /= rows;
+        }
+        for (int r = 0; r < rows; r++) {
+            double err = 0;
+            double norm = 0;
+            double normHat = 0;
+            double var = 0;
+            int base = r * dIn;
+            for (int c = 0; c < dIn; c++) {
+                double v = x[base + c];
+                double d = v - xHat[base + c];
+                err += d * d;
+                norm += v * v;
+                normHat += (double) xHat[base + c] * xHat[base + c];
+                double centred = v - batchMean[c];
+                var += centred * centred;
+                inputSum[c] += v;
+            }
+            squaredError += err;
+            inputSquaredNorm += norm;
+            legacyExplained += var > 0 ? 1 - err / var : 0;
+            l2Ratio += norm > 0 ? Math.sqrt(normHat / norm) : 0;
+        }
+        tokens += rows;
+    }
+
+    /** Adds the code statistics of a batch: total active latents and total code mass over its rows. */
+    public void addCodes(int rows, long activeLatents, double codeSum) {
+        codeTokens += rows;
+        l0 += activeLatents;
+        l1 += codeSum;
+    }
+
+    /** Tokens added so far. */
+    public long tokens() {
+        return tokens;
+    }
+
+    public double mse() {
+        return tokens == 0 ? Double.NaN : squaredError / tokens;
+    }
+
+    /** 1 − Σ‖x − x̂‖² / Σ‖x − mean(x)‖² over every token added. */
+    public double explainedVariance() {
+        if (tokens == 0) {
+            return Double.NaN;
+        }
+        double meanSquaredNorm = 0;
+        for (double s : inputSum) {
+            meanSquaredNorm += (s / tokens) * (s / tokens);
+        }
+        double totalVariance = inputSquaredNorm - tokens * meanSquaredNorm;
+        return totalVariance > 0 ? 1 - squaredError / totalVariance : Double.NaN;
+    }
+
+    /** Per-token explained variance (against each batch's mean), averaged: SAELens' older definition. */
+    public double explainedVarianceLegacy() {
+        return tokens == 0 ? Double.NaN : legacyExplained / tokens;
+    }
+
+    public double l2Ratio() {
+        return tokens == 0 ? Double.NaN : l2Ratio / tokens;
+    }
+
+    public double l0() {
+        return codeTokens == 0 ? Double.NaN : l0 / codeTokens;
+    }
+
+    public double l1() {
+        return codeTokens == 0 ? Double.NaN : l1 / codeTokens;
+    }
+
+    /** The metrics under SAELens' names. */
+    public Map<String, Double> toMap() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("mse", mse());
+        m.put("explained_variance", explainedVariance());
+        m.put("explained_variance_legacy", explainedVarianceLegacy());
+        m.put("l0", l0());
+        m.put("l1", l1());
+        m.put("l2_ratio", l2Ratio());
+        return m;
+    }
+}

@@ -1,0 +1,33 @@
+package io.microw.sae;
+
+import ai.djl.ndarray.NDArray;
+
+import java.util.Map;
+
+/**
+ * The standard (L1) SAE: {@code codes = ReLU(pre)}, trained with an L1 penalty on the codes weighted by the
+ * decoder row norms (SAELens "standard"). {@link L1Sae} is the same class under mi-crow's name.
+ */
+public class ReluSae extends Sae {
+
+    /** A freshly initialised ReLU SAE (seed 0). */
+    public ReluSae(int nLatents, int nInputs) {
+        this(SaeConfig.of(SaeArchitecture.STANDARD, nInputs, nLatents, 0), 0L);
+    }
+
+    /** A freshly initialised ReLU SAE for a config. */
+    public ReluSae(SaeConfig config, long seed) {
+        this(config, SaeInit.initialParameters(requireArchitecture(config, SaeArchitecture.STANDARD, "ReluSae"),
+                seed, 1.0));
+    }
+
+    /** A ReLU SAE with the given parameters. */
+    public ReluSae(SaeConfig config, Map<String, float[]> parameters) {
+        super(requireArchitecture(config, SaeArchitecture.STANDARD, "ReluSae"), parameters);
+    }
+
+    @Override
+    protected NDArray encodeRows(NDArray x2d) {
+        return preActivations(x2d).maximum(0f);
+    }
+}

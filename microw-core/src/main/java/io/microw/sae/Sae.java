@@ -1,0 +1,248 @@
+package io.microw.sae;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A sparse autoencoder: {@code codes = activation((x·s − b_dec) W_enc + b_enc)},
+ * {@code reconstruction = (codes W_dec + b_dec) / s}, where {@code s} is the optional input scale
+ * (1 unless trained with input normalisation) and the {@code b_dec} subtraction can be turned off
+ * ({@link SaeConfig#applyBDecToInput()}).
+ *
+ * <p>Parameters use SAELens' names and layouts: {@code W_enc [d_in, d_sae]}, {@code b_enc [d_sae]},
+ * {@code W_dec [d_sae, d_in]}, {@code b_dec [d_in]}, plus {@code threshold} (JumpReLU, BatchTopK) and
+ * {@code b_gate}, {@code b_mag}, {@code r_mag} (Gated). They live in the SAE's own NDManager, released by
+ * {@link #close()}; {@code encode}, {@code decode} and {@code forward} put their results in the input's
+ * manager. Subclasses define {@link #encodeRows}. An SAE is safe to use from several threads for inference; changing parameters is not.
+ */
+public abstract class Sae implements AutoCloseable {
+
+    private final SaeConfig config;
+    private final NDManager manager;
+    private final Map<String, NDArray> parameters = new LinkedHashMap<>();
+    private float inputScale = 1f;
+
+    /** Builds an SAE with the given parameters (each checked against the shape the config implies). */
+    protected Sae(SaeConfig config, Map<String, float[]> values) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.manager = NDManager.newBaseManager();
+        for (Map.Entry<String, long[]> e : expectedShapes().entrySet()) {
+            float[] data = values.get(e.getKey());
+            if (data == null) {
+                manager.close();
+                throw new SaeException(config.architecture().saeLensName() + " SAE needs parameter '" + e.getKey()
+                        + "' " + Arrays.toString(e.getValue()) + " but it is missing (have " + values.keySet() + ")");
+            }
+            parameters.put(e.getKey(), manager.create(checkedData(e.getKey(), e.getValue(), data), new Shape(e.getValue())));
+        }
+    }
+
+    /** Builds an SAE from a config and parameters, choosing the class by architecture. */
+    public static Sae fromParameters(SaeConfig config, Map<String, float[]> values) {
+        return switch (config.architecture()) {
+            case TOPK -> new TopKSae(config, values);
+            case BATCH_TOPK -> new BatchTopKSae(config, values);
+            case STANDARD -> new ReluSae(config, values);
+            case JUMP_RELU -> new JumpReluSae(config, values);
+            case GATED -> new GatedSae(config, values);
+        };
+    }
+
+    /** A freshly initialised SAE of the config's architecture (see {@link SaeInit}). */
+    public static Sae create(SaeConfig config, long seed) {
+        return fromParameters(config, SaeInit.initialParameters(config, seed, 1.0));
+    }
+
+    /** The parameter names and shapes this architecture needs. */
+    protected Map<String, long[]> expectedShapes() {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        shapes.put("W_enc", new long[] {config.dIn(), config.dSae()});
+        shapes.put("b_enc", new long[] {config.dSae()});
+        shapes.put("W_dec", new long[] {config.dSae(), config.dIn()});
+        shapes.put("b_dec", new long[] {config.dIn()});
+        return shapes;
+    }
+
+    public SaeConfig config() {
+        return config;
+    }
+
+    public SaeArchitecture architecture() {
+        return config.architecture();
+    }
+
+    /** Input width d_in (mi-crow's n_inputs). */
+    public int nInputs() {
+        return config.dIn();
+    }
+
+    /** Number of latents d_sae (mi-crow's n_latents). */
+    public int nLatents() {
+        return config.dSae();
+    }
+
+    /** The input scale {@code s} (1 when inputs are not normalised). */
+    public float inputScale() {
+        return inputScale;
+    }
+
+    /** Sets the input scale {@code s}: inputs are multiplied by it before encoding, outputs divided after. */
+    public void setInputScale(float scale) {
+        if (!(scale > 0) || Float.isInfinite(scale)) {
+            throw new SaeException("input scale must be a positive finite number, got " + scale);
+        }
+        this.inputScale = scale;
+    }
+
+    /**
+     * Folds the input scale into the weights ({@code W_enc·s}, {@code W_dec/s}, {@code b_dec/s}) and resets it
+     * to 1; the SAE computes the same function on unscaled inputs, as SAELens' files expect.
+     */
+    public void foldInputScale() {
+        if (inputScale == 1f) {
+            return;
+        }
+        float s = inputScale;
+        NDArray wEnc = parameters.get("W_enc");
+        setParameter("W_enc", wEnc.mul(s).toFloatArray());
+        setParameter("W_dec", parameters.get("W_dec").div(s).toFloatArray());
+        setParameter("b_dec", parameters.get("b_dec").div(s).toFloatArray());
+        inputScale = 1f;
+    }
+
+    /** Names of the parameters, in SAELens' order. */
+    public Set<String> parameterNames() {
+        return parameters.keySet();
+    }
+
+    /** A copy of a parameter's values (row-major). */
+    public float[] parameter(String name) {
+        return parameterArray(name).toFloatArray();
+    }
+
+    /** A parameter's shape. */
+    public long[] parameterShape(String name) {
+        return parameterArray(name).getShape().getShape();
+    }
+
+    /** Replaces a parameter's values; the length must match its shape. */
+    public void setParameter(String name, float[] values) {
+        NDArray old = parameterArray(name);
+        float[] data = checkedData(name, old.getShape().getShape(), values);
+        old.set(data);
+    }
+
+    /** The parameter as an NDArray owned by this SAE (do not close it). */
+    protected NDArray parameterArray(String name) {
+        NDArray p = parameters.get(name);
+        if (p == null) {
+            throw new SaeException("no parameter '" + name + "' in this " + architecture().saeLensName()
+                    + " SAE; it has " + parameters.keySet());
+        }
+        return p;
+    }
+
+    /** Throws a clear error unless a layer of the given width can feed this SAE. */
+    public void checkInputWidth(long width, String layer) {
+        if (width != config.dIn()) {
+            throw new SaeException("SAE expects inputs of width d_in=" + config.dIn() + " but layer '" + layer
+                    + "' produces width " + width);
+        }
+    }
+
+    /** Latent codes for inputs of shape [..., d_in]; the result has shape [..., d_sae]. */
+    public NDArray encode(NDArray x) {
+        Shape shape = checkInput(x);
+        NDArray codes = encodeRows(x.reshape(-1, config.dIn()));
+        return codes.reshape(shape.slice(0, shape.dimension() - 1).add(config.dSae()));
+    }
+
+    /** Reconstruction for codes of shape [..., d_sae]; the result has shape [..., d_in]. */
+    public NDArray decode(NDArray codes) {
+        Shape shape = codes.getShape();
+        if (shape.dimension() == 0 || shape.get(shape.dimension() - 1) != config.dSae()) {
+            throw new SaeException("decode expects codes of shape [..., " + config.dSae() + "], got " + shape);
+        }
+        NDArray flat = codes.reshape(-1, config.dSae()).toType(DataType.FLOAT32, false);
+        NDArray out = flat.matMul(parameters.get("W_dec")).add(parameters.get("b_dec"));
+        if (inputScale != 1f) {
+            out = out.div(inputScale);
+        }
+        return out.reshape(shape.slice(0, shape.dimension() - 1).add(config.dIn()));
+    }
+
+    /** {@code decode(encode(x))}. */
+    public NDArray forward(NDArray x) {
+        return decode(encode(x));
+    }
+
+    /** Codes for a [n, d_in] batch: the architecture's activation rule. */
+    protected abstract NDArray encodeRows(NDArray x2d);
+
+    /** Pre-activations {@code (x·s − b_dec) W_enc + b_enc} for a [n, d_in] batch. */
+    protected NDArray preActivations(NDArray x2d) {
+        return centredInput(x2d).matMul(parameters.get("W_enc")).add(parameters.get("b_enc"));
+    }
+
+    /** {@code x·s − b_dec} (or {@code x·s} when the config says not to subtract it), in float32. */
+    protected NDArray centredInput(NDArray x2d) {
+        NDArray x = x2d.toType(DataType.FLOAT32, false);
+        if (inputScale != 1f) {
+            x = x.mul(inputScale);
+        }
+        return config.applyBDecToInput() ? x.sub(parameters.get("b_dec")) : x;
+    }
+
+    /** Returns the config, or throws when it is not of the architecture a class implements. */
+    protected static SaeConfig requireArchitecture(SaeConfig config, SaeArchitecture expected, String className) {
+        if (config.architecture() != expected) {
+            throw new SaeException(className + " needs a " + expected.saeLensName() + " config, got "
+                    + config.architecture().saeLensName());
+        }
+        return config;
+    }
+
+    private Shape checkInput(NDArray x) {
+        Shape shape = x.getShape();
+        if (shape.dimension() == 0 || shape.get(shape.dimension() - 1) != config.dIn()) {
+            throw new SaeException("SAE expects inputs of shape [..., d_in=" + config.dIn() + "], got " + shape);
+        }
+        return shape;
+    }
+
+    private float[] checkedData(String name, long[] shape, float[] data) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        if (data.length != n) {
+            throw new SaeException("parameter '" + name + "' should have shape " + Arrays.toString(shape) + " ("
+                    + n + " values) but has " + data.length + " values");
+        }
+        for (int i = 0; i < data.length; i++) {
+            if (!Float.isFinite(data[i])) {
+                throw new SaeException("parameter '" + name + "' has a non-finite value " + data[i] + " at index " + i);
+            }
+        }
+        return data;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "(d_in=" + config.dIn() + ", d_sae=" + config.dSae()
+                + (config.k() > 0 ? ", k=" + config.k() : "") + ")";
+    }
+}

@@ -1,0 +1,68 @@
+package io.microw.sae;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What defines an SAE besides its weights: architecture, sizes, {@code k}, whether the decoder bias is
+ * subtracted from the input before encoding, and where it was trained (model and layer, kept as metadata).
+ * Every value is saved to {@code cfg.json}. Validation errors name the value and what was expected.
+ *
+ * @param architecture     the activation rule
+ * @param dIn              input width (the layer's hidden size)
+ * @param dSae             number of latents
+ * @param k                latents kept per row (TopK, BatchTopK); 0 for the other architectures
+ * @param applyBDecToInput subtract {@code b_dec} from the input before encoding (SAELens' default: true)
+ * @param modelName        model the SAE was trained on, or "" when unknown
+ * @param hookName         layer the SAE reads, or "" when unknown
+ * @param metadata         further cfg.json keys to keep (context size, dataset...), never interpreted
+ */
+public record SaeConfig(SaeArchitecture architecture, int dIn, int dSae, int k, boolean applyBDecToInput,
+                        String modelName, String hookName, Map<String, Object> metadata) {
+
+    public SaeConfig {
+        Objects.requireNonNull(architecture, "architecture");
+        if (dIn <= 0) {
+            throw new SaeException("d_in must be positive, got " + dIn);
+        }
+        if (dSae <= 0) {
+            throw new SaeException("d_sae (number of latents) must be positive, got " + dSae);
+        }
+        boolean usesK = architecture == SaeArchitecture.TOPK || architecture == SaeArchitecture.BATCH_TOPK;
+        if (usesK && (k <= 0 || k >= dSae)) {
+            throw new SaeException("k must be in 1.." + (dSae - 1) + " (fewer than d_sae=" + dSae + "), got " + k);
+        }
+        if (!usesK && k != 0) {
+            throw new SaeException("k is only used by topk and batchtopk SAEs, not " + architecture.saeLensName()
+                    + " (got k=" + k + ")");
+        }
+        modelName = modelName == null ? "" : modelName;
+        hookName = hookName == null ? "" : hookName;
+        metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+    }
+
+    /** A config with no model, layer or metadata recorded. */
+    public static SaeConfig of(SaeArchitecture architecture, int dIn, int dSae, int k) {
+        return new SaeConfig(architecture, dIn, dSae, k, true, "", "", Map.of());
+    }
+
+    /** This config with {@code applyBDecToInput} changed. */
+    public SaeConfig withApplyBDecToInput(boolean on) {
+        return new SaeConfig(architecture, dIn, dSae, k, on, modelName, hookName, metadata);
+    }
+
+    /** This config recording the model and layer it reads. */
+    public SaeConfig withSource(String model, String hook) {
+        return new SaeConfig(architecture, dIn, dSae, k, applyBDecToInput, model, hook, metadata);
+    }
+
+    /** This config with other metadata. */
+    public SaeConfig withMetadata(Map<String, Object> values) {
+        return new SaeConfig(architecture, dIn, dSae, k, applyBDecToInput, modelName, hookName, values);
+    }
+
+    /** This config as another architecture (BatchTopK becomes JumpReLU at save time, for instance). */
+    public SaeConfig withArchitecture(SaeArchitecture other, int newK) {
+        return new SaeConfig(other, dIn, dSae, newK, applyBDecToInput, modelName, hookName, metadata);
+    }
+}
