@@ -90,6 +90,27 @@ public final class FeatureDensity {
         return f;
     }
 
+    /** Per-latent firing counts (a copy), for checkpoints. */
+    public long[] firedCounts() {
+        return fired.clone();
+    }
+
+    /** Per-latent token count at the last firing (a copy), for checkpoints. */
+    public long[] lastFiredAt() {
+        return lastFiredAt.clone();
+    }
+
+    /** Restores the state saved by {@link #firedCounts()}, {@link #lastFiredAt()} and {@link #tokens()}. */
+    public void restore(long[] firedCounts, long[] lastFired, long tokenCount) {
+        if (firedCounts.length != fired.length || lastFired.length != fired.length) {
+            throw new SaeException("density state has " + firedCounts.length + "/" + lastFired.length
+                    + " latents, expected " + fired.length);
+        }
+        System.arraycopy(firedCounts, 0, fired, 0, fired.length);
+        System.arraycopy(lastFired, 0, lastFiredAt, 0, fired.length);
+        tokens = tokenCount;
+    }
+
     /** Forgets all counts (start of a new window). */
     public void reset() {
         java.util.Arrays.fill(fired, 0);

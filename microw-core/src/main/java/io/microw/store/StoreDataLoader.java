@@ -82,6 +82,49 @@ public final class StoreDataLoader implements Iterable<float[]> {
         };
     }
 
+    /**
+     * Rows one epoch yields. Reads only the masks, unless outliers are dropped (that needs the activations' norms).
+     */
+    public long rowsPerEpoch() {
+        long rows = 0;
+        for (int batch : store.listBatches(runId)) {
+            if (outlierFactor > 0) {
+                rows += rowsOf(batch).size();
+                continue;
+            }
+            long[] shape = store.readTensor(runId, batch, layer, key).shape();
+            if (shape.length == 2) {
+                rows += shape[0];
+                continue;
+            }
+            for (long k : keepMask(batch, (int) shape[0], (int) shape[1])) {
+                rows += k;
+            }
+        }
+        return rows;
+    }
+
+    /** This loader's activation width {@code d} (from the first stored batch). */
+    public int width() {
+        List<Integer> batches = store.listBatches(runId);
+        if (batches.isEmpty()) {
+            throw new StoreException("run '" + runId + "' has no complete batches");
+        }
+        long[] shape = store.readTensor(runId, batches.get(0), layer, key).shape();
+        long d = 1;
+        for (int i = shape.length == 2 ? 1 : 2; i < shape.length; i++) {
+            d *= shape[i];
+        }
+        return (int) d;
+    }
+
+    /** The same loader reading {@code n} epochs. */
+    public StoreDataLoader withEpochs(int n) {
+        return builder(store, runId, layer).key(key).realTokensOnly(realTokensOnly)
+                .excludeSpecialTokens(excludeSpecialTokens).outlierFactor(outlierFactor)
+                .shuffleBufferRows(shuffleRows).seed(seed).epochs(n).build();
+    }
+
     /** The rows of one stored batch after masking and outlier removal. */
     List<float[]> rowsOf(int batch) {
         StoredTensor t = store.readTensor(runId, batch, layer, key);

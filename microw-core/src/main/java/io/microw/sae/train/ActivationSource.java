@@ -1,0 +1,19 @@
+package io.microw.sae.train;
+
+import java.util.Iterator;
+
+/**
+ * Rows of activations for SAE training, one row per token, in batches. Every call to {@link #batches} starts a
+ * fresh, deterministic pass, so a resumed training can skip to where it stopped.
+ */
+public interface ActivationSource {
+
+    /** Width d_in of each row. */
+    int width();
+
+    /** Rows in one epoch, or -1 when unknown (then the trainer needs total_training_tokens). */
+    long rowsPerEpoch();
+
+    /** Batches of {@code size} rows ({@code [size][d]}; the last may be shorter) over {@code epochs} epochs. */
+    Iterator<float[][]> batches(int size, int epochs);
+}

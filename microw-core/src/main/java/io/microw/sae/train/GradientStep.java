@@ -1,0 +1,398 @@
+package io.microw.sae.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.microw.sae.SaeArchitecture;
+
+import java.util.Arrays;
+
+/**
+ * Forward pass and gradients of one training batch, accumulated into the {@link TrainingModel}'s gradient
+ * buffers. The encoder product {@code (x − b_dec) W_enc} is one dense matrix product in the engine; everything
+ * after the activation runs on the codes: with {@link SparseKernels} when they are sparse (TopK, BatchTopK, a
+ * sparse ReLU), with dense engine products otherwise (and on request, to check the sparse path against).
+ *
+ * <p>Loss: {@code mean_b ‖x̂_b − x_b‖²} plus the architecture's term: AuxK for TopK/BatchTopK (dead latents
+ * reconstruct the residual), L1 weighted by decoder norms for the standard SAE, L0 through a straight-through
+ * estimator for JumpReLU.
+ */
+final class GradientStep {
+
+    /** Code density above which AUTO uses the dense path. */
+    static final double DENSE_ABOVE = 0.02;
+
+    /** What a step computed, for metrics. */
+    record Result(double loss, double mse, double auxLoss, double sparsityLoss, float[] reconstruction,
+                  int[] activeCounts, long activeTotal, double codeSum, boolean usedSparsePath) {
+    }
+
+    private final TrainingModel model;
+    private final Workers workers;
+    private final boolean[] touchedDec;
+    private final boolean[] touchedEnc;
+
+    GradientStep(TrainingModel model, Workers workers) {
+        this.model = model;
+        this.workers = workers;
+        this.touchedDec = new boolean[model.dSae];
+        this.touchedEnc = new boolean[model.dSae];
+    }
+
+    boolean[] touchedDecoderRows() {
+        return touchedDec;
+    }
+
+    boolean[] touchedEncoderRows() {
+        return touchedEnc;
+    }
+
+    /**
+     * Computes the loss and adds its gradients for batch {@code x} ([rows, d_in], already scaled).
+     *
+     * @param dead         latents counted dead (AuxK), or null
+     * @param coefficient  the sparsity coefficient for this step (L1 or L0, after warm-up)
+     */
+    Result run(float[] x, int rows, boolean[] dead, double auxCoefficient, int kAux, double coefficient,
+               double bandwidth, SaeTrainingConfig.CodePath path) {
+        Arrays.fill(touchedDec, false);
+        Arrays.fill(touchedEnc, false);
+        int d = model.dIn;
+        float[] xc = centred(x, rows);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray xcNd = manager.create(xc, new Shape(rows, d));
+            NDArray pre = xcNd.matMul(model.wEncT.view(manager).transpose()).add(model.bEnc.view(manager));
+            if (model.architecture == SaeArchitecture.JUMP_RELU) {
+                return dense(manager, x, xc, xcNd, rows, jumpReluCodes(manager, pre), pre, coefficient, bandwidth);
+            }
+            SparseCodes codes = null;
+            NDArray denseCodes = null;
+            switch (model.architecture) {
+                case TOPK -> {
+                    NDList top = pre.topK(model.k, -1, true, false);
+                    codes = SparseCodes.fixedK(rows, model.k, top.get(1).toLongArray(), top.get(0).toFloatArray());
+                }
+                case BATCH_TOPK -> codes = batchTopK(pre, rows);
+                default -> denseCodes = pre.maximum(0f);
+            }
+            boolean sparse = switch (path) {
+                case SPARSE -> true;
+                case DENSE -> false;
+                case AUTO -> codes != null || densityOf(denseCodes) <= DENSE_ABOVE;
+            };
+            if (codes == null && sparse) {
+                codes = toSparse(denseCodes, rows);
+            }
+            if (!sparse) {
+                NDArray z = denseCodes != null ? denseCodes : toDense(manager, codes);
+                Result r = dense(manager, x, xc, xcNd, rows, z, null, coefficient, bandwidth);
+                return codes != null ? withAux(r, manager, x, xc, rows, pre, dead, auxCoefficient, kAux) : r;
+            }
+            Result r = sparse(x, xc, rows, codes, coefficient);
+            return withAux(r, manager, x, xc, rows, pre, dead, auxCoefficient, kAux);
+        }
+    }
+
+    private float[] centred(float[] x, int rows) {
+        int d = model.dIn;
+        float[] xc = Arrays.copyOf(x, rows * d);
+        if (model.applyBDecToInput) {
+            float[] b = model.bDec.values();
+            for (int i = 0; i < xc.length; i++) {
+                xc[i] -= b[i % d];
+            }
+        }
+        return xc;
+    }
+
+    private Result sparse(float[] x, float[] xc, int rows, SparseCodes codes, double l1) {
+        int d = model.dIn;
+        float[] recon = new float[rows * d];
+        SparseKernels.decode(workers, codes, model.wDec.data, d, model.bDec.values(), recon);
+        float[] g = new float[rows * d];
+        double mse = errorGradient(recon, x, rows, 1.0, g);
+        double sparsityLoss = 0;
+        float[] extra = null;
+        float[] norms = null;
+        if (model.architecture == SaeArchitecture.STANDARD && l1 > 0) {
+            norms = model.decoderNorms();
+            extra = new float[codes.size()];
+            for (int e = 0; e < extra.length; e++) {
+                extra[e] = (float) (l1 / rows) * norms[codes.latent[e]];
+                sparsityLoss += l1 / rows * codes.value[e] * norms[codes.latent[e]];
+            }
+        }
+        backprop(codes, xc, g, extra, true);
+        if (norms != null) {
+            addL1DecoderGradient(codeColumnSums(codes), norms, l1 / rows);
+        }
+        return new Result(mse + sparsityLoss, mse, 0, sparsityLoss, recon, codes.activeCounts(model.dSae),
+                codes.activeCount(), codes.valueSum(), true);
+    }
+
+    /**
+     * Adds the gradients of {@code Σ_b g_b · decode(codes_b)} (plus {@code extra[e]} on each code's gradient):
+     * decoder rows, encoder rows, {@code b_enc}, and {@code b_dec} through the input centring (and the decoder
+     * bias when {@code decoderBias}).
+     */
+    private void backprop(SparseCodes codes, float[] xc, float[] g, float[] extra, boolean decoderBias) {
+        int d = model.dIn;
+        int[] rowOf = codes.rowOfEntries();
+        float[] gradValue = new float[codes.size()];
+        SparseKernels.rowDots(workers, codes, model.wDec.data, d, g, gradValue);
+        float[] gradPre = new float[codes.size()];
+        for (int e = 0; e < gradPre.length; e++) {
+            if (codes.value[e] > 0) {
+                gradPre[e] = gradValue[e] + (extra == null ? 0f : extra[e]);
+            }
+        }
+        SparseKernels.scatterRows(workers, codes, rowOf, codes.value, g, d, model.wDec.grad, touchedDec, model.dSae);
+        SparseKernels.scatterRows(workers, codes, rowOf, gradPre, xc, d, model.wEncT.grad, touchedEnc, model.dSae);
+        for (int e = 0; e < gradPre.length; e++) {
+            int l = codes.latent[e];
+            model.bEnc.grad.put(l, model.bEnc.grad.get(l) + gradPre[e]);
+        }
+        float[] bDecGrad = new float[d];
+        if (decoderBias) {
+            for (int b = 0; b < codes.rows; b++) {
+                for (int c = 0; c < d; c++) {
+                    bDecGrad[c] += g[b * d + c];
+                }
+            }
+        }
+        if (model.applyBDecToInput) {
+            float[] through = SparseKernels.weightedRowSum(workers, codes, gradPre, model.wEncT.data, d);
+            for (int c = 0; c < d; c++) {
+                bDecGrad[c] -= through[c];
+            }
+        }
+        model.bDec.addGradient(bDecGrad);
+    }
+
+    /** AuxK: the dead latents' top {@code kAux} pre-activations reconstruct the (fixed) residual {@code x − x̂}. */
+    private Result withAux(Result r, NDManager manager, float[] x, float[] xc, int rows, NDArray pre, boolean[] dead,
+                           double coefficient, int kAux) {
+        boolean topK = model.architecture == SaeArchitecture.TOPK || model.architecture == SaeArchitecture.BATCH_TOPK;
+        if (!topK || dead == null || coefficient <= 0) {
+            return r;
+        }
+        int numDead = 0;
+        float[] mask = new float[model.dSae];
+        for (int i = 0; i < dead.length; i++) {
+            if (dead[i]) {
+                numDead++;
+            } else {
+                mask[i] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        if (numDead == 0) {
+            return r;
+        }
+        int k = Math.min(kAux, numDead);
+        double scale = Math.min(numDead / (double) kAux, 1.0);
+        NDList top = pre.add(manager.create(mask)).topK(k, -1, true, false);
+        SparseCodes aux = SparseCodes.fixedK(rows, k, top.get(1).toLongArray(), top.get(0).toFloatArray());
+        int d = model.dIn;
+        float[] auxRecon = new float[rows * d];
+        SparseKernels.decode(workers, aux, model.wDec.data, d, null, auxRecon);
+        float[] residual = new float[rows * d];
+        for (int i = 0; i < residual.length; i++) {
+            residual[i] = x[i] - r.reconstruction()[i];
+        }
+        float[] g = new float[rows * d];
+        double auxLoss = errorGradient(auxRecon, residual, rows, coefficient * scale, g) * coefficient * scale;
+        backprop(aux, xc, g, null, false);
+        return new Result(r.loss() + auxLoss, r.mse(), auxLoss, r.sparsityLoss(), r.reconstruction(),
+                r.activeCounts(), r.activeTotal(), r.codeSum(), r.usedSparsePath());
+    }
+
+    /**
+     * {@code mean_b ‖out_b − target_b‖²}; writes its gradient times {@code weight} into {@code g}.
+     */
+    private static double errorGradient(float[] out, float[] target, int rows, double weight, float[] g) {
+        double sum = 0;
+        float scale = (float) (2.0 * weight / rows);
+        for (int i = 0; i < g.length; i++) {
+            float e = out[i] - target[i];
+            sum += (double) e * e;
+            g[i] = scale * e;
+        }
+        return sum / rows;
+    }
+
+    private Result dense(NDManager manager, float[] x, float[] xc, NDArray xcNd, int rows, NDArray z, NDArray pre,
+                         double coefficient, double bandwidth) {
+        int d = model.dIn;
+        NDArray wDec = model.wDec.view(manager);
+        NDArray active = z.gt(0f).toType(DataType.FLOAT32, false);
+        float[] recon = z.matMul(wDec).add(model.bDec.view(manager)).toFloatArray();
+        float[] g = new float[rows * d];
+        double mse = errorGradient(recon, x, rows, 1.0, g);
+        NDArray gNd = manager.create(g, new Shape(rows, d));
+        NDArray gradZ = gNd.matMul(wDec.transpose());
+        double sparsityLoss = 0;
+        float[] norms = null;
+        boolean l1 = model.architecture == SaeArchitecture.STANDARD && coefficient > 0;
+        if (l1) {
+            norms = model.decoderNorms();
+            NDArray normsNd = manager.create(norms);
+            gradZ = gradZ.add(normsNd.mul((float) (coefficient / rows)));
+            sparsityLoss = z.mul(normsNd).sum().getFloat() * coefficient / rows;
+        }
+        NDArray gradPre = gradZ.mul(active);
+        model.wDec.addGradient(z.transpose().matMul(gNd).toFloatArray());
+        model.wEncT.addGradient(gradPre.transpose().matMul(xcNd).toFloatArray());
+        model.bEnc.addGradient(gradPre.sum(new int[] {0}).toFloatArray());
+        NDArray bDecGrad = gNd.sum(new int[] {0});
+        if (model.applyBDecToInput) {
+            bDecGrad = bDecGrad.sub(gradPre.matMul(model.wEncT.view(manager)).sum(new int[] {0}));
+        }
+        model.bDec.addGradient(bDecGrad.toFloatArray());
+        if (l1) {
+            addL1DecoderGradient(z.sum(new int[] {0}).toFloatArray(), norms, coefficient / rows);
+        }
+        if (model.architecture == SaeArchitecture.JUMP_RELU) {
+            sparsityLoss = addThresholdGradient(manager, pre, gradZ, rows, coefficient, bandwidth);
+        }
+        Arrays.fill(touchedDec, true);
+        Arrays.fill(touchedEnc, true);
+        float[] counts = active.sum(new int[] {0}).toFloatArray();
+        int[] activeCounts = new int[counts.length];
+        long total = 0;
+        for (int i = 0; i < counts.length; i++) {
+            activeCounts[i] = Math.round(counts[i]);
+            total += activeCounts[i];
+        }
+        return new Result(mse + sparsityLoss, mse, 0, sparsityLoss, recon, activeCounts, total,
+                z.sum().getFloat(), false);
+    }
+
+    /** {@code ReLU(pre) · [pre > θ]} with θ = exp(log_threshold). */
+    private NDArray jumpReluCodes(NDManager manager, NDArray pre) {
+        NDArray theta = manager.create(model.thresholds());
+        return pre.maximum(0f).mul(pre.gt(theta).toType(DataType.FLOAT32, false));
+    }
+
+    /**
+     * JumpReLU's straight-through gradients for the thresholds (SAELens / Rajamanoharan et al.): with a rectangle
+     * kernel K of width {@code bandwidth} around θ, {@code ∂z/∂θ = −(θ/ε)·K} and {@code ∂H/∂θ = −(1/ε)·K}; the L0
+     * penalty is {@code coefficient · mean_b Σ_i H(pre − θ)}. The gradient goes to log θ. Returns the L0 loss.
+     */
+    private double addThresholdGradient(NDManager manager, NDArray pre, NDArray gradZ, int rows, double l0,
+                                        double bandwidth) {
+        float[] theta = model.thresholds();
+        NDArray thetaNd = manager.create(theta);
+        NDArray window = pre.sub(thetaNd).abs().lt((float) (bandwidth / 2)).toType(DataType.FLOAT32, false);
+        float[] zTerm = window.mul(gradZ).sum(new int[] {0}).toFloatArray();
+        float[] hTerm = window.sum(new int[] {0}).toFloatArray();
+        double l0Loss = pre.gt(thetaNd).sum().toType(DataType.FLOAT32, false).getFloat() * l0 / rows;
+        float[] grad = new float[theta.length];
+        for (int i = 0; i < theta.length; i++) {
+            double gTheta = -(theta[i] / bandwidth) * zTerm[i] - (l0 / rows) * hTerm[i] / bandwidth;
+            grad[i] = (float) (gTheta * theta[i]);
+        }
+        model.logThreshold.addGradient(grad);
+        return l0Loss;
+    }
+
+    /** Gradient of the L1 term through the decoder norms: {@code coef · Σ_b z_bl · w_l / ‖w_l‖}. */
+    private void addL1DecoderGradient(float[] columnSums, float[] norms, double coef) {
+        int d = model.dIn;
+        for (int l = 0; l < model.dSae; l++) {
+            if (columnSums[l] == 0 || norms[l] == 0) {
+                continue;
+            }
+            float s = (float) (coef * columnSums[l] / norms[l]);
+            touchedDec[l] = true;
+            for (int c = 0; c < d; c++) {
+                int i = l * d + c;
+                model.wDec.grad.put(i, model.wDec.grad.get(i) + s * model.wDec.data.get(i));
+            }
+        }
+    }
+
+    private float[] codeColumnSums(SparseCodes codes) {
+        float[] sums = new float[model.dSae];
+        for (int e = 0; e < codes.size(); e++) {
+            sums[codes.latent[e]] += codes.value[e];
+        }
+        return sums;
+    }
+
+    /** BatchTopK: the batch's {@code k · rows} largest pre-activations; updates the running threshold. */
+    private SparseCodes batchTopK(NDArray pre, int rows) {
+        int keep = (int) Math.min((long) model.k * rows, (long) rows * model.dSae);
+        NDList top = pre.reshape(-1).topK(keep, -1, true, false);
+        long[] flat = top.get(1).toLongArray();
+        float[] values = top.get(0).toFloatArray();
+        int[] count = new int[rows + 1];
+        float minPositive = Float.POSITIVE_INFINITY;
+        for (int e = 0; e < flat.length; e++) {
+            count[(int) (flat[e] / model.dSae) + 1]++;
+            if (values[e] > 0) {
+                minPositive = Math.min(minPositive, values[e]);
+            }
+        }
+        for (int b = 0; b < rows; b++) {
+            count[b + 1] += count[b];
+        }
+        int[] next = Arrays.copyOf(count, rows);
+        int[] latent = new int[flat.length];
+        float[] value = new float[flat.length];
+        for (int e = 0; e < flat.length; e++) {
+            int b = (int) (flat[e] / model.dSae);
+            int slot = next[b]++;
+            latent[slot] = (int) (flat[e] % model.dSae);
+            value[slot] = Math.max(values[e], 0f);
+        }
+        if (minPositive < Float.POSITIVE_INFINITY) {
+            model.batchTopKThreshold = model.batchTopKThreshold == 0
+                    ? minPositive : 0.99 * model.batchTopKThreshold + 0.01 * minPositive;
+        }
+        return new SparseCodes(rows, count, latent, value);
+    }
+
+    private static double densityOf(NDArray codes) {
+        return codes.gt(0f).sum().toType(DataType.FLOAT32, false).getFloat()
+                / codes.getShape().size();
+    }
+
+    private SparseCodes toSparse(NDArray codes, int rows) {
+        float[] z = codes.toFloatArray();
+        int s = model.dSae;
+        int[] start = new int[rows + 1];
+        int n = 0;
+        for (float v : z) {
+            if (v > 0) {
+                n++;
+            }
+        }
+        int[] latent = new int[n];
+        float[] value = new float[n];
+        int e = 0;
+        for (int b = 0; b < rows; b++) {
+            start[b] = e;
+            for (int i = 0; i < s; i++) {
+                float v = z[b * s + i];
+                if (v > 0) {
+                    latent[e] = i;
+                    value[e++] = v;
+                }
+            }
+        }
+        start[rows] = e;
+        return new SparseCodes(rows, start, latent, value);
+    }
+
+    private NDArray toDense(NDManager manager, SparseCodes codes) {
+        float[] z = new float[codes.rows * model.dSae];
+        for (int b = 0; b < codes.rows; b++) {
+            for (int e = codes.rowStart[b]; e < codes.rowStart[b + 1]; e++) {
+                z[b * model.dSae + codes.latent[e]] += codes.value[e];
+            }
+        }
+        return manager.create(z, new Shape(codes.rows, model.dSae));
+    }
+}

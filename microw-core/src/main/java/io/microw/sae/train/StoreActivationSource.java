@@ -1,0 +1,34 @@
+package io.microw.sae.train;
+
+import io.microw.store.StoreDataLoader;
+
+import java.util.Iterator;
+
+/** Training rows from a saved activation run, through a configured {@link StoreDataLoader}. */
+public final class StoreActivationSource implements ActivationSource {
+
+    private final StoreDataLoader loader;
+    private long rows = -2;
+
+    public StoreActivationSource(StoreDataLoader loader) {
+        this.loader = java.util.Objects.requireNonNull(loader, "loader");
+    }
+
+    @Override
+    public int width() {
+        return loader.width();
+    }
+
+    @Override
+    public synchronized long rowsPerEpoch() {
+        if (rows == -2) {
+            rows = loader.rowsPerEpoch();
+        }
+        return rows;
+    }
+
+    @Override
+    public Iterator<float[][]> batches(int size, int epochs) {
+        return loader.withEpochs(epochs).batches(size);
+    }
+}

@@ -1,0 +1,108 @@
+package io.microw.sae.train;
+
+import io.microw.sae.Sae;
+import io.microw.sae.SaeArchitecture;
+import io.microw.sae.SaeInit;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The working copy of an SAE during training, in the layout the kernels want: the encoder stored transposed
+ * ({@code W_enc^T [d_sae, d_in]}, one row per latent) next to the decoder {@code [d_sae, d_in]}; JumpReLU
+ * thresholds as their logarithm (SAELens' parametrisation); a BatchTopK SAE's single running threshold.
+ * {@link #copyInto} writes the result back in SAELens' layout.
+ */
+final class TrainingModel {
+
+    final SaeArchitecture architecture;
+    final int dIn;
+    final int dSae;
+    final int k;
+    final boolean applyBDecToInput;
+    final ParamTensor wEncT;
+    final ParamTensor bEnc;
+    final ParamTensor wDec;
+    final ParamTensor bDec;
+    final ParamTensor logThreshold;
+    /** BatchTopK: running mean of the smallest kept activation, the inference threshold. */
+    double batchTopKThreshold;
+
+    TrainingModel(Sae sae) {
+        this.architecture = sae.architecture();
+        this.dIn = sae.nInputs();
+        this.dSae = sae.nLatents();
+        this.k = sae.config().k();
+        this.applyBDecToInput = sae.config().applyBDecToInput();
+        this.wEncT = new ParamTensor("W_enc", dSae, dIn, SaeInit.transpose(sae.parameter("W_enc"), dIn, dSae));
+        this.bEnc = new ParamTensor("b_enc", dSae, 1, sae.parameter("b_enc"));
+        this.wDec = new ParamTensor("W_dec", dSae, dIn, sae.parameter("W_dec"));
+        this.bDec = new ParamTensor("b_dec", dIn, 1, sae.parameter("b_dec"));
+        if (architecture == SaeArchitecture.JUMP_RELU) {
+            float[] t = sae.parameter("threshold");
+            float[] log = new float[t.length];
+            for (int i = 0; i < t.length; i++) {
+                log[i] = (float) Math.log(Math.max(t[i], 1e-12f));
+            }
+            this.logThreshold = new ParamTensor("log_threshold", dSae, 1, log);
+        } else {
+            this.logThreshold = null;
+        }
+        if (architecture == SaeArchitecture.BATCH_TOPK) {
+            batchTopKThreshold = sae.parameter("threshold")[0];
+        }
+    }
+
+    /** The tensors Adam updates. */
+    List<ParamTensor> trainable() {
+        return logThreshold == null ? List.of(wEncT, bEnc, wDec, bDec) : List.of(wEncT, bEnc, wDec, bDec, logThreshold);
+    }
+
+    /** Decoder row norms. */
+    float[] decoderNorms() {
+        float[] norms = new float[dSae];
+        for (int r = 0; r < dSae; r++) {
+            double s = 0;
+            for (int c = 0; c < dIn; c++) {
+                float w = wDec.data.get(r * dIn + c);
+                s += w * w;
+            }
+            norms[r] = (float) Math.sqrt(s);
+        }
+        return norms;
+    }
+
+    /** JumpReLU thresholds {@code exp(log_threshold)}. */
+    float[] thresholds() {
+        float[] t = new float[dSae];
+        for (int i = 0; i < dSae; i++) {
+            t[i] = (float) Math.exp(logThreshold.data.get(i));
+        }
+        return t;
+    }
+
+    /** The parameters in SAELens' names and layouts. */
+    Map<String, float[]> saeParameters() {
+        Map<String, float[]> p = new LinkedHashMap<>();
+        p.put("W_enc", SaeInit.transpose(wEncT.values(), dSae, dIn));
+        p.put("b_enc", bEnc.values());
+        p.put("W_dec", wDec.values());
+        p.put("b_dec", bDec.values());
+        if (architecture == SaeArchitecture.JUMP_RELU) {
+            p.put("threshold", thresholds());
+        } else if (architecture == SaeArchitecture.BATCH_TOPK) {
+            float[] t = new float[dSae];
+            java.util.Arrays.fill(t, (float) batchTopKThreshold);
+            p.put("threshold", t);
+        }
+        return p;
+    }
+
+    /** Writes the trained values into {@code sae} (same architecture and sizes). */
+    void copyInto(Sae sae) {
+        for (Map.Entry<String, float[]> e : saeParameters().entrySet()) {
+            sae.setParameter(e.getKey(), e.getValue());
+        }
+    }
+}
