@@ -30,10 +30,13 @@ public class GatedSae extends Sae {
 
     @Override
     protected NDArray encodeRows(NDArray x2d) {
-        NDArray x = centredInput(x2d);
-        NDArray wEnc = parameterArray("W_enc");
-        NDArray active = x.matMul(wEnc).add(parameterArray("b_gate")).gt(0f);
-        NDArray magnitude = x.matMul(wEnc.mul(parameterArray("r_mag").exp())).add(parameterArray("b_mag")).maximum(0f);
+        // x (W_enc ⊙ exp(r_mag)) = (x W_enc) ⊙ exp(r_mag): one matmul, and no [d_in, d_sae] temporary. Every
+        // temporary must come from the input's manager; exp(r_mag) is made by the SAE's, so it moves over.
+        NDArray xw = centredInput(x2d).matMul(parameterArray("W_enc"));
+        NDArray active = xw.add(parameterArray("b_gate")).gt(0f);
+        NDArray scale = parameterArray("r_mag").exp();
+        scale.attach(xw.getManager());
+        NDArray magnitude = xw.mul(scale).add(parameterArray("b_mag")).maximum(0f);
         return magnitude.mul(active);
     }
 }

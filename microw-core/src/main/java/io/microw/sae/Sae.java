@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -34,14 +35,20 @@ public abstract class Sae implements AutoCloseable {
     protected Sae(SaeConfig config, Map<String, float[]> values) {
         this.config = Objects.requireNonNull(config, "config");
         this.manager = NDManager.newBaseManager();
-        for (Map.Entry<String, long[]> e : expectedShapes().entrySet()) {
-            float[] data = values.get(e.getKey());
-            if (data == null) {
-                manager.close();
-                throw new SaeException(config.architecture().saeLensName() + " SAE needs parameter '" + e.getKey()
-                        + "' " + Arrays.toString(e.getValue()) + " but it is missing (have " + values.keySet() + ")");
+        try {
+            for (Map.Entry<String, long[]> e : expectedShapes().entrySet()) {
+                float[] data = values.get(e.getKey());
+                if (data == null) {
+                    throw new SaeException(config.architecture().saeLensName() + " SAE needs parameter '"
+                            + e.getKey() + "' " + Arrays.toString(e.getValue()) + " but it is missing (have "
+                            + values.keySet() + ")");
+                }
+                parameters.put(e.getKey(),
+                        manager.create(checkedData(e.getKey(), e.getValue(), data), new Shape(e.getValue())));
             }
-            parameters.put(e.getKey(), manager.create(checkedData(e.getKey(), e.getValue(), data), new Shape(e.getValue())));
+        } catch (RuntimeException e) {
+            manager.close(); // a bad parameter must not leak the ones already created
+            throw e;
         }
     }
 
@@ -54,6 +61,16 @@ public abstract class Sae implements AutoCloseable {
             case JUMP_RELU -> new JumpReluSae(config, values);
             case GATED -> new GatedSae(config, values);
         };
+    }
+
+    /** Loads an SAE saved in SAELens' format (cfg.json + sae_weights.safetensors); see {@link SaeLensFormat}. */
+    public static Sae load(Path dir) {
+        return SaeLensFormat.read(dir);
+    }
+
+    /** Saves this SAE in SAELens' format (input scale folded into the written weights); see {@link SaeLensFormat}. */
+    public void save(Path dir) {
+        SaeLensFormat.write(this, dir);
     }
 
     /** A freshly initialised SAE of the config's architecture (see {@link SaeInit}). */
@@ -111,10 +128,22 @@ public abstract class Sae implements AutoCloseable {
             return;
         }
         float s = inputScale;
-        NDArray wEnc = parameters.get("W_enc");
-        setParameter("W_enc", wEnc.mul(s).toFloatArray());
-        setParameter("W_dec", parameters.get("W_dec").div(s).toFloatArray());
-        setParameter("b_dec", parameters.get("b_dec").div(s).toFloatArray());
+        // On heap copies: NDArray temporaries here would stay in the SAE's manager until close().
+        float[] wEnc = parameter("W_enc");
+        float[] wDec = parameter("W_dec");
+        float[] bDec = parameter("b_dec");
+        for (int i = 0; i < wEnc.length; i++) {
+            wEnc[i] *= s;
+        }
+        for (int i = 0; i < wDec.length; i++) {
+            wDec[i] /= s;
+        }
+        for (int i = 0; i < bDec.length; i++) {
+            bDec[i] /= s;
+        }
+        setParameter("W_enc", wEnc);
+        setParameter("W_dec", wDec);
+        setParameter("b_dec", bDec);
         inputScale = 1f;
     }
 

@@ -54,6 +54,7 @@ public final class SaeTrainingConfig {
     public double denseFeatureThreshold() { return b.denseFeatureThreshold; }
     public double decoderInitNorm() { return b.decoderInitNorm; }
     public boolean normalizeDecoder() { return b.normalizeDecoder; }
+    public boolean initEncoderAsDecoderTranspose() { return b.initEncoderAsDecoderTranspose; }
     public double maxGradNorm() { return b.maxGradNorm; }
     public int resampleDeadEvery() { return b.resampleDeadEvery; }
     public long seed() { return b.seed; }
@@ -88,6 +89,7 @@ public final class SaeTrainingConfig {
         m.put("dense_feature_threshold", b.denseFeatureThreshold);
         m.put("decoder_init_norm", b.decoderInitNorm);
         m.put("normalize_decoder", b.normalizeDecoder);
+        m.put("init_encoder_as_decoder_transpose", b.initEncoderAsDecoderTranspose);
         m.put("max_grad_norm", b.maxGradNorm);
         m.put("resample_dead_every", b.resampleDeadEvery);
         m.put("seed", b.seed);
@@ -121,6 +123,7 @@ public final class SaeTrainingConfig {
         private double denseFeatureThreshold = 0.1;
         private double decoderInitNorm = 1.0;
         private boolean normalizeDecoder = true;
+        private boolean initEncoderAsDecoderTranspose = true;
         private double maxGradNorm = 1.0;
         private int resampleDeadEvery = 0;
         private long seed = 42;
@@ -145,7 +148,8 @@ public final class SaeTrainingConfig {
             c.l1WarmUpSteps = l1WarmUpSteps; c.l0Coefficient = l0Coefficient; c.jumpReluBandwidth = jumpReluBandwidth;
             c.auxLossCoefficient = auxLossCoefficient; c.kAux = kAux; c.deadFeatureWindow = deadFeatureWindow;
             c.denseFeatureThreshold = denseFeatureThreshold; c.decoderInitNorm = decoderInitNorm;
-            c.normalizeDecoder = normalizeDecoder; c.maxGradNorm = maxGradNorm; c.resampleDeadEvery = resampleDeadEvery;
+            c.normalizeDecoder = normalizeDecoder;
+            c.initEncoderAsDecoderTranspose = initEncoderAsDecoderTranspose; c.maxGradNorm = maxGradNorm; c.resampleDeadEvery = resampleDeadEvery;
             c.seed = seed; c.normalizeActivations = normalizeActivations; c.initBDecToMean = initBDecToMean;
             c.initSampleRows = initSampleRows; c.metricsEvery = metricsEvery; c.checkpointEvery = checkpointEvery;
             c.checkpointDir = checkpointDir; c.nonFinitePolicy = nonFinitePolicy; c.codePath = codePath;
@@ -183,6 +187,11 @@ public final class SaeTrainingConfig {
         public Builder deadFeatureWindow(long v) { deadFeatureWindow = v; return this; }
         /** Firing frequency above which a latent counts as dense. */
         public Builder denseFeatureThreshold(double v) { denseFeatureThreshold = v; return this; }
+        /**
+         * At the start of a fresh training, scale the decoder rows to {@link #decoderInitNorm} and set the encoder to
+         * the decoder's transpose (turn off to fine-tune a trained SAE).
+         */
+        public Builder initEncoderAsDecoderTranspose(boolean v) { initEncoderAsDecoderTranspose = v; return this; }
         /** Norm of the initial decoder rows. */
         public Builder decoderInitNorm(double v) { decoderInitNorm = v; return this; }
         /** Keep decoder rows at unit norm, removing the gradient component parallel to each row. */

@@ -54,6 +54,23 @@ final class TrainingModel {
         }
     }
 
+    /** Scales every decoder row to {@code norm} and sets the encoder to the decoder's transpose. */
+    void tieEncoderToDecoder(double norm) {
+        for (int r = 0; r < dSae; r++) {
+            double s = 0;
+            for (int c = 0; c < dIn; c++) {
+                float w = wDec.data.get(r * dIn + c);
+                s += w * w;
+            }
+            float f = s > 0 ? (float) (norm / Math.sqrt(s)) : 0f;
+            for (int c = 0; c < dIn; c++) {
+                float w = wDec.data.get(r * dIn + c) * f;
+                wDec.data.put(r * dIn + c, w);
+                wEncT.data.put(r * dIn + c, w);
+            }
+        }
+    }
+
     /** The tensors Adam updates. */
     List<ParamTensor> trainable() {
         return logThreshold == null ? List.of(wEncT, bEnc, wDec, bDec) : List.of(wEncT, bEnc, wDec, bDec, logThreshold);

@@ -1,0 +1,358 @@
+package io.microw.sae.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.microw.sae.FeatureDensity;
+import io.microw.sae.ReconstructionStats;
+import io.microw.sae.Sae;
+import io.microw.sae.SaeArchitecture;
+import io.microw.sae.SaeException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * One SAE's training in progress: its working copy, optimizer state, firing counts and history. It takes batches
+ * one at a time ({@link #step}), so that one data pass can feed several runs, logs metrics, writes checkpoints,
+ * and hands the result to the SAE in {@link #finish}.
+ */
+final class TrainingRun implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Sae sae;
+    private final SaeTrainingConfig config;
+    private final List<Consumer<TrainingMetrics>> listeners;
+    private final long totalSteps;
+    private final Workers workers;
+    private final TrainingModel model;
+    private final FeatureDensity density;
+    private final GradientStep gradients;
+    private final List<Map<String, Object>> history = new ArrayList<>();
+    private final int kAux;
+    private ReconstructionStats stats = new ReconstructionStats();
+    private final Interval interval = new Interval();
+    private long step;
+    private long tokens;
+    private long skipped;
+    private float scale = 1f;
+    private long started;
+
+    TrainingRun(Sae sae, SaeTrainingConfig config, List<Consumer<TrainingMetrics>> listeners, long totalSteps) {
+        this.sae = sae;
+        this.config = config;
+        this.listeners = List.copyOf(listeners);
+        this.totalSteps = totalSteps;
+        this.workers = new Workers(config.threads());
+        this.model = new TrainingModel(sae);
+        this.density = new FeatureDensity(sae.nLatents());
+        this.gradients = new GradientStep(model, workers);
+        this.kAux = config.kAux() > 0 ? config.kAux() : Math.max(1, sae.nInputs() / 2);
+        this.started = System.nanoTime();
+    }
+
+    /** Batches already consumed (trained on or skipped): where a resumed pass must continue. */
+    long batchesConsumed() {
+        return step + skipped;
+    }
+
+    boolean done() {
+        return step >= totalSteps;
+    }
+
+    /** Restores a checkpoint written by an earlier run of the same SAE and config. */
+    void restore(Path checkpoint) {
+        TrainingCheckpoint.State s = TrainingCheckpoint.read(checkpoint, model, density);
+        step = s.step();
+        tokens = s.tokens();
+        scale = s.inputScale();
+        skipped = s.skippedBatches();
+        model.batchTopKThreshold = s.batchTopKThreshold();
+        history.addAll(s.history());
+    }
+
+    /** Estimates the input scale (mean norm → √d_in) and sets {@code b_dec} to the mean, from a data sample. */
+    void initialise(ActivationSource source) {
+        if (config.initEncoderAsDecoderTranspose()) {
+            model.tieEncoderToDecoder(config.decoderInitNorm());
+        }
+        if (!config.normalizeActivations() && !config.initBDecToMean()) {
+            return;
+        }
+        int d = sae.nInputs();
+        double[] sum = new double[d];
+        double normSum = 0;
+        long n = 0;
+        Iterator<float[][]> sample = source.batches(config.batchSize(), 1);
+        while (n < config.initSampleRows() && sample.hasNext()) {
+            for (float[] row : sample.next()) {
+                double norm = 0;
+                for (float v : row) {
+                    norm += (double) v * v;
+                }
+                if (!Double.isFinite(norm) || row.length != d) {
+                    continue;
+                }
+                for (int c = 0; c < d; c++) {
+                    sum[c] += row[c];
+                }
+                normSum += Math.sqrt(norm);
+                n++;
+            }
+        }
+        if (n == 0) {
+            throw new SaeException("the data source is empty: no activation rows to train on");
+        }
+        scale = config.normalizeActivations() && normSum > 0 ? (float) (Math.sqrt(d) / (normSum / n)) : 1f;
+        if (config.initBDecToMean()) {
+            for (int c = 0; c < d; c++) {
+                model.bDec.data.put(c, (float) (sum[c] / n * scale));
+            }
+        }
+    }
+
+    /** Trains on one batch ({@code [rows][d_in]}); a batch with non-finite values is skipped or stops training. */
+    void step(float[][] batch) {
+        long batchIndex = batchesConsumed() + 1;
+        float[] x = flatten(batch, batchIndex);
+        if (x == null) {
+            skipped++;
+            return;
+        }
+        int rows = batch.length;
+        boolean[] dead = usesAux() ? density.deadMask(config.deadFeatureWindow()) : null;
+        GradientStep.Result r = gradients.run(x, rows, dead, config.auxLossCoefficient(), kAux,
+                sparsityCoefficient(), config.jumpReluBandwidth(), config.codePath());
+        if (!Double.isFinite(r.loss())) {
+            throw new SaeException("training diverged at step " + (step + 1) + ": the loss became " + r.loss()
+                    + " (lr " + config.lr() + "); lower the learning rate. "
+                    + TrainingCheckpoint.latest(config.checkpointDir())
+                            .map(p -> "The last good checkpoint is " + p + ".").orElse("No checkpoint was written."));
+        }
+        applyUpdate(step + 1);
+        step++;
+        tokens += rows;
+        density.add(r.activeCounts(), rows);
+        stats.addReconstruction(x, r.reconstruction(), rows, sae.nInputs());
+        stats.addCodes(rows, r.activeTotal(), r.codeSum());
+        interval.add(r, rows);
+        if (step % config.metricsEvery() == 0 || step == totalSteps) {
+            logMetrics();
+            if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) {
+                checkpoint();
+            }
+        }
+    }
+
+    /** Writes the trained weights and input scale into the SAE (and a final checkpoint and history.json). */
+    TrainingResult finish() {
+        model.copyInto(sae);
+        sae.setInputScale(scale);
+        if (config.checkpointDir() != null) {
+            checkpoint();
+            writeHistory(config.checkpointDir().resolve("history.json"));
+        }
+        return new TrainingResult(step, tokens, skipped, (System.nanoTime() - started) / 1e9,
+                history.stream().map(TrainingMetrics::fromMap).toList(), density.frequencies());
+    }
+
+    private void logMetrics() {
+        double seconds = (System.nanoTime() - started) / 1e9;
+        TrainingMetrics m = new TrainingMetrics(step, totalSteps, tokens, learningRate(step),
+                interval.loss(), stats.mse(), interval.aux(), interval.sparsity(),
+                stats.explainedVariance(), stats.l0(), stats.l1(), stats.l2Ratio(),
+                density.deadFraction(config.deadFeatureWindow()),
+                density.denseFraction(config.denseFeatureThreshold()),
+                seconds > 0 ? interval.tokensThisRun / seconds : 0);
+        history.add(m.toMap());
+        listeners.forEach(l -> l.accept(m));
+        stats = new ReconstructionStats();
+        interval.reset();
+    }
+
+    private void checkpoint() {
+        TrainingCheckpoint.write(config.checkpointDir(), model, density, new TrainingCheckpoint.State(
+                step, tokens, scale, model.batchTopKThreshold, skipped, history, config.toMap()));
+    }
+
+    private boolean usesAux() {
+        return (sae.architecture() == SaeArchitecture.TOPK || sae.architecture() == SaeArchitecture.BATCH_TOPK)
+                && config.auxLossCoefficient() > 0;
+    }
+
+    /** Flattens and scales a batch; null when it holds NaN/Inf and the policy skips it. */
+    private float[] flatten(float[][] batch, long batchIndex) {
+        int d = sae.nInputs();
+        float[] x = new float[batch.length * d];
+        for (int r = 0; r < batch.length; r++) {
+            float[] row = batch[r];
+            if (row.length != d) {
+                throw new SaeException("batch " + batchIndex + " row " + r + " has " + row.length + " values, expected d_in="
+                        + d);
+            }
+            for (int c = 0; c < d; c++) {
+                float v = row[c];
+                if (!Float.isFinite(v)) {
+                    if (config.nonFinitePolicy() == SaeTrainingConfig.NonFinitePolicy.SKIP_BATCH) {
+                        return null;
+                    }
+                    throw new SaeException("batch " + batchIndex + " row " + r + " column " + c + " holds " + v
+                            + "; activations must be finite (set nonFinitePolicy(SKIP_BATCH) to skip such batches)");
+                }
+                x[r * d + c] = v * scale;
+            }
+        }
+        return x;
+    }
+
+    private double sparsityCoefficient() {
+        SaeArchitecture a = sae.architecture();
+        if (a == SaeArchitecture.STANDARD) {
+            double warm = config.l1WarmUpSteps() > 0 ? Math.min(1.0, (step + 1) / (double) config.l1WarmUpSteps()) : 1.0;
+            return config.l1Coefficient() * warm;
+        }
+        return a == SaeArchitecture.JUMP_RELU ? config.l0Coefficient() : 0;
+    }
+
+    /** Learning rate at (1-based) step: linear warm-up, constant, linear decay to 0 over the last steps. */
+    double learningRate(long step) {
+        double factor = 1.0;
+        if (config.lrWarmUpSteps() > 0) {
+            factor = Math.min(factor, step / (double) config.lrWarmUpSteps());
+        }
+        if (config.lrDecaySteps() > 0) {
+            factor = Math.min(factor, (totalSteps - step + 1) / (double) config.lrDecaySteps());
+        }
+        return config.lr() * Math.max(0, factor);
+    }
+
+    private void applyUpdate(long step) {
+        boolean[] touchedDec = gradients.touchedDecoderRows();
+        if (config.normalizeDecoder()) {
+            removeParallelComponent(model, touchedDec, workers);
+        }
+        double squared = model.wDec.gradSquaredSum(touchedDec) + model.wEncT.gradSquaredSum(gradients.touchedEncoderRows())
+                + model.bEnc.gradSquaredSum(null) + model.bDec.gradSquaredSum(null)
+                + (model.logThreshold == null ? 0 : model.logThreshold.gradSquaredSum(null));
+        double norm = Math.sqrt(squared);
+        float clip = config.maxGradNorm() > 0 && norm > config.maxGradNorm() ? (float) (config.maxGradNorm() / norm) : 1f;
+        float lr = (float) learningRate(step);
+        for (ParamTensor p : model.trainable()) {
+            p.adam(workers, lr, (float) config.adamBeta1(), (float) config.adamBeta2(), 1e-8f, step, clip);
+        }
+        if (config.normalizeDecoder()) {
+            normaliseRows(model, workers);
+        }
+    }
+
+    /** Removes from each decoder row's gradient its component along the row (the rows stay unit norm). */
+    private static void removeParallelComponent(TrainingModel model, boolean[] touched, Workers workers) {
+        int d = model.dIn;
+        workers.forRange(model.dSae, (part, from, to) -> {
+            for (int r = from; r < to; r++) {
+                removeParallelComponent(model, touched, r, d);
+            }
+        });
+    }
+
+    private static void removeParallelComponent(TrainingModel model, boolean[] touched, int r, int d) {
+        if (!touched[r]) {
+            return;
+        }
+        int base = r * d;
+        double dot = 0;
+        double norm = 0;
+        for (int c = 0; c < d; c++) {
+            float w = model.wDec.data.get(base + c);
+            dot += w * model.wDec.grad.get(base + c);
+            norm += w * w;
+        }
+        if (norm == 0) {
+            return;
+        }
+        float f = (float) (dot / norm);
+        for (int c = 0; c < d; c++) {
+            model.wDec.grad.put(base + c, model.wDec.grad.get(base + c) - f * model.wDec.data.get(base + c));
+        }
+    }
+
+    private static void normaliseRows(TrainingModel model, Workers workers) {
+        int d = model.dIn;
+        workers.forRange(model.dSae, (part, from, to) -> {
+            for (int r = from; r < to; r++) {
+                int base = r * d;
+                double norm = 0;
+                for (int c = 0; c < d; c++) {
+                    float w = model.wDec.data.get(base + c);
+                    norm += w * w;
+                }
+                if (norm == 0) {
+                    continue;
+                }
+                float inv = (float) (1 / Math.sqrt(norm));
+                for (int c = 0; c < d; c++) {
+                    model.wDec.data.put(base + c, model.wDec.data.get(base + c) * inv);
+                }
+            }
+        });
+    }
+
+    private void writeHistory(Path file) {
+        try {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            JSON.writeValue(tmp.toFile(), history);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new SaeException("could not write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Loss terms averaged over the steps since the last metrics line. */
+    private static final class Interval {
+        private double loss;
+        private double aux;
+        private double sparsity;
+        private int steps;
+        private long tokensThisRun;
+
+        void add(GradientStep.Result r, int rows) {
+            loss += r.loss();
+            aux += r.auxLoss();
+            sparsity += r.sparsityLoss();
+            steps++;
+            tokensThisRun += rows;
+        }
+
+        double loss() {
+            return steps == 0 ? Double.NaN : loss / steps;
+        }
+
+        double aux() {
+            return steps == 0 ? Double.NaN : aux / steps;
+        }
+
+        double sparsity() {
+            return steps == 0 ? Double.NaN : sparsity / steps;
+        }
+
+        void reset() {
+            loss = 0;
+            aux = 0;
+            sparsity = 0;
+            steps = 0;
+        }
+    }
+
+    @Override
+    public void close() {
+        workers.close();
+    }
+}
