@@ -5,6 +5,6 @@ import picocli.CommandLine.Command;
 /** {@code microw bench}: the benchmarks that are compared with the PyTorch peer ({@code shared/bench}). */
 @Command(name = "bench",
         description = "Benchmarks, printed as one JSON line per workload plus a summary.",
-        subcommands = {BenchForwardCommand.class})
+        subcommands = {BenchForwardCommand.class, BenchSaeCommand.class, BenchSaeQualityCommand.class})
 final class BenchCommand extends CommandGroup {
 }

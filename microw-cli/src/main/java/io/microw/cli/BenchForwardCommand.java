@@ -88,7 +88,7 @@ final class BenchForwardCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Engine engine = Engine.getEngine("PyTorch");
-        int threadCount = threads != null ? threads : defaultThreads();
+        int threadCount = threads != null ? threads : BenchSupport.defaultThreads();
         JniUtils.setNumThreads(threadCount);
         String engineVersion = "PyTorch " + engine.getVersion() + " via DJL " + Engine.getDjlVersion();
         List<ForwardBenchmark.Result> results = new ArrayList<>();
@@ -156,25 +156,17 @@ final class BenchForwardCommand implements Callable<Integer> {
         }
     }
 
-    private static int defaultThreads() {
-        String env = System.getenv("THREADS");
-        if (env != null && env.matches("\\d+") && Integer.parseInt(env) > 0) {
-            return Integer.parseInt(env);
-        }
-        return 2;
-    }
-
     private static String json(ForwardBenchmark.Result r, String engine, int threads) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("workload", "forward");
         m.put("model", r.model());
         m.put("batch", r.batch());
         m.put("seq", r.seq());
-        m.put("tokens_per_s", round(r.tokensPerSecond()));
-        m.put("gflops", round(r.gflops()));
-        m.put("tokens_per_s_median", round(r.tokensPerSecondMedian()));
-        m.put("tokens_per_s_no_hook", round(r.tokensPerSecondNoHook()));
-        m.put("tokens_per_s_no_hook_median", round(r.tokensPerSecondNoHookMedian()));
+        m.put("tokens_per_s", BenchSupport.round(r.tokensPerSecond()));
+        m.put("gflops", BenchSupport.round(r.gflops()));
+        m.put("tokens_per_s_median", BenchSupport.round(r.tokensPerSecondMedian()));
+        m.put("tokens_per_s_no_hook", BenchSupport.round(r.tokensPerSecondNoHook()));
+        m.put("tokens_per_s_no_hook_median", BenchSupport.round(r.tokensPerSecondNoHookMedian()));
         m.put("hook_overhead_pct", Math.round(r.hookOverheadPercent() * 100) / 100.0);
         m.put("hook_layer", r.hookLayer());
         m.put("reps", r.reps());
@@ -195,10 +187,6 @@ final class BenchForwardCommand implements Callable<Integer> {
             sb.append(String.format(Locale.ROOT, "%.4f ", x));
         }
         return sb.toString().strip();
-    }
-
-    private static double round(double x) {
-        return Math.round(x * 10) / 10.0;
     }
 
     private static void summary(PrintWriter out, List<ForwardBenchmark.Result> results, String engine, int threads) {

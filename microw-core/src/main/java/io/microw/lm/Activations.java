@@ -94,29 +94,9 @@ public final class Activations {
         return List.copyOf(out);
     }
 
-    /**
-     * The requested layer that finishes last in model order: the one whose subtree reaches furthest in
-     * {@link Layers#names()}, an ancestor winning over its descendants (it ends after them); {@code null} when the
-     * whole model is requested.
-     */
+    /** The requested layer that finishes last in model order; see {@link Layers#lastInModelOrder}. */
     String stopLayer(List<String> canonical) {
-        List<String> names = lm.layers().names();
-        String best = null;
-        int bestEnd = -1;
-        for (String layer : canonical) {
-            if (layer.isEmpty()) {
-                return null;
-            }
-            int end = names.indexOf(layer);
-            for (int i = end + 1; i < names.size() && names.get(i).startsWith(layer + "."); i++) {
-                end = i;
-            }
-            if (end > bestEnd || (end == bestEnd && layer.length() < best.length())) {
-                best = layer;
-                bestEnd = end;
-            }
-        }
-        return best;
+        return lm.layers().lastInModelOrder(canonical);
     }
 
     /** The directory a layer's data goes to: its canonical name, {@code root} for the whole model. */

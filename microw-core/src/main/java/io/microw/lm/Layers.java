@@ -97,6 +97,31 @@ public final class Layers {
     }
 
     /**
+     * The requested layer that finishes last in model order: the one whose subtree reaches furthest in
+     * {@link Layers#names()}, an ancestor winning over its descendants (it ends after them); {@code null} when the
+     * whole model is requested. Forwards that only need these layers can stop after it.
+     */
+    public String lastInModelOrder(List<String> canonical) {
+        List<String> names = names();
+        String best = null;
+        int bestEnd = -1;
+        for (String layer : canonical) {
+            if (layer.isEmpty()) {
+                return null;
+            }
+            int end = names.indexOf(layer);
+            for (int i = end + 1; i < names.size() && names.get(i).startsWith(layer + "."); i++) {
+                end = i;
+            }
+            if (end > bestEnd || (end == bestEnd && layer.length() < best.length())) {
+                best = layer;
+                bestEnd = end;
+            }
+        }
+        return best;
+    }
+
+    /**
      * The canonical name of a layer given by name, alias or index. An unknown name is an
      * {@link UnknownLayerException} listing the closest valid names.
      */

@@ -70,8 +70,12 @@ public final class SaeTrainer {
             for (long skip = 0; skip < run.batchesConsumed() && batches.hasNext(); skip++) {
                 batches.next();
             }
-            while (!run.done() && batches.hasNext()) {
-                run.step(batches.next());
+            try {
+                while (!run.done() && batches.hasNext()) {
+                    run.step(batches.next());
+                }
+            } finally {
+                PrefetchingIterator.closeIfCloseable(batches);
             }
             return run.finish();
         }
@@ -106,13 +110,17 @@ public final class SaeTrainer {
                 runs.add(t.start(source.layer(layers.get(i)), Optional.empty(), steps));
             }
             Iterator<Map<String, float[][]>> batches = source.batches(batchSize, epochs);
-            while (batches.hasNext() && runs.stream().anyMatch(r -> !r.done())) {
-                Map<String, float[][]> batch = batches.next();
-                for (int i = 0; i < runs.size(); i++) {
-                    if (!runs.get(i).done()) {
-                        runs.get(i).step(batch.get(layers.get(i)));
+            try {
+                while (batches.hasNext() && runs.stream().anyMatch(r -> !r.done())) {
+                    Map<String, float[][]> batch = batches.next();
+                    for (int i = 0; i < runs.size(); i++) {
+                        if (!runs.get(i).done()) {
+                            runs.get(i).step(batch.get(layers.get(i)));
+                        }
                     }
                 }
+            } finally {
+                PrefetchingIterator.closeIfCloseable(batches);
             }
             List<TrainingResult> results = new ArrayList<>();
             for (TrainingRun r : runs) {

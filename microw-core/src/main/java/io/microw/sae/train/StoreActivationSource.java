@@ -4,7 +4,10 @@ import io.microw.store.StoreDataLoader;
 
 import java.util.Iterator;
 
-/** Training rows from a saved activation run, through a configured {@link StoreDataLoader}. */
+/**
+ * Training rows from a saved activation run, through a configured {@link StoreDataLoader}; the next batches are read
+ * on a background thread while the current one trains.
+ */
 public final class StoreActivationSource implements ActivationSource {
 
     private final StoreDataLoader loader;
@@ -29,6 +32,6 @@ public final class StoreActivationSource implements ActivationSource {
 
     @Override
     public Iterator<float[][]> batches(int size, int epochs) {
-        return loader.withEpochs(epochs).batches(size);
+        return new PrefetchingIterator<>(loader.withEpochs(epochs).batches(size), 2, "microw-store-reader");
     }
 }

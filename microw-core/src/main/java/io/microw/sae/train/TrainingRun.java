@@ -91,21 +91,22 @@ final class TrainingRun implements AutoCloseable {
         double normSum = 0;
         long n = 0;
         Iterator<float[][]> sample = source.batches(config.batchSize(), 1);
-        while (n < config.initSampleRows() && sample.hasNext()) {
-            for (float[] row : sample.next()) {
-                double norm = 0;
-                for (float v : row) {
-                    norm += (double) v * v;
+        try {
+            while (n < config.initSampleRows() && sample.hasNext()) {
+                for (float[] row : sample.next()) {
+                    double norm = squaredNorm(row);
+                    if (!Double.isFinite(norm) || row.length != d) {
+                        continue;
+                    }
+                    for (int c = 0; c < d; c++) {
+                        sum[c] += row[c];
+                    }
+                    normSum += Math.sqrt(norm);
+                    n++;
                 }
-                if (!Double.isFinite(norm) || row.length != d) {
-                    continue;
-                }
-                for (int c = 0; c < d; c++) {
-                    sum[c] += row[c];
-                }
-                normSum += Math.sqrt(norm);
-                n++;
             }
+        } finally {
+            PrefetchingIterator.closeIfCloseable(sample);
         }
         if (n == 0) {
             throw new SaeException("the data source is empty: no activation rows to train on");
@@ -116,6 +117,14 @@ final class TrainingRun implements AutoCloseable {
                 model.bDec.data.put(c, (float) (sum[c] / n * scale));
             }
         }
+    }
+
+    private static double squaredNorm(float[] row) {
+        double norm = 0;
+        for (float v : row) {
+            norm += (double) v * v;
+        }
+        return norm;
     }
 
     /** Trains on one batch ({@code [rows][d_in]}); a batch with non-finite values is skipped or stops training. */

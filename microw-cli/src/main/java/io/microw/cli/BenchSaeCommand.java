@@ -1,0 +1,140 @@
+package io.microw.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.microw.sae.train.SaeTrainingConfig.CodePath;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code microw bench sae}: TopK SAE training throughput at the PyTorch peer's two shapes
+ * ({@code shared/bench/torch_ref.py sae}), with microw's sparse kernels, and optionally the dense path and the
+ * loss check (sparse and dense training from the same weights on the same data reach the same MSE).
+ */
+@Command(name = "sae",
+        description = {"TopK SAE training throughput (tokens/s) at d_in 256 / d_sae 4096 and d_in 768 / d_sae 24576, "
+            + "k 32, batch 4096: encode, top-k, decode, MSE, Adam, decoder renorm, as the PyTorch peer."},
+        footer = {"", "Examples:",
+            "  microw bench sae                       both shapes, sparse kernels",
+            "  microw bench sae --shape small --dense --steps 20   also the dense path, and the final-MSE check",
+            "", "Compare with the PyTorch peer, run right before or after on the same machine:",
+            "  /work/shared/bench/run-torch-ref.sh sae"})
+final class BenchSaeCommand implements Callable<Integer> {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<String, SaeTrainingBenchmark.Workload> SHAPES = Map.of(
+            "small", new SaeTrainingBenchmark.Workload(256, 4096, 32, 4096),
+            "large", new SaeTrainingBenchmark.Workload(768, 24576, 32, 4096));
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Option(names = "--shape", split = ",", paramLabel = "NAME",
+            description = "Shapes to run: small (256/4096), large (768/24576) (default: small,large).")
+    List<String> shapes = new ArrayList<>(List.of("small", "large"));
+
+    @Option(names = "--steps", description = "Training steps per run, the first untimed (default: 11 small, 4 large).")
+    Integer steps;
+
+    @Option(names = "--dense", description = "Also train with dense products and compare the final MSE with the sparse run.")
+    boolean dense;
+
+    @Option(names = "--threads", description = "Threads (default: $THREADS, else 2, as the peer).")
+    Integer threads;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the weights and data (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--json", description = "Print only the JSON lines.")
+    boolean jsonOnly;
+
+    @Override
+    public Integer call() {
+        for (String s : shapes) {
+            if (!SHAPES.containsKey(s)) {
+                throw new ParameterException(spec.commandLine(), "--shape: unknown shape '" + s
+                        + "'; expected small or large");
+            }
+        }
+        if (steps != null && steps < 2) {
+            throw new ParameterException(spec.commandLine(), "--steps must be at least 2 (the first is untimed), got "
+                    + steps);
+        }
+        if (threads != null && threads < 1) {
+            throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
+        }
+        int threadCount = threads != null ? threads : BenchSupport.defaultThreads();
+        String engine = "PyTorch " + Engine.getEngine("PyTorch").getVersion() + " via DJL " + Engine.getDjlVersion();
+        JniUtils.setNumThreads(threadCount);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        for (String name : shapes) {
+            SaeTrainingBenchmark.Workload w = SHAPES.get(name);
+            int n = steps != null ? steps : (name.equals("small") ? 11 : 4);
+            List<CodePath> paths = dense ? List.of(CodePath.SPARSE, CodePath.DENSE) : List.of(CodePath.SPARSE);
+            List<SaeTrainingBenchmark.Result> results = new ArrayList<>();
+            for (CodePath path : paths) {
+                err.printf(Locale.ROOT, "bench sae: %s, %s path, %d steps...%n", w.label(), path, n);
+                err.flush();
+                SaeTrainingBenchmark.Result r = SaeTrainingBenchmark.run(w, path, n, seed, threadCount);
+                results.add(r);
+                out.println(json(r, engine, threadCount));
+                out.flush();
+            }
+            if (!jsonOnly) {
+                for (SaeTrainingBenchmark.Result r : results) {
+                    out.printf(Locale.ROOT, "  %-6s %10.1f tokens/s   MSE %.4f -> %.4f%n", r.path(), r.tokensPerSecond(),
+                            r.firstMse(), r.finalMse());
+                }
+                if (results.size() == 2) {
+                    double rel = Math.abs(results.get(0).finalMse() - results.get(1).finalMse()) / results.get(1).finalMse();
+                    out.printf(Locale.ROOT, "  final MSE sparse vs dense: relative difference %.2e (goal < 1e-2)%n", rel);
+                }
+            }
+        }
+        if (!jsonOnly) {
+            out.println("Compare with: /work/shared/bench/run-torch-ref.sh sae (same machine, right before or after).");
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static String json(SaeTrainingBenchmark.Result r, String engine, int threads) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("workload", "sae_topk_train");
+        m.put("d_in", r.workload().dIn());
+        m.put("d_sae", r.workload().dSae());
+        m.put("k", r.workload().k());
+        m.put("batch", r.workload().batch());
+        m.put("tokens_per_s", BenchSupport.round(r.tokensPerSecond()));
+        m.put("path", r.path().name().toLowerCase(Locale.ROOT));
+        m.put("steps", r.steps());
+        m.put("first_mse", r.firstMse());
+        m.put("final_mse", r.finalMse());
+        m.put("threads", threads);
+        m.put("microw", VersionProvider.microwVersion());
+        m.put("engine", engine);
+        try {
+            return JSON.writeValueAsString(m);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.microw.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class BenchSaeCommandTest {
+
+    @Test
+    void sparseAndDenseRunsPrintJsonAndReachTheSameMse() throws Exception {
+        CliRun run = CliRun.of("bench", "sae", "--shape", "small", "--steps", "3", "--dense");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        List<JsonNode> lines = run.out().lines().filter(l -> l.startsWith("{")).map(CliRunJson::parse).toList();
+        assertThat(lines).hasSize(2);
+        JsonNode sparse = lines.get(0);
+        JsonNode dense = lines.get(1);
+        assertThat(sparse.get("workload").asText()).isEqualTo("sae_topk_train");
+        assertThat(sparse.get("d_in").asInt()).isEqualTo(256);
+        assertThat(sparse.get("d_sae").asInt()).isEqualTo(4096);
+        assertThat(sparse.get("k").asInt()).isEqualTo(32);
+        assertThat(sparse.get("batch").asInt()).isEqualTo(4096);
+        assertThat(sparse.get("path").asText()).isEqualTo("sparse");
+        assertThat(dense.get("path").asText()).isEqualTo("dense");
+        assertThat(sparse.get("tokens_per_s").asDouble()).isPositive();
+        assertThat(sparse.get("final_mse").asDouble()).isLessThan(sparse.get("first_mse").asDouble());
+        assertThat(sparse.get("final_mse").asDouble())
+                .isCloseTo(dense.get("final_mse").asDouble(), within(1e-4 * dense.get("final_mse").asDouble()));
+        assertThat(run.out()).contains("final MSE sparse vs dense", "run-torch-ref.sh sae");
+    }
+
+    @Test
+    void unknownShapeIsUsageError() {
+        CliRun run = CliRun.of("bench", "sae", "--shape", "huge");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("unknown shape 'huge'");
+    }
+
+    /** JSON parsing without checked exceptions, for streams. */
+    private static final class CliRunJson {
+        static JsonNode parse(String line) {
+            try {
+                return new ObjectMapper().readTree(line);
+            } catch (Exception e) {
+                throw new AssertionError("not JSON: " + line, e);
+            }
+        }
+    }
+}
