@@ -72,7 +72,7 @@ final class GradientStep {
             switch (model.architecture) {
                 case TOPK -> {
                     NDList top = pre.topK(model.k, -1, true, false);
-                    codes = SparseCodes.fixedK(rows, model.k, top.get(1).toLongArray(), top.get(0).toFloatArray());
+                    codes = SparseCodes.fixedK(rows, model.k, top.get(1).toLongArray(), top.get(0).toFloatArray(), true);
                 }
                 case BATCH_TOPK -> codes = batchTopK(pre, rows);
                 default -> denseCodes = pre.maximum(0f);
@@ -124,7 +124,7 @@ final class GradientStep {
                 sparsityLoss += l1 / rows * codes.value[e] * norms[codes.latent[e]];
             }
         }
-        backprop(codes, xc, g, extra, true);
+        backprop(codes, xc, g, extra, true, true);
         if (norms != null) {
             addL1DecoderGradient(codeColumnSums(codes), norms, l1 / rows);
         }
@@ -135,16 +135,17 @@ final class GradientStep {
     /**
      * Adds the gradients of {@code Σ_b g_b · decode(codes_b)} (plus {@code extra[e]} on each code's gradient):
      * decoder rows, encoder rows, {@code b_enc}, and {@code b_dec} through the input centring (and the decoder
-     * bias when {@code decoderBias}).
+     * bias when {@code decoderBias}). With {@code relu} the codes are ReLU outputs and only positive ones pass a
+     * gradient to the encoder; without it (AuxK's raw top pre-activations, as in SAELens) every code does.
      */
-    private void backprop(SparseCodes codes, float[] xc, float[] g, float[] extra, boolean decoderBias) {
+    private void backprop(SparseCodes codes, float[] xc, float[] g, float[] extra, boolean decoderBias, boolean relu) {
         int d = model.dIn;
         int[] rowOf = codes.rowOfEntries();
         float[] gradValue = new float[codes.size()];
         SparseKernels.rowDots(workers, codes, model.wDec.data, d, g, gradValue);
         float[] gradPre = new float[codes.size()];
         for (int e = 0; e < gradPre.length; e++) {
-            if (codes.value[e] > 0) {
+            if (!relu || codes.value[e] > 0) {
                 gradPre[e] = gradValue[e] + (extra == null ? 0f : extra[e]);
             }
         }
@@ -193,7 +194,7 @@ final class GradientStep {
         int k = Math.min(kAux, numDead);
         double scale = Math.min(numDead / (double) kAux, 1.0);
         NDList top = pre.add(manager.create(mask)).topK(k, -1, true, false);
-        SparseCodes aux = SparseCodes.fixedK(rows, k, top.get(1).toLongArray(), top.get(0).toFloatArray());
+        SparseCodes aux = SparseCodes.fixedK(rows, k, top.get(1).toLongArray(), top.get(0).toFloatArray(), false);
         int d = model.dIn;
         float[] auxRecon = new float[rows * d];
         SparseKernels.decode(workers, aux, model.wDec.data, d, null, auxRecon);
@@ -203,7 +204,7 @@ final class GradientStep {
         }
         float[] g = new float[rows * d];
         double auxLoss = errorGradient(auxRecon, residual, rows, coefficient * scale, g) * coefficient * scale;
-        backprop(aux, xc, g, null, false);
+        backprop(aux, xc, g, null, false, false);
         return new Result(r.loss() + auxLoss, r.mse(), auxLoss, r.sparsityLoss(), r.reconstruction(),
                 r.activeCounts(), r.activeTotal(), r.codeSum(), r.usedSparsePath());
     }

@@ -153,7 +153,8 @@ public final class SaeTrainer {
         if (rowsPerEpoch == 0) {
             throw new SaeException("the data source is empty: no activation rows to train on");
         }
-        return config.epochs() * ((rowsPerEpoch + config.batchSize() - 1) / config.batchSize());
+        // sources batch across epoch boundaries (only the very last batch may be short)
+        return (config.epochs() * rowsPerEpoch + config.batchSize() - 1) / config.batchSize();
     }
 
     int epochsNeeded(long rowsPerEpoch, long totalSteps) {

@@ -19,8 +19,11 @@ final class SparseCodes {
         this.value = value;
     }
 
-    /** Codes with exactly {@code k} entries per row (TopK): indices and values row-major [rows, k], ReLU'd. */
-    static SparseCodes fixedK(int rows, int k, long[] indices, float[] values) {
+    /**
+     * Codes with exactly {@code k} entries per row: indices and values row-major [rows, k], ReLU'd when {@code relu}
+     * (TopK), raw otherwise (AuxK uses the dead latents' raw top pre-activations, as SAELens does).
+     */
+    static SparseCodes fixedK(int rows, int k, long[] indices, float[] values, boolean relu) {
         int[] start = new int[rows + 1];
         for (int b = 0; b <= rows; b++) {
             start[b] = b * k;
@@ -29,7 +32,7 @@ final class SparseCodes {
         float[] value = new float[rows * k];
         for (int e = 0; e < latent.length; e++) {
             latent[e] = (int) indices[e];
-            value[e] = Math.max(values[e], 0f);
+            value[e] = relu ? Math.max(values[e], 0f) : values[e];
         }
         return new SparseCodes(rows, start, latent, value);
     }

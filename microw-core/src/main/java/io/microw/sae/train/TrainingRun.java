@@ -147,6 +147,10 @@ final class TrainingRun implements AutoCloseable {
         }
         applyUpdate(step + 1);
         step++;
+        if (config.resampleDeadEvery() > 0 && step % config.resampleDeadEvery() == 0) {
+            DeadLatentResampler.resample(model, density.deadMask(config.deadFeatureWindow()), x, r.reconstruction(),
+                    rows, config.seed() + step);
+        }
         tokens += rows;
         density.add(r.activeCounts(), rows);
         stats.addReconstruction(x, r.reconstruction(), rows, sae.nInputs());
@@ -162,6 +166,10 @@ final class TrainingRun implements AutoCloseable {
 
     /** Writes the trained weights and input scale into the SAE (and a final checkpoint and history.json). */
     TrainingResult finish() {
+        if (interval.steps > 0) {
+            // the data ran out before the planned step count (skipped batches): log the steps since the last line
+            logMetrics();
+        }
         model.copyInto(sae);
         sae.setInputScale(scale);
         if (config.checkpointDir() != null) {

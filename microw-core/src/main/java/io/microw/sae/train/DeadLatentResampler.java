@@ -1,0 +1,100 @@
+package io.microw.sae.train;
+
+import java.util.SplittableRandom;
+
+/**
+ * Re-initialises dead latents towards inputs the SAE reconstructs badly (Anthropic's resampling, simplified): each
+ * dead latent gets, as its decoder row, the normalised reconstruction error of an input drawn from the batch with
+ * probability proportional to its squared error; its encoder row is that direction scaled to 0.2 × the mean
+ * encoder-row norm of the live latents; its bias and its Adam moments are reset.
+ */
+final class DeadLatentResampler {
+
+    private DeadLatentResampler() {
+    }
+
+    /** Returns how many latents were resampled. */
+    static int resample(TrainingModel model, boolean[] dead, float[] x, float[] recon, int rows, long seed) {
+        int d = model.dIn;
+        double[] cumulative = new double[rows];
+        double total = 0;
+        for (int b = 0; b < rows; b++) {
+            double e = 0;
+            for (int c = 0; c < d; c++) {
+                double diff = x[b * d + c] - recon[b * d + c];
+                e += diff * diff;
+            }
+            total += e;
+            cumulative[b] = total;
+        }
+        if (!(total > 0)) {
+            return 0;
+        }
+        double aliveNorm = 0;
+        int alive = 0;
+        for (int l = 0; l < model.dSae; l++) {
+            if (!dead[l]) {
+                aliveNorm += rowNorm(model.wEncT, l, d);
+                alive++;
+            }
+        }
+        double encoderNorm = alive > 0 ? 0.2 * aliveNorm / alive : 0.2;
+        SplittableRandom random = new SplittableRandom(seed);
+        int resampled = 0;
+        for (int l = 0; l < model.dSae; l++) {
+            if (!dead[l]) {
+                continue;
+            }
+            int b = pick(cumulative, random.nextDouble() * total);
+            double norm = 0;
+            for (int c = 0; c < d; c++) {
+                double diff = x[b * d + c] - recon[b * d + c];
+                norm += diff * diff;
+            }
+            if (norm == 0) {
+                continue;
+            }
+            float inv = (float) (1 / Math.sqrt(norm));
+            for (int c = 0; c < d; c++) {
+                int i = l * d + c;
+                float dir = (x[b * d + c] - recon[b * d + c]) * inv;
+                model.wDec.data.put(i, dir);
+                model.wEncT.data.put(i, (float) (dir * encoderNorm));
+                resetMoments(model.wDec, i);
+                resetMoments(model.wEncT, i);
+            }
+            model.bEnc.data.put(l, 0f);
+            resetMoments(model.bEnc, l);
+            resampled++;
+        }
+        return resampled;
+    }
+
+    private static int pick(double[] cumulative, double target) {
+        int lo = 0;
+        int hi = cumulative.length - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (cumulative[mid] < target) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    private static double rowNorm(ParamTensor p, int row, int d) {
+        double s = 0;
+        for (int c = 0; c < d; c++) {
+            float w = p.data.get(row * d + c);
+            s += w * w;
+        }
+        return Math.sqrt(s);
+    }
+
+    private static void resetMoments(ParamTensor p, int i) {
+        p.m.put(i, 0f);
+        p.v.put(i, 0f);
+    }
+}
