@@ -9,6 +9,8 @@ import io.microw.demo.BrownGpt2;
 import io.microw.eval.SaeEvaluation;
 import io.microw.eval.SaeEvaluator;
 import io.microw.lm.LanguageModel;
+import io.microw.sae.SaeArchitecture;
+import io.microw.sae.SaeConfig;
 import io.microw.sae.TopKSae;
 import io.microw.sae.train.SaeTrainer;
 import io.microw.sae.train.SaeTrainingConfig;
@@ -105,7 +107,9 @@ final class BenchSaeQualityCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "sae-quality: %,d training tokens, %d epochs = %d steps, TopK d_sae %d k %d%n",
                 rows, epochs, steps, dSae, k);
         Map<String, Object> result = new LinkedHashMap<>();
-        try (TopKSae sae = new TopKSae(dSae, source.width(), k, seed);
+        SaeConfig saeConfig = SaeConfig.of(SaeArchitecture.TOPK, source.width(), dSae, k)
+                .withSource(BrownGpt2.NAME, layer);
+        try (TopKSae sae = new TopKSae(saeConfig, seed);
              LanguageModel lm = BrownGpt2.load()) {
             TrainingResult training = new SaeTrainer(sae, config).onMetrics(m -> {
                 err.printf(Locale.ROOT, "  step %4d/%d  mse %.4f  ev %.4f  l0 %.1f  dead %.4f  %.0f tok/s%n",

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.microw.data.Datasets;
 import io.microw.data.TextDataset;
 import io.microw.hooks.FunctionController;
 import io.microw.hooks.LayerActivationDetector;
@@ -19,7 +20,6 @@ import io.microw.tokenizer.PaddingSide;
 
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -121,25 +121,7 @@ public final class SaeEvaluator {
                 throw new IllegalArgumentException("text " + i + " is null");
             }
         }
-        int size = batchSize;
-        Iterator<List<String>> batches = new Iterator<>() {
-            private int next;
-
-            @Override
-            public boolean hasNext() {
-                return next < texts.size();
-            }
-
-            @Override
-            public List<String> next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                List<String> batch = texts.subList(next, Math.min(texts.size(), next + size));
-                next += batch.size();
-                return batch;
-            }
-        };
+        Iterator<List<String>> batches = Datasets.fromTexts("the text list", texts).iterBatches(batchSize);
         return run(sae, layer, batches, texts.size(), "the text list");
     }
 

@@ -3,6 +3,7 @@ package io.microw.sae.train;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import io.microw.data.Datasets;
 import io.microw.data.TextDataset;
 import io.microw.hooks.BaseHook;
 import io.microw.hooks.Detector;
@@ -212,30 +213,9 @@ public final class ModelActivationSource implements LayerActivationSource {
     }
 
     private Iterator<List<String>> textBatches() {
-        Iterator<List<String>> it;
-        if (texts != null) {
-            it = new Iterator<>() {
-                private int next;
-
-                @Override
-                public boolean hasNext() {
-                    return next < texts.size();
-                }
-
-                @Override
-                public List<String> next() {
-                    if (!hasNext()) {
-                        throw new NoSuchElementException();
-                    }
-                    int end = Math.min(texts.size(), next + textBatchSize);
-                    List<String> batch = texts.subList(next, end);
-                    next = end;
-                    return batch;
-                }
-            };
-        } else {
-            it = dataset.iterBatches(textBatchSize);
-        }
+        Iterator<List<String>> it = texts != null
+                ? Datasets.fromTexts("the text list", texts).iterBatches(textBatchSize)
+                : dataset.iterBatches(textBatchSize);
         if (!it.hasNext()) {
             throw new IllegalArgumentException((dataset != null ? "dataset '" + dataset.describe() + "'" : "the text list")
                     + " is empty: no texts to train on");

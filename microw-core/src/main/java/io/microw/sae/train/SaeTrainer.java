@@ -84,7 +84,10 @@ public final class SaeTrainer {
     /**
      * Trains several SAEs from one pass over a multi-layer source (one model forward feeds them all): trainer i
      * reads layer {@code layers.get(i)}; several trainers may share a layer (different hyperparameters). All must
-     * use the same batch size; each stops at its own step count. Results are in the trainers' order.
+     * use the same batch size; each stops at its own step count. Results are in the trainers' order. Each trainer's
+     * start (input scale, {@code b_dec} at the mean) reads its own sample from the source. A trainer gets exactly
+     * what it would get trained alone when all need the same number of epochs; with a shuffled source and fewer
+     * epochs than the pass, the rows near its last epoch's end come in a different order.
      */
     public static List<TrainingResult> trainTogether(List<SaeTrainer> trainers, List<String> layers,
                                                      LayerActivationSource source) {
