@@ -20,4 +20,12 @@ public interface Hook {
     boolean isEnabled();
 
     void setEnabled(boolean enabled);
+
+    /** Called by the registry after the hook was registered on {@code layer} (canonical name); default: nothing. */
+    default void onRegistered(String layer) {
+    }
+
+    /** Called by the registry after the hook was removed; default: nothing. */
+    default void onUnregistered() {
+    }
 }

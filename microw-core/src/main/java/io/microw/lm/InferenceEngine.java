@@ -10,6 +10,7 @@ import io.microw.models.TransformerModel;
 import io.microw.nn.ForwardBatch;
 import io.microw.nn.ForwardContext;
 import io.microw.nn.ForwardStopped;
+import io.microw.nn.HookRunner;
 import io.microw.nn.KvCache;
 import io.microw.tokenizer.Encodings;
 import io.microw.tokenizer.PaddingSide;
@@ -109,6 +110,26 @@ public final class InferenceEngine {
         } catch (RuntimeException | Error e) {
             resultManager.close();
             throw e;
+        }
+    }
+
+    /**
+     * The shape of a layer's output for a one-token input: runs the model up to that layer without any hook (so
+     * registered detectors see nothing). Used to check an SAE's width when it is attached.
+     */
+    public synchronized long[] layerOutputShape(String layer) {
+        String canonical = layers.resolve(layer);
+        long[][] one = {{0}};
+        try (NDManager work = modelManager.newSubManager()) {
+            ForwardBatch batch = new ForwardBatch(BatchInputs.toArray(work, one), BatchInputs.toArray(work, new long[][] {{1}}),
+                    BatchInputs.toArray(work, one), List.of(), null, -1, -1);
+            ForwardContext ctx = new ForwardContext(work, batch, HookRunner.NONE, null,
+                    canonical.isEmpty() ? null : stopLayer(canonical));
+            try {
+                return model.call(ctx, new NDList(batch.inputIds())).head().getShape().getShape();
+            } catch (ForwardStopped s) {
+                return s.outputs().head().getShape().getShape();
+            }
         }
     }
 

@@ -206,18 +206,22 @@ public final class Layers {
             byId.put(hook.id(), reg);
             publish();
         }
+        hook.onRegistered(canonical);
         return hook.id();
     }
 
     /** Removes a hook; returns false if no hook has that id. */
     public boolean unregisterHook(String hookId) {
+        HookRegistration removed;
         synchronized (lock) {
-            if (byId.remove(hookId) == null) {
+            removed = byId.remove(hookId);
+            if (removed == null) {
                 return false;
             }
             publish();
-            return true;
         }
+        removed.hook().onUnregistered();
+        return true;
     }
 
     public void enableHook(String hookId) {

@@ -5,12 +5,20 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import io.microw.concepts.AutoencoderConcepts;
+import io.microw.hooks.Controller;
+import io.microw.hooks.Detector;
+import io.microw.hooks.HookCall;
+import io.microw.hooks.HookType;
+
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * A sparse autoencoder: {@code codes = activation((x·s − b_dec) W_enc + b_enc)},
@@ -22,10 +30,18 @@ import java.util.Set;
  * {@code W_dec [d_sae, d_in]}, {@code b_dec [d_in]}, plus {@code threshold} (JumpReLU, BatchTopK) and
  * {@code b_gate}, {@code b_mag}, {@code r_mag} (Gated). They live in the SAE's own NDManager, released by
  * {@link #close()}; {@code encode}, {@code decode} and {@code forward} put their results in the input's
- * manager. Subclasses define {@link #encodeRows}. An SAE is safe to use from several threads for inference; changing parameters is not.
+ * manager. Subclasses define {@link #encodeRows}.
+ *
+ * <p>An SAE is also a hook, detector and controller at once: {@code lm.attachSae(sae, layer)} (or
+ * {@code lm.layers().registerHook(layer, sae)}) makes it record the layer's latents every forward and apply the
+ * manipulations of {@link #concepts()} (see {@link AutoencoderConcepts}). An SAE is safe to use from several threads for inference; changing parameters is not.
  */
-public abstract class Sae implements AutoCloseable {
+public abstract class Sae implements Detector, Controller, AutoCloseable {
 
+    private final String hookId = getClass().getSimpleName() + "-" + UUID.randomUUID();
+    private volatile boolean hookEnabled = true;
+    private volatile String attachedLayer;
+    private AutoencoderConcepts concepts;
     private final SaeConfig config;
     private final NDManager manager;
     private final Map<String, NDArray> parameters = new LinkedHashMap<>();
@@ -208,6 +224,17 @@ public abstract class Sae implements AutoCloseable {
         return out.reshape(shape.slice(0, shape.dimension() - 1).add(config.dIn()));
     }
 
+    /** {@code codes W_dec / s}: the change in the output that a change of codes makes (no bias). */
+    public NDArray decodeDirection(NDArray codesDelta) {
+        Shape shape = codesDelta.getShape();
+        NDArray out = codesDelta.reshape(-1, config.dSae()).toType(DataType.FLOAT32, false)
+                .matMul(parameters.get("W_dec"));
+        if (inputScale != 1f) {
+            out = out.div(inputScale);
+        }
+        return out.reshape(shape.slice(0, shape.dimension() - 1).add(config.dIn()));
+    }
+
     /** {@code decode(encode(x))}. */
     public NDArray forward(NDArray x) {
         return decode(encode(x));
@@ -262,6 +289,69 @@ public abstract class Sae implements AutoCloseable {
             }
         }
         return data;
+    }
+
+    // ---- the SAE as a hook ----
+
+    /** Its concepts: latents of the last forward, text tracking and manipulations (mi-crow's {@code sae.concepts}). */
+    public synchronized AutoencoderConcepts concepts() {
+        if (concepts == null) {
+            concepts = new AutoencoderConcepts(this);
+        }
+        return concepts;
+    }
+
+    /** The layer this SAE is registered on, if any. */
+    public Optional<String> attachedLayer() {
+        return Optional.ofNullable(attachedLayer);
+    }
+
+    @Override
+    public String id() {
+        return hookId;
+    }
+
+    @Override
+    public HookType hookType() {
+        return HookType.FORWARD;
+    }
+
+    /** The layer it is attached to, or {@code null} (then it can be registered on any layer). */
+    @Override
+    public String layerSignature() {
+        return attachedLayer;
+    }
+
+    @Override
+    public boolean isEnabled() {
+        return hookEnabled;
+    }
+
+    @Override
+    public void setEnabled(boolean enabled) {
+        hookEnabled = enabled;
+    }
+
+    @Override
+    public void onRegistered(String layer) {
+        attachedLayer = layer;
+    }
+
+    @Override
+    public void onUnregistered() {
+        attachedLayer = null;
+    }
+
+    /** Records the layer's latents (detector half). */
+    @Override
+    public void processActivations(HookCall call) {
+        concepts().observe(call);
+    }
+
+    /** Applies the manipulations (controller half); {@code null} leaves the output as it is. */
+    @Override
+    public NDArray modifyActivations(HookCall call) {
+        return concepts().modify(call);
     }
 
     @Override

@@ -1,0 +1,307 @@
+package io.microw.concepts;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import io.microw.hooks.HookCall;
+import io.microw.nn.ForwardBatch;
+import io.microw.sae.Sae;
+import io.microw.sae.SaeArchitecture;
+import io.microw.sae.SaeException;
+import io.microw.sae.SaeMode;
+import io.microw.tokenizer.Encodings;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.LongFunction;
+
+/**
+ * The concept side of an SAE attached to a layer ({@code sae.concepts()}, mi-crow's {@code sae.concepts}): what
+ * its latents recorded in the last forward, text tracking (top texts per latent), and manipulations of latents
+ * that steer the model. As a detector the SAE encodes the layer output once per forward; as a controller it
+ * applies the manipulations: with none set it leaves the model untouched (observe), with some it adds only their
+ * effect (steer: {@code x + decode(edited) − decode(latents)}), or in REPLACE mode it outputs the reconstruction.
+ */
+public final class AutoencoderConcepts {
+
+    private final Sae sae;
+    private final ConceptManipulations manipulations;
+    private volatile SaeMode mode;
+    private volatile TopTextTracker tracker;
+    private volatile LongFunction<String> decoder = id -> "<" + id + ">";
+    private volatile TokenLatents last;
+    private volatile TokenLatents lastEdited;
+    private final ThreadLocal<Encoded> current = new ThreadLocal<>();
+
+    /** Codes of the current forward, kept between the detector and the controller call. */
+    private record Encoded(ForwardBatch batch, NDArray codes) {
+    }
+
+    public AutoencoderConcepts(Sae sae) {
+        this.sae = Objects.requireNonNull(sae, "sae");
+        this.manipulations = new ConceptManipulations(sae.nLatents());
+    }
+
+    /** Sets how token ids become token strings (attachSae uses the model's tokenizer). */
+    public void setTokenDecoder(LongFunction<String> tokenText) {
+        this.decoder = Objects.requireNonNull(tokenText, "tokenText");
+    }
+
+    // ---- text tracking ----
+
+    /** Tracks, per latent, the {@code topK} texts that made it fire most (mi-crow's enable_text_tracking). */
+    public void enableTextTracking(int topK) {
+        enableTextTracking(topK, 0, 8);
+    }
+
+    /** Tracks top-k and bottom-k contexts with a window of ±{@code window} tokens. */
+    public void enableTextTracking(int topK, int bottomK, int window) {
+        tracker = new TopTextTracker(sae.nLatents(), topK, bottomK, window, id -> decoder.apply(id));
+    }
+
+    public void disableTextTracking() {
+        tracker = null;
+    }
+
+    public boolean isTextTrackingEnabled() {
+        return tracker != null;
+    }
+
+    /** Forgets the tracked texts and statistics (tracking stays on). */
+    public void resetTopTexts() {
+        requireTracker().reset();
+    }
+
+    /** The strongest contexts of a latent, strongest first. */
+    public List<LatentContext> topTexts(int latent) {
+        return requireTracker().topTexts(latent);
+    }
+
+    /** The weakest firings of a latent (when tracking was enabled with bottom-k). */
+    public List<LatentContext> bottomTexts(int latent) {
+        return requireTracker().bottomTexts(latent);
+    }
+
+    /** Firing statistics of the tracked texts. */
+    public LatentStatistics statistics() {
+        return requireTracker().statistics();
+    }
+
+    /** The tracker, for exports and offline feeding. */
+    public TopTextTracker tracker() {
+        return requireTracker();
+    }
+
+    private TopTextTracker requireTracker() {
+        TopTextTracker t = tracker;
+        if (t == null) {
+            throw new SaeException("text tracking is off; call enableTextTracking(topK) first");
+        }
+        return t;
+    }
+
+    // ---- latents of the last forward ----
+
+    /** The SAE's codes per token in the last forward that ran it (empty before the first). */
+    public Optional<TokenLatents> lastLatents() {
+        return Optional.ofNullable(last);
+    }
+
+    /** The codes after manipulation in the last forward that edited them (what was decoded). */
+    public Optional<TokenLatents> lastEditedLatents() {
+        return Optional.ofNullable(lastEdited);
+    }
+
+    // ---- manipulation ----
+
+    /** Multiplies a latent's code by {@code scale} (mi-crow's manipulate_concept). */
+    public void manipulateConcept(int latent, double scale) {
+        requireAttached();
+        manipulations.scale(latent, scale);
+    }
+
+    /** Adds {@code value} to a latent's code at every scoped position. */
+    public void addToConcept(int latent, double value) {
+        requireAttached();
+        manipulations.add(latent, value);
+    }
+
+    /** Pins a latent's code to {@code value} at every scoped position. */
+    public void clampConcept(int latent, double value) {
+        requireAttached();
+        manipulations.clamp(latent, value);
+    }
+
+    private void requireAttached() {
+        if (sae.attachedLayer().isEmpty()) {
+            throw new SaeException("this SAE is not attached to a layer: attach it with lm.attachSae(sae, layer) "
+                    + "before manipulating its concepts");
+        }
+    }
+
+    /** Removes every manipulation. */
+    public void resetManipulations() {
+        manipulations.reset();
+    }
+
+    /** Which positions manipulations apply to (default ALL). */
+    public void setPositionScope(PositionScope scope) {
+        manipulations.setScope(scope);
+    }
+
+    public ConceptManipulations manipulations() {
+        return manipulations;
+    }
+
+    public void saveManipulations(Path file) {
+        manipulations.save(file);
+    }
+
+    /** Replaces the manipulations with those saved in {@code file}. */
+    public void loadManipulations(Path file) {
+        ConceptManipulations loaded = ConceptManipulations.load(file, sae.nLatents());
+        manipulations.reset();
+        loaded.scales().forEach(manipulations::scale);
+        loaded.additions().forEach(manipulations::add);
+        loaded.clamps().forEach(manipulations::clamp);
+        manipulations.setScope(loaded.scope());
+    }
+
+    /** Forces a mode; {@code null} (default) means OBSERVE without manipulations and STEER with some. */
+    public void setMode(SaeMode mode) {
+        this.mode = mode;
+    }
+
+    /** The mode the next forward uses. */
+    public SaeMode effectiveMode() {
+        SaeMode m = mode;
+        if (m != null) {
+            return m;
+        }
+        return manipulations.isEmpty() ? SaeMode.OBSERVE : SaeMode.STEER;
+    }
+
+    // ---- the hook ----
+
+    /** Detector half: encodes the layer output, records the latents, feeds text tracking. */
+    public void observe(HookCall call) {
+        NDArray x = call.activations();
+        sae.checkInputWidth(x.getShape().get(x.getShape().dimension() - 1), call.layer());
+        NDArray codes = sae.encode(x);
+        current.set(new Encoded(call.batch(), codes));
+        TokenLatents latents = sparse(codes, call.batch());
+        last = latents;
+        TopTextTracker t = tracker;
+        if (t != null) {
+            t.add(latents);
+        }
+    }
+
+    /** Controller half: the layer's new output, or {@code null} to leave it. */
+    public NDArray modify(HookCall call) {
+        SaeMode m = effectiveMode();
+        Encoded enc = current.get();
+        current.remove();
+        if (m == SaeMode.OBSERVE || (m == SaeMode.STEER && manipulations.isEmpty())) {
+            return null;
+        }
+        NDArray x = call.activations();
+        NDArray codes = enc != null && enc.batch() == call.batch() ? enc.codes() : sae.encode(x);
+        NDArray edited = codes;
+        NDArray mask = manipulations.scope().mask(call);
+        if (!manipulations.isEmpty()) {
+            var manager = call.manager();
+            NDArray clampMask = manager.create(manipulations.clampMask());
+            NDArray scaled = codes.mul(manager.create(manipulations.scaleVector()))
+                    .add(manager.create(manipulations.addVector()));
+            NDArray clamped = scaled.mul(clampMask.neg().add(1f)).add(manager.create(manipulations.clampValues()).mul(clampMask));
+            edited = clamped.mul(mask).add(codes.mul(mask.neg().add(1f)));
+            lastEdited = sparse(edited, call.batch());
+        }
+        if (m == SaeMode.REPLACE) {
+            return sae.decode(edited).mul(mask).add(x.mul(mask.neg().add(1f)));
+        }
+        return x.add(sae.decodeDirection(edited.sub(codes)));
+    }
+
+    /** The codes as sparse per-token lists (TopK: its k latents; other SAEs: every non-zero code). */
+    private TokenLatents sparse(NDArray codes, ForwardBatch batch) {
+        long[] shape = codes.getShape().getShape();
+        int rows = (int) shape[0];
+        int seq = shape.length == 3 ? (int) shape[1] : 1;
+        int n = rows * seq;
+        int[][] latents = new int[n][];
+        float[][] values = new float[n][];
+        if (sae.architecture() == SaeArchitecture.TOPK) {
+            NDList top = codes.reshape(n, sae.nLatents()).topK(sae.config().k(), -1, true, false);
+            float[] v = top.get(0).toFloatArray();
+            long[] idx = top.get(1).toLongArray();
+            int k = sae.config().k();
+            for (int i = 0; i < n; i++) {
+                int count = 0;
+                for (int j = 0; j < k; j++) {
+                    if (v[i * k + j] > 0) {
+                        count++;
+                    }
+                }
+                latents[i] = new int[count];
+                values[i] = new float[count];
+                for (int j = 0, c = 0; j < k; j++) {
+                    if (v[i * k + j] > 0) {
+                        latents[i][c] = (int) idx[i * k + j];
+                        values[i][c++] = v[i * k + j];
+                    }
+                }
+            }
+        } else {
+            float[] dense = codes.toFloatArray();
+            int d = sae.nLatents();
+            for (int i = 0; i < n; i++) {
+                int count = 0;
+                for (int l = 0; l < d; l++) {
+                    if (dense[i * d + l] != 0) {
+                        count++;
+                    }
+                }
+                latents[i] = new int[count];
+                values[i] = new float[count];
+                for (int l = 0, c = 0; l < d; l++) {
+                    if (dense[i * d + l] != 0) {
+                        latents[i][c] = l;
+                        values[i][c++] = dense[i * d + l];
+                    }
+                }
+            }
+        }
+        return new TokenLatents(rows, seq, latents, values, counted(batch, rows, seq), tokenIds(batch, rows, seq),
+                batch.texts());
+    }
+
+    /** Real, non-special tokens of this forward. */
+    static boolean[][] counted(ForwardBatch batch, int rows, int seq) {
+        long[] mask = batch.attentionMask().toLongArray();
+        int past = batch.pastLength();
+        int width = past + seq;
+        Encodings enc = batch.encodings();
+        long[][] special = enc != null && past == 0 ? enc.specialTokensMask() : null;
+        boolean[][] out = new boolean[rows][seq];
+        for (int b = 0; b < rows; b++) {
+            for (int s = 0; s < seq; s++) {
+                boolean real = mask[b * width + past + s] != 0;
+                boolean isSpecial = special != null && special[b][s] != 0;
+                out[b][s] = real && !isSpecial;
+            }
+        }
+        return out;
+    }
+
+    private static long[][] tokenIds(ForwardBatch batch, int rows, int seq) {
+        long[] ids = batch.inputIds().toLongArray();
+        long[][] out = new long[rows][seq];
+        for (int b = 0; b < rows; b++) {
+            System.arraycopy(ids, b * seq, out[b], 0, seq);
+        }
+        return out;
+    }
+}
