@@ -1,12 +1,11 @@
 package io.microw.concepts;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import io.microw.hooks.HookCall;
 import io.microw.nn.ForwardBatch;
 import io.microw.sae.Sae;
-import io.microw.sae.SaeArchitecture;
 import io.microw.sae.SaeException;
+import io.microw.steering.PositionScope;
 import io.microw.sae.SaeMode;
 import io.microw.tokenizer.Encodings;
 
@@ -209,7 +208,8 @@ public final class AutoencoderConcepts {
         NDArray x = call.activations();
         NDArray codes = enc != null && enc.batch() == call.batch() ? enc.codes() : sae.encode(x);
         NDArray edited = codes;
-        NDArray mask = manipulations.scope().mask(call);
+        long[] shape = x.getShape().getShape();
+        NDArray mask = manipulations.scope().mask(call).reshape(shape[0], shape[1], 1);
         if (!manipulations.isEmpty()) {
             var manager = call.manager();
             NDArray clampMask = manager.create(manipulations.clampMask());
@@ -225,57 +225,11 @@ public final class AutoencoderConcepts {
         return x.add(sae.decodeDirection(edited.sub(codes)));
     }
 
-    /** The codes as sparse per-token lists (TopK: its k latents; other SAEs: every non-zero code). */
     private TokenLatents sparse(NDArray codes, ForwardBatch batch) {
         long[] shape = codes.getShape().getShape();
         int rows = (int) shape[0];
         int seq = shape.length == 3 ? (int) shape[1] : 1;
-        int n = rows * seq;
-        int[][] latents = new int[n][];
-        float[][] values = new float[n][];
-        if (sae.architecture() == SaeArchitecture.TOPK) {
-            NDList top = codes.reshape(n, sae.nLatents()).topK(sae.config().k(), -1, true, false);
-            float[] v = top.get(0).toFloatArray();
-            long[] idx = top.get(1).toLongArray();
-            int k = sae.config().k();
-            for (int i = 0; i < n; i++) {
-                int count = 0;
-                for (int j = 0; j < k; j++) {
-                    if (v[i * k + j] > 0) {
-                        count++;
-                    }
-                }
-                latents[i] = new int[count];
-                values[i] = new float[count];
-                for (int j = 0, c = 0; j < k; j++) {
-                    if (v[i * k + j] > 0) {
-                        latents[i][c] = (int) idx[i * k + j];
-                        values[i][c++] = v[i * k + j];
-                    }
-                }
-            }
-        } else {
-            float[] dense = codes.toFloatArray();
-            int d = sae.nLatents();
-            for (int i = 0; i < n; i++) {
-                int count = 0;
-                for (int l = 0; l < d; l++) {
-                    if (dense[i * d + l] != 0) {
-                        count++;
-                    }
-                }
-                latents[i] = new int[count];
-                values[i] = new float[count];
-                for (int l = 0, c = 0; l < d; l++) {
-                    if (dense[i * d + l] != 0) {
-                        latents[i][c] = l;
-                        values[i][c++] = dense[i * d + l];
-                    }
-                }
-            }
-        }
-        return new TokenLatents(rows, seq, latents, values, counted(batch, rows, seq), tokenIds(batch, rows, seq),
-                batch.texts());
+        return TokenLatents.fromCodes(sae, codes, counted(batch, rows, seq), tokenIds(batch, rows, seq), batch.texts());
     }
 
     /** Real, non-special tokens of this forward. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.sae.SaeException;
+import io.microw.steering.PositionScope;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,10 @@
 package io.microw.concepts;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import io.microw.sae.Sae;
+import io.microw.sae.SaeArchitecture;
+
 import java.util.List;
 
 /**
@@ -27,6 +32,62 @@ public final class TokenLatents {
         this.counted = counted;
         this.tokenIds = tokenIds;
         this.texts = List.copyOf(texts);
+    }
+
+    /**
+     * Sparse per-token lists from an SAE's dense codes {@code [rows, seq, d_sae]} (TopK: its k latents, read with one
+     * top-k; other SAEs: every non-zero code).
+     */
+    public static TokenLatents fromCodes(Sae sae, NDArray codes, boolean[][] counted, long[][] tokenIds,
+                                         List<String> texts) {
+        long[] shape = codes.getShape().getShape();
+        int rows = (int) shape[0];
+        int seq = shape.length == 3 ? (int) shape[1] : 1;
+        int n = rows * seq;
+        int[][] latents = new int[n][];
+        float[][] values = new float[n][];
+        if (sae.architecture() == SaeArchitecture.TOPK) {
+            NDList top = codes.reshape(n, sae.nLatents()).topK(sae.config().k(), -1, true, false);
+            float[] v = top.get(0).toFloatArray();
+            long[] idx = top.get(1).toLongArray();
+            int k = sae.config().k();
+            for (int i = 0; i < n; i++) {
+                int count = 0;
+                for (int j = 0; j < k; j++) {
+                    if (v[i * k + j] > 0) {
+                        count++;
+                    }
+                }
+                latents[i] = new int[count];
+                values[i] = new float[count];
+                for (int j = 0, c = 0; j < k; j++) {
+                    if (v[i * k + j] > 0) {
+                        latents[i][c] = (int) idx[i * k + j];
+                        values[i][c++] = v[i * k + j];
+                    }
+                }
+            }
+        } else {
+            float[] dense = codes.toFloatArray();
+            int d = sae.nLatents();
+            for (int i = 0; i < n; i++) {
+                int count = 0;
+                for (int l = 0; l < d; l++) {
+                    if (dense[i * d + l] != 0) {
+                        count++;
+                    }
+                }
+                latents[i] = new int[count];
+                values[i] = new float[count];
+                for (int l = 0, c = 0; l < d; l++) {
+                    if (dense[i * d + l] != 0) {
+                        latents[i][c] = l;
+                        values[i][c++] = dense[i * d + l];
+                    }
+                }
+            }
+        }
+        return new TokenLatents(rows, seq, latents, values, counted, tokenIds, texts);
     }
 
     public int rows() {

@@ -109,9 +109,9 @@ public final class TopTextTracker {
         for (Map.Entry<Integer, Float> e : bestValue.entrySet()) {
             int latent = e.getKey();
             float value = e.getValue();
-            offer(top.get(latent), topK, value, row, bestPosition.get(latent)[0], textId, true);
+            offer(top.get(latent), topK, value, row, bestPosition.get(latent)[0], textId, latent, true);
             if (bottomK > 0) {
-                offer(bottom.get(latent), bottomK, value, row, bestPosition.get(latent)[0], textId, false);
+                offer(bottom.get(latent), bottomK, value, row, bestPosition.get(latent)[0], textId, latent, false);
             }
         }
     }
@@ -127,14 +127,14 @@ public final class TopTextTracker {
     }
 
     private void offer(PriorityQueue<LatentContext> heap, int size, float value, RowText row, int s, long textId,
-                       boolean keepLargest) {
+                       int latent, boolean keepLargest) {
         if (heap.size() >= size) {
             float edge = heap.peek().activation();
             if (keepLargest ? value <= edge : value >= edge) {
                 return;
             }
         }
-        heap.add(row.context(s, value, textId));
+        heap.add(row.context(s, value, textId, latent));
         if (heap.size() > size) {
             heap.poll();
         }
@@ -190,10 +190,14 @@ public final class TopTextTracker {
     /** A row's tokens, decoded once and shared by its contexts. */
     private final class RowText {
         private final List<String> tokens = new ArrayList<>();
+        private final TokenLatents codes;
+        private final int row;
         private final int firstReal;
         private String text;
 
         RowText(TokenLatents codes, int b, int firstReal) {
+            this.codes = codes;
+            this.row = b;
             this.firstReal = firstReal;
             long[] ids = codes.tokenIdsView(b);
             for (int s = firstReal; s < codes.seqLength(); s++) {
@@ -215,15 +219,19 @@ public final class TopTextTracker {
             return true;
         }
 
-        LatentContext context(int s, float value, long textId) {
+        LatentContext context(int s, float value, long textId, int latent) {
             if (text == null) {
                 text = String.join("", tokens);
             }
             int position = s - firstReal;
             int from = Math.max(0, position - window);
             int to = Math.min(tokens.size(), position + window + 1);
+            List<Float> values = new ArrayList<>(to - from);
+            for (int p = from; p < to; p++) {
+                values.add(codes.counted(row, firstReal + p) ? codes.value(row, firstReal + p, latent) : 0f);
+            }
             return new LatentContext(textId, text, position, tokens.get(position), value,
-                    List.copyOf(tokens.subList(from, to)), from);
+                    List.copyOf(tokens.subList(from, to)), from, List.copyOf(values));
         }
     }
 }

@@ -95,7 +95,8 @@ public final class InferenceEngine {
             ForwardBatch batch = new ForwardBatch(BatchInputs.toArray(work, ids), BatchInputs.toArray(work, fullMask),
                     BatchInputs.toArray(work, pos), encodings == null ? List.of() : encodings.texts(), encodings,
                     batchCounter.getAndIncrement(), -1);
-            ForwardContext ctx = new ForwardContext(work, batch, layers.runner(options.withControllers()), null,
+            HookRunner hooks = options.withHooks() ? layers.runner(options.withControllers()) : HookRunner.NONE;
+            ForwardContext ctx = new ForwardContext(work, batch, hooks, null,
                     stopAfter);
             NDArray output;
             String stopped = null;
@@ -115,21 +116,13 @@ public final class InferenceEngine {
 
     /**
      * The shape of a layer's output for a one-token input: runs the model up to that layer without any hook (so
-     * registered detectors see nothing). Used to check an SAE's width when it is attached.
+     * registered detectors see nothing). Used to check a width before attaching an SAE or a steering vector.
      */
-    public synchronized long[] layerOutputShape(String layer) {
-        String canonical = layers.resolve(layer);
-        long[][] one = {{0}};
-        try (NDManager work = modelManager.newSubManager()) {
-            ForwardBatch batch = new ForwardBatch(BatchInputs.toArray(work, one), BatchInputs.toArray(work, new long[][] {{1}}),
-                    BatchInputs.toArray(work, one), List.of(), null, -1, -1);
-            ForwardContext ctx = new ForwardContext(work, batch, HookRunner.NONE, null,
-                    canonical.isEmpty() ? null : stopLayer(canonical));
-            try {
-                return model.call(ctx, new NDList(batch.inputIds())).head().getShape().getShape();
-            } catch (ForwardStopped s) {
-                return s.outputs().head().getShape().getShape();
-            }
+    public long[] layerOutputShape(String layer) {
+        long token = config().bosTokenId().orElse(0);
+        InferenceOptions options = InferenceOptions.defaults().withHooks(false).withStopAfterLayer(layer);
+        try (InferenceResult r = forward(new long[][] {{token}}, new long[][] {{1}}, null, options)) {
+            return r.output().getShape().getShape();
         }
     }
 

@@ -2,7 +2,7 @@ package io.microw.demo;
 
 import ai.djl.ndarray.NDArray;
 import io.microw.concepts.LatentContext;
-import io.microw.concepts.PositionScope;
+import io.microw.steering.PositionScope;
 import io.microw.concepts.TokenLatents;
 import io.microw.demo.Floats.Tensor;
 import io.microw.hooks.FunctionController;
