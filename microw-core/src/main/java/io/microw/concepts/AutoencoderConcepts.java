@@ -59,6 +59,14 @@ public final class AutoencoderConcepts {
         tracker = new TopTextTracker(sae.nLatents(), topK, bottomK, window, id -> decoder.apply(id));
     }
 
+    /** Tracks texts into an existing tracker (for instance one also fed offline). */
+    public void useTracker(TopTextTracker existing) {
+        if (existing.latents() != sae.nLatents()) {
+            throw new SaeException("the tracker has " + existing.latents() + " latents; this SAE has " + sae.nLatents());
+        }
+        tracker = existing;
+    }
+
     public void disableTextTracking() {
         tracker = null;
     }
@@ -170,6 +178,11 @@ public final class AutoencoderConcepts {
     /** Forces a mode; {@code null} (default) means OBSERVE without manipulations and STEER with some. */
     public void setMode(SaeMode mode) {
         this.mode = mode;
+    }
+
+    /** The mode set with {@link #setMode}, or {@code null} for the default. */
+    public SaeMode forcedMode() {
+        return mode;
     }
 
     /** The mode the next forward uses. */

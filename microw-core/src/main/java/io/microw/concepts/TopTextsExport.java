@@ -1,0 +1,114 @@
+package io.microw.concepts;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.sae.SaeException;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/**
+ * Writes tracked top texts: mi-crow's JSON ({@code {"<latent>": [{"text", "score", "token_str", "token_idx"}]}},
+ * plus microw's {@code text_id}, {@code window}, {@code window_start} and {@code window_activations}), mi-crow's CSV
+ * (columns {@code neuron_idx,text,score,token_str,token_idx}), and a Neuronpedia-style feature JSON (per-token
+ * activations of each context). Every file is written to a temporary name and renamed.
+ */
+public final class TopTextsExport {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private TopTextsExport() {
+    }
+
+    /** mi-crow's top-texts JSON, every latent (empty lists for latents that never fired). */
+    public static void writeJson(TopTextTracker tracker, Path file) {
+        ObjectNode root = JSON.createObjectNode();
+        for (int latent = 0; latent < tracker.latents(); latent++) {
+            ArrayNode list = root.putArray(Integer.toString(latent));
+            for (LatentContext c : tracker.topTexts(latent)) {
+                ObjectNode o = list.addObject();
+                o.put("text", c.text());
+                o.put("score", c.activation());
+                o.put("token_str", c.token());
+                o.put("token_idx", c.position());
+                o.put("text_id", c.textId());
+                o.set("window", JSON.valueToTree(c.window()));
+                o.put("window_start", c.windowStart());
+                o.set("window_activations", JSON.valueToTree(c.windowActivations()));
+            }
+        }
+        write(file, w -> JSON.writeValue(w, root));
+    }
+
+    /** mi-crow's top-texts CSV: one row per text per latent. */
+    public static void writeCsv(TopTextTracker tracker, Path file) {
+        write(file, w -> {
+            w.write("neuron_idx,text,score,token_str,token_idx\n");
+            for (int latent = 0; latent < tracker.latents(); latent++) {
+                for (LatentContext c : tracker.topTexts(latent)) {
+                    w.write(latent + "," + csv(c.text()) + "," + c.activation() + "," + csv(c.token()) + ","
+                            + c.position() + "\n");
+                }
+            }
+        });
+    }
+
+    /**
+     * A Neuronpedia-style feature file for some latents: per latent, its index, firing statistics and each top
+     * context's tokens with the latent's activation on every token.
+     */
+    public static void writeNeuronpedia(TopTextTracker tracker, List<Integer> latents, String modelId, String layer,
+                                        Path file) {
+        ArrayNode features = JSON.createArrayNode();
+        LatentStatistics stats = tracker.statistics();
+        for (int latent : latents) {
+            ObjectNode f = features.addObject();
+            f.put("modelId", modelId);
+            f.put("layer", layer);
+            f.put("index", latent);
+            f.put("frac_nonzero", stats.frequency(latent));
+            f.put("maxActApprox", stats.maxActivation(latent));
+            ArrayNode acts = f.putArray("activations");
+            for (LatentContext c : tracker.topTexts(latent)) {
+                ObjectNode a = acts.addObject();
+                a.set("tokens", JSON.valueToTree(c.window()));
+                a.set("values", JSON.valueToTree(c.windowActivations()));
+                a.put("maxValue", c.activation());
+                a.put("maxValueTokenIndex", c.position() - c.windowStart());
+            }
+        }
+        write(file, w -> JSON.writeValue(w, features));
+    }
+
+    private interface Body {
+        void write(Writer w) throws IOException;
+    }
+
+    private static void write(Path file, Body body) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
+            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                body.write(w);
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new SaeException("could not write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String csv(String s) {
+        if (s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")) {
+            return "\"" + s.replace("\"", "\"\"") + "\"";
+        }
+        return s;
+    }
+}
