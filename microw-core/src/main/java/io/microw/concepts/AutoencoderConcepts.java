@@ -31,6 +31,7 @@ public final class AutoencoderConcepts {
     private volatile LongFunction<String> decoder = id -> "<" + id + ">";
     private volatile TokenLatents last;
     private volatile TokenLatents lastEdited;
+    private volatile ConceptDictionary dictionary;
     private final ThreadLocal<Encoded> current = new ThreadLocal<>();
 
     /** Codes of the current forward, kept between the detector and the controller call. */
@@ -106,6 +107,28 @@ public final class AutoencoderConcepts {
             throw new SaeException("text tracking is off; call enableTextTracking(topK) first");
         }
         return t;
+    }
+
+    // ---- concept names ----
+
+    /** Attaches a concept dictionary (checked against this SAE's latent count). */
+    public void setDictionary(ConceptDictionary concepts) {
+        this.dictionary = concepts.validate(sae.nLatents());
+    }
+
+    /** Loads a concept dictionary (mi-crow's JSON or CSV) for this SAE and attaches it. */
+    public ConceptDictionary loadDictionary(Path file) {
+        ConceptDictionary loaded = ConceptDictionary.load(file, sae.nLatents());
+        this.dictionary = loaded;
+        return loaded;
+    }
+
+    /** The attached dictionary, or a new empty one attached now. */
+    public synchronized ConceptDictionary dictionary() {
+        if (dictionary == null) {
+            dictionary = ConceptDictionary.forLatents(sae.nLatents());
+        }
+        return dictionary;
     }
 
     // ---- latents of the last forward ----
