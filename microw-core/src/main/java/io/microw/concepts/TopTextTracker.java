@@ -27,6 +27,7 @@ public final class TopTextTracker {
     private final List<PriorityQueue<LatentContext>> top;
     private final List<PriorityQueue<LatentContext>> bottom;
     private final LatentStatistics statistics;
+    private QuantileSamples quantiles;
     private long texts;
 
     /**
@@ -58,6 +59,30 @@ public final class TopTextTracker {
             }
         }
         this.statistics = new LatentStatistics(latents);
+    }
+
+    /**
+     * Also keeps, per latent, {@code perRange} sampled contexts from each quarter of its activation range (see
+     * {@link #quantileSamples}); call before feeding. Deterministic for a seed.
+     */
+    public synchronized TopTextTracker withQuantileSamples(int perRange, long seed) {
+        if (perRange <= 0) {
+            throw new SaeException("quantile samples per range must be >= 1, got " + perRange);
+        }
+        quantiles = new QuantileSamples(latents, perRange, seed);
+        return this;
+    }
+
+    /**
+     * Sampled contexts of a latent from activation range {@code range} (0 = the weakest quarter of its maximum, 3 =
+     * the strongest), strongest first; empty unless quantile sampling is on.
+     */
+    public synchronized List<LatentContext> quantileSamples(int latent, int range) {
+        check(latent);
+        if (range < 0 || range >= QuantileSamples.RANGES) {
+            throw new SaeException("range must be 0.." + (QuantileSamples.RANGES - 1) + ", got " + range);
+        }
+        return quantiles == null ? List.of() : quantiles.samples(latent, range);
     }
 
     public int topK() {
@@ -113,6 +138,13 @@ public final class TopTextTracker {
             if (bottomK > 0) {
                 offer(bottom.get(latent), bottomK, value, row, bestPosition.get(latent)[0], textId, latent, false);
             }
+            if (quantiles != null) {
+                int range = quantiles.rangeOf(latent, value);
+                int slot = quantiles.slotFor(latent, range);
+                if (slot >= 0) {
+                    quantiles.put(latent, range, slot, row.context(bestPosition.get(latent)[0], value, textId, latent));
+                }
+            }
         }
     }
 
@@ -161,6 +193,9 @@ public final class TopTextTracker {
         top.forEach(PriorityQueue::clear);
         bottom.forEach(PriorityQueue::clear);
         statistics.reset();
+        if (quantiles != null) {
+            quantiles.reset();
+        }
         texts = 0;
     }
 
