@@ -10,6 +10,7 @@ import io.microw.lm.LanguageModel;
 import io.microw.lm.SaveOptions;
 import io.microw.store.LocalStore;
 import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -101,7 +102,7 @@ final class ActivationsSaveCommand implements Callable<Integer> {
         TextDataset texts = dataset();
         SaveProgressBar bar = new SaveProgressBar(spec.commandLine().getErr());
         SaveOptions options = SaveOptions.into(store).withRunName(run).withBatchSize(batchSize)
-                .withMaxLength(maxLength).withDtype(parseDtype(dtype)).withResume(resume)
+                .withMaxLength(maxLength).withDtype(parseDtype(spec.commandLine(), dtype)).withResume(resume)
                 .withSaveAttentionMasks(!noMasks).withSaveInputIds(!noInputIds)
                 .withStopAfterDeepestLayer(!fullForward);
         if (!noProgress) {
@@ -136,18 +137,18 @@ final class ActivationsSaveCommand implements Callable<Integer> {
         BrownCorpus.Split split = switch (source.brown.toLowerCase(Locale.ROOT)) {
             case "train" -> BrownCorpus.Split.TRAIN;
             case "validation" -> BrownCorpus.Split.VALIDATION;
-            default -> throw new IllegalArgumentException("unknown --brown split '" + source.brown
-                    + "'; use train or validation");
+            default -> throw new CommandLine.ParameterException(spec.commandLine(), "unknown --brown split '"
+                    + source.brown + "'; use train or validation");
         };
         return BrownCorpus.load().sentenceDataset(split);
     }
 
-    static DType parseDtype(String name) {
+    static DType parseDtype(CommandLine cmd, String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "float32", "f32", "fp32" -> DType.F32;
             case "float16", "f16", "fp16", "half" -> DType.F16;
             case "bfloat16", "bf16" -> DType.BF16;
-            default -> throw new IllegalArgumentException("unknown --dtype '" + name
+            default -> throw new CommandLine.ParameterException(cmd, "unknown --dtype '" + name
                     + "'; use float32, float16 or bfloat16");
         };
     }

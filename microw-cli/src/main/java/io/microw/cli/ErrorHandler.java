@@ -7,8 +7,9 @@ import picocli.CommandLine.ParseResult;
 import java.io.PrintWriter;
 
 /**
- * Turns an exception thrown by a command into one clear line on stderr and exit code 1; with
- * {@code --verbose} it prints the stack trace as well.
+ * Turns an exception thrown by a command into one clear line on stderr and an exit code: 1 for a usage error found
+ * while running (an unknown layer, a bad option value), 2 for a runtime failure; with {@code --verbose} it prints the
+ * stack trace as well.
  */
 final class ErrorHandler implements IExecutionExceptionHandler {
 
@@ -22,7 +23,12 @@ final class ErrorHandler implements IExecutionExceptionHandler {
             err.println("(run again with --verbose for the stack trace)");
         }
         err.flush();
-        return Main.EXIT_ERROR;
+        return isUsageError(ex) ? Main.EXIT_USAGE : Main.EXIT_ERROR;
+    }
+
+    /** Errors in what the user asked for, found only once the command runs. */
+    static boolean isUsageError(Throwable ex) {
+        return ex instanceof io.microw.lm.UnknownLayerException || ex instanceof CommandLine.ParameterException;
     }
 
     /** The exception's message, or its class name when it has none; a wrapped cause is named too. */

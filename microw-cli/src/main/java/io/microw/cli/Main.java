@@ -10,8 +10,8 @@ import java.util.concurrent.Callable;
 
 /**
  * The {@code microw} command: a runnable entry point with subcommands ({@code demo}, {@code layers},
- * {@code activations}, {@code bench}). Exit codes: 0 success, 1 error (one line on stderr; a stack trace with
- * {@code --verbose}), 2 bad usage.
+ * {@code activations}, {@code bench}). Exit codes: 0 success, 1 usage error (unknown flag, missing argument, bad
+ * value, unknown layer), 2 runtime failure (one line on stderr; a stack trace with {@code --verbose}).
  */
 @Command(name = "microw",
         mixinStandardHelpOptions = true,
@@ -22,10 +22,10 @@ import java.util.concurrent.Callable;
         footer = {"", "Start with: microw demo"})
 public final class Main implements Callable<Integer> {
 
+    /** Exit code of a command line that could not be used: unknown flag, missing argument, bad value, unknown layer. */
+    public static final int EXIT_USAGE = 1;
     /** Exit code of a command that failed while running. */
-    public static final int EXIT_ERROR = 1;
-    /** Exit code of a command line that could not be parsed. */
-    public static final int EXIT_USAGE = 2;
+    public static final int EXIT_ERROR = 2;
 
     @Spec
     CommandSpec spec;
@@ -46,7 +46,14 @@ public final class Main implements Callable<Integer> {
     public static CommandLine commandLine() {
         CommandLine cmd = new CommandLine(new Main());
         cmd.setExecutionExceptionHandler(new ErrorHandler());
+        useUsageExitCode(cmd);
         return cmd;
+    }
+
+    /** Bad command lines (picocli's "invalid input") exit with {@link #EXIT_USAGE}, in every subcommand. */
+    private static void useUsageExitCode(CommandLine cmd) {
+        cmd.getCommandSpec().exitCodeOnInvalidInput(EXIT_USAGE);
+        cmd.getSubcommands().values().forEach(Main::useUsageExitCode);
     }
 
     public static void main(String[] args) {

@@ -37,7 +37,7 @@ class ActivationsCommandTest {
 
         CliRun again = CliRun.of("activations", "save", "--layers", "transformer.h.2", "--texts-file",
                 texts(dir).toString(), "--store", store, "--run", "cli", "--no-progress");
-        assertThat(again.exitCode()).isEqualTo(1);
+        assertThat(again.exitCode()).isEqualTo(2);
         assertThat(again.err()).contains("already exists", "resume").doesNotContain("\tat ");
     }
 
@@ -52,11 +52,11 @@ class ActivationsCommandTest {
 
         CliRun missing = CliRun.of("activations", "save", "--layers", "0", "--texts-file",
                 dir.resolve("nope.txt").toString(), "--store", store);
-        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.exitCode()).isEqualTo(2);
         assertThat(missing.err()).contains("nope.txt").contains("no such file");
 
         CliRun traversal = CliRun.of("activations", "info", "../etc", "--store", store);
-        assertThat(traversal.exitCode()).isEqualTo(1);
+        assertThat(traversal.exitCode()).isEqualTo(2);
         assertThat(traversal.err()).contains("run id '../etc' is not allowed");
 
         CliRun empty = CliRun.of("activations", "list", "--store", store);
@@ -69,6 +69,6 @@ class ActivationsCommandTest {
         assertThat(dtype.err()).contains("unknown --dtype 'int8'");
 
         CliRun bare = CliRun.of("activations");
-        assertThat(bare.exitCode()).isEqualTo(2);
+        assertThat(bare.exitCode()).isEqualTo(1);
     }
 }

@@ -34,14 +34,14 @@ class BenchForwardCommandTest {
     @Test
     void badWorkloadIsUsageError() {
         CliRun run = CliRun.of("bench", "forward", "--model", "gpt5");
-        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("unknown workload 'gpt5'");
     }
 
     @Test
     void sequenceLongerThanTheContextIsUsageError() {
         CliRun run = CliRun.of("bench", "forward", "--model", "brown-gpt2", "--seq", "300", "--reps", "1");
-        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("--seq 300 exceeds brown-gpt2's context of 256");
     }
 

@@ -36,7 +36,7 @@ class BenchSaeCommandTest {
     @Test
     void unknownShapeIsUsageError() {
         CliRun run = CliRun.of("bench", "sae", "--shape", "huge");
-        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("unknown shape 'huge'");
     }
 

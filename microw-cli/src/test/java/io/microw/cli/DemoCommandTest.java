@@ -46,14 +46,14 @@ class DemoCommandTest {
     @Test
     void detectorAndControllerOnOneLayerIsAnError() {
         CliRun run = CliRun.of("demo", "--max-new-tokens", "2", "--detect", "layer_2", "--steer", "transformer.h.2");
-        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("detectors or controllers, not both").doesNotContain("\tat ");
     }
 
     @Test
     void zeroNewTokensIsUsageError() {
         CliRun run = CliRun.of("demo", "--max-new-tokens", "0");
-        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("--max-new-tokens must be at least 1");
     }
 

@@ -47,7 +47,7 @@ class LayersCommandTest {
     void missingDirectoryIsAnErrorWithAClearMessage(@TempDir Path tmp) {
         Path missing = tmp.resolve("no-such-model");
         CliRun run = CliRun.of("layers", missing.toString());
-        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err().strip()).startsWith("microw: error:").contains(missing.toString(), "does not exist")
                 .doesNotContain("\tat ");
         assertThat(run.out()).isEmpty();
@@ -56,14 +56,14 @@ class LayersCommandTest {
     @Test
     void directoryWithoutConfigIsAnError(@TempDir Path tmp) {
         CliRun run = CliRun.of("layers", tmp.toString());
-        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("config.json").doesNotContain("\tat ");
     }
 
     @Test
     void verboseAddsTheStackTrace(@TempDir Path tmp) {
         CliRun run = CliRun.of("layers", "--verbose", tmp.resolve("nope").toString());
-        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("microw: error:", "\tat ");
     }
 }

@@ -23,28 +23,28 @@ class MainTest {
     @Test
     void noSubcommandIsUsageError() {
         CliRun run = CliRun.of();
-        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("subcommand is required", "Usage: microw");
     }
 
     @Test
     void unknownSubcommandIsUsageError() {
         CliRun run = CliRun.of("frobnicate");
-        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("frobnicate");
     }
 
     @Test
     void badOptionValueIsUsageError() {
         CliRun run = CliRun.of("demo", "--max-new-tokens", "many");
-        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("--max-new-tokens", "many");
     }
 
     @Test
     void benchWithoutBenchmarkIsUsageError() {
         CliRun run = CliRun.of("bench");
-        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("forward");
     }
 
