@@ -19,7 +19,9 @@ import java.util.concurrent.Callable;
         description = "Mechanistic interpretability for language models on the JVM.",
         subcommands = {DemoCommand.class, LayersCommand.class, ActivationsCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class},
-        footer = {"", "Start with: microw demo"})
+        footer = {"", "Options can also come from the environment (--store: MICROW_STORE) or a properties file",
+            "($MICROW_CONFIG, else ~/.microw/config.properties: activations.save.store=... or store=...).",
+            "Exit codes: 0 success, 1 usage error, 2 runtime failure.", "", "Start with: microw demo"})
 public final class Main implements Callable<Integer> {
 
     /** Exit code of a command line that could not be used: unknown flag, missing argument, bad value, unknown layer. */
@@ -46,6 +48,7 @@ public final class Main implements Callable<Integer> {
     public static CommandLine commandLine() {
         CommandLine cmd = new CommandLine(new Main());
         cmd.setExecutionExceptionHandler(new ErrorHandler());
+        cmd.setDefaultValueProvider(ConfigDefaults.fromEnvironment());
         useUsageExitCode(cmd);
         return cmd;
     }

@@ -17,6 +17,25 @@ final class Models {
         return dir == null ? BrownGpt2.load() : LanguageModel.load(dir);
     }
 
+    /**
+     * Loads a model named on the command line: {@code brown-gpt2} (or nothing) for the embedded demo model, an
+     * existing directory, or else a Hugging Face Hub id ({@code owner/name}, downloaded to the cache).
+     */
+    static LanguageModel open(String spec) {
+        if (spec == null || spec.equals(BrownGpt2.NAME) || spec.equals("demo")) {
+            return BrownGpt2.load();
+        }
+        Path dir = Path.of(spec);
+        if (java.nio.file.Files.isDirectory(dir)) {
+            return LanguageModel.load(dir);
+        }
+        if (!spec.contains("/") || spec.startsWith("/") || spec.startsWith(".")) {
+            throw new IllegalArgumentException("model '" + spec + "' is neither brown-gpt2, an existing directory, nor a "
+                    + "Hub id like owner/name");
+        }
+        return LanguageModel.fromPretrained(spec);
+    }
+
     /** A short name for the model a command was given. */
     static String label(Path dir) {
         return dir == null ? BrownGpt2.NAME + " (the embedded demo model)" : dir.toString();
