@@ -5,7 +5,6 @@ import ai.djl.ndarray.index.NDIndex;
 import io.microw.hooks.BaseHook;
 import io.microw.hooks.Controller;
 import io.microw.hooks.Detector;
-import io.microw.hooks.Hook;
 import io.microw.hooks.HookCall;
 import io.microw.hooks.HookType;
 import io.microw.hooks.ModelInputDetector;
@@ -46,9 +45,7 @@ class GenerationTest {
 
     @AfterEach
     void noHookLeftBehind() {
-        List<Hook> left = lm.layers().allHooks();
-        left.forEach(h -> lm.layers().unregisterHook(h.id()));
-        assertThat(left).as("hooks left registered").isEmpty();
+        HookHygiene.assertNoHooksLeft(lm);
     }
 
     private static GenerationConfig greedy(int n) {

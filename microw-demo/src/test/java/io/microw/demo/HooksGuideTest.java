@@ -77,9 +77,7 @@ class HooksGuideTest {
     /** Every test unregisters what it registered (pitfall 4); a leftover hook fails the test that left it. */
     @AfterEach
     void noHookLeftBehind() {
-        List<Hook> left = lm.layers().allHooks();
-        left.forEach(h -> lm.layers().unregisterHook(h.id()));
-        assertThat(left).as("hooks left registered").isEmpty();
+        HookHygiene.assertNoHooksLeft(lm);
     }
 
     /** Logits of {@code texts} with {@code hooks} registered (on their own layer signatures) for one run. */

@@ -54,9 +54,7 @@ class InferenceOptionsTest {
 
     @AfterEach
     void noHookLeftBehind() {
-        List<Hook> left = lm.layers().allHooks();
-        left.forEach(h -> lm.layers().unregisterHook(h.id()));
-        assertThat(left).as("hooks left registered").isEmpty();
+        HookHygiene.assertNoHooksLeft(lm);
     }
 
     private static Tensor logitsWith(List<String> texts, InferenceOptions options, Hook... hooks) {

@@ -1,5 +1,6 @@
 package io.microw.eval;
 
+import io.microw.demo.HookHygiene;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -7,7 +8,6 @@ import io.microw.data.Datasets;
 import io.microw.demo.BrownCorpus;
 import io.microw.demo.BrownGpt2;
 import io.microw.hooks.FunctionController;
-import io.microw.hooks.Hook;
 import io.microw.hooks.LayerActivationDetector;
 import io.microw.lm.InferenceResult;
 import io.microw.lm.LanguageModel;
@@ -55,9 +55,7 @@ class SaeEvaluatorTest {
 
     @AfterEach
     void noHookLeftBehind() {
-        List<Hook> left = lm.layers().allHooks();
-        left.forEach(h -> lm.layers().unregisterHook(h.id()));
-        assertThat(left).as("hooks left registered").isEmpty();
+        HookHygiene.assertNoHooksLeft(lm);
     }
 
     /** ReLU SAE with W_enc = [I, -I], W_dec = [I; -I], no biases: relu(x) - relu(-x) = x exactly. */

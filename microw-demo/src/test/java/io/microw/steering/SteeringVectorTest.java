@@ -1,5 +1,6 @@
 package io.microw.steering;
 
+import io.microw.demo.HookHygiene;
 import ai.djl.ndarray.NDArray;
 import io.microw.demo.BrownGpt2;
 import io.microw.hooks.BaseHook;
@@ -66,9 +67,7 @@ class SteeringVectorTest {
 
     @AfterEach
     void noHookLeftBehind() {
-        List<Hook> left = lm.layers().allHooks();
-        left.forEach(h -> lm.layers().unregisterHook(h.id()));
-        assertThat(left).as("hooks left registered").isEmpty();
+        HookHygiene.assertNoHooksLeft(lm);
     }
 
     // ---- the vector ------------------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 package io.microw.sae.train;
 
+import io.microw.demo.HookHygiene;
 import io.microw.data.Datasets;
 import io.microw.demo.BrownCorpus;
 import io.microw.demo.BrownGpt2;
-import io.microw.hooks.Hook;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.SaveOptions;
 import io.microw.lm.UnknownLayerException;
@@ -54,9 +54,7 @@ class ModelActivationSourceTest {
 
     @AfterEach
     void noHookLeftBehind() {
-        List<Hook> left = lm.layers().allHooks();
-        left.forEach(h -> lm.layers().unregisterHook(h.id()));
-        assertThat(left).as("hooks left registered").isEmpty();
+        HookHygiene.assertNoHooksLeft(lm);
     }
 
     private static ModelActivationSource.Builder source(List<String> layers) {
