@@ -61,6 +61,9 @@ final class ConfigDefaults implements IDefaultValueProvider {
         if (!(arg instanceof OptionSpec option) || option.longestName() == null || !option.longestName().startsWith("--")) {
             return null;
         }
+        if (option.defaultValue() == null) {
+            return null;
+        }
         String name = option.longestName().substring(2);
         String fromEnv = env.get("MICROW_" + name.toUpperCase(Locale.ROOT).replace('-', '_'));
         if (fromEnv != null) {

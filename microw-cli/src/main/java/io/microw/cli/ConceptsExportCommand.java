@@ -1,0 +1,99 @@
+package io.microw.cli;
+
+import io.microw.concepts.TopTextTracker;
+import io.microw.concepts.TopTextsExport;
+import io.microw.lm.LanguageModel;
+import io.microw.sae.Sae;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code microw concepts export}: top contexts of every latent as mi-crow's JSON or CSV, or Neuronpedia features. */
+@Command(name = "export",
+        description = {"Collect every latent's top contexts (from a saved run or texts) and write them: json and csv "
+            + "in mi-crow's top-texts layout (all latents), neuronpedia as Neuronpedia-style feature JSON (--latents, "
+            + "else the --count most frequent)."},
+        footer = {"", "Example:",
+            "  microw concepts export --sae sae-h2/sae --layer transformer.h.2 --brown validation --limit 500 "
+                + "--format csv --out top-texts.csv"})
+final class ConceptsExportCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Option(names = "--sae", required = true, paramLabel = "DIR", description = "SAE folder (SAELens layout).")
+    Path saeDir;
+
+    @Option(names = "--layer", paramLabel = "LAYER",
+            description = "Layer the SAE reads (default: the layer recorded in its cfg.json).")
+    String layer;
+
+    @Mixin
+    ContextSourceOptions source;
+
+    @Option(names = "--format", required = true, paramLabel = "json|csv|neuronpedia", description = "Output format.")
+    String format;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "File to write.")
+    Path out;
+
+    @Option(names = "--latents", split = ",", paramLabel = "I[,I...]", description = "neuronpedia: latents to export.")
+    List<Integer> latents;
+
+    @Option(names = "--count", defaultValue = "50", paramLabel = "N",
+            description = "neuronpedia without --latents: the N most frequent (default: ${DEFAULT-VALUE}).")
+    int count;
+
+    @Override
+    public Integer call() {
+        CommandLine cmd = spec.commandLine();
+        String f = format.toLowerCase(Locale.ROOT);
+        if (!List.of("json", "csv", "neuronpedia").contains(f)) {
+            throw new ParameterException(cmd, "unknown --format '" + format + "'; use json, csv or neuronpedia");
+        }
+        if (count < 1) {
+            throw new ParameterException(cmd, "--count must be at least 1, got " + count);
+        }
+        source.validate(cmd);
+        try (Sae sae = SaeSupport.openSae(cmd, saeDir); LanguageModel lm = source.openModel()) {
+            if (latents != null) {
+                SaeSupport.latents(cmd, latents, sae.nLatents());
+            }
+            String layerName = source.resolveLayer(cmd, lm, SaeSupport.layer(cmd, layer, sae));
+            TopTextTracker tracker = source.track(cmd, lm, sae, layerName);
+            String what;
+            switch (f) {
+                case "json" -> {
+                    TopTextsExport.writeJson(tracker, out);
+                    what = "top texts of " + sae.nLatents() + " latents";
+                }
+                case "csv" -> {
+                    TopTextsExport.writeCsv(tracker, out);
+                    what = "top texts of " + sae.nLatents() + " latents";
+                }
+                default -> {
+                    List<Integer> chosen = ContextSourceOptions.chooseLatents(cmd, latents, tracker, sae.nLatents(),
+                            count);
+                    TopTextsExport.writeNeuronpedia(tracker, chosen, SaeSupport.modelName(source.model), layerName,
+                            out);
+                    what = chosen.size() + " Neuronpedia features";
+                }
+            }
+            cmd.getOut().println("wrote " + what + " (" + tracker.textsSeen() + " texts) to " + out);
+            cmd.getOut().flush();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,181 @@
+package io.microw.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.microw.data.DatasetOptions;
+import io.microw.data.Datasets;
+import io.microw.data.LoadingStrategy;
+import io.microw.data.TextDataset;
+import io.microw.demo.BrownCorpus;
+import io.microw.demo.BrownGpt2;
+import io.microw.sae.Sae;
+import io.microw.sae.SaeLensFormat;
+import io.microw.store.Store;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** What the {@code sae} and {@code concepts} commands share: opening SAEs, texts, layers, JSON output. */
+final class SaeSupport {
+
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private SaeSupport() {
+    }
+
+    /** Loads the SAE folder given to {@code --sae}; a folder that is not there is a usage error. */
+    static Sae openSae(CommandLine cmd, Path dir) {
+        if (dir == null) {
+            throw new ParameterException(cmd, "missing --sae DIR (a folder with cfg.json and sae_weights.safetensors)");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new ParameterException(cmd, "--sae " + dir + " is not a folder");
+        }
+        if (!Files.isRegularFile(dir.resolve(SaeLensFormat.CONFIG_FILE))) {
+            throw new ParameterException(cmd, "--sae " + dir + " holds no " + SaeLensFormat.CONFIG_FILE
+                    + "; it is not an SAE folder (SAELens layout)");
+        }
+        return Sae.load(dir);
+    }
+
+    /** The layer named on the command line, else the one recorded in the SAE's config. */
+    static String layer(CommandLine cmd, String given, Sae sae) {
+        if (given != null && !given.isBlank()) {
+            return given;
+        }
+        String hook = sae.config().hookName();
+        if (hook.isEmpty()) {
+            throw new ParameterException(cmd, "missing --layer: the SAE does not record the layer it was trained on");
+        }
+        return hook;
+    }
+
+    /** A Brown split named by {@code --brown}. */
+    static BrownCorpus.Split split(CommandLine cmd, String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "train" -> BrownCorpus.Split.TRAIN;
+            case "validation", "val" -> BrownCorpus.Split.VALIDATION;
+            default -> throw new ParameterException(cmd, "unknown --brown split '" + name
+                    + "'; use train or validation");
+        };
+    }
+
+    /**
+     * Texts from exactly one of {@code --brown SPLIT} or {@code --texts-file FILE}, at most {@code limit}
+     * ({@code <= 0}: all). {@code what} names the options in the error when neither or both are given.
+     */
+    static TextDataset texts(CommandLine cmd, String brown, Path file, int limit, String what) {
+        if ((brown == null) == (file == null)) {
+            throw new ParameterException(cmd, "give exactly one of " + what);
+        }
+        if (limit < 0) {
+            throw new ParameterException(cmd, "--limit must be >= 0 (0: all), got " + limit);
+        }
+        TextDataset texts = file != null
+                ? Datasets.fromFile(file, DatasetOptions.defaults().withStrategy(LoadingStrategy.ON_DISK))
+                : BrownCorpus.load().sentenceDataset(split(cmd, brown));
+        return limit > 0 ? texts.limit(limit) : texts;
+    }
+
+    /** A model name for an SAE's config: brown-gpt2 for the embedded model, else what was given. */
+    static String modelName(String spec) {
+        return spec == null || spec.equals("demo") ? BrownGpt2.NAME : spec;
+    }
+
+    /**
+     * The run's stored name of {@code layer}: the name itself when the run holds it, else what {@code resolver} (a
+     * model's layer names and aliases; may be null) makes of it. A layer the run does not hold is a usage error
+     * naming those it does.
+     */
+    static String storeLayer(CommandLine cmd, Store store, String run, String layer,
+                             java.util.function.UnaryOperator<String> resolver) {
+        if (!store.hasRun(run)) {
+            throw new ParameterException(cmd, "no run '" + run + "' in the store; see `microw activations list`");
+        }
+        List<String> layers = new ArrayList<>();
+        store.runMetadata(run).path("layers").forEach(n -> layers.add(n.asText()));
+        if (layers.contains(layer)) {
+            return layer;
+        }
+        if (resolver != null) {
+            try {
+                String resolved = resolver.apply(layer);
+                if (layers.contains(resolved)) {
+                    return resolved;
+                }
+            } catch (RuntimeException unknownToTheModel) {
+                // reported below with the run's layers
+            }
+        }
+        throw new ParameterException(cmd, "unknown layer '" + layer + "' in run '" + run + "'; it holds " + layers);
+    }
+
+    /** Parses {@code --latents} values and checks they are in range. */
+    static List<Integer> latents(CommandLine cmd, List<Integer> given, int nLatents) {
+        for (int l : given) {
+            if (l < 0 || l >= nLatents) {
+                throw new ParameterException(cmd, "latent " + l + " is out of range: the SAE has " + nLatents
+                        + " latents (0.." + (nLatents - 1) + ")");
+            }
+        }
+        return List.copyOf(given);
+    }
+
+    /** NaN and infinities become null, so that strict JSON readers accept the output. */
+    static Object finite(Object value) {
+        if (value instanceof Double d && !Double.isFinite(d)) {
+            return null;
+        }
+        if (value instanceof Float f && !Float.isFinite(f)) {
+            return null;
+        }
+        if (value instanceof Map<?, ?> m) {
+            Map<Object, Object> out = new LinkedHashMap<>();
+            m.forEach((k, v) -> out.put(k, finite(v)));
+            return out;
+        }
+        if (value instanceof List<?> list) {
+            return list.stream().map(SaeSupport::finite).toList();
+        }
+        return value;
+    }
+
+    /** Prints {@code value} as indented JSON. */
+    static void printJson(PrintWriter out, Object value) {
+        try {
+            out.println(JSON.writeValueAsString(finite(value)));
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes {@code value} as indented JSON to {@code file}, creating folders. */
+    static void writeJson(Path file, Object value) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
+            JSON.writeValue(tmp.toFile(), finite(value));
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code n} with a thousands separator. */
+    static String count(long n) {
+        return String.format(Locale.ROOT, "%,d", n);
+    }
+}
