@@ -1,8 +1,6 @@
 package io.microw.cli;
 
 import io.microw.lm.LanguageModel;
-import io.microw.lm.Layers;
-import io.microw.nn.Module;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -11,8 +9,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -45,37 +41,13 @@ final class LayersCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try (LanguageModel lm = Models.open(dir)) {
-            Layers layers = lm.layers();
             if (flat) {
-                layers.names().forEach(out::println);
+                LayerTree.printFlat(out, lm);
             } else {
-                out.println(Models.label(dir) + ": " + Models.describe(lm.config()));
-                out.println(layers.names().size() + " layers; hook any of them by name, alias or index "
-                        + "(0.." + (layers.names().size() - 1) + " in this order).");
-                out.println();
-                print(out, layers, lm.module(), 0);
+                LayerTree.printTree(out, lm, Models.label(dir), !noAliases);
             }
             out.flush();
         }
         return 0;
-    }
-
-    private void print(PrintWriter out, Layers layers, Module module, int depth) {
-        String name = module.name().isEmpty() ? Layers.ROOT : module.name();
-        StringBuilder line = new StringBuilder("  ".repeat(depth)).append(name).append("  ").append(module.typeName());
-        if (!module.isCallable()) {
-            line.append(" (container, not hookable)");
-        }
-        if (!noAliases) {
-            List<String> aliases = new ArrayList<>(layers.aliasesOf(module.name()));
-            aliases.remove(name);
-            if (!aliases.isEmpty()) {
-                line.append("  = ").append(String.join(", ", aliases));
-            }
-        }
-        out.println(line);
-        for (Module child : module.children()) {
-            print(out, layers, child, depth + 1);
-        }
     }
 }

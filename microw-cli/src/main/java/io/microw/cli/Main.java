@@ -17,8 +17,9 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Mechanistic interpretability for language models on the JVM.",
-        subcommands = {DemoCommand.class, LayersCommand.class, ActivationsCommand.class, SaeCommand.class,
-            ConceptsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {DemoCommand.class, LayersCommand.class, ModelCommand.class, ActivationsCommand.class,
+            SaeCommand.class, ConceptsCommand.class, SteerCommand.class, BenchCommand.class,
+            CommandLine.HelpCommand.class},
         footer = {"", "Options with a default can also come from the environment (--store: MICROW_STORE) or a",
             "properties file ($MICROW_CONFIG, else ~/.microw/config.properties: activations.save.store=... or store=...).",
             "Exit codes: 0 success, 1 usage error, 2 runtime failure.", "", "Start with: microw demo"})
