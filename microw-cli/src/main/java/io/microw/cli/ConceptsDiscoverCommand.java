@@ -117,7 +117,7 @@ final class ConceptsDiscoverCommand implements Callable<Integer> {
                 m.put("dictionary", out == null ? null : out.toString());
                 m.put("named", named);
                 m.put("seconds", seconds);
-                SaeSupport.printJson(o, m);
+                Json.print(o, m);
             } else {
                 o.print(report.toText());
                 if (out != null) {

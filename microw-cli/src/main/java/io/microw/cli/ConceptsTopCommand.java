@@ -74,7 +74,7 @@ final class ConceptsTopCommand implements Callable<Integer> {
             Map<String, Object> result = toMap(tracker, chosen, layerName);
             PrintWriter out = cmd.getOut();
             if (json) {
-                SaeSupport.printJson(out, result);
+                Json.print(out, result);
             } else {
                 print(out, tracker, chosen, layerName);
             }

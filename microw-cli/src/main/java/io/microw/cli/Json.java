@@ -7,8 +7,14 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /** The one JSON document a {@code --json} command prints on stdout (indented, UTF-8, one trailing newline). */
 final class Json {
@@ -42,6 +48,49 @@ final class Json {
             node.put(key, value);
         } else {
             node.putNull(key);
+        }
+    }
+
+    /** NaN and infinities become null, so that strict JSON readers accept the output. */
+    static Object finite(Object value) {
+        if (value instanceof Double d && !Double.isFinite(d)) {
+            return null;
+        }
+        if (value instanceof Float f && !Float.isFinite(f)) {
+            return null;
+        }
+        if (value instanceof Map<?, ?> m) {
+            Map<Object, Object> out = new LinkedHashMap<>();
+            m.forEach((k, v) -> out.put(k, finite(v)));
+            return out;
+        }
+        if (value instanceof List<?> list) {
+            return list.stream().map(Json::finite).toList();
+        }
+        return value;
+    }
+
+    /** Prints {@code value} as indented JSON. */
+    static void print(PrintWriter out, Object value) {
+        try {
+            out.println(MAPPER.writeValueAsString(finite(value)));
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes {@code value} as indented JSON to {@code file}, creating folders. */
+    static void write(Path file, Object value) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
+            MAPPER.writeValue(tmp.toFile(), finite(value));
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write " + file + ": " + e.getMessage(), e);
         }
     }
 }

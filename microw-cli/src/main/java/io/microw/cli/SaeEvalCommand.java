@@ -81,7 +81,7 @@ final class SaeEvalCommand implements Callable<Integer> {
             Map<String, Object> m = eval.toMap();
             PrintWriter out = cmd.getOut();
             if (json) {
-                SaeSupport.printJson(out, m);
+                Json.print(out, m);
             } else {
                 out.printf(Locale.ROOT, "%s at %s: %,d texts, %,d tokens%n", sae, layerName, eval.texts(),
                         eval.tokens());

@@ -80,7 +80,7 @@ final class SaeInfoCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            SaeSupport.printJson(out, m);
+            Json.print(out, m);
             return 0;
         }
         out.printf(Locale.ROOT, "SAE %s%n", saeDir);

@@ -25,10 +25,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** What the {@code sae} and {@code concepts} commands share: opening SAEs, texts, layers, JSON output. */
+/** What the {@code sae} and {@code concepts} commands share: opening SAEs, texts and layers. */
 final class SaeSupport {
-
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private SaeSupport() {
     }
@@ -131,48 +129,6 @@ final class SaeSupport {
         return List.copyOf(given);
     }
 
-    /** NaN and infinities become null, so that strict JSON readers accept the output. */
-    static Object finite(Object value) {
-        if (value instanceof Double d && !Double.isFinite(d)) {
-            return null;
-        }
-        if (value instanceof Float f && !Float.isFinite(f)) {
-            return null;
-        }
-        if (value instanceof Map<?, ?> m) {
-            Map<Object, Object> out = new LinkedHashMap<>();
-            m.forEach((k, v) -> out.put(k, finite(v)));
-            return out;
-        }
-        if (value instanceof List<?> list) {
-            return list.stream().map(SaeSupport::finite).toList();
-        }
-        return value;
-    }
-
-    /** Prints {@code value} as indented JSON. */
-    static void printJson(PrintWriter out, Object value) {
-        try {
-            out.println(JSON.writeValueAsString(finite(value)));
-            out.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Writes {@code value} as indented JSON to {@code file}, creating folders. */
-    static void writeJson(Path file, Object value) {
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
-            JSON.writeValue(tmp.toFile(), finite(value));
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not write " + file + ": " + e.getMessage(), e);
-        }
-    }
 
     /** {@code n} with a thousands separator. */
     static String count(long n) {

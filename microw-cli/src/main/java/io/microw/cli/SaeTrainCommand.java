@@ -226,11 +226,11 @@ final class SaeTrainCommand implements Callable<Integer> {
             } finally {
                 removeHook(hook);
             }
-            SaeSupport.writeJson(out.resolve("history.json"),
+            Json.write(out.resolve("history.json"),
                     result.history().stream().map(TrainingMetrics::toMap).toList());
             Map<String, Object> summary = summary(result, saeConfig);
             if (json) {
-                SaeSupport.printJson(stdout, summary);
+                Json.print(stdout, summary);
             } else {
                 TrainingMetrics last = result.history().isEmpty() ? null : result.last();
                 stdout.printf(Locale.ROOT, "trained %s steps on %s tokens in %.1f s (%,.0f tok/s)%n",
@@ -334,7 +334,7 @@ final class SaeTrainCommand implements Callable<Integer> {
             Path options = out.resolve(OPTIONS_FILE);
             if (Files.isRegularFile(options)) {
                 try {
-                    JsonNode saved = SaeSupport.JSON.readTree(options.toFile());
+                    JsonNode saved = Json.MAPPER.readTree(options.toFile());
                     String savedArch = saved.path("architecture").asText();
                     int savedDSae = saved.path("d_sae").asInt();
                     int savedK = saved.path("k").asInt();
@@ -369,7 +369,7 @@ final class SaeTrainCommand implements Callable<Integer> {
         m.put("lr", lr);
         m.put("epochs", epochs);
         m.put("tokens", tokens);
-        SaeSupport.writeJson(out.resolve(OPTIONS_FILE), m);
+        Json.write(out.resolve(OPTIONS_FILE), m);
     }
 
     static SaeArchitecture architecture(CommandLine cmd, String name) {
