@@ -38,29 +38,52 @@ public final class AutoencoderConcepts {
     private record Encoded(ForwardBatch batch, NDArray codes) {
     }
 
+    /**
+     * The concept tools of {@code sae}; an SAE makes its own, see {@link Sae#concepts()}.
+     *
+     * @param sae the SAE
+     */
     public AutoencoderConcepts(Sae sae) {
         this.sae = Objects.requireNonNull(sae, "sae");
         this.manipulations = new ConceptManipulations(sae.nLatents());
     }
 
-    /** Sets how token ids become token strings (attachSae uses the model's tokenizer). */
+    /**
+     * Sets how token ids become token strings (attachSae uses the model's tokenizer).
+     *
+     * @param tokenText the text of one token id
+     */
     public void setTokenDecoder(LongFunction<String> tokenText) {
         this.decoder = Objects.requireNonNull(tokenText, "tokenText");
     }
 
     // ---- text tracking ----
 
-    /** Tracks, per latent, the {@code topK} texts that made it fire most (mi-crow's enable_text_tracking). */
+    /**
+     * Tracks, per latent, the {@code topK} texts that made it fire most (mi-crow's enable_text_tracking).
+     *
+     * @param topK texts kept per latent, at least 1
+     */
     public void enableTextTracking(int topK) {
         enableTextTracking(topK, 0, 8);
     }
 
-    /** Tracks top-k and bottom-k contexts with a window of ±{@code window} tokens. */
+    /**
+     * Tracks top-k and bottom-k contexts with a window of ±{@code window} tokens.
+     *
+     * @param topK texts kept per latent, at least 1
+     * @param bottomK weakest firings kept per latent, 0 for none
+     * @param window tokens kept on each side of the firing token
+     */
     public void enableTextTracking(int topK, int bottomK, int window) {
         tracker = new TopTextTracker(sae.nLatents(), topK, bottomK, window, id -> decoder.apply(id));
     }
 
-    /** Tracks texts into an existing tracker (for instance one also fed offline). */
+    /**
+     * Tracks texts into an existing tracker (for instance one also fed offline).
+     *
+     * @param existing the tracker to feed
+     */
     public void useTracker(TopTextTracker existing) {
         if (existing.latents() != sae.nLatents()) {
             throw new SaeException("the tracker has " + existing.latents() + " latents; this SAE has " + sae.nLatents());
@@ -68,10 +91,16 @@ public final class AutoencoderConcepts {
         tracker = existing;
     }
 
+    /** Stops tracking texts and drops the tracker. */
     public void disableTextTracking() {
         tracker = null;
     }
 
+    /**
+     * Whether texts are being tracked.
+     *
+     * @return true while text tracking is on
+     */
     public boolean isTextTrackingEnabled() {
         return tracker != null;
     }
@@ -81,22 +110,40 @@ public final class AutoencoderConcepts {
         requireTracker().reset();
     }
 
-    /** The strongest contexts of a latent, strongest first. */
+    /**
+     * The strongest contexts of a latent, strongest first.
+     *
+     * @param latent the latent's index
+     * @return the contexts, at most top-k
+     */
     public List<LatentContext> topTexts(int latent) {
         return requireTracker().topTexts(latent);
     }
 
-    /** The weakest firings of a latent (when tracking was enabled with bottom-k). */
+    /**
+     * The weakest firings of a latent (when tracking was enabled with bottom-k).
+     *
+     * @param latent the latent's index
+     * @return the contexts, weakest first
+     */
     public List<LatentContext> bottomTexts(int latent) {
         return requireTracker().bottomTexts(latent);
     }
 
-    /** Firing statistics of the tracked texts. */
+    /**
+     * Firing statistics of the tracked texts.
+     *
+     * @return the statistics
+     */
     public LatentStatistics statistics() {
         return requireTracker().statistics();
     }
 
-    /** The tracker, for exports and offline feeding. */
+    /**
+     * The tracker, for exports and offline feeding.
+     *
+     * @return the tracker
+     */
     public TopTextTracker tracker() {
         return requireTracker();
     }
@@ -111,19 +158,32 @@ public final class AutoencoderConcepts {
 
     // ---- concept names ----
 
-    /** Attaches a concept dictionary (checked against this SAE's latent count). */
+    /**
+     * Attaches a concept dictionary (checked against this SAE's latent count).
+     *
+     * @param concepts the dictionary
+     */
     public void setDictionary(ConceptDictionary concepts) {
         this.dictionary = concepts.validate(sae.nLatents());
     }
 
-    /** Loads a concept dictionary (mi-crow's JSON or CSV) for this SAE and attaches it. */
+    /**
+     * Loads a concept dictionary (mi-crow's JSON or CSV) for this SAE and attaches it.
+     *
+     * @param file the JSON or CSV file
+     * @return the dictionary, now attached
+     */
     public ConceptDictionary loadDictionary(Path file) {
         ConceptDictionary loaded = ConceptDictionary.load(file, sae.nLatents());
         this.dictionary = loaded;
         return loaded;
     }
 
-    /** The attached dictionary, or a new empty one attached now. */
+    /**
+     * The attached dictionary, or a new empty one attached now.
+     *
+     * @return the dictionary
+     */
     public synchronized ConceptDictionary dictionary() {
         if (dictionary == null) {
             dictionary = ConceptDictionary.forLatents(sae.nLatents());
@@ -133,31 +193,54 @@ public final class AutoencoderConcepts {
 
     // ---- latents of the last forward ----
 
-    /** The SAE's codes per token in the last forward that ran it (empty before the first). */
+    /**
+     * The SAE's codes per token in the last forward that ran it (empty before the first).
+     *
+     * @return the codes, or empty
+     */
     public Optional<TokenLatents> lastLatents() {
         return Optional.ofNullable(last);
     }
 
-    /** The codes after manipulation in the last forward that edited them (what was decoded). */
+    /**
+     * The codes after manipulation in the last forward that edited them (what was decoded).
+     *
+     * @return the edited codes, or empty
+     */
     public Optional<TokenLatents> lastEditedLatents() {
         return Optional.ofNullable(lastEdited);
     }
 
     // ---- manipulation ----
 
-    /** Multiplies a latent's code by {@code scale} (mi-crow's manipulate_concept). */
+    /**
+     * Multiplies a latent's code by {@code scale} (mi-crow's manipulate_concept).
+     *
+     * @param latent the latent's index
+     * @param scale the factor, finite
+     */
     public void manipulateConcept(int latent, double scale) {
         requireAttached();
         manipulations.scale(latent, scale);
     }
 
-    /** Adds {@code value} to a latent's code at every scoped position. */
+    /**
+     * Adds {@code value} to a latent's code at every scoped position.
+     *
+     * @param latent the latent's index
+     * @param value the amount to add, finite
+     */
     public void addToConcept(int latent, double value) {
         requireAttached();
         manipulations.add(latent, value);
     }
 
-    /** Pins a latent's code to {@code value} at every scoped position. */
+    /**
+     * Pins a latent's code to {@code value} at every scoped position.
+     *
+     * @param latent the latent's index
+     * @param value the value, finite
+     */
     public void clampConcept(int latent, double value) {
         requireAttached();
         manipulations.clamp(latent, value);
@@ -175,20 +258,38 @@ public final class AutoencoderConcepts {
         manipulations.reset();
     }
 
-    /** Which positions manipulations apply to (default ALL). */
+    /**
+     * Which positions manipulations apply to (default ALL).
+     *
+     * @param scope the positions to edit
+     */
     public void setPositionScope(PositionScope scope) {
         manipulations.setScope(scope);
     }
 
+    /**
+     * The manipulations set so far.
+     *
+     * @return the manipulations (live, not a copy)
+     */
     public ConceptManipulations manipulations() {
         return manipulations;
     }
 
+    /**
+     * Writes the manipulations as JSON, atomically.
+     *
+     * @param file the file to write
+     */
     public void saveManipulations(Path file) {
         manipulations.save(file);
     }
 
-    /** Replaces the manipulations with those saved in {@code file}. */
+    /**
+     * Replaces the manipulations with those saved in {@code file}.
+     *
+     * @param file a file written by {@link #saveManipulations}
+     */
     public void loadManipulations(Path file) {
         ConceptManipulations loaded = ConceptManipulations.load(file, sae.nLatents());
         manipulations.reset();
@@ -198,17 +299,29 @@ public final class AutoencoderConcepts {
         manipulations.setScope(loaded.scope());
     }
 
-    /** Forces a mode; {@code null} (default) means OBSERVE without manipulations and STEER with some. */
+    /**
+     * Forces a mode; {@code null} (default) means OBSERVE without manipulations and STEER with some.
+     *
+     * @param mode the mode, or {@code null} for the default
+     */
     public void setMode(SaeMode mode) {
         this.mode = mode;
     }
 
-    /** The mode set with {@link #setMode}, or {@code null} for the default. */
+    /**
+     * The mode set with {@link #setMode}, or {@code null} for the default.
+     *
+     * @return the forced mode, or {@code null}
+     */
     public SaeMode forcedMode() {
         return mode;
     }
 
-    /** The mode the next forward uses. */
+    /**
+     * The mode the next forward uses.
+     *
+     * @return the effective mode
+     */
     public SaeMode effectiveMode() {
         SaeMode m = mode;
         if (m != null) {
@@ -219,7 +332,11 @@ public final class AutoencoderConcepts {
 
     // ---- the hook ----
 
-    /** Detector half: encodes the layer output, records the latents, feeds text tracking. */
+    /**
+     * Detector half: encodes the layer output, records the latents, feeds text tracking.
+     *
+     * @param call the SAE hook's call
+     */
     public void observe(HookCall call) {
         NDArray x = call.activations();
         sae.checkInputWidth(x.getShape().get(x.getShape().dimension() - 1), call.layer());
@@ -233,7 +350,12 @@ public final class AutoencoderConcepts {
         }
     }
 
-    /** Controller half: the layer's new output, or {@code null} to leave it. */
+    /**
+     * Controller half: the layer's new output, or {@code null} to leave it.
+     *
+     * @param call the SAE hook's call
+     * @return the new output, or {@code null}
+     */
     public NDArray modify(HookCall call) {
         SaeMode m = effectiveMode();
         Encoded enc = current.get();

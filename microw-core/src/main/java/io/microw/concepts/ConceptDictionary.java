@@ -67,9 +67,13 @@ public final class ConceptDictionary {
 
     /** Column names of mi-crow's CSV, then microw's two extra ones. */
     public static final String COL_INDEX = "neuron_idx";
+    /** CSV column of the concept's name. */
     public static final String COL_NAME = "concept_name";
+    /** CSV column of the concept's score. */
     public static final String COL_SCORE = "score";
+    /** CSV column of the concept's description (microw's addition). */
     public static final String COL_DESCRIPTION = "description";
+    /** CSV column of the concept's source (microw's addition). */
     public static final String COL_SOURCE = "source";
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -81,7 +85,11 @@ public final class ConceptDictionary {
     private final TreeMap<Integer, Concept> concepts = new TreeMap<>();
     private Path origin;
 
-    /** An empty dictionary for an SAE with {@code nLatents} latents. */
+    /**
+     * An empty dictionary for an SAE with {@code nLatents} latents.
+     *
+     * @param nLatents the SAE's latent count, at least 1
+     */
     public ConceptDictionary(int nLatents) {
         if (nLatents <= 0) {
             throw new IllegalArgumentException("a concept dictionary needs a positive latent count, got " + nLatents);
@@ -89,41 +97,86 @@ public final class ConceptDictionary {
         this.nLatents = nLatents;
     }
 
-    /** An empty dictionary for an SAE with {@code nLatents} latents (e.g. {@code sae.nLatents()}). */
+    /**
+     * An empty dictionary for an SAE with {@code nLatents} latents (e.g. {@code sae.nLatents()}).
+     *
+     * @param nLatents the SAE's latent count, at least 1
+     * @return the new dictionary
+     */
     public static ConceptDictionary forLatents(int nLatents) {
         return new ConceptDictionary(nLatents);
     }
 
+    /**
+     * Number of latents of the SAE this dictionary is for.
+     *
+     * @return the latent count
+     */
     public int nLatents() {
         return nLatents;
     }
 
-    /** Number of latents that have a concept. */
+    /**
+     * Number of latents that have a concept.
+     *
+     * @return the number of concepts
+     */
     public int size() {
         return concepts.size();
     }
 
+    /**
+     * Whether no latent has a concept.
+     *
+     * @return true when the dictionary is empty
+     */
     public boolean isEmpty() {
         return concepts.isEmpty();
     }
 
-    /** The file this dictionary was last loaded from or saved to, if any. */
+    /**
+     * The file this dictionary was last loaded from or saved to, if any.
+     *
+     * @return the file, or empty
+     */
     public Optional<Path> origin() {
         return Optional.ofNullable(origin);
     }
 
-    /** The concept of {@code latent}, or empty when it has none; an index out of range is an error. */
+    /**
+     * The concept of {@code latent}, or empty when it has none; an index out of range is an error.
+     *
+     * @param latent the latent's index
+     * @return the concept, or empty
+     */
     public Optional<Concept> get(int latent) {
         checkLatent(latent);
         return Optional.ofNullable(concepts.get(latent));
     }
 
-    /** Names {@code latent} (replacing any earlier concept); returns the new concept. */
+    /**
+     * Names {@code latent} (replacing any earlier concept); returns the new concept.
+     *
+     * @param latent the latent's index
+     * @param name the concept's name
+     * @param description a longer description, may be empty
+     * @param score how well the name fits
+     * @return the new concept
+     */
     public Concept set(int latent, String name, String description, double score) {
         return set(latent, name, description, score, null);
     }
 
-    /** Names {@code latent} with a source (e.g. {@code "labelled-discovery"}); returns the new concept. */
+    /**
+     * Names {@code latent} with a source (e.g. {@code "labelled-discovery"}); returns the new concept.
+     *
+     * @param latent the latent's index
+     * @param name the concept's name
+     * @param description a longer description, may be empty
+     * @param score how well the name fits
+     * @param source where the name came from
+     * @return the new concept
+     */
     public Concept set(int latent, String name, String description, double score, String source) {
         checkLatent(latent);
         if (name == null || name.isBlank()) {
@@ -138,18 +191,32 @@ public final class ConceptDictionary {
         return c;
     }
 
-    /** Removes the concept of {@code latent}; returns whether it had one. */
+    /**
+     * Removes the concept of {@code latent}; returns whether it had one.
+     *
+     * @param latent the latent's index
+     * @return whether it had a concept
+     */
     public boolean remove(int latent) {
         checkLatent(latent);
         return concepts.remove(latent) != null;
     }
 
-    /** All concepts, by latent. */
+    /**
+     * All concepts, by latent.
+     *
+     * @return the concepts, ordered by latent
+     */
     public List<Concept> concepts() {
         return List.copyOf(concepts.values());
     }
 
-    /** Concepts whose name contains {@code nameSubstring} (case-insensitive), by latent. */
+    /**
+     * Concepts whose name contains {@code nameSubstring} (case-insensitive), by latent.
+     *
+     * @param nameSubstring the text to look for
+     * @return the matching concepts, ordered by latent
+     */
     public List<Concept> find(String nameSubstring) {
         Objects.requireNonNull(nameSubstring, "nameSubstring");
         String needle = nameSubstring.toLowerCase(Locale.ROOT);
@@ -165,6 +232,9 @@ public final class ConceptDictionary {
     /**
      * Checks that this dictionary fits an SAE with {@code expectedLatents} latents (e.g. {@code sae.nLatents()});
      * returns this.
+     *
+     * @param expectedLatents the SAE's latent count
+     * @return this dictionary
      */
     public ConceptDictionary validate(int expectedLatents) {
         if (expectedLatents != nLatents) {
@@ -190,12 +260,21 @@ public final class ConceptDictionary {
     /**
      * Loads a JSON file that states its latent count ({@code n_size}); a directory means its {@code concepts.json}.
      * A CSV, or a JSON without {@code n_size}, needs {@link #load(Path, int)}.
+     *
+     * @param file a JSON file, or a directory holding {@code concepts.json}
+     * @return the dictionary
      */
     public static ConceptDictionary load(Path file) {
         return load(file, -1, Duplicates.REJECT);
     }
 
-    /** Loads a JSON or CSV file (by extension) for an SAE with {@code nLatents} latents, refusing duplicates. */
+    /**
+     * Loads a JSON or CSV file (by extension) for an SAE with {@code nLatents} latents, refusing duplicates.
+     *
+     * @param file a JSON or CSV file
+     * @param nLatents the SAE's latent count
+     * @return the dictionary
+     */
     public static ConceptDictionary load(Path file, int nLatents) {
         return load(file, nLatents, Duplicates.REJECT);
     }
@@ -203,6 +282,11 @@ public final class ConceptDictionary {
     /**
      * Loads a JSON or CSV file (by extension; a directory means its {@code concepts.json}) for an SAE with
      * {@code nLatents} latents ({@code -1}: take the JSON's {@code n_size}).
+     *
+     * @param file a JSON or CSV file, or a directory holding {@code concepts.json}
+     * @param nLatents the SAE's latent count, or -1
+     * @param duplicates what to do when a latent appears twice
+     * @return the dictionary
      */
     public static ConceptDictionary load(Path file, int nLatents, Duplicates duplicates) {
         Objects.requireNonNull(file, "file");
@@ -451,7 +535,11 @@ public final class ConceptDictionary {
 
     // ---- saving -------------------------------------------------------------------------------------------------
 
-    /** Saves as JSON or CSV by the file's extension (a directory: its {@code concepts.json}), atomically. */
+    /**
+     * Saves as JSON or CSV by the file's extension (a directory: its {@code concepts.json}), atomically.
+     *
+     * @param file the file or directory to write
+     */
     public void save(Path file) {
         Objects.requireNonNull(file, "file");
         Path path = Files.isDirectory(file) ? file.resolve("concepts.json") : file;
@@ -462,7 +550,11 @@ public final class ConceptDictionary {
         }
     }
 
-    /** Saves mi-crow's JSON ({@code n_size}, {@code concepts}) plus microw's {@code details}, atomically. */
+    /**
+     * Saves mi-crow's JSON ({@code n_size}, {@code concepts}) plus microw's {@code details}, atomically.
+     *
+     * @param file the file to write
+     */
     public void saveJson(Path file) {
         ObjectNode root = JSON.createObjectNode();
         root.put("n_size", nLatents);
@@ -489,7 +581,11 @@ public final class ConceptDictionary {
         origin = file;
     }
 
-    /** Saves mi-crow's CSV columns plus {@code description,source}, atomically. */
+    /**
+     * Saves mi-crow's CSV columns plus {@code description,source}, atomically.
+     *
+     * @param file the file to write
+     */
     public void saveCsv(Path file) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.join(",", COL_INDEX, COL_NAME, COL_SCORE, COL_DESCRIPTION, COL_SOURCE)).append("\r\n");

@@ -31,21 +31,41 @@ public final class ConceptManipulations {
     private final Map<Integer, Float> clamp = new TreeMap<>();
     private PositionScope scope = PositionScope.ALL;
 
+    /**
+     * No manipulations, for an SAE with {@code latents} latents; scope ALL.
+     *
+     * @param latents the SAE's latent count
+     */
     public ConceptManipulations(int latents) {
         this.latents = latents;
     }
 
-    /** Multiplies latent {@code latent}'s code by {@code factor} (mi-crow's manipulate_concept). */
+    /**
+     * Multiplies latent {@code latent}'s code by {@code factor} (mi-crow's manipulate_concept).
+     *
+     * @param latent the latent's index
+     * @param factor the multiplier, finite
+     */
     public void scale(int latent, double factor) {
         scale.put(check(latent), finite("scale", factor));
     }
 
-    /** Adds {@code value} to the latent's code at every scoped position. */
+    /**
+     * Adds {@code value} to the latent's code at every scoped position.
+     *
+     * @param latent the latent's index
+     * @param value the amount to add, finite
+     */
     public void add(int latent, double value) {
         add.put(check(latent), finite("add value", value));
     }
 
-    /** Pins the latent's code to {@code value} at every scoped position. */
+    /**
+     * Pins the latent's code to {@code value} at every scoped position.
+     *
+     * @param latent the latent's index
+     * @param value the value, finite
+     */
     public void clamp(int latent, double value) {
         clamp.put(check(latent), finite("clamp value", value));
     }
@@ -57,23 +77,47 @@ public final class ConceptManipulations {
         clamp.clear();
     }
 
+    /**
+     * Whether no latent is scaled, shifted or clamped.
+     *
+     * @return true when there is nothing to apply
+     */
     public boolean isEmpty() {
         return scale.isEmpty() && add.isEmpty() && clamp.isEmpty();
     }
 
+    /**
+     * The positions the manipulations apply to.
+     *
+     * @return the position scope
+     */
     public PositionScope scope() {
         return scope;
     }
 
+    /**
+     * Sets the positions the manipulations apply to.
+     *
+     * @param scope the position scope
+     */
     public void setScope(PositionScope scope) {
         this.scope = java.util.Objects.requireNonNull(scope, "scope");
     }
 
+    /**
+     * Number of latents of the SAE these manipulations are for.
+     *
+     * @return the latent count
+     */
     public int latents() {
         return latents;
     }
 
-    /** Per-latent multipliers (1 where none is set). */
+    /**
+     * Per-latent multipliers (1 where none is set).
+     *
+     * @return a new array, one entry per latent
+     */
     public float[] scaleVector() {
         float[] v = new float[latents];
         java.util.Arrays.fill(v, 1f);
@@ -81,41 +125,71 @@ public final class ConceptManipulations {
         return v;
     }
 
-    /** Per-latent additions (0 where none is set). */
+    /**
+     * Per-latent additions (0 where none is set).
+     *
+     * @return a new array, one entry per latent
+     */
     public float[] addVector() {
         float[] v = new float[latents];
         add.forEach((l, f) -> v[l] = f);
         return v;
     }
 
-    /** 1 where a latent is clamped. */
+    /**
+     * 1 where a latent is clamped.
+     *
+     * @return a new array, one entry per latent
+     */
     public float[] clampMask() {
         float[] v = new float[latents];
         clamp.forEach((l, f) -> v[l] = 1f);
         return v;
     }
 
-    /** The clamp values (0 where none is set). */
+    /**
+     * The clamp values (0 where none is set).
+     *
+     * @return a new array, one entry per latent
+     */
     public float[] clampValues() {
         float[] v = new float[latents];
         clamp.forEach((l, f) -> v[l] = f);
         return v;
     }
 
-    /** The edits as mi-crow-style maps by latent. */
+    /**
+     * The edits as mi-crow-style maps by latent.
+     *
+     * @return the scale factors by latent
+     */
     public Map<Integer, Float> scales() {
         return Map.copyOf(scale);
     }
 
+    /**
+     * The additions by latent.
+     *
+     * @return the additions by latent
+     */
     public Map<Integer, Float> additions() {
         return Map.copyOf(add);
     }
 
+    /**
+     * The clamp values by latent.
+     *
+     * @return the clamp values by latent
+     */
     public Map<Integer, Float> clamps() {
         return Map.copyOf(clamp);
     }
 
-    /** Writes the edits as JSON (atomically). */
+    /**
+     * Writes the edits as JSON (atomically).
+     *
+     * @param file the file to write
+     */
     public void save(Path file) {
         ObjectNode root = JSON.createObjectNode();
         root.put("n_latents", latents);
@@ -134,7 +208,13 @@ public final class ConceptManipulations {
         }
     }
 
-    /** Reads edits saved by {@link #save}, checked against an SAE with {@code latents} latents. */
+    /**
+     * Reads edits saved by {@link #save}, checked against an SAE with {@code latents} latents.
+     *
+     * @param file a file written by {@link #save}
+     * @param latents the SAE's latent count
+     * @return the manipulations
+     */
     public static ConceptManipulations load(Path file, int latents) {
         JsonNode root;
         try {

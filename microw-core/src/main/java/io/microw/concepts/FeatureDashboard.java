@@ -36,6 +36,8 @@ public final class FeatureDashboard {
     /**
      * @param lm    the model, for promoted/suppressed tokens; {@code null} leaves them out
      * @param names concept names by latent (may be empty)
+     * @param sae the SAE whose latents are shown
+     * @param tracker the tracked contexts and statistics
      */
     public FeatureDashboard(Sae sae, TopTextTracker tracker, LanguageModel lm, Map<Integer, String> names) {
         this.sae = java.util.Objects.requireNonNull(sae, "sae");
@@ -47,7 +49,12 @@ public final class FeatureDashboard {
         }
     }
 
-    /** Writes the dashboard for {@code latents} to {@code file} (atomically). */
+    /**
+     * Writes the dashboard for {@code latents} to {@code file} (atomically).
+     *
+     * @param latents the latents to show
+     * @param file the HTML file to write
+     */
     public void write(List<Integer> latents, Path file) {
         StringBuilder html = new StringBuilder();
         html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>microw feature dashboard")

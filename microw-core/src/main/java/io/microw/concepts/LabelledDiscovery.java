@@ -28,7 +28,11 @@ public final class LabelledDiscovery {
     public record LatentScore(int latent, String label, long truePositives, long fired, long labelled,
                               double precision, double recall, double f1) {
 
-        /** {@code P=0.812 R=0.634 F1=0.712 (TP 1234, fired 1520, labelled 1947)}. */
+        /**
+         * {@code P=0.812 R=0.634 F1=0.712 (TP 1234, fired 1520, labelled 1947)}.
+         *
+         * @return a one-line summary of the score
+         */
         public String describe() {
             return String.format(Locale.ROOT, "P=%.3f R=%.3f F1=%.3f (TP %d, fired %d, labelled %d)", precision,
                     recall, f1, truePositives, fired, labelled);
@@ -52,7 +56,11 @@ public final class LabelledDiscovery {
     /** Scratch: label ids of the current token. */
     private int[] scratch = new int[8];
 
-    /** Discovery for an SAE with {@code nLatents} latents. */
+    /**
+     * Discovery for an SAE with {@code nLatents} latents.
+     *
+     * @param nLatents the SAE's latent count
+     */
     public LabelledDiscovery(int nLatents) {
         if (nLatents <= 0) {
             throw new IllegalArgumentException("the latent count must be positive, got " + nLatents);
@@ -62,35 +70,63 @@ public final class LabelledDiscovery {
         this.stamp = new long[nLatents];
     }
 
+    /**
+     * Number of latents of the SAE.
+     *
+     * @return the latent count
+     */
     public int nLatents() {
         return nLatents;
     }
 
-    /** Tokens added so far. */
+    /**
+     * Tokens added so far.
+     *
+     * @return the number of tokens
+     */
     public long tokens() {
         return tokens;
     }
 
-    /** How many tokens {@code latent} fired on. */
+    /**
+     * How many tokens {@code latent} fired on.
+     *
+     * @param latent the latent's index
+     * @return the number of tokens
+     */
     public long firedCount(int latent) {
         checkLatent(latent);
         return fired[latent];
     }
 
-    /** How many tokens carried {@code label} (0 for a label never seen). */
+    /**
+     * How many tokens carried {@code label} (0 for a label never seen).
+     *
+     * @param label the label
+     * @return the number of tokens
+     */
     public long labelCount(String label) {
         Integer id = labelIds.get(label);
         return id == null ? 0 : labelCounts.get(id)[0];
     }
 
-    /** The labels seen, most frequent first (ties by name). */
+    /**
+     * The labels seen, most frequent first (ties by name).
+     *
+     * @return the labels
+     */
     public List<String> labels() {
         List<String> out = new ArrayList<>(labels);
         out.sort(Comparator.comparingLong(this::labelCount).reversed().thenComparing(Comparator.naturalOrder()));
         return out;
     }
 
-    /** The labels seen that start with {@code prefix} (e.g. {@code "pos:"}), most frequent first. */
+    /**
+     * The labels seen that start with {@code prefix} (e.g. {@code "pos:"}), most frequent first.
+     *
+     * @param prefix the start of the labels wanted
+     * @return the matching labels
+     */
     public List<String> labels(String prefix) {
         return labels().stream().filter(l -> l.startsWith(prefix)).toList();
     }
@@ -98,12 +134,23 @@ public final class LabelledDiscovery {
     /**
      * Adds one token: the latents active on it with their values (same length; a latent fires when its value is
      * &gt; 0, so zeros may be passed too), and its labels (any collection; repeats count once).
+     *
+     * @param latents the latents active on the token
+     * @param values their values
+     * @param tokenLabels the token's labels
      */
     public void add(int[] latents, float[] values, Collection<String> tokenLabels) {
         add(latents, values, latents == null ? 0 : latents.length, tokenLabels);
     }
 
-    /** As {@link #add(int[], float[], Collection)} with only the first {@code count} entries of the arrays used. */
+    /**
+     * As {@link #add(int[], float[], Collection)} with only the first {@code count} entries of the arrays used.
+     *
+     * @param latents the latents active on the token
+     * @param values their values
+     * @param count how many entries of the arrays to use
+     * @param tokenLabels the token's labels
+     */
     public void add(int[] latents, float[] values, int count, Collection<String> tokenLabels) {
         Objects.requireNonNull(latents, "latents");
         Objects.requireNonNull(values, "values");
@@ -183,7 +230,13 @@ public final class LabelledDiscovery {
         return id;
     }
 
-    /** How {@code latent} classifies {@code label}. */
+    /**
+     * How {@code latent} classifies {@code label}.
+     *
+     * @param latent the latent's index
+     * @param label the label
+     * @return precision, recall and F1 of the latent as a classifier of the label
+     */
     public LatentScore score(int latent, String label) {
         checkLatent(latent);
         return score(latent, labelId(label));
@@ -199,7 +252,13 @@ public final class LabelledDiscovery {
         return new LatentScore(latent, labels.get(labelId), tp, f, y, p, r, f1);
     }
 
-    /** The {@code n} latents with the highest F1 for {@code label}, best first (ties: lower latent first). */
+    /**
+     * The {@code n} latents with the highest F1 for {@code label}, best first (ties: lower latent first).
+     *
+     * @param label the label
+     * @param n how many latents
+     * @return the latents' scores
+     */
     public List<LatentScore> topLatents(String label, int n) {
         int id = labelId(label);
         List<LatentScore> all = new ArrayList<>(nLatents);
@@ -210,7 +269,12 @@ public final class LabelledDiscovery {
         return List.copyOf(all.subList(0, Math.min(n, all.size())));
     }
 
-    /** The latent with the highest F1 for {@code label} (ties: the lowest index). */
+    /**
+     * The latent with the highest F1 for {@code label} (ties: the lowest index).
+     *
+     * @param label the label
+     * @return the best latent's score
+     */
     public LatentScore bestLatent(String label) {
         int id = labelId(label);
         long[] both = together.get(id);
@@ -227,7 +291,11 @@ public final class LabelledDiscovery {
         return score(bestLatent, id);
     }
 
-    /** For every label, most frequent first, its best latent. */
+    /**
+     * For every label, most frequent first, its best latent.
+     *
+     * @return the best latent's score, by label
+     */
     public Map<String, LatentScore> bestLatentPerLabel() {
         Map<String, LatentScore> out = new LinkedHashMap<>();
         for (String label : labels()) {
@@ -236,12 +304,22 @@ public final class LabelledDiscovery {
         return out;
     }
 
-    /** The labels whose best latent reaches {@code minF1}, with that latent, most frequent label first. */
+    /**
+     * The labels whose best latent reaches {@code minF1}, with that latent, most frequent label first.
+     *
+     * @param minF1 the lowest F1 kept
+     * @return the scores of the labels' best latents
+     */
     public List<LatentScore> labelsWithF1AtLeast(double minF1) {
         return bestLatentPerLabel().values().stream().filter(s -> s.f1() >= minF1).toList();
     }
 
-    /** For every latent, the label it classifies best, or null when it matches none (F1 0). */
+    /**
+     * For every latent, the label it classifies best, or null when it matches none (F1 0).
+     *
+     * @param latent the latent's index
+     * @return the score of its best label, or null
+     */
     public LatentScore bestLabel(int latent) {
         checkLatent(latent);
         LatentScore best = null;
@@ -259,6 +337,10 @@ public final class LabelledDiscovery {
      * Names each latent after the label it classifies best, when that F1 is at least {@code minF1}: name = the label,
      * description = its precision, recall and F1, score = F1, source = {@link #SOURCE}. Latents below the threshold
      * keep whatever concept they had. Returns the concepts written.
+     *
+     * @param dictionary the dictionary to write the names into
+     * @param minF1 the lowest F1 that names a latent
+     * @return the concepts written
      */
     public List<ConceptDictionary.Concept> proposeNames(ConceptDictionary dictionary, double minF1) {
         dictionary.validate(nLatents);

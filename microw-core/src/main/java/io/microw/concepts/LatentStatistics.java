@@ -56,35 +56,71 @@ public final class LatentStatistics {
         tokens = 0;
     }
 
-    /** Counted tokens seen. */
+    /**
+     * Counted tokens seen.
+     *
+     * @return the number of tokens
+     */
     public synchronized long tokens() {
         return tokens;
     }
 
-    /** Fraction of tokens on which the latent fired. */
+    /**
+     * Fraction of tokens on which the latent fired.
+     *
+     * @param latent the latent's index
+     * @return the firing frequency
+     */
     public synchronized double frequency(int latent) {
         return tokens == 0 ? 0 : (double) fired[latent] / tokens;
     }
 
-    /** Tokens on which the latent fired. */
+    /**
+     * Tokens on which the latent fired.
+     *
+     * @param latent the latent's index
+     * @return the number of tokens
+     */
     public synchronized long firings(int latent) {
         return fired[latent];
     }
 
-    /** Mean code when it fired (0 if never). */
+    /**
+     * Mean code when it fired (0 if never).
+     *
+     * @param latent the latent's index
+     * @return the mean activation
+     */
     public synchronized double meanActivation(int latent) {
         return fired[latent] == 0 ? 0 : sum[latent] / fired[latent];
     }
 
+    /**
+     * Largest code the latent reached (0 if it never fired).
+     *
+     * @param latent the latent's index
+     * @return the maximum activation
+     */
     public synchronized float maxActivation(int latent) {
         return max[latent];
     }
 
-    /** Histogram counts (a copy); bin i covers {@code [i, i+1) * histogramUpper(latent) / BINS}. */
+    /**
+     * Histogram counts (a copy); bin i covers {@code [i, i+1) * histogramUpper(latent) / BINS}.
+     *
+     * @param latent the latent's index
+     * @return the bin counts
+     */
     public synchronized long[] histogram(int latent) {
         return histogram[latent].clone();
     }
 
+    /**
+     * Upper end of the latent's histogram range.
+     *
+     * @param latent the latent's index
+     * @return the upper end
+     */
     public synchronized float histogramUpper(int latent) {
         return upper[latent];
     }

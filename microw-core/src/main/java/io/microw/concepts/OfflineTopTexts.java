@@ -27,6 +27,13 @@ public final class OfflineTopTexts {
      * Encodes every stored batch of {@code layer} in run {@code runId} with the SAE and adds it to the tracker. The run
      * must hold input ids (saved by default) and attention masks; special tokens are left out when the run has their
      * mask. Returns the number of batches read.
+     *
+     * @param store the store holding the run
+     * @param runId the run
+     * @param layer the stored layer the SAE reads
+     * @param sae the SAE, whose input width must be the layer's
+     * @param tracker the tracker to feed
+     * @return the number of batches read
      */
     public static int fromStore(Store store, String runId, String layer, Sae sae, TopTextTracker tracker) {
         int batches = 0;
@@ -72,6 +79,14 @@ public final class OfflineTopTexts {
      * Streams a dataset through the model in batches of {@code batchSize} texts with the SAE attached at
      * {@code layer} and text tracking on the given tracker; the forward stops after the layer, the SAE only observes,
      * and it is detached afterwards. Returns the number of texts seen.
+     *
+     * @param lm the model
+     * @param sae the SAE, whose input width must be the layer's output width
+     * @param layer name, alias or index of the layer
+     * @param texts the texts to run
+     * @param batchSize texts per forward
+     * @param tracker the tracker to feed
+     * @return the number of texts seen
      */
     public static long fromDataset(LanguageModel lm, Sae sae, String layer, TextDataset texts, int batchSize,
                                    TopTextTracker tracker) {

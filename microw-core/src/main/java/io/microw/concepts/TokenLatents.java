@@ -23,6 +23,17 @@ public final class TokenLatents {
     private final long[][] tokenIds;
     private final List<String> texts;
 
+    /**
+     * The active latents of each token of a batch; the arrays are kept, not copied.
+     *
+     * @param rows rows of the batch
+     * @param seq sequence length
+     * @param latents per token ({@code b * seq + s}), the active latents
+     * @param values per token, their codes
+     * @param counted per row and position, whether the token is a real, non-special one
+     * @param tokenIds per row, the token ids
+     * @param texts the batch's texts, or an empty list
+     */
     public TokenLatents(int rows, int seq, int[][] latents, float[][] values, boolean[][] counted, long[][] tokenIds,
                         List<String> texts) {
         this.rows = rows;
@@ -37,6 +48,13 @@ public final class TokenLatents {
     /**
      * Sparse per-token lists from an SAE's dense codes {@code [rows, seq, d_sae]} (TopK: its k latents, read with one
      * top-k; other SAEs: every non-zero code).
+     *
+     * @param sae the SAE that made the codes
+     * @param codes the dense codes, [rows, seq, d_sae]
+     * @param counted per row and position, whether the token is a real, non-special one
+     * @param tokenIds per row, the token ids
+     * @param texts the batch's texts, or an empty list
+     * @return the sparse lists
      */
     public static TokenLatents fromCodes(Sae sae, NDArray codes, boolean[][] counted, long[][] tokenIds,
                                          List<String> texts) {
@@ -90,40 +108,84 @@ public final class TokenLatents {
         return new TokenLatents(rows, seq, latents, values, counted, tokenIds, texts);
     }
 
+    /**
+     * Number of rows (texts) in the batch.
+     *
+     * @return the number of rows
+     */
     public int rows() {
         return rows;
     }
 
+    /**
+     * Sequence length of the batch.
+     *
+     * @return the sequence length
+     */
     public int seqLength() {
         return seq;
     }
 
-    /** Active latents at row b, position s (a copy). */
+    /**
+     * Active latents at row b, position s (a copy).
+     *
+     * @param b the row
+     * @param s the position
+     * @return the latent indices
+     */
     public int[] latents(int b, int s) {
         return latents[b * seq + s].clone();
     }
 
-    /** Their codes (a copy). */
+    /**
+     * Their codes (a copy).
+     *
+     * @param b the row
+     * @param s the position
+     * @return the codes, in the order of {@link #latents(int, int)}
+     */
     public float[] values(int b, int s) {
         return values[b * seq + s].clone();
     }
 
-    /** Whether the token at (b, s) is a real, non-special token. */
+    /**
+     * Whether the token at (b, s) is a real, non-special token.
+     *
+     * @param b the row
+     * @param s the position
+     * @return whether the token counts
+     */
     public boolean counted(int b, int s) {
         return counted[b][s];
     }
 
-    /** Token ids of row b (a copy). */
+    /**
+     * Token ids of row b (a copy).
+     *
+     * @param b the row
+     * @return the token ids
+     */
     public long[] tokenIds(int b) {
         return tokenIds[b].clone();
     }
 
-    /** The batch's texts, or an empty list when the forward was given ids. */
+    /**
+     * The batch's texts, or an empty list when the forward was given ids.
+     *
+     * @return the texts
+     */
     public List<String> texts() {
         return texts;
     }
 
-    /** The code of {@code latent} at (b, s), 0 when it is not active. */
+    /**
+     * The code of {@code latent} at (b, s), 0 when it is not active.
+     *
+     * @param b the row
+     * @param s the position
+     * @param latent the latent's index
+     * @return the code
+     */
     public float value(int b, int s, int latent) {
         int[] l = latents[b * seq + s];
         for (int i = 0; i < l.length; i++) {

@@ -35,6 +35,7 @@ public final class TopTextTracker {
      * @param bottomK weakest firings kept per latent (0 for none)
      * @param window  tokens kept on each side of the firing token
      * @param decoder text of one token id
+     * @param latents the SAE's latent count
      */
     public TopTextTracker(int latents, int topK, int bottomK, int window, LongFunction<String> decoder) {
         if (topK <= 0) {
@@ -64,6 +65,10 @@ public final class TopTextTracker {
     /**
      * Also keeps, per latent, {@code perRange} sampled contexts from each quarter of its activation range (see
      * {@link #quantileSamples}); call before feeding. Deterministic for a seed.
+     *
+     * @param perRange contexts sampled per quarter of the range
+     * @param seed the sampling seed
+     * @return this tracker
      */
     public synchronized TopTextTracker withQuantileSamples(int perRange, long seed) {
         if (perRange <= 0) {
@@ -76,6 +81,10 @@ public final class TopTextTracker {
     /**
      * Sampled contexts of a latent from activation range {@code range} (0 = the weakest quarter of its maximum, 3 =
      * the strongest), strongest first; empty unless quantile sampling is on.
+     *
+     * @param latent the latent's index
+     * @param range the quarter, 0 to 3
+     * @return the sampled contexts
      */
     public synchronized List<LatentContext> quantileSamples(int latent, int range) {
         check(latent);
@@ -85,16 +94,29 @@ public final class TopTextTracker {
         return quantiles == null ? List.of() : quantiles.samples(latent, range);
     }
 
+    /**
+     * Contexts kept per latent.
+     *
+     * @return the top-k
+     */
     public int topK() {
         return topK;
     }
 
-    /** Texts seen so far (the next text gets this id). */
+    /**
+     * Texts seen so far (the next text gets this id).
+     *
+     * @return the number of texts seen
+     */
     public long textsSeen() {
         return texts;
     }
 
-    /** Adds one forward's codes; each row is a new text. */
+    /**
+     * Adds one forward's codes; each row is a new text.
+     *
+     * @param codes one forward's latents per token
+     */
     public synchronized void add(TokenLatents codes) {
         for (int b = 0; b < codes.rows(); b++) {
             addRow(codes, b, texts++);
@@ -172,18 +194,32 @@ public final class TopTextTracker {
         }
     }
 
-    /** The strongest contexts of a latent, strongest first. */
+    /**
+     * The strongest contexts of a latent, strongest first.
+     *
+     * @param latent the latent's index
+     * @return the contexts, at most top-k
+     */
     public synchronized List<LatentContext> topTexts(int latent) {
         return sorted(top.get(check(latent)), true);
     }
 
-    /** The weakest firings of a latent (texts' best tokens), weakest first; empty unless bottom-k is on. */
+    /**
+     * The weakest firings of a latent (texts' best tokens), weakest first; empty unless bottom-k is on.
+     *
+     * @param latent the latent's index
+     * @return the contexts, weakest first
+     */
     public synchronized List<LatentContext> bottomTexts(int latent) {
         check(latent);
         return bottomK == 0 ? List.of() : sorted(bottom.get(latent), false);
     }
 
-    /** Firing statistics per latent. */
+    /**
+     * Firing statistics per latent.
+     *
+     * @return the statistics
+     */
     public LatentStatistics statistics() {
         return statistics;
     }
@@ -199,6 +235,11 @@ public final class TopTextTracker {
         texts = 0;
     }
 
+    /**
+     * Number of latents tracked.
+     *
+     * @return the latent count
+     */
     public int latents() {
         return latents;
     }

@@ -27,7 +27,12 @@ public final class TopTextsExport {
     private TopTextsExport() {
     }
 
-    /** mi-crow's top-texts JSON, every latent (empty lists for latents that never fired). */
+    /**
+     * mi-crow's top-texts JSON, every latent (empty lists for latents that never fired).
+     *
+     * @param tracker the tracked contexts
+     * @param file the JSON file to write
+     */
     public static void writeJson(TopTextTracker tracker, Path file) {
         ObjectNode root = JSON.createObjectNode();
         for (int latent = 0; latent < tracker.latents(); latent++) {
@@ -47,7 +52,12 @@ public final class TopTextsExport {
         write(file, w -> JSON.writeValue(w, root));
     }
 
-    /** mi-crow's top-texts CSV: one row per text per latent. */
+    /**
+     * mi-crow's top-texts CSV: one row per text per latent.
+     *
+     * @param tracker the tracked contexts
+     * @param file the CSV file to write
+     */
     public static void writeCsv(TopTextTracker tracker, Path file) {
         write(file, w -> {
             w.write("neuron_idx,text,score,token_str,token_idx\n");
@@ -63,6 +73,12 @@ public final class TopTextsExport {
     /**
      * A Neuronpedia-style feature file for some latents: per latent, its index, firing statistics and each top
      * context's tokens with the latent's activation on every token.
+     *
+     * @param tracker the tracked contexts
+     * @param latents the latents to export
+     * @param modelId the model's id in the file
+     * @param layer the layer's name in the file
+     * @param file the JSON file to write
      */
     public static void writeNeuronpedia(TopTextTracker tracker, List<Integer> latents, String modelId, String layer,
                                         Path file) {

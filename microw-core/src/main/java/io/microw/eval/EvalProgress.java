@@ -11,7 +11,11 @@ package io.microw.eval;
  */
 public record EvalProgress(int batches, long texts, long tokens, long totalTexts) {
 
-    /** Fraction of texts done, or NaN when the total is unknown. */
+    /**
+     * Fraction of texts done, or NaN when the total is unknown.
+     *
+     * @return the fraction in [0, 1], or NaN
+     */
     public double fraction() {
         return totalTexts <= 0 ? Double.NaN : (double) texts / totalTexts;
     }

@@ -37,48 +37,112 @@ public record SaeEvaluation(String layer, long texts, long tokens, long ceTokens
                             double klZeroAblation, double deadFraction, double denseFraction, double denseThreshold,
                             double[] featureDensity) {
 
+    /**
+     * Copies the map and the density array, so that the record is immutable.
+     *
+     * @param layer canonical name of the layer
+     * @param texts texts evaluated
+     * @param tokens tokens in the reconstruction, sparsity and KL metrics
+     * @param ceTokens next-token predictions in the CE metrics
+     * @param reconstruction the reconstruction metrics by SAELens name
+     * @param cossim mean cosine similarity of input and reconstruction
+     * @param l2NormIn mean norm of the input
+     * @param l2NormOut mean norm of the reconstruction
+     * @param relativeReconstructionBias Σ‖x̂‖² / Σ x·x̂
+     * @param ceClean mean cross-entropy of the clean model
+     * @param ceSpliced mean cross-entropy with the SAE spliced in
+     * @param ceZeroAblation mean cross-entropy with the layer's output zeroed
+     * @param klSpliced mean KL divergence with the SAE spliced in
+     * @param klZeroAblation mean KL divergence with the layer's output zeroed
+     * @param deadFraction fraction of latents that never fired
+     * @param denseFraction fraction of latents firing on more than {@code denseThreshold} of the tokens
+     * @param denseThreshold the density threshold
+     * @param featureDensity per latent, the fraction of tokens it fired on
+     */
     public SaeEvaluation {
         reconstruction = Map.copyOf(reconstruction);
         featureDensity = featureDensity.clone();
     }
 
-    /** A copy of the per-latent firing frequencies. */
+    /**
+     * A copy of the per-latent firing frequencies.
+     *
+     * @return the frequencies, one per latent
+     */
     @Override
     public double[] featureDensity() {
         return featureDensity.clone();
     }
 
+    /**
+     * Mean squared error of the reconstruction per token ({@code mse}).
+     *
+     * @return the mean squared error
+     */
     public double mse() {
         return reconstruction.get("mse");
     }
 
+    /**
+     * Fraction of the input's variance the reconstruction explains ({@code explained_variance}).
+     *
+     * @return the explained variance, at most 1
+     */
     public double explainedVariance() {
         return reconstruction.get("explained_variance");
     }
 
+    /**
+     * Explained variance in SAELens' older definition ({@code explained_variance_legacy}).
+     *
+     * @return the legacy explained variance
+     */
     public double explainedVarianceLegacy() {
         return reconstruction.get("explained_variance_legacy");
     }
 
+    /**
+     * Mean number of active latents per token ({@code l0}).
+     *
+     * @return the mean L0
+     */
     public double l0() {
         return reconstruction.get("l0");
     }
 
+    /**
+     * Mean L1 norm of the latent codes per token ({@code l1}).
+     *
+     * @return the mean L1
+     */
     public double l1() {
         return reconstruction.get("l1");
     }
 
+    /**
+     * Mean ratio of the reconstruction's norm to the input's ({@code l2_ratio}).
+     *
+     * @return the mean L2 ratio
+     */
     public double l2Ratio() {
         return reconstruction.get("l2_ratio");
     }
 
-    /** (ce_zero_ablation − ce_spliced) / (ce_zero_ablation − ce_clean): 1 is a perfect SAE, 0 no better than zeros. */
+    /**
+     * (ce_zero_ablation − ce_spliced) / (ce_zero_ablation − ce_clean): 1 is a perfect SAE, 0 no better than zeros.
+     *
+     * @return the CE loss score, NaN when ablating the layer does not change the loss
+     */
     public double ceLossScore() {
         double den = ceZeroAblation - ceClean;
         return den == 0 ? Double.NaN : (ceZeroAblation - ceSpliced) / den;
     }
 
-    /** (kl_zero_ablation − kl_spliced) / kl_zero_ablation: 1 is a perfect SAE, 0 no better than zeros. */
+    /**
+     * (kl_zero_ablation − kl_spliced) / kl_zero_ablation: 1 is a perfect SAE, 0 no better than zeros.
+     *
+     * @return the KL divergence score, NaN when ablating the layer does not change the predictions
+     */
     public double klDivScore() {
         return klZeroAblation == 0 ? Double.NaN : (klZeroAblation - klSpliced) / klZeroAblation;
     }
@@ -87,6 +151,8 @@ public record SaeEvaluation(String layer, long texts, long tokens, long ceTokens
      * Every scalar metric under its SAELens name, in a flat, JSON-friendly map (numbers and the layer name;
      * NaN stays NaN, which strict JSON writers must be told how to write). The per-latent density is left out:
      * see {@link #featureDensity()}.
+     *
+     * @return a new map from metric name to value
      */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -115,7 +181,11 @@ public record SaeEvaluation(String layer, long texts, long tokens, long ceTokens
         return m;
     }
 
-    /** The metrics grouped as SAELens' {@code run_evals} groups them (plus a {@code feature_stats} group). */
+    /**
+     * The metrics grouped as SAELens' {@code run_evals} groups them (plus a {@code feature_stats} group).
+     *
+     * @return a new map from group name to that group's metrics
+     */
     public Map<String, Map<String, Object>> toNestedMap() {
         Map<String, Object> flat = toMap();
         Map<String, Map<String, Object>> m = new LinkedHashMap<>();

@@ -60,12 +60,21 @@ public final class SaeEvaluator {
     private double denseThreshold = DEFAULT_DENSE_THRESHOLD;
     private Consumer<EvalProgress> progress = p -> { };
 
-    /** An evaluator for SAEs on this model (which needs a tokenizer). */
+    /**
+     * An evaluator for SAEs on this model (which needs a tokenizer).
+     *
+     * @param lm the model the SAEs are spliced into
+     */
     public SaeEvaluator(LanguageModel lm) {
         this.lm = Objects.requireNonNull(lm, "lm");
     }
 
-    /** Texts per forward (default 8). */
+    /**
+     * Texts per forward (default 8).
+     *
+     * @param size texts per forward, at least 1
+     * @return this evaluator
+     */
     public SaeEvaluator batchSize(int size) {
         if (size <= 0) {
             throw new IllegalArgumentException("batch size must be positive, got " + size);
@@ -74,7 +83,12 @@ public final class SaeEvaluator {
         return this;
     }
 
-    /** Longest tokenized text, longer ones are truncated; 0 (the default) means the model's context. */
+    /**
+     * Longest tokenized text, longer ones are truncated; 0 (the default) means the model's context.
+     *
+     * @param length the maximum number of tokens per text, or 0 for the model's context
+     * @return this evaluator
+     */
     public SaeEvaluator maxLength(int length) {
         if (length < 0) {
             throw new IllegalArgumentException("maxLength must be >= 0 (0 = model context), got " + length);
@@ -83,19 +97,34 @@ public final class SaeEvaluator {
         return this;
     }
 
-    /** Where padding goes (default right); the metrics do not depend on it. */
+    /**
+     * Where padding goes (default right); the metrics do not depend on it.
+     *
+     * @param side the padding side
+     * @return this evaluator
+     */
     public SaeEvaluator paddingSide(PaddingSide side) {
         this.paddingSide = Objects.requireNonNull(side, "side");
         return this;
     }
 
-    /** Whether special tokens (BOS, EOS, {@code <|endoftext|>} in the text) are left out of the metrics (default on). */
+    /**
+     * Whether special tokens (BOS, EOS, {@code <|endoftext|>} in the text) are left out of the metrics (default on).
+     *
+     * @param on whether to leave special tokens out
+     * @return this evaluator
+     */
     public SaeEvaluator excludeSpecialTokens(boolean on) {
         this.excludeSpecialTokens = on;
         return this;
     }
 
-    /** Firing frequency above which a latent counts as dense (default {@value #DEFAULT_DENSE_THRESHOLD}). */
+    /**
+     * Firing frequency above which a latent counts as dense (default {@value #DEFAULT_DENSE_THRESHOLD}).
+     *
+     * @param frequency the firing frequency, a fraction of the evaluated tokens
+     * @return this evaluator
+     */
     public SaeEvaluator denseThreshold(double frequency) {
         if (!(frequency >= 0 && frequency <= 1)) {
             throw new IllegalArgumentException("dense threshold must be a frequency in [0, 1], got " + frequency);
@@ -104,13 +133,25 @@ public final class SaeEvaluator {
         return this;
     }
 
-    /** Called after every batch with the running totals. */
+    /**
+     * Called after every batch with the running totals.
+     *
+     * @param callback receives an {@link EvalProgress} after each batch
+     * @return this evaluator
+     */
     public SaeEvaluator progress(Consumer<EvalProgress> callback) {
         this.progress = Objects.requireNonNull(callback, "callback");
         return this;
     }
 
-    /** Evaluates the SAE at {@code layer} (name, alias or index) on the texts. */
+    /**
+     * Evaluates the SAE at {@code layer} (name, alias or index) on the texts.
+     *
+     * @param sae the SAE, whose input width must be the layer's output width
+     * @param layer name, alias or index of the layer
+     * @param texts the texts to evaluate on
+     * @return the metrics
+     */
     public SaeEvaluation evaluate(Sae sae, String layer, List<String> texts) {
         Objects.requireNonNull(texts, "texts");
         if (texts.isEmpty()) {
@@ -125,7 +166,14 @@ public final class SaeEvaluator {
         return run(sae, layer, batches, texts.size(), "the text list");
     }
 
-    /** Evaluates the SAE at {@code layer} on every text of the dataset, in batches of {@link #batchSize(int)}. */
+    /**
+     * Evaluates the SAE at {@code layer} on every text of the dataset, in batches of {@link #batchSize(int)}.
+     *
+     * @param sae the SAE, whose input width must be the layer's output width
+     * @param layer name, alias or index of the layer
+     * @param texts the dataset to evaluate on
+     * @return the metrics
+     */
     public SaeEvaluation evaluate(Sae sae, String layer, TextDataset texts) {
         Objects.requireNonNull(texts, "texts");
         return run(sae, layer, texts.iterBatches(batchSize), texts.length().orElse(-1), texts.describe());

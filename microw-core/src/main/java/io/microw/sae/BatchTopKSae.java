@@ -11,23 +11,43 @@ import java.util.Map;
  */
 public class BatchTopKSae extends Sae {
 
-    /** A freshly initialised BatchTopK SAE (seed 0; thresholds 0 until trained). */
+    /**
+     * A freshly initialised BatchTopK SAE (seed 0; thresholds 0 until trained).
+     *
+     * @param nLatents number of latents (d_sae)
+     * @param nInputs input width (d_in)
+     * @param k average latents kept per row in training
+     */
     public BatchTopKSae(int nLatents, int nInputs, int k) {
         this(SaeConfig.of(SaeArchitecture.BATCH_TOPK, nInputs, nLatents, k), 0L);
     }
 
-    /** A freshly initialised BatchTopK SAE for a config. */
+    /**
+     * A freshly initialised BatchTopK SAE for a config.
+     *
+     * @param config the architecture and sizes
+     * @param seed the initialisation seed
+     */
     public BatchTopKSae(SaeConfig config, long seed) {
         this(config, SaeInit.initialParameters(
                 requireArchitecture(config, SaeArchitecture.BATCH_TOPK, "BatchTopKSae"), seed, 1.0));
     }
 
-    /** A BatchTopK SAE with the given parameters (including {@code threshold}). */
+    /**
+     * A BatchTopK SAE with the given parameters (including {@code threshold}).
+     *
+     * @param config the architecture and sizes
+     * @param parameters the values by SAELens parameter name, row-major
+     */
     public BatchTopKSae(SaeConfig config, Map<String, float[]> parameters) {
         super(requireArchitecture(config, SaeArchitecture.BATCH_TOPK, "BatchTopKSae"), parameters);
     }
 
-    /** Average latents per row in training. */
+    /**
+     * Average latents per row in training.
+     *
+     * @return the average number of latents per row
+     */
     public int k() {
         return config().k();
     }

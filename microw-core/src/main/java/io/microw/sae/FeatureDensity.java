@@ -11,6 +11,11 @@ public final class FeatureDensity {
     private final long[] lastFiredAt;
     private long tokens;
 
+    /**
+     * Firing counts for {@code latents} latents, none recorded yet.
+     *
+     * @param latents the latent count, at least 1
+     */
     public FeatureDensity(int latents) {
         if (latents <= 0) {
             throw new SaeException("latent count must be positive, got " + latents);
@@ -19,7 +24,12 @@ public final class FeatureDensity {
         this.lastFiredAt = new long[latents];
     }
 
-    /** Records a batch: {@code active[i]} tokens of the {@code rows} fired latent i. */
+    /**
+     * Records a batch: {@code active[i]} tokens of the {@code rows} fired latent i.
+     *
+     * @param activeCounts per latent, the number of rows it fired on
+     * @param rows rows in the batch
+     */
     public void add(int[] activeCounts, int rows) {
         if (activeCounts.length != fired.length) {
             throw new SaeException("expected counts for " + fired.length + " latents, got " + activeCounts.length);
@@ -33,21 +43,41 @@ public final class FeatureDensity {
         }
     }
 
-    /** Tokens recorded. */
+    /**
+     * Tokens recorded.
+     *
+     * @return the number of tokens
+     */
     public long tokens() {
         return tokens;
     }
 
+    /**
+     * Number of latents.
+     *
+     * @return the latent count
+     */
     public int latents() {
         return fired.length;
     }
 
-    /** Whether latent i has not fired in the last {@code windowTokens} tokens (only once that many were seen). */
+    /**
+     * Whether latent i has not fired in the last {@code windowTokens} tokens (only once that many were seen).
+     *
+     * @param latent the latent's index
+     * @param windowTokens the window, in tokens
+     * @return whether it is dead
+     */
     public boolean isDead(int latent, long windowTokens) {
         return tokens >= windowTokens && tokens - lastFiredAt[latent] >= windowTokens;
     }
 
-    /** A mask of the latents dead over the window. */
+    /**
+     * A mask of the latents dead over the window.
+     *
+     * @param windowTokens the window, in tokens
+     * @return a new mask, true for dead latents
+     */
     public boolean[] deadMask(long windowTokens) {
         boolean[] dead = new boolean[fired.length];
         for (int i = 0; i < dead.length; i++) {
@@ -56,7 +86,12 @@ public final class FeatureDensity {
         return dead;
     }
 
-    /** Fraction of latents dead over the window. */
+    /**
+     * Fraction of latents dead over the window.
+     *
+     * @param windowTokens the window, in tokens
+     * @return the dead fraction
+     */
     public double deadFraction(long windowTokens) {
         int n = 0;
         for (int i = 0; i < fired.length; i++) {
@@ -67,7 +102,12 @@ public final class FeatureDensity {
         return (double) n / fired.length;
     }
 
-    /** Fraction of latents that fired on more than {@code frequency} of the recorded tokens. */
+    /**
+     * Fraction of latents that fired on more than {@code frequency} of the recorded tokens.
+     *
+     * @param frequency the firing frequency threshold
+     * @return the dense fraction
+     */
     public double denseFraction(double frequency) {
         if (tokens == 0) {
             return 0;
@@ -81,7 +121,11 @@ public final class FeatureDensity {
         return (double) n / fired.length;
     }
 
-    /** Per-latent firing frequency (fraction of recorded tokens). */
+    /**
+     * Per-latent firing frequency (fraction of recorded tokens).
+     *
+     * @return a new array, one frequency per latent
+     */
     public double[] frequencies() {
         double[] f = new double[fired.length];
         for (int i = 0; i < f.length; i++) {
@@ -90,17 +134,31 @@ public final class FeatureDensity {
         return f;
     }
 
-    /** Per-latent firing counts (a copy), for checkpoints. */
+    /**
+     * Per-latent firing counts (a copy), for checkpoints.
+     *
+     * @return the counts
+     */
     public long[] firedCounts() {
         return fired.clone();
     }
 
-    /** Per-latent token count at the last firing (a copy), for checkpoints. */
+    /**
+     * Per-latent token count at the last firing (a copy), for checkpoints.
+     *
+     * @return the token counts
+     */
     public long[] lastFiredAt() {
         return lastFiredAt.clone();
     }
 
-    /** Restores the state saved by {@link #firedCounts()}, {@link #lastFiredAt()} and {@link #tokens()}. */
+    /**
+     * Restores the state saved by {@link #firedCounts()}, {@link #lastFiredAt()} and {@link #tokens()}.
+     *
+     * @param firedCounts as {@link #firedCounts()} returned it
+     * @param lastFired as {@link #lastFiredAt()} returned it
+     * @param tokenCount as {@link #tokens()} returned it
+     */
     public void restore(long[] firedCounts, long[] lastFired, long tokenCount) {
         if (firedCounts.length != fired.length || lastFired.length != fired.length) {
             throw new SaeException("density state has " + firedCounts.length + "/" + lastFired.length

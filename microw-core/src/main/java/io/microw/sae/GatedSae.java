@@ -12,7 +12,12 @@ import java.util.Map;
  */
 public class GatedSae extends Sae {
 
-    /** A Gated SAE with the given parameters. */
+    /**
+     * A Gated SAE with the given parameters.
+     *
+     * @param config the architecture and sizes
+     * @param parameters the values by SAELens parameter name, row-major
+     */
     public GatedSae(SaeConfig config, Map<String, float[]> parameters) {
         super(requireArchitecture(config, SaeArchitecture.GATED, "GatedSae"), parameters);
     }

@@ -11,18 +11,33 @@ import java.util.Map;
  */
 public class JumpReluSae extends Sae {
 
-    /** A freshly initialised JumpReLU SAE (seed 0, thresholds 0.001). */
+    /**
+     * A freshly initialised JumpReLU SAE (seed 0, thresholds 0.001).
+     *
+     * @param nLatents number of latents (d_sae)
+     * @param nInputs input width (d_in)
+     */
     public JumpReluSae(int nLatents, int nInputs) {
         this(SaeConfig.of(SaeArchitecture.JUMP_RELU, nInputs, nLatents, 0), 0L);
     }
 
-    /** A freshly initialised JumpReLU SAE for a config. */
+    /**
+     * A freshly initialised JumpReLU SAE for a config.
+     *
+     * @param config the architecture and sizes
+     * @param seed the initialisation seed
+     */
     public JumpReluSae(SaeConfig config, long seed) {
         this(config, SaeInit.initialParameters(
                 requireArchitecture(config, SaeArchitecture.JUMP_RELU, "JumpReluSae"), seed, 1.0));
     }
 
-    /** A JumpReLU SAE with the given parameters (including {@code threshold}). */
+    /**
+     * A JumpReLU SAE with the given parameters (including {@code threshold}).
+     *
+     * @param config the architecture and sizes
+     * @param parameters the values by SAELens parameter name, row-major
+     */
     public JumpReluSae(SaeConfig config, Map<String, float[]> parameters) {
         super(requireArchitecture(config, SaeArchitecture.JUMP_RELU, "JumpReluSae"), parameters);
     }

@@ -22,7 +22,14 @@ public final class ReconstructionStats {
     private double l1;
     private long codeTokens;
 
-    /** Adds a batch: inputs and reconstructions, row-major [rows, dIn]. */
+    /**
+     * Adds a batch: inputs and reconstructions, row-major [rows, dIn].
+     *
+     * @param x the inputs
+     * @param xHat the reconstructions
+     * @param rows rows in the batch
+     * @param dIn input width
+     */
     public void addReconstruction(float[] x, float[] xHat, int rows, int dIn) {
         if (x.length < (long) rows * dIn || xHat.length < (long) rows * dIn) {
             throw new SaeException("expected " + rows + " x " + dIn + " values, got " + x.length + " and " + xHat.length);
@@ -65,23 +72,42 @@ public final class ReconstructionStats {
         tokens += rows;
     }
 
-    /** Adds the code statistics of a batch: total active latents and total code mass over its rows. */
+    /**
+     * Adds the code statistics of a batch: total active latents and total code mass over its rows.
+     *
+     * @param rows rows in the batch
+     * @param activeLatents active latents summed over the rows
+     * @param codeSum codes summed over the rows
+     */
     public void addCodes(int rows, long activeLatents, double codeSum) {
         codeTokens += rows;
         l0 += activeLatents;
         l1 += codeSum;
     }
 
-    /** Tokens added so far. */
+    /**
+     * Tokens added so far.
+     *
+     * @return the number of tokens
+     */
     public long tokens() {
         return tokens;
     }
 
+    /**
+     * Mean over the tokens added of the squared error summed over the width; NaN before any token.
+     *
+     * @return the mean squared error
+     */
     public double mse() {
         return tokens == 0 ? Double.NaN : squaredError / tokens;
     }
 
-    /** 1 − Σ‖x − x̂‖² / Σ‖x − mean(x)‖² over every token added. */
+    /**
+     * 1 − Σ‖x − x̂‖² / Σ‖x − mean(x)‖² over every token added.
+     *
+     * @return the explained variance
+     */
     public double explainedVariance() {
         if (tokens == 0) {
             return Double.NaN;
@@ -94,24 +120,47 @@ public final class ReconstructionStats {
         return totalVariance > 0 ? 1 - squaredError / totalVariance : Double.NaN;
     }
 
-    /** Per-token explained variance (against each batch's mean), averaged: SAELens' older definition. */
+    /**
+     * Per-token explained variance (against each batch's mean), averaged: SAELens' older definition.
+     *
+     * @return the legacy explained variance
+     */
     public double explainedVarianceLegacy() {
         return tokens == 0 ? Double.NaN : legacyExplained / tokens;
     }
 
+    /**
+     * Mean ratio of the reconstruction's norm to the input's; NaN before any token.
+     *
+     * @return the mean L2 ratio
+     */
     public double l2Ratio() {
         return tokens == 0 ? Double.NaN : l2Ratio / tokens;
     }
 
+    /**
+     * Mean number of active latents per token; NaN before any codes.
+     *
+     * @return the mean L0
+     */
     public double l0() {
         return codeTokens == 0 ? Double.NaN : l0 / codeTokens;
     }
 
+    /**
+     * Mean sum of the codes per token; NaN before any codes.
+     *
+     * @return the mean L1
+     */
     public double l1() {
         return codeTokens == 0 ? Double.NaN : l1 / codeTokens;
     }
 
-    /** The metrics under SAELens' names. */
+    /**
+     * The metrics under SAELens' names.
+     *
+     * @return a new map from metric name to value
+     */
     public Map<String, Double> toMap() {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("mse", mse());

@@ -10,18 +10,33 @@ import java.util.Map;
  */
 public class ReluSae extends Sae {
 
-    /** A freshly initialised ReLU SAE (seed 0). */
+    /**
+     * A freshly initialised ReLU SAE (seed 0).
+     *
+     * @param nLatents number of latents (d_sae)
+     * @param nInputs input width (d_in)
+     */
     public ReluSae(int nLatents, int nInputs) {
         this(SaeConfig.of(SaeArchitecture.STANDARD, nInputs, nLatents, 0), 0L);
     }
 
-    /** A freshly initialised ReLU SAE for a config. */
+    /**
+     * A freshly initialised ReLU SAE for a config.
+     *
+     * @param config the architecture and sizes
+     * @param seed the initialisation seed
+     */
     public ReluSae(SaeConfig config, long seed) {
         this(config, SaeInit.initialParameters(requireArchitecture(config, SaeArchitecture.STANDARD, "ReluSae"),
                 seed, 1.0));
     }
 
-    /** A ReLU SAE with the given parameters. */
+    /**
+     * A ReLU SAE with the given parameters.
+     *
+     * @param config the architecture and sizes
+     * @param parameters the values by SAELens parameter name, row-major
+     */
     public ReluSae(SaeConfig config, Map<String, float[]> parameters) {
         super(requireArchitecture(config, SaeArchitecture.STANDARD, "ReluSae"), parameters);
     }

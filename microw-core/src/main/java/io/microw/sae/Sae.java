@@ -47,7 +47,12 @@ public abstract class Sae implements Detector, Controller, AutoCloseable {
     private final Map<String, NDArray> parameters = new LinkedHashMap<>();
     private float inputScale = 1f;
 
-    /** Builds an SAE with the given parameters (each checked against the shape the config implies). */
+    /**
+     * Builds an SAE with the given parameters (each checked against the shape the config implies).
+     *
+     * @param config the architecture and sizes
+     * @param values the values by SAELens parameter name, row-major
+     */
     protected Sae(SaeConfig config, Map<String, float[]> values) {
         this.config = Objects.requireNonNull(config, "config");
         this.manager = NDManager.newBaseManager();
@@ -68,7 +73,13 @@ public abstract class Sae implements Detector, Controller, AutoCloseable {
         }
     }
 
-    /** Builds an SAE from a config and parameters, choosing the class by architecture. */
+    /**
+     * Builds an SAE from a config and parameters, choosing the class by architecture.
+     *
+     * @param config the architecture and sizes
+     * @param values the values by SAELens parameter name, row-major
+     * @return the SAE
+     */
     public static Sae fromParameters(SaeConfig config, Map<String, float[]> values) {
         return switch (config.architecture()) {
             case TOPK -> new TopKSae(config, values);
@@ -79,22 +90,41 @@ public abstract class Sae implements Detector, Controller, AutoCloseable {
         };
     }
 
-    /** Loads an SAE saved in SAELens' format (cfg.json + sae_weights.safetensors); see {@link SaeLensFormat}. */
+    /**
+     * Loads an SAE saved in SAELens' format (cfg.json + sae_weights.safetensors); see {@link SaeLensFormat}.
+     *
+     * @param dir the SAE's folder
+     * @return the SAE, of the class its architecture needs
+     */
     public static Sae load(Path dir) {
         return SaeLensFormat.read(dir);
     }
 
-    /** Saves this SAE in SAELens' format (input scale folded into the written weights); see {@link SaeLensFormat}. */
+    /**
+     * Saves this SAE in SAELens' format (input scale folded into the written weights); see {@link SaeLensFormat}.
+     *
+     * @param dir the folder to write, created if needed
+     */
     public void save(Path dir) {
         SaeLensFormat.write(this, dir);
     }
 
-    /** A freshly initialised SAE of the config's architecture (see {@link SaeInit}). */
+    /**
+     * A freshly initialised SAE of the config's architecture (see {@link SaeInit}).
+     *
+     * @param config the architecture and sizes
+     * @param seed the initialisation seed
+     * @return the SAE
+     */
     public static Sae create(SaeConfig config, long seed) {
         return fromParameters(config, SaeInit.initialParameters(config, seed, 1.0));
     }
 
-    /** The parameter names and shapes this architecture needs. */
+    /**
+     * The parameter names and shapes this architecture needs.
+     *
+     * @return the shapes by parameter name
+     */
     protected Map<String, long[]> expectedShapes() {
         Map<String, long[]> shapes = new LinkedHashMap<>();
         shapes.put("W_enc", new long[] {config.dIn(), config.dSae()});
@@ -104,30 +134,56 @@ public abstract class Sae implements Detector, Controller, AutoCloseable {
         return shapes;
     }
 
+    /**
+     * The architecture, sizes and provenance of this SAE.
+     *
+     * @return the config
+     */
     public SaeConfig config() {
         return config;
     }
 
+    /**
+     * The activation rule, as {@code config().architecture()}.
+     *
+     * @return the architecture
+     */
     public SaeArchitecture architecture() {
         return config.architecture();
     }
 
-    /** Input width d_in (mi-crow's n_inputs). */
+    /**
+     * Input width d_in (mi-crow's n_inputs).
+     *
+     * @return the input width
+     */
     public int nInputs() {
         return config.dIn();
     }
 
-    /** Number of latents d_sae (mi-crow's n_latents). */
+    /**
+     * Number of latents d_sae (mi-crow's n_latents).
+     *
+     * @return the number of latents
+     */
     public int nLatents() {
         return config.dSae();
     }
 
-    /** The input scale {@code s} (1 when inputs are not normalised). */
+    /**
+     * The input scale {@code s} (1 when inputs are not normalised).
+     *
+     * @return the input scale
+     */
     public float inputScale() {
         return inputScale;
     }
 
-    /** Sets the input scale {@code s}: inputs are multiplied by it before encoding, outputs divided after. */
+    /**
+     * Sets the input scale {@code s}: inputs are multiplied by it before encoding, outputs divided after.
+     *
+     * @param scale the scale, finite and positive
+     */
     public void setInputScale(float scale) {
         if (!(scale > 0) || Float.isInfinite(scale)) {
             throw new SaeException("input scale must be a positive finite number, got " + scale);
@@ -163,29 +219,53 @@ public abstract class Sae implements Detector, Controller, AutoCloseable {
         inputScale = 1f;
     }
 
-    /** Names of the parameters, in SAELens' order. */
+    /**
+     * Names of the parameters, in SAELens' order.
+     *
+     * @return the names
+     */
     public Set<String> parameterNames() {
         return parameters.keySet();
     }
 
-    /** A copy of a parameter's values (row-major). */
+    /**
+     * A copy of a parameter's values (row-major).
+     *
+     * @param name the parameter's SAELens name
+     * @return a copy of the values
+     */
     public float[] parameter(String name) {
         return parameterArray(name).toFloatArray();
     }
 
-    /** A parameter's shape. */
+    /**
+     * A parameter's shape.
+     *
+     * @param name the parameter's SAELens name
+     * @return the shape
+     */
     public long[] parameterShape(String name) {
         return parameterArray(name).getShape().getShape();
     }
 
-    /** Replaces a parameter's values; the length must match its shape. */
+    /**
+     * Replaces a parameter's values; the length must match its shape.
+     *
+     * @param name the parameter's SAELens name
+     * @param values the new values, row-major
+     */
     public void setParameter(String name, float[] values) {
         NDArray old = parameterArray(name);
         float[] data = checkedData(name, old.getShape().getShape(), values);
         old.set(data);
     }
 
-    /** The parameter as an NDArray owned by this SAE (do not close it). */
+    /**
+     * The parameter as an NDArray owned by this SAE (do not close it).
+     *
+     * @param name the parameter's SAELens name
+     * @return the parameter
+     */
     protected NDArray parameterArray(String name) {
         NDArray p = parameters.get(name);
         if (p == null) {
@@ -195,7 +275,12 @@ public abstract class Sae implements Detector, Controller, AutoCloseable {
         return p;
     }
 
-    /** Throws a clear error unless a layer of the given width can feed this SAE. */
+    /**
+     * Throws a clear error unless a layer of the given width can feed this SAE.
+     *
+     * @param width the layer's output width
+     * @param layer the layer's name, for the message
+     */
     public void checkInputWidth(long width, String layer) {
         if (width != config.dIn()) {
             throw new SaeException("SAE expects inputs of width d_in=" + config.dIn() + " but layer '" + layer
@@ -203,14 +288,24 @@ public abstract class Sae implements Detector, Controller, AutoCloseable {
         }
     }
 
-    /** Latent codes for inputs of shape [..., d_in]; the result has shape [..., d_sae]. */
+    /**
+     * Latent codes for inputs of shape [..., d_in]; the result has shape [..., d_sae].
+     *
+     * @param x the inputs, [..., d_in]
+     * @return the codes, [..., d_sae]
+     */
     public NDArray encode(NDArray x) {
         Shape shape = checkInput(x);
         NDArray codes = encodeRows(x.reshape(-1, config.dIn()));
         return codes.reshape(shape.slice(0, shape.dimension() - 1).add(config.dSae()));
     }
 
-    /** Reconstruction for codes of shape [..., d_sae]; the result has shape [..., d_in]. */
+    /**
+     * Reconstruction for codes of shape [..., d_sae]; the result has shape [..., d_in].
+     *
+     * @param codes the codes, [..., d_sae]
+     * @return the reconstruction, [..., d_in]
+     */
     public NDArray decode(NDArray codes) {
         Shape shape = codes.getShape();
         if (shape.dimension() == 0 || shape.get(shape.dimension() - 1) != config.dSae()) {
@@ -224,7 +319,12 @@ public abstract class Sae implements Detector, Controller, AutoCloseable {
         return out.reshape(shape.slice(0, shape.dimension() - 1).add(config.dIn()));
     }
 
-    /** {@code codes W_dec / s}: the change in the output that a change of codes makes (no bias). */
+    /**
+     * {@code codes W_dec / s}: the change in the output that a change of codes makes (no bias).
+     *
+     * @param codesDelta a change of the codes, [..., d_sae]
+     * @return the change of the output, [..., d_in]
+     */
     public NDArray decodeDirection(NDArray codesDelta) {
         Shape shape = codesDelta.getShape();
         NDArray out = codesDelta.reshape(-1, config.dSae()).toType(DataType.FLOAT32, false)
@@ -235,20 +335,40 @@ public abstract class Sae implements Detector, Controller, AutoCloseable {
         return out.reshape(shape.slice(0, shape.dimension() - 1).add(config.dIn()));
     }
 
-    /** {@code decode(encode(x))}. */
+    /**
+     * {@code decode(encode(x))}.
+     *
+     * @param x the inputs, [..., d_in]
+     * @return the reconstruction, [..., d_in]
+     */
     public NDArray forward(NDArray x) {
         return decode(encode(x));
     }
 
-    /** Codes for a [n, d_in] batch: the architecture's activation rule. */
+    /**
+     * Codes for a [n, d_in] batch: the architecture's activation rule.
+     *
+     * @param x2d the inputs, [n, d_in]
+     * @return the codes, [n, d_sae]
+     */
     protected abstract NDArray encodeRows(NDArray x2d);
 
-    /** Pre-activations {@code (x·s − b_dec) W_enc + b_enc} for a [n, d_in] batch. */
+    /**
+     * Pre-activations {@code (x·s − b_dec) W_enc + b_enc} for a [n, d_in] batch.
+     *
+     * @param x2d the inputs, [n, d_in]
+     * @return the pre-activations, [n, d_sae]
+     */
     protected NDArray preActivations(NDArray x2d) {
         return centredInput(x2d).matMul(parameters.get("W_enc")).add(parameters.get("b_enc"));
     }
 
-    /** {@code x·s − b_dec} (or {@code x·s} when the config says not to subtract it), in float32. */
+    /**
+     * {@code x·s − b_dec} (or {@code x·s} when the config says not to subtract it), in float32.
+     *
+     * @param x2d the inputs, [n, d_in]
+     * @return the centred inputs
+     */
     protected NDArray centredInput(NDArray x2d) {
         NDArray x = x2d.toType(DataType.FLOAT32, false);
         if (inputScale != 1f) {
@@ -257,7 +377,14 @@ public abstract class Sae implements Detector, Controller, AutoCloseable {
         return config.applyBDecToInput() ? x.sub(parameters.get("b_dec")) : x;
     }
 
-    /** Returns the config, or throws when it is not of the architecture a class implements. */
+    /**
+     * Returns the config, or throws when it is not of the architecture a class implements.
+     *
+     * @param config the config to check
+     * @param expected the architecture the class implements
+     * @param className the class's name, for the message
+     * @return the config
+     */
     protected static SaeConfig requireArchitecture(SaeConfig config, SaeArchitecture expected, String className) {
         if (config.architecture() != expected) {
             throw new SaeException(className + " needs a " + expected.saeLensName() + " config, got "
@@ -293,7 +420,11 @@ public abstract class Sae implements Detector, Controller, AutoCloseable {
 
     // ---- the SAE as a hook ----
 
-    /** Its concepts: latents of the last forward, text tracking and manipulations (mi-crow's {@code sae.concepts}). */
+    /**
+     * Its concepts: latents of the last forward, text tracking and manipulations (mi-crow's {@code sae.concepts}).
+     *
+     * @return the concept tools of this SAE
+     */
     public synchronized AutoencoderConcepts concepts() {
         if (concepts == null) {
             concepts = new AutoencoderConcepts(this);
@@ -301,7 +432,11 @@ public abstract class Sae implements Detector, Controller, AutoCloseable {
         return concepts;
     }
 
-    /** The layer this SAE is registered on, if any. */
+    /**
+     * The layer this SAE is registered on, if any.
+     *
+     * @return the layer, or empty when detached
+     */
     public Optional<String> attachedLayer() {
         return Optional.ofNullable(attachedLayer);
     }

@@ -22,12 +22,21 @@ public enum SaeArchitecture {
         this.saeLensName = saeLensName;
     }
 
-    /** The name in SAELens' cfg.json. */
+    /**
+     * The name in SAELens' cfg.json.
+     *
+     * @return the SAELens name
+     */
     public String saeLensName() {
         return saeLensName;
     }
 
-    /** Parses a cfg.json "architecture" value; the error lists the known names. */
+    /**
+     * Parses a cfg.json "architecture" value; the error lists the known names.
+     *
+     * @param name the cfg.json value
+     * @return the architecture
+     */
     public static SaeArchitecture fromSaeLensName(String name) {
         for (SaeArchitecture a : values()) {
             if (a.saeLensName.equalsIgnoreCase(name)) {

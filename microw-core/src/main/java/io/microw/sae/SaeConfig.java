@@ -20,6 +20,18 @@ import java.util.Objects;
 public record SaeConfig(SaeArchitecture architecture, int dIn, int dSae, int k, boolean applyBDecToInput,
                         String modelName, String hookName, Map<String, Object> metadata) {
 
+    /**
+     * Validates the values and copies the metadata.
+     *
+     * @param architecture the activation rule
+     * @param dIn input width, positive
+     * @param dSae number of latents, positive
+     * @param k latents kept per row, 1 to dSae - 1 for TopK and BatchTopK, 0 for the others
+     * @param applyBDecToInput whether {@code b_dec} is subtracted from the input before encoding
+     * @param modelName model the SAE was trained on, or ""
+     * @param hookName layer the SAE reads, or ""
+     * @param metadata further cfg.json keys, or null for none
+     */
     public SaeConfig {
         Objects.requireNonNull(architecture, "architecture");
         if (dIn <= 0) {
@@ -41,27 +53,57 @@ public record SaeConfig(SaeArchitecture architecture, int dIn, int dSae, int k, 
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
     }
 
-    /** A config with no model, layer or metadata recorded. */
+    /**
+     * A config with no model, layer or metadata recorded.
+     *
+     * @param architecture the activation rule
+     * @param dIn input width
+     * @param dSae number of latents
+     * @param k latents kept per row (TopK, BatchTopK), 0 for the others
+     * @return the config
+     */
     public static SaeConfig of(SaeArchitecture architecture, int dIn, int dSae, int k) {
         return new SaeConfig(architecture, dIn, dSae, k, true, "", "", Map.of());
     }
 
-    /** This config with {@code applyBDecToInput} changed. */
+    /**
+     * This config with {@code applyBDecToInput} changed.
+     *
+     * @param on whether to subtract {@code b_dec} from the input
+     * @return the changed config
+     */
     public SaeConfig withApplyBDecToInput(boolean on) {
         return new SaeConfig(architecture, dIn, dSae, k, on, modelName, hookName, metadata);
     }
 
-    /** This config recording the model and layer it reads. */
+    /**
+     * This config recording the model and layer it reads.
+     *
+     * @param model the model's name
+     * @param hook the layer's name
+     * @return the changed config
+     */
     public SaeConfig withSource(String model, String hook) {
         return new SaeConfig(architecture, dIn, dSae, k, applyBDecToInput, model, hook, metadata);
     }
 
-    /** This config with other metadata. */
+    /**
+     * This config with other metadata.
+     *
+     * @param values further cfg.json keys
+     * @return the changed config
+     */
     public SaeConfig withMetadata(Map<String, Object> values) {
         return new SaeConfig(architecture, dIn, dSae, k, applyBDecToInput, modelName, hookName, values);
     }
 
-    /** This config as another architecture (BatchTopK becomes JumpReLU at save time, for instance). */
+    /**
+     * This config as another architecture (BatchTopK becomes JumpReLU at save time, for instance).
+     *
+     * @param other the new architecture
+     * @param newK its k, 0 where it has none
+     * @return the changed config
+     */
     public SaeConfig withArchitecture(SaeArchitecture other, int newK) {
         return new SaeConfig(other, dIn, dSae, newK, applyBDecToInput, modelName, hookName, metadata);
     }

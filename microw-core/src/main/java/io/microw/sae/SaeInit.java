@@ -17,7 +17,14 @@ public final class SaeInit {
     private SaeInit() {
     }
 
-    /** Initial parameters for a config, decoder rows of norm {@code decoderNorm}. */
+    /**
+     * Initial parameters for a config, decoder rows of norm {@code decoderNorm}.
+     *
+     * @param config the architecture and sizes
+     * @param seed the initialisation seed
+     * @param decoderNorm the norm of each decoder row
+     * @return the parameters by SAELens name
+     */
     public static Map<String, float[]> initialParameters(SaeConfig config, long seed, double decoderNorm) {
         if (!(decoderNorm > 0) || Double.isInfinite(decoderNorm)) {
             throw new SaeException("decoder init norm must be positive and finite, got " + decoderNorm);
@@ -65,7 +72,14 @@ public final class SaeInit {
         return w;
     }
 
-    /** The transpose of a row-major {@code rows x cols} matrix. */
+    /**
+     * The transpose of a row-major {@code rows x cols} matrix.
+     *
+     * @param m the matrix
+     * @param rows its rows
+     * @param cols its columns
+     * @return the transpose, row-major {@code cols x rows}
+     */
     public static float[] transpose(float[] m, int rows, int cols) {
         float[] t = new float[m.length];
         for (int r = 0; r < rows; r++) {

@@ -92,7 +92,12 @@ public final class SaeLensFormat {
 
     // ------------------------------------------------------------------------------------------------ reading
 
-    /** Loads the SAE in {@code dir} (cfg.json + sae_weights.safetensors); every problem is a {@link SaeException}. */
+    /**
+     * Loads the SAE in {@code dir} (cfg.json + sae_weights.safetensors); every problem is a {@link SaeException}.
+     *
+     * @param dir the SAE's folder
+     * @return the SAE
+     */
     public static Sae read(Path dir) {
         Path weightsFile = requireDir(dir).resolve(WEIGHTS_FILE);
         Parsed parsed = parseConfig(dir);
@@ -113,7 +118,12 @@ public final class SaeLensFormat {
         }
     }
 
-    /** The config in {@code dir}/cfg.json, as {@link #read} interprets it (weights are not opened). */
+    /**
+     * The config in {@code dir}/cfg.json, as {@link #read} interprets it (weights are not opened).
+     *
+     * @param dir the SAE's folder
+     * @return the config
+     */
     public static SaeConfig readConfig(Path dir) {
         requireDir(dir);
         return parseConfig(dir).config;
@@ -122,6 +132,9 @@ public final class SaeLensFormat {
     /**
      * The log10 feature densities in {@code dir}/sparsity.safetensors (tensor "sparsity", one value per latent),
      * or empty when the folder has no such file.
+     *
+     * @param dir the SAE's folder
+     * @return the densities, or empty
      */
     public static Optional<float[]> readSparsity(Path dir) {
         Path file = requireDir(dir).resolve(SPARSITY_FILE);
@@ -151,6 +164,9 @@ public final class SaeLensFormat {
     /**
      * Writes {@code sae} to {@code dir} in SAELens' current layout (creating the folder and its parents if needed).
      * Existing cfg.json and sae_weights.safetensors are replaced; other files in the folder are left alone.
+     *
+     * @param sae the SAE
+     * @param dir the folder to write
      */
     public static void write(Sae sae, Path dir) {
         SaeConfig cfg = sae.config();
@@ -175,7 +191,12 @@ public final class SaeLensFormat {
         writeFolder(dir, weights, json);
     }
 
-    /** Writes log10 feature densities as {@code dir}/sparsity.safetensors (tensor "sparsity"), atomically. */
+    /**
+     * Writes log10 feature densities as {@code dir}/sparsity.safetensors (tensor "sparsity"), atomically.
+     *
+     * @param dir the SAE's folder
+     * @param log10Density one value per latent
+     */
     public static void writeSparsity(Path dir, float[] log10Density) {
         requireDir(dir);
         new SafetensorsWriter().putFloats(SPARSITY_TENSOR, new long[] {log10Density.length}, log10Density)

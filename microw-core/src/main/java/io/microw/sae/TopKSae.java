@@ -12,27 +12,54 @@ import java.util.Map;
  */
 public class TopKSae extends Sae {
 
-    /** A freshly initialised TopK SAE (seed 0). */
+    /**
+     * A freshly initialised TopK SAE (seed 0).
+     *
+     * @param nLatents number of latents (d_sae)
+     * @param nInputs input width (d_in)
+     * @param k latents kept per row
+     */
     public TopKSae(int nLatents, int nInputs, int k) {
         this(nLatents, nInputs, k, 0L);
     }
 
-    /** A freshly initialised TopK SAE. */
+    /**
+     * A freshly initialised TopK SAE.
+     *
+     * @param nLatents number of latents (d_sae)
+     * @param nInputs input width (d_in)
+     * @param k latents kept per row
+     * @param seed the initialisation seed
+     */
     public TopKSae(int nLatents, int nInputs, int k, long seed) {
         this(SaeConfig.of(SaeArchitecture.TOPK, nInputs, nLatents, k), seed);
     }
 
-    /** A freshly initialised TopK SAE for a config. */
+    /**
+     * A freshly initialised TopK SAE for a config.
+     *
+     * @param config the architecture and sizes
+     * @param seed the initialisation seed
+     */
     public TopKSae(SaeConfig config, long seed) {
         this(config, SaeInit.initialParameters(requireArchitecture(config, SaeArchitecture.TOPK, "TopKSae"), seed, 1.0));
     }
 
-    /** A TopK SAE with the given parameters. */
+    /**
+     * A TopK SAE with the given parameters.
+     *
+     * @param config the architecture and sizes
+     * @param parameters the values by SAELens parameter name, row-major
+     */
     public TopKSae(SaeConfig config, Map<String, float[]> parameters) {
         super(requireArchitecture(config, SaeArchitecture.TOPK, "TopKSae"), parameters);
     }
 
-    /** Latents kept per row. */
+    /**
+     * Latents kept per row.
+     *
+     * @return the number of latents per row
+     */
     public int k() {
         return config().k();
     }

@@ -41,6 +41,9 @@ public enum PositionScope {
      * activations' device, 1 where the edit applies and 0 elsewhere (padding is always 0). {@code seq} is the
      * number of tokens computed in this forward (with a KV cache, 1 after the prompt). Made with the call's
      * manager, so it is freed when the forward ends. Reshape it to [batch, seq, 1] to broadcast over features.
+     *
+     * @param call the hook call of the current forward
+     * @return the mask, [batch, seq]
      */
     public NDArray mask(HookCall call) {
         Objects.requireNonNull(call, "call");
@@ -55,7 +58,13 @@ public enum PositionScope {
         return mask;
     }
 
-    /** {@code scope.mask(call)}: the [batch, seq] float32 mask of the positions {@code scope} edits. */
+    /**
+     * {@code scope.mask(call)}: the [batch, seq] float32 mask of the positions {@code scope} edits.
+     *
+     * @param call the hook call of the current forward
+     * @param scope the position scope
+     * @return the mask, [batch, seq]
+     */
     public static NDArray mask(HookCall call, PositionScope scope) {
         return Objects.requireNonNull(scope, "scope").mask(call);
     }
@@ -63,6 +72,9 @@ public enum PositionScope {
     /**
      * The same mask on the heap, [batch][seq], {@code true} where the edit applies. Cheap: reads only the
      * attention mask and the generation step.
+     *
+     * @param batch the forward's batch
+     * @return the mask, [batch][seq]
      */
     public boolean[][] positions(ForwardBatch batch) {
         Objects.requireNonNull(batch, "batch");
@@ -82,6 +94,9 @@ public enum PositionScope {
      * Whether this scope can edit anything in a forward of {@code batch}, from the generation step alone
      * (no tensor is read): PROMPT edits nothing in generation steps after the prompt, GENERATED nothing outside
      * generation or in the prompt forward. A controller may skip its work when this is false.
+     *
+     * @param batch the forward's batch
+     * @return whether any position may be edited
      */
     public boolean mayApply(ForwardBatch batch) {
         Objects.requireNonNull(batch, "batch");

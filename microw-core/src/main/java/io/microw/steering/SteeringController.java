@@ -25,14 +25,29 @@ public final class SteeringController extends BaseHook implements Controller {
         this.scope = scope;
     }
 
+    /**
+     * The vector this controller adds.
+     *
+     * @return the steering vector
+     */
     public SteeringVector vector() {
         return vector;
     }
 
+    /**
+     * The factor the vector is multiplied by before it is added.
+     *
+     * @return the coefficient
+     */
     public double coefficient() {
         return coefficient;
     }
 
+    /**
+     * The positions the controller edits.
+     *
+     * @return the position scope
+     */
     public PositionScope scope() {
         return scope;
     }

@@ -54,6 +54,15 @@ public final class SteeringVector {
     /**
      * A vector with its provenance. {@code model} and {@code layer} name where it was computed; the counts say
      * how many texts and token rows went into each mean.
+     *
+     * @param vector the components; copied, all finite
+     * @param model the model it was computed on, or null if unknown
+     * @param layer canonical name of the layer
+     * @param positiveTexts number of positive texts
+     * @param negativeTexts number of negative texts
+     * @param positiveTokens token rows averaged for the positive mean
+     * @param negativeTokens token rows averaged for the negative mean
+     * @param tokenMode which tokens were averaged
      */
     public SteeringVector(float[] vector, String model, String layer, int positiveTexts, int negativeTexts,
                           long positiveTokens, long negativeTokens, TokenMode tokenMode) {
@@ -87,6 +96,11 @@ public final class SteeringVector {
      * counted. The model runs without any hooks (registered detectors see nothing, controllers change nothing).
      *
      * @param layer name, alias or index of the layer, e.g. {@code "layer_2"}
+     * @param lm the model to run, which needs a tokenizer
+     * @param positiveTexts texts showing the concept, at least one
+     * @param negativeTexts texts without it, at least one
+     * @param options token mode, batch size and maximum length
+     * @return the vector, with its provenance
      */
     public static SteeringVector contrastive(LanguageModel lm, String layer, List<String> positiveTexts,
                                              List<String> negativeTexts, ContrastiveOptions options) {
@@ -175,17 +189,29 @@ public final class SteeringVector {
         return lm.directory().map(p -> p.getFileName().toString()).orElse(lm.config().architecture());
     }
 
-    /** The vector's components (a copy). */
+    /**
+     * The vector's components (a copy).
+     *
+     * @return a copy of the components
+     */
     public float[] values() {
         return vector.clone();
     }
 
-    /** Length of the vector: the width of the layer it was computed on. */
+    /**
+     * Length of the vector: the width of the layer it was computed on.
+     *
+     * @return the number of components
+     */
     public int dimension() {
         return vector.length;
     }
 
-    /** Euclidean norm. */
+    /**
+     * Euclidean norm.
+     *
+     * @return the norm
+     */
     public double norm() {
         double s = 0;
         for (float f : vector) {
@@ -194,38 +220,75 @@ public final class SteeringVector {
         return Math.sqrt(s);
     }
 
-    /** The model it was computed on (its directory name, or its architecture), "" if unknown. */
+    /**
+     * The model it was computed on (its directory name, or its architecture), "" if unknown.
+     *
+     * @return the model's name, possibly empty
+     */
     public String model() {
         return model;
     }
 
-    /** Canonical name of the layer whose output it lives in. */
+    /**
+     * Canonical name of the layer whose output it lives in.
+     *
+     * @return the layer's canonical name
+     */
     public String layer() {
         return layer;
     }
 
+    /**
+     * Number of positive texts the vector was computed from.
+     *
+     * @return the number of positive texts
+     */
     public int positiveTexts() {
         return positiveTexts;
     }
 
+    /**
+     * Number of negative texts the vector was computed from.
+     *
+     * @return the number of negative texts
+     */
     public int negativeTexts() {
         return negativeTexts;
     }
 
-    /** Token rows averaged for the positive mean (one per text in LAST_TOKEN mode). */
+    /**
+     * Token rows averaged for the positive mean (one per text in LAST_TOKEN mode).
+     *
+     * @return the number of positive token rows
+     */
     public long positiveTokens() {
         return positiveTokens;
     }
 
+    /**
+     * Token rows averaged for the negative mean (one per text in LAST_TOKEN mode).
+     *
+     * @return the number of negative token rows
+     */
     public long negativeTokens() {
         return negativeTokens;
     }
 
+    /**
+     * Which tokens of each text were averaged.
+     *
+     * @return the token mode
+     */
     public TokenMode tokenMode() {
         return tokenMode;
     }
 
-    /** This vector times {@code factor}, with the same metadata. */
+    /**
+     * This vector times {@code factor}, with the same metadata.
+     *
+     * @param factor the factor, finite
+     * @return a new vector
+     */
     public SteeringVector scaled(double factor) {
         checkCoefficient(factor);
         float[] out = vector.clone();
@@ -240,6 +303,10 @@ public final class SteeringVector {
      * A controller on this vector's layer that adds {@code coefficient × vector} to the layer's output at the
      * positions of {@code scope}. Register it with {@code lm.layers().registerHook(vector.layer(), controller)},
      * or use {@link #apply}, which also checks the layer's width first.
+     *
+     * @param coefficient the factor the vector is multiplied by
+     * @param scope the positions to edit
+     * @return a new, unregistered controller
      */
     public SteeringController controller(double coefficient, PositionScope scope) {
         checkCoefficient(coefficient);
@@ -250,6 +317,11 @@ public final class SteeringVector {
      * Registers {@link #controller} on this vector's layer of {@code lm} and returns the hook id (remove it with
      * {@code lm.layers().unregisterHook(id)}). Fails before any forward when the layer is unknown to {@code lm} or
      * its output width differs from the vector's length.
+     *
+     * @param lm the model to steer
+     * @param coefficient the factor the vector is multiplied by
+     * @param scope the positions to edit
+     * @return the id of the registered hook
      */
     public String apply(LanguageModel lm, double coefficient, PositionScope scope) {
         Objects.requireNonNull(lm, "lm");
@@ -270,7 +342,11 @@ public final class SteeringVector {
         }
     }
 
-    /** The metadata saved with the vector. */
+    /**
+     * The metadata saved with the vector.
+     *
+     * @return the metadata, by key
+     */
     public Map<String, String> metadata() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("format", FORMAT);
@@ -287,7 +363,11 @@ public final class SteeringVector {
         return m;
     }
 
-    /** Writes the vector and its metadata as safetensors, atomically (a temp file renamed into place). */
+    /**
+     * Writes the vector and its metadata as safetensors, atomically (a temp file renamed into place).
+     *
+     * @param file the file to write
+     */
     public void save(Path file) {
         Objects.requireNonNull(file, "file");
         SafetensorsWriter writer = new SafetensorsWriter().putFloats(TENSOR, new long[] {vector.length}, vector);
@@ -303,6 +383,9 @@ public final class SteeringVector {
      * Reads a vector written by {@link #save}. Every problem (not a safetensors file, no {@code vector} tensor,
      * wrong dtype or shape, non-finite values, missing or inconsistent metadata) is a {@link SteeringException}
      * naming the file.
+     *
+     * @param file a file written by {@link #save}
+     * @return the vector
      */
     public static SteeringVector load(Path file) {
         Objects.requireNonNull(file, "file");

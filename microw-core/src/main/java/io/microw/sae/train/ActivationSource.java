@@ -8,12 +8,26 @@ import java.util.Iterator;
  */
 public interface ActivationSource {
 
-    /** Width d_in of each row. */
+    /**
+     * Width d_in of each row.
+     *
+     * @return the row width
+     */
     int width();
 
-    /** Rows in one epoch, or -1 when unknown (then the trainer needs total_training_tokens). */
+    /**
+     * Rows in one epoch, or -1 when unknown (then the trainer needs total_training_tokens).
+     *
+     * @return the number of rows, or -1
+     */
     long rowsPerEpoch();
 
-    /** Batches of {@code size} rows ({@code [size][d]}; the last may be shorter) over {@code epochs} epochs. */
+    /**
+     * Batches of {@code size} rows ({@code [size][d]}; the last may be shorter) over {@code epochs} epochs.
+     *
+     * @param size rows per batch
+     * @param epochs passes over the data
+     * @return the batches
+     */
     Iterator<float[][]> batches(int size, int epochs);
 }

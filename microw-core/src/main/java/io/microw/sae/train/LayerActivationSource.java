@@ -10,19 +10,43 @@ import java.util.Map;
  */
 public interface LayerActivationSource {
 
-    /** The layers each batch holds. */
+    /**
+     * The layers each batch holds.
+     *
+     * @return the canonical layer names
+     */
     List<String> layers();
 
-    /** Width of a layer's rows. */
+    /**
+     * Width of a layer's rows.
+     *
+     * @param layer one of {@link #layers()}
+     * @return the width
+     */
     int width(String layer);
 
-    /** Rows (tokens) in one epoch, or -1 when unknown. */
+    /**
+     * Rows (tokens) in one epoch, or -1 when unknown.
+     *
+     * @return the number of rows, or -1
+     */
     long rowsPerEpoch();
 
-    /** Batches of {@code size} tokens: per layer, {@code [rows][width]}, rows aligned across layers. */
+    /**
+     * Batches of {@code size} tokens: per layer, {@code [rows][width]}, rows aligned across layers.
+     *
+     * @param size tokens per batch
+     * @param epochs passes over the data
+     * @return the batches
+     */
     Iterator<Map<String, float[][]>> batches(int size, int epochs);
 
-    /** One layer of this source as a single-layer source (used to initialise that layer's SAE). */
+    /**
+     * One layer of this source as a single-layer source (used to initialise that layer's SAE).
+     *
+     * @param layer one of {@link #layers()}
+     * @return a single-layer view of this source
+     */
     default ActivationSource layer(String layer) {
         if (!layers().contains(layer)) {
             throw new io.microw.sae.SaeException("the source has no layer '" + layer + "'; it has " + layers());

@@ -127,13 +127,27 @@ public final class ModelActivationSource implements LayerActivationSource {
                 .withPaddingSide(PaddingSide.RIGHT).withStopAfterLayer(lm.layers().lastInModelOrder(canonical));
     }
 
-    /** A source over a list of texts; configure it with the builder's setters. */
+    /**
+     * A source over a list of texts; configure it with the builder's setters.
+     *
+     * @param lm the model, which needs a tokenizer
+     * @param texts the texts
+     * @param layers names, aliases or indices of the layers
+     * @return a builder
+     */
     public static Builder builder(LanguageModel lm, List<String> texts, List<String> layers) {
         Objects.requireNonNull(texts, "texts");
         return new Builder(lm, null, List.copyOf(texts), layers);
     }
 
-    /** A source over a dataset (read again on every epoch); configure it with the builder's setters. */
+    /**
+     * A source over a dataset (read again on every epoch); configure it with the builder's setters.
+     *
+     * @param lm the model, which needs a tokenizer
+     * @param dataset the texts
+     * @param layers names, aliases or indices of the layers
+     * @return a builder
+     */
     public static Builder builder(LanguageModel lm, TextDataset dataset, List<String> layers) {
         return new Builder(lm, Objects.requireNonNull(dataset, "dataset"), null, layers);
     }
@@ -399,7 +413,12 @@ public final class ModelActivationSource implements LayerActivationSource {
             this.layers = layers == null ? null : List.copyOf(layers);
         }
 
-        /** Texts per forward (default 32). */
+        /**
+         * Texts per forward (default 32).
+         *
+         * @param size texts per forward, at least 1
+         * @return this builder
+         */
         public Builder textBatchSize(int size) {
             if (size < 1) {
                 throw new IllegalArgumentException("text batch size must be at least 1, got " + size);
@@ -408,7 +427,12 @@ public final class ModelActivationSource implements LayerActivationSource {
             return this;
         }
 
-        /** Longest tokenized text (default 0: the model's context). */
+        /**
+         * Longest tokenized text (default 0: the model's context).
+         *
+         * @param length the maximum number of tokens, or 0
+         * @return this builder
+         */
         public Builder maxLength(int length) {
             if (length < 0) {
                 throw new IllegalArgumentException("max length must be >= 0 (0 = model context), got " + length);
@@ -417,19 +441,34 @@ public final class ModelActivationSource implements LayerActivationSource {
             return this;
         }
 
-        /** Truncate longer texts to the maximum length (default true; false makes a longer text an error). */
+        /**
+         * Truncate longer texts to the maximum length (default true; false makes a longer text an error).
+         *
+         * @param on whether to truncate
+         * @return this builder
+         */
         public Builder truncation(boolean on) {
             this.truncation = on;
             return this;
         }
 
-        /** Drop special tokens (BOS/EOS/pad..., from the tokenizer's special-token mask); default true. */
+        /**
+         * Drop special tokens (BOS/EOS/pad..., from the tokenizer's special-token mask); default true.
+         *
+         * @param on whether to drop special tokens
+         * @return this builder
+         */
         public Builder excludeSpecialTokens(boolean on) {
             this.excludeSpecialTokens = on;
             return this;
         }
 
-        /** Mix tokens in a buffer of this many (default 65,536; 0 = keep the texts' order; else at least 2). */
+        /**
+         * Mix tokens in a buffer of this many (default 65,536; 0 = keep the texts' order; else at least 2).
+         *
+         * @param rows the buffer size in tokens
+         * @return this builder
+         */
         public Builder shuffleBufferRows(int rows) {
             if (rows < 0 || rows == 1) {
                 throw new IllegalArgumentException("shuffle buffer must be 0 (off) or at least 2 rows, got " + rows);
@@ -438,13 +477,22 @@ public final class ModelActivationSource implements LayerActivationSource {
             return this;
         }
 
-        /** Seed of the shuffle (default 42). */
+        /**
+         * Seed of the shuffle (default 42).
+         *
+         * @param seed the seed
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** The source; checks the layer names (an unknown one is an {@code UnknownLayerException}) and the texts. */
+        /**
+         * The source; checks the layer names (an unknown one is an {@code UnknownLayerException}) and the texts.
+         *
+         * @return the source
+         */
         public ModelActivationSource build() {
             return new ModelActivationSource(this);
         }

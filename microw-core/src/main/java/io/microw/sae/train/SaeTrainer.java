@@ -31,6 +31,12 @@ public final class SaeTrainer {
     private final SaeTrainingConfig config;
     private final List<Consumer<TrainingMetrics>> listeners = new ArrayList<>();
 
+    /**
+     * A trainer for {@code sae} (any architecture but gated) with the given recipe.
+     *
+     * @param sae the SAE, trained in place
+     * @param config the recipe
+     */
     public SaeTrainer(Sae sae, SaeTrainingConfig config) {
         this.sae = Objects.requireNonNull(sae, "sae");
         this.config = Objects.requireNonNull(config, "config");
@@ -40,13 +46,23 @@ public final class SaeTrainer {
         }
     }
 
-    /** Calls {@code listener} with every metrics line. */
+    /**
+     * Calls {@code listener} with every metrics line.
+     *
+     * @param listener receives each {@link TrainingMetrics}
+     * @return this trainer
+     */
     public SaeTrainer onMetrics(Consumer<TrainingMetrics> listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
         return this;
     }
 
-    /** Trains from the SAE's current weights; the SAE holds the result afterwards. */
+    /**
+     * Trains from the SAE's current weights; the SAE holds the result afterwards.
+     *
+     * @param source the training activations, of the SAE's input width
+     * @return the last metrics and the throughput
+     */
     public TrainingResult train(ActivationSource source) {
         return run(source, Optional.empty());
     }
@@ -54,6 +70,9 @@ public final class SaeTrainer {
     /**
      * Continues from the newest checkpoint in the config's checkpoint directory (or starts afresh when there is
      * none), reading the source from where that checkpoint stopped.
+     *
+     * @param source the same activations as the interrupted training
+     * @return the last metrics and the throughput
      */
     public TrainingResult resume(ActivationSource source) {
         if (config.checkpointDir() == null) {
@@ -88,6 +107,11 @@ public final class SaeTrainer {
      * start (input scale, {@code b_dec} at the mean) reads its own sample from the source. A trainer gets exactly
      * what it would get trained alone when all need the same number of epochs; with a shuffled source and fewer
      * epochs than the pass, the rows near its last epoch's end come in a different order.
+     *
+     * @param trainers the trainers, one per SAE
+     * @param layers for each trainer, the layer it reads
+     * @param source the multi-layer source
+     * @return the results, in the trainers' order
      */
     public static List<TrainingResult> trainTogether(List<SaeTrainer> trainers, List<String> layers,
                                                      LayerActivationSource source) {

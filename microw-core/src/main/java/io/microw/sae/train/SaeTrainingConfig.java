@@ -16,10 +16,22 @@ import java.util.Map;
 public final class SaeTrainingConfig {
 
     /** What to do with a batch that contains NaN or infinite activations. */
-    public enum NonFinitePolicy { STOP, SKIP_BATCH }
+    public enum NonFinitePolicy {
+        /** Stop the training with an error naming the batch. */
+        STOP,
+        /** Skip the batch and go on. */
+        SKIP_BATCH
+    }
 
     /** Which gradient computation to use: sparse kernels, dense matrix products, or chosen by code density. */
-    public enum CodePath { AUTO, SPARSE, DENSE }
+    public enum CodePath {
+        /** Sparse or dense, chosen by code density. */
+        AUTO,
+        /** Sparse kernels over the active latents only. */
+        SPARSE,
+        /** Dense matrix products. */
+        DENSE
+    }
 
     private final Builder b;
 
@@ -27,48 +39,92 @@ public final class SaeTrainingConfig {
         this.b = b.copy();
     }
 
+    /**
+     * A builder with the default recipe.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder starting from this config. */
+    /**
+     * A builder starting from this config.
+     *
+     * @return a new builder
+     */
     public Builder toBuilder() {
         return b.copy();
     }
 
+    /** {@return the Adam learning rate} */
     public double lr() { return b.lr; }
+    /** {@return the steps of linear learning-rate warm-up} */
     public int lrWarmUpSteps() { return b.lrWarmUpSteps; }
+    /** {@return the final steps of linear learning-rate decay} */
     public int lrDecaySteps() { return b.lrDecaySteps; }
+    /** {@return Adam's beta1} */
     public double adamBeta1() { return b.adamBeta1; }
+    /** {@return Adam's beta2} */
     public double adamBeta2() { return b.adamBeta2; }
+    /** {@return the tokens (rows) per step} */
     public int batchSize() { return b.batchSize; }
+    /** {@return the tokens to train on, 0 to train for {@link #epochs()} passes} */
     public long totalTrainingTokens() { return b.totalTrainingTokens; }
+    /** {@return the passes over the data when no token total is set} */
     public int epochs() { return b.epochs; }
+    /** {@return the L1 penalty of the standard SAE} */
     public double l1Coefficient() { return b.l1Coefficient; }
+    /** {@return the steps over which the L1 coefficient ramps up} */
     public int l1WarmUpSteps() { return b.l1WarmUpSteps; }
+    /** {@return the L0 penalty of the JumpReLU SAE} */
     public double l0Coefficient() { return b.l0Coefficient; }
+    /** {@return the width of the JumpReLU straight-through estimator's kernel} */
     public double jumpReluBandwidth() { return b.jumpReluBandwidth; }
+    /** {@return the weight of the AuxK loss, 0 for none} */
     public double auxLossCoefficient() { return b.auxLossCoefficient; }
+    /** {@return the latents used by the AuxK loss, 0 for d_in / 2} */
     public int kAux() { return b.kAux; }
+    /** {@return the tokens without firing after which a latent counts as dead} */
     public long deadFeatureWindow() { return b.deadFeatureWindow; }
+    /** {@return the firing frequency above which a latent counts as dense} */
     public double denseFeatureThreshold() { return b.denseFeatureThreshold; }
+    /** {@return the norm of the initial decoder rows} */
     public double decoderInitNorm() { return b.decoderInitNorm; }
+    /** {@return whether decoder rows are kept at unit norm} */
     public boolean normalizeDecoder() { return b.normalizeDecoder; }
+    /** {@return whether a fresh training starts with the encoder as the decoder's transpose} */
     public boolean initEncoderAsDecoderTranspose() { return b.initEncoderAsDecoderTranspose; }
+    /** {@return the global gradient-norm clip, 0 for none} */
     public double maxGradNorm() { return b.maxGradNorm; }
+    /** {@return the steps between resamplings of dead latents, 0 for none} */
     public int resampleDeadEvery() { return b.resampleDeadEvery; }
+    /** {@return the seed of initialisation and sampling} */
     public long seed() { return b.seed; }
+    /** {@return whether inputs are scaled to mean norm √d_in} */
     public boolean normalizeActivations() { return b.normalizeActivations; }
+    /** {@return whether {@code b_dec} starts at the data mean} */
     public boolean initBDecToMean() { return b.initBDecToMean; }
+    /** {@return the rows read to estimate the input scale and mean} */
     public int initSampleRows() { return b.initSampleRows; }
+    /** {@return the steps between metrics lines} */
     public int metricsEvery() { return b.metricsEvery; }
+    /** {@return the steps between checkpoints, 0 for the end only} */
     public int checkpointEvery() { return b.checkpointEvery; }
+    /** {@return the checkpoint folder, or null} */
     public Path checkpointDir() { return b.checkpointDir; }
+    /** {@return what to do with non-finite activations} */
     public NonFinitePolicy nonFinitePolicy() { return b.nonFinitePolicy; }
+    /** {@return the gradient computation} */
     public CodePath codePath() { return b.codePath; }
+    /** {@return the threads of the Java kernels} */
     public int threads() { return b.threads; }
 
-    /** The options under SAELens-style snake_case names. */
+    /**
+     * The options under SAELens-style snake_case names.
+     *
+     * @return a new map from option name to value
+     */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("lr", b.lr);
@@ -157,67 +213,230 @@ public final class SaeTrainingConfig {
             return c;
         }
 
-        /** Adam learning rate. */
+        /**
+         * Adam learning rate.
+         *
+         * @param v the learning rate
+         * @return this builder
+         */
         public Builder lr(double v) { lr = v; return this; }
-        /** Steps of linear learning-rate warm-up from 0. */
+        /**
+         * Steps of linear learning-rate warm-up from 0.
+         *
+         * @param v the steps
+         * @return this builder
+         */
         public Builder lrWarmUpSteps(int v) { lrWarmUpSteps = v; return this; }
-        /** Final steps over which the learning rate decays linearly to 0. */
+        /**
+         * Final steps over which the learning rate decays linearly to 0.
+         *
+         * @param v the steps
+         * @return this builder
+         */
         public Builder lrDecaySteps(int v) { lrDecaySteps = v; return this; }
+        /**
+         * Adam's beta1 (default 0.9).
+         *
+         * @param v the beta1
+         * @return this builder
+         */
         public Builder adamBeta1(double v) { adamBeta1 = v; return this; }
+        /**
+         * Adam's beta2 (default 0.999).
+         *
+         * @param v the beta2
+         * @return this builder
+         */
         public Builder adamBeta2(double v) { adamBeta2 = v; return this; }
-        /** Tokens (rows) per step. */
+        /**
+         * Tokens (rows) per step.
+         *
+         * @param v the batch size
+         * @return this builder
+         */
         public Builder batchSize(int v) { batchSize = v; return this; }
-        /** Stop after this many tokens (0: train for {@link #epochs} passes over the data). */
+        /**
+         * Stop after this many tokens (0: train for {@link #epochs} passes over the data).
+         *
+         * @param v the tokens, or 0
+         * @return this builder
+         */
         public Builder totalTrainingTokens(long v) { totalTrainingTokens = v; return this; }
-        /** Passes over the data when no token total is set. */
+        /**
+         * Passes over the data when no token total is set.
+         *
+         * @param v the epochs
+         * @return this builder
+         */
         public Builder epochs(int v) { epochs = v; return this; }
-        /** L1 penalty of the standard SAE (codes weighted by decoder row norms). */
+        /**
+         * L1 penalty of the standard SAE (codes weighted by decoder row norms).
+         *
+         * @param v the coefficient
+         * @return this builder
+         */
         public Builder l1Coefficient(double v) { l1Coefficient = v; return this; }
-        /** Steps over which the L1 coefficient ramps up from 0. */
+        /**
+         * Steps over which the L1 coefficient ramps up from 0.
+         *
+         * @param v the steps
+         * @return this builder
+         */
         public Builder l1WarmUpSteps(int v) { l1WarmUpSteps = v; return this; }
-        /** L0 penalty of the JumpReLU SAE. */
+        /**
+         * L0 penalty of the JumpReLU SAE.
+         *
+         * @param v the coefficient
+         * @return this builder
+         */
         public Builder l0Coefficient(double v) { l0Coefficient = v; return this; }
-        /** Width of the JumpReLU straight-through estimator's kernel. */
+        /**
+         * Width of the JumpReLU straight-through estimator's kernel.
+         *
+         * @param v the bandwidth
+         * @return this builder
+         */
         public Builder jumpReluBandwidth(double v) { jumpReluBandwidth = v; return this; }
-        /** Weight of the AuxK loss that revives dead latents (TopK, BatchTopK); 0 turns it off. */
+        /**
+         * Weight of the AuxK loss that revives dead latents (TopK, BatchTopK); 0 turns it off.
+         *
+         * @param v the coefficient
+         * @return this builder
+         */
         public Builder auxLossCoefficient(double v) { auxLossCoefficient = v; return this; }
-        /** Latents used by the AuxK loss (0: d_in / 2, SAELens' choice). */
+        /**
+         * Latents used by the AuxK loss (0: d_in / 2, SAELens' choice).
+         *
+         * @param v the latents, or 0
+         * @return this builder
+         */
         public Builder kAux(int v) { kAux = v; return this; }
-        /** Tokens without firing after which a latent counts as dead. */
+        /**
+         * Tokens without firing after which a latent counts as dead.
+         *
+         * @param v the tokens
+         * @return this builder
+         */
         public Builder deadFeatureWindow(long v) { deadFeatureWindow = v; return this; }
-        /** Firing frequency above which a latent counts as dense. */
+        /**
+         * Firing frequency above which a latent counts as dense.
+         *
+         * @param v the frequency
+         * @return this builder
+         */
         public Builder denseFeatureThreshold(double v) { denseFeatureThreshold = v; return this; }
         /**
          * At the start of a fresh training, scale the decoder rows to {@link #decoderInitNorm} and set the encoder to
          * the decoder's transpose (turn off to fine-tune a trained SAE).
+         *
+         * @param v whether to initialise so
+         * @return this builder
          */
         public Builder initEncoderAsDecoderTranspose(boolean v) { initEncoderAsDecoderTranspose = v; return this; }
-        /** Norm of the initial decoder rows. */
+        /**
+         * Norm of the initial decoder rows.
+         *
+         * @param v the norm
+         * @return this builder
+         */
         public Builder decoderInitNorm(double v) { decoderInitNorm = v; return this; }
-        /** Keep decoder rows at unit norm, removing the gradient component parallel to each row. */
+        /**
+         * Keep decoder rows at unit norm, removing the gradient component parallel to each row.
+         *
+         * @param v whether to keep unit norm
+         * @return this builder
+         */
         public Builder normalizeDecoder(boolean v) { normalizeDecoder = v; return this; }
-        /** Global gradient-norm clip (0: off). */
+        /**
+         * Global gradient-norm clip (0: off).
+         *
+         * @param v the norm, or 0
+         * @return this builder
+         */
         public Builder maxGradNorm(double v) { maxGradNorm = v; return this; }
-        /** Every this many steps, re-initialise dead latents towards poorly reconstructed inputs (0: off). */
+        /**
+         * Every this many steps, re-initialise dead latents towards poorly reconstructed inputs (0: off).
+         *
+         * @param v the steps, or 0
+         * @return this builder
+         */
         public Builder resampleDeadEvery(int v) { resampleDeadEvery = v; return this; }
+        /**
+         * Seed of initialisation and sampling (default 42).
+         *
+         * @param v the seed
+         * @return this builder
+         */
         public Builder seed(long v) { seed = v; return this; }
-        /** Scale inputs so their mean norm is √d_in (folded into the weights after training). */
+        /**
+         * Scale inputs so their mean norm is √d_in (folded into the weights after training).
+         *
+         * @param v whether to scale inputs
+         * @return this builder
+         */
         public Builder normalizeActivations(boolean v) { normalizeActivations = v; return this; }
-        /** Start {@code b_dec} at the mean of a sample of the data. */
+        /**
+         * Start {@code b_dec} at the mean of a sample of the data.
+         *
+         * @param v whether to start at the mean
+         * @return this builder
+         */
         public Builder initBDecToMean(boolean v) { initBDecToMean = v; return this; }
-        /** Rows read before training to estimate the input scale and mean. */
+        /**
+         * Rows read before training to estimate the input scale and mean.
+         *
+         * @param v the rows
+         * @return this builder
+         */
         public Builder initSampleRows(int v) { initSampleRows = v; return this; }
-        /** Log metrics every this many steps. */
+        /**
+         * Log metrics every this many steps.
+         *
+         * @param v the steps
+         * @return this builder
+         */
         public Builder metricsEvery(int v) { metricsEvery = v; return this; }
-        /** Write a resumable checkpoint every this many steps (0: only at the end). */
+        /**
+         * Write a resumable checkpoint every this many steps (0: only at the end).
+         *
+         * @param v the steps, or 0
+         * @return this builder
+         */
         public Builder checkpointEvery(int v) { checkpointEvery = v; return this; }
-        /** Where checkpoints go (needed for checkpointEvery and resume). */
+        /**
+         * Where checkpoints go (needed for checkpointEvery and resume).
+         *
+         * @param v the folder
+         * @return this builder
+         */
         public Builder checkpointDir(Path v) { checkpointDir = v; return this; }
+        /**
+         * What to do with non-finite activations (default STOP).
+         *
+         * @param v the policy
+         * @return this builder
+         */
         public Builder nonFinitePolicy(NonFinitePolicy v) { nonFinitePolicy = v; return this; }
+        /**
+         * Which gradient computation to use (default AUTO).
+         *
+         * @param v the code path
+         * @return this builder
+         */
         public Builder codePath(CodePath v) { codePath = v; return this; }
-        /** Threads for the Java kernels. */
+        /**
+         * Threads for the Java kernels.
+         *
+         * @param v the thread count
+         * @return this builder
+         */
         public Builder threads(int v) { threads = v; return this; }
 
+        /**
+         * The config; checks the values.
+         *
+         * @return the config
+         */
         public SaeTrainingConfig build() {
             positive("lr", lr);
             if (!(lr < 10)) {

@@ -13,6 +13,11 @@ public final class StoreActivationSource implements ActivationSource {
     private final StoreDataLoader loader;
     private long rows = -2;
 
+    /**
+     * Training rows read from a saved run through {@code loader}.
+     *
+     * @param loader the loader of one layer of a run
+     */
     public StoreActivationSource(StoreDataLoader loader) {
         this.loader = java.util.Objects.requireNonNull(loader, "loader");
     }

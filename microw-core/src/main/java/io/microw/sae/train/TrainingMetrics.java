@@ -13,6 +13,11 @@ public record TrainingMetrics(long step, long totalSteps, long tokens, double lr
                               double auxLoss, double sparsityLoss, double explainedVariance, double l0, double l1,
                               double l2Ratio, double deadFraction, double denseFraction, double tokensPerSecond) {
 
+    /**
+     * The metrics under SAELens-style snake_case names.
+     *
+     * @return a new map from metric name to value
+     */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("step", step);

@@ -9,7 +9,11 @@ import java.util.List;
 public record TrainingResult(long steps, long tokens, long skippedBatches, double seconds,
                              List<TrainingMetrics> history, double[] firingFrequencies) {
 
-    /** The last metrics line. */
+    /**
+     * The last metrics line.
+     *
+     * @return the last metrics
+     */
     public TrainingMetrics last() {
         if (history.isEmpty()) {
             throw new IllegalStateException("no metrics were logged (no steps ran)");
@@ -17,7 +21,11 @@ public record TrainingResult(long steps, long tokens, long skippedBatches, doubl
         return history.get(history.size() - 1);
     }
 
-    /** Tokens per second over the whole training. */
+    /**
+     * Tokens per second over the whole training.
+     *
+     * @return the throughput
+     */
     public double tokensPerSecond() {
         return seconds > 0 ? tokens / seconds : 0;
     }
