@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class JavadocLintTest {
 
-    static final List<String> PACKAGES = List.of("concepts", "eval", "sae", "sae/train", "steering");
+    static final List<String> PACKAGES = List.of("", "concepts", "data", "eval", "hooks", "io", "io/hub", "io/onnx",
+            "lm", "models", "nn", "sae", "sae/train", "steering", "store", "tokenizer", "util");
 
     @Test
     void documentedPackagesHaveNoDoclintWarnings(@org.junit.jupiter.api.io.TempDir Path out) throws IOException {

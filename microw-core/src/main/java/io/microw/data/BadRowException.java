@@ -6,10 +6,23 @@ package io.microw.data;
  */
 public class BadRowException extends DatasetException {
 
+    /**
+     * A bad row.
+     *
+     * @param origin  {@code file:line} (or similar) of the row
+     * @param message what is wrong with it
+     */
     public BadRowException(String origin, String message) {
         super(origin, message);
     }
 
+    /**
+     * A bad row, found through another exception (e.g. a parse error).
+     *
+     * @param origin  {@code file:line} (or similar) of the row
+     * @param message what is wrong with it
+     * @param cause   the underlying exception
+     */
     public BadRowException(String origin, String message, Throwable cause) {
         super(origin, message, cause);
     }

@@ -20,12 +20,21 @@ public final class ClassificationDataset extends TextDataset {
         this.labels = List.copyOf(labels);
     }
 
-    /** The label set, in label-index order. */
+    /**
+     * The label set, in label-index order.
+     *
+     * @return the labels
+     */
     public List<String> labels() {
         return labels;
     }
 
-    /** The index of {@code label} in {@link #labels()}; an unknown label is an error naming the label set. */
+    /**
+     * The index of {@code label} in {@link #labels()}; an unknown label is an error naming the label set.
+     *
+     * @param label a label of the set
+     * @return its index
+     */
     public int labelIndex(String label) {
         int i = labels.indexOf(label);
         if (i < 0) {
@@ -34,7 +43,12 @@ public final class ClassificationDataset extends TextDataset {
         return i;
     }
 
-    /** Batches of at most {@code batchSize} rows, each with its text, label and origin, in dataset order. */
+    /**
+     * Batches of at most {@code batchSize} rows, each with its text, label and origin, in dataset order.
+     *
+     * @param batchSize the most rows per batch
+     * @return the batches; each call starts from the beginning
+     */
     public Iterator<List<Row>> iterLabeledBatches(int batchSize) {
         return rows.rowBatches(batchSize);
     }
@@ -64,7 +78,12 @@ public final class ClassificationDataset extends TextDataset {
         return new ClassificationDataset(rows.filter(keep), labels);
     }
 
-    /** The rows {@code keep} accepts, judged on text and label (e.g. {@code row -> row.label().equals("humor")}). */
+    /**
+     * The rows {@code keep} accepts, judged on text and label (e.g. {@code row -> row.label().equals("humor")}).
+     *
+     * @param keep decides, per row, whether it stays
+     * @return a dataset of the accepted rows, with the same label set
+     */
     public ClassificationDataset filterRows(Predicate<Row> keep) {
         return new ClassificationDataset(rows.filterRows(keep), labels);
     }

@@ -19,7 +19,13 @@ public enum DataFormat {
     /** Apache Parquet. */
     PARQUET;
 
-    /** The format {@code path}'s name implies ({@code .gz} ignored); a folder is {@link #DIRECTORY}. */
+    /**
+     * The format {@code path}'s name implies ({@code .gz} ignored); a folder is {@link #DIRECTORY}.
+     *
+     * @param path a file or folder
+     * @return the format its extension names, or {@link #DIRECTORY} for a folder
+     * @throws DatasetException for an unknown extension
+     */
     public static DataFormat of(Path path) {
         if (Files.isDirectory(path)) {
             return DIRECTORY;

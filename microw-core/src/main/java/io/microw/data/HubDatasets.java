@@ -23,12 +23,26 @@ public final class HubDatasets {
      * The texts of one split of {@code repoId}: every Parquet file of the repository whose path names the split
      * (a folder {@code <split>/} or a file {@code <split>-00000-of-00002.parquet} / {@code <split>.parquet}), in
      * path order, as the Hub's file listing (or, offline, the cached snapshot) shows them.
+     *
+     * @param repoId  the Hub dataset repository, {@code owner/name}
+     * @param split   the split, e.g. {@code train}
+     * @param options the text column, loading strategy and lenient mode
+     * @param hub     revision, cache and offline settings
+     * @return the dataset
      */
     public static TextDataset text(String repoId, String split, DatasetOptions options, PretrainedOptions hub) {
         return text(repoId, splitFiles(repoId, split, hub), options, hub);
     }
 
-    /** The texts and labels of one split of {@code repoId} (files found as {@link #text(String, String, DatasetOptions, PretrainedOptions)} finds them). */
+    /**
+     * The texts and labels of one split of {@code repoId} (files found as {@link #text(String, String, DatasetOptions, PretrainedOptions)} finds them).
+     *
+     * @param repoId  the Hub dataset repository, {@code owner/name}
+     * @param split   the split, e.g. {@code train}
+     * @param options the columns, label set, loading strategy and lenient mode
+     * @param hub     revision, cache and offline settings
+     * @return the dataset
+     */
     public static ClassificationDataset classification(String repoId, String split, DatasetOptions options,
             PretrainedOptions hub) {
         return classification(repoId, splitFiles(repoId, split, hub), options, hub);
@@ -57,13 +71,29 @@ public final class HubDatasets {
         return name.equals(split + ".parquet") || name.startsWith(split + "-");
     }
 
-    /** The texts of {@code repoId}'s Parquet {@code files}, read as {@code options} say. */
+    /**
+     * The texts of {@code repoId}'s Parquet {@code files}, read as {@code options} say.
+     *
+     * @param repoId  the Hub dataset repository, {@code owner/name}
+     * @param files   paths of Parquet files in the repository, in reading order
+     * @param options the text column, loading strategy and lenient mode
+     * @param hub     revision, cache and offline settings
+     * @return the dataset
+     */
     public static TextDataset text(String repoId, List<String> files, DatasetOptions options, PretrainedOptions hub) {
         ConcatSource source = source(repoId, files, options, hub, false);
         return Datasets.fromSource(source, options, source::skipped);
     }
 
-    /** The texts and labels of {@code repoId}'s Parquet {@code files}. */
+    /**
+     * The texts and labels of {@code repoId}'s Parquet {@code files}.
+     *
+     * @param repoId  the Hub dataset repository, {@code owner/name}
+     * @param files   paths of Parquet files in the repository, in reading order
+     * @param options the columns, label set, loading strategy and lenient mode
+     * @param hub     revision, cache and offline settings
+     * @return the dataset
+     */
     public static ClassificationDataset classification(String repoId, List<String> files, DatasetOptions options,
             PretrainedOptions hub) {
         ConcatSource source = source(repoId, files, options, hub, true);

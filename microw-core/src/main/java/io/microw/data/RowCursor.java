@@ -10,7 +10,12 @@ public interface RowCursor extends Iterator<Row>, AutoCloseable {
     @Override
     void close();
 
-    /** A cursor over rows already in memory. */
+    /**
+     * A cursor over rows already in memory.
+     *
+     * @param rows the rows
+     * @return a cursor over them; closing it does nothing
+     */
     static RowCursor of(List<Row> rows) {
         Iterator<Row> it = rows.iterator();
         return new RowCursor() {

@@ -11,12 +11,23 @@ public abstract class BaseHook implements Hook {
     private final String layerSignature;
     private volatile boolean enabled = true;
 
-    /** A hook with a random id. */
+    /**
+     * A hook with a random id.
+     *
+     * @param hookType       whether the hook runs after (FORWARD) or before (PRE_FORWARD) its module
+     * @param layerSignature the layer the hook is made for, or {@code null} for whatever layer it is registered on
+     */
     protected BaseHook(HookType hookType, String layerSignature) {
         this(hookType, layerSignature, null);
     }
 
-    /** A hook with the given id ({@code null} for a random one). */
+    /**
+     * A hook with the given id ({@code null} for a random one).
+     *
+     * @param hookType       whether the hook runs after (FORWARD) or before (PRE_FORWARD) its module
+     * @param layerSignature the layer the hook is made for, or {@code null} for whatever layer it is registered on
+     * @param id             the hook's id; {@code null} for the class name followed by a random UUID
+     */
     protected BaseHook(HookType hookType, String layerSignature, String id) {
         this.hookType = Objects.requireNonNull(hookType, "hookType");
         this.layerSignature = layerSignature;

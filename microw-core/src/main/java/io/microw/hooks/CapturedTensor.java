@@ -16,7 +16,11 @@ public final class CapturedTensor implements AutoCloseable {
     private NDManager current;
     private NDArray value;
 
-    /** Replaces the kept tensor with a float32 CPU copy of {@code source}. */
+    /**
+     * Replaces the kept tensor with a float32 CPU copy of {@code source}.
+     *
+     * @param source the tensor to copy; it is left untouched and may be closed afterwards
+     */
     public synchronized void capture(NDArray source) {
         if (manager == null) {
             manager = NDManager.newBaseManager(Device.cpu());
@@ -35,6 +39,8 @@ public final class CapturedTensor implements AutoCloseable {
     /**
      * The kept tensor, or {@code null} if nothing was captured since the last clear. Arrays computed from it
      * belong to it and are freed with it at the next capture: copy out (toFloatArray) what must outlive it.
+     *
+     * @return the kept float32 CPU tensor, or {@code null}
      */
     public synchronized NDArray get() {
         return value;

@@ -10,6 +10,11 @@ import ai.djl.ndarray.NDArray;
  */
 public interface Controller extends Hook {
 
-    /** Returns the replacement tensor, or {@code null} to keep the original. */
+    /**
+     * Returns the replacement tensor, or {@code null} to keep the original.
+     *
+     * @param call the invocation; {@link HookCall#activations()} is the tensor to replace
+     * @return the replacement, of the same shape, or {@code null} to keep the original
+     */
     NDArray modifyActivations(HookCall call);
 }

@@ -11,12 +11,18 @@ import java.util.Map;
  */
 public interface Detector extends Hook {
 
-    /** Called once per forward of the hooked layer. */
+    /**
+     * Called once per forward of the hooked layer.
+     *
+     * @param call the invocation, whose tensors live only until the forward ends
+     */
     void processActivations(HookCall call);
 
     /**
      * Tensors this detector kept from the last forward that activation saving stores with each batch
      * (mi-crow's {@code tensor_metadata}), by name; default none. The arrays stay the detector's.
+     *
+     * @return the kept tensors by name, empty by default
      */
     default Map<String, NDArray> tensorMetadata() {
         return Map.of();

@@ -13,12 +13,23 @@ public class FunctionController extends BaseHook implements Controller {
 
     private final UnaryOperator<NDArray> function;
 
-    /** Changes the output of {@code layer}. */
+    /**
+     * Changes the output of {@code layer}.
+     *
+     * @param layer    the layer's name or alias
+     * @param function maps the output to its replacement ({@code null} keeps it)
+     */
     public FunctionController(String layer, UnaryOperator<NDArray> function) {
         this(layer, HookType.FORWARD, function);
     }
 
-    /** Changes the output (FORWARD) or the first input (PRE_FORWARD) of {@code layer}. */
+    /**
+     * Changes the output (FORWARD) or the first input (PRE_FORWARD) of {@code layer}.
+     *
+     * @param layer    the layer's name or alias
+     * @param hookType FORWARD to change the output, PRE_FORWARD to change the first input
+     * @param function maps the tensor to its replacement ({@code null} keeps it)
+     */
     public FunctionController(String layer, HookType hookType, UnaryOperator<NDArray> function) {
         super(hookType, layer);
         this.function = Objects.requireNonNull(function, "function");

@@ -7,21 +7,46 @@ package io.microw.hooks;
  */
 public interface Hook {
 
-    /** Unique id of this hook; {@code registerHook} returns it. */
+    /**
+     * Unique id of this hook; {@code registerHook} returns it.
+     *
+     * @return the id
+     */
     String id();
 
-    /** Whether the hook runs after or before its module. */
+    /**
+     * Whether the hook runs after or before its module.
+     *
+     * @return FORWARD (after the module) or PRE_FORWARD (before it)
+     */
     HookType hookType();
 
-    /** The layer this hook was made for, or {@code null} if it takes whatever layer it is registered on. */
+    /**
+     * The layer this hook was made for, or {@code null} if it takes whatever layer it is registered on.
+     *
+     * @return the layer name, or {@code null}
+     */
     String layerSignature();
 
-    /** A disabled hook stays registered but does not run. */
+    /**
+     * A disabled hook stays registered but does not run.
+     *
+     * @return whether the hook runs
+     */
     boolean isEnabled();
 
+    /**
+     * Enables or disables the hook; a disabled hook stays registered but does not run.
+     *
+     * @param enabled whether the hook runs
+     */
     void setEnabled(boolean enabled);
 
-    /** Called by the registry after the hook was registered on {@code layer} (canonical name); default: nothing. */
+    /**
+     * Called by the registry after the hook was registered on {@code layer} (canonical name); default: nothing.
+     *
+     * @param layer the canonical name of the layer it was registered on
+     */
     default void onRegistered(String layer) {
     }
 

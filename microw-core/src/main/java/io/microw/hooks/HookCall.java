@@ -20,6 +20,17 @@ public final class HookCall {
     private final ForwardBatch batch;
     private final NDManager manager;
 
+    /**
+     * One invocation of a hook, built by the registry for each forward of a hooked module.
+     *
+     * @param layer    canonical name of the hooked layer
+     * @param hookType FORWARD or PRE_FORWARD
+     * @param module   the module being run
+     * @param inputs   the module's positional inputs
+     * @param outputs  the module's outputs, {@code null} for PRE_FORWARD hooks
+     * @param batch    the batch being run
+     * @param manager  the forward's manager, closed when the forward ends
+     */
     public HookCall(String layer, HookType hookType, Module module, NDList inputs, NDList outputs,
                     ForwardBatch batch, NDManager manager) {
         this.layer = layer;
@@ -31,51 +42,92 @@ public final class HookCall {
         this.manager = manager;
     }
 
-    /** Canonical name of the hooked layer. */
+    /**
+     * Canonical name of the hooked layer.
+     *
+     * @return the layer name
+     */
     public String layer() {
         return layer;
     }
 
+    /**
+     * Whether this call runs after (FORWARD) or before (PRE_FORWARD) the module.
+     *
+     * @return the hook type
+     */
     public HookType hookType() {
         return hookType;
     }
 
-    /** The module being run. */
+    /**
+     * The module being run.
+     *
+     * @return the module
+     */
     public Module module() {
         return module;
     }
 
-    /** All positional inputs of the module. */
+    /**
+     * All positional inputs of the module.
+     *
+     * @return the inputs
+     */
     public NDList inputs() {
         return inputs;
     }
 
-    /** The module's first input, or {@code null} if it has none. */
+    /**
+     * The module's first input, or {@code null} if it has none.
+     *
+     * @return the first input, or {@code null}
+     */
     public NDArray input() {
         return inputs == null || inputs.isEmpty() ? null : inputs.get(0);
     }
 
-    /** All outputs of the module (for attention: output and pattern); {@code null} for PRE_FORWARD hooks. */
+    /**
+     * All outputs of the module (for attention: output and pattern); {@code null} for PRE_FORWARD hooks.
+     *
+     * @return the outputs, or {@code null}
+     */
     public NDList outputs() {
         return outputs;
     }
 
-    /** The module's main output; {@code null} for PRE_FORWARD hooks. */
+    /**
+     * The module's main output; {@code null} for PRE_FORWARD hooks.
+     *
+     * @return the first output, or {@code null}
+     */
     public NDArray output() {
         return outputs == null || outputs.isEmpty() ? null : outputs.get(0);
     }
 
-    /** The tensor a controller replaces: the output for FORWARD hooks, the first input for PRE_FORWARD. */
+    /**
+     * The tensor a controller replaces: the output for FORWARD hooks, the first input for PRE_FORWARD.
+     *
+     * @return the output or the first input, depending on the hook type
+     */
     public NDArray activations() {
         return hookType == HookType.FORWARD ? output() : input();
     }
 
-    /** Input ids, masks, positions and texts of the batch this call belongs to. */
+    /**
+     * Input ids, masks, positions and texts of the batch this call belongs to.
+     *
+     * @return the batch
+     */
     public ForwardBatch batch() {
         return batch;
     }
 
-    /** The manager of this forward: arrays made with it are freed when the forward ends. */
+    /**
+     * The manager of this forward: arrays made with it are freed when the forward ends.
+     *
+     * @return the forward's manager
+     */
     public NDManager manager() {
         return manager;
     }

@@ -13,12 +13,21 @@ public class LayerActivationDetector extends BaseHook implements Detector, AutoC
 
     private final CapturedTensor captured = new CapturedTensor();
 
-    /** Captures the output of {@code layer} (name or alias). */
+    /**
+     * Captures the output of {@code layer} (name or alias).
+     *
+     * @param layer the layer's name or alias
+     */
     public LayerActivationDetector(String layer) {
         this(layer, HookType.FORWARD);
     }
 
-    /** Captures the output (FORWARD) or the first input (PRE_FORWARD) of {@code layer}. */
+    /**
+     * Captures the output (FORWARD) or the first input (PRE_FORWARD) of {@code layer}.
+     *
+     * @param layer    the layer's name or alias
+     * @param hookType FORWARD to capture the output, PRE_FORWARD the first input
+     */
     public LayerActivationDetector(String layer, HookType hookType) {
         super(hookType, layer);
     }
@@ -31,7 +40,11 @@ public class LayerActivationDetector extends BaseHook implements Detector, AutoC
         }
     }
 
-    /** The last forward's activations [batch, seq, ...], or {@code null} before the first forward. */
+    /**
+     * The last forward's activations [batch, seq, ...], or {@code null} before the first forward.
+     *
+     * @return the detector's own float32 CPU copy, or {@code null}
+     */
     public NDArray getCaptured() {
         return captured.get();
     }

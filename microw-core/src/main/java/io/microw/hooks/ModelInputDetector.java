@@ -40,15 +40,29 @@ public class ModelInputDetector extends BaseHook implements Detector {
         }
     }
 
+    /**
+     * The last forward's input ids, [batch][seq].
+     *
+     * @return the ids, or {@code null} before the first forward
+     */
     public synchronized long[][] inputIds() {
         return inputIds;
     }
 
+    /**
+     * The last forward's attention mask over the new tokens, [batch][seq] (1 real, 0 padding).
+     *
+     * @return the mask, or {@code null} before the first forward
+     */
     public synchronized long[][] attentionMask() {
         return attentionMask;
     }
 
-    /** True where the token is real text: not padding, not a special token. */
+    /**
+     * True where the token is real text: not padding, not a special token.
+     *
+     * @return the mask [batch][seq], or {@code null} before the first forward
+     */
     public synchronized boolean[][] realTokenMask() {
         return realTokenMask;
     }

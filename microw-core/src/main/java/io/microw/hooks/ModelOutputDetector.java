@@ -13,7 +13,11 @@ public class ModelOutputDetector extends LayerActivationDetector {
         super("root");
     }
 
-    /** The last forward's logits, or {@code null} before the first forward. */
+    /**
+     * The last forward's logits, or {@code null} before the first forward.
+     *
+     * @return the logits [batch, seq, vocab], or {@code null}
+     */
     public NDArray getCapturedOutput() {
         return getCaptured();
     }

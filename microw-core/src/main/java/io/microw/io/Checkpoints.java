@@ -9,7 +9,13 @@ public final class Checkpoints {
     private Checkpoints() {
     }
 
-    /** Opens {@code model.safetensors}, else {@code model.safetensors.index.json}, in {@code modelDir}. */
+    /**
+     * Opens {@code model.safetensors}, else {@code model.safetensors.index.json}, in {@code modelDir}.
+     *
+     * @param modelDir the model directory
+     * @return the single file or the sharded checkpoint; close it when done
+     * @throws SafetensorsException when the directory or both checkpoint files are missing, or a file is invalid
+     */
     public static WeightSource open(Path modelDir) {
         if (!Files.isDirectory(modelDir)) {
             throw new SafetensorsException("model directory " + modelDir + " does not exist or is not a directory");

@@ -32,7 +32,13 @@ public final class HfConfig {
         this.source = source;
     }
 
-    /** Reads a config.json file. */
+    /**
+     * Reads a config.json file.
+     *
+     * @param configJson the config.json file
+     * @return the config, naming the file in its errors
+     * @throws ConfigException when the file is missing, unreadable, or not a JSON object
+     */
     public static HfConfig read(Path configJson) {
         byte[] bytes;
         try {
@@ -45,12 +51,23 @@ public final class HfConfig {
         return new HfConfig(parseObject(bytes, configJson.toString()), configJson.toString());
     }
 
-    /** Wraps an already parsed config. */
+    /**
+     * Wraps an already parsed config.
+     *
+     * @param json the config object (kept, not copied)
+     * @return the config, with source {@code <inline>}
+     */
     public static HfConfig of(ObjectNode json) {
         return new HfConfig(json, INLINE);
     }
 
-    /** Parses config JSON text. */
+    /**
+     * Parses config JSON text.
+     *
+     * @param json the JSON text of a config object
+     * @return the config, with source {@code <inline>}
+     * @throws ConfigException when the text is not a JSON object
+     */
     public static HfConfig parse(String json) {
         return new HfConfig(parseObject(json.getBytes(StandardCharsets.UTF_8), INLINE), INLINE);
     }
@@ -71,43 +88,85 @@ public final class HfConfig {
         return object;
     }
 
-    /** The underlying JSON (not a copy). */
+    /**
+     * The underlying JSON (not a copy).
+     *
+     * @return the JSON object
+     */
     public ObjectNode json() {
         return json;
     }
 
-    /** The file this config came from, or "&lt;inline&gt;". */
+    /**
+     * The file this config came from, or "&lt;inline&gt;".
+     *
+     * @return the file path, or {@code <inline>}
+     */
     public String source() {
         return source;
     }
 
-    /** The {@code model_type} key, e.g. "gpt2" or "llama". */
+    /**
+     * The {@code model_type} key, e.g. "gpt2" or "llama".
+     *
+     * @return the model type
+     * @throws ConfigException when the key is missing or not a string
+     */
     public String modelType() {
         return requireString("model_type");
     }
 
-    /** True if the key is present with a non-null value. */
+    /**
+     * True if the key is present with a non-null value.
+     *
+     * @param key a top-level key
+     * @return whether it has a non-null value
+     */
     public boolean has(String key) {
         return value(key) != null;
     }
 
+    /**
+     * The int value of a required key.
+     *
+     * @param key a top-level key
+     * @return its value
+     * @throws ConfigException when the key is missing, null or not an int
+     */
     public int requireInt(String key) {
         return toInt(key, require(key));
     }
 
-    /** The int value, or {@code def} when the key is absent or null. */
+    /**
+     * The int value, or {@code def} when the key is absent or null.
+     *
+     * @param key a top-level key
+     * @param def the default
+     * @return the value or {@code def}
+     */
     public int getInt(String key, int def) {
         JsonNode n = value(key);
         return n == null ? def : toInt(key, n);
     }
 
-    /** The int value, empty when the key is absent or null. */
+    /**
+     * The int value, empty when the key is absent or null.
+     *
+     * @param key a top-level key
+     * @return the value, or empty
+     */
     public OptionalInt optionalInt(String key) {
         JsonNode n = value(key);
         return n == null ? OptionalInt.empty() : OptionalInt.of(toInt(key, n));
     }
 
-    /** The int value of the first of {@code keys} that is present and not null, e.g. firstInt("n_embd", "hidden_size"). */
+    /**
+     * The int value of the first of {@code keys} that is present and not null, e.g. firstInt("n_embd", "hidden_size").
+     *
+     * @param keys the keys to try, in order
+     * @return the first value found
+     * @throws ConfigException when none of the keys has a value
+     */
     public int firstInt(String... keys) {
         for (String key : keys) {
             JsonNode n = value(key);
@@ -119,27 +178,60 @@ public final class HfConfig {
                 + "; expected one of them to be an int");
     }
 
+    /**
+     * The number value of a required key.
+     *
+     * @param key a top-level key
+     * @return its value
+     * @throws ConfigException when the key is missing, null or not a number
+     */
     public double requireDouble(String key) {
         return toDouble(key, require(key));
     }
 
-    /** The number value, or {@code def} when the key is absent or null. */
+    /**
+     * The number value, or {@code def} when the key is absent or null.
+     *
+     * @param key a top-level key
+     * @param def the default
+     * @return the value or {@code def}
+     */
     public double getDouble(String key, double def) {
         JsonNode n = value(key);
         return n == null ? def : toDouble(key, n);
     }
 
+    /**
+     * The string value of a required key.
+     *
+     * @param key a top-level key
+     * @return its value
+     * @throws ConfigException when the key is missing, null or not a string
+     */
     public String requireString(String key) {
         return toText(key, require(key));
     }
 
-    /** The string value, or {@code def} when the key is absent or null. */
+    /**
+     * The string value, or {@code def} when the key is absent or null.
+     *
+     * @param key a top-level key
+     * @param def the default
+     * @return the value or {@code def}
+     */
     public String getString(String key, String def) {
         JsonNode n = value(key);
         return n == null ? def : toText(key, n);
     }
 
-    /** The boolean value, or {@code def} when the key is absent or null. */
+    /**
+     * The boolean value, or {@code def} when the key is absent or null.
+     *
+     * @param key a top-level key
+     * @param def the default
+     * @return the value or {@code def}
+     * @throws ConfigException when the value is not a boolean
+     */
     public boolean getBoolean(String key, boolean def) {
         JsonNode n = value(key);
         if (n == null) {
@@ -151,7 +243,12 @@ public final class HfConfig {
         return n.booleanValue();
     }
 
-    /** An int or a list of ints (as eos_token_id may be) as a list; empty when absent or null. */
+    /**
+     * An int or a list of ints (as eos_token_id may be) as a list; empty when absent or null.
+     *
+     * @param key a top-level key
+     * @return the ints, in order
+     */
     public List<Integer> intList(String key) {
         JsonNode n = value(key);
         List<Integer> result = new ArrayList<>();

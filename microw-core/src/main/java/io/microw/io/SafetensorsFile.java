@@ -36,7 +36,12 @@ public final class SafetensorsFile implements WeightSource {
         this.header = header;
     }
 
-    /** Opens and validates {@code file}; every problem with it is a {@link SafetensorsException} naming the file. */
+    /**
+     * Opens and validates {@code file}; every problem with it is a {@link SafetensorsException} naming the file.
+     *
+     * @param file a {@code .safetensors} file
+     * @return the open file; close it when done
+     */
     public static SafetensorsFile open(Path file) {
         FileChannel channel;
         try {
@@ -74,6 +79,11 @@ public final class SafetensorsFile implements WeightSource {
         }
     }
 
+    /**
+     * The file's path.
+     *
+     * @return the path it was opened with
+     */
     public Path path() {
         return path;
     }
@@ -93,7 +103,11 @@ public final class SafetensorsFile implements WeightSource {
         return header.tensors().containsKey(name);
     }
 
-    /** The {@code __metadata__} string map of the header (empty if absent). */
+    /**
+     * The {@code __metadata__} string map of the header (empty if absent).
+     *
+     * @return the metadata
+     */
     public Map<String, String> metadata() {
         return header.metadata();
     }
@@ -164,7 +178,12 @@ public final class SafetensorsFile implements WeightSource {
         return out;
     }
 
-    /** The tensor's bytes as a read-only little-endian buffer mapped from the file (tensors up to 2 GiB). */
+    /**
+     * The tensor's bytes as a read-only little-endian buffer mapped from the file (tensors up to 2 GiB).
+     *
+     * @param name the tensor's name
+     * @return the tensor's bytes
+     */
     public ByteBuffer rawBytes(String name) {
         TensorInfo t = info(name);
         long size = t.end() - t.begin();

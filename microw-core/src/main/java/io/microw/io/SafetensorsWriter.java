@@ -33,15 +33,33 @@ public final class SafetensorsWriter {
     private final Map<String, Entry> tensors = new LinkedHashMap<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
 
+    /**
+     * An empty writer.
+     */
     public SafetensorsWriter() {
     }
 
-    /** Adds an F32 tensor. */
+    /**
+     * Adds an F32 tensor.
+     *
+     * @param name  the tensor's name
+     * @param shape its shape; its product must equal {@code data.length}
+     * @param data  the values, row-major
+     * @return this writer
+     */
     public SafetensorsWriter putFloats(String name, long[] shape, float[] data) {
         return putFloats(name, shape, data, DType.F32);
     }
 
-    /** Adds a float tensor stored as F32, F16 or BF16 (rounded to nearest even). */
+    /**
+     * Adds a float tensor stored as F32, F16 or BF16 (rounded to nearest even).
+     *
+     * @param name    the tensor's name
+     * @param shape   its shape; its product must equal {@code data.length}
+     * @param data    the values, row-major
+     * @param storeAs F32, F16 or BF16
+     * @return this writer
+     */
     public SafetensorsWriter putFloats(String name, long[] shape, float[] data, DType storeAs) {
         if (storeAs != DType.F32 && storeAs != DType.F16 && storeAs != DType.BF16) {
             throw new IllegalArgumentException("tensor '" + name + "': cannot store floats as " + storeAs
@@ -65,7 +83,14 @@ public final class SafetensorsWriter {
         return add(name, storeAs, shape, b.array());
     }
 
-    /** Adds an I64 tensor. */
+    /**
+     * Adds an I64 tensor.
+     *
+     * @param name  the tensor's name
+     * @param shape its shape; its product must equal {@code data.length}
+     * @param data  the values, row-major
+     * @return this writer
+     */
     public SafetensorsWriter putLongs(String name, long[] shape, long[] data) {
         checkLength(name, shape, data.length);
         ByteBuffer b = allocate(name, data.length, DType.I64);
@@ -73,7 +98,14 @@ public final class SafetensorsWriter {
         return add(name, DType.I64, shape, b.array());
     }
 
-    /** Adds an I32 tensor. */
+    /**
+     * Adds an I32 tensor.
+     *
+     * @param name  the tensor's name
+     * @param shape its shape; its product must equal {@code data.length}
+     * @param data  the values, row-major
+     * @return this writer
+     */
     public SafetensorsWriter putInts(String name, long[] shape, int[] data) {
         checkLength(name, shape, data.length);
         ByteBuffer b = allocate(name, data.length, DType.I32);
@@ -81,7 +113,15 @@ public final class SafetensorsWriter {
         return add(name, DType.I32, shape, b.array());
     }
 
-    /** Adds a tensor of any dtype from its little-endian bytes; their count must be numel * byteSize. */
+    /**
+     * Adds a tensor of any dtype from its little-endian bytes; their count must be numel * byteSize.
+     *
+     * @param name  the tensor's name
+     * @param dtype the element type
+     * @param shape its shape
+     * @param data  the encoded values (copied)
+     * @return this writer
+     */
     public SafetensorsWriter putBytes(String name, DType dtype, long[] shape, byte[] data) {
         long expected = Math.multiplyExact(numel(name, shape), dtype.byteSize());
         if (data.length != expected) {
@@ -91,13 +131,23 @@ public final class SafetensorsWriter {
         return add(name, dtype, shape, data.clone());
     }
 
-    /** Adds a {@code __metadata__} entry. */
+    /**
+     * Adds a {@code __metadata__} entry.
+     *
+     * @param key   the entry's key
+     * @param value its value
+     * @return this writer
+     */
     public SafetensorsWriter metadata(String key, String value) {
         metadata.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
         return this;
     }
 
-    /** Writes the file atomically; any I/O failure is a {@link SafetensorsException} and leaves no temp file. */
+    /**
+     * Writes the file atomically; any I/O failure is a {@link SafetensorsException} and leaves no temp file.
+     *
+     * @param file the file to write, in an existing directory; replaced if it exists
+     */
     public void write(Path file) {
         byte[] header = header();
         Path target = file.toAbsolutePath();

@@ -32,7 +32,12 @@ public final class ShardedCheckpoint implements WeightSource {
         this.shards = shards;
     }
 
-    /** Opens the index and every shard it names; a missing shard or a tensor absent from its shard is an error. */
+    /**
+     * Opens the index and every shard it names; a missing shard or a tensor absent from its shard is an error.
+     *
+     * @param indexJson the {@code model.safetensors.index.json} file; the shards are next to it
+     * @return the open checkpoint; close it when done
+     */
     public static ShardedCheckpoint open(Path indexJson) {
         Map<String, String> weightMap = readWeightMap(indexJson);
         Path dir = indexJson.toAbsolutePath().getParent();

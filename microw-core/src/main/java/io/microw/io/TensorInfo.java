@@ -9,19 +9,36 @@ import java.util.Objects;
  */
 public record TensorInfo(String name, DType dtype, long[] shape, long begin, long end) {
 
+    /**
+     * Checks the name and dtype and copies the shape.
+     *
+     * @param name  the tensor's name
+     * @param dtype its element type
+     * @param shape its shape (copied)
+     * @param begin its first byte in the data section
+     * @param end   one past its last byte in the data section
+     */
     public TensorInfo {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(dtype, "dtype");
         shape = shape.clone();
     }
 
-    /** A copy of the shape. */
+    /**
+     * A copy of the shape.
+     *
+     * @return the shape
+     */
     @Override
     public long[] shape() {
         return shape.clone();
     }
 
-    /** Number of elements: the product of the shape (1 for a scalar). */
+    /**
+     * Number of elements: the product of the shape (1 for a scalar).
+     *
+     * @return the element count
+     */
     public long numel() {
         long n = 1;
         for (long d : shape) {

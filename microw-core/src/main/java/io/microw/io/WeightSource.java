@@ -5,21 +5,50 @@ import java.util.Set;
 /** Named tensors to load model weights from: one safetensors file or a sharded checkpoint. */
 public interface WeightSource extends AutoCloseable {
 
-    /** Tensor names, in file order. */
+    /**
+     * Tensor names, in file order.
+     *
+     * @return the names
+     */
     Set<String> names();
 
-    /** Header entry of a tensor; an unknown name is a {@link SafetensorsException}. */
+    /**
+     * Header entry of a tensor; an unknown name is a {@link SafetensorsException}.
+     *
+     * @param name a tensor name
+     * @return its dtype, shape and byte range
+     */
     TensorInfo info(String name);
 
-    /** The tensor's elements converted to float32. */
+    /**
+     * The tensor's elements converted to float32.
+     *
+     * @param name a tensor name
+     * @return the values, row-major
+     */
     float[] readFloats(String name);
 
-    /** The elements of an integer or bool tensor as longs. */
+    /**
+     * The elements of an integer or bool tensor as longs.
+     *
+     * @param name a tensor name
+     * @return the values, row-major
+     */
     long[] readLongs(String name);
 
+    /**
+     * Whether the source has a tensor of this name.
+     *
+     * @param name a tensor name
+     * @return true when it does
+     */
     boolean contains(String name);
 
-    /** Where the weights come from, for error messages (e.g. the file path). */
+    /**
+     * Where the weights come from, for error messages (e.g. the file path).
+     *
+     * @return the description
+     */
     String describe();
 
     @Override

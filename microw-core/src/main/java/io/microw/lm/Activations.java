@@ -39,13 +39,27 @@ public final class Activations {
         this.lm = lm;
     }
 
-    /** Saves {@code layers} over {@code texts}; returns the run id. */
+    /**
+     * Saves {@code layers} over {@code texts}; returns the run id.
+     *
+     * @param texts   the texts, in order
+     * @param layers  layer names, aliases or indices
+     * @param options the store, run name, batch size and the rest
+     * @return the run id (the one given in {@code options}, else a timestamp)
+     */
     public String saveActivations(List<String> texts, List<String> layers, SaveOptions options) {
         Objects.requireNonNull(texts, "texts");
         return saveActivations(new TextList(texts), layers, options);
     }
 
-    /** Saves {@code layers} (names, aliases or indices) over {@code dataset}; returns the run id. */
+    /**
+     * Saves {@code layers} (names, aliases or indices) over {@code dataset}; returns the run id.
+     *
+     * @param dataset the texts, read in batches
+     * @param layers  layer names, aliases or indices
+     * @param options the store, run name, batch size and the rest
+     * @return the run id (the one given in {@code options}, else a timestamp)
+     */
     public String saveActivations(TextDataset dataset, List<String> layers, SaveOptions options) {
         Objects.requireNonNull(dataset, "dataset");
         Objects.requireNonNull(options, "options");

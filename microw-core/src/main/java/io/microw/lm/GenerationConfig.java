@@ -24,42 +24,84 @@ public final class GenerationConfig {
         this.stopAtEos = b.stopAtEos;
     }
 
-    /** Greedy decoding of up to {@code maxNewTokens} tokens, stopping at EOS. */
+    /**
+     * Greedy decoding of up to {@code maxNewTokens} tokens, stopping at EOS.
+     *
+     * @param maxNewTokens the most tokens generated per prompt, at least 1
+     * @return the config
+     */
     public static GenerationConfig greedy(int maxNewTokens) {
         return builder().maxNewTokens(maxNewTokens).build();
     }
 
-    /** A builder; call {@code doSample(true)} (or set temperature, topK or topP) for sampling. */
+    /**
+     * A builder; call {@code doSample(true)} (or set temperature, topK or topP) for sampling.
+     *
+     * @return a builder with the defaults: 20 new tokens, greedy, stop at EOS
+     */
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * The most tokens generated per prompt.
+     *
+     * @return the limit
+     */
     public int maxNewTokens() {
         return maxNewTokens;
     }
 
+    /**
+     * Whether tokens are sampled (true) or chosen greedily (false).
+     *
+     * @return true for sampling
+     */
     public boolean doSample() {
         return doSample;
     }
 
+    /**
+     * The sampling temperature; logits are divided by it.
+     *
+     * @return the temperature, 1 by default
+     */
     public double temperature() {
         return temperature;
     }
 
-    /** Keep only the k most likely tokens; 0 keeps all. */
+    /**
+     * Keep only the k most likely tokens; 0 keeps all.
+     *
+     * @return k
+     */
     public int topK() {
         return topK;
     }
 
-    /** Keep the smallest set of tokens whose probability reaches p; 1 keeps all. */
+    /**
+     * Keep the smallest set of tokens whose probability reaches p; 1 keeps all.
+     *
+     * @return p
+     */
     public double topP() {
         return topP;
     }
 
+    /**
+     * The seed of the sampling.
+     *
+     * @return the seed
+     */
     public long seed() {
         return seed;
     }
 
+    /**
+     * Whether a row stops once it generates an end-of-sequence token.
+     *
+     * @return true to stop at EOS
+     */
     public boolean stopAtEos() {
         return stopAtEos;
     }
@@ -74,6 +116,12 @@ public final class GenerationConfig {
         private long seed;
         private boolean stopAtEos = true;
 
+        /**
+         * The most tokens generated per prompt (default 20).
+         *
+         * @param n the limit, at least 1
+         * @return this builder
+         */
         public Builder maxNewTokens(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("maxNewTokens must be at least 1, got " + n);
@@ -82,12 +130,23 @@ public final class GenerationConfig {
             return this;
         }
 
+        /**
+         * Sampling on or off (default off: greedy).
+         *
+         * @param on whether to sample
+         * @return this builder
+         */
         public Builder doSample(boolean on) {
             this.doSample = on;
             return this;
         }
 
-        /** Sampling temperature (> 0); turns sampling on. */
+        /**
+         * Sampling temperature (> 0); turns sampling on.
+         *
+         * @param t the temperature
+         * @return this builder
+         */
         public Builder temperature(double t) {
             if (!(t > 0) || Double.isInfinite(t)) {
                 throw new IllegalArgumentException("temperature must be a positive number, got " + t);
@@ -97,7 +156,12 @@ public final class GenerationConfig {
             return this;
         }
 
-        /** Top-k filtering (0 = off); turns sampling on. */
+        /**
+         * Top-k filtering (0 = off); turns sampling on.
+         *
+         * @param k the number of tokens kept, 0 for all
+         * @return this builder
+         */
         public Builder topK(int k) {
             if (k < 0) {
                 throw new IllegalArgumentException("topK must be >= 0, got " + k);
@@ -107,7 +171,12 @@ public final class GenerationConfig {
             return this;
         }
 
-        /** Nucleus filtering, p in (0, 1]; turns sampling on. */
+        /**
+         * Nucleus filtering, p in (0, 1]; turns sampling on.
+         *
+         * @param p the probability mass kept
+         * @return this builder
+         */
         public Builder topP(double p) {
             if (!(p > 0 && p <= 1)) {
                 throw new IllegalArgumentException("topP must be in (0, 1], got " + p);
@@ -117,16 +186,33 @@ public final class GenerationConfig {
             return this;
         }
 
+        /**
+         * The seed of the sampling (default 0).
+         *
+         * @param seed the seed
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
+        /**
+         * Whether a row stops at the end-of-sequence token (default true).
+         *
+         * @param on whether to stop at EOS
+         * @return this builder
+         */
         public Builder stopAtEos(boolean on) {
             this.stopAtEos = on;
             return this;
         }
 
+        /**
+         * The config with the values set.
+         *
+         * @return the config
+         */
         public GenerationConfig build() {
             return new GenerationConfig(this);
         }

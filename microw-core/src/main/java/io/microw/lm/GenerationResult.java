@@ -20,22 +20,39 @@ public final class GenerationResult {
         this.completions = completions;
     }
 
-    /** Per row: prompt tokens then new tokens. */
+    /**
+     * Per row: prompt tokens then new tokens.
+     *
+     * @return the token ids
+     */
     public long[][] sequences() {
         return sequences;
     }
 
-    /** Per row: only the new tokens. */
+    /**
+     * Per row: only the new tokens.
+     *
+     * @param row the row index
+     * @return a copy of the row's generated tokens
+     */
     public long[] newTokens(int row) {
         return java.util.Arrays.copyOfRange(sequences[row], promptLengths[row], sequences[row].length);
     }
 
-    /** Decoded prompt plus completion per row; empty without a tokenizer. */
+    /**
+     * Decoded prompt plus completion per row; empty without a tokenizer.
+     *
+     * @return the texts
+     */
     public List<String> texts() {
         return texts;
     }
 
-    /** Decoded new tokens per row; empty without a tokenizer. */
+    /**
+     * Decoded new tokens per row; empty without a tokenizer.
+     *
+     * @return the completions
+     */
     public List<String> completions() {
         return completions;
     }

@@ -45,28 +45,60 @@ public final class InferenceEngine {
         return model.config();
     }
 
-    /** Tokenizes the texts (right padding, truncation to the context) and runs the model with all hooks. */
+    /**
+     * Tokenizes the texts (right padding, truncation to the context) and runs the model with all hooks.
+     *
+     * @param texts the texts, at least one
+     * @return the logits and encodings; close it to free them
+     */
     public InferenceResult executeInference(List<String> texts) {
         return executeInference(texts, InferenceOptions.defaults());
     }
 
-    /** Tokenizes the texts as the options say and runs the model. */
+    /**
+     * Tokenizes the texts as the options say and runs the model.
+     *
+     * @param texts   the texts, at least one
+     * @param options padding, length, truncation, hooks and early stop
+     * @return the output and encodings; close it to free them
+     */
     public InferenceResult executeInference(List<String> texts, InferenceOptions options) {
         Encodings encodings = encode(texts, options.maxLength(), options.truncation(), options.paddingSide());
         return run(encodings.inputIds(), encodings.attentionMask(), null, encodings, options);
     }
 
-    /** Runs the model on token ids [batch, seq]; a {@code null} mask means no padding. */
+    /**
+     * Runs the model on token ids [batch, seq]; a {@code null} mask means no padding.
+     *
+     * @param inputIds      token ids [batch][seq]
+     * @param attentionMask 1 for real tokens, 0 for padding, [batch][seq]; or {@code null}
+     * @return the logits; close it to free them
+     */
     public InferenceResult forward(long[][] inputIds, long[][] attentionMask) {
         return forward(inputIds, attentionMask, null);
     }
 
-    /** Runs the model on token ids with explicit position ids ({@code null}: from the mask). */
+    /**
+     * Runs the model on token ids with explicit position ids ({@code null}: from the mask).
+     *
+     * @param inputIds      token ids [batch][seq]
+     * @param attentionMask 1 for real tokens, 0 for padding, [batch][seq]; or {@code null}
+     * @param positionIds   positions [batch][seq], or {@code null}
+     * @return the logits; close it to free them
+     */
     public InferenceResult forward(long[][] inputIds, long[][] attentionMask, long[][] positionIds) {
         return forward(inputIds, attentionMask, positionIds, InferenceOptions.defaults());
     }
 
-    /** Runs the model on token ids with the given options (padding and truncation options do not apply). */
+    /**
+     * Runs the model on token ids with the given options (padding and truncation options do not apply).
+     *
+     * @param inputIds      token ids [batch][seq]
+     * @param attentionMask 1 for real tokens, 0 for padding, [batch][seq]; or {@code null}
+     * @param positionIds   positions [batch][seq], or {@code null} to derive them from the mask
+     * @param options       hooks and early stop
+     * @return the output; close it to free it
+     */
     public InferenceResult forward(long[][] inputIds, long[][] attentionMask, long[][] positionIds,
                                    InferenceOptions options) {
         return run(inputIds, attentionMask, positionIds, null, options);
@@ -117,6 +149,9 @@ public final class InferenceEngine {
     /**
      * The shape of a layer's output for a one-token input: runs the model up to that layer without any hook (so
      * registered detectors see nothing). Used to check a width before attaching an SAE or a steering vector.
+     *
+     * @param layer a layer name or alias
+     * @return the shape of its (first) output for a batch of one token
      */
     public long[] layerOutputShape(String layer) {
         long token = config().bosTokenId().orElse(0);
@@ -146,7 +181,13 @@ public final class InferenceEngine {
         return canonical;
     }
 
-    /** Generates from texts: left padding, KV cache, hooks at every step. */
+    /**
+     * Generates from texts: left padding, KV cache, hooks at every step.
+     *
+     * @param prompts the prompts, at least one
+     * @param config  decoding settings
+     * @return the token ids and texts of prompts and completions
+     */
     public GenerationResult generate(List<String> prompts, GenerationConfig config) {
         Encodings encodings = encode(prompts, config().maxPositions(), true, PaddingSide.LEFT);
         long[][] rows = new long[encodings.batchSize()][];
@@ -156,7 +197,13 @@ public final class InferenceEngine {
         return generate(rows, encodings.texts(), config);
     }
 
-    /** Generates from token ids (one unpadded prompt per row; rows may differ in length). */
+    /**
+     * Generates from token ids (one unpadded prompt per row; rows may differ in length).
+     *
+     * @param promptIds the prompts' token ids, one row per prompt
+     * @param config    decoding settings
+     * @return the token ids (and texts, with a tokenizer) of prompts and completions
+     */
     public GenerationResult generate(long[][] promptIds, GenerationConfig config) {
         return generate(promptIds, List.of(), config);
     }

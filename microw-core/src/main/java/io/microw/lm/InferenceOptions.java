@@ -27,37 +27,76 @@ public final class InferenceOptions {
         this.withHooks = withHooks;
     }
 
-    /** Right padding, the model's context as maximum length, truncation on, controllers on, no early stop. */
+    /**
+     * Right padding, the model's context as maximum length, truncation on, controllers on, no early stop.
+     *
+     * @return the default options
+     */
     public static InferenceOptions defaults() {
         return DEFAULTS;
     }
 
+    /**
+     * The side texts are padded on (default right).
+     *
+     * @return the padding side
+     */
     public PaddingSide paddingSide() {
         return paddingSide;
     }
 
-    /** Longest tokenized text; 0 means the model's context length. */
+    /**
+     * Longest tokenized text; 0 means the model's context length.
+     *
+     * @return the maximum length, or 0
+     */
     public int maxLength() {
         return maxLength;
     }
 
+    /**
+     * Whether texts longer than the maximum length are truncated (default true) instead of rejected.
+     *
+     * @return true to truncate
+     */
     public boolean truncation() {
         return truncation;
     }
 
+    /**
+     * Whether registered controllers run (default true); detectors run either way.
+     *
+     * @return true when controllers run
+     */
     public boolean withControllers() {
         return withControllers;
     }
 
-    /** Layer (name or alias) after which the forward stops, or {@code null}. */
+    /**
+     * Layer (name or alias) after which the forward stops, or {@code null}.
+     *
+     * @return the layer, or {@code null} for a full forward
+     */
     public String stopAfterLayer() {
         return stopAfterLayer;
     }
 
+    /**
+     * These options with another padding side.
+     *
+     * @param side the side texts are padded on
+     * @return the changed copy
+     */
     public InferenceOptions withPaddingSide(PaddingSide side) {
         return new InferenceOptions(side, maxLength, truncation, withControllers, stopAfterLayer, withHooks);
     }
 
+    /**
+     * These options with another maximum length.
+     *
+     * @param length the longest tokenized text, 0 for the model's context length
+     * @return the changed copy
+     */
     public InferenceOptions withMaxLength(int length) {
         if (length < 0) {
             throw new IllegalArgumentException("maxLength must be >= 0 (0 = model context), got " + length);
@@ -65,24 +104,51 @@ public final class InferenceOptions {
         return new InferenceOptions(paddingSide, length, truncation, withControllers, stopAfterLayer, withHooks);
     }
 
+    /**
+     * These options with truncation on or off.
+     *
+     * @param on whether longer texts are truncated instead of rejected
+     * @return the changed copy
+     */
     public InferenceOptions withTruncation(boolean on) {
         return new InferenceOptions(paddingSide, maxLength, on, withControllers, stopAfterLayer, withHooks);
     }
 
+    /**
+     * These options with controllers on or off.
+     *
+     * @param on whether registered controllers run
+     * @return the changed copy
+     */
     public InferenceOptions withControllers(boolean on) {
         return new InferenceOptions(paddingSide, maxLength, truncation, on, stopAfterLayer, withHooks);
     }
 
+    /**
+     * These options with a layer after which the forward stops.
+     *
+     * @param layer a layer name or alias, or {@code null} for a full forward
+     * @return the changed copy
+     */
     public InferenceOptions withStopAfterLayer(String layer) {
         return new InferenceOptions(paddingSide, maxLength, truncation, withControllers, layer, withHooks);
     }
 
-    /** Whether registered hooks run at all (default true); off, the forward neither records nor edits anything. */
+    /**
+     * Whether registered hooks run at all (default true); off, the forward neither records nor edits anything.
+     *
+     * @return true when hooks run
+     */
     public boolean withHooks() {
         return withHooks;
     }
 
-    /** With {@code false}, no registered hook runs (detectors see nothing, controllers change nothing). */
+    /**
+     * With {@code false}, no registered hook runs (detectors see nothing, controllers change nothing).
+     *
+     * @param on whether registered hooks run
+     * @return the changed copy
+     */
     public InferenceOptions withHooks(boolean on) {
         return new InferenceOptions(paddingSide, maxLength, truncation, withControllers, stopAfterLayer, on);
     }

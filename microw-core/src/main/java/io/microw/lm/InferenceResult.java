@@ -24,7 +24,11 @@ public final class InferenceResult implements AutoCloseable {
         this.stoppedAfter = stoppedAfter;
     }
 
-    /** Logits [batch, seq, vocab]; an error if the forward stopped early (use {@link #output()}). */
+    /**
+     * Logits [batch, seq, vocab]; an error if the forward stopped early (use {@link #output()}).
+     *
+     * @return the logits, owned by this result
+     */
     public NDArray logits() {
         if (stoppedAfter != null) {
             throw new IllegalStateException("the forward stopped after layer '" + stoppedAfter
@@ -33,17 +37,29 @@ public final class InferenceResult implements AutoCloseable {
         return output;
     }
 
-    /** The model's output: logits, or the stop layer's output when {@link #stoppedAfter()} is set. */
+    /**
+     * The model's output: logits, or the stop layer's output when {@link #stoppedAfter()} is set.
+     *
+     * @return the output, owned by this result
+     */
     public NDArray output() {
         return output;
     }
 
-    /** The tokenized texts, or {@code null} when the forward was given token ids. */
+    /**
+     * The tokenized texts, or {@code null} when the forward was given token ids.
+     *
+     * @return the encodings, or {@code null}
+     */
     public Encodings encodings() {
         return encodings;
     }
 
-    /** The layer the forward stopped after, if it stopped early. */
+    /**
+     * The layer the forward stopped after, if it stopped early.
+     *
+     * @return the stop layer's canonical name, or empty after a full forward
+     */
     public Optional<String> stoppedAfter() {
         return Optional.ofNullable(stoppedAfter);
     }

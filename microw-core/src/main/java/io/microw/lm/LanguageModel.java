@@ -92,6 +92,9 @@ public final class LanguageModel implements AutoCloseable {
      * Hugging Face Hub repo id such as {@code openai-community/gpt2}, found in the Hugging Face cache or downloaded
      * into it (revision {@code main}, settings from {@code HF_TOKEN}, {@code HF_HOME}, {@code HF_HUB_CACHE},
      * {@code HF_HUB_OFFLINE}, {@code HF_ENDPOINT}), onto the CPU in float32.
+     *
+     * @param idOrPath a model directory or a Hub repo id
+     * @return the loaded model; close it to free its weights
      */
     public static LanguageModel fromPretrained(String idOrPath) {
         return fromPretrained(idOrPath, PretrainedOptions.defaults());
@@ -102,6 +105,10 @@ public final class LanguageModel implements AutoCloseable {
      * listener, device and dtype from {@code options}. An {@code idOrPath} that is neither an existing directory
      * nor a valid repo id is an {@link IllegalArgumentException}; Hub failures are
      * {@link io.microw.io.hub.HubException}s that say what to do.
+     *
+     * @param idOrPath a model directory or a Hub repo id
+     * @param options  Hub, cache, device and dtype settings
+     * @return the loaded model; close it to free its weights
      */
     public static LanguageModel fromPretrained(String idOrPath, PretrainedOptions options) {
         Objects.requireNonNull(idOrPath, "model id or path");
@@ -123,12 +130,21 @@ public final class LanguageModel implements AutoCloseable {
      * Loads a model directory as {@code save_pretrained} writes it: {@code config.json}, {@code model.safetensors}
      * (or a sharded index) and, optionally, {@code tokenizer.json} with {@code tokenizer_config.json}; on the CPU
      * in float32.
+     *
+     * @param dir the model directory
+     * @return the loaded model; close it to free its weights
      */
     public static LanguageModel load(Path dir) {
         return load(dir, LoadOptions.defaults());
     }
 
-    /** Loads a model directory (see {@link #load(Path)}) onto the device and in the dtype of {@code options}. */
+    /**
+     * Loads a model directory (see {@link #load(Path)}) onto the device and in the dtype of {@code options}.
+     *
+     * @param dir     the model directory
+     * @param options device and dtype
+     * @return the loaded model; close it to free its weights
+     */
     public static LanguageModel load(Path dir, LoadOptions options) {
         Objects.requireNonNull(options, "options");
         options.validate();
@@ -159,12 +175,25 @@ public final class LanguageModel implements AutoCloseable {
         }
     }
 
-    /** Builds any supported architecture from a config alone, with random weights drawn from {@code seed}. */
+    /**
+     * Builds any supported architecture from a config alone, with random weights drawn from {@code seed}.
+     *
+     * @param raw  the model's config.json
+     * @param seed fixes the weights
+     * @return the model, without a tokenizer; close it to free its weights
+     */
     public static LanguageModel randomInit(HfConfig raw, long seed) {
         return randomInit(raw, seed, LoadOptions.defaults());
     }
 
-    /** Like {@link #randomInit(HfConfig, long)}, on the device and in the dtype of {@code options}. */
+    /**
+     * Like {@link #randomInit(HfConfig, long)}, on the device and in the dtype of {@code options}.
+     *
+     * @param raw     the model's config.json
+     * @param seed    fixes the weights
+     * @param options device and dtype
+     * @return the model, without a tokenizer; close it to free its weights
+     */
     public static LanguageModel randomInit(HfConfig raw, long seed, LoadOptions options) {
         Objects.requireNonNull(options, "options");
         options.validate();
@@ -234,6 +263,10 @@ public final class LanguageModel implements AutoCloseable {
      * Attaches an SAE to a layer (name, alias or index) as a detector and controller, after checking that the
      * layer's output width is the SAE's d_in; token strings of its text tracking come from this model's tokenizer.
      * Returns the hook id. Equivalent to {@code layers().registerHook(layer, sae)} plus those checks.
+     *
+     * @param sae   the SAE
+     * @param layer a layer name, alias or index
+     * @return the hook id
      */
     public String attachSae(Sae sae, String layer) {
         String canonical = layers.resolve(layer);
@@ -245,32 +278,57 @@ public final class LanguageModel implements AutoCloseable {
         return layers.registerHook(canonical, sae);
     }
 
-    /** Detaches an SAE attached with {@link #attachSae}; false if it was not registered. */
+    /**
+     * Detaches an SAE attached with {@link #attachSae}; false if it was not registered.
+     *
+     * @param sae the SAE
+     * @return true when it was registered and is now removed
+     */
     public boolean detachSae(Sae sae) {
         return layers.unregisterHook(sae.id());
     }
 
-    /** The model's layers and hook registry. */
+    /**
+     * The model's layers and hook registry.
+     *
+     * @return the layers
+     */
     public Layers layers() {
         return layers;
     }
 
-    /** Runs the model: texts, token ids, generation. */
+    /**
+     * Runs the model: texts, token ids, generation.
+     *
+     * @return the inference engine
+     */
     public InferenceEngine inference() {
         return inference;
     }
 
-    /** Saves activations over datasets into a store (mi-crow's {@code save_activations}). */
+    /**
+     * Saves activations over datasets into a store (mi-crow's {@code save_activations}).
+     *
+     * @return the activation saver
+     */
     public Activations activations() {
         return activations;
     }
 
-    /** Whether the model came with a tokenizer. */
+    /**
+     * Whether the model came with a tokenizer.
+     *
+     * @return true when a {@code tokenizer.json} was loaded
+     */
     public boolean hasTokenizer() {
         return tokenizer != null;
     }
 
-    /** The tokenizer; an error for a model loaded without {@code tokenizer.json} (use token ids then). */
+    /**
+     * The tokenizer; an error for a model loaded without {@code tokenizer.json} (use token ids then).
+     *
+     * @return the tokenizer
+     */
     public Tokenizer tokenizer() {
         if (tokenizer == null) {
             throw new IllegalStateException("this model has no tokenizer"
@@ -279,27 +337,47 @@ public final class LanguageModel implements AutoCloseable {
         return tokenizer;
     }
 
-    /** The parsed config.json. */
+    /**
+     * The parsed config.json.
+     *
+     * @return the typed config
+     */
     public ModelConfig config() {
         return model.config();
     }
 
-    /** The root of the module tree. */
+    /**
+     * The root of the module tree.
+     *
+     * @return the root module
+     */
     public TransformerModel module() {
         return model;
     }
 
-    /** The device its weights live on. */
+    /**
+     * The device its weights live on.
+     *
+     * @return the device
+     */
     public Device device() {
         return loadOptions.device();
     }
 
-    /** The precision of its weights. */
+    /**
+     * The precision of its weights.
+     *
+     * @return the data type
+     */
     public DataType dtype() {
         return loadOptions.dtype();
     }
 
-    /** The directory it was loaded from (for a Hub model, its cache snapshot), if any. */
+    /**
+     * The directory it was loaded from (for a Hub model, its cache snapshot), if any.
+     *
+     * @return the directory, or empty for a model built from a config alone
+     */
     public Optional<Path> directory() {
         return Optional.ofNullable(directory);
     }

@@ -75,23 +75,41 @@ public final class Layers {
         });
     }
 
-    /** Canonical layer names in module order (the root, named "", is left out; hook it as {@code root}). */
+    /**
+     * Canonical layer names in module order (the root, named "", is left out; hook it as {@code root}).
+     *
+     * @return the layer names
+     */
     public List<String> names() {
         return names;
     }
 
-    /** Every alias and the canonical name it stands for. */
+    /**
+     * Every alias and the canonical name it stands for.
+     *
+     * @return alias to canonical name, unmodifiable
+     */
     public Map<String, String> aliases() {
         return Collections.unmodifiableMap(aliases);
     }
 
-    /** The aliases of one canonical name. */
+    /**
+     * The aliases of one canonical name.
+     *
+     * @param canonical a canonical layer name
+     * @return its aliases, empty when it has none
+     */
     public List<String> aliasesOf(String canonical) {
         return aliases.entrySet().stream().filter(e -> e.getValue().equals(canonical)).map(Map.Entry::getKey)
                 .collect(Collectors.toList());
     }
 
-    /** The module with this name or alias. */
+    /**
+     * The module with this name or alias.
+     *
+     * @param nameOrAlias a layer name, alias or index
+     * @return the module
+     */
     public Module module(String nameOrAlias) {
         return modules.get(resolve(nameOrAlias));
     }
@@ -100,6 +118,9 @@ public final class Layers {
      * The requested layer that finishes last in model order: the one whose subtree reaches furthest in
      * {@link Layers#names()}, an ancestor winning over its descendants (it ends after them); {@code null} when the
      * whole model is requested. Forwards that only need these layers can stop after it.
+     *
+     * @param canonical canonical layer names
+     * @return the last of them to finish, or {@code null}
      */
     public String lastInModelOrder(List<String> canonical) {
         List<String> names = names();
@@ -124,6 +145,9 @@ public final class Layers {
     /**
      * The canonical name of a layer given by name, alias or index. An unknown name is an
      * {@link UnknownLayerException} listing the closest valid names.
+     *
+     * @param nameOrAlias a layer name, alias or index
+     * @return the canonical name
      */
     public String resolve(String nameOrAlias) {
         if (nameOrAlias == null) {
@@ -172,6 +196,10 @@ public final class Layers {
      * Registers a hook on a layer (name, alias or index) and returns its id. Fails before any forward on an
      * unknown layer, a duplicate id, a container layer that never runs, a hook made for another layer, or a
      * detector and a controller on the same layer.
+     *
+     * @param layer a layer name, alias or index
+     * @param hook  the hook
+     * @return the hook's id
      */
     public String registerHook(String layer, Hook hook) {
         String canonical = resolve(layer);
@@ -210,7 +238,12 @@ public final class Layers {
         return hook.id();
     }
 
-    /** Removes a hook; returns false if no hook has that id. */
+    /**
+     * Removes a hook; returns false if no hook has that id.
+     *
+     * @param hookId the id {@link #registerHook} returned
+     * @return true when a hook was removed
+     */
     public boolean unregisterHook(String hookId) {
         HookRegistration removed;
         synchronized (lock) {
@@ -224,47 +257,85 @@ public final class Layers {
         return true;
     }
 
+    /**
+     * Enables one hook; an unknown id is a {@link io.microw.hooks.HookException}.
+     *
+     * @param hookId the hook's id
+     */
     public void enableHook(String hookId) {
         registration(hookId).hook().setEnabled(true);
     }
 
+    /**
+     * Disables one hook (it stays registered); an unknown id is a {@link io.microw.hooks.HookException}.
+     *
+     * @param hookId the hook's id
+     */
     public void disableHook(String hookId) {
         registration(hookId).hook().setEnabled(false);
     }
 
+    /**
+     * Enables every registered hook.
+     */
     public void enableAllHooks() {
         allHooks().forEach(h -> h.setEnabled(true));
     }
 
+    /**
+     * Disables every registered hook; they stay registered.
+     */
     public void disableAllHooks() {
         allHooks().forEach(h -> h.setEnabled(false));
     }
 
-    /** Hooks on one layer, in run order. */
+    /**
+     * Hooks on one layer, in run order.
+     *
+     * @param layer a layer name, alias or index
+     * @return its hooks, empty when none
+     */
     public List<Hook> hooks(String layer) {
         return byLayer.getOrDefault(resolve(layer), List.of()).stream().map(HookRegistration::hook)
                 .collect(Collectors.toList());
     }
 
-    /** Every registered hook, in registration order. */
+    /**
+     * Every registered hook, in registration order.
+     *
+     * @return the hooks
+     */
     public List<Hook> allHooks() {
         synchronized (lock) {
             return byId.values().stream().map(HookRegistration::hook).collect(Collectors.toList());
         }
     }
 
-    /** Every registered detector (including hooks that are also controllers). */
+    /**
+     * Every registered detector (including hooks that are also controllers).
+     *
+     * @return the detectors, in registration order
+     */
     public List<Detector> detectors() {
         return allHooks().stream().filter(h -> h instanceof Detector).map(h -> (Detector) h).collect(Collectors.toList());
     }
 
-    /** Every registered controller (including hooks that are also detectors). */
+    /**
+     * Every registered controller (including hooks that are also detectors).
+     *
+     * @return the controllers, in registration order
+     */
     public List<Controller> controllers() {
         return allHooks().stream().filter(h -> h instanceof Controller).map(h -> (Controller) h)
                 .collect(Collectors.toList());
     }
 
-    /** The layer a hook is registered on. */
+    /**
+     * The layer a hook is registered on.
+     *
+     * @param hookId the hook's id
+     * @return the canonical layer name
+     */
     public String layerOf(String hookId) {
         return registration(hookId).layer();
     }

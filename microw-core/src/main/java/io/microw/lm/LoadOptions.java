@@ -27,26 +27,49 @@ public final class LoadOptions {
         this.dtype = dtype;
     }
 
-    /** CPU, float32. */
+    /**
+     * CPU, float32.
+     *
+     * @return the default options
+     */
     public static LoadOptions defaults() {
         return DEFAULTS;
     }
 
-    /** The device the weights live on and the forward runs on. */
+    /**
+     * The device the weights live on and the forward runs on.
+     *
+     * @return the device
+     */
     public Device device() {
         return device;
     }
 
-    /** The precision of the weights. */
+    /**
+     * The precision of the weights.
+     *
+     * @return the data type
+     */
     public DataType dtype() {
         return dtype;
     }
 
+    /**
+     * These options with another device for the weights and the forward.
+     *
+     * @param value the device
+     * @return the changed copy
+     */
     public LoadOptions withDevice(Device value) {
         return new LoadOptions(Objects.requireNonNull(value, "device"), dtype);
     }
 
-    /** float32 or float16 (float16 needs a GPU device; checked when the model loads). */
+    /**
+     * float32 or float16 (float16 needs a GPU device; checked when the model loads).
+     *
+     * @param value float32 or float16
+     * @return the changed copy
+     */
     public LoadOptions withDtype(DataType value) {
         Objects.requireNonNull(value, "dtype");
         if (value == DataType.BFLOAT16) {

@@ -30,12 +30,22 @@ public final class SaveOptions {
     private SaveOptions() {
     }
 
-    /** Saves into {@code storeDirectory}: batches of 8, model context, float32, masks and ids, early stop. */
+    /**
+     * Saves into {@code storeDirectory}: batches of 8, model context, float32, masks and ids, early stop.
+     *
+     * @param storeDirectory the store's root directory (created on the first write)
+     * @return the options
+     */
     public static SaveOptions into(Path storeDirectory) {
         return into(new LocalStore(storeDirectory));
     }
 
-    /** Like {@link #into(Path)} with a store object. */
+    /**
+     * Like {@link #into(Path)} with a store object.
+     *
+     * @param store the store
+     * @return the options, with the defaults of {@link #into(Path)}
+     */
     public static SaveOptions into(LocalStore store) {
         SaveOptions o = new SaveOptions();
         o.store = Objects.requireNonNull(store, "store");
@@ -58,14 +68,24 @@ public final class SaveOptions {
         return o;
     }
 
-    /** The run id to use; {@code null} (default) makes one from the current time. */
+    /**
+     * The run id to use; {@code null} (default) makes one from the current time.
+     *
+     * @param name the run id, or {@code null}
+     * @return the changed copy
+     */
     public SaveOptions withRunName(String name) {
         SaveOptions o = copy();
         o.runName = name;
         return o;
     }
 
-    /** Texts per forward (default 8). */
+    /**
+     * Texts per forward (default 8).
+     *
+     * @param size texts per forward, at least 1
+     * @return the changed copy
+     */
     public SaveOptions withBatchSize(int size) {
         if (size < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + size);
@@ -75,7 +95,12 @@ public final class SaveOptions {
         return o;
     }
 
-    /** Longest tokenized text, longer ones truncated (0, the default: the model's context). */
+    /**
+     * Longest tokenized text, longer ones truncated (0, the default: the model's context).
+     *
+     * @param length the maximum length in tokens, or 0
+     * @return the changed copy
+     */
     public SaveOptions withMaxLength(int length) {
         if (length < 0) {
             throw new IllegalArgumentException("max length must be >= 0 (0 = model context), got " + length);
@@ -85,7 +110,12 @@ public final class SaveOptions {
         return o;
     }
 
-    /** Dtype of the stored activations: F32 (default), F16 or BF16. */
+    /**
+     * Dtype of the stored activations: F32 (default), F16 or BF16.
+     *
+     * @param storeAs F32, F16 or BF16
+     * @return the changed copy
+     */
     public SaveOptions withDtype(DType storeAs) {
         if (storeAs != DType.F32 && storeAs != DType.F16 && storeAs != DType.BF16) {
             throw new IllegalArgumentException("activations can be stored as F32, F16 or BF16, not " + storeAs);
@@ -95,35 +125,60 @@ public final class SaveOptions {
         return o;
     }
 
-    /** Whether each batch keeps its attention mask (default true; the loader needs it to drop padding). */
+    /**
+     * Whether each batch keeps its attention mask (default true; the loader needs it to drop padding).
+     *
+     * @param on whether attention masks are saved
+     * @return the changed copy
+     */
     public SaveOptions withSaveAttentionMasks(boolean on) {
         SaveOptions o = copy();
         o.saveAttentionMasks = on;
         return o;
     }
 
-    /** Whether each batch keeps its input ids and special-token mask (default true). */
+    /**
+     * Whether each batch keeps its input ids and special-token mask (default true).
+     *
+     * @param on whether input ids and special-token masks are saved
+     * @return the changed copy
+     */
     public SaveOptions withSaveInputIds(boolean on) {
         SaveOptions o = copy();
         o.saveInputIds = on;
         return o;
     }
 
-    /** Whether the forward stops after the deepest requested layer, in model order (default true). */
+    /**
+     * Whether the forward stops after the deepest requested layer, in model order (default true).
+     *
+     * @param on whether the forward stops early
+     * @return the changed copy
+     */
     public SaveOptions withStopAfterDeepestLayer(boolean on) {
         SaveOptions o = copy();
         o.stopAfterDeepestLayer = on;
         return o;
     }
 
-    /** Continue an existing run from its last complete batch (default false: an existing run is an error). */
+    /**
+     * Continue an existing run from its last complete batch (default false: an existing run is an error).
+     *
+     * @param on whether an existing run is continued
+     * @return the changed copy
+     */
     public SaveOptions withResume(boolean on) {
         SaveOptions o = copy();
         o.resume = on;
         return o;
     }
 
-    /** Batches computed but not yet written that may wait in memory (default 4). */
+    /**
+     * Batches computed but not yet written that may wait in memory (default 4).
+     *
+     * @param batches the queue's capacity in batches, at least 1
+     * @return the changed copy
+     */
     public SaveOptions withQueueCapacity(int batches) {
         if (batches < 1) {
             throw new IllegalArgumentException("queue capacity must be at least 1 batch, got " + batches);
@@ -133,53 +188,113 @@ public final class SaveOptions {
         return o;
     }
 
-    /** Called after each batch is on disk (from the writer thread). */
+    /**
+     * Called after each batch is on disk (from the writer thread).
+     *
+     * @param listener receives one report per saved batch
+     * @return the changed copy
+     */
     public SaveOptions withProgress(Consumer<SaveProgress> listener) {
         SaveOptions o = copy();
         o.progress = Objects.requireNonNull(listener, "listener");
         return o;
     }
 
+    /**
+     * The store the run is saved into.
+     *
+     * @return the store
+     */
     public LocalStore store() {
         return store;
     }
 
+    /**
+     * The run id, or {@code null} for one made from the current time.
+     *
+     * @return the run name, or {@code null}
+     */
     public String runName() {
         return runName;
     }
 
+    /**
+     * Texts per forward.
+     *
+     * @return the batch size
+     */
     public int batchSize() {
         return batchSize;
     }
 
+    /**
+     * Longest tokenized text; 0 means the model's context.
+     *
+     * @return the maximum length
+     */
     public int maxLength() {
         return maxLength;
     }
 
+    /**
+     * Dtype of the stored activations.
+     *
+     * @return F32, F16 or BF16
+     */
     public DType dtype() {
         return dtype;
     }
 
+    /**
+     * Whether each batch keeps its attention mask.
+     *
+     * @return true to save the masks
+     */
     public boolean saveAttentionMasks() {
         return saveAttentionMasks;
     }
 
+    /**
+     * Whether each batch keeps its input ids and special-token mask.
+     *
+     * @return true to save them
+     */
     public boolean saveInputIds() {
         return saveInputIds;
     }
 
+    /**
+     * Whether the forward stops after the deepest requested layer.
+     *
+     * @return true to stop early
+     */
     public boolean stopAfterDeepestLayer() {
         return stopAfterDeepestLayer;
     }
 
+    /**
+     * Whether an existing run is continued from its last complete batch.
+     *
+     * @return true to resume
+     */
     public boolean resume() {
         return resume;
     }
 
+    /**
+     * Batches computed but not yet written that may wait in memory.
+     *
+     * @return the queue capacity
+     */
     public int queueCapacity() {
         return queueCapacity;
     }
 
+    /**
+     * The listener called after each batch is on disk.
+     *
+     * @return the listener
+     */
     public Consumer<SaveProgress> progress() {
         return progress;
     }

@@ -17,7 +17,11 @@ import java.util.Optional;
 public record SaveProgress(String runId, long batchesDone, long batchesTotal, long tokens, Duration elapsed,
                            double tokensPerSecond, long batchesThisSession) {
 
-    /** Estimated time left, when the total is known and at least one batch was saved by this session. */
+    /**
+     * Estimated time left, when the total is known and at least one batch was saved by this session.
+     *
+     * @return the estimate, or empty
+     */
     public Optional<Duration> eta() {
         if (batchesTotal < 0 || batchesThisSession == 0) {
             return Optional.empty();
@@ -26,7 +30,11 @@ public record SaveProgress(String runId, long batchesDone, long batchesTotal, lo
         return Optional.of(elapsed.multipliedBy(left).dividedBy(batchesThisSession));
     }
 
-    /** Fraction of batches done in [0, 1], or -1 when the total is unknown. */
+    /**
+     * Fraction of batches done in [0, 1], or -1 when the total is unknown.
+     *
+     * @return the fraction, or -1
+     */
     public double fraction() {
         return batchesTotal <= 0 ? -1 : Math.min(1.0, (double) batchesDone / batchesTotal);
     }

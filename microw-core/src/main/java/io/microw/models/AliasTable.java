@@ -14,9 +14,14 @@ public final class AliasTable {
     }
 
     /**
+     * Builds a model's alias table from its global aliases and the aliases every block repeats.
+     *
+     * @param model     the model, whose {@link TransformerModel#blockName(int)} names each block
+     * @param numLayers the number of blocks
      * @param global    alias to canonical name, outside the blocks
      * @param perBlock  alias suffix after {@code blocks.i.} to canonical suffix after the block's name
      *                  ("" means the block itself)
+     * @return alias to canonical name: {@code global}, then {@code blocks.i} and {@code blocks.i.<suffix>} for every block
      */
     public static Map<String, String> build(TransformerModel model, int numLayers, Map<String, String> global,
                                             Map<String, String> perBlock) {

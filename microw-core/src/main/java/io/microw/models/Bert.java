@@ -127,7 +127,11 @@ public final class Bert implements ModelFamily {
             return false;
         }
 
-        /** Whether the checkpoint had a pooler ({@code BertModel(add_pooling_layer=False)} has none). */
+        /**
+         * Whether the checkpoint had a pooler ({@code BertModel(add_pooling_layer=False)} has none).
+         *
+         * @return true when the model has a pooler
+         */
         public boolean hasPooler() {
             return pooler != null;
         }

@@ -14,6 +14,22 @@ public record BertConfig(HfConfig raw, int vocabSize, int hiddenSize, int numLay
                          ActivationFunction activation, boolean tieWordEmbeddings, double initializerRange)
         implements ConfigTokenIds {
 
+    /**
+     * Checks that the heads divide the hidden size and that there is at least one token type.
+     *
+     * @param raw               the whole config.json
+     * @param vocabSize         {@code vocab_size}
+     * @param hiddenSize        {@code hidden_size}
+     * @param numLayers         {@code num_hidden_layers}
+     * @param numHeads          {@code num_attention_heads}, dividing {@code hiddenSize}
+     * @param intermediateSize  {@code intermediate_size}, the feed-forward width
+     * @param maxPositions      {@code max_position_embeddings}
+     * @param typeVocabSize     {@code type_vocab_size}, at least 1
+     * @param layerNormEps      {@code layer_norm_eps}
+     * @param activation        {@code hidden_act}
+     * @param tieWordEmbeddings {@code tie_word_embeddings}
+     * @param initializerRange  {@code initializer_range}, the standard deviation of random weights
+     */
     public BertConfig {
         if (numHeads <= 0 || hiddenSize % numHeads != 0) {
             throw new ModelLoadException(raw.source() + ": hidden_size " + hiddenSize
@@ -25,7 +41,13 @@ public record BertConfig(HfConfig raw, int vocabSize, int hiddenSize, int numLay
         }
     }
 
-    /** Reads the BERT settings; a missing shape key is an error naming it. */
+    /**
+     * Reads the BERT settings; a missing shape key is an error naming it.
+     *
+     * @param c the parsed {@code config.json}
+     * @return the typed config
+     * @throws ModelLoadException on a missing shape key or an unsupported setting
+     */
     public static BertConfig from(HfConfig c) {
         String positions = c.getString("position_embedding_type", "absolute");
         if (!positions.equals("absolute")) {
@@ -60,6 +82,11 @@ public record BertConfig(HfConfig raw, int vocabSize, int hiddenSize, int numLay
         return "BertModel";
     }
 
+    /**
+     * Width of one attention head.
+     *
+     * @return {@code hiddenSize / numHeads}
+     */
     public int headDim() {
         return hiddenSize / numHeads;
     }

@@ -26,7 +26,13 @@ public final class CheckpointParameters implements ParameterSource {
     private final String optionalPrefix;
     private final Set<String> used = new HashSet<>();
 
-    /** @param optionalPrefix a prefix such as {@code "transformer."} that some checkpoints omit, or "" */
+    /**
+     * Parameters read from a checkpoint.
+     *
+     * @param source         the checkpoint's tensors
+     * @param manager        owns the arrays created from them
+     * @param optionalPrefix a prefix such as {@code "transformer."} that some checkpoints omit, or ""
+     */
     public CheckpointParameters(WeightSource source, NDManager manager, String optionalPrefix) {
         this.source = source;
         this.manager = manager;
@@ -54,7 +60,11 @@ public final class CheckpointParameters implements ParameterSource {
         return manager.create(source.readFloats(key), shape);
     }
 
-    /** Stored tensors that the model did not use (for a warning, not an error). */
+    /**
+     * Stored tensors that the model did not use (for a warning, not an error).
+     *
+     * @return the names never read through {@code get}, sorted
+     */
     public List<String> unused() {
         return source.names().stream().filter(n -> !used.contains(n)).sorted().collect(Collectors.toList());
     }

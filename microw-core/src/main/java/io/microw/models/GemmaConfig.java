@@ -24,11 +24,41 @@ public record GemmaConfig(HfConfig raw, String modelType, int vocabSize, int hid
                           double attentionScale, double attnLogitSoftcap, double finalLogitSoftcap,
                           int slidingWindow, List<Boolean> slidingLayers, RopeScaling rope) implements ConfigTokenIds {
 
+    /**
+     * Makes an unmodifiable copy of {@code slidingLayers}.
+     *
+     * @param raw               the whole config.json
+     * @param modelType         {@code gemma} or {@code gemma2}
+     * @param vocabSize         {@code vocab_size}
+     * @param hiddenSize        {@code hidden_size}
+     * @param numLayers         {@code num_hidden_layers}
+     * @param numHeads          {@code num_attention_heads}
+     * @param numKvHeads        {@code num_key_value_heads}
+     * @param headDim           {@code head_dim}
+     * @param intermediateSize  {@code intermediate_size}, the feed-forward width
+     * @param maxPositions      {@code max_position_embeddings}
+     * @param rmsNormEps        {@code rms_norm_eps}
+     * @param activation        {@code hidden_activation} (or {@code hidden_act})
+     * @param tieWordEmbeddings {@code tie_word_embeddings}
+     * @param attentionBias     {@code attention_bias}
+     * @param attentionScale    the factor attention scores are multiplied by
+     * @param attnLogitSoftcap  Gemma 2's attention logit soft cap, 0 for none
+     * @param finalLogitSoftcap Gemma 2's output logit soft cap, 0 for none
+     * @param slidingWindow     Gemma 2's sliding window length, 0 for none
+     * @param slidingLayers     per layer, whether it uses the sliding window
+     * @param rope              rotary embedding settings
+     */
     public GemmaConfig {
         slidingLayers = Collections.unmodifiableList(new ArrayList<>(slidingLayers));
     }
 
-    /** Reads a {@code gemma} or {@code gemma2} config; a missing shape key is an error naming it. */
+    /**
+     * Reads a {@code gemma} or {@code gemma2} config; a missing shape key is an error naming it.
+     *
+     * @param c the parsed {@code config.json}
+     * @return the typed config
+     * @throws ModelLoadException on a missing shape key or an unsupported setting
+     */
     public static GemmaConfig from(HfConfig c) {
         String type = c.modelType();
         boolean v2 = type.equals("gemma2");
@@ -94,7 +124,11 @@ public record GemmaConfig(HfConfig raw, String modelType, int vocabSize, int hid
         return sliding;
     }
 
-    /** Gemma 2's post-attention and pre/post feed-forward norms around each sublayer. */
+    /**
+     * Gemma 2's post-attention and pre/post feed-forward norms around each sublayer.
+     *
+     * @return true for {@code gemma2}, false for {@code gemma}
+     */
     public boolean sandwichNorms() {
         return modelType.equals("gemma2");
     }

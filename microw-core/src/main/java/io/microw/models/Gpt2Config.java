@@ -11,6 +11,23 @@ public record Gpt2Config(HfConfig raw, int vocabSize, int hiddenSize, int numLay
                          boolean tieWordEmbeddings, boolean scaleAttnWeights, boolean scaleAttnByInverseLayerIdx,
                          double initializerRange) implements ConfigTokenIds {
 
+    /**
+     * Checks that the heads divide the hidden size.
+     *
+     * @param raw                        the whole config.json
+     * @param vocabSize                  {@code vocab_size}
+     * @param hiddenSize                 {@code n_embd}
+     * @param numLayers                  {@code n_layer}
+     * @param numHeads                   {@code n_head}, dividing {@code hiddenSize}
+     * @param maxPositions               {@code n_positions}
+     * @param innerSize                  {@code n_inner}, the feed-forward width (4 * {@code hiddenSize} by default)
+     * @param layerNormEpsilon           {@code layer_norm_epsilon}
+     * @param activation                 {@code activation_function}
+     * @param tieWordEmbeddings          {@code tie_word_embeddings}
+     * @param scaleAttnWeights           {@code scale_attn_weights}
+     * @param scaleAttnByInverseLayerIdx {@code scale_attn_by_inverse_layer_idx}
+     * @param initializerRange           {@code initializer_range}, the standard deviation of random weights
+     */
     public Gpt2Config {
         if (numHeads <= 0 || hiddenSize % numHeads != 0) {
             throw new ModelLoadException(raw.source() + ": n_embd " + hiddenSize + " is not divisible by n_head "
@@ -18,7 +35,13 @@ public record Gpt2Config(HfConfig raw, int vocabSize, int hiddenSize, int numLay
         }
     }
 
-    /** Reads the GPT-2 settings; a missing shape key is an error naming it. */
+    /**
+     * Reads the GPT-2 settings; a missing shape key is an error naming it.
+     *
+     * @param c the parsed {@code config.json}
+     * @return the typed config
+     * @throws ModelLoadException on a missing shape key
+     */
     public static Gpt2Config from(HfConfig c) {
         int hidden = c.firstInt("n_embd", "hidden_size");
         OptionalInt inner = c.optionalInt("n_inner");
@@ -47,6 +70,11 @@ public record Gpt2Config(HfConfig raw, int vocabSize, int hiddenSize, int numLay
         return "GPT2LMHeadModel";
     }
 
+    /**
+     * Width of one attention head.
+     *
+     * @return {@code hiddenSize / numHeads}
+     */
     public int headDim() {
         return hiddenSize / numHeads;
     }

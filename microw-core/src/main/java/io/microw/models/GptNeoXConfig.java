@@ -15,7 +15,13 @@ public record GptNeoXConfig(HfConfig raw, int vocabSize, int hiddenSize, int num
                             boolean tieWordEmbeddings, boolean attentionBias, boolean useParallelResidual,
                             RopeScaling rope) implements ConfigTokenIds {
 
-    /** Reads the GPT-NeoX settings; a missing shape key is an error naming it. */
+    /**
+     * Reads the GPT-NeoX settings; a missing shape key is an error naming it.
+     *
+     * @param c the parsed {@code config.json}
+     * @return the typed config
+     * @throws ModelLoadException on a missing shape key or an unsupported setting
+     */
     public static GptNeoXConfig from(HfConfig c) {
         int hidden = c.requireInt("hidden_size");
         int heads = c.requireInt("num_attention_heads");
@@ -39,6 +45,11 @@ public record GptNeoXConfig(HfConfig raw, int vocabSize, int hiddenSize, int num
                 RopeScaling.from(c, hidden / heads, maxPositions));
     }
 
+    /**
+     * Width of one attention head.
+     *
+     * @return {@code hiddenSize / numHeads}
+     */
     public int headDim() {
         return hiddenSize / numHeads;
     }

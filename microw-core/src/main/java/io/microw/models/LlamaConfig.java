@@ -26,6 +26,32 @@ public record LlamaConfig(HfConfig raw, String modelType, String architecture, i
                           boolean qkNorm, boolean fused, RopeScaling rope, List<Integer> layerWindows)
         implements ConfigTokenIds {
 
+    /**
+     * Checks that the key/value heads divide the query heads, that {@code headDim} is positive and that
+     * {@code layerWindows} has one entry per layer.
+     *
+     * @param raw               the whole config.json
+     * @param modelType         llama, mistral, qwen2, qwen3 or phi3
+     * @param architecture      the Hugging Face class, e.g. {@code LlamaForCausalLM}
+     * @param vocabSize         {@code vocab_size}
+     * @param hiddenSize        {@code hidden_size}
+     * @param intermediateSize  {@code intermediate_size}, the feed-forward width
+     * @param numLayers         {@code num_hidden_layers}
+     * @param numHeads          {@code num_attention_heads}
+     * @param numKvHeads        {@code num_key_value_heads}, dividing {@code numHeads}
+     * @param headDim           {@code head_dim}, positive
+     * @param maxPositions      {@code max_position_embeddings}
+     * @param rmsNormEps        {@code rms_norm_eps}
+     * @param activation        {@code hidden_act}
+     * @param tieWordEmbeddings {@code tie_word_embeddings}
+     * @param qkvBias           whether the query, key and value projections have a bias
+     * @param outputBias        whether the attention output projection has a bias
+     * @param mlpBias           whether the feed-forward projections have a bias
+     * @param qkNorm            whether queries and keys are RMS-normalised per head (Qwen3)
+     * @param fused             whether the checkpoint fuses the projections (Phi-3)
+     * @param rope              rotary embedding settings
+     * @param layerWindows      per layer, its sliding window length, 0 for full attention
+     */
     public LlamaConfig {
         if (numHeads <= 0 || numKvHeads <= 0 || numHeads % numKvHeads != 0) {
             throw new ModelLoadException(raw.source() + ": num_attention_heads " + numHeads
@@ -37,7 +63,13 @@ public record LlamaConfig(HfConfig raw, String modelType, String architecture, i
         }
     }
 
-    /** Reads a config of model type llama, mistral, qwen2, qwen3 or phi3; a missing shape key is an error naming it. */
+    /**
+     * Reads a config of model type llama, mistral, qwen2, qwen3 or phi3; a missing shape key is an error naming it.
+     *
+     * @param c the parsed {@code config.json}
+     * @return the typed config
+     * @throws ModelLoadException on a missing shape key or an unsupported setting
+     */
     public static LlamaConfig from(HfConfig c) {
         String type = c.modelType();
         int hidden = c.requireInt("hidden_size");
@@ -125,16 +157,29 @@ public record LlamaConfig(HfConfig raw, String modelType, String architecture, i
         return List.copyOf(out);
     }
 
-    /** The class prefix Hugging Face uses for this type's modules: {@code Llama}, {@code Qwen2}, {@code Phi3}. */
+    /**
+     * The class prefix Hugging Face uses for this type's modules: {@code Llama}, {@code Qwen2}, {@code Phi3}.
+     *
+     * @return the architecture name without its {@code ForCausalLM} suffix
+     */
     public String classPrefix() {
         return architecture.substring(0, architecture.length() - "ForCausalLM".length());
     }
 
-    /** Query heads sharing one key/value head. */
+    /**
+     * Query heads sharing one key/value head.
+     *
+     * @return {@code numHeads / numKvHeads}
+     */
     public int kvGroups() {
         return numHeads / numKvHeads;
     }
 
+    /**
+     * Standard deviation of the normal initialisation, {@code initializer_range} (default 0.02).
+     *
+     * @return the initializer range
+     */
     public double initializerRange() {
         return raw.getDouble("initializer_range", 0.02);
     }

@@ -12,7 +12,13 @@ public final class ModelFamilies {
     private ModelFamilies() {
     }
 
-    /** The family building {@code modelType}; an unknown type is an error listing the supported ones. */
+    /**
+     * The family building {@code modelType}; an unknown type is an error listing the supported ones.
+     *
+     * @param modelType a {@code model_type} from config.json
+     * @return the family that builds it
+     * @throws ModelLoadException for an unknown model type
+     */
     public static ModelFamily forModelType(String modelType) {
         for (ModelFamily f : FAMILIES) {
             if (f.modelTypes().contains(modelType)) {
@@ -22,7 +28,11 @@ public final class ModelFamilies {
         throw new ModelLoadException("unknown model_type '" + modelType + "'; supported: " + supported().keySet());
     }
 
-    /** model_type to family, for listings. */
+    /**
+     * model_type to family, for listings.
+     *
+     * @return every supported model type and its family, sorted by type
+     */
     public static Map<String, ModelFamily> supported() {
         Map<String, ModelFamily> all = new TreeMap<>();
         for (ModelFamily f : FAMILIES) {

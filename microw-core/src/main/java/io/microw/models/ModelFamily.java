@@ -9,15 +9,35 @@ import io.microw.io.HfConfig;
  */
 public interface ModelFamily {
 
-    /** The {@code model_type} values this family builds. */
+    /**
+     * The {@code model_type} values this family builds.
+     *
+     * @return the model types
+     */
     java.util.Set<String> modelTypes();
 
-    /** Parses the family's typed config. */
+    /**
+     * Parses the family's typed config.
+     *
+     * @param config the parsed {@code config.json}
+     * @return the family's config
+     */
     ModelConfig parseConfig(HfConfig config);
 
-    /** A prefix that some checkpoints leave off every name (e.g. {@code transformer.}), or "". */
+    /**
+     * A prefix that some checkpoints leave off every name (e.g. {@code transformer.}), or "".
+     *
+     * @return the prefix, or "" when names are always complete
+     */
     String optionalWeightPrefix();
 
-    /** Builds the module tree, taking every parameter from {@code params}; tensors belong to {@code manager}. */
+    /**
+     * Builds the module tree, taking every parameter from {@code params}; tensors belong to {@code manager}.
+     *
+     * @param config  a config returned by {@link #parseConfig}
+     * @param params  where the parameters come from
+     * @param manager owns the parameters
+     * @return the root module
+     */
     TransformerModel build(ModelConfig config, ParameterSource params, NDManager manager);
 }

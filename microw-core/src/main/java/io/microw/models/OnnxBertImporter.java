@@ -72,6 +72,10 @@ public final class OnnxBertImporter {
     /**
      * Converts and loads in one step. The conversion goes to a temporary directory that is deleted once the model
      * is loaded (so the model's {@code directory()} no longer exists); use {@link #convert} to keep it.
+     *
+     * @param onnx          the BERT {@code .onnx} file
+     * @param tokenizerJson the model's {@code tokenizer.json}, or {@code null}
+     * @return the loaded model
      */
     public static LanguageModel load(Path onnx, Path tokenizerJson) {
         Path dir;
@@ -89,7 +93,14 @@ public final class OnnxBertImporter {
         }
     }
 
-    /** Converts {@code onnx} (and {@code tokenizerJson}, may be null) into a model directory; returns it. */
+    /**
+     * Converts {@code onnx} (and {@code tokenizerJson}, may be null) into a model directory; returns it.
+     *
+     * @param onnx          the BERT {@code .onnx} file
+     * @param tokenizerJson the model's {@code tokenizer.json}, or {@code null} for none
+     * @param outDir        the directory to write; created if missing
+     * @return {@code outDir}
+     */
     public static Path convert(Path onnx, Path tokenizerJson, Path outDir) {
         return convert(onnx, tokenizerJson, outDir, 0);
     }
@@ -97,6 +108,12 @@ public final class OnnxBertImporter {
     /**
      * As {@link #convert(Path, Path, Path)}, with the number of attention heads given ({@code numHeads > 0}) for a
      * graph it cannot be read from.
+     *
+     * @param onnx          the BERT {@code .onnx} file
+     * @param tokenizerJson the model's {@code tokenizer.json}, or {@code null} for none
+     * @param outDir        the directory to write; created if missing
+     * @param numHeads      the number of attention heads, or 0 to read it from the graph
+     * @return {@code outDir}
      */
     public static Path convert(Path onnx, Path tokenizerJson, Path outDir, int numHeads) {
         Imported imported = read(OnnxModel.read(onnx), numHeads);
@@ -145,7 +162,13 @@ public final class OnnxBertImporter {
         return config;
     }
 
-    /** Maps the graph's weights onto BERT's Hugging Face names and derives the config. */
+    /**
+     * Maps the graph's weights onto BERT's Hugging Face names and derives the config.
+     *
+     * @param model    the parsed ONNX graph
+     * @param numHeads the number of attention heads, or 0 to read it from the graph
+     * @return the config and the weights under their Hugging Face names
+     */
     public static Imported read(OnnxModel model, int numHeads) {
         Path file = model.file();
         Map<String, Weight> weights = mapWeights(model);

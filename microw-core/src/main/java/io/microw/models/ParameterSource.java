@@ -6,9 +6,21 @@ import ai.djl.ndarray.types.Shape;
 /** Where a model's parameters come from while it is built: a checkpoint, or random initialisation. */
 public interface ParameterSource {
 
-    /** The float32 parameter {@code name} (HF name) of the given shape; missing or misshapen is an error. */
+    /**
+     * The float32 parameter {@code name} (HF name) of the given shape; missing or misshapen is an error.
+     *
+     * @param name  the Hugging Face parameter name
+     * @param shape the shape the model expects
+     * @param init  how a random source fills it; a checkpoint ignores it
+     * @return the parameter
+     */
     NDArray get(String name, Shape shape, Init init);
 
-    /** Whether the source has this parameter (an untied output head is optional in some checkpoints). */
+    /**
+     * Whether the source has this parameter (an untied output head is optional in some checkpoints).
+     *
+     * @param name the Hugging Face parameter name
+     * @return whether {@link #get} would find it
+     */
     boolean has(String name);
 }

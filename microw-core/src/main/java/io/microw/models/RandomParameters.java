@@ -16,6 +16,13 @@ public final class RandomParameters implements ParameterSource {
     private final long seed;
     private final double std;
 
+    /**
+     * Random parameters for one model.
+     *
+     * @param manager owns the created arrays
+     * @param seed    the seed; with the parameter's name it fixes each parameter's values
+     * @param std     standard deviation of the {@code NORMAL} parameters
+     */
     public RandomParameters(NDManager manager, long seed, double std) {
         this.manager = manager;
         this.seed = seed;

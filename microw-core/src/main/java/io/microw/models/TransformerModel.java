@@ -13,21 +13,40 @@ import java.util.Map;
  */
 public abstract class TransformerModel extends Module {
 
+    /**
+     * A root module; its name is "".
+     */
     protected TransformerModel() {
         super("");
     }
 
+    /**
+     * The config this model was built from.
+     *
+     * @return the config
+     */
     public abstract ModelConfig config();
 
-    /** Canonical name of block {@code i} ({@code transformer.h.3}); {@code layer_3} resolves to it. */
+    /**
+     * Canonical name of block {@code i} ({@code transformer.h.3}); {@code layer_3} resolves to it.
+     *
+     * @param i the block index, from 0
+     * @return the block's canonical name
+     */
     public abstract String blockName(int i);
 
-    /** TransformerLens-style aliases of this architecture, alias to canonical name. */
+    /**
+     * TransformerLens-style aliases of this architecture, alias to canonical name.
+     *
+     * @return the aliases
+     */
     public abstract Map<String, String> aliases();
 
     /**
      * Whether this is a causal decoder whose output is logits (true) or a bidirectional encoder whose output is
      * its last hidden state (false; it cannot generate).
+     *
+     * @return true for a decoder, false for an encoder
      */
     public boolean isDecoder() {
         return true;

@@ -7,6 +7,12 @@ public final class Activation extends Module {
 
     private final ActivationFunction function;
 
+    /**
+     * An activation module.
+     *
+     * @param name     the module's full Hugging Face name
+     * @param function the function it applies
+     */
     public Activation(String name, ActivationFunction function) {
         super(name);
         this.function = function;

@@ -7,6 +7,9 @@ import java.util.List;
 
 /** The activation functions Hugging Face configs name ({@code activation_function}, {@code hidden_act}). */
 public enum ActivationFunction {
+    /**
+     * Exact GELU, x Φ(x): {@code gelu}.
+     */
     GELU("gelu") {
         @Override
         public NDArray apply(NDArray x) {
@@ -23,30 +26,45 @@ public enum ActivationFunction {
             return twoZ.getNDArrayInternal().sigmoid().muli(x);
         }
     },
+    /**
+     * x sigmoid(1.702 x): {@code quick_gelu}.
+     */
     QUICK_GELU("quick_gelu") {
         @Override
         public NDArray apply(NDArray x) {
             return x.mul(1.702f).getNDArrayInternal().sigmoid().muli(x);
         }
     },
+    /**
+     * max(x, 0): {@code relu}.
+     */
     RELU("relu") {
         @Override
         public NDArray apply(NDArray x) {
             return x.getNDArrayInternal().relu();
         }
     },
+    /**
+     * x sigmoid(x): {@code silu}, {@code swish}.
+     */
     SILU("silu") {
         @Override
         public NDArray apply(NDArray x) {
             return x.getNDArrayInternal().sigmoid().muli(x);
         }
     },
+    /**
+     * tanh(x): {@code tanh}.
+     */
     TANH("tanh") {
         @Override
         public NDArray apply(NDArray x) {
             return x.tanh();
         }
     },
+    /**
+     * sigmoid(x): {@code sigmoid}.
+     */
     SIGMOID("sigmoid") {
         @Override
         public NDArray apply(NDArray x) {
@@ -60,15 +78,29 @@ public enum ActivationFunction {
         this.configName = configName;
     }
 
-    /** Applies the function, returning a new tensor. */
+    /**
+     * Applies the function, returning a new tensor.
+     *
+     * @param x the input, left unchanged
+     * @return the activations, shaped as {@code x}
+     */
     public abstract NDArray apply(NDArray x);
 
-    /** The name configs use for it. */
+    /**
+     * The name configs use for it.
+     *
+     * @return the canonical config name, e.g. {@code gelu_new}
+     */
     public String configName() {
         return configName;
     }
 
-    /** The function a config names; unknown names are an error listing the known ones. */
+    /**
+     * The function a config names; unknown names are an error listing the known ones.
+     *
+     * @param name the config's activation name (aliases such as {@code gelu_pytorch_tanh} and {@code swish} included)
+     * @return the function
+     */
     public static ActivationFunction fromConfig(String name) {
         switch (name) {
             case "gelu_new":

@@ -14,6 +14,13 @@ public final class AttentionCore {
     /**
      * Attention probabilities [batch, heads, query, key]: softmax(cap(q kᵀ · scale) + bias), where cap is
      * {@code softcap · tanh(x / softcap)} when {@code softcap > 0} (Gemma 2) and the identity otherwise.
+     *
+     * @param q       queries [batch, heads, query, headDim]
+     * @param k       keys [batch, heads, key, headDim]
+     * @param bias    additive mask, broadcastable to [batch, heads, query, key]
+     * @param scale   factor on the scores, usually 1 / sqrt(headDim)
+     * @param softcap the soft cap, or 0 for none
+     * @return the attention pattern, each row summing to 1
      */
     public static NDArray pattern(NDArray q, NDArray k, NDArray bias, float scale, float softcap) {
         NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2));
@@ -23,12 +30,23 @@ public final class AttentionCore {
         return scores.addi(bias).softmax(-1);
     }
 
-    /** Repeats each of the kv heads {@code groups} times in place order, so kv head i serves query heads i*g..i*g+g-1. */
+    /**
+     * Repeats each of the kv heads {@code groups} times in place order, so kv head i serves query heads i*g..i*g+g-1.
+     *
+     * @param kv     keys or values [batch, kvHeads, seq, headDim]
+     * @param groups query heads per kv head
+     * @return [batch, kvHeads * groups, seq, headDim]; {@code kv} itself when {@code groups} is 1
+     */
     public static NDArray repeatKv(NDArray kv, int groups) {
         return groups == 1 ? kv : kv.repeat(1, groups);
     }
 
-    /** [batch, seq, heads, headDim] to [batch, heads, seq, headDim] and back. */
+    /**
+     * [batch, seq, heads, headDim] to [batch, heads, seq, headDim] and back.
+     *
+     * @param x a rank-4 tensor
+     * @return {@code x} with dimensions 1 and 2 swapped
+     */
     public static NDArray swapSeqAndHeads(NDArray x) {
         return x.transpose(0, 2, 1, 3);
     }

@@ -16,6 +16,11 @@ public final class AttentionMasks {
     /**
      * Causal plus padding bias [batch, 1, seq, total] for the last {@code seq} of {@code total} positions:
      * query i (absolute position total - seq + i) sees key j when j is at or before it and the mask is 1 there.
+     *
+     * @param manager       owns the result
+     * @param attentionMask int64 [batch, total], 1 for real tokens
+     * @param seq           number of query positions, the last of the {@code total}
+     * @return 0 where visible, {@link #MASKED} elsewhere
      */
     public static NDArray causalBias(NDManager manager, NDArray attentionMask, int seq) {
         return causalBias(manager, attentionMask, seq, 0);
@@ -24,6 +29,12 @@ public final class AttentionMasks {
     /**
      * Causal, padding and sliding-window bias: as {@link #causalBias(NDManager, NDArray, int)}, and with a
      * window w > 0 query i also does not see keys at i - w or earlier (as Hugging Face's sliding window).
+     *
+     * @param manager       owns the result
+     * @param attentionMask int64 [batch, total], 1 for real tokens
+     * @param seq           number of query positions, the last of the {@code total}
+     * @param slidingWindow the window w, or 0 for none
+     * @return [batch, 1, seq, total]: 0 where visible, {@link #MASKED} elsewhere
      */
     public static NDArray causalBias(NDManager manager, NDArray attentionMask, int seq, int slidingWindow) {
         long[] mask = attentionMask.toLongArray();
@@ -44,7 +55,13 @@ public final class AttentionMasks {
         return manager.create(bias, new Shape(batch, 1, seq, total));
     }
 
-    /** Padding-only bias [batch, 1, 1, total] for bidirectional encoders. */
+    /**
+     * Padding-only bias [batch, 1, 1, total] for bidirectional encoders.
+     *
+     * @param manager       owns the result
+     * @param attentionMask int64 [batch, total], 1 for real tokens
+     * @return 0 for real tokens, {@link #MASKED} for padding
+     */
     public static NDArray paddingBias(NDManager manager, NDArray attentionMask) {
         long[] mask = attentionMask.toLongArray();
         int batch = (int) attentionMask.getShape().get(0);

@@ -21,17 +21,29 @@ import java.util.List;
 public record ForwardBatch(NDArray inputIds, NDArray attentionMask, NDArray positionIds, List<String> texts,
                            Encodings encodings, long batchIndex, int generationStep) {
 
-    /** Number of rows. */
+    /**
+     * Number of rows.
+     *
+     * @return the batch size
+     */
     public int batchSize() {
         return (int) inputIds.getShape().get(0);
     }
 
-    /** Number of tokens per row computed in this forward. */
+    /**
+     * Number of tokens per row computed in this forward.
+     *
+     * @return the sequence length of {@code inputIds}
+     */
     public int seqLength() {
         return (int) inputIds.getShape().get(1);
     }
 
-    /** Tokens already in the KV cache before this forward (0 outside generation). */
+    /**
+     * Tokens already in the KV cache before this forward (0 outside generation).
+     *
+     * @return the attention mask's length minus {@link #seqLength()}
+     */
     public int pastLength() {
         return (int) attentionMask.getShape().get(1) - seqLength();
     }

@@ -21,6 +21,15 @@ public final class ForwardContext {
     private static final int PADDING_ONLY = -1;
     private final Map<Integer, NDArray> biases = new HashMap<>();
 
+    /**
+     * The state of a forward about to run.
+     *
+     * @param manager   owns every tensor of the forward
+     * @param batch     what the forward runs on
+     * @param hooks     the hooks to run around each module ({@link HookRunner#NONE} for none)
+     * @param kvCache   the generation's KV cache, or {@code null}
+     * @param stopAfter the name of the module after which the forward stops with {@link ForwardStopped}, or {@code null}
+     */
     public ForwardContext(NDManager manager, ForwardBatch batch, HookRunner hooks, KvCache kvCache, String stopAfter) {
         this.manager = manager;
         this.batch = batch;
@@ -29,20 +38,38 @@ public final class ForwardContext {
         this.stopAfter = stopAfter;
     }
 
+    /**
+     * The forward's manager: intermediate tensors made with it are freed when the forward ends.
+     *
+     * @return the manager
+     */
     public NDManager manager() {
         return manager;
     }
 
+    /**
+     * The batch this forward runs on.
+     *
+     * @return the batch
+     */
     public ForwardBatch batch() {
         return batch;
     }
 
-    /** The KV cache of a generation, or {@code null}. */
+    /**
+     * The KV cache of a generation, or {@code null}.
+     *
+     * @return the cache, or {@code null} outside generation
+     */
     public KvCache kvCache() {
         return kvCache;
     }
 
-    /** Additive causal attention bias [batch, 1, seq, past + seq] (0 where allowed), made once per forward. */
+    /**
+     * Additive causal attention bias [batch, 1, seq, past + seq] (0 where allowed), made once per forward.
+     *
+     * @return the bias, shared by every attention module of the forward
+     */
     public NDArray attentionBias() {
         return attentionBias(0);
     }
@@ -50,13 +77,20 @@ public final class ForwardContext {
     /**
      * Additive causal attention bias that also hides keys more than {@code slidingWindow - 1} positions back
      * (0: no window), made once per forward and window size.
+     *
+     * @param slidingWindow the window length, or 0 for none
+     * @return [batch, 1, seq, past + seq] bias, shared by every module asking for the same window
      */
     public NDArray attentionBias(int slidingWindow) {
         return biases.computeIfAbsent(slidingWindow,
                 w -> AttentionMasks.causalBias(manager, batch.attentionMask(), batch.seqLength(), w));
     }
 
-    /** Additive padding-only bias [batch, 1, 1, seq] for bidirectional encoders, made once per forward. */
+    /**
+     * Additive padding-only bias [batch, 1, 1, seq] for bidirectional encoders, made once per forward.
+     *
+     * @return the bias, shared by every attention module of the forward
+     */
     public NDArray paddingBias() {
         return biases.computeIfAbsent(PADDING_ONLY, w -> AttentionMasks.paddingBias(manager, batch.attentionMask()));
     }

@@ -5,6 +5,9 @@ import ai.djl.ndarray.NDList;
 /** Thrown through the model when the forward reaches its stop layer; carries that layer's outputs. */
 public final class ForwardStopped extends RuntimeException {
 
+    /**
+     * The canonical name of the layer the forward stopped after.
+     */
     private final String layer;
     private final transient NDList outputs;
 
@@ -14,10 +17,20 @@ public final class ForwardStopped extends RuntimeException {
         this.outputs = outputs;
     }
 
+    /**
+     * The layer the forward stopped after.
+     *
+     * @return its full name
+     */
     public String layer() {
         return layer;
     }
 
+    /**
+     * The outputs of that layer, after its FORWARD hooks; they belong to the forward's manager.
+     *
+     * @return the outputs
+     */
     public NDList outputs() {
         return outputs;
     }

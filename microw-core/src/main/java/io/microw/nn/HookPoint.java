@@ -8,6 +8,11 @@ import ai.djl.ndarray.NDList;
  */
 public final class HookPoint extends Module {
 
+    /**
+     * A hook point.
+     *
+     * @param name the hook point's full name, e.g. {@code transformer.h.0.hook_resid_pre}
+     */
     public HookPoint(String name) {
         super(name);
     }

@@ -5,10 +5,25 @@ import ai.djl.ndarray.NDList;
 /** Runs the hooks registered on a module around its forward; implemented by the hook registry. */
 public interface HookRunner {
 
-    /** Runs PRE_FORWARD hooks and returns the (possibly replaced) inputs. */
+    /**
+     * Runs PRE_FORWARD hooks and returns the (possibly replaced) inputs.
+     *
+     * @param module the module about to run
+     * @param inputs its inputs
+     * @param ctx    the forward
+     * @return the inputs the module runs on
+     */
     NDList beforeForward(Module module, NDList inputs, ForwardContext ctx);
 
-    /** Runs FORWARD hooks and returns the (possibly replaced) outputs. */
+    /**
+     * Runs FORWARD hooks and returns the (possibly replaced) outputs.
+     *
+     * @param module  the module that ran
+     * @param inputs  the inputs it ran on
+     * @param outputs its outputs
+     * @param ctx     the forward
+     * @return the outputs passed on
+     */
     NDList afterForward(Module module, NDList inputs, NDList outputs, ForwardContext ctx);
 
     /** Runs no hooks. */

@@ -18,11 +18,23 @@ public final class KvCache {
     private final Map<Integer, NDList> committed = new HashMap<>();
     private final Map<Integer, NDList> pending = new HashMap<>();
 
+    /**
+     * An empty cache.
+     *
+     * @param manager owns the committed keys and values
+     */
     public KvCache(NDManager manager) {
         this.manager = manager;
     }
 
-    /** Appends this step's keys and values [batch, heads, seq, headDim] and returns all of them so far. */
+    /**
+     * Appends this step's keys and values [batch, heads, seq, headDim] and returns all of them so far.
+     *
+     * @param layer  the layer index
+     * @param keys   this step's keys
+     * @param values this step's values
+     * @return keys and values of all positions so far, concatenated along the sequence dimension
+     */
     public NDList update(int layer, NDArray keys, NDArray values) {
         NDList past = committed.get(layer);
         NDList all = past == null
@@ -45,7 +57,11 @@ public final class KvCache {
         pending.clear();
     }
 
-    /** Number of positions cached (0 before the first commit). */
+    /**
+     * Number of positions cached (0 before the first commit).
+     *
+     * @return the cached sequence length
+     */
     public int length() {
         NDList any = committed.get(0);
         return any == null ? 0 : (int) any.get(0).getShape().get(2);

@@ -12,6 +12,14 @@ public final class LayerNorm extends Module {
     private final float eps;
     private final Shape normalizedShape;
 
+    /**
+     * A layer norm over the given parameters.
+     *
+     * @param name   the module's full Hugging Face name
+     * @param weight the scale; its shape is the normalised shape
+     * @param bias   the shift
+     * @param eps    added to the variance
+     */
     public LayerNorm(String name, NDArray weight, NDArray bias, float eps) {
         super(name);
         this.weight = weight;

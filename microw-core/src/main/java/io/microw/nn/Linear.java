@@ -13,7 +13,14 @@ public final class Linear extends Module {
     private final NDArray bias;
     private final String typeName;
 
-    /** @param weight [out, in]; @param bias [out] or {@code null} */
+    /**
+     * A linear layer over the given weights.
+     *
+     * @param name     the module's full Hugging Face name
+     * @param typeName the Hugging Face class shown in layer listings ({@code Linear}, {@code Conv1D})
+     * @param weight   [out, in]
+     * @param bias     [out] or {@code null}
+     */
     public Linear(String name, String typeName, NDArray weight, NDArray bias) {
         super(name);
         this.typeName = typeName;
@@ -26,10 +33,20 @@ public final class Linear extends Module {
         return typeName;
     }
 
+    /**
+     * The weight matrix.
+     *
+     * @return the weight [out, in]
+     */
     public NDArray weight() {
         return weight;
     }
 
+    /**
+     * Number of output features.
+     *
+     * @return the weight's first dimension
+     */
     public long outFeatures() {
         return weight.getShape().get(0);
     }

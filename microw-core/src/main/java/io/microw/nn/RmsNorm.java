@@ -13,6 +13,15 @@ public final class RmsNorm extends Module {
     private final float eps;
     private final String typeName;
 
+    /**
+     * An RMS norm over the given weight.
+     *
+     * @param name       the module's full Hugging Face name
+     * @param typeName   the Hugging Face class shown in layer listings
+     * @param weight     the scale w
+     * @param eps        added to the mean square
+     * @param unitOffset whether the scale is (1 + w) instead of w
+     */
     public RmsNorm(String name, String typeName, NDArray weight, float eps, boolean unitOffset) {
         super(name);
         this.typeName = typeName;
@@ -25,7 +34,12 @@ public final class RmsNorm extends Module {
         return typeName;
     }
 
-    /** Normalises without hooks (for norms applied per head inside attention). */
+    /**
+     * Normalises without hooks (for norms applied per head inside attention).
+     *
+     * @param x the input
+     * @return the normalised input, shaped as {@code x}
+     */
     public NDArray apply(NDArray x) {
         NDArray meanSquare = x.square().mean(new int[] {-1}, true);
         return x.mul(meanSquare.addi(eps).pow(-0.5f)).muli(scale);

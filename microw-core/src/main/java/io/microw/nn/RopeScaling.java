@@ -31,14 +31,25 @@ public final class RopeScaling {
         this.highFreqFactor = highFreqFactor;
     }
 
-    /** Plain rotary embedding over {@code rotaryDim} dimensions with base {@code theta}. */
+    /**
+     * Plain rotary embedding over {@code rotaryDim} dimensions with base {@code theta}.
+     *
+     * @param rotaryDim the number of rotated dimensions, even
+     * @param theta     the frequency base
+     * @return the settings
+     */
     public static RopeScaling plain(int rotaryDim, double theta) {
         return new RopeScaling("default", rotaryDim, theta, 1, 0, 1, 1);
     }
 
     /**
-     * Reads the rotary settings of a config for heads of {@code headDim}; {@code defaultPartial} is the rotated
-     * share when the config names none (GPT-NeoX's legacy {@code rotary_pct}).
+     * Reads the rotary settings of a config for heads of {@code headDim}; the rotated share is
+     * {@code partial_rotary_factor}, else GPT-NeoX's legacy {@code rotary_pct}, else 1.
+     *
+     * @param config       the model's config
+     * @param headDim      the width of one attention head
+     * @param maxPositions the model's context length, the default of {@code original_max_position_embeddings}
+     * @return the settings
      */
     public static RopeScaling from(HfConfig config, int headDim, int maxPositions) {
         JsonNode json = config.json();
@@ -79,20 +90,39 @@ public final class RopeScaling {
         return v.isNumber() ? v.asDouble() : fallback;
     }
 
+    /**
+     * The scaling type.
+     *
+     * @return {@code default}, {@code linear}, {@code dynamic} or {@code llama3}
+     */
     public String type() {
         return type;
     }
 
+    /**
+     * Number of rotated dimensions of each head.
+     *
+     * @return the rotary dimension
+     */
     public int rotaryDim() {
         return rotaryDim;
     }
 
-    /** Factor applied to cos and sin (1 for the supported types). */
+    /**
+     * Factor applied to cos and sin (1 for the supported types).
+     *
+     * @return the factor
+     */
     public float attentionScaling() {
         return 1f;
     }
 
-    /** Inverse frequencies [rotaryDim / 2] for a forward whose positions go up to {@code seqLen - 1}. */
+    /**
+     * Inverse frequencies [rotaryDim / 2] for a forward whose positions go up to {@code seqLen - 1}.
+     *
+     * @param seqLen one past the largest position of the forward
+     * @return the inverse frequencies
+     */
     public float[] inverseFrequencies(long seqLen) {
         double base = theta;
         if (type.equals("dynamic") && seqLen > originalMaxPositions) {

@@ -14,6 +14,12 @@ public final class RotaryEmbedding extends Module {
 
     private final RopeScaling rope;
 
+    /**
+     * A rotary embedding module.
+     *
+     * @param name the module's full Hugging Face name
+     * @param rope the frequencies
+     */
     public RotaryEmbedding(String name, RopeScaling rope) {
         super(name);
         this.rope = rope;
@@ -24,6 +30,11 @@ public final class RotaryEmbedding extends Module {
         return "RotaryEmbedding(" + rope.type() + ")";
     }
 
+    /**
+     * Number of rotated dimensions of each head.
+     *
+     * @return the rotary dimension
+     */
     public int rotaryDim() {
         return rope.rotaryDim();
     }
@@ -50,6 +61,11 @@ public final class RotaryEmbedding extends Module {
     /**
      * Rotates x [batch, heads, seq, headDim] by (cos, sin) [batch, seq, rotaryDim]: x·cos + rotate_half(x)·sin
      * on the first rotaryDim dimensions; the rest pass through.
+     *
+     * @param x   queries or keys
+     * @param cos this module's first output
+     * @param sin this module's second output
+     * @return the rotated tensor, shaped as {@code x}
      */
     public static NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
         long headDim = x.getShape().get(3);

@@ -35,21 +35,42 @@ public final class BatchContents {
     private final List<Entry> entries = new ArrayList<>();
     private final ObjectNode metadata = MAPPER.createObjectNode();
 
-    /** Adds a float tensor, stored as F32, F16 or BF16. */
+    /**
+     * Adds a float tensor, stored as F32, F16 or BF16.
+     *
+     * @param layer   the layer directory, a safe single path component
+     * @param key     the tensor key (file name without {@code .safetensors}), a safe single path component
+     * @param shape   the tensor's shape (copied)
+     * @param values  the values, row-major float32 (kept, not copied)
+     * @param storeAs the dtype to write: F32, F16 or BF16
+     * @return this, for chaining
+     */
     public BatchContents addFloats(String layer, String key, long[] shape, float[] values, DType storeAs) {
         entries.add(new Entry(StoreNames.check("layer name", layer), StoreNames.check("tensor key", key),
                 shape.clone(), values, storeAs, null));
         return this;
     }
 
-    /** Adds an int64 tensor. */
+    /**
+     * Adds an int64 tensor.
+     *
+     * @param layer  the layer directory, a safe single path component
+     * @param key    the tensor key (file name without {@code .safetensors}), a safe single path component
+     * @param shape  the tensor's shape (copied)
+     * @param values the values, row-major (kept, not copied)
+     * @return this, for chaining
+     */
     public BatchContents addLongs(String layer, String key, long[] shape, long[] values) {
         entries.add(new Entry(StoreNames.check("layer name", layer), StoreNames.check("tensor key", key),
                 shape.clone(), null, DType.I64, values));
         return this;
     }
 
-    /** The batch's {@code metadata.json}, to fill in; written with sorted-free insertion order. */
+    /**
+     * The batch's {@code metadata.json}, to fill in; written with sorted-free insertion order.
+     *
+     * @return the mutable metadata object
+     */
     public ObjectNode metadata() {
         return metadata;
     }

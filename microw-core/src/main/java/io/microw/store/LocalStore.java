@@ -33,12 +33,20 @@ public final class LocalStore implements Store {
 
     private final Path base;
 
-    /** A store rooted at {@code base} (created on the first write). */
+    /**
+     * A store rooted at {@code base} (created on the first write).
+     *
+     * @param base the store's root directory
+     */
     public LocalStore(Path base) {
         this.base = base.toAbsolutePath().normalize();
     }
 
-    /** The store's root directory. */
+    /**
+     * The store's root directory.
+     *
+     * @return the absolute, normalised root
+     */
     public Path base() {
         return base;
     }
@@ -51,7 +59,12 @@ public final class LocalStore implements Store {
         return base.resolve("runs");
     }
 
-    /** The directory of a run (checked: the id cannot leave the store). */
+    /**
+     * The directory of a run (checked: the id cannot leave the store).
+     *
+     * @param runId the run id, a safe single path component
+     * @return {@code base/runs/<runId>}, whether or not it exists
+     */
     public Path runDirectory(String runId) {
         return StoreNames.resolve(runsDir(), "run id", runId);
     }
@@ -73,7 +86,12 @@ public final class LocalStore implements Store {
         return dir;
     }
 
-    /** A writer for a run of this store (see {@link RunWriter#open(boolean)}). */
+    /**
+     * A writer for a run of this store (see {@link RunWriter#open(boolean)}).
+     *
+     * @param runId the run id, a safe single path component
+     * @return a writer; nothing is created until {@link RunWriter#open(boolean)}
+     */
     public RunWriter writer(String runId) {
         return new RunWriter(runId, runDirectory(runId));
     }

@@ -31,7 +31,11 @@ public final class RunWriter {
         this.runDir = runDir;
     }
 
-    /** The run's directory. */
+    /**
+     * The run's directory.
+     *
+     * @return the run directory
+     */
     public Path directory() {
         return runDir;
     }
@@ -40,6 +44,9 @@ public final class RunWriter {
      * Creates the run's directory, or, with {@code resume}, reopens an existing run: temporary leftovers of an
      * interrupted batch are removed. Returns the number of complete batches ({@code batch_0..n-1}) to skip. A run
      * that exists without {@code resume} is an error, as is a directory that cannot be created.
+     *
+     * @param resume whether an existing run is continued instead of refused
+     * @return the number of complete batches already in the run (0 for a new run)
      */
     public int open(boolean resume) {
         if (Files.exists(runDir)) {
@@ -76,7 +83,12 @@ public final class RunWriter {
         }
     }
 
-    /** Writes batch {@code index} atomically; on failure nothing of it remains and earlier batches are untouched. */
+    /**
+     * Writes batch {@code index} atomically; on failure nothing of it remains and earlier batches are untouched.
+     *
+     * @param index    the batch index; a complete batch with this index must not exist yet
+     * @param contents the tensors and metadata to write
+     */
     public void writeBatch(int index, BatchContents contents) {
         Path target = runDir.resolve(LocalStore.batchDirName(index));
         Path tmp = runDir.resolve("." + LocalStore.batchDirName(index) + ".tmp");
@@ -107,7 +119,11 @@ public final class RunWriter {
         }
     }
 
-    /** Writes {@code meta.json} atomically (temporary file, then rename). */
+    /**
+     * Writes {@code meta.json} atomically (temporary file, then rename).
+     *
+     * @param meta the run's metadata, replacing any earlier {@code meta.json}
+     */
     public void writeMeta(ObjectNode meta) {
         Path target = runDir.resolve(LocalStore.META);
         Path tmp = runDir.resolve("." + LocalStore.META + ".tmp");

@@ -21,7 +21,13 @@ public final class ShuffleBuffer<T> implements Iterator<T> {
     private final List<T> buffer = new ArrayList<>();
     private final ArrayDeque<T> ready = new ArrayDeque<>();
 
-    /** Mixes {@code source} in a buffer of {@code capacity} rows (at least 2) drawn with {@code random}. */
+    /**
+     * Mixes {@code source} in a buffer of {@code capacity} rows (at least 2) drawn with {@code random}.
+     *
+     * @param source   the rows in their original order
+     * @param capacity the number of rows held, at least 2
+     * @param random   draws which held row comes out next
+     */
     public ShuffleBuffer(Iterator<T> source, int capacity, Random random) {
         if (capacity < 2) {
             throw new IllegalArgumentException("shuffle buffer capacity must be at least 2 rows, got " + capacity);

@@ -43,7 +43,14 @@ public final class StoreDataLoader implements Iterable<float[]> {
         this.epochs = b.epochs;
     }
 
-    /** A loader of {@code layer}'s activations in run {@code runId}; configure it with the builder's setters. */
+    /**
+     * A loader of {@code layer}'s activations in run {@code runId}; configure it with the builder's setters.
+     *
+     * @param store the store holding the run
+     * @param runId the run id
+     * @param layer the saved layer's directory name
+     * @return a builder with the defaults (key {@code activations}, real tokens only, one epoch, no shuffle)
+     */
     public static Builder builder(Store store, String runId, String layer) {
         return new Builder(store, runId, layer);
     }
@@ -56,7 +63,12 @@ public final class StoreDataLoader implements Iterable<float[]> {
         return shuffleRows >= 2 ? new ShuffleBuffer<>(rows, shuffleRows, random) : rows;
     }
 
-    /** Rows grouped into arrays of {@code size} rows (the last one may be shorter). */
+    /**
+     * Rows grouped into arrays of {@code size} rows (the last one may be shorter).
+     *
+     * @param size rows per batch, at least 1
+     * @return an iterator over the batches
+     */
     public Iterator<float[][]> batches(int size) {
         if (size < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + size);
@@ -84,6 +96,8 @@ public final class StoreDataLoader implements Iterable<float[]> {
 
     /**
      * Rows one epoch yields. Reads only the masks, unless outliers are dropped (that needs the activations' norms).
+     *
+     * @return the number of rows in one epoch
      */
     public long rowsPerEpoch() {
         long rows = 0;
@@ -104,7 +118,11 @@ public final class StoreDataLoader implements Iterable<float[]> {
         return rows;
     }
 
-    /** This loader's activation width {@code d} (from the first stored batch). */
+    /**
+     * This loader's activation width {@code d} (from the first stored batch).
+     *
+     * @return the width {@code d} of each row
+     */
     public int width() {
         List<Integer> batches = store.listBatches(runId);
         if (batches.isEmpty()) {
@@ -118,7 +136,12 @@ public final class StoreDataLoader implements Iterable<float[]> {
         return (int) d;
     }
 
-    /** The same loader reading {@code n} epochs. */
+    /**
+     * The same loader reading {@code n} epochs.
+     *
+     * @param n the number of epochs, at least 1
+     * @return a new loader, otherwise configured like this one
+     */
     public StoreDataLoader withEpochs(int n) {
         return builder(store, runId, layer).key(key).realTokensOnly(realTokensOnly)
                 .excludeSpecialTokens(excludeSpecialTokens).outlierFactor(outlierFactor)
@@ -254,25 +277,45 @@ public final class StoreDataLoader implements Iterable<float[]> {
             this.layer = StoreNames.check("layer name", layer);
         }
 
-        /** The tensor key within the layer (default {@code activations}; a detector's id for its data). */
+        /**
+         * The tensor key within the layer (default {@code activations}; a detector's id for its data).
+         *
+         * @param key the tensor key
+         * @return this builder
+         */
         public Builder key(String key) {
             this.key = StoreNames.check("tensor key", key);
             return this;
         }
 
-        /** Keep only tokens whose attention mask is 1 (default true). */
+        /**
+         * Keep only tokens whose attention mask is 1 (default true).
+         *
+         * @param on whether padding is dropped
+         * @return this builder
+         */
         public Builder realTokensOnly(boolean on) {
             this.realTokensOnly = on;
             return this;
         }
 
-        /** Also drop special tokens (BOS/EOS/pad...) using the saved special-token mask (default false). */
+        /**
+         * Also drop special tokens (BOS/EOS/pad...) using the saved special-token mask (default false).
+         *
+         * @param on whether special tokens are dropped
+         * @return this builder
+         */
         public Builder excludeSpecialTokens(boolean on) {
             this.excludeSpecialTokens = on;
             return this;
         }
 
-        /** Drop rows whose norm exceeds {@code factor} × the median norm of their stored batch; 0 turns it off. */
+        /**
+         * Drop rows whose norm exceeds {@code factor} × the median norm of their stored batch; 0 turns it off.
+         *
+         * @param factor the factor, at least 0
+         * @return this builder
+         */
         public Builder outlierFactor(double factor) {
             if (factor < 0 || Double.isNaN(factor)) {
                 throw new IllegalArgumentException("outlier factor must be >= 0 (0 = off), got " + factor);
@@ -281,7 +324,12 @@ public final class StoreDataLoader implements Iterable<float[]> {
             return this;
         }
 
-        /** Mix rows in a buffer of this many rows (0 = keep store order; else at least 2). */
+        /**
+         * Mix rows in a buffer of this many rows (0 = keep store order; else at least 2).
+         *
+         * @param rows the buffer size: 0 or at least 2
+         * @return this builder
+         */
         public Builder shuffleBufferRows(int rows) {
             if (rows < 0 || rows == 1) {
                 throw new IllegalArgumentException("shuffle buffer must be 0 (off) or at least 2 rows, got " + rows);
@@ -290,13 +338,23 @@ public final class StoreDataLoader implements Iterable<float[]> {
             return this;
         }
 
-        /** Seed of the shuffle. */
+        /**
+         * Seed of the shuffle.
+         *
+         * @param seed the seed
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** Passes over the run (default 1). */
+        /**
+         * Passes over the run (default 1).
+         *
+         * @param epochs the number of passes, at least 1
+         * @return this builder
+         */
         public Builder epochs(int epochs) {
             if (epochs < 1) {
                 throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
@@ -305,7 +363,11 @@ public final class StoreDataLoader implements Iterable<float[]> {
             return this;
         }
 
-        /** The loader; checks that the run exists. */
+        /**
+         * The loader; checks that the run exists.
+         *
+         * @return the configured loader
+         */
         public StoreDataLoader build() {
             if (!store.hasRun(runId)) {
                 throw new StoreException("no run '" + runId + "' in the store; runs: " + store.listRuns());

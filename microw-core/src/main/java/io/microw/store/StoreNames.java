@@ -13,7 +13,13 @@ public final class StoreNames {
     private StoreNames() {
     }
 
-    /** Returns {@code name} if it is a safe single path component, else a {@link StoreException} naming it. */
+    /**
+     * Returns {@code name} if it is a safe single path component, else a {@link StoreException} naming it.
+     *
+     * @param what what the name is, for the message (e.g. {@code run id})
+     * @param name the name to check
+     * @return {@code name}, unchanged
+     */
     public static String check(String what, String name) {
         if (name == null || name.isEmpty()) {
             throw new StoreException(what + " is empty; give a name such as 'run-1'");
@@ -48,7 +54,14 @@ public final class StoreNames {
         return null;
     }
 
-    /** {@code parent.resolve(name)} after checking {@code name}, and verifying the result stays under {@code parent}. */
+    /**
+     * {@code parent.resolve(name)} after checking {@code name}, and verifying the result stays under {@code parent}.
+     *
+     * @param parent the directory the name must stay under
+     * @param what   what the name is, for the message
+     * @param name   the name to check
+     * @return the normalised absolute path of {@code name} in {@code parent}
+     */
     public static Path resolve(Path parent, String what, String name) {
         check(what, name);
         Path base = parent.toAbsolutePath().normalize();

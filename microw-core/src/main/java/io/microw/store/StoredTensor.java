@@ -15,12 +15,20 @@ import java.util.Arrays;
  */
 public record StoredTensor(DType dtype, long[] shape, float[] floats, long[] longs) {
 
-    /** Number of elements. */
+    /**
+     * Number of elements.
+     *
+     * @return the product of the shape
+     */
     public long numel() {
         return Arrays.stream(shape).reduce(1, Math::multiplyExact);
     }
 
-    /** The float values; an error for an integer tensor. */
+    /**
+     * The float values; an error for an integer tensor.
+     *
+     * @return the float32 values
+     */
     public float[] requireFloats() {
         if (floats == null) {
             throw new StoreException("tensor has integer dtype " + dtype + ", not floats");
@@ -28,7 +36,11 @@ public record StoredTensor(DType dtype, long[] shape, float[] floats, long[] lon
         return floats;
     }
 
-    /** The integer values; an error for a floating tensor. */
+    /**
+     * The integer values; an error for a floating tensor.
+     *
+     * @return the integer values
+     */
     public long[] requireLongs() {
         if (longs == null) {
             throw new StoreException("tensor has floating dtype " + dtype + ", not integers");

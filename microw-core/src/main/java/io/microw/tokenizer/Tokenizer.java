@@ -49,12 +49,23 @@ public final class Tokenizer implements AutoCloseable {
         this.specialIds = Set.copyOf(special);
     }
 
-    /** Whether {@code dir} holds a {@code tokenizer.json}. */
+    /**
+     * Whether {@code dir} holds a {@code tokenizer.json}.
+     *
+     * @param dir the model folder
+     * @return true when {@code dir/tokenizer.json} is a regular file
+     */
     public static boolean existsIn(Path dir) {
         return Files.isRegularFile(dir.resolve("tokenizer.json"));
     }
 
-    /** Loads {@code dir/tokenizer.json} and, when present, {@code dir/tokenizer_config.json}. */
+    /**
+     * Loads {@code dir/tokenizer.json} and, when present, {@code dir/tokenizer_config.json}.
+     *
+     * @param dir the model folder
+     * @return the tokenizer; close it to free the native one
+     * @throws MicrowException when there is no tokenizer.json or it cannot be read
+     */
     public static Tokenizer load(Path dir) {
         Path file = dir.resolve("tokenizer.json");
         if (!Files.isRegularFile(file)) {
@@ -111,38 +122,78 @@ public final class Tokenizer implements AutoCloseable {
         return ids.length == 1 ? OptionalLong.of(ids[0]) : OptionalLong.empty();
     }
 
+    /**
+     * The beginning-of-sequence token, from {@code bos_token} in tokenizer_config.json.
+     *
+     * @return its id, or empty when not configured or not a single token
+     */
     public OptionalLong bosTokenId() {
         return bosId;
     }
 
+    /**
+     * The end-of-sequence token, from {@code eos_token} in tokenizer_config.json.
+     *
+     * @return its id, or empty when not configured or not a single token
+     */
     public OptionalLong eosTokenId() {
         return eosId;
     }
 
+    /**
+     * The unknown token, from {@code unk_token} in tokenizer_config.json.
+     *
+     * @return its id, or empty when not configured or not a single token
+     */
     public OptionalLong unkTokenId() {
         return unkId;
     }
 
-    /** The pad token, falling back to EOS and then 0, as GPT-2 style tokenizers need. */
+    /**
+     * The pad token, falling back to EOS and then 0, as GPT-2 style tokenizers need.
+     *
+     * @return the id used to pad batches
+     */
     public long padTokenIdOrDefault() {
         return padId.orElse(eosId.orElse(0));
     }
 
+    /**
+     * The padding token, from {@code pad_token} in tokenizer_config.json, without fallback.
+     *
+     * @return its id, or empty when not configured or not a single token
+     */
     public OptionalLong padTokenId() {
         return padId;
     }
 
-    /** Token ids of one text, with the special tokens the tokenizer adds (none for GPT-2). */
+    /**
+     * Token ids of one text, with the special tokens the tokenizer adds (none for GPT-2).
+     *
+     * @param text the text to tokenize
+     * @return its token ids, neither truncated nor padded
+     */
     public long[] encode(String text) {
         return hf.encode(text, addSpecialTokens, false).getIds();
     }
 
-    /** Text of the given ids. */
+    /**
+     * Text of the given ids.
+     *
+     * @param ids               token ids
+     * @param skipSpecialTokens whether special tokens are left out of the text
+     * @return the decoded text
+     */
     public String decode(long[] ids, boolean skipSpecialTokens) {
         return hf.decode(ids, skipSpecialTokens);
     }
 
-    /** The text of one token, as a dashboard shows it. */
+    /**
+     * The text of one token, as a dashboard shows it.
+     *
+     * @param id a token id
+     * @return the decoded token, special tokens included
+     */
     public String tokenText(long id) {
         return hf.decode(new long[] {id}, false);
     }
@@ -150,8 +201,11 @@ public final class Tokenizer implements AutoCloseable {
     /**
      * Tokenizes and pads a batch.
      *
+     * @param texts      the texts, none null or without tokens
      * @param maxLength  longest row; longer texts are truncated when {@code truncation}, an error otherwise
+     * @param truncation whether texts longer than {@code maxLength} are cut instead of rejected
      * @param side       where padding goes
+     * @return the padded batch, as long as its longest row; padding uses {@link #padTokenIdOrDefault()}
      */
     public Encodings encodeBatch(List<String> texts, int maxLength, boolean truncation, PaddingSide side) {
         if (texts.isEmpty()) {

@@ -6,6 +6,14 @@ public final class EditDistance {
     private EditDistance() {
     }
 
+    /**
+     * The Levenshtein distance between two strings: the fewest single-character insertions, deletions and
+     * substitutions that turn one into the other.
+     *
+     * @param a one string
+     * @param b the other string
+     * @return the edit distance, 0 when the strings are equal
+     */
     public static int between(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];

@@ -21,6 +21,11 @@ public final class ConsoleProgress implements ProgressListener {
         this(System.err);
     }
 
+    /**
+     * Prints to {@code out}.
+     *
+     * @param out the stream the progress lines go to
+     */
     public ConsoleProgress(PrintStream out) {
         this.out = out;
     }

@@ -39,6 +39,13 @@ public final class HubClient {
     public record FileMetadata(String commit, String etag, long size) {
     }
 
+    /**
+     * A client of one Hub endpoint.
+     *
+     * @param endpoint the Hub's absolute http(s) URL, e.g. {@code https://huggingface.co}
+     * @param token    the access token sent to the endpoint's host, or {@code null} for anonymous requests
+     * @param timeout  connect and request timeout
+     */
     public HubClient(String endpoint, String token, Duration timeout) {
         this.endpoint = URI.create(Objects.requireNonNull(endpoint, "endpoint"));
         if (this.endpoint.getScheme() == null || this.endpoint.getHost() == null) {
@@ -56,6 +63,11 @@ public final class HubClient {
     /**
      * {@code {endpoint}/{repo}/resolve/{revision}/{file}} ({@code {endpoint}/datasets/{repo}/...} for a dataset), with
      * the revision and file path URL-encoded.
+     *
+     * @param repo     the repository
+     * @param revision a branch, tag or commit hash
+     * @param file     the file's path in the repository
+     * @return the download URL
      */
     public URI fileUrl(RepoId repo, String revision, String file) {
         StringBuilder path = new StringBuilder(endpoint.toString());
@@ -70,6 +82,11 @@ public final class HubClient {
      * The commit, ETag and size of {@code file} at {@code revision}. Follows redirects within the endpoint (a
      * renamed repository) but reads the headers of a redirect to another host (the storage of large files), as
      * {@code huggingface_hub} does. A missing file is a {@link HubException} with status 404.
+     *
+     * @param repo     the repository
+     * @param revision a branch, tag or commit hash
+     * @param file     the file's path in the repository
+     * @return the file's commit, ETag and size ({@code -1} when the server gives none)
      */
     public FileMetadata head(RepoId repo, String revision, String file) {
         URI url = fileUrl(repo, revision, file);
@@ -109,6 +126,12 @@ public final class HubClient {
     /**
      * Starts a {@code GET} of {@code file}, from byte {@code from} on when {@code from > 0} (a {@code Range}
      * request). Returns the response with status 200, 206 or 416 and its body unread; others are errors.
+     *
+     * @param repo     the repository
+     * @param revision a branch, tag or commit hash
+     * @param file     the file's path in the repository
+     * @param from     the first byte wanted, 0 for the whole file
+     * @return the response; the caller reads and closes its body
      */
     public HttpResponse<InputStream> get(RepoId repo, String revision, String file, long from) {
         URI url = fileUrl(repo, revision, file);
@@ -137,6 +160,10 @@ public final class HubClient {
      * The paths of every file in the repository at {@code revision}, from the Hub's tree API
      * ({@code /api/models|datasets/<id>/tree/<revision>?recursive=true}), following its {@code Link: rel="next"}
      * pages.
+     *
+     * @param repo     the repository
+     * @param revision a branch, tag or commit hash
+     * @return the file paths, in the order the Hub lists them
      */
     public List<String> listFiles(RepoId repo, String revision) {
         String kind = repo.isDataset() ? "datasets" : "models";

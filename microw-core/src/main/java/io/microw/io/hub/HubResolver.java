@@ -39,7 +39,13 @@ public final class HubResolver {
     private HubResolver() {
     }
 
-    /** Validates {@code repoId}, then returns the snapshot directory of its model, downloading what is missing. */
+    /**
+     * Validates {@code repoId}, then returns the snapshot directory of its model, downloading what is missing.
+     *
+     * @param repoId  the model repository, {@code org/name} or {@code name}
+     * @param options revision, token, cache, endpoint and offline settings
+     * @return the cached snapshot folder, usable as a model directory
+     */
     public static Path snapshot(String repoId, PretrainedOptions options) {
         RepoId repo = RepoId.parse(repoId);
         HubSettings settings = HubSettings.from(options);
@@ -72,6 +78,10 @@ public final class HubResolver {
     /**
      * The paths of every file of a repository at {@code options.revision()}: from the Hub, or offline from the
      * cached snapshot of that revision (an error when the cache has none).
+     *
+     * @param repo    the repository
+     * @param options revision, token, cache, endpoint and offline settings
+     * @return the file paths
      */
     public static List<String> listFiles(RepoId repo, PretrainedOptions options) {
         HubSettings settings = HubSettings.from(options);
@@ -99,6 +109,11 @@ public final class HubResolver {
      * One file of a repository (a model's or a dataset's) at {@code options.revision()}: the cached copy when the
      * cache holds it for that revision (no request unless {@link PretrainedOptions#refresh()}), else downloaded into
      * the cache. Offline, only the cache is read.
+     *
+     * @param repo    the repository
+     * @param file    the file's path in the repository
+     * @param options revision, token, cache, endpoint and offline settings
+     * @return the file's path in the cache
      */
     public static Path file(RepoId repo, String file, PretrainedOptions options) {
         HubSettings settings = HubSettings.from(options);

@@ -12,6 +12,12 @@ public interface ProgressListener {
     /** A listener that ignores everything. */
     ProgressListener NONE = (file, bytesDone, totalBytes) -> { };
 
-    /** Reports the progress of {@code file}. */
+    /**
+     * Reports the progress of {@code file}.
+     *
+     * @param file       the file's path in the repository
+     * @param bytesDone  the bytes of the file present so far
+     * @param totalBytes the file's size, or {@code -1} when unknown
+     */
     void onProgress(String file, long bytesDone, long totalBytes);
 }

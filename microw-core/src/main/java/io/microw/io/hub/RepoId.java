@@ -24,22 +24,40 @@ public final class RepoId {
         this.dataset = dataset;
     }
 
-    /** As {@link #parse}, for a dataset repository ({@code datasets/org/name} on the Hub). */
+    /**
+     * As {@link #parse}, for a dataset repository ({@code datasets/org/name} on the Hub).
+     *
+     * @param id the dataset's id, {@code org/name} or {@code name}
+     * @return the dataset repository
+     */
     public static RepoId parseDataset(String id) {
         return new RepoId(parse(id).id, true);
     }
 
-    /** Whether this is a dataset repository rather than a model. */
+    /**
+     * Whether this is a dataset repository rather than a model.
+     *
+     * @return true for a dataset repository
+     */
     public boolean isDataset() {
         return dataset;
     }
 
-    /** The repository's path under the endpoint: {@code org/name} for a model, {@code datasets/org/name} for a dataset. */
+    /**
+     * The repository's path under the endpoint: {@code org/name} for a model, {@code datasets/org/name} for a dataset.
+     *
+     * @return the URL path
+     */
     public String urlPath() {
         return dataset ? "datasets/" + id : id;
     }
 
-    /** Validates {@code id}; an illegal one is an {@link IllegalArgumentException} that names it and the rule. */
+    /**
+     * Validates {@code id}; an illegal one is an {@link IllegalArgumentException} that names it and the rule.
+     *
+     * @param id the model's id, {@code org/name} or {@code name}
+     * @return the model repository
+     */
     public static RepoId parse(String id) {
         Objects.requireNonNull(id, "repo id");
         String problem = problem(id);
@@ -50,7 +68,12 @@ public final class RepoId {
         return new RepoId(id, false);
     }
 
-    /** Whether {@code id} follows the Hub's repo-id rules. */
+    /**
+     * Whether {@code id} follows the Hub's repo-id rules.
+     *
+     * @param id a candidate id, may be null
+     * @return true when {@link #parse} would accept it
+     */
     public static boolean isValid(String id) {
         return id != null && problem(id) == null;
     }
@@ -82,12 +105,20 @@ public final class RepoId {
         return null;
     }
 
-    /** The id as written, e.g. {@code openai-community/gpt2}. */
+    /**
+     * The id as written, e.g. {@code openai-community/gpt2}.
+     *
+     * @return the id
+     */
     public String id() {
         return id;
     }
 
-    /** The cache folder name, {@code models--org--name} or {@code datasets--org--name}, as {@code huggingface_hub} names it. */
+    /**
+     * The cache folder name, {@code models--org--name} or {@code datasets--org--name}, as {@code huggingface_hub} names it.
+     *
+     * @return the folder name
+     */
     public String cacheFolderName() {
         return (dataset ? "datasets--" : "models--") + id.replace("/", "--");
     }

@@ -37,7 +37,13 @@ public final class OnnxModel {
         this.outputs = outputs;
     }
 
-    /** Reads {@code file} whole (a {@code ModelProto}). */
+    /**
+     * Reads {@code file} whole (a {@code ModelProto}).
+     *
+     * @param file the {@code .onnx} file
+     * @return the parsed model
+     * @throws OnnxException when the file is missing, too large, or not a valid model
+     */
     public static OnnxModel read(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new OnnxException(file, "does not exist or is not a regular file");
@@ -113,39 +119,75 @@ public final class OnnxModel {
         return name;
     }
 
+    /**
+     * The file this model was read from.
+     *
+     * @return its path
+     */
     public Path file() {
         return file;
     }
 
+    /**
+     * The ONNX IR version ({@code ir_version}) the file declares.
+     *
+     * @return the IR version
+     */
     public long irVersion() {
         return irVersion;
     }
 
-    /** {@code producer_name}, e.g. {@code pytorch}. */
+    /**
+     * {@code producer_name}, e.g. {@code pytorch}.
+     *
+     * @return the producer name, empty when the file has none
+     */
     public String producer() {
         return producer;
     }
 
-    /** The graph's nodes in file (topological) order. */
+    /**
+     * The graph's nodes in file (topological) order.
+     *
+     * @return the nodes, unmodifiable
+     */
     public List<OnnxNode> nodes() {
         return nodes;
     }
 
-    /** Initializers (weights and constants) by name, in file order. */
+    /**
+     * Initializers (weights and constants) by name, in file order.
+     *
+     * @return the initializers, unmodifiable
+     */
     public Map<String, OnnxTensorProto> initializers() {
         return initializers;
     }
 
-    /** Names of the graph's inputs (initializers listed as inputs by old exporters included). */
+    /**
+     * Names of the graph's inputs (initializers listed as inputs by old exporters included).
+     *
+     * @return the input names, in file order
+     */
     public List<String> inputs() {
         return inputs;
     }
 
+    /**
+     * Names of the graph's outputs.
+     *
+     * @return the output names, in file order
+     */
     public List<String> outputs() {
         return outputs;
     }
 
-    /** The nodes that read the value {@code name}. */
+    /**
+     * The nodes that read the value {@code name}.
+     *
+     * @param name a value name
+     * @return those nodes in file order, empty when none reads it
+     */
     public List<OnnxNode> consumers(String name) {
         List<OnnxNode> out = new ArrayList<>();
         for (OnnxNode n : nodes) {
@@ -156,7 +198,12 @@ public final class OnnxModel {
         return out;
     }
 
-    /** The node producing the value {@code name}, if a node does. */
+    /**
+     * The node producing the value {@code name}, if a node does.
+     *
+     * @param name a value name
+     * @return the first node listing {@code name} as an output, or empty (a graph input or initializer)
+     */
     public Optional<OnnxNode> producerOf(String name) {
         for (OnnxNode n : nodes) {
             if (n.outputs().contains(name)) {
@@ -166,7 +213,12 @@ public final class OnnxModel {
         return Optional.empty();
     }
 
-    /** A constant value: an initializer or the output of a {@code Constant} node. */
+    /**
+     * A constant value: an initializer or the output of a {@code Constant} node.
+     *
+     * @param name a value name
+     * @return the initializer of that name, else the {@code value} of the {@code Constant} node producing it, else empty
+     */
     public Optional<OnnxTensorProto> constant(String name) {
         OnnxTensorProto t = initializers.get(name);
         if (t != null) {

@@ -68,22 +68,43 @@ public record OnnxNode(String name, String opType, String domain, List<String> i
         }
     }
 
-    /** An int attribute ({@code transB} of Gemm), or {@code def} when absent. */
+    /**
+     * An int attribute ({@code transB} of Gemm), or {@code def} when absent.
+     *
+     * @param key the attribute name
+     * @param def the value when the attribute is absent or not an int
+     * @return the attribute's value or {@code def}
+     */
     public long intAttribute(String key, long def) {
         return attributes.get(key) instanceof Long v ? v : def;
     }
 
-    /** A float attribute ({@code epsilon} of LayerNormalization). */
+    /**
+     * A float attribute ({@code epsilon} of LayerNormalization).
+     *
+     * @param key the attribute name
+     * @return its value, or empty when absent or not a float
+     */
     public Optional<Float> floatAttribute(String key) {
         return attributes.get(key) instanceof Float v ? Optional.of(v) : Optional.empty();
     }
 
-    /** A string attribute ({@code approximate} of Gelu). */
+    /**
+     * A string attribute ({@code approximate} of Gelu).
+     *
+     * @param key the attribute name
+     * @return its value, or empty when absent or not a string
+     */
     public Optional<String> stringAttribute(String key) {
         return attributes.get(key) instanceof String v ? Optional.of(v) : Optional.empty();
     }
 
-    /** A tensor attribute ({@code value} of Constant). */
+    /**
+     * A tensor attribute ({@code value} of Constant).
+     *
+     * @param key the attribute name
+     * @return its value, or empty when absent or not a tensor
+     */
     public Optional<OnnxTensorProto> tensorAttribute(String key) {
         return attributes.get(key) instanceof OnnxTensorProto v ? Optional.of(v) : Optional.empty();
     }

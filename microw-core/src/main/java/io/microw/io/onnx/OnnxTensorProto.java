@@ -13,11 +13,29 @@ import java.util.Map;
  */
 public final class OnnxTensorProto {
 
+    /**
+     * {@code TensorProto.DataType} of float32.
+     */
     public static final int FLOAT = 1;
+    /**
+     * {@code TensorProto.DataType} of int32.
+     */
     public static final int INT32 = 6;
+    /**
+     * {@code TensorProto.DataType} of int64.
+     */
     public static final int INT64 = 7;
+    /**
+     * {@code TensorProto.DataType} of IEEE float16.
+     */
     public static final int FLOAT16 = 10;
+    /**
+     * {@code TensorProto.DataType} of float64.
+     */
     public static final int DOUBLE = 11;
+    /**
+     * {@code TensorProto.DataType} of bfloat16.
+     */
     public static final int BFLOAT16 = 16;
 
     private static final Map<Integer, String> TYPE_NAMES = Map.ofEntries(Map.entry(1, "FLOAT"),
@@ -96,28 +114,56 @@ public final class OnnxTensorProto {
                 floats.toArray(), ints.toArray(), doubles.toArray());
     }
 
+    /**
+     * The tensor's name (the initializer or value name).
+     *
+     * @return the name
+     */
     public String name() {
         return name;
     }
 
+    /**
+     * The tensor's shape.
+     *
+     * @return a copy of the dims, empty for a scalar
+     */
     public long[] dims() {
         return dims.clone();
     }
 
-    /** ONNX's {@code TensorProto.DataType} number (1 float, 7 int64, 10 float16, ...). */
+    /**
+     * ONNX's {@code TensorProto.DataType} number (1 float, 7 int64, 10 float16, ...).
+     *
+     * @return the data type number
+     */
     public int dataType() {
         return dataType;
     }
 
+    /**
+     * The data type's ONNX name, for messages.
+     *
+     * @return e.g. {@code FLOAT} or {@code INT64}, or {@code type N} for an unknown number
+     */
     public String dataTypeName() {
         return TYPE_NAMES.getOrDefault(dataType, "type " + dataType);
     }
 
+    /**
+     * Whether {@link #floats()} can read this tensor.
+     *
+     * @return true for float32, float16, bfloat16 and float64
+     */
     public boolean isFloatingPoint() {
         return dataType == FLOAT || dataType == FLOAT16 || dataType == BFLOAT16 || dataType == DOUBLE;
     }
 
-    /** Number of elements the dims imply (1 for a scalar). */
+    /**
+     * Number of elements the dims imply (1 for a scalar).
+     *
+     * @return the product of the dims
+     */
     public long elementCount() {
         long n = 1;
         for (long d : dims) {
@@ -126,7 +172,11 @@ public final class OnnxTensorProto {
         return n;
     }
 
-    /** The values as float32, row-major; an error for a non-float tensor or one whose data and dims disagree. */
+    /**
+     * The values as float32, row-major; an error for a non-float tensor or one whose data and dims disagree.
+     *
+     * @return a new array of {@link #elementCount()} values
+     */
     public float[] floats() {
         int n = count();
         float[] out = new float[n];
@@ -181,7 +231,11 @@ public final class OnnxTensorProto {
         }
     }
 
-    /** The values of an integer tensor (int32 or int64) as longs. */
+    /**
+     * The values of an integer tensor (int32 or int64) as longs.
+     *
+     * @return a new array of {@link #elementCount()} values
+     */
     public long[] longs() {
         int n = count();
         if (dataType != INT64 && dataType != INT32) {
