@@ -36,9 +36,9 @@ class MainTest {
 
     @Test
     void badOptionValueIsUsageError() {
-        CliRun run = CliRun.of("demo", "--max-new-tokens", "many");
+        CliRun run = CliRun.of("demo", "--threads", "many");
         assertThat(run.exitCode()).isEqualTo(1);
-        assertThat(run.err()).contains("--max-new-tokens", "many");
+        assertThat(run.err()).contains("--threads", "many");
     }
 
     @Test
