@@ -26,7 +26,11 @@ import java.util.concurrent.Callable;
  * {@code microw activations save}: runs a model over a text file (one text per line) and saves the named layers'
  * activations as a run of a store, with a progress bar on stderr; prints the run id and where it is.
  */
-@Command(name = "save", description = "Run a model over texts and save layers' activations into a store.")
+@Command(name = "save", description = "Run a model over texts and save layers' activations into a store.",
+        footer = {"", "Examples:",
+            "  microw activations save --brown train --layers transformer.h.2 --store st --run brown-h2 --batch-size 32",
+            "  microw activations save --texts-file corpus.jsonl --layers layer_1,layer_3 --model owner/name",
+            "  microw activations save --resume --run brown-h2 --brown train --layers transformer.h.2 --store st"})
 final class ActivationsSaveCommand implements Callable<Integer> {
 
     @Spec
@@ -35,8 +39,8 @@ final class ActivationsSaveCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    @Option(names = "--model", paramLabel = "DIR|demo", defaultValue = "demo",
-            description = "Model directory, or 'demo' for the embedded demo model (default).")
+    @Option(names = "--model", paramLabel = "MODEL", defaultValue = "brown-gpt2",
+            description = "brown-gpt2 (the embedded demo model, default), a model directory, or a Hub id owner/name.")
     String model;
 
     @Option(names = "--layers", required = true, split = ",", paramLabel = "LAYER[,LAYER...]",
@@ -109,7 +113,7 @@ final class ActivationsSaveCommand implements Callable<Integer> {
             options = options.withProgress(bar);
         }
         String runId;
-        try (LanguageModel lm = Models.open(model.equals("demo") ? null : Path.of(model))) {
+        try (LanguageModel lm = Models.open(model)) {
             runId = lm.activations().saveActivations(texts, layers, options);
         } finally {
             bar.finish();

@@ -30,7 +30,8 @@ import java.util.function.Consumer;
         description = {"Forward-pass throughput with a LayerActivationDetector on the middle block, and without "
             + "any hook (hook overhead), on brown-gpt2 (batch 32 x 128) and a random GPT-2-small-shaped model "
             + "(batch 8 x 128); with --model llama, a random TinyLlama-shaped model (batch 1 x 128)."},
-        footer = {"", "Compare with the PyTorch peer, run right before or after on the same machine:",
+        footer = {"", "Examples:", "  microw bench forward --json", "  microw bench forward --model llama --breakdown", "",
+            "Compare with the PyTorch peer, run right before or after on the same machine:",
             "  /work/shared/bench/run-torch-ref.sh forward      (llama: run-torch-ref.sh llama)"})
 final class BenchForwardCommand implements Callable<Integer> {
 

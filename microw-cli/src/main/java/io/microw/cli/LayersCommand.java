@@ -18,7 +18,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "layers",
         description = {"List the named layers of a model: the names you register hooks on.",
-            "Each line shows the canonical name (the Hugging Face module path), its class and its aliases."})
+            "Each line shows the canonical name (the Hugging Face module path), its class and its aliases."},
+        footer = {"", "Examples:", "  microw layers                 the embedded brown-gpt2",
+            "  microw layers path/to/model   a model directory (see also: microw model layers --model M --json)"})
 final class LayersCommand implements Callable<Integer> {
 
     @Spec
