@@ -35,12 +35,8 @@ final class ConceptsDashboardCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    @Option(names = "--sae", required = true, paramLabel = "DIR", description = "SAE folder (SAELens layout).")
-    Path saeDir;
-
-    @Option(names = "--layer", paramLabel = "LAYER",
-            description = "Layer the SAE reads (default: the layer recorded in its cfg.json).")
-    String layer;
+    @Mixin
+    SaeLayerOptions saeOptions;
 
     @Mixin
     ContextSourceOptions source;
@@ -65,7 +61,7 @@ final class ConceptsDashboardCommand implements Callable<Integer> {
             throw new ParameterException(cmd, "--count must be at least 1, got " + count);
         }
         source.validate(cmd);
-        try (Sae sae = SaeSupport.openSae(cmd, saeDir); LanguageModel lm = source.openModel()) {
+        try (Sae sae = saeOptions.open(cmd); LanguageModel lm = source.openModel()) {
             if (latents != null) {
                 SaeSupport.latents(cmd, latents, sae.nLatents());
             }
@@ -74,7 +70,7 @@ final class ConceptsDashboardCommand implements Callable<Integer> {
                 ConceptDictionary dict = ConceptDictionary.load(dictionary, sae.nLatents());
                 dict.concepts().forEach(c -> names.put(c.latent(), c.name()));
             }
-            String layerName = source.resolveLayer(cmd, lm, SaeSupport.layer(cmd, layer, sae));
+            String layerName = source.resolveLayer(cmd, lm, saeOptions.layer(cmd, sae));
             TopTextTracker tracker = source.track(cmd, lm, sae, layerName);
             List<Integer> chosen = latents != null && !latents.isEmpty() ? latents
                     : !names.isEmpty() ? List.copyOf(names.keySet())

@@ -9,6 +9,7 @@ import io.microw.sae.Sae;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -36,12 +37,8 @@ final class ConceptsDiscoverCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    @Option(names = "--sae", required = true, paramLabel = "DIR", description = "SAE folder (SAELens layout).")
-    Path saeDir;
-
-    @Option(names = "--layer", paramLabel = "LAYER",
-            description = "Layer the SAE reads (default: the layer recorded in its cfg.json).")
-    String layer;
+    @Mixin
+    SaeLayerOptions saeOptions;
 
     @Option(names = "--model", paramLabel = "MODEL", defaultValue = "brown-gpt2",
             description = "The model (its tokenizer must be brown-gpt2's kind; default: ${DEFAULT-VALUE}).")
@@ -80,9 +77,9 @@ final class ConceptsDiscoverCommand implements Callable<Integer> {
         }
         BrownCorpus.Split split = SaeSupport.split(cmd, brown);
         long t0 = System.nanoTime();
-        try (Sae sae = SaeSupport.openSae(cmd, saeDir);
+        try (Sae sae = saeOptions.open(cmd);
              LanguageModel lm = Models.open(model.equals("demo") ? null : model)) {
-            String layerName = lm.layers().resolve(SaeSupport.layer(cmd, layer, sae));
+            String layerName = lm.layers().resolve(saeOptions.layer(cmd, sae));
             cmd.getErr().println("discovering on the Brown " + split.name().toLowerCase(Locale.ROOT) + " split"
                     + (limit > 0 ? " (first " + limit + " sentences)" : "") + " ...");
             cmd.getErr().flush();

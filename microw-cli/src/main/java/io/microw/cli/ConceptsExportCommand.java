@@ -33,12 +33,8 @@ final class ConceptsExportCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    @Option(names = "--sae", required = true, paramLabel = "DIR", description = "SAE folder (SAELens layout).")
-    Path saeDir;
-
-    @Option(names = "--layer", paramLabel = "LAYER",
-            description = "Layer the SAE reads (default: the layer recorded in its cfg.json).")
-    String layer;
+    @Mixin
+    SaeLayerOptions saeOptions;
 
     @Mixin
     ContextSourceOptions source;
@@ -67,11 +63,11 @@ final class ConceptsExportCommand implements Callable<Integer> {
             throw new ParameterException(cmd, "--count must be at least 1, got " + count);
         }
         source.validate(cmd);
-        try (Sae sae = SaeSupport.openSae(cmd, saeDir); LanguageModel lm = source.openModel()) {
+        try (Sae sae = saeOptions.open(cmd); LanguageModel lm = source.openModel()) {
             if (latents != null) {
                 SaeSupport.latents(cmd, latents, sae.nLatents());
             }
-            String layerName = source.resolveLayer(cmd, lm, SaeSupport.layer(cmd, layer, sae));
+            String layerName = source.resolveLayer(cmd, lm, saeOptions.layer(cmd, sae));
             TopTextTracker tracker = source.track(cmd, lm, sae, layerName);
             String what;
             switch (f) {

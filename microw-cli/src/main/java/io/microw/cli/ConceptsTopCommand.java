@@ -13,7 +13,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,12 +35,8 @@ final class ConceptsTopCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    @Option(names = "--sae", required = true, paramLabel = "DIR", description = "SAE folder (SAELens layout).")
-    Path saeDir;
-
-    @Option(names = "--layer", paramLabel = "LAYER",
-            description = "Layer the SAE reads (default: the layer recorded in its cfg.json).")
-    String layer;
+    @Mixin
+    SaeLayerOptions saeOptions;
 
     @Mixin
     ContextSourceOptions source;
@@ -64,11 +59,11 @@ final class ConceptsTopCommand implements Callable<Integer> {
         if (count < 1) {
             throw new CommandLine.ParameterException(cmd, "--count must be at least 1, got " + count);
         }
-        try (Sae sae = SaeSupport.openSae(cmd, saeDir); LanguageModel lm = source.openModel()) {
+        try (Sae sae = saeOptions.open(cmd); LanguageModel lm = source.openModel()) {
             if (latents != null) {
                 SaeSupport.latents(cmd, latents, sae.nLatents());
             }
-            String layerName = source.resolveLayer(cmd, lm, SaeSupport.layer(cmd, layer, sae));
+            String layerName = source.resolveLayer(cmd, lm, saeOptions.layer(cmd, sae));
             TopTextTracker tracker = source.track(cmd, lm, sae, layerName);
             List<Integer> chosen = ContextSourceOptions.chooseLatents(cmd, latents, tracker, sae.nLatents(), count);
             Map<String, Object> result = toMap(tracker, chosen, layerName);

@@ -8,6 +8,7 @@ import io.microw.sae.Sae;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -32,12 +33,8 @@ final class SaeEvalCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    @Option(names = "--sae", required = true, paramLabel = "DIR", description = "SAE folder (SAELens layout).")
-    Path saeDir;
-
-    @Option(names = "--layer", paramLabel = "LAYER",
-            description = "Layer to splice the SAE into (default: the layer recorded in the SAE's cfg.json).")
-    String layer;
+    @Mixin
+    SaeLayerOptions saeOptions;
 
     @Option(names = "--model", paramLabel = "MODEL", defaultValue = "brown-gpt2",
             description = "brown-gpt2, a model directory or a Hub id (default: ${DEFAULT-VALUE}).")
@@ -70,9 +67,9 @@ final class SaeEvalCommand implements Callable<Integer> {
         TextDataset texts = SaeSupport.texts(cmd, brown, textsFile, limit, "--brown SPLIT or --texts-file FILE");
         PrintWriter err = cmd.getErr();
         ProgressLine progress = new ProgressLine(err, !noProgress);
-        try (Sae sae = SaeSupport.openSae(cmd, saeDir);
+        try (Sae sae = saeOptions.open(cmd);
              LanguageModel lm = Models.open(model.equals("demo") ? null : model)) {
-            String layerName = lm.layers().resolve(SaeSupport.layer(cmd, layer, sae));
+            String layerName = lm.layers().resolve(saeOptions.layer(cmd, sae));
             SaeEvaluation eval = new SaeEvaluator(lm).batchSize(batchSize)
                     .progress(p -> progress.update(p.texts(), p.totalTexts(), "texts",
                             SaeSupport.count(p.tokens()) + " tokens"))
