@@ -10,6 +10,7 @@ import io.microw.concepts.LabelledDiscovery.LatentScore;
 import io.microw.concepts.TopTextTracker;
 import io.microw.data.Datasets;
 import io.microw.demo.BrownCorpus;
+import io.microw.demo.WordShare;
 import io.microw.demo.BrownDiscovery;
 import io.microw.demo.BrownGpt2;
 import io.microw.eval.SaeEvaluation;
@@ -39,7 +40,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -49,7 +49,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 
 /**
  * {@code microw demo}: the whole workflow on the embedded brown-gpt2 model, in a few minutes on two cores. It saves
@@ -423,7 +422,7 @@ final class DemoCommand implements Callable<Integer> {
         if (!(peak > 0)) {
             peak = 1f;
         }
-        Set<String> numberWords = wordsMostlyTagged(corpus, "cd");
+        Set<String> numberWords = corpus.wordsMostlyTagged("cd");
         List<String> prompts = PROMPTS.subList(0, sizes.prompts());
         GenerationConfig greedy = GenerationConfig.greedy(sizes.newTokens());
         sae.concepts().resetManipulations();
@@ -444,8 +443,8 @@ final class DemoCommand implements Callable<Integer> {
         m.put("peak_activation", (double) peak);
         m.put("clamp", 2.0 * peak);
         m.put("new_tokens", sizes.newTokens());
-        m.put("share_before", share(before, numberWords));
-        m.put("share_after", share(after, numberWords));
+        m.put("share_before", WordShare.of(before, numberWords));
+        m.put("share_after", WordShare.of(after, numberWords));
         List<Map<String, Object>> rows = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
             Map<String, Object> r = new LinkedHashMap<>();
@@ -457,35 +456,6 @@ final class DemoCommand implements Callable<Integer> {
         m.put("texts", rows);
         m.put("number_word_count", numberWords.size());
         return m;
-    }
-
-    /** Words (lower case) whose commonest tag in the Brown corpus is {@code tag}. */
-    static Set<String> wordsMostlyTagged(BrownCorpus corpus, String tag) {
-        Map<String, Map<String, Long>> counts = new HashMap<>();
-        corpus.words().forEach(w -> counts.computeIfAbsent(w.word().toLowerCase(Locale.ROOT), k -> new HashMap<>())
-                .merge(w.tag(), 1L, Long::sum));
-        return counts.entrySet().stream()
-                .filter(e -> Collections.max(e.getValue().entrySet(), Map.Entry.comparingByValue()).getKey()
-                        .equals(tag))
-                .map(Map.Entry::getKey).collect(Collectors.toSet());
-    }
-
-    /** Fraction of the words of {@code texts} (punctuation split off) that are in {@code vocabulary}. */
-    static double share(List<String> texts, Set<String> vocabulary) {
-        long words = 0;
-        long hits = 0;
-        for (String t : texts) {
-            for (String w : t.toLowerCase(Locale.ROOT).split("\\s+|(?=[,.;:!?])|(?<=[,.;:!?])")) {
-                if (w.isBlank()) {
-                    continue;
-                }
-                words++;
-                if (vocabulary.contains(w.strip())) {
-                    hits++;
-                }
-            }
-        }
-        return words == 0 ? 0 : (double) hits / words;
     }
 
     // ---- state ----

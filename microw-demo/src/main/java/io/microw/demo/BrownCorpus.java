@@ -116,6 +116,17 @@ public final class BrownCorpus {
         return documents.stream().flatMap(d -> d.sentences().stream()).flatMap(s -> s.taggedWords().stream());
     }
 
+    /** The words (lower case) whose commonest tag in the corpus is {@code tag}, e.g. the number words for "cd". */
+    public java.util.Set<String> wordsMostlyTagged(String tag) {
+        java.util.Map<String, java.util.Map<String, Long>> counts = new java.util.HashMap<>();
+        words().forEach(w -> counts.computeIfAbsent(w.word().toLowerCase(java.util.Locale.ROOT),
+                k -> new java.util.HashMap<>()).merge(w.tag(), 1L, Long::sum));
+        return counts.entrySet().stream()
+                .filter(e -> java.util.Collections.max(e.getValue().entrySet(), java.util.Map.Entry.comparingByValue())
+                        .getKey().equals(tag))
+                .map(java.util.Map.Entry::getKey).collect(java.util.stream.Collectors.toSet());
+    }
+
     /** The 15 genres, in order of first appearance (press_reportage first). */
     public List<String> genres() {
         return genres;

@@ -11,13 +11,8 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URISyntaxException;
 import java.nio.file.Path;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -60,7 +55,7 @@ class BrownSteeringTest {
         LatentScore numbers = new BrownDiscovery(lm, sae, LAYER).run(corpus, BrownCorpus.Split.VALIDATION, 300)
                 .discovery().bestLatent(BrownDiscovery.POS + "cd");
         assertThat(numbers.f1()).as("discovery finds a number latent: %s", numbers.describe()).isGreaterThan(0.5);
-        Set<String> numberWords = wordsMostlyTagged("cd");
+        Set<String> numberWords = corpus.wordsMostlyTagged("cd");
 
         lm.attachSae(sae, LAYER);
         try {
@@ -71,9 +66,9 @@ class BrownSteeringTest {
             float peak = sae.concepts().statistics().maxActivation(numbers.latent());
             assertThat(peak).as("the number latent fires on the validation sentences").isPositive();
             sae.concepts().disableTextTracking();
-            double baseline = share(continuations(), numberWords);
+            double baseline = WordShare.of(continuations(), numberWords);
             sae.concepts().clampConcept(numbers.latent(), 2 * peak);
-            double steered = share(continuations(), numberWords);
+            double steered = WordShare.of(continuations(), numberWords);
             assertThat(steered).as("number words steered %.3f vs baseline %.3f", steered, baseline)
                     .isGreaterThan(baseline + 0.1);
 
@@ -93,35 +88,7 @@ class BrownSteeringTest {
         }
     }
 
-    /** Words (lower case) whose commonest tag in the Brown corpus is {@code tag}. */
-    private static Set<String> wordsMostlyTagged(String tag) {
-        Map<String, Map<String, Long>> counts = new HashMap<>();
-        corpus.words().forEach(w -> counts.computeIfAbsent(w.word().toLowerCase(Locale.ROOT), k -> new HashMap<>())
-                .merge(w.tag(), 1L, Long::sum));
-        return counts.entrySet().stream()
-                .filter(e -> Collections.max(e.getValue().entrySet(), Map.Entry.comparingByValue()).getKey().equals(tag))
-                .map(Map.Entry::getKey).collect(Collectors.toSet());
-    }
-
     private static List<String> continuations() {
         return lm.inference().generate(PROMPTS, GenerationConfig.greedy(24)).completions();
-    }
-
-    /** Fraction of the words of {@code texts} (punctuation split off) that are in {@code vocabulary}. */
-    private static double share(List<String> texts, Set<String> vocabulary) {
-        long words = 0;
-        long hits = 0;
-        for (String t : texts) {
-            for (String w : t.toLowerCase(Locale.ROOT).split("\\s+|(?=[,.;:!?])|(?<=[,.;:!?])")) {
-                if (w.isBlank()) {
-                    continue;
-                }
-                words++;
-                if (vocabulary.contains(w.strip())) {
-                    hits++;
-                }
-            }
-        }
-        return words == 0 ? 0 : (double) hits / words;
     }
 }
