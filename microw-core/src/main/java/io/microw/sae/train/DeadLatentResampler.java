@@ -58,12 +58,12 @@ final class DeadLatentResampler {
             for (int c = 0; c < d; c++) {
                 int i = l * d + c;
                 float dir = (x[b * d + c] - recon[b * d + c]) * inv;
-                model.wDec.data.put(i, dir);
-                model.wEncT.data.put(i, (float) (dir * encoderNorm));
+                model.wDec.data[i] = dir;
+                model.wEncT.data[i] = (float) (dir * encoderNorm);
                 resetMoments(model.wDec, i);
                 resetMoments(model.wEncT, i);
             }
-            model.bEnc.data.put(l, 0f);
+            model.bEnc.data[l] = 0f;
             resetMoments(model.bEnc, l);
             resampled++;
         }
@@ -87,14 +87,14 @@ final class DeadLatentResampler {
     private static double rowNorm(ParamTensor p, int row, int d) {
         double s = 0;
         for (int c = 0; c < d; c++) {
-            float w = p.data.get(row * d + c);
+            float w = p.data[row * d + c];
             s += w * w;
         }
         return Math.sqrt(s);
     }
 
     private static void resetMoments(ParamTensor p, int i) {
-        p.m.put(i, 0f);
-        p.v.put(i, 0f);
+        p.m[i] = 0f;
+        p.v[i] = 0f;
     }
 }

@@ -153,7 +153,7 @@ final class GradientStep {
         SparseKernels.scatterRows(workers, codes, rowOf, gradPre, xc, d, model.wEncT.grad, touchedEnc, model.dSae);
         for (int e = 0; e < gradPre.length; e++) {
             int l = codes.latent[e];
-            model.bEnc.grad.put(l, model.bEnc.grad.get(l) + gradPre[e]);
+            model.bEnc.grad[l] = model.bEnc.grad[l] + gradPre[e];
         }
         float[] bDecGrad = new float[d];
         if (decoderBias) {
@@ -309,7 +309,7 @@ final class GradientStep {
             touchedDec[l] = true;
             for (int c = 0; c < d; c++) {
                 int i = l * d + c;
-                model.wDec.grad.put(i, model.wDec.grad.get(i) + s * model.wDec.data.get(i));
+                model.wDec.grad[i] = model.wDec.grad[i] + s * model.wDec.data[i];
             }
         }
     }

@@ -2,29 +2,22 @@ package io.microw.sae.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-
 /**
- * One trainable tensor with its gradient and Adam moments, all in direct native-order buffers: the sparse
- * kernels read and write them from Java, and {@link #view} hands the values to the engine (DJL's PyTorch
- * engine wraps a direct buffer without copying) for the dense products. Shape is {@code [rows, cols]}
- * ({@code cols} 1 for a vector).
+ * One trainable tensor with its gradient and Adam moments, as plain float arrays: the sparse kernels and Adam read
+ * and write them in Java loops (which the JIT vectorises), and {@link #view} copies the values into the engine for
+ * the dense products. Shape is {@code [rows, cols]} ({@code cols} 1 for a vector).
  */
 final class ParamTensor {
 
     final String name;
     final int rows;
     final int cols;
-    private final ByteBuffer dataBytes;
-    final FloatBuffer data;
-    final FloatBuffer grad;
-    final FloatBuffer m;
-    final FloatBuffer v;
+    final float[] data;
+    final float[] grad;
+    final float[] m;
+    final float[] v;
 
     ParamTensor(String name, int rows, int cols, float[] initial) {
         this.name = name;
@@ -34,46 +27,36 @@ final class ParamTensor {
         if (initial.length != n) {
             throw new IllegalArgumentException(name + ": expected " + n + " values, got " + initial.length);
         }
-        this.dataBytes = direct(n);
-        this.data = dataBytes.asFloatBuffer();
-        this.data.put(0, initial);
-        this.grad = direct(n).asFloatBuffer();
-        this.m = direct(n).asFloatBuffer();
-        this.v = direct(n).asFloatBuffer();
-    }
-
-    private static ByteBuffer direct(int floats) {
-        return ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
+        this.data = initial.clone();
+        this.grad = new float[n];
+        this.m = new float[n];
+        this.v = new float[n];
     }
 
     int size() {
         return rows * cols;
     }
 
-    /** The values as an NDArray of shape [rows, cols] (or [rows] for a vector) in {@code manager}. */
+    /** The values as an NDArray of shape [rows, cols] (or [rows] for a vector) in {@code manager} (a copy). */
     NDArray view(NDManager manager) {
         Shape shape = cols == 1 ? new Shape(rows) : new Shape(rows, cols);
-        return manager.create(dataBytes.duplicate().order(ByteOrder.nativeOrder()), shape, DataType.FLOAT32);
+        return manager.create(data, shape);
     }
 
     /** A copy of the values. */
     float[] values() {
-        float[] out = new float[size()];
-        data.get(0, out);
-        return out;
+        return data.clone();
     }
 
     /** A copy of the gradient. */
     float[] gradient() {
-        float[] out = new float[size()];
-        grad.get(0, out);
-        return out;
+        return grad.clone();
     }
 
     /** Adds a dense gradient. */
     void addGradient(float[] g) {
         for (int i = 0; i < g.length; i++) {
-            grad.put(i, grad.get(i) + g[i]);
+            grad[i] += g[i];
         }
     }
 
@@ -86,7 +69,7 @@ final class ParamTensor {
             }
             int base = r * cols;
             for (int c = 0; c < cols; c++) {
-                float g = grad.get(base + c);
+                float g = grad[base + c];
                 s += g * g;
             }
         }
@@ -104,13 +87,13 @@ final class ParamTensor {
         float bc2Sqrt = (float) Math.sqrt(bc2);
         workers.forRange(size(), (part, from, to) -> {
             for (int i = from; i < to; i++) {
-                float g = grad.get(i) * gradScale;
-                float mi = beta1 * m.get(i) + (1 - beta1) * g;
-                float vi = beta2 * v.get(i) + (1 - beta2) * g * g;
-                m.put(i, mi);
-                v.put(i, vi);
-                data.put(i, data.get(i) - stepSize * mi / ((float) Math.sqrt(vi) / bc2Sqrt + eps));
-                grad.put(i, 0f);
+                float g = grad[i] * gradScale;
+                float mi = beta1 * m[i] + (1 - beta1) * g;
+                float vi = beta2 * v[i] + (1 - beta2) * g * g;
+                m[i] = mi;
+                v[i] = vi;
+                data[i] -= stepSize * mi / ((float) Math.sqrt(vi) / bc2Sqrt + eps);
+                grad[i] = 0f;
             }
         });
     }

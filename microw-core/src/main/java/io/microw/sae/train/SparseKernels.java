@@ -1,11 +1,9 @@
 package io.microw.sae.train;
 
-import java.nio.FloatBuffer;
-
 /**
  * The sparse halves of an SAE training step, written for codes with few non-zeros per row: decoding gathers the
  * active decoder rows, and the weight gradients scatter-add one row per active code instead of multiplying
- * dense [batch, d_sae] matrices. Matrices are row-major {@code [d_sae, d]} FloatBuffers (the decoder, and the
+ * dense [batch, d_sae] matrices. Matrices are row-major {@code [d_sae, d]} float arrays (the decoder, and the
  * encoder stored transposed so that each latent's weights are one row). Scatter work is split by latent range,
  * so every row is written by one thread in a fixed order: results are deterministic.
  */
@@ -15,7 +13,7 @@ final class SparseKernels {
     }
 
     /** {@code out[b] = bias + Σ_e value[e] · M[latent[e]]} for every row b ({@code bias} may be null). */
-    static void decode(Workers workers, SparseCodes codes, FloatBuffer m, int d, float[] bias, float[] out) {
+    static void decode(Workers workers, SparseCodes codes, float[] m, int d, float[] bias, float[] out) {
         workers.forRange(codes.rows, (part, from, to) -> {
             for (int b = from; b < to; b++) {
                 int base = b * d;
@@ -29,7 +27,7 @@ final class SparseKernels {
                     }
                     int row = codes.latent[e] * d;
                     for (int c = 0; c < d; c++) {
-                        out[base + c] += v * m.get(row + c);
+                        out[base + c] += v * m[row + c];
                     }
                 }
             }
@@ -37,7 +35,7 @@ final class SparseKernels {
     }
 
     /** {@code out[e] = g[b] · M[latent[e]]} for every entry e of row b. */
-    static void rowDots(Workers workers, SparseCodes codes, FloatBuffer m, int d, float[] g, float[] out) {
+    static void rowDots(Workers workers, SparseCodes codes, float[] m, int d, float[] g, float[] out) {
         workers.forRange(codes.rows, (part, from, to) -> {
             for (int b = from; b < to; b++) {
                 int base = b * d;
@@ -45,7 +43,7 @@ final class SparseKernels {
                     int row = codes.latent[e] * d;
                     float s = 0f;
                     for (int c = 0; c < d; c++) {
-                        s += g[base + c] * m.get(row + c);
+                        s += g[base + c] * m[row + c];
                     }
                     out[e] = s;
                 }
@@ -58,7 +56,7 @@ final class SparseKernels {
      * the rows touched.
      */
     static void scatterRows(Workers workers, SparseCodes codes, int[] rowOf, float[] coef, float[] src, int d,
-                            FloatBuffer target, boolean[] touched, int latents) {
+                            float[] target, boolean[] touched, int latents) {
         workers.forRange(latents, (part, lo, hi) -> {
             for (int e = 0; e < rowOf.length; e++) {
                 int l = codes.latent[e];
@@ -70,14 +68,14 @@ final class SparseKernels {
                 int row = l * d;
                 int base = rowOf[e] * d;
                 for (int c = 0; c < d; c++) {
-                    target.put(row + c, target.get(row + c) + s * src[base + c]);
+                    target[row + c] += s * src[base + c];
                 }
             }
         });
     }
 
     /** {@code Σ_e coef[e] · M[latent[e]]}, a [d] vector (per-thread partial sums added in thread order). */
-    static float[] weightedRowSum(Workers workers, SparseCodes codes, float[] coef, FloatBuffer m, int d) {
+    static float[] weightedRowSum(Workers workers, SparseCodes codes, float[] coef, float[] m, int d) {
         float[][] partial = new float[workers.threads()][d];
         workers.forRange(codes.size(), (part, from, to) -> {
             float[] acc = partial[part];
@@ -88,7 +86,7 @@ final class SparseKernels {
                 }
                 int row = codes.latent[e] * d;
                 for (int c = 0; c < d; c++) {
-                    acc[c] += s * m.get(row + c);
+                    acc[c] += s * m[row + c];
                 }
             }
         });

@@ -47,8 +47,8 @@ final class TrainingCheckpoint {
             for (ParamTensor p : model.trainable()) {
                 long[] shape = {p.size()};
                 w.putFloats(p.name, shape, p.values());
-                w.putFloats(p.name + ".adam_m", shape, copy(p.m, p.size()));
-                w.putFloats(p.name + ".adam_v", shape, copy(p.v, p.size()));
+                w.putFloats(p.name + ".adam_m", shape, p.m.clone());
+                w.putFloats(p.name + ".adam_v", shape, p.v.clone());
             }
             w.putLongs("density.fired", new long[] {density.latents()}, density.firedCounts());
             w.putLongs("density.last_fired", new long[] {density.latents()}, density.lastFiredAt());
@@ -116,18 +116,12 @@ final class TrainingCheckpoint {
                 ((Number) json.get("skipped_batches")).longValue(), new ArrayList<>(history), config);
     }
 
-    private static void fill(java.nio.FloatBuffer target, float[] values, ParamTensor p, Path checkpoint) {
+    private static void fill(float[] target, float[] values, ParamTensor p, Path checkpoint) {
         if (values.length != p.size()) {
             throw new SaeException("checkpoint " + checkpoint + " has " + values.length + " values for " + p.name
                     + ", this SAE needs " + p.size() + " (different sizes?)");
         }
-        target.put(0, values);
-    }
-
-    private static float[] copy(java.nio.FloatBuffer b, int n) {
-        float[] out = new float[n];
-        b.get(0, out);
-        return out;
+        System.arraycopy(values, 0, target, 0, values.length);
     }
 
     private static List<Path> checkpoints(Path dir) {

@@ -59,14 +59,14 @@ final class TrainingModel {
         for (int r = 0; r < dSae; r++) {
             double s = 0;
             for (int c = 0; c < dIn; c++) {
-                float w = wDec.data.get(r * dIn + c);
+                float w = wDec.data[r * dIn + c];
                 s += w * w;
             }
             float f = s > 0 ? (float) (norm / Math.sqrt(s)) : 0f;
             for (int c = 0; c < dIn; c++) {
-                float w = wDec.data.get(r * dIn + c) * f;
-                wDec.data.put(r * dIn + c, w);
-                wEncT.data.put(r * dIn + c, w);
+                float w = wDec.data[r * dIn + c] * f;
+                wDec.data[r * dIn + c] = w;
+                wEncT.data[r * dIn + c] = w;
             }
         }
     }
@@ -82,7 +82,7 @@ final class TrainingModel {
         for (int r = 0; r < dSae; r++) {
             double s = 0;
             for (int c = 0; c < dIn; c++) {
-                float w = wDec.data.get(r * dIn + c);
+                float w = wDec.data[r * dIn + c];
                 s += w * w;
             }
             norms[r] = (float) Math.sqrt(s);
@@ -94,7 +94,7 @@ final class TrainingModel {
     float[] thresholds() {
         float[] t = new float[dSae];
         for (int i = 0; i < dSae; i++) {
-            t[i] = (float) Math.exp(logThreshold.data.get(i));
+            t[i] = (float) Math.exp(logThreshold.data[i]);
         }
         return t;
     }

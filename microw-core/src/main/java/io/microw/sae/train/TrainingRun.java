@@ -114,7 +114,7 @@ final class TrainingRun implements AutoCloseable {
         scale = config.normalizeActivations() && normSum > 0 ? (float) (Math.sqrt(d) / (normSum / n)) : 1f;
         if (config.initBDecToMean()) {
             for (int c = 0; c < d; c++) {
-                model.bDec.data.put(c, (float) (sum[c] / n * scale));
+                model.bDec.data[c] = (float) (sum[c] / n * scale);
             }
         }
     }
@@ -287,8 +287,8 @@ final class TrainingRun implements AutoCloseable {
         double dot = 0;
         double norm = 0;
         for (int c = 0; c < d; c++) {
-            float w = model.wDec.data.get(base + c);
-            dot += w * model.wDec.grad.get(base + c);
+            float w = model.wDec.data[base + c];
+            dot += w * model.wDec.grad[base + c];
             norm += w * w;
         }
         if (norm == 0) {
@@ -296,7 +296,7 @@ final class TrainingRun implements AutoCloseable {
         }
         float f = (float) (dot / norm);
         for (int c = 0; c < d; c++) {
-            model.wDec.grad.put(base + c, model.wDec.grad.get(base + c) - f * model.wDec.data.get(base + c));
+            model.wDec.grad[base + c] = model.wDec.grad[base + c] - f * model.wDec.data[base + c];
         }
     }
 
@@ -307,7 +307,7 @@ final class TrainingRun implements AutoCloseable {
                 int base = r * d;
                 double norm = 0;
                 for (int c = 0; c < d; c++) {
-                    float w = model.wDec.data.get(base + c);
+                    float w = model.wDec.data[base + c];
                     norm += w * w;
                 }
                 if (norm == 0) {
@@ -315,7 +315,7 @@ final class TrainingRun implements AutoCloseable {
                 }
                 float inv = (float) (1 / Math.sqrt(norm));
                 for (int c = 0; c < d; c++) {
-                    model.wDec.data.put(base + c, model.wDec.data.get(base + c) * inv);
+                    model.wDec.data[base + c] = model.wDec.data[base + c] * inv;
                 }
             }
         });

@@ -25,13 +25,13 @@ class DeadLatentResamplerTest {
             int n = DeadLatentResampler.resample(model, dead, x, recon, rows, 7);
             assertThat(n).isEqualTo(2);
             for (int l : new int[] {1, 4}) {
-                assertThat(model.wDec.data.get(l * d + 3)).isCloseTo(1f, within(1e-6f));
-                assertThat(model.bEnc.data.get(l)).isZero();
-                assertThat(model.wEncT.data.get(l * d + 3)).isPositive();
+                assertThat(model.wDec.data[l * d + 3]).isCloseTo(1f, within(1e-6f));
+                assertThat(model.bEnc.data[l]).isZero();
+                assertThat(model.wEncT.data[l * d + 3]).isPositive();
             }
             for (int l : new int[] {0, 2, 3, 5}) {
                 for (int c = 0; c < d; c++) {
-                    assertThat(model.wDec.data.get(l * d + c)).isEqualTo(before[l * d + c]);
+                    assertThat(model.wDec.data[l * d + c]).isEqualTo(before[l * d + c]);
                 }
             }
         }
