@@ -1,0 +1,128 @@
+package io.microw.cli;
+
+import io.microw.demo.BrownGpt2;
+import io.microw.server.MicrowServer;
+import io.microw.server.ServerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code microw serve}: the REST API ({@link MicrowServer}) until Ctrl-C. Prints the URL it listens on; the
+ * OpenAPI document is at {@code <url>/openapi.json}.
+ */
+@Command(name = "serve",
+        description = {"Serve the microw REST API (models, inference, generation, SAEs) until Ctrl-C.",
+            "Prints the URL; GET <url>/openapi.json describes every endpoint."},
+        footer = {"", "Examples:", "  microw serve                         http://127.0.0.1:8080/api, brown-gpt2 only",
+            "  microw serve --port 0                a free port (printed)",
+            "  MICROW_API_KEY=... microw serve --host 0.0.0.0 --model-root ~/models",
+            "", "With an API key, POST/PUT/DELETE need the X-API-Key header (GET too with --protect-reads)."})
+final class ServeCommand implements Callable<Integer> {
+
+    /** Environment variable read when --api-key is not given (keeps the key out of the process list). */
+    static final String KEY_ENV = "MICROW_API_KEY";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Option(names = "--port", paramLabel = "N", defaultValue = "8080",
+            description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--host", paramLabel = "H", defaultValue = "127.0.0.1",
+            description = "Interface to bind (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
+    String host;
+
+    @Option(names = "--api-key", paramLabel = "K",
+            description = "Key clients send in X-API-Key (default: $" + KEY_ENV + ", else none).")
+    String apiKey;
+
+    @Option(names = "--protect-reads", description = "Require the API key for GET requests too.")
+    boolean protectReads;
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "The server's data directory; SAE paths may point inside it (default: ~/.microw/server).")
+    Path data;
+
+    @Option(names = "--model", paramLabel = "ID",
+            description = "A model id that may be loaded (repeatable; default: " + BrownGpt2.NAME + ").")
+    List<String> allowed = new ArrayList<>();
+
+    @Option(names = "--model-root", paramLabel = "DIR",
+            description = "A folder whose subfolders are local models that may be loaded (repeatable).")
+    List<Path> modelRoots = new ArrayList<>();
+
+    @Option(names = "--file-root", paramLabel = "DIR",
+            description = "A folder that SAE paths may point into, besides --data (repeatable).")
+    List<Path> fileRoots = new ArrayList<>();
+
+    @Option(names = "--max-request-bytes", paramLabel = "N", defaultValue = "1048576",
+            description = "Largest request body accepted (default: ${DEFAULT-VALUE}).")
+    long maxRequestBytes;
+
+    @Override
+    public Integer call() throws Exception {
+        if (port < 0 || port > 65535) {
+            throw new ParameterException(spec.commandLine(), "--port must be 0..65535, got " + port);
+        }
+        if (maxRequestBytes < 1) {
+            throw new ParameterException(spec.commandLine(), "--max-request-bytes must be positive");
+        }
+        String key = apiKey != null ? apiKey : System.getenv(KEY_ENV);
+        ServerConfig.Builder b = ServerConfig.builder().host(host).port(port).apiKey(key).protectReads(protectReads)
+                .maxRequestBytes(maxRequestBytes);
+        if (data != null) {
+            b.dataDirectory(data);
+        }
+        if (!allowed.isEmpty()) {
+            b.allowedModels(allowed);
+        }
+        modelRoots.forEach(b::modelRoot);
+        fileRoots.forEach(b::fileRoot);
+        PrintWriter out = spec.commandLine().getOut();
+        CountDownLatch stopped = new CountDownLatch(1);
+        MicrowServer server = new MicrowServer(b.build()).start();
+        Thread hook = new Thread(() -> {
+            server.stop();
+            stopped.countDown();
+        }, "microw-serve-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        out.println("microw server listening on " + server.url());
+        out.println("OpenAPI: " + server.url() + "/openapi.json" + (key == null ? "" : "  (API key required: "
+                + (protectReads ? "every request" : "requests that change state") + ")"));
+        out.println("Press Ctrl-C to stop.");
+        out.flush();
+        boolean interrupted = false;
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            interrupted = true; // stop first (Jetty cannot stop from an interrupted thread), then restore the flag
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // shutting down already: the hook stops the server
+            }
+            server.stop();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        out.println("microw server stopped");
+        out.flush();
+        return 0;
+    }
+}

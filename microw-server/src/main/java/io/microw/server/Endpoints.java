@@ -1,0 +1,447 @@
+package io.microw.server;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.Context;
+import io.microw.hooks.LayerActivationDetector;
+import io.microw.lm.GenerationConfig;
+import io.microw.lm.GenerationResult;
+import io.microw.lm.InferenceResult;
+import io.microw.lm.LanguageModel;
+import io.microw.lm.Layers;
+import io.microw.nn.Module;
+import io.microw.sae.Sae;
+import io.microw.sae.SaeLensFormat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The handlers behind the routes of {@link MicrowServer}. */
+final class Endpoints {
+
+    static final int MAX_TEXTS = 64;
+    static final int MAX_CHARS = 20_000;
+
+    private final ServerConfig config;
+    private final ModelRegistry models;
+    private final SaeRegistry saes;
+    private final long startedAt = System.currentTimeMillis();
+    final AtomicLong requests = new AtomicLong();
+    final AtomicLong errors = new AtomicLong();
+
+    Endpoints(ServerConfig config, ModelRegistry models, SaeRegistry saes) {
+        this.config = config;
+        this.models = models;
+        this.saes = saes;
+    }
+
+    private static void json(Context ctx, int status, JsonNode node) {
+        ctx.status(status).contentType("application/json").result(node.toString());
+    }
+
+    void health(Context ctx) {
+        ObjectNode n = Json.object();
+        n.put("status", "ok");
+        json(ctx, 200, n);
+    }
+
+    void metrics(Context ctx) {
+        ObjectNode n = Json.object();
+        n.put("uptime_seconds", (System.currentTimeMillis() - startedAt) / 1000.0);
+        n.put("requests_served", requests.get());
+        n.put("errors", errors.get());
+        ArrayNode loaded = n.putArray("loaded_models");
+        models.loaded().keySet().forEach(loaded::add);
+        n.put("loaded_saes", saes.all().size());
+        Runtime rt = Runtime.getRuntime();
+        n.put("heap_used_bytes", rt.totalMemory() - rt.freeMemory());
+        json(ctx, 200, n);
+    }
+
+    void listModels(Context ctx) {
+        ObjectNode n = Json.object();
+        ArrayNode allowed = n.putArray("allowed");
+        models.available().forEach(allowed::add);
+        ArrayNode loaded = n.putArray("loaded");
+        for (ModelRegistry.Loaded l : models.loaded().values()) {
+            loaded.add(describe(l));
+        }
+        json(ctx, 200, n);
+    }
+
+    private static ObjectNode describe(ModelRegistry.Loaded l) {
+        ObjectNode m = Json.object();
+        m.put("id", l.id);
+        m.put("source", l.source);
+        var c = l.lm.config();
+        m.put("architecture", c.architecture());
+        m.put("layers", c.numLayers());
+        m.put("hidden_size", c.hiddenSize());
+        m.put("heads", c.numHeads());
+        m.put("vocab_size", c.vocabSize());
+        m.put("context", c.maxPositions());
+        m.put("hook_points", l.lm.layers().names().size());
+        return m;
+    }
+
+    void loadModel(Context ctx) {
+        ModelRegistry.Loaded l = models.load(ctx.pathParam("id"));
+        json(ctx, 201, describe(l));
+    }
+
+    void unloadModel(Context ctx) {
+        models.unload(ctx.pathParam("id"));
+        ObjectNode n = Json.object();
+        n.put("unloaded", models.canonicalId(ctx.pathParam("id")));
+        json(ctx, 200, n);
+    }
+
+    void layers(Context ctx) {
+        ModelRegistry.Loaded l = models.get(ctx.pathParam("id"));
+        Layers layers = l.lm.layers();
+        ObjectNode root = Json.object();
+        root.put("model", l.id);
+        root.put("count", layers.names().size());
+        root.set("tree", node(layers, layers.names(), l.lm.module()));
+        json(ctx, 200, root);
+    }
+
+    private static ObjectNode node(Layers layers, List<String> names, Module module) {
+        ObjectNode n = Json.object();
+        String name = module.name().isEmpty() ? Layers.ROOT : module.name();
+        n.put("name", name);
+        int index = names.indexOf(module.name());
+        if (index >= 0) {
+            n.put("index", index);
+        } else {
+            n.putNull("index");
+        }
+        n.put("type", module.typeName());
+        n.put("hookable", module.isCallable());
+        ArrayNode aliases = n.putArray("aliases");
+        layers.aliasesOf(module.name()).stream().filter(a -> !a.equals(name)).forEach(aliases::add);
+        ArrayNode children = n.putArray("children");
+        for (Module child : module.children()) {
+            children.add(node(layers, names, child));
+        }
+        return n;
+    }
+
+    void infer(Context ctx) {
+        ObjectNode body = Requests.body(ctx);
+        List<String> texts = Requests.texts(body, "texts", "text", MAX_TEXTS, MAX_CHARS);
+        List<RequestHooks.Spec> specs = RequestHooks.parse(body.get("hooks"), true);
+        int topK = Requests.integer(body, "top_k", 5, 1, 100);
+        ModelRegistry.Loaded l = models.get(ctx.pathParam("id"));
+        requireTokenizer(l.lm);
+        ObjectNode out = Json.object();
+        out.put("model", l.id);
+        ArrayNode results = out.putArray("results");
+        l.lockOpen();
+        try (RequestHooks hooks = RequestHooks.register(l.lm, specs)) {
+            for (String text : texts) {
+                results.add(inferOne(l.lm, hooks, text, topK));
+            }
+        } finally {
+            l.lock.unlock();
+        }
+        json(ctx, 200, out);
+    }
+
+    /** One forward over one text (so no padding enters the captured statistics). Under the model's lock. */
+    private static ObjectNode inferOne(LanguageModel lm, RequestHooks hooks, String text, int topK) {
+        ObjectNode r = Json.object();
+        r.put("text", text);
+        try (InferenceResult result = lm.inference().executeInference(List.of(text))) {
+            long[] ids = result.encodings().inputIds()[0];
+            String[] tokens = result.encodings().tokens()[0];
+            ArrayNode tok = r.putArray("tokens");
+            for (int i = 0; i < ids.length; i++) {
+                ObjectNode t = tok.addObject();
+                t.put("id", ids[i]);
+                t.put("text", tokens[i]);
+            }
+            int last = ids.length - 1;
+            long[] mask = result.encodings().attentionMask()[0];
+            while (last > 0 && mask[last] == 0) {
+                last--;
+            }
+            float[] logits = result.logits().get(0).get(last).toType(DataType.FLOAT32, false).toFloatArray();
+            double max = Double.NEGATIVE_INFINITY;
+            for (float v : logits) {
+                max = Math.max(max, v);
+            }
+            double sum = 0;
+            for (float v : logits) {
+                sum += Math.exp(v - max);
+            }
+            ArrayNode next = r.putArray("next_tokens");
+            for (int id : topIndices(logits, topK)) {
+                ObjectNode t = next.addObject();
+                t.put("id", id);
+                t.put("token", lm.tokenizer().decode(new long[] {id}, false));
+                t.put("logit", logits[id]);
+                t.put("probability", Math.exp(logits[id] - max) / sum);
+            }
+            r.set("hooks", hooks.results());
+        }
+        return r;
+    }
+
+    void generate(Context ctx) {
+        ObjectNode body = Requests.body(ctx);
+        List<String> prompts = Requests.texts(body, "prompts", "prompt", MAX_TEXTS, MAX_CHARS);
+        List<RequestHooks.Spec> specs = RequestHooks.parse(body.get("hooks"), false);
+        GenerationConfig.Builder b = GenerationConfig.builder()
+                .maxNewTokens(Requests.integer(body, "max_new_tokens", 20, 1, 512));
+        Double temperature = Requests.number(body, "temperature");
+        if (temperature != null && temperature < 0) {
+            throw ApiException.badRequest("'temperature' must be >= 0 (0 is greedy)");
+        }
+        boolean sample = temperature != null && temperature > 0;
+        if (sample) {
+            b.temperature(temperature);
+            int k = Requests.integer(body, "top_k", 0, 0, 1_000_000);
+            if (k > 0) {
+                b.topK(k);
+            }
+            Double p = Requests.number(body, "top_p");
+            if (p != null) {
+                if (!(p > 0 && p <= 1)) {
+                    throw ApiException.badRequest("'top_p' must be in (0, 1]");
+                }
+                b.topP(p);
+            }
+        } else {
+            Requests.integer(body, "top_k", 0, 0, 1_000_000);
+            Requests.number(body, "top_p");
+        }
+        JsonNode seed = body.get("seed");
+        if (seed != null && !seed.isNull()) {
+            if (!seed.isIntegralNumber()) {
+                throw ApiException.badRequest("'seed' must be an integer");
+            }
+            b.seed(seed.asLong());
+        }
+        GenerationConfig cfg = b.build();
+        ModelRegistry.Loaded l = models.get(ctx.pathParam("id"));
+        requireTokenizer(l.lm);
+        ObjectNode out = Json.object();
+        out.put("model", l.id);
+        out.put("sampled", sample);
+        l.lockOpen();
+        try (RequestHooks hooks = RequestHooks.register(l.lm, specs)) {
+            GenerationResult g = l.lm.inference().generate(prompts, cfg);
+            ArrayNode results = out.putArray("results");
+            List<String> texts = g.texts();
+            List<String> completions = g.completions();
+            for (int i = 0; i < prompts.size(); i++) {
+                ObjectNode r = results.addObject();
+                r.put("prompt", prompts.get(i));
+                r.put("text", texts.get(i));
+                r.put("completion", completions.get(i));
+                ArrayNode tok = r.putArray("tokens");
+                for (long id : g.newTokens(i)) {
+                    ObjectNode t = tok.addObject();
+                    t.put("id", id);
+                    t.put("text", l.lm.tokenizer().decode(new long[] {id}, false));
+                }
+            }
+            out.set("hooks", hooks.results());
+        } finally {
+            l.lock.unlock();
+        }
+        json(ctx, 200, out);
+    }
+
+    void loadSae(Context ctx) {
+        ObjectNode body = Requests.body(ctx);
+        Path dir = PathGuard.confine(Requests.text(body, "path", true), config.allFileRoots(), "path");
+        if (!Files.isDirectory(dir)) {
+            throw ApiException.notFound("no SAE folder at " + dir);
+        }
+        if (!Files.isRegularFile(dir.resolve(SaeLensFormat.CONFIG_FILE))) {
+            throw ApiException.badRequest(dir + " holds no " + SaeLensFormat.CONFIG_FILE + "; it is not an SAE folder");
+        }
+        String modelId = Requests.text(body, "model", true);
+        ModelRegistry.Loaded l = models.get(modelId);
+        Sae sae;
+        try {
+            sae = Sae.load(dir);
+        } catch (RuntimeException e) {
+            throw ApiException.badRequest("cannot load the SAE at " + dir + ": " + e.getMessage());
+        }
+        try {
+            String given = Requests.text(body, "layer", false);
+            if (given == null || given.isBlank()) {
+                given = sae.config().hookName();
+            }
+            if (given == null || given.isBlank()) {
+                throw ApiException.badRequest("missing 'layer': the SAE does not record the layer it reads");
+            }
+            String layer;
+            l.lockOpen();
+            try {
+                layer = RequestHooks.resolve(l.lm.layers(), given);
+                long[] shape = l.lm.inference().layerOutputShape(layer);
+                long width = shape[shape.length - 1];
+                if (width != sae.nInputs()) {
+                    throw ApiException.badRequest("the SAE reads " + sae.nInputs() + " values per token but layer '"
+                            + layer + "' gives " + width);
+                }
+            } finally {
+                l.lock.unlock();
+            }
+            SaeRegistry.Entry e = saes.add(dir, l.id, layer, sae);
+            json(ctx, 201, describe(e));
+        } catch (RuntimeException e) {
+            sae.close();
+            throw e;
+        }
+    }
+
+    private static ObjectNode describe(SaeRegistry.Entry e) {
+        ObjectNode n = Json.object();
+        n.put("id", e.id());
+        n.put("path", e.path().toString());
+        n.put("model", e.model());
+        n.put("layer", e.layer());
+        n.put("architecture", e.sae().architecture().toString());
+        n.put("d_in", e.sae().nInputs());
+        n.put("d_sae", e.sae().nLatents());
+        n.put("k", e.sae().config().k());
+        return n;
+    }
+
+    void listSaes(Context ctx) {
+        ObjectNode n = Json.object();
+        ArrayNode list = n.putArray("saes");
+        saes.all().values().forEach(e -> list.add(describe(e)));
+        json(ctx, 200, n);
+    }
+
+    void getSae(Context ctx) {
+        json(ctx, 200, describe(saes.get(ctx.pathParam("id"))));
+    }
+
+    void deleteSae(Context ctx) {
+        SaeRegistry.Entry e = saes.remove(ctx.pathParam("id"));
+        ObjectNode n = Json.object();
+        n.put("deleted", e.id());
+        json(ctx, 200, n);
+    }
+
+    void inferSae(Context ctx) {
+        ObjectNode body = Requests.body(ctx);
+        SaeRegistry.Entry e = saes.get(ctx.pathParam("id"));
+        String text = Requests.text(body, "text", true);
+        if (text.isEmpty() || text.length() > MAX_CHARS) {
+            throw ApiException.badRequest("'text' must have 1 to " + MAX_CHARS + " characters");
+        }
+        String modelId = Requests.text(body, "model", false);
+        ModelRegistry.Loaded l = models.get(modelId == null ? e.model() : modelId);
+        if (!l.id.equals(e.model())) {
+            throw ApiException.badRequest("SAE " + e.id() + " reads model '" + e.model() + "', not '" + l.id + "'");
+        }
+        int topK = Requests.integer(body, "top_k", 5, 1, 100);
+        requireTokenizer(l.lm);
+        ObjectNode out = Json.object();
+        out.put("sae", e.id());
+        out.put("model", l.id);
+        out.put("layer", e.layer());
+        out.put("text", text);
+        l.lockOpen();
+        try (LayerActivationDetector d = new LayerActivationDetector(e.layer())) {
+            String hookId = l.lm.layers().registerHook(e.layer(), d);
+            try (InferenceResult result = l.lm.inference().executeInference(List.of(text))) {
+                NDArray x = d.getCaptured();
+                if (x == null) {
+                    throw new ApiException(500, "layer '" + e.layer() + "' did not run");
+                }
+                long[] ids = result.encodings().inputIds()[0];
+                String[] tokens = result.encodings().tokens()[0];
+                int t = ids.length;
+                float[] codes;
+                int nLatents;
+                synchronized (e) {
+                    if (!saes.all().containsKey(e.id())) {
+                        throw ApiException.notFound("SAE '" + e.id() + "' was deleted");
+                    }
+                    NDArray flat = x.toType(DataType.FLOAT32, false).reshape(t, -1);
+                    try (NDArray c = e.sae().encode(flat)) {
+                        codes = c.toFloatArray();
+                    }
+                    nLatents = e.sae().nLatents();
+                }
+                ArrayNode perToken = out.putArray("tokens");
+                float[] maxPerLatent = new float[nLatents];
+                java.util.Arrays.fill(maxPerLatent, Float.NEGATIVE_INFINITY);
+                for (int i = 0; i < t; i++) {
+                    float[] row = java.util.Arrays.copyOfRange(codes, i * nLatents, (i + 1) * nLatents);
+                    ObjectNode tok = perToken.addObject();
+                    tok.put("position", i);
+                    tok.put("id", ids[i]);
+                    tok.put("text", tokens[i]);
+                    int active = 0;
+                    for (int j = 0; j < nLatents; j++) {
+                        maxPerLatent[j] = Math.max(maxPerLatent[j], row[j]);
+                        if (row[j] != 0) {
+                            active++;
+                        }
+                    }
+                    tok.put("active", active);
+                    tok.set("top_latents", top(row, topK));
+                }
+                out.set("top_latents", top(maxPerLatent, topK));
+            } finally {
+                l.lm.layers().unregisterHook(hookId);
+            }
+        } finally {
+            l.lock.unlock();
+        }
+        json(ctx, 200, out);
+    }
+
+    private static ArrayNode top(float[] values, int k) {
+        ArrayNode arr = Json.array();
+        for (int j : topIndices(values, k)) {
+            if (values[j] <= 0) {
+                break;
+            }
+            ObjectNode n = arr.addObject();
+            n.put("latent", j);
+            n.put("value", values[j]);
+        }
+        return arr;
+    }
+
+    private static void requireTokenizer(LanguageModel lm) {
+        if (!lm.hasTokenizer()) {
+            throw ApiException.badRequest("the model has no tokenizer, so it cannot read text");
+        }
+    }
+
+    /** Indices of the {@code k} largest values, largest first. */
+    static int[] topIndices(float[] values, int k) {
+        k = Math.min(k, values.length);
+        int[] best = new int[k];
+        int n = 0;
+        for (int i = 0; i < values.length; i++) {
+            if (n < k || values[i] > values[best[n - 1]]) {
+                int j = n < k ? n++ : n - 1;
+                while (j > 0 && values[best[j - 1]] < values[i]) {
+                    best[j] = best[j - 1];
+                    j--;
+                }
+                best[j] = i;
+            }
+        }
+        return best;
+    }
+}

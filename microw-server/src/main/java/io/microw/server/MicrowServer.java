@@ -1,0 +1,233 @@
+package io.microw.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * microw's REST API: models, inference and generation with per-request hooks, SAEs, an OpenAPI document, over
+ * Javalin. {@link #start()} binds, {@link #stop()} stops and frees every loaded model and SAE.
+ */
+public final class MicrowServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MicrowServer.class);
+    static final String VERSION = "0.1.0";
+
+    private final ServerConfig config;
+    private final ModelRegistry models;
+    private final SaeRegistry saes = new SaeRegistry();
+    private final Endpoints endpoints;
+    private final List<Route> routes;
+    private final List<String> registered = Collections.synchronizedList(new ArrayList<>());
+    private final String openApi;
+    private Javalin app;
+
+    public MicrowServer(ServerConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.models = new ModelRegistry(config);
+        this.endpoints = new Endpoints(config, models, saes);
+        this.routes = routeTable();
+        this.openApi = OpenApi.document(routes, config.key().isPresent(), config.protectReads(), VERSION).toString();
+    }
+
+    /** Every route of the API; the server registers these and nothing else, and the OpenAPI document lists them. */
+    private List<Route> routeTable() {
+        Endpoints e = endpoints;
+        int[] read = {200};
+        return List.of(
+                new Route(HandlerType.GET, "/api/health", "Liveness: always {\"status\": \"ok\"}", "server", null,
+                        read, e::health),
+                new Route(HandlerType.GET, "/api/metrics", "Uptime, requests served, loaded models", "server", null,
+                        new int[] {200, 401}, e::metrics),
+                new Route(HandlerType.GET, "/api/openapi.json", "This OpenAPI document", "server", null,
+                        new int[] {200, 401}, this::serveOpenApi),
+                new Route(HandlerType.GET, "/api/models", "Models that may be loaded, and those loaded", "models",
+                        null, new int[] {200, 401}, e::listModels),
+                new Route(HandlerType.POST, "/api/models/{id}/load", "Load an allowed model", "models", null,
+                        new int[] {201, 401, 404, 409, 500}, e::loadModel),
+                new Route(HandlerType.POST, "/api/models/{id}/unload", "Unload a model", "models", null,
+                        new int[] {200, 401, 404, 409}, e::unloadModel),
+                new Route(HandlerType.GET, "/api/models/{id}/layers", "The module tree with aliases", "models", null,
+                        new int[] {200, 401, 404, 409}, e::layers),
+                new Route(HandlerType.POST, "/api/models/{id}/infer",
+                        "Forward each text with per-request hooks: tokens, top next-token probabilities, hook results",
+                        "inference", "{\"texts\": [\"The jury said\"], \"top_k\": 5, \"hooks\": [{\"type\": \"capture\", "
+                        + "\"layer\": \"transformer.h.1\"}, {\"type\": \"scale\", \"layer\": \"transformer.h.0.mlp\", "
+                        + "\"factor\": 2.0}]}",
+                        new int[] {200, 400, 401, 404, 409, 413}, e::infer),
+                new Route(HandlerType.POST, "/api/models/{id}/generate",
+                        "Generate continuations (greedy, or sampled when temperature > 0) with scale hooks",
+                        "inference", "{\"prompts\": [\"The jury said\"], \"max_new_tokens\": 20, \"temperature\": 0.8, "
+                        + "\"top_k\": 50, \"top_p\": 0.95, \"seed\": 1, \"hooks\": [{\"type\": \"scale\", "
+                        + "\"layer\": \"transformer.h.0.mlp\", \"factor\": 2.0}]}",
+                        new int[] {200, 400, 401, 404, 409, 413}, e::generate),
+                new Route(HandlerType.POST, "/api/saes/load", "Load an SAE folder (SAELens layout) inside a file root",
+                        "saes", "{\"path\": \"saes/layer1\", \"model\": \"brown-gpt2\", \"layer\": \"transformer.h.1\"}",
+                        new int[] {201, 400, 401, 403, 404, 409, 413}, e::loadSae),
+                new Route(HandlerType.GET, "/api/saes", "Loaded SAEs", "saes", null, new int[] {200, 401},
+                        e::listSaes),
+                new Route(HandlerType.GET, "/api/saes/{id}", "One SAE's metadata", "saes", null,
+                        new int[] {200, 401, 404}, e::getSae),
+                new Route(HandlerType.DELETE, "/api/saes/{id}", "Unload an SAE", "saes", null,
+                        new int[] {200, 401, 404}, e::deleteSae),
+                new Route(HandlerType.POST, "/api/saes/{id}/infer", "Top latents per token and per prompt", "saes",
+                        "{\"model\": \"brown-gpt2\", \"text\": \"The jury said\", \"top_k\": 5}",
+                        new int[] {200, 400, 401, 404, 409, 413}, e::inferSae));
+    }
+
+    private void serveOpenApi(Context ctx) {
+        ctx.status(200).contentType("application/json").result(openApi);
+    }
+
+    /** Binds the configured host and port and starts serving; returns this. */
+    public MicrowServer start() {
+        return start(config.port());
+    }
+
+    /** Binds the configured host and {@code port} (0: a free one, see {@link #port()}) and starts serving. */
+    public synchronized MicrowServer start(int port) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be 0..65535, got " + port);
+        }
+        if (app != null) {
+            throw new IllegalStateException("the server is running already");
+        }
+        try {
+            Files.createDirectories(config.dataDirectory());
+        } catch (java.io.IOException ex) {
+            throw new IllegalStateException("cannot create the data directory " + config.dataDirectory(), ex);
+        }
+        Javalin javalin = Javalin.create(c -> {
+            c.showJavalinBanner = false;
+            c.startupWatcherEnabled = false;
+            c.http.maxRequestSize = config.maxRequestBytes();
+            c.events.handlerAdded(meta -> {
+                if (meta.getHttpMethod().isHttpMethod()) {
+                    registered.add(meta.getHttpMethod().name() + " " + meta.getPath());
+                }
+            });
+            c.requestLogger.http((ctx, ms) -> {
+                endpoints.requests.incrementAndGet();
+                if (ctx.statusCode() >= 400) {
+                    endpoints.errors.incrementAndGet();
+                }
+            });
+        });
+        javalin.before("/api/*", this::guard);
+        for (Route r : routes) {
+            javalin.addHttpHandler(r.method(), r.path(), r.handler());
+        }
+        javalin.exception(ApiException.class, (ex, ctx) -> error(ctx, ex.status(), ex.getMessage()));
+        javalin.exception(HttpResponseException.class, (ex, ctx) -> error(ctx, ex.getStatus(),
+                ex.getStatus() == 413 ? tooLarge() : ex.getStatus() == 404 ? noRoute(ctx) : ex.getMessage()));
+        javalin.exception(IllegalArgumentException.class, (ex, ctx) -> error(ctx, 400, ex.getMessage()));
+        javalin.exception(Exception.class, (ex, ctx) -> {
+            LOG.error("{} {} failed", ctx.method(), ctx.path(), ex);
+            error(ctx, 500, "internal error: " + ex.getClass().getSimpleName() + " (details are in the server log)");
+        });
+        javalin.error(404, ctx -> {
+            if (ctx.resultInputStream() == null) {
+                error(ctx, 404, noRoute(ctx));
+            }
+        });
+        javalin.error(405, ctx -> {
+            if (ctx.resultInputStream() == null) {
+                error(ctx, 405, "method " + ctx.method() + " not allowed on " + ctx.path());
+            }
+        });
+        javalin.start(config.host(), port);
+        app = javalin;
+        LOG.info("microw server listening on {}", url());
+        return this;
+    }
+
+    /** Auth (401) and body size (413), before any handler. */
+    private void guard(Context ctx) {
+        HandlerType m = ctx.method();
+        if (config.key().isPresent() && !ctx.path().equals("/api/health")) {
+            boolean changes = m != HandlerType.GET && m != HandlerType.HEAD && m != HandlerType.OPTIONS;
+            if (changes || config.protectReads()) {
+                String given = ctx.header(ServerConfig.API_KEY_HEADER);
+                if (given == null || !MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
+                        config.apiKey().getBytes(StandardCharsets.UTF_8))) {
+                    throw new ApiException(401, given == null ? "missing API key: send it in the "
+                            + ServerConfig.API_KEY_HEADER + " header" : "wrong API key");
+                }
+            }
+        }
+        long length = ctx.contentLength();
+        if (length > config.maxRequestBytes()) {
+            throw new ApiException(413, tooLarge());
+        }
+    }
+
+    private static String noRoute(Context ctx) {
+        return "no route " + ctx.method() + " " + ctx.path() + "; GET /api/openapi.json lists them";
+    }
+
+    private String tooLarge() {
+        return "the request body is larger than this server's limit of " + config.maxRequestBytes() + " bytes";
+    }
+
+    private static void error(Context ctx, int status, String message) {
+        ObjectNode n = Json.object();
+        n.put("error", message == null || message.isBlank() ? "error " + status : message);
+        n.put("status", status);
+        ctx.status(status).contentType("application/json").result(n.toString());
+    }
+
+    /** The bound port (the real one when the config asked for 0). */
+    public synchronized int port() {
+        if (app == null) {
+            throw new IllegalStateException("the server is not running");
+        }
+        return app.port();
+    }
+
+    /** http://host:port/api */
+    public String url() {
+        return "http://" + config.host() + ":" + port() + "/api";
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** "METHOD /path" of each route as Javalin registered it. */
+    List<String> registeredRoutes() {
+        return List.copyOf(registered);
+    }
+
+    /** The OpenAPI document served at /api/openapi.json. */
+    String openApi() {
+        return openApi;
+    }
+
+    /** Stops serving and frees every loaded model and SAE. */
+    public synchronized void stop() {
+        if (app != null) {
+            app.stop();
+            app = null;
+        }
+        saes.close();
+        models.close();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

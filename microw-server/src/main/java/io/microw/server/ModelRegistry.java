@@ -1,0 +1,200 @@
+package io.microw.server;
+
+import io.microw.demo.BrownGpt2;
+import io.microw.lm.LanguageModel;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The models a server may load (the allow-list and the subfolders of its model roots) and those it has loaded.
+ * Each loaded model has one lock: every forward on it runs under that lock, so the hooks a request registers
+ * never see another request's forward.
+ */
+final class ModelRegistry implements AutoCloseable {
+
+    private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    /** A loaded model and the lock that serialises its forwards. */
+    static final class Loaded {
+        final String id;
+        final String source;
+        final LanguageModel lm;
+        final ReentrantLock lock = new ReentrantLock(true);
+        final long loadedAt = System.currentTimeMillis();
+        volatile boolean closed;
+
+        /** Takes the model's lock; 409 when the model was unloaded meanwhile. The caller unlocks. */
+        void lockOpen() {
+            lock.lock();
+            if (closed) {
+                lock.unlock();
+                throw ApiException.conflict("model '" + id + "' was unloaded");
+            }
+        }
+
+        Loaded(String id, String source, LanguageModel lm) {
+            this.id = id;
+            this.source = source;
+            this.lm = lm;
+        }
+    }
+
+    private final ServerConfig config;
+    private final Function<String, LanguageModel> hubLoader;
+    private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
+    private final Object loadLock = new Object();
+
+    ModelRegistry(ServerConfig config) {
+        this(config, LanguageModel::fromPretrained);
+    }
+
+    ModelRegistry(ServerConfig config, Function<String, LanguageModel> hubLoader) {
+        this.config = config;
+        this.hubLoader = hubLoader;
+    }
+
+    /** The id as the allow-list or a model root knows it; 404 when it is neither. */
+    String canonicalId(String urlId) {
+        if (urlId == null || urlId.isBlank()) {
+            throw ApiException.badRequest("missing model id");
+        }
+        if (config.allowedModels().contains(urlId)) {
+            return urlId;
+        }
+        String hub = urlId.replace("--", "/");
+        if (config.allowedModels().contains(hub)) {
+            return hub;
+        }
+        if (localDirectory(urlId).isPresent()) {
+            return urlId;
+        }
+        throw ApiException.notFound("model '" + urlId + "' is not allowed on this server; GET /api/models lists those "
+                + "that are");
+    }
+
+    /** The folder of a local model (a subfolder of a model root holding config.json), if the id names one. */
+    Optional<Path> localDirectory(String id) {
+        if (!SAFE_ID.matcher(id).matches() || id.contains("..")) {
+            return Optional.empty();
+        }
+        for (Path root : config.modelRoots()) {
+            Path dir = root.resolve(id).normalize();
+            if (dir.startsWith(root) && !dir.equals(root) && Files.isRegularFile(dir.resolve("config.json"))) {
+                return Optional.of(dir);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Every id that may be loaded: the allow-list, then local models, sorted. */
+    List<String> available() {
+        List<String> ids = new ArrayList<>(config.allowedModels());
+        TreeSet<String> local = new TreeSet<>();
+        for (Path root : config.modelRoots()) {
+            if (!Files.isDirectory(root)) {
+                continue;
+            }
+            try (Stream<Path> children = Files.list(root)) {
+                children.filter(d -> Files.isRegularFile(d.resolve("config.json")))
+                        .map(d -> d.getFileName().toString())
+                        .filter(n -> SAFE_ID.matcher(n).matches())
+                        .forEach(local::add);
+            } catch (IOException e) {
+                // an unreadable root lists nothing
+            }
+        }
+        local.stream().filter(n -> !ids.contains(n)).forEach(ids::add);
+        return ids;
+    }
+
+    /** Loads a model; 409 when it is loaded already. */
+    Loaded load(String urlId) {
+        String id = canonicalId(urlId);
+        synchronized (loadLock) {
+            if (loaded.containsKey(id)) {
+                throw ApiException.conflict("model '" + id + "' is already loaded");
+            }
+            Optional<Path> local = config.allowedModels().contains(id) ? Optional.empty() : localDirectory(id);
+            LanguageModel lm;
+            String source;
+            if (local.isPresent()) {
+                lm = LanguageModel.load(local.get());
+                source = local.get().toString();
+            } else if (id.equals(BrownGpt2.NAME)) {
+                lm = BrownGpt2.load();
+                source = "embedded";
+            } else {
+                lm = hubLoader.apply(id);
+                source = "hub";
+            }
+            Loaded l = new Loaded(id, source, lm);
+            loaded.put(id, l);
+            return l;
+        }
+    }
+
+    /** Unloads a model, waiting for its running forward; 409 when it is not loaded. */
+    void unload(String urlId) {
+        String id = canonicalId(urlId);
+        Loaded l;
+        synchronized (loadLock) {
+            l = loaded.remove(id);
+        }
+        if (l == null) {
+            throw ApiException.conflict("model '" + id + "' is not loaded");
+        }
+        l.lock.lock();
+        try {
+            l.closed = true;
+            l.lm.close();
+        } finally {
+            l.lock.unlock();
+        }
+    }
+
+    /** A loaded model; 404 for an id that is not allowed, 409 for one that is not loaded. */
+    Loaded get(String urlId) {
+        String id = canonicalId(urlId);
+        Loaded l = loaded.get(id);
+        if (l == null) {
+            throw ApiException.conflict("model '" + id + "' is not loaded; POST /api/models/" + urlId + "/load first");
+        }
+        return l;
+    }
+
+    /** Loaded models by id, in load order of their ids. */
+    Map<String, Loaded> loaded() {
+        Map<String, Loaded> copy = new LinkedHashMap<>();
+        loaded.values().stream().sorted((a, b) -> Long.compare(a.loadedAt, b.loadedAt)).forEach(l -> copy.put(l.id, l));
+        return copy;
+    }
+
+    @Override
+    public void close() {
+        synchronized (loadLock) {
+            for (Loaded l : loaded.values()) {
+                l.lock.lock();
+                try {
+                    l.closed = true;
+                    l.lm.close();
+                } finally {
+                    l.lock.unlock();
+                }
+            }
+            loaded.clear();
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package io.microw.server;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The OpenAPI 3 document of the server's routes, generated from the route table. */
+final class OpenApi {
+
+    private static final Pattern PARAM = Pattern.compile("\\{([^}]+)}");
+
+    private OpenApi() {
+    }
+
+    static ObjectNode document(List<Route> routes, boolean hasKey, boolean protectReads, String version) {
+        ObjectNode doc = Json.object();
+        doc.put("openapi", "3.0.3");
+        ObjectNode info = doc.putObject("info");
+        info.put("title", "microw REST API");
+        info.put("version", version);
+        info.put("description", "Mechanistic interpretability for language models on the JVM. Errors are "
+                + "{\"error\": message, \"status\": code}. When the server has an API key, requests that change state "
+                + "(POST, PUT, DELETE) need it in the X-API-Key header" + (protectReads ? ", and so do reads." : "."));
+        ObjectNode components = doc.putObject("components");
+        ObjectNode schemes = components.putObject("securitySchemes");
+        ObjectNode key = schemes.putObject("apiKey");
+        key.put("type", "apiKey");
+        key.put("in", "header");
+        key.put("name", ServerConfig.API_KEY_HEADER);
+        ObjectNode schemas = components.putObject("schemas");
+        ObjectNode error = schemas.putObject("Error");
+        error.put("type", "object");
+        ObjectNode props = error.putObject("properties");
+        props.putObject("error").put("type", "string");
+        props.putObject("status").put("type", "integer");
+        error.putArray("required").add("error").add("status");
+
+        ObjectNode paths = doc.putObject("paths");
+        for (Route r : routes) {
+            ObjectNode path = paths.has(r.path()) ? (ObjectNode) paths.get(r.path()) : paths.putObject(r.path());
+            String method = r.method().name().toLowerCase(Locale.ROOT);
+            ObjectNode op = path.putObject(method);
+            op.put("summary", r.summary());
+            op.putArray("tags").add(r.tag());
+            op.put("operationId", method + r.path().replaceAll("[^A-Za-z0-9]+", "_"));
+            Matcher m = PARAM.matcher(r.path());
+            ArrayNode params = null;
+            while (m.find()) {
+                if (params == null) {
+                    params = op.putArray("parameters");
+                }
+                ObjectNode p = params.addObject();
+                p.put("name", m.group(1));
+                p.put("in", "path");
+                p.put("required", true);
+                p.putObject("schema").put("type", "string");
+            }
+            if (r.requestExample() != null) {
+                ObjectNode media = op.putObject("requestBody").put("required", true).putObject("content")
+                        .putObject("application/json");
+                media.putObject("schema").put("type", "object");
+                try {
+                    media.set("example", Json.MAPPER.readTree(r.requestExample()));
+                } catch (Exception e) {
+                    throw new IllegalStateException("bad example for " + r.path(), e);
+                }
+            }
+            boolean guarded = r.method().name().equals("GET") ? protectReads : true;
+            if (guarded && hasKey && !r.path().equals("/api/health")) {
+                op.putArray("security").addObject().putArray("apiKey");
+            }
+            ObjectNode responses = op.putObject("responses");
+            for (int status : r.statuses()) {
+                ObjectNode resp = responses.putObject(Integer.toString(status));
+                resp.put("description", describe(status));
+                ObjectNode schema = resp.putObject("content").putObject("application/json").putObject("schema");
+                if (status >= 400) {
+                    schema.put("$ref", "#/components/schemas/Error");
+                } else {
+                    schema.put("type", "object");
+                }
+            }
+        }
+        return doc;
+    }
+
+    private static String describe(int status) {
+        return switch (status) {
+            case 200 -> "OK";
+            case 201 -> "Created";
+            case 400 -> "Bad request: invalid JSON, field or layer";
+            case 401 -> "Missing or wrong API key";
+            case 403 -> "Path outside the server's file roots";
+            case 404 -> "Unknown model, SAE or file";
+            case 409 -> "Conflict: model not loaded, or already loaded";
+            case 413 -> "Request body too large";
+            default -> "Internal error";
+        };
+    }
+}

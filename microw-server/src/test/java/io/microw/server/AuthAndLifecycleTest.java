@@ -1,0 +1,111 @@
+package io.microw.server;
+
+import io.microw.demo.BrownGpt2;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static io.microw.server.MicrowServerTest.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A server with an API key that protects reads too, and a local model root: auth, load, unload, reload. */
+class AuthAndLifecycleTest {
+
+    static final String KEY = "s3cret-key";
+
+    @TempDir
+    static Path data;
+    @TempDir
+    static Path models;
+
+    static MicrowServer server;
+    static Http http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path local = Files.createDirectories(models.resolve("mini"));
+        try (Stream<Path> files = Files.list(BrownGpt2.directory())) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, local.resolve(f.getFileName()));
+            }
+        }
+        Files.createDirectories(models.resolve("not-a-model"));
+        server = new MicrowServer(ServerConfig.builder().dataDirectory(data).modelRoot(models).apiKey(KEY)
+                .protectReads(true).build()).start(0);
+        http = new Http(server.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    @Test
+    void keyIsRequiredForWritesAndForReadsWhenConfigured() {
+        assertError(http.send("POST", "/api/models/brown-gpt2/load", null, null), 401, "missing API key");
+        assertError(http.send("POST", "/api/models/brown-gpt2/load", null, "wrong"), 401, "wrong API key");
+        assertError(http.send("DELETE", "/api/saes/sae-1", null, null), 401, "API key");
+        assertError(http.send("GET", "/api/models", null, null), 401, "API key");
+        assertError(http.send("GET", "/api/metrics", null, null), 401, "API key");
+        assertError(http.send("GET", "/api/openapi.json", null, null), 401, "API key");
+        assertThat(http.send("GET", "/api/models", null, KEY).status()).isEqualTo(200);
+        assertThat(http.send("GET", "/api/health", null, null).status()).isEqualTo(200);
+        // auth comes before anything else: an unauthenticated bad request is 401, not 400
+        assertError(http.send("POST", "/api/models/brown-gpt2/infer", "{not json", null), 401, "API key");
+        assertThat(http.send("GET", "/api/openapi.json", null, KEY).json().path("paths").path("/api/saes/{id}")
+                .path("delete").path("security").isArray()).isTrue();
+    }
+
+    @Test
+    void readsAreOpenWhenNotProtected() throws Exception {
+        try (MicrowServer open = new MicrowServer(ServerConfig.builder().dataDirectory(data.resolve("open"))
+                .apiKey(KEY).build()).start(0)) {
+            Http h = new Http(open.port());
+            assertThat(h.get("/api/models").status()).isEqualTo(200);
+            assertThat(h.get("/api/metrics").status()).isEqualTo(200);
+            assertError(h.post("/api/models/brown-gpt2/unload", null), 401, "API key");
+            assertError(h.delete("/api/saes/x"), 401, "API key");
+            assertError(h.send("POST", "/api/models/brown-gpt2/unload", null, KEY), 409, "not loaded");
+        }
+    }
+
+    @Test
+    void localModelsLoadUseAndUnload() {
+        var models = http.send("GET", "/api/models", null, KEY).json();
+        assertThat(models.path("allowed")).extracting(n -> n.asText()).containsExactly(BrownGpt2.NAME, "mini");
+        assertError(http.send("POST", "/api/models/not-a-model/load", null, KEY), 404, "not allowed");
+        Http.Resp load = http.send("POST", "/api/models/mini/load", null, KEY);
+        assertThat(load.status()).as(load.raw()).isEqualTo(201);
+        assertThat(load.json().path("source").asText()).endsWith("mini");
+        assertError(http.send("POST", "/api/models/mini/load", null, KEY), 409, "already loaded");
+        Http.Resp infer = http.send("POST", "/api/models/mini/infer", "{\"texts\": [\"It was\"]}", KEY);
+        assertThat(infer.status()).as(infer.raw()).isEqualTo(200);
+        assertThat(http.send("GET", "/api/metrics", null, KEY).json().path("loaded_models").toString()).contains("mini");
+        assertThat(http.send("POST", "/api/models/mini/unload", null, KEY).status()).isEqualTo(200);
+        assertError(http.send("POST", "/api/models/mini/infer", "{\"texts\": [\"It was\"]}", KEY), 409, "not loaded");
+        assertError(http.send("POST", "/api/models/mini/unload", null, KEY), 409, "not loaded");
+        assertThat(http.send("POST", "/api/models/mini/load", null, KEY).status()).isEqualTo(201);
+        Http.Resp again = http.send("POST", "/api/models/mini/infer", "{\"texts\": [\"It was\"]}", KEY);
+        assertThat(again.json()).isEqualTo(infer.json());
+        assertThat(http.send("POST", "/api/models/mini/unload", null, KEY).status()).isEqualTo(200);
+    }
+
+    @Test
+    void configDefaults() {
+        ServerConfig c = ServerConfig.builder().build();
+        assertThat(c.host()).isEqualTo("127.0.0.1");
+        assertThat(c.port()).isZero();
+        assertThat(c.allowedModels()).containsExactly(BrownGpt2.NAME);
+        assertThat(c.key()).isEmpty();
+        assertThat(c.protectReads()).isFalse();
+        assertThat(c.toString()).doesNotContain("s3cret");
+        assertThat(ServerConfig.builder().apiKey(KEY).build().toString()).doesNotContain(KEY);
+    }
+}
