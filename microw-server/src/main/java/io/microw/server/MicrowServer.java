@@ -30,6 +30,8 @@ public final class MicrowServer implements AutoCloseable {
     private final ModelRegistry models;
     private final SaeRegistry saes = new SaeRegistry();
     private final Endpoints endpoints;
+    private final JobEndpoints jobEndpoints;
+    private JobRunner jobs;
     private final List<Route> routes;
     private final List<String> registered = Collections.synchronizedList(new ArrayList<>());
     private final String openApi;
@@ -39,6 +41,7 @@ public final class MicrowServer implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.models = new ModelRegistry(config);
         this.endpoints = new Endpoints(config, models, saes);
+        this.jobEndpoints = new JobEndpoints(models);
         this.routes = routeTable();
         this.openApi = OpenApi.document(routes, config.key().isPresent(), config.protectReads(), VERSION).toString();
     }
@@ -46,6 +49,7 @@ public final class MicrowServer implements AutoCloseable {
     /** Every route of the API; the server registers these and nothing else, and the OpenAPI document lists them. */
     private List<Route> routeTable() {
         Endpoints e = endpoints;
+        JobEndpoints j = jobEndpoints;
         int[] read = {200};
         return List.of(
                 new Route(HandlerType.GET, "/api/health", "Liveness: always {\"status\": \"ok\"}", "server", null,
@@ -85,7 +89,37 @@ public final class MicrowServer implements AutoCloseable {
                         new int[] {200, 401, 404}, e::deleteSae),
                 new Route(HandlerType.POST, "/api/saes/{id}/infer", "Top latents per token and per prompt", "saes",
                         "{\"model\": \"brown-gpt2\", \"text\": \"The jury said\", \"top_k\": 5}",
-                        new int[] {200, 400, 401, 404, 409, 413}, e::inferSae));
+                        new int[] {200, 400, 401, 404, 409, 413}, e::inferSae),
+                new Route(HandlerType.POST, "/api/jobs/activations",
+                        "Start a job saving activations of texts or Brown sentences into a store run", "jobs",
+                        "{\"model\": \"brown-gpt2\", \"brown\": \"validation\", \"limit\": 200, "
+                        + "\"layers\": [\"transformer.h.1\"], \"batch_size\": 8, \"run\": \"brown-val-h1\"}",
+                        new int[] {201, 400, 401, 404, 409, 413}, j::createActivations),
+                new Route(HandlerType.POST, "/api/jobs/training",
+                        "Start a job training an SAE on one layer of a store run (saved under saes/<job id>)", "jobs",
+                        "{\"run\": \"brown-val-h1\", \"layer\": \"transformer.h.1\", \"architecture\": \"topk\", "
+                        + "\"d_sae\": 256, \"k\": 16, \"epochs\": 2, \"batch_size\": 256, \"lr\": 0.0004, "
+                        + "\"metrics_every\": 5, \"checkpoint_every\": 50}",
+                        new int[] {201, 400, 401, 404, 409, 413}, j::createTraining),
+                new Route(HandlerType.GET, "/api/jobs", "Every job, newest first (?status= filters)", "jobs", null,
+                        new int[] {200, 401}, j::listJobs),
+                new Route(HandlerType.GET, "/api/jobs/{id}", "One job: status, progress, metric history, artifact",
+                        "jobs", null, new int[] {200, 401, 404}, j::getJob),
+                new Route(HandlerType.POST, "/api/jobs/{id}/cancel",
+                        "Cancel a job: a queued one at once, a running one at its next progress report", "jobs", null,
+                        new int[] {200, 202, 401, 404, 409}, j::cancelJob),
+                new Route(HandlerType.POST, "/api/jobs/{id}/resume",
+                        "Continue an interrupted or cancelled job where it stopped", "jobs", null,
+                        new int[] {202, 401, 404, 409}, j::resumeJob),
+                new Route(HandlerType.GET, "/api/jobs/{id}/events",
+                        "Server-sent events: status and progress of a job until it ends", "jobs", null,
+                        new int[] {200, 401, 404, 406}, j::events),
+                new Route(HandlerType.GET, "/api/runs", "Activation runs in the server's store", "runs", null,
+                        new int[] {200, 401}, j::listRuns),
+                new Route(HandlerType.GET, "/api/runs/{run}", "One run's metadata", "runs", null,
+                        new int[] {200, 400, 401, 404}, j::getRun),
+                new Route(HandlerType.DELETE, "/api/runs/{run}", "Delete a run no queued or running job uses",
+                        "runs", null, new int[] {200, 400, 401, 404, 409}, j::deleteRun));
     }
 
     private void serveOpenApi(Context ctx) {
@@ -110,6 +144,13 @@ public final class MicrowServer implements AutoCloseable {
         } catch (java.io.IOException ex) {
             throw new IllegalStateException("cannot create the data directory " + config.dataDirectory(), ex);
         }
+        JobStore jobStore = new JobStore(config.dataDirectory().resolve("microw.db"));
+        if (jobStore.interruptedAtOpen() > 0) {
+            LOG.info("{} job(s) left unfinished by an earlier server are marked interrupted",
+                    jobStore.interruptedAtOpen());
+        }
+        jobs = new JobRunner(config, jobStore, models);
+        jobEndpoints.attach(jobs);
         Javalin javalin = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.startupWatcherEnabled = false;
@@ -148,7 +189,14 @@ public final class MicrowServer implements AutoCloseable {
                 error(ctx, 405, "method " + ctx.method() + " not allowed on " + ctx.path());
             }
         });
-        javalin.start(config.host(), port);
+        try {
+            javalin.start(config.host(), port);
+        } catch (RuntimeException ex) {
+            jobs.close();
+            jobs.store().close();
+            jobs = null;
+            throw ex;
+        }
         app = javalin;
         LOG.info("microw server listening on {}", url());
         return this;
@@ -218,9 +266,16 @@ public final class MicrowServer implements AutoCloseable {
 
     /** Stops serving and frees every loaded model and SAE. */
     public synchronized void stop() {
+        if (jobs != null) {
+            jobs.close(); // the running job stops and is recorded interrupted
+        }
         if (app != null) {
             app.stop();
             app = null;
+        }
+        if (jobs != null) {
+            jobs.store().close();
+            jobs = null;
         }
         saes.close();
         models.close();

@@ -127,23 +127,33 @@ final class ModelRegistry implements AutoCloseable {
             if (loaded.containsKey(id)) {
                 throw ApiException.conflict("model '" + id + "' is already loaded");
             }
-            Optional<Path> local = config.allowedModels().contains(id) ? Optional.empty() : localDirectory(id);
-            LanguageModel lm;
-            String source;
-            if (local.isPresent()) {
-                lm = LanguageModel.load(local.get());
-                source = local.get().toString();
-            } else if (id.equals(BrownGpt2.NAME)) {
-                lm = BrownGpt2.load();
-                source = "embedded";
-            } else {
-                lm = hubLoader.apply(id);
-                source = "hub";
-            }
-            Loaded l = new Loaded(id, source, lm);
+            String[] source = new String[1];
+            LanguageModel lm = openCanonical(id, source);
+            Loaded l = new Loaded(id, source[0], lm);
             loaded.put(id, l);
             return l;
         }
+    }
+
+    /**
+     * A private instance of an allowed model, not registered (jobs use one, so their forwards and hooks never
+     * meet a request's); the caller closes it. 404 when the id is not allowed.
+     */
+    LanguageModel open(String urlId) {
+        return openCanonical(canonicalId(urlId), new String[1]);
+    }
+
+    private LanguageModel openCanonical(String id, String[] source) {
+        Optional<Path> local = config.allowedModels().contains(id) ? Optional.empty() : localDirectory(id);
+        if (local.isPresent()) {
+            source[0] = local.get().toString();
+            return LanguageModel.load(local.get());
+        } else if (id.equals(BrownGpt2.NAME)) {
+            source[0] = "embedded";
+            return BrownGpt2.load();
+        }
+        source[0] = "hub";
+        return hubLoader.apply(id);
     }
 
     /** Unloads a model, waiting for its running forward; 409 when it is not loaded. */

@@ -54,6 +54,12 @@ class AuthAndLifecycleTest {
         assertError(http.send("DELETE", "/api/saes/sae-1", null, null), 401, "API key");
         assertError(http.send("GET", "/api/models", null, null), 401, "API key");
         assertError(http.send("GET", "/api/metrics", null, null), 401, "API key");
+        assertError(http.send("POST", "/api/jobs/activations", "{}", null), 401, "API key");
+        assertError(http.send("POST", "/api/jobs/job-x/cancel", null, null), 401, "API key");
+        assertError(http.send("DELETE", "/api/runs/r", null, null), 401, "API key");
+        assertError(http.send("GET", "/api/jobs", null, null), 401, "API key");
+        assertThat(http.send("GET", "/api/jobs", null, KEY).status()).isEqualTo(200);
+        assertThat(http.send("GET", "/api/runs", null, KEY).status()).isEqualTo(200);
         assertError(http.send("GET", "/api/openapi.json", null, null), 401, "API key");
         assertThat(http.send("GET", "/api/models", null, KEY).status()).isEqualTo(200);
         assertThat(http.send("GET", "/api/health", null, null).status()).isEqualTo(200);

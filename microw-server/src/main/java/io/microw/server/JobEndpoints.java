@@ -1,0 +1,274 @@
+package io.microw.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.Context;
+import io.javalin.http.sse.SseClient;
+import io.javalin.http.sse.SseHandler;
+import io.microw.sae.SaeArchitecture;
+import io.microw.sae.SaeException;
+import io.microw.store.LocalStore;
+import io.microw.store.StoreException;
+import io.microw.store.StoreNames;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+/** The handlers of the job and store-run routes: activation and training jobs, their events, saved runs. */
+final class JobEndpoints {
+
+    static final int MAX_LAYERS = 32;
+    static final int MAX_JOB_TEXTS = 10_000;
+
+    private final ModelRegistry models;
+    private volatile JobRunner runner;
+    private final SseHandler sse = new SseHandler(this::stream);
+
+    JobEndpoints(ModelRegistry models) {
+        this.models = models;
+    }
+
+    /** The runner of the running server (a new one each start). */
+    void attach(JobRunner runner) {
+        this.runner = runner;
+    }
+
+    private static void json(Context ctx, int status, JsonNode node) {
+        ctx.status(status).contentType("application/json").result(node.toString());
+    }
+
+    private LocalStore store() {
+        return new LocalStore(runner.storeDirectory());
+    }
+
+    private static String runName(String given, String what) {
+        try {
+            return StoreNames.check(what, given);
+        } catch (StoreException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
+    // ---- jobs
+
+    void createActivations(Context ctx) {
+        ObjectNode body = Requests.body(ctx);
+        ObjectNode params = Json.object();
+        params.put("model", models.canonicalId(Requests.text(body, "model", true)));
+        boolean hasTexts = body.hasNonNull("texts");
+        String brown = Requests.text(body, "brown", false);
+        if (hasTexts == (brown != null)) {
+            throw ApiException.badRequest("give either 'texts' (an array of strings) or 'brown' (\"train\" or "
+                    + "\"validation\")");
+        }
+        if (hasTexts) {
+            ArrayNode texts = params.putArray("texts");
+            Requests.texts(body, "texts", null, MAX_JOB_TEXTS, Endpoints.MAX_CHARS).forEach(texts::add);
+        } else {
+            if (!brown.equals("train") && !brown.equals("validation")) {
+                throw ApiException.badRequest("'brown' must be \"train\" or \"validation\"");
+            }
+            params.put("brown", brown);
+            if (body.hasNonNull("limit")) {
+                params.put("limit", Requests.integer(body, "limit", 0, 1, 1_000_000));
+            }
+        }
+        List<String> layers = Requests.texts(body, "layers", "layer", MAX_LAYERS, 200);
+        ArrayNode l = params.putArray("layers");
+        layers.forEach(l::add);
+        params.put("batch_size", Requests.integer(body, "batch_size", 8, 1, 1024));
+        params.put("max_length", Requests.integer(body, "max_length", 0, 0, 65536));
+        String given = Requests.text(body, "run", false);
+        String run = runName(given == null ? "run-" + UUID.randomUUID().toString().substring(0, 8) : given, "'run'");
+        params.put("run", run);
+        synchronized (runner) {
+            if (store().hasRun(run) || runner.store().runInUse(run)) {
+                throw ApiException.conflict("run '" + run + "' exists already (or a job is writing it); choose "
+                        + "another name or DELETE /api/runs/" + run);
+            }
+            created(ctx, runner.submit(JobRunner.ACTIVATIONS, params));
+        }
+    }
+
+    void createTraining(Context ctx) {
+        ObjectNode body = Requests.body(ctx);
+        ObjectNode params = Json.object();
+        String run = runName(Requests.text(body, "run", true), "'run'");
+        LocalStore store = store();
+        if (!store.hasRun(run)) {
+            throw ApiException.notFound("no run '" + run + "' in the store; GET /api/runs lists them");
+        }
+        ObjectNode meta = store.runMetadata(run);
+        if (runner.store().runInUse(run) || !"complete".equals(meta.path("status").asText())) {
+            throw ApiException.conflict("run '" + run + "' is not complete (" + meta.path("status").asText("unknown")
+                    + "); train once its activations job has succeeded");
+        }
+        List<String> runLayers = Json.MAPPER.convertValue(meta.path("layers"),
+                Json.MAPPER.getTypeFactory().constructCollectionType(List.class, String.class));
+        String layer = Requests.text(body, "layer", false);
+        if (layer == null) {
+            if (runLayers.size() != 1) {
+                throw ApiException.badRequest("missing 'layer': run '" + run + "' holds " + runLayers);
+            }
+            layer = runLayers.get(0);
+        } else if (!runLayers.contains(layer)) {
+            throw ApiException.badRequest("run '" + run + "' holds no layer '" + layer + "'; it holds " + runLayers);
+        }
+        params.put("run", run);
+        params.put("layer", layer);
+        String arch = Requests.text(body, "architecture", false);
+        SaeArchitecture architecture;
+        try {
+            architecture = SaeArchitecture.fromSaeLensName(arch == null ? "topk" : arch.toLowerCase(Locale.ROOT));
+        } catch (SaeException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        if (architecture == SaeArchitecture.GATED) {
+            throw ApiException.badRequest("gated SAEs cannot be trained; use topk, batchtopk, standard or jumprelu");
+        }
+        params.put("architecture", architecture.saeLensName());
+        int dSae = Requests.integer(body, "d_sae", 256, 1, 1 << 17);
+        params.put("d_sae", dSae);
+        params.put("k", Requests.integer(body, "k", Math.min(32, dSae), 1, dSae));
+        params.put("epochs", Requests.integer(body, "epochs", 1, 1, 1000));
+        params.put("batch_size", Requests.integer(body, "batch_size", 1024, 1, 1 << 16));
+        Double lr = Requests.number(body, "lr");
+        if (lr != null && lr <= 0) {
+            throw ApiException.badRequest("'lr' must be positive");
+        }
+        params.put("lr", lr == null ? 4e-4 : lr);
+        int metricsEvery = Requests.integer(body, "metrics_every", 1, 1, 100_000);
+        int checkpointEvery = Requests.integer(body, "checkpoint_every", 10 * metricsEvery, 1, 1_000_000);
+        if (checkpointEvery % metricsEvery != 0) {
+            throw ApiException.badRequest("'checkpoint_every' must be a multiple of 'metrics_every'");
+        }
+        params.put("metrics_every", metricsEvery);
+        params.put("checkpoint_every", checkpointEvery);
+        params.put("seed", Requests.integer(body, "seed", 42, 0, Integer.MAX_VALUE));
+        params.put("threads", Requests.integer(body, "threads", 2, 1, 64));
+        String model = Requests.text(body, "model", false);
+        if (model != null) {
+            params.put("model", model);
+        }
+        created(ctx, runner.submit(JobRunner.TRAINING, params));
+    }
+
+    private static void created(Context ctx, JobStore.Job job) {
+        ctx.header("Location", "/api/jobs/" + job.id());
+        json(ctx, 201, job.toJson(true));
+    }
+
+    void listJobs(Context ctx) {
+        ObjectNode n = Json.object();
+        ArrayNode jobs = n.putArray("jobs");
+        String status = ctx.queryParam("status");
+        for (JobStore.Job j : runner.store().list()) {
+            if (status == null || status.equals(j.status().id())) {
+                jobs.add(j.toJson(false));
+            }
+        }
+        json(ctx, 200, n);
+    }
+
+    void getJob(Context ctx) {
+        json(ctx, 200, runner.require(ctx.pathParam("id")).toJson(true));
+    }
+
+    void cancelJob(Context ctx) {
+        JobStore.Job job = runner.cancel(ctx.pathParam("id"));
+        ObjectNode n = job.toJson(false);
+        n.put("cancel_requested", true);
+        json(ctx, job.status().terminal() ? 200 : 202, n);
+    }
+
+    void resumeJob(Context ctx) {
+        json(ctx, 202, runner.resume(ctx.pathParam("id")).toJson(false));
+    }
+
+    /** GET /api/jobs/{id}/events: 404 when there is no such job, 406 without Accept: text/event-stream, else the stream. */
+    void events(Context ctx) throws Exception {
+        runner.require(ctx.pathParam("id"));
+        if (!"text/event-stream".equals(ctx.header("Accept"))) {
+            throw new ApiException(406, "this route is a server-sent event stream: send 'Accept: text/event-stream'");
+        }
+        sse.handle(ctx);
+    }
+
+    private void stream(SseClient client) {
+        String id = client.ctx().pathParam("id");
+        client.keepAlive();
+        Runnable unsubscribe = runner.subscribe(id, e -> send(client, e.name(), e.data(), e.last()));
+        client.onClose(unsubscribe);
+        JobStore.Job now = runner.require(id);
+        send(client, "status", now.toJson(false), now.status().terminal());
+    }
+
+    private static void send(SseClient client, String name, ObjectNode data, boolean last) {
+        synchronized (client) {
+            if (client.terminated()) {
+                return;
+            }
+            client.sendEvent(name, data.toString());
+            if (last) {
+                client.close();
+            }
+        }
+    }
+
+    // ---- runs
+
+    void listRuns(Context ctx) {
+        LocalStore store = store();
+        ObjectNode n = Json.object();
+        ArrayNode runs = n.putArray("runs");
+        for (String run : store.listRuns()) {
+            runs.add(describeRun(store, run));
+        }
+        json(ctx, 200, n);
+    }
+
+    private static ObjectNode describeRun(LocalStore store, String run) {
+        ObjectNode r = Json.object();
+        r.put("run", run);
+        try {
+            ObjectNode meta = store.runMetadata(run);
+            r.put("status", meta.path("status").asText("unknown"));
+            r.set("layers", meta.path("layers"));
+            r.set("model", meta.path("model"));
+            r.put("batches", store.listBatches(run).size());
+            r.set("metadata", meta);
+        } catch (StoreException e) {
+            r.put("status", "unreadable");
+            r.put("error", e.getMessage());
+        }
+        return r;
+    }
+
+    void getRun(Context ctx) {
+        String run = runName(ctx.pathParam("run"), "run");
+        LocalStore store = store();
+        if (!store.hasRun(run)) {
+            throw ApiException.notFound("no run '" + run + "' in the store; GET /api/runs lists them");
+        }
+        json(ctx, 200, describeRun(store, run));
+    }
+
+    void deleteRun(Context ctx) {
+        String run = runName(ctx.pathParam("run"), "run");
+        LocalStore store = store();
+        synchronized (runner) {
+            if (runner.store().runInUse(run)) {
+                throw ApiException.conflict("run '" + run + "' is used by a queued or running job; cancel it first");
+            }
+            if (!store.hasRun(run)) {
+                throw ApiException.notFound("no run '" + run + "' in the store; GET /api/runs lists them");
+            }
+            store.deleteRun(run);
+        }
+        ObjectNode n = Json.object();
+        n.put("deleted", run);
+        json(ctx, 200, n);
+    }
+}

@@ -1,0 +1,355 @@
+package io.microw.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.demo.BrownCorpus;
+import io.microw.lm.LanguageModel;
+import io.microw.lm.SaveOptions;
+import io.microw.lm.SaveProgress;
+import io.microw.sae.Sae;
+import io.microw.sae.SaeArchitecture;
+import io.microw.sae.SaeConfig;
+import io.microw.sae.train.SaeTrainer;
+import io.microw.sae.train.SaeTrainingConfig;
+import io.microw.sae.train.StoreActivationSource;
+import io.microw.sae.train.TrainingMetrics;
+import io.microw.store.LocalStore;
+import io.microw.store.StoreDataLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Runs jobs one at a time on a single thread. Cancelling sets a flag that the save progress callback or the
+ * training metrics listener checks: it throws {@link Stopped}, the work unwinds, and the job ends
+ * {@code cancelled} with its partial run or checkpoints kept, so it can be resumed. Stopping the server stops the
+ * running job the same way and records it {@code interrupted}.
+ */
+final class JobRunner implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
+    static final String ACTIVATIONS = "activations";
+    static final String TRAINING = "training";
+
+    /** Thrown from a progress callback to stop the job's work. */
+    static final class Stopped extends RuntimeException {
+        Stopped() {
+            super("stopped", null, false, false);
+        }
+    }
+
+    /** Flags of one queued or running job. */
+    private static final class Control {
+        volatile boolean cancel;
+        volatile boolean resume;
+    }
+
+    private final ServerConfig config;
+    private final JobStore store;
+    private final ModelRegistry models;
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "microw-jobs");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, Control> controls = new ConcurrentHashMap<>();
+    private final Map<String, List<Consumer<Event>>> listeners = new ConcurrentHashMap<>();
+    private volatile boolean shuttingDown;
+
+    /** An event for the job's SSE stream: {@code progress} or {@code status}, with the job's JSON. */
+    record Event(String name, ObjectNode data, boolean last) {
+    }
+
+    JobRunner(ServerConfig config, JobStore store, ModelRegistry models) {
+        this.config = config;
+        this.store = store;
+        this.models = models;
+    }
+
+    Path storeDirectory() {
+        return config.dataDirectory().resolve("store");
+    }
+
+    Path saeDirectory(String jobId) {
+        return config.dataDirectory().resolve("saes").resolve(jobId);
+    }
+
+    Path checkpointDirectory(String jobId) {
+        return config.dataDirectory().resolve("jobs").resolve(jobId).resolve("checkpoints");
+    }
+
+    JobStore store() {
+        return store;
+    }
+
+    /** Records and queues a new job. */
+    JobStore.Job submit(String kind, ObjectNode params) {
+        JobStore.Job job = store.create(kind, params);
+        enqueue(job.id(), false);
+        return job;
+    }
+
+    /** Queues an interrupted or cancelled job again, to continue where it stopped; 409 in any other status. */
+    synchronized JobStore.Job resume(String id) {
+        JobStore.Job job = require(id);
+        if (job.status() != JobStore.Status.INTERRUPTED && job.status() != JobStore.Status.CANCELLED) {
+            throw ApiException.conflict("job " + id + " is " + job.status().id()
+                    + "; only interrupted or cancelled jobs can be resumed");
+        }
+        store.requeue(id);
+        enqueue(id, true);
+        publish(id, "status", false);
+        return store.get(id).orElseThrow();
+    }
+
+    /** Cancels a queued job at once, or asks a running one to stop; 409 when it has ended. */
+    synchronized JobStore.Job cancel(String id) {
+        JobStore.Job job = require(id);
+        if (job.status().terminal()) {
+            throw ApiException.conflict("job " + id + " has ended (" + job.status().id() + "); nothing to cancel");
+        }
+        Control c = controls.get(id);
+        if (c != null) {
+            c.cancel = true;
+        }
+        if (job.status() == JobStore.Status.QUEUED) {
+            store.finish(id, JobStore.Status.CANCELLED, "cancelled before it started", null, null);
+            publish(id, "status", true);
+        }
+        return store.get(id).orElseThrow();
+    }
+
+    JobStore.Job require(String id) {
+        return store.get(id).orElseThrow(() -> ApiException.notFound("no job '" + id + "'; GET /api/jobs lists them"));
+    }
+
+    /** Subscribes to a job's events; returns the unsubscriber. */
+    Runnable subscribe(String id, Consumer<Event> listener) {
+        listeners.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(listener);
+        return () -> {
+            List<Consumer<Event>> l = listeners.get(id);
+            if (l != null) {
+                l.remove(listener);
+            }
+        };
+    }
+
+    private void publish(String id, String name, boolean last) {
+        List<Consumer<Event>> l = listeners.get(id);
+        if (l == null || l.isEmpty()) {
+            return;
+        }
+        Event e = new Event(name, store.get(id).orElseThrow().toJson(false), last);
+        for (Consumer<Event> c : l) {
+            try {
+                c.accept(e);
+            } catch (RuntimeException ex) {
+                LOG.debug("an event listener of job {} failed", id, ex);
+            }
+        }
+    }
+
+    private void enqueue(String id, boolean resume) {
+        Control c = new Control();
+        c.resume = resume;
+        controls.put(id, c);
+        executor.execute(() -> run(id, c));
+    }
+
+    private void run(String id, Control control) {
+        try {
+            JobStore.Job job = store.get(id).orElse(null);
+            if (job == null || job.status() != JobStore.Status.QUEUED || control.cancel) {
+                return;
+            }
+            if (shuttingDown) {
+                store.finish(id, JobStore.Status.INTERRUPTED, "the server stopped before the job started", null, null);
+                return;
+            }
+            store.started(id);
+            publish(id, "status", false);
+            try {
+                String artifact = job.kind().equals(ACTIVATIONS) ? activations(job, control) : training(job, control);
+                store.finish(id, JobStore.Status.SUCCEEDED, "done", null, artifact);
+            } catch (Throwable t) {
+                if (control.cancel) {
+                    store.finish(id, JobStore.Status.CANCELLED, "cancelled; POST /api/jobs/" + id
+                            + "/resume continues it", null, null);
+                } else if (shuttingDown) {
+                    store.finish(id, JobStore.Status.INTERRUPTED, "the server stopped while the job was running",
+                            null, null);
+                } else {
+                    LOG.warn("job {} failed", id, t);
+                    String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+                    store.finish(id, JobStore.Status.FAILED, "failed", msg, null);
+                }
+            }
+            publish(id, "status", true);
+        } catch (RuntimeException e) {
+            LOG.error("job {} could not be recorded", id, e);
+        } finally {
+            controls.remove(id, control);
+        }
+    }
+
+    private void checkStop(Control control) {
+        if (control.cancel || shuttingDown) {
+            throw new Stopped();
+        }
+    }
+
+    // ---- activations
+
+    private String activations(JobStore.Job job, Control control) {
+        ObjectNode p = job.params();
+        List<String> texts = new ArrayList<>();
+        if (p.hasNonNull("texts")) {
+            p.get("texts").forEach(t -> texts.add(t.asText()));
+        } else {
+            BrownCorpus.Split split = BrownCorpus.Split.valueOf(p.path("brown").asText().toUpperCase(Locale.ROOT));
+            int limit = p.path("limit").asInt(Integer.MAX_VALUE);
+            for (BrownCorpus.Sentence s : BrownCorpus.load().sentences(split)) {
+                if (texts.size() >= limit) {
+                    break;
+                }
+                texts.add(s.text());
+            }
+        }
+        String run = p.path("run").asText();
+        LocalStore local = new LocalStore(storeDirectory());
+        try (LanguageModel lm = models.open(p.path("model").asText())) {
+            List<String> layers = new ArrayList<>();
+            for (JsonNode l : p.path("layers")) {
+                layers.add(lm.layers().resolve(l.asText()));
+            }
+            SaveOptions options = SaveOptions.into(local).withRunName(run)
+                    .withBatchSize(p.path("batch_size").asInt(8))
+                    .withMaxLength(p.path("max_length").asInt(0))
+                    .withResume(control.resume || local.hasRun(run) && resumable(job))
+                    .withProgress(sp -> onSave(job.id(), sp, control));
+            checkStop(control);
+            lm.activations().saveActivations(texts, layers, options);
+        }
+        return local.runDirectory(run).toString();
+    }
+
+    /** A run left by this same job (an earlier attempt) is continued rather than refused. */
+    private static boolean resumable(JobStore.Job job) {
+        return job.startedAt() != null;
+    }
+
+    private void onSave(String id, SaveProgress sp, Control control) {
+        double fraction = sp.fraction() < 0 ? 0 : sp.fraction();
+        String message = "batch " + sp.batchesDone() + (sp.batchesTotal() > 0 ? " of " + sp.batchesTotal() : "")
+                + String.format(Locale.ROOT, ", %.0f tokens/s", sp.tokensPerSecond());
+        store.progress(id, fraction, message);
+        publish(id, "progress", false);
+        pauseForTests();
+        checkStop(control);
+    }
+
+    // ---- training
+
+    private String training(JobStore.Job job, Control control) throws java.io.IOException {
+        ObjectNode p = job.params();
+        String id = job.id();
+        LocalStore local = new LocalStore(storeDirectory());
+        String run = p.path("run").asText();
+        String layer = p.path("layer").asText();
+        long seed = p.path("seed").asLong(42);
+        StoreDataLoader loader = StoreDataLoader.builder(local, run, layer).excludeSpecialTokens(true)
+                .shuffleBufferRows(1 << 14).seed(seed).build();
+        StoreActivationSource source = new StoreActivationSource(loader);
+        SaeArchitecture arch = SaeArchitecture.fromSaeLensName(p.path("architecture").asText("topk"));
+        boolean usesK = arch == SaeArchitecture.TOPK || arch == SaeArchitecture.BATCH_TOPK;
+        String model = p.hasNonNull("model") ? p.get("model").asText()
+                : local.runMetadata(run).path("model").path("id").asText("unknown");
+        SaeConfig saeConfig = SaeConfig.of(arch, source.width(), p.path("d_sae").asInt(),
+                usesK ? p.path("k").asInt() : 0).withSource(model, layer);
+        int metricsEvery = p.path("metrics_every").asInt(1);
+        int checkpointEvery = p.path("checkpoint_every").asInt(metricsEvery * 10);
+        Path checkpoints = checkpointDirectory(id);
+        java.nio.file.Files.createDirectories(checkpoints);
+        SaeTrainingConfig cfg = SaeTrainingConfig.builder().lr(p.path("lr").asDouble(4e-4))
+                .batchSize(p.path("batch_size").asInt()).epochs(p.path("epochs").asInt(1))
+                .metricsEvery(metricsEvery).checkpointEvery(checkpointEvery).checkpointDir(checkpoints)
+                .seed(seed).threads(p.path("threads").asInt(2)).build();
+        Path out = saeDirectory(id);
+        try (Sae sae = Sae.create(saeConfig, seed)) {
+            SaeTrainer trainer = new SaeTrainer(sae, cfg).onMetrics(m -> onMetrics(id, m, control));
+            checkStop(control);
+            trainer.resume(source); // starts afresh when there is no checkpoint yet
+            if (java.nio.file.Files.exists(out)) {
+                deleteTree(out);
+            }
+            sae.save(out);
+        }
+        return out.toString();
+    }
+
+    static void deleteTree(Path root) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(root)) {
+            for (Path f : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                java.nio.file.Files.delete(f);
+            }
+        }
+    }
+
+    private void onMetrics(String id, TrainingMetrics m, Control control) {
+        ObjectNode line = Json.object();
+        for (Map.Entry<String, Object> e : m.toMap().entrySet()) {
+            if (e.getValue() instanceof Number n) {
+                if (n instanceof Long || n instanceof Integer) {
+                    line.put(e.getKey(), n.longValue());
+                } else {
+                    Json.putNumber(line, e.getKey(), n.doubleValue());
+                }
+            }
+        }
+        double fraction = m.totalSteps() > 0 ? (double) m.step() / m.totalSteps() : 0;
+        store.addMetrics(id, line, fraction, String.format(Locale.ROOT, "step %d of %d, mse %.4g, l0 %.1f",
+                m.step(), m.totalSteps(), m.mse(), m.l0()));
+        publish(id, "progress", false);
+        pauseForTests();
+        checkStop(control);
+    }
+
+    /** Tests slow jobs down to stop them mid-way deterministically: milliseconds after each progress report. */
+    static volatile long testPauseMillis;
+
+    private static void pauseForTests() {
+        long ms = testPauseMillis;
+        if (ms > 0) {
+            try {
+                Thread.sleep(ms);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Stops the running job (it is recorded interrupted) and waits for it. */
+    @Override
+    public void close() {
+        shuttingDown = true;
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
