@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.hooks.LayerActivationDetector;
 import io.microw.lm.InferenceResult;
 import io.microw.lm.LanguageModel;
+import io.microw.lm.NextToken;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -147,11 +148,11 @@ final class ModelRunCommand implements Callable<Integer> {
             }
             float[] logits = result.logits().get(0).get(seq - 1).toType(DataType.FLOAT32, false).toFloatArray();
             ArrayNode next = r.putArray("next_tokens");
-            for (int id : topIndices(logits, top)) {
+            for (NextToken candidate : NextToken.top(logits, top)) {
                 ObjectNode t = next.addObject();
-                t.put("id", id);
-                t.put("token", lm.tokenizer().decode(new long[] {id}, false));
-                t.put("probability", softmaxAt(logits, id));
+                t.put("id", candidate.id());
+                t.put("token", lm.tokenizer().decode(new long[] {candidate.id()}, false));
+                t.put("probability", candidate.probability());
             }
             return seq;
         }
@@ -185,34 +186,4 @@ final class ModelRunCommand implements Callable<Integer> {
         }
     }
 
-    /** Indices of the {@code k} largest values, largest first. */
-    static int[] topIndices(float[] values, int k) {
-        k = Math.min(k, values.length);
-        int[] best = new int[k];
-        int n = 0;
-        for (int i = 0; i < values.length; i++) {
-            if (n < k || values[i] > values[best[n - 1]]) {
-                int j = n < k ? n++ : n - 1;
-                while (j > 0 && values[best[j - 1]] < values[i]) {
-                    best[j] = best[j - 1];
-                    j--;
-                }
-                best[j] = i;
-            }
-        }
-        return best;
-    }
-
-    /** softmax(values)[index], computed stably in double precision. */
-    static double softmaxAt(float[] values, int index) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : values) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        for (float v : values) {
-            sum += Math.exp(v - max);
-        }
-        return Math.exp(values[index] - max) / sum;
-    }
 }

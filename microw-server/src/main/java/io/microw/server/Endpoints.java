@@ -11,6 +11,8 @@ import io.microw.lm.GenerationConfig;
 import io.microw.lm.GenerationResult;
 import io.microw.lm.InferenceResult;
 import io.microw.lm.LanguageModel;
+import io.microw.lm.NextToken;
+import io.microw.util.TopK;
 import io.microw.lm.Layers;
 import io.microw.nn.Module;
 import io.microw.sae.Sae;
@@ -173,21 +175,13 @@ final class Endpoints {
                 last--;
             }
             float[] logits = result.logits().get(0).get(last).toType(DataType.FLOAT32, false).toFloatArray();
-            double max = Double.NEGATIVE_INFINITY;
-            for (float v : logits) {
-                max = Math.max(max, v);
-            }
-            double sum = 0;
-            for (float v : logits) {
-                sum += Math.exp(v - max);
-            }
             ArrayNode next = r.putArray("next_tokens");
-            for (int id : topIndices(logits, topK)) {
+            for (NextToken candidate : NextToken.top(logits, topK)) {
                 ObjectNode t = next.addObject();
-                t.put("id", id);
-                t.put("token", lm.tokenizer().decode(new long[] {id}, false));
-                t.put("logit", logits[id]);
-                t.put("probability", Math.exp(logits[id] - max) / sum);
+                t.put("id", candidate.id());
+                t.put("token", lm.tokenizer().decode(new long[] {candidate.id()}, false));
+                t.put("logit", candidate.logit());
+                t.put("probability", candidate.probability());
             }
             r.set("hooks", hooks.results());
         }
@@ -410,7 +404,7 @@ final class Endpoints {
 
     private static ArrayNode top(float[] values, int k) {
         ArrayNode arr = Json.array();
-        for (int j : topIndices(values, k)) {
+        for (int j : TopK.indices(values, k)) {
             if (values[j] <= 0) {
                 break;
             }
@@ -425,23 +419,5 @@ final class Endpoints {
         if (!lm.hasTokenizer()) {
             throw ApiException.badRequest("the model has no tokenizer, so it cannot read text");
         }
-    }
-
-    /** Indices of the {@code k} largest values, largest first. */
-    static int[] topIndices(float[] values, int k) {
-        k = Math.min(k, values.length);
-        int[] best = new int[k];
-        int n = 0;
-        for (int i = 0; i < values.length; i++) {
-            if (n < k || values[i] > values[best[n - 1]]) {
-                int j = n < k ? n++ : n - 1;
-                while (j > 0 && values[best[j - 1]] < values[i]) {
-                    best[j] = best[j - 1];
-                    j--;
-                }
-                best[j] = i;
-            }
-        }
-        return best;
     }
 }
