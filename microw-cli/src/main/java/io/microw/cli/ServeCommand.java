@@ -101,6 +101,7 @@ final class ServeCommand implements Callable<Integer> {
         }, "microw-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("microw server listening on " + server.url());
+        out.println("Web UI: " + server.uiUrl());
         out.println("OpenAPI: " + server.url() + "/openapi.json" + (key == null ? "" : "  (API key required: "
                 + (protectReads ? "every request" : "requests that change state") + ")"));
         out.println("Press Ctrl-C to stop.");

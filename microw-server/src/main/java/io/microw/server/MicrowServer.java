@@ -6,6 +6,7 @@ import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,16 +16,22 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * microw's REST API: models, inference and generation with per-request hooks, SAEs, an OpenAPI document, over
- * Javalin. {@link #start()} binds, {@link #stop()} stops and frees every loaded model and SAE.
+ * microw's REST API: models, inference and generation with per-request hooks, SAEs, jobs, an OpenAPI document,
+ * and the web UI (static pages at "/", libraries as WebJars under "/webjars"), over Javalin. {@link #start()} binds, {@link #stop()} stops and frees every loaded model and SAE.
  */
 public final class MicrowServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MicrowServer.class);
     static final String VERSION = "0.1.0";
+    /** Classpath folder of the web UI's static pages, served at "/". */
+    static final String UI_DIRECTORY = "/microw-ui";
+    /** The UI loads scripts and styles from this server only and talks to no other origin. */
+    private static final String UI_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            + "object-src 'none'; frame-ancestors 'none'";
 
     private final ServerConfig config;
     private final ModelRegistry models;
@@ -155,6 +162,13 @@ public final class MicrowServer implements AutoCloseable {
             c.showJavalinBanner = false;
             c.startupWatcherEnabled = false;
             c.http.maxRequestSize = config.maxRequestBytes();
+            c.staticFiles.add(files -> {
+                files.hostedPath = "/";
+                files.directory = UI_DIRECTORY;
+                files.location = Location.CLASSPATH;
+                files.headers = Map.of("Content-Security-Policy", UI_POLICY, "X-Content-Type-Options", "nosniff");
+            });
+            c.staticFiles.enableWebjars();
             c.events.handlerAdded(meta -> {
                 if (meta.getHttpMethod().isHttpMethod()) {
                     registered.add(meta.getHttpMethod().name() + " " + meta.getPath());
@@ -248,6 +262,11 @@ public final class MicrowServer implements AutoCloseable {
     /** http://host:port/api */
     public String url() {
         return "http://" + config.host() + ":" + port() + "/api";
+    }
+
+    /** http://host:port/ : the web UI. */
+    public String uiUrl() {
+        return "http://" + config.host() + ":" + port() + "/";
     }
 
     public ServerConfig config() {

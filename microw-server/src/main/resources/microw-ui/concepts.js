@@ -1,0 +1,165 @@
+// Concepts page: load an SAE, find the texts that make each latent fire, browse and search latents, read a
+// latent's top contexts (tokens shaded by activation) and histogram, and name latents.
+'use strict';
+(() => {
+  const { api, el, $, say, act, tokens, loadedModels, loadedSaes, number } = microw;
+  const PAGE = 25;
+  let offset = 0;
+  let total = 0;
+  let saes = [];
+
+  function sae() {
+    const id = $('sae').value;
+    if (!id) {
+      throw new Error('Load an SAE first.');
+    }
+    return id;
+  }
+
+  function current() {
+    return saes.find(s => s.id === $('sae').value);
+  }
+
+  async function refreshSaes() {
+    saes = await loadedSaes($('sae'));
+    const s = current();
+    if (s && s.top_texts) {
+      await listLatents();
+    } else {
+      $('latents').replaceChildren(el('tr', {}, el('td', { colspan: '4', class: 'muted' },
+        s ? 'Find top texts first.' : 'No SAE loaded.')));
+      $('page').textContent = '';
+    }
+  }
+
+  async function listLatents() {
+    const q = $('q').value.trim();
+    const query = '?sort=' + $('sort').value + '&offset=' + offset + '&limit=' + PAGE + (q ? '&q=' + encodeURIComponent(q) : '');
+    const data = await api('GET', '/saes/' + sae() + '/latents' + query);
+    total = data.total;
+    $('latents').replaceChildren(...data.latents.map(l => {
+      const link = el('button', { type: 'button', class: 'secondary', 'data-latent': l.latent, 'aria-label': 'Show latent ' + l.latent }, String(l.latent));
+      link.addEventListener('click', () => act(link, 'status', () => showLatent(l.latent)));
+      return el('tr', {}, el('td', {}, link), el('td', {}, l.name || ''),
+        el('td', {}, (100 * l.frequency).toFixed(3) + '%'), el('td', {}, l.max.toFixed(3)));
+    }));
+    if (!data.latents.length) {
+      $('latents').append(el('tr', {}, el('td', { colspan: '4', class: 'muted' }, 'No latent matches.')));
+    }
+    $('page').textContent = total ? (offset + 1) + '–' + Math.min(offset + PAGE, total) + ' of ' + total : '';
+    $('prev').disabled = offset === 0;
+    $('next').disabled = offset + PAGE >= total;
+  }
+
+  function histogram(h) {
+    const w = 360;
+    const height = 110;
+    const max = Math.max(1, ...h.counts);
+    const bar = w / h.counts.length;
+    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    svg.setAttribute('width', w);
+    svg.setAttribute('height', height + 18);
+    svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', 'Histogram of activations from ' + h.edges[0].toFixed(2) + ' to ' + h.edges[h.edges.length - 1].toFixed(2));
+    h.counts.forEach((c, i) => {
+      const r = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+      const bh = Math.round(height * c / max);
+      r.setAttribute('x', String(i * bar));
+      r.setAttribute('y', String(height - bh));
+      r.setAttribute('width', String(Math.max(1, bar - 1)));
+      r.setAttribute('height', String(bh));
+      r.setAttribute('fill', '#0b5cad');
+      svg.append(r);
+    });
+    for (const [x, anchor, value] of [[0, 'start', h.edges[0]], [w, 'end', h.edges[h.edges.length - 1]]]) {
+      const t = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+      t.setAttribute('x', String(x));
+      t.setAttribute('y', String(height + 14));
+      t.setAttribute('text-anchor', anchor);
+      t.setAttribute('font-size', '12');
+      t.textContent = value.toFixed(2);
+      svg.append(t);
+    }
+    return svg;
+  }
+
+  async function showLatent(latent) {
+    const id = sae();
+    const d = await api('GET', '/saes/' + id + '/latents/' + latent);
+    const name = el('input', { id: 'latent-name', value: d.name || '', size: '24' });
+    const save = el('button', { type: 'button', id: 'save-name' }, 'Save name');
+    save.addEventListener('click', () => act(save, 'status', async () => {
+      await api('PUT', '/saes/' + id + '/concepts/' + latent, { name: name.value.trim() });
+      say('status', 'Named latent ' + latent, 'ok');
+      await listLatents();
+    }));
+    $('detail').replaceChildren(
+      el('h3', {}, 'Latent ' + d.latent + (d.name ? ' · ' + d.name : '')),
+      el('div', { class: 'row' }, el('label', { for: 'latent-name' }, 'Name'), name, save),
+      el('p', {}, 'Fires on ' + (100 * d.frequency).toFixed(3) + '% of tokens; mean ' + d.mean.toFixed(3) + ', max ' + d.max.toFixed(3) + '.'),
+      histogram(d.histogram),
+      el('h3', {}, 'Top contexts'),
+      ...d.top.map(c => el('div', { class: 'context' },
+        el('p', { class: 'muted' }, 'text ' + c.text_id + ', token ' + c.position + ' (' + JSON.stringify(c.token) + '): ' + c.activation.toFixed(3)),
+        tokens(c.tokens, c.activations, c.center))));
+    say('status', '', '');
+  }
+
+  async function loadSae() {
+    const body = { path: $('sae-path').value.trim(), model: $('model').value };
+    const layer = $('sae-layer').value.trim();
+    if (layer) {
+      body.layer = layer;
+    }
+    const s = await api('POST', '/saes/load', body);
+    await refreshSaes();
+    $('sae').value = s.id;
+    say('status', 'Loaded ' + s.id, 'ok');
+  }
+
+  async function track() {
+    const r = await api('POST', '/saes/' + sae() + '/top-texts', { brown: $('brown').value, limit: number('limit'),
+      top_k: number('top-k'), window: number('window') });
+    say('status', r.latents_fired + ' latents fired over ' + r.tokens + ' tokens of ' + r.texts + ' texts', 'ok');
+    offset = 0;
+    await refreshSaes();
+  }
+
+  async function loadDictionary() {
+    const r = await api('POST', '/saes/' + sae() + '/concepts', { path: $('dict-path').value.trim() });
+    say('status', 'Loaded ' + r.concepts.length + ' names', 'ok');
+    await refreshSaes();
+  }
+
+  function submit(form, button, action) {
+    $(form).addEventListener('submit', e => {
+      e.preventDefault();
+      act($(button), 'status', action);
+    });
+  }
+
+  submit('load-form', 'load', loadSae);
+  submit('top-form', 'track', track);
+  submit('dict-form', 'dict-load', loadDictionary);
+  submit('search-form', 'search', () => {
+    offset = 0;
+    return listLatents();
+  });
+  $('sae').addEventListener('change', () => {
+    offset = 0;
+    refreshSaes().catch(e => say('status', e.message, 'error'));
+  });
+  $('prev').addEventListener('click', e => act(e.target, 'status', () => {
+    offset = Math.max(0, offset - PAGE);
+    return listLatents();
+  }));
+  $('next').addEventListener('click', e => act(e.target, 'status', () => {
+    offset += PAGE;
+    return listLatents();
+  }));
+  $('delete-sae').addEventListener('click', e => act(e.target, 'status', async () => {
+    await api('DELETE', '/saes/' + sae());
+    await refreshSaes();
+  }));
+  Promise.all([loadedModels($('model')), refreshSaes()]).catch(e => say('status', e.message, 'error'));
+})();

@@ -1,0 +1,103 @@
+// Inference page: generate from a prompt with the generation settings; shade the prompt's tokens by a layer's
+// output norm or by one SAE latent; list the most likely next tokens with their probabilities.
+'use strict';
+(() => {
+  const { api, el, $, say, act, tokens, options, loadedModels, loadedSaes, number } = microw;
+
+  function modelPath(suffix) {
+    const id = $('model').value;
+    if (!id) {
+      throw new Error('Load a model first (Models page).');
+    }
+    return '/models/' + encodeURIComponent(id) + suffix;
+  }
+
+  async function generate() {
+    const body = { prompts: [$('prompt').value], max_new_tokens: number('max-new'), seed: number('seed') };
+    const temperature = number('temperature');
+    if (temperature > 0) {
+      body.temperature = temperature;
+      body.top_k = number('top-k');
+      body.top_p = number('top-p');
+    }
+    const out = await api('POST', modelPath('/generate'), body);
+    const r = out.results[0];
+    $('generated').replaceChildren(el('span', {}, r.prompt), el('strong', {}, r.completion));
+    $('generated-tokens').replaceChildren(tokens(r.tokens.map(t => t.text)));
+    say('status', 'Generated ' + r.tokens.length + ' tokens' + (out.sampled ? ' (sampled)' : ' (greedy)'), 'ok');
+  }
+
+  async function layerHeat() {
+    const layer = $('heat-layer').value;
+    const out = await api('POST', modelPath('/infer'),
+      { texts: [$('prompt').value], top_k: 10, hooks: [{ type: 'capture', layer }] });
+    const r = out.results[0];
+    const capture = r.hooks.find(h => h.type === 'capture');
+    $('heatmap').replaceChildren(el('p', { class: 'muted' }, 'Norm of ' + layer + ' at each token'),
+      tokens(r.tokens.map(t => t.text), capture.token_norms));
+    return r;
+  }
+
+  async function saeHeat() {
+    const sae = $('heat-sae').value;
+    if (!sae) {
+      throw new Error('Load an SAE first (Concepts page).');
+    }
+    const text = $('prompt').value;
+    let latent = number('heat-latent');
+    if (latent === undefined) {
+      const probe = await api('POST', '/saes/' + sae + '/infer', { model: $('model').value, text, top_k: 1 });
+      if (!probe.top_latents.length) {
+        throw new Error('No latent of ' + sae + ' fires on this prompt.');
+      }
+      latent = probe.top_latents[0].latent;
+    }
+    const out = await api('POST', '/saes/' + sae + '/infer', { model: $('model').value, text, top_k: 5, latents: [latent] });
+    const values = out.tokens.map(t => t.values[String(latent)]);
+    $('heatmap').replaceChildren(el('p', { class: 'muted' }, 'Latent ' + latent + ' of ' + sae + ' at each token'),
+      tokens(out.tokens.map(t => t.text), values));
+    const next = await api('POST', modelPath('/infer'), { texts: [text], top_k: 10 });
+    return next.results[0];
+  }
+
+  async function heatmap() {
+    const r = $('heat-source').value === 'sae' ? await saeHeat() : await layerHeat();
+    $('next').replaceChildren(...r.next_tokens.map(t => el('tr', {}, el('td', {}, el('code', {}, JSON.stringify(t.token))),
+      el('td', {}, (100 * t.probability).toFixed(2) + '%'), el('td', {}, t.logit.toFixed(3)))));
+    say('status', '', '');
+  }
+
+  async function layersOf() {
+    const id = $('model').value;
+    if (!id) {
+      return;
+    }
+    const data = await api('GET', '/models/' + encodeURIComponent(id) + '/layers');
+    const names = [];
+    (function walk(n) {
+      if (n.hookable && n.index !== null) {
+        names.push(n.name);
+      }
+      n.children.forEach(walk);
+    })(data.tree);
+    const before = $('heat-layer').value;
+    options($('heat-layer'), names.map(n => [n, n]));
+    if (!names.includes(before) && names.includes('transformer.h.1')) {
+      $('heat-layer').value = 'transformer.h.1';
+    }
+  }
+
+  $('gen-form').addEventListener('submit', e => {
+    e.preventDefault();
+    act($('generate'), 'status', generate);
+  });
+  $('heat-form').addEventListener('submit', e => {
+    e.preventDefault();
+    act($('heat-run'), 'status', heatmap);
+  });
+  $('model').addEventListener('change', () => layersOf().catch(e => say('status', e.message, 'error')));
+  (async () => {
+    await loadedModels($('model'));
+    await Promise.all([layersOf(), loadedSaes($('heat-sae'))]);
+  })().catch(e => say('status', e.message, 'error'));
+})();

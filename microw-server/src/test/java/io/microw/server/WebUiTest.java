@@ -1,0 +1,263 @@
+package io.microw.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.microw.demo.BrownGpt2;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.logging.Level;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The web UI in real headless Chromium (Debian's chromium and chromium-driver, which .ci/run installs), driven with
+ * Selenium against a server on 127.0.0.1 with brown-gpt2, a saved run and the 1024-latent test SAE loaded.
+ * Run with {@code -Dmicrow.browserTests=false} to leave them out on a machine without Chromium.
+ */
+class WebUiTest {
+
+    static final String CHROMIUM = "/usr/bin/chromium";
+    static final String DRIVER = "/usr/bin/chromedriver";
+    static final Path TEST_SAE = Path.of("..", "microw-demo", "src", "test", "resources", "io", "microw", "demo",
+            "sae-h2-topk1024");
+
+    @TempDir
+    static Path data;
+
+    static MicrowServer server;
+    static Http http;
+    static WebDriver driver;
+    static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse("false".equals(System.getProperty("microw.browserTests")),
+                "browser tests switched off with -Dmicrow.browserTests=false");
+        assertThat(new File(CHROMIUM)).as("headless Chromium is needed for the web UI tests: apt-get install "
+                + "chromium chromium-driver (.ci/run does), or pass -Dmicrow.browserTests=false").exists();
+        assertThat(new File(DRIVER)).as("chromedriver is needed: apt-get install chromium-driver").exists();
+        server = new MicrowServer(ServerConfig.builder().dataDirectory(data)
+                .allowedModels(List.of(BrownGpt2.NAME)).build()).start(0);
+        http = new Http(server.port());
+        base = "http://127.0.0.1:" + server.port() + "/";
+        assertThat(http.post("/api/models/brown-gpt2/load", null).status()).isEqualTo(201);
+        Path copy = data.resolve("saes").resolve("test-sae");
+        Files.createDirectories(copy);
+        try (var files = Files.list(TEST_SAE)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        Http.Resp sae = http.post("/api/saes/load", "{\"path\": \"saes/test-sae\", \"model\": \"brown-gpt2\"}");
+        assertThat(sae.status()).as(sae.raw()).isEqualTo(201);
+        Http.Resp job = http.post("/api/jobs/activations", "{\"model\": \"brown-gpt2\", \"brown\": \"validation\", "
+                + "\"limit\": 80, \"layers\": [\"transformer.h.1\"], \"batch_size\": 8, \"run\": \"ui-run\"}");
+        assertThat(job.status()).as(job.raw()).isEqualTo(201);
+        JobsTest.waitFor(http, job.json().path("id").asText(), "succeeded");
+
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM);
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1400,1000");
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(DRIVER)).usingAnyFreePort().build();
+        driver = new ChromeDriver(service, options);
+    }
+
+    @AfterAll
+    static void stop() {
+        JobRunner.testPauseMillis = 0;
+        if (driver != null) {
+            driver.quit();
+        }
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    @AfterEach
+    void noConsoleErrors() {
+        assertThat(severe()).as("console errors").isEmpty();
+    }
+
+    static List<String> severe() {
+        return driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+                .map(LogEntry::getMessage).toList();
+    }
+
+    static WebDriverWait waiting() {
+        return new WebDriverWait(driver, Duration.ofSeconds(90));
+    }
+
+    /** Opens a page and waits until its scripts ran (the header is drawn and no request is pending). */
+    static void open(String page) {
+        driver.get(base + page);
+        waiting().until(d -> !d.findElements(By.cssSelector("header nav a[aria-current='page']")).isEmpty());
+        waiting().until(d -> !"Working…".equals(d.findElement(By.id("status")).getText()));
+    }
+
+    static WebElement byId(String id) {
+        return driver.findElement(By.id(id));
+    }
+
+    static void type(String id, String text) {
+        WebElement e = byId(id);
+        e.clear();
+        e.sendKeys(text);
+    }
+
+    static String status() {
+        return byId("status").getText();
+    }
+
+    @Test
+    void everyPageLoadsWithoutConsoleErrorsAndLabelsEveryInput() {
+        for (String page : List.of("index.html", "models.html", "inference.html", "activations.html",
+                "training.html", "concepts.html", "steering.html")) {
+            open(page);
+            assertThat(byId("status").getAttribute("class")).as(page + ": " + status()).doesNotContain("error");
+            assertThat(driver.getTitle()).as(page).endsWith("· microw");
+            assertThat(severe()).as(page + " console errors").isEmpty();
+            Object unlabelled = ((JavascriptExecutor) driver).executeScript(
+                    "return [...document.querySelectorAll('input, select, textarea')].filter(e => !(e.labels && "
+                            + "e.labels.length) && !e.getAttribute('aria-label')).map(e => e.id || e.outerHTML);");
+            assertThat((List<?>) unlabelled).as(page + ": inputs without a label").isEmpty();
+        }
+    }
+
+    @Test
+    void keyboardReachesTheSkipLinkAndTheNavigationFirst() {
+        open("models.html");
+        driver.findElement(By.tagName("body")).sendKeys(Keys.TAB);
+        assertThat(driver.switchTo().activeElement().getText()).isEqualTo("Skip to content");
+        driver.switchTo().activeElement().sendKeys(Keys.TAB);
+        assertThat(driver.switchTo().activeElement().getText()).isEqualTo("microw");
+    }
+
+    @Test
+    void modelsPageShowsTheLayerTreeWithAliases() {
+        open("models.html");
+        assertThat(byId("models").getText()).contains("brown-gpt2").contains("loaded");
+        type("tree-filter", "h.1.mlp");
+        byId("tree-show").click();
+        waiting().until(d -> byId("tree-summary").getText().contains("hook points"));
+        assertThat(byId("tree").getText()).contains("transformer.h.1.mlp").contains("hookable");
+    }
+
+    @Test
+    void aGenerationRunsFromTheForm() {
+        open("inference.html");
+        type("prompt", "The jury said that");
+        type("max-new", "6");
+        byId("generate").click();
+        waiting().until(d -> status().startsWith("Generated"));
+        JsonNode expected = http.post("/api/models/brown-gpt2/generate",
+                "{\"prompts\": [\"The jury said that\"], \"max_new_tokens\": 6}").json().path("results").get(0);
+        assertThat(byId("generated").getText()).isEqualTo(expected.path("text").asText());
+        assertThat(byId("generated-tokens").findElements(By.className("tok"))).hasSize(6);
+    }
+
+    @Test
+    void theHeatmapShadesEachPromptTokenByALayerAndByAnSaeLatent() {
+        open("inference.html");
+        type("prompt", "Three men and two women");
+        new Select(byId("heat-source")).selectByValue("layer");
+        byId("heat-run").click();
+        waiting().until(d -> !byId("heatmap").findElements(By.className("tok")).isEmpty());
+        List<WebElement> chips = byId("heatmap").findElements(By.className("tok"));
+        assertThat(chips).hasSize(5);
+        assertThat(chips).allSatisfy(c -> assertThat(Double.parseDouble(c.getAttribute("data-value"))).isPositive());
+        assertThat(byId("next").findElements(By.tagName("tr"))).hasSize(10);
+
+        new Select(byId("heat-source")).selectByValue("sae");
+        byId("heat-run").click();
+        waiting().until(d -> byId("heatmap").getText().contains("Latent"));
+        chips = byId("heatmap").findElements(By.className("tok"));
+        assertThat(chips).hasSize(5);
+        assertThat(chips).anySatisfy(c -> assertThat(Double.parseDouble(c.getAttribute("data-value"))).isPositive());
+    }
+
+    @Test
+    void aTrainingJobStartsAndItsChartUpdates() {
+        JobRunner.testPauseMillis = 250;
+        try {
+            open("training.html");
+            new Select(byId("run")).selectByValue("ui-run");
+            type("d-sae", "64");
+            type("k", "8");
+            type("epochs", "3");
+            type("batch", "64");
+            type("metrics-every", "1");
+            byId("start").click();
+            WebElement loss = byId("chart-loss");
+            waiting().until(d -> Integer.parseInt(loss.getAttribute("data-points")) >= 1);
+            int first = Integer.parseInt(loss.getAttribute("data-points"));
+            waiting().until(d -> Integer.parseInt(loss.getAttribute("data-points")) > first);
+            assertThat(byId("job-state").getAttribute("data-status")).isEqualTo("running");
+            assertThat(byId("chart-explained_variance").getAttribute("data-points")).isNotEqualTo("0");
+            assertThat(byId("log").getText()).isNotBlank();
+            byId("cancel").click();
+            waiting().until(d -> "cancelled".equals(byId("job-state").getAttribute("data-status")));
+        } finally {
+            JobRunner.testPauseMillis = 0;
+        }
+    }
+
+    @Test
+    void theSteeringPlaygroundShowsTwoDifferentContinuations() {
+        open("steering.html");
+        type("prompt", "The committee met on Tuesday and");
+        type("max-new", "12");
+        byId("suggest").click();
+        waiting().until(d -> status().startsWith("Suggested"));
+        byId("steer").click();
+        waiting().until(d -> !byId("steered").getText().isEmpty());
+        String baseline = byId("baseline").getText();
+        String steered = byId("steered").getText();
+        assertThat(baseline).startsWith("The committee met on Tuesday and");
+        assertThat(steered).startsWith("The committee met on Tuesday and").isNotEqualTo(baseline);
+    }
+
+    @Test
+    void conceptsShowTopContextsForALatent() {
+        open("concepts.html");
+        type("limit", "40");
+        byId("track").click();
+        waiting().until(d -> status().contains("latents fired"));
+        waiting().until(d -> !byId("latents").findElements(By.cssSelector("button[data-latent]")).isEmpty());
+        WebElement first = byId("latents").findElement(By.cssSelector("button[data-latent]"));
+        String latent = first.getAttribute("data-latent");
+        first.click();
+        waiting().until(d -> byId("detail").getText().startsWith("Latent " + latent));
+        assertThat(byId("detail").findElements(By.cssSelector(".context .tok.center"))).isNotEmpty();
+        assertThat(byId("detail").findElements(By.tagName("rect"))).isNotEmpty();
+        type("latent-name", "ui test name");
+        byId("save-name").click();
+        waiting().until(d -> byId("latents").getText().contains("ui test name"));
+    }
+}
