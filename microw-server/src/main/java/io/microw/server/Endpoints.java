@@ -43,7 +43,7 @@ final class Endpoints {
         this.saes = saes;
     }
 
-    private static void json(Context ctx, int status, JsonNode node) {
+    static void json(Context ctx, int status, JsonNode node) {
         ctx.status(status).contentType("application/json").result(node.toString());
     }
 
@@ -192,38 +192,9 @@ final class Endpoints {
         ObjectNode body = Requests.body(ctx);
         List<String> prompts = Requests.texts(body, "prompts", "prompt", MAX_TEXTS, MAX_CHARS);
         List<RequestHooks.Spec> specs = RequestHooks.parse(body.get("hooks"), false);
-        GenerationConfig.Builder b = GenerationConfig.builder()
-                .maxNewTokens(Requests.integer(body, "max_new_tokens", 20, 1, 512));
-        Double temperature = Requests.number(body, "temperature");
-        if (temperature != null && temperature < 0) {
-            throw ApiException.badRequest("'temperature' must be >= 0 (0 is greedy)");
-        }
-        boolean sample = temperature != null && temperature > 0;
-        if (sample) {
-            b.temperature(temperature);
-            int k = Requests.integer(body, "top_k", 0, 0, 1_000_000);
-            if (k > 0) {
-                b.topK(k);
-            }
-            Double p = Requests.number(body, "top_p");
-            if (p != null) {
-                if (!(p > 0 && p <= 1)) {
-                    throw ApiException.badRequest("'top_p' must be in (0, 1]");
-                }
-                b.topP(p);
-            }
-        } else {
-            Requests.integer(body, "top_k", 0, 0, 1_000_000);
-            Requests.number(body, "top_p");
-        }
-        JsonNode seed = body.get("seed");
-        if (seed != null && !seed.isNull()) {
-            if (!seed.isIntegralNumber()) {
-                throw ApiException.badRequest("'seed' must be an integer");
-            }
-            b.seed(seed.asLong());
-        }
-        GenerationConfig cfg = b.build();
+        Requests.Generation gen = Requests.generation(body);
+        GenerationConfig cfg = gen.config();
+        boolean sample = gen.sampled();
         ModelRegistry.Loaded l = models.get(ctx.pathParam("id"));
         requireTokenizer(l.lm);
         ObjectNode out = Json.object();
@@ -240,12 +211,7 @@ final class Endpoints {
                 r.put("prompt", prompts.get(i));
                 r.put("text", texts.get(i));
                 r.put("completion", completions.get(i));
-                ArrayNode tok = r.putArray("tokens");
-                for (long id : g.newTokens(i)) {
-                    ObjectNode t = tok.addObject();
-                    t.put("id", id);
-                    t.put("text", l.lm.tokenizer().decode(new long[] {id}, false));
-                }
+                r.set("tokens", tokens(l.lm, g.newTokens(i)));
             }
             out.set("hooks", hooks.results());
         } finally {
@@ -310,6 +276,14 @@ final class Endpoints {
         n.put("d_in", e.sae().nInputs());
         n.put("d_sae", e.sae().nLatents());
         n.put("k", e.sae().config().k());
+        var tracker = e.tracked().tracker();
+        if (tracker == null) {
+            n.putNull("top_texts"); // POST /api/saes/{id}/top-texts computes them
+        } else {
+            ObjectNode t = n.putObject("top_texts");
+            t.put("texts", tracker.textsSeen());
+            t.put("tokens", tracker.statistics().tokens());
+        }
         return n;
     }
 
@@ -344,6 +318,7 @@ final class Endpoints {
             throw ApiException.badRequest("SAE " + e.id() + " reads model '" + e.model() + "', not '" + l.id + "'");
         }
         int topK = Requests.integer(body, "top_k", 5, 1, 100);
+        int[] watched = watchedLatents(body.get("latents"), e.sae().nLatents());
         requireTokenizer(l.lm);
         ObjectNode out = Json.object();
         out.put("sae", e.id());
@@ -364,7 +339,7 @@ final class Endpoints {
                 float[] codes;
                 int nLatents;
                 synchronized (e) {
-                    if (!saes.all().containsKey(e.id())) {
+                    if (!saes.isLoaded(e)) {
                         throw ApiException.notFound("SAE '" + e.id() + "' was deleted");
                     }
                     NDArray flat = x.toType(DataType.FLOAT32, false).reshape(t, -1);
@@ -391,6 +366,12 @@ final class Endpoints {
                     }
                     tok.put("active", active);
                     tok.set("top_latents", top(row, topK));
+                    if (watched.length > 0) {
+                        ObjectNode values = tok.putObject("values");
+                        for (int j : watched) {
+                            values.put(Integer.toString(j), row[j]);
+                        }
+                    }
                 }
                 out.set("top_latents", top(maxPerLatent, topK));
             } finally {
@@ -400,6 +381,36 @@ final class Endpoints {
             l.lock.unlock();
         }
         json(ctx, 200, out);
+    }
+
+    /** The optional "latents" of an SAE inference: at most 16 latent indices in [0, nLatents). */
+    private static int[] watchedLatents(JsonNode given, int nLatents) {
+        if (given == null || given.isNull()) {
+            return new int[0];
+        }
+        if (!given.isArray() || given.size() > 16) {
+            throw ApiException.badRequest("'latents' must be an array of at most 16 latent indices");
+        }
+        int[] out = new int[given.size()];
+        for (int i = 0; i < out.length; i++) {
+            JsonNode v = given.get(i);
+            if (!v.isIntegralNumber() || v.asLong() < 0 || v.asLong() >= nLatents) {
+                throw ApiException.badRequest("'latents' must hold integers from 0 to " + (nLatents - 1) + ", got " + v);
+            }
+            out[i] = v.asInt();
+        }
+        return out;
+    }
+
+    /** Generated token ids as [{"id","text"}], each decoded on its own. */
+    static ArrayNode tokens(LanguageModel lm, long[] ids) {
+        ArrayNode tok = Json.array();
+        for (long id : ids) {
+            ObjectNode t = tok.addObject();
+            t.put("id", id);
+            t.put("text", lm.tokenizer().decode(new long[] {id}, false));
+        }
+        return tok;
     }
 
     private static ArrayNode top(float[] values, int k) {
@@ -415,7 +426,7 @@ final class Endpoints {
         return arr;
     }
 
-    private static void requireTokenizer(LanguageModel lm) {
+    static void requireTokenizer(LanguageModel lm) {
         if (!lm.hasTokenizer()) {
             throw ApiException.badRequest("the model has no tokenizer, so it cannot read text");
         }

@@ -22,11 +22,13 @@ final class JobEndpoints {
     static final int MAX_LAYERS = 32;
     static final int MAX_JOB_TEXTS = 10_000;
 
+    private final ServerConfig config;
     private final ModelRegistry models;
     private volatile JobRunner runner;
     private final SseHandler sse = new SseHandler(this::stream);
 
-    JobEndpoints(ModelRegistry models) {
+    JobEndpoints(ServerConfig config, ModelRegistry models) {
+        this.config = config;
         this.models = models;
     }
 
@@ -59,18 +61,21 @@ final class JobEndpoints {
         params.put("model", models.canonicalId(Requests.text(body, "model", true)));
         boolean hasTexts = body.hasNonNull("texts");
         String brown = Requests.text(body, "brown", false);
-        if (hasTexts == (brown != null)) {
-            throw ApiException.badRequest("give either 'texts' (an array of strings) or 'brown' (\"train\" or "
-                    + "\"validation\")");
+        boolean hasDataset = body.hasNonNull("dataset");
+        if ((hasTexts ? 1 : 0) + (brown != null ? 1 : 0) + (hasDataset ? 1 : 0) != 1) {
+            throw ApiException.badRequest("give either 'texts' (an array of strings), 'brown' (\"train\" or "
+                    + "\"validation\") or 'dataset' ({\"path\", \"text_field\"} or {\"hub\", \"split\", "
+                    + "\"text_field\"}): exactly one of them");
         }
         if (hasTexts) {
             ArrayNode texts = params.putArray("texts");
             Requests.texts(body, "texts", null, MAX_JOB_TEXTS, Endpoints.MAX_CHARS).forEach(texts::add);
         } else {
-            if (!brown.equals("train") && !brown.equals("validation")) {
-                throw ApiException.badRequest("'brown' must be \"train\" or \"validation\"");
+            if (brown != null) {
+                params.put("brown", TextSources.brownSplit(brown));
+            } else {
+                params.set("dataset", dataset(body.get("dataset")));
             }
-            params.put("brown", brown);
             if (body.hasNonNull("limit")) {
                 params.put("limit", Requests.integer(body, "limit", 0, 1, 1_000_000));
             }
@@ -90,6 +95,42 @@ final class JobEndpoints {
             }
             created(ctx, runner.submit(JobRunner.ACTIVATIONS, params));
         }
+    }
+
+    /** A checked dataset source: a file in the file roots, or a Hub dataset and split. */
+    private ObjectNode dataset(JsonNode d) {
+        if (!d.isObject()) {
+            throw ApiException.badRequest("'dataset' must be an object {\"path\"} or {\"hub\", \"split\"}");
+        }
+        ObjectNode out = Json.object();
+        String path = Requests.text(d, "path", false);
+        String hub = Requests.text(d, "hub", false);
+        if ((path == null) == (hub == null)) {
+            throw ApiException.badRequest("'dataset' needs exactly one of 'path' (a file in the file roots) or 'hub' "
+                    + "(\"owner/name\")");
+        }
+        if (path != null) {
+            java.nio.file.Path file = PathGuard.confine(path, config.allFileRoots(), "dataset.path");
+            if (!java.nio.file.Files.isRegularFile(file)) {
+                throw ApiException.notFound("no dataset file at " + file);
+            }
+            String name = file.getFileName().toString().toLowerCase(Locale.ROOT).replaceFirst("\\.gz$", "");
+            if (!name.matches(".*\\.(txt|jsonl|ndjson|csv|tsv|parquet)")) {
+                throw ApiException.badRequest("'dataset.path' must be a .txt, .jsonl, .csv, .tsv or .parquet file, got "
+                        + file.getFileName());
+            }
+            out.put("path", file.toString());
+        } else {
+            if (!hub.matches("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")) {
+                throw ApiException.badRequest("'dataset.hub' must be a Hub dataset id \"owner/name\", got '" + hub + "'");
+            }
+            out.put("hub", hub);
+            String split = Requests.text(d, "split", false);
+            out.put("split", split == null ? "train" : split);
+        }
+        String field = Requests.text(d, "text_field", false);
+        out.put("text_field", field == null || field.isBlank() ? "text" : field);
+        return out;
     }
 
     void createTraining(Context ctx) {
@@ -174,6 +215,20 @@ final class JobEndpoints {
 
     void getJob(Context ctx) {
         json(ctx, 200, runner.require(ctx.pathParam("id")).toJson(true));
+    }
+
+    /** GET /api/jobs/{id}/logs?after=N: the job's log lines numbered above N. */
+    void logs(Context ctx) {
+        String id = runner.require(ctx.pathParam("id")).id();
+        int after = Requests.queryInt(ctx, "after", 0, 0, Integer.MAX_VALUE);
+        ObjectNode n = Json.object();
+        n.put("job", id);
+        ArrayNode lines = n.putArray("lines");
+        for (JobStore.LogLine line : runner.store().logs(id, after)) {
+            lines.add(line.toJson());
+        }
+        n.put("last", lines.isEmpty() ? after : lines.get(lines.size() - 1).path("n").asLong());
+        json(ctx, 200, n);
     }
 
     void cancelJob(Context ctx) {

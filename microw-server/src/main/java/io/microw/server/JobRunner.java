@@ -2,7 +2,11 @@ package io.microw.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.microw.demo.BrownCorpus;
+import io.microw.data.DatasetOptions;
+import io.microw.data.Datasets;
+import io.microw.data.HubDatasets;
+import io.microw.data.TextDataset;
+import io.microw.io.hub.PretrainedOptions;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.SaveOptions;
 import io.microw.lm.SaveProgress;
@@ -20,6 +24,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -125,6 +130,7 @@ final class JobRunner implements AutoCloseable {
         }
         if (job.status() == JobStore.Status.QUEUED) {
             store.finish(id, JobStore.Status.CANCELLED, "cancelled before it started", null, null);
+            store.log(id, "cancelled before it started");
             publish(id, "status", true);
         }
         return store.get(id).orElseThrow();
@@ -175,24 +181,30 @@ final class JobRunner implements AutoCloseable {
             }
             if (shuttingDown) {
                 store.finish(id, JobStore.Status.INTERRUPTED, "the server stopped before the job started", null, null);
+                store.log(id, "interrupted: the server stopped before the job started");
                 return;
             }
             store.started(id);
+            store.log(id, (control.resume ? "resumed " : "started ") + job.kind() + " job");
             publish(id, "status", false);
             try {
                 String artifact = job.kind().equals(ACTIVATIONS) ? activations(job, control) : training(job, control);
                 store.finish(id, JobStore.Status.SUCCEEDED, "done", null, artifact);
+                store.log(id, "finished: succeeded, artifact " + artifact);
             } catch (Throwable t) {
                 if (control.cancel) {
                     store.finish(id, JobStore.Status.CANCELLED, "cancelled; POST /api/jobs/" + id
                             + "/resume continues it", null, null);
+                    store.log(id, "cancelled; its partial work is kept for a resume");
                 } else if (shuttingDown) {
                     store.finish(id, JobStore.Status.INTERRUPTED, "the server stopped while the job was running",
                             null, null);
+                    store.log(id, "interrupted: the server stopped while the job was running");
                 } else {
                     LOG.warn("job {} failed", id, t);
                     String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
                     store.finish(id, JobStore.Status.FAILED, "failed", msg, null);
+                    store.log(id, "failed: " + msg);
                 }
             }
             publish(id, "status", true);
@@ -214,18 +226,18 @@ final class JobRunner implements AutoCloseable {
     private String activations(JobStore.Job job, Control control) {
         ObjectNode p = job.params();
         List<String> texts = new ArrayList<>();
+        int limit = p.path("limit").asInt(Integer.MAX_VALUE);
+        String source;
         if (p.hasNonNull("texts")) {
             p.get("texts").forEach(t -> texts.add(t.asText()));
+            source = "the request";
+        } else if (p.hasNonNull("dataset")) {
+            source = datasetTexts(p.get("dataset"), limit, texts);
         } else {
-            BrownCorpus.Split split = BrownCorpus.Split.valueOf(p.path("brown").asText().toUpperCase(Locale.ROOT));
-            int limit = p.path("limit").asInt(Integer.MAX_VALUE);
-            for (BrownCorpus.Sentence s : BrownCorpus.load().sentences(split)) {
-                if (texts.size() >= limit) {
-                    break;
-                }
-                texts.add(s.text());
-            }
+            texts.addAll(TextSources.brown(p.path("brown").asText(), limit));
+            source = "Brown " + p.path("brown").asText();
         }
+        store.log(job.id(), "source: " + texts.size() + " texts from " + source);
         String run = p.path("run").asText();
         LocalStore local = new LocalStore(storeDirectory());
         try (LanguageModel lm = models.open(p.path("model").asText())) {
@@ -244,6 +256,36 @@ final class JobRunner implements AutoCloseable {
         return local.runDirectory(run).toString();
     }
 
+    /**
+     * Reads up to {@code limit} texts of a dataset source ({@code {"path"}} in the file roots, checked when the job
+     * was made, or {@code {"hub", "split"}}) into {@code texts}; returns a description of the source. A Hub dataset
+     * that cannot be read (no network and no cache) fails the job with a message that says so.
+     */
+    private static String datasetTexts(JsonNode d, int limit, List<String> texts) {
+        DatasetOptions options = DatasetOptions.defaults().withTextColumn(d.path("text_field").asText("text"));
+        TextDataset dataset;
+        String description;
+        if (d.hasNonNull("path")) {
+            description = "dataset " + d.get("path").asText();
+            dataset = Datasets.fromFile(Path.of(d.get("path").asText()), options);
+        } else {
+            String split = d.path("split").asText("train");
+            description = "Hub dataset " + d.path("hub").asText() + " (" + split + ")";
+            try {
+                dataset = HubDatasets.text(d.path("hub").asText(), split, options, PretrainedOptions.defaults());
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("cannot read the " + description + ": " + e.getMessage(), e);
+            }
+        }
+        for (Iterator<List<String>> it = dataset.limit(limit).iterBatches(256); it.hasNext(); ) {
+            texts.addAll(it.next());
+        }
+        if (texts.isEmpty()) {
+            throw new IllegalStateException("the " + description + " holds no texts");
+        }
+        return description;
+    }
+
     /** A run left by this same job (an earlier attempt) is continued rather than refused. */
     private static boolean resumable(JobStore.Job job) {
         return job.startedAt() != null;
@@ -254,6 +296,7 @@ final class JobRunner implements AutoCloseable {
         String message = "batch " + sp.batchesDone() + (sp.batchesTotal() > 0 ? " of " + sp.batchesTotal() : "")
                 + String.format(Locale.ROOT, ", %.0f tokens/s", sp.tokensPerSecond());
         store.progress(id, fraction, message);
+        store.log(id, message);
         publish(id, "progress", false);
         pauseForTests();
         checkStop(control);
@@ -287,7 +330,7 @@ final class JobRunner implements AutoCloseable {
                 .seed(seed).threads(p.path("threads").asInt(2)).build();
         Path out = saeDirectory(id);
         try (Sae sae = Sae.create(saeConfig, seed)) {
-            SaeTrainer trainer = new SaeTrainer(sae, cfg).onMetrics(m -> onMetrics(id, m, control));
+            SaeTrainer trainer = new SaeTrainer(sae, cfg).onMetrics(m -> onMetrics(id, m, checkpointEvery, control));
             checkStop(control);
             trainer.resume(source); // starts afresh when there is no checkpoint yet
             if (java.nio.file.Files.exists(out)) {
@@ -306,7 +349,7 @@ final class JobRunner implements AutoCloseable {
         }
     }
 
-    private void onMetrics(String id, TrainingMetrics m, Control control) {
+    private void onMetrics(String id, TrainingMetrics m, int checkpointEvery, Control control) {
         ObjectNode line = Json.object();
         for (Map.Entry<String, Object> e : m.toMap().entrySet()) {
             if (e.getValue() instanceof Number n) {
@@ -318,8 +361,13 @@ final class JobRunner implements AutoCloseable {
             }
         }
         double fraction = m.totalSteps() > 0 ? (double) m.step() / m.totalSteps() : 0;
-        store.addMetrics(id, line, fraction, String.format(Locale.ROOT, "step %d of %d, mse %.4g, l0 %.1f",
-                m.step(), m.totalSteps(), m.mse(), m.l0()));
+        String message = String.format(Locale.ROOT, "step %d of %d, mse %.4g, l0 %.1f", m.step(), m.totalSteps(),
+                m.mse(), m.l0());
+        store.addMetrics(id, line, fraction, message);
+        store.log(id, message);
+        if (checkpointEvery > 0 && m.step() > 0 && m.step() % checkpointEvery == 0) {
+            store.log(id, "checkpoint at step " + m.step());
+        }
         publish(id, "progress", false);
         pauseForTests();
         checkStop(control);

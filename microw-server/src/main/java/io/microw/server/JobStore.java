@@ -105,6 +105,8 @@ final class JobStore implements AutoCloseable {
                         + "progress REAL NOT NULL DEFAULT 0, message TEXT, metrics TEXT NOT NULL DEFAULT '[]', "
                         + "error TEXT, created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER, "
                         + "artifact TEXT)");
+                s.execute("CREATE TABLE IF NOT EXISTS job_logs (job_id TEXT NOT NULL, n INTEGER NOT NULL, "
+                        + "time INTEGER NOT NULL, text TEXT NOT NULL, PRIMARY KEY (job_id, n))");
                 interruptedAtOpen = s.executeUpdate("UPDATE jobs SET status = 'interrupted', finished_at = "
                         + System.currentTimeMillis() + ", message = 'the server stopped while the job was ' || status"
                         + " WHERE status IN ('queued', 'running')");
@@ -188,6 +190,42 @@ final class JobStore implements AutoCloseable {
         update("UPDATE jobs SET status = ?, message = ?, error = ?, artifact = COALESCE(?, artifact), "
                 + "finished_at = ?, progress = CASE WHEN ? = 'succeeded' THEN 1.0 ELSE progress END WHERE id = ?",
                 status.id(), message, error, artifact, System.currentTimeMillis(), status.id(), id);
+    }
+
+    /** One line of a job's log: its number (from 1), time and text. */
+    record LogLine(long n, long time, String text) {
+
+        ObjectNode toJson() {
+            ObjectNode o = Json.object();
+            o.put("n", n);
+            o.put("time", java.time.Instant.ofEpochMilli(time).toString());
+            o.put("text", text);
+            return o;
+        }
+    }
+
+    /** Appends a line to a job's log. */
+    synchronized void log(String id, String text) {
+        update("INSERT INTO job_logs (job_id, n, time, text) SELECT ?, COALESCE(MAX(n), 0) + 1, ?, ? FROM job_logs "
+                + "WHERE job_id = ?", id, System.currentTimeMillis(), text, id);
+    }
+
+    /** A job's log lines numbered above {@code after}, in order. */
+    synchronized List<LogLine> logs(String id, long after) {
+        List<LogLine> out = new ArrayList<>();
+        try (PreparedStatement ps = db.prepareStatement("SELECT n, time, text FROM job_logs WHERE job_id = ? AND n > ? "
+                + "ORDER BY n")) {
+            ps.setString(1, id);
+            ps.setLong(2, after);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new LogLine(rs.getLong(1), rs.getLong(2), rs.getString(3)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading the log of job " + id + " failed", e);
+        }
+        return out;
     }
 
     /** Whether any queued or running job reads or writes the run (activations) or reads it (training). */

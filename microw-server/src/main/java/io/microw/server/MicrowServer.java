@@ -38,6 +38,10 @@ public final class MicrowServer implements AutoCloseable {
     private final SaeRegistry saes = new SaeRegistry();
     private final Endpoints endpoints;
     private final JobEndpoints jobEndpoints;
+    private final ConceptEndpoints conceptEndpoints;
+    private final SteeringEndpoints steeringEndpoints;
+    private final ManipulationEndpoints manipulationEndpoints;
+    private final StoreEndpoints storeEndpoints;
     private JobRunner jobs;
     private final List<Route> routes;
     private final List<String> registered = Collections.synchronizedList(new ArrayList<>());
@@ -48,7 +52,12 @@ public final class MicrowServer implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.models = new ModelRegistry(config);
         this.endpoints = new Endpoints(config, models, saes);
-        this.jobEndpoints = new JobEndpoints(models);
+        this.jobEndpoints = new JobEndpoints(config, models);
+        this.conceptEndpoints = new ConceptEndpoints(config, models, saes);
+        this.steeringEndpoints = new SteeringEndpoints(models, saes);
+        ManipulationStore manipulations = new ManipulationStore(config.dataDirectory().resolve("manipulations"));
+        this.manipulationEndpoints = new ManipulationEndpoints(models, saes, manipulations);
+        this.storeEndpoints = new StoreEndpoints(config, manipulations);
         this.routes = routeTable();
         this.openApi = OpenApi.document(routes, config.key().isPresent(), config.protectReads(), VERSION).toString();
     }
@@ -57,7 +66,11 @@ public final class MicrowServer implements AutoCloseable {
     private List<Route> routeTable() {
         Endpoints e = endpoints;
         JobEndpoints j = jobEndpoints;
+        ConceptEndpoints c = conceptEndpoints;
+        ManipulationEndpoints m = manipulationEndpoints;
         int[] read = {200};
+        String edits = "\"edits\": [{\"latent\": 3, \"op\": \"clamp\", \"value\": 8.0}], \"scope\": \"all\"";
+        String generation = "\"max_new_tokens\": 20, \"temperature\": 0, \"seed\": 1";
         return List.of(
                 new Route(HandlerType.GET, "/api/health", "Liveness: always {\"status\": \"ok\"}", "server", null,
                         read, e::health),
@@ -85,6 +98,11 @@ public final class MicrowServer implements AutoCloseable {
                         + "\"top_k\": 50, \"top_p\": 0.95, \"seed\": 1, \"hooks\": [{\"type\": \"scale\", "
                         + "\"layer\": \"transformer.h.0.mlp\", \"factor\": 2.0}]}",
                         new int[] {200, 400, 401, 404, 409, 413}, e::generate),
+                new Route(HandlerType.POST, "/api/models/{id}/steer",
+                        "Generate each prompt without and with SAE latent edits (the SAE attached for this request only)",
+                        "steering", "{\"prompts\": [\"The jury said\"], \"sae\": \"sae-1\", " + edits + ", "
+                        + generation + "}",
+                        new int[] {200, 400, 401, 404, 409, 413}, steeringEndpoints::steer),
                 new Route(HandlerType.POST, "/api/saes/load", "Load an SAE folder (SAELens layout) inside a file root",
                         "saes", "{\"path\": \"saes/layer1\", \"model\": \"brown-gpt2\", \"layer\": \"transformer.h.1\"}",
                         new int[] {201, 400, 401, 403, 404, 409, 413}, e::loadSae),
@@ -97,8 +115,47 @@ public final class MicrowServer implements AutoCloseable {
                 new Route(HandlerType.POST, "/api/saes/{id}/infer", "Top latents per token and per prompt", "saes",
                         "{\"model\": \"brown-gpt2\", \"text\": \"The jury said\", \"top_k\": 5}",
                         new int[] {200, 400, 401, 404, 409, 413}, e::inferSae),
+                new Route(HandlerType.GET, "/api/saes/{id}/concepts",
+                        "The SAE's named latents (?q= filters names, case-insensitive)", "concepts", null,
+                        new int[] {200, 401, 404}, c::listConcepts),
+                new Route(HandlerType.POST, "/api/saes/{id}/concepts",
+                        "Replace the SAE's concept dictionary: a mi-crow JSON or CSV file in the file roots, or a map",
+                        "concepts", "{\"concepts\": {\"12\": {\"name\": \"numbers\", \"score\": 0.8}}}",
+                        new int[] {201, 400, 401, 403, 404, 413}, c::loadConcepts),
+                new Route(HandlerType.PUT, "/api/saes/{id}/concepts/{latent}",
+                        "Name one latent (an empty name removes its concept)", "concepts",
+                        "{\"name\": \"numbers\", \"score\": 0.5}",
+                        new int[] {200, 400, 401, 404, 413}, c::nameConcept),
+                new Route(HandlerType.POST, "/api/saes/{id}/top-texts",
+                        "Run texts through the SAE's model and keep each latent's top contexts and statistics",
+                        "concepts", "{\"brown\": \"validation\", \"limit\": 300, \"top_k\": 5, \"window\": 4}",
+                        new int[] {200, 400, 401, 404, 409, 413}, c::topTexts),
+                new Route(HandlerType.GET, "/api/saes/{id}/latents",
+                        "Latents with statistics from the last top texts (?q=, sort=frequency|max|latent, offset, limit)",
+                        "concepts", null, new int[] {200, 400, 401, 404, 409}, c::listLatents),
+                new Route(HandlerType.GET, "/api/saes/{id}/latents/{latent}",
+                        "One latent: name, statistics, histogram and top contexts", "concepts", null,
+                        new int[] {200, 400, 401, 404, 409}, c::getLatent),
+                new Route(HandlerType.POST, "/api/manipulations",
+                        "Save a named manipulation config: SAE latent edits and their scope", "manipulations",
+                        "{\"name\": \"more-numbers\", \"sae\": \"sae-1\", " + edits + "}",
+                        new int[] {201, 400, 401, 404, 409, 413}, m::create),
+                new Route(HandlerType.GET, "/api/manipulations", "Saved manipulation configs", "manipulations", null,
+                        new int[] {200, 401}, m::list),
+                new Route(HandlerType.GET, "/api/manipulations/{name}", "One manipulation config", "manipulations",
+                        null, new int[] {200, 400, 401, 404}, m::get),
+                new Route(HandlerType.DELETE, "/api/manipulations/{name}", "Delete a manipulation config",
+                        "manipulations", null, new int[] {200, 400, 401, 404}, m::delete),
+                new Route(HandlerType.POST, "/api/manipulations/{name}/preview",
+                        "Generate with and without a manipulation (its SAE must be loaded)", "manipulations",
+                        "{\"prompts\": [\"The jury said\"], " + generation + "}",
+                        new int[] {200, 400, 401, 404, 409, 413}, m::preview),
+                new Route(HandlerType.POST, "/api/manipulations/{name}/apply",
+                        "Generate with a manipulation (its SAE must be loaded)", "manipulations",
+                        "{\"prompts\": [\"The jury said\"], " + generation + "}",
+                        new int[] {200, 400, 401, 404, 409, 413}, m::apply),
                 new Route(HandlerType.POST, "/api/jobs/activations",
-                        "Start a job saving activations of texts or Brown sentences into a store run", "jobs",
+                        "Start a job saving activations of texts, Brown sentences or a dataset into a store run", "jobs",
                         "{\"model\": \"brown-gpt2\", \"brown\": \"validation\", \"limit\": 200, "
                         + "\"layers\": [\"transformer.h.1\"], \"batch_size\": 8, \"run\": \"brown-val-h1\"}",
                         new int[] {201, 400, 401, 404, 409, 413}, j::createActivations),
@@ -121,12 +178,16 @@ public final class MicrowServer implements AutoCloseable {
                 new Route(HandlerType.GET, "/api/jobs/{id}/events",
                         "Server-sent events: status and progress of a job until it ends", "jobs", null,
                         new int[] {200, 401, 404, 406}, j::events),
+                new Route(HandlerType.GET, "/api/jobs/{id}/logs", "A job's log lines after line ?after=N", "jobs",
+                        null, new int[] {200, 400, 401, 404}, j::logs),
                 new Route(HandlerType.GET, "/api/runs", "Activation runs in the server's store", "runs", null,
                         new int[] {200, 401}, j::listRuns),
                 new Route(HandlerType.GET, "/api/runs/{run}", "One run's metadata", "runs", null,
                         new int[] {200, 400, 401, 404}, j::getRun),
                 new Route(HandlerType.DELETE, "/api/runs/{run}", "Delete a run no queued or running job uses",
-                        "runs", null, new int[] {200, 400, 401, 404, 409}, j::deleteRun));
+                        "runs", null, new int[] {200, 400, 401, 404, 409}, j::deleteRun),
+                new Route(HandlerType.GET, "/api/store", "The data directory: runs, SAE folders, manipulations, disk use",
+                        "runs", null, new int[] {200, 401}, storeEndpoints::info));
     }
 
     private void serveOpenApi(Context ctx) {
@@ -230,6 +291,7 @@ public final class MicrowServer implements AutoCloseable {
                 }
             }
         }
+        ctx.attribute(Requests.BODY_LIMIT, config.maxRequestBytes()); // chunked bodies are bounded when read
         long length = ctx.contentLength();
         if (length > config.maxRequestBytes()) {
             throw new ApiException(413, tooLarge());

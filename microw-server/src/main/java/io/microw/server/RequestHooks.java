@@ -169,9 +169,23 @@ final class RequestHooks implements AutoCloseable {
             Json.putNumber(c, "min", min);
             Json.putNumber(c, "max", max);
             Json.putNumber(c, "norm", Math.sqrt(squares));
+            c.set("token_norms", rowNorms(v, (int) captured.getShape().get(captured.getShape().dimension() - 1)));
             e.getValue().clearCaptured();
         }
         return out;
+    }
+
+    /** L2 norm of each row of {@code width} values (one row per token: infer runs one text per forward). */
+    private static ArrayNode rowNorms(float[] v, int width) {
+        ArrayNode norms = Json.array();
+        for (int start = 0; width > 0 && start + width <= v.length; start += width) {
+            double sq = 0;
+            for (int i = start; i < start + width; i++) {
+                sq += (double) v[i] * v[i];
+            }
+            norms.add((float) Math.sqrt(sq));
+        }
+        return norms;
     }
 
     @Override

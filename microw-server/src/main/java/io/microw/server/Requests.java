@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
+import io.microw.lm.GenerationConfig;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,9 +15,19 @@ final class Requests {
     private Requests() {
     }
 
-    /** The body as a JSON object; 400 when it is empty, not JSON, or not an object. */
+    /** The request attribute holding the server's body limit in bytes (set by the server's guard). */
+    static final String BODY_LIMIT = "microw.bodyLimit";
+
+    /** Generation settings of a request: the config, and whether it samples (temperature > 0). */
+    record Generation(GenerationConfig config, boolean sampled) {
+    }
+
+    /**
+     * The body as a JSON object; 400 when it is empty, not JSON, or not an object; 413 when a body sent without a
+     * Content-Length (chunked) grows past the server's limit.
+     */
     static ObjectNode body(Context ctx) {
-        byte[] bytes = ctx.bodyAsBytes();
+        byte[] bytes = bodyBytes(ctx);
         if (bytes.length == 0) {
             throw ApiException.badRequest("the request needs a JSON object body");
         }
@@ -32,6 +43,91 @@ final class Requests {
             throw ApiException.badRequest("the body must be a JSON object");
         }
         return (ObjectNode) node;
+    }
+
+    /**
+     * The raw body. A body with a Content-Length was checked against the limit before any handler; one without (sent
+     * chunked) is read only up to the limit, and a longer one is refused with 413 (Javalin checks only the header).
+     */
+    private static byte[] bodyBytes(Context ctx) {
+        Long limit = ctx.attribute(BODY_LIMIT);
+        if (limit == null || ctx.contentLength() >= 0) {
+            return ctx.bodyAsBytes();
+        }
+        try (java.io.InputStream in = ctx.req().getInputStream()) {
+            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            if (bytes.length > limit) {
+                throw new ApiException(413, "the request body is larger than this server's limit of " + limit
+                        + " bytes");
+            }
+            return bytes;
+        } catch (java.io.IOException e) {
+            throw ApiException.badRequest("the body cannot be read: " + e.getMessage());
+        }
+    }
+
+    /** Generation settings: max_new_tokens (1..512, default 20), temperature (0 greedy), top_k, top_p, seed. */
+    static Generation generation(JsonNode body) {
+        GenerationConfig.Builder b = GenerationConfig.builder()
+                .maxNewTokens(integer(body, "max_new_tokens", 20, 1, 512));
+        Double temperature = number(body, "temperature");
+        if (temperature != null && temperature < 0) {
+            throw ApiException.badRequest("'temperature' must be >= 0 (0 is greedy)");
+        }
+        boolean sample = temperature != null && temperature > 0;
+        if (sample) {
+            b.temperature(temperature);
+            int k = integer(body, "top_k", 0, 0, 1_000_000);
+            if (k > 0) {
+                b.topK(k);
+            }
+            Double p = number(body, "top_p");
+            if (p != null) {
+                if (!(p > 0 && p <= 1)) {
+                    throw ApiException.badRequest("'top_p' must be in (0, 1]");
+                }
+                b.topP(p);
+            }
+        } else {
+            integer(body, "top_k", 0, 0, 1_000_000);
+            number(body, "top_p");
+        }
+        JsonNode seed = body.get("seed");
+        if (seed != null && !seed.isNull()) {
+            if (!seed.isIntegralNumber()) {
+                throw ApiException.badRequest("'seed' must be an integer");
+            }
+            b.seed(seed.asLong());
+        }
+        return new Generation(b.build(), sample);
+    }
+
+    /** An integer path parameter; 400 naming it when it is not one. */
+    static int pathInt(Context ctx, String param) {
+        String v = ctx.pathParam(param);
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("'" + param + "' must be an integer, got '" + v + "'");
+        }
+    }
+
+    /** An integer query parameter in [min, max], or the fallback when absent; 400 naming it otherwise. */
+    static int queryInt(Context ctx, String param, int fallback, int min, int max) {
+        String v = ctx.queryParam(param);
+        if (v == null || v.isEmpty()) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the 400
+        }
+        throw ApiException.badRequest("'" + param + "' must be an integer from " + min + " to " + max + ", got '" + v
+                + "'");
     }
 
     static String text(JsonNode node, String field, boolean required) {

@@ -1,5 +1,6 @@
 package io.microw.server;
 
+import io.microw.concepts.TopTextTracker;
 import io.microw.sae.Sae;
 
 import java.nio.file.Path;
@@ -10,15 +11,34 @@ import java.util.concurrent.atomic.AtomicLong;
 /** SAEs loaded on the server, by id ("sae-1", "sae-2", ...), each with the model and layer it reads. */
 final class SaeRegistry implements AutoCloseable {
 
-    /** A loaded SAE. */
-    record Entry(String id, Path path, String model, String layer, Sae sae) {
+    /**
+     * A loaded SAE.
+     *
+     * @param tracked the result of its last top-texts computation, if any
+     */
+    record Entry(String id, Path path, String model, String layer, Sae sae, Tracked tracked) {
+    }
+
+    /** The top texts and firing statistics last computed for an SAE (POST /api/saes/{id}/top-texts). */
+    static final class Tracked {
+        private TopTextTracker tracker;
+
+        /** The last tracker, or null before the first computation. */
+        synchronized TopTextTracker tracker() {
+            return tracker;
+        }
+
+        /** Replaces the tracker with a newly computed one. */
+        synchronized void set(TopTextTracker t) {
+            tracker = t;
+        }
     }
 
     private final Map<String, Entry> entries = new LinkedHashMap<>();
     private final AtomicLong next = new AtomicLong(1);
 
     synchronized Entry add(Path path, String model, String layer, Sae sae) {
-        Entry e = new Entry("sae-" + next.getAndIncrement(), path, model, layer, sae);
+        Entry e = new Entry("sae-" + next.getAndIncrement(), path, model, layer, sae, new Tracked());
         entries.put(e.id(), e);
         return e;
     }
@@ -29,6 +49,11 @@ final class SaeRegistry implements AutoCloseable {
             throw ApiException.notFound("no SAE '" + id + "'; GET /api/saes lists the loaded ones");
         }
         return e;
+    }
+
+    /** Whether {@code e} is still loaded (not deleted); check under the entry's monitor before using its SAE. */
+    synchronized boolean isLoaded(Entry e) {
+        return entries.get(e.id()) == e;
     }
 
     synchronized Map<String, Entry> all() {

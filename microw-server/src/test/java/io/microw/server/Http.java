@@ -34,6 +34,10 @@ final class Http {
         return send("POST", path, body, null);
     }
 
+    Resp put(String path, String body) {
+        return send("PUT", path, body, null);
+    }
+
     Resp delete(String path) {
         return send("DELETE", path, null, null);
     }
