@@ -13,7 +13,12 @@
   }
 
   async function generate() {
-    const body = { prompts: [$('prompt').value], max_new_tokens: number('max-new'), seed: number('seed') };
+    const body = { prompts: [$('prompt').value], max_new_tokens: number('max-new'), seed: number('seed'),
+      repetition_penalty: number('penalty') };
+    const stop = $('stop').value.split(',').map(s => s.trim()).filter(Boolean);
+    if (stop.length) {
+      body.stop = stop;
+    }
     const temperature = number('temperature');
     if (temperature > 0) {
       body.temperature = temperature;

@@ -30,6 +30,14 @@ final class SamplingOptions {
             description = "Seed of the sampler (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--repetition-penalty", paramLabel = "R", description = "Divide the positive logits (multiply "
+            + "the negative ones) of tokens already in the text by R before each choice (> 0; 1: none).")
+    Double repetitionPenalty;
+
+    @Option(names = "--stop", paramLabel = "TEXT", description = "End a continuation once it contains TEXT "
+            + "(repeatable).")
+    java.util.List<String> stop = new java.util.ArrayList<>();
+
     boolean sampling() {
         return temperature != null || topK != null || topP != null;
     }
@@ -38,6 +46,10 @@ final class SamplingOptions {
     GenerationConfig config(CommandLine cmd) {
         GenerationConfig.Builder b = GenerationConfig.builder();
         check(cmd, "--max-new-tokens", () -> b.maxNewTokens(maxNewTokens));
+        if (repetitionPenalty != null) {
+            check(cmd, "--repetition-penalty", () -> b.repetitionPenalty(repetitionPenalty));
+        }
+        check(cmd, "--stop", () -> b.stopStrings(stop));
         if (sampling()) {
             b.doSample(true).seed(seed);
             if (temperature != null) {
@@ -73,6 +85,12 @@ final class SamplingOptions {
 
     void putJson(ObjectNode node) {
         node.put("max_new_tokens", maxNewTokens);
+        if (repetitionPenalty != null) {
+            node.put("repetition_penalty", repetitionPenalty);
+        }
+        if (!stop.isEmpty()) {
+            stop.forEach(node.putArray("stop")::add);
+        }
         node.put("sampling", sampling());
         if (sampling()) {
             if (temperature != null) {

@@ -128,6 +128,26 @@ class ModelCommandTest {
     }
 
     @Test
+    void generateTakesARepetitionPenaltyAndStopStrings() throws Exception {
+        JsonNode plain = json(CliRun.of("model", "generate", "--prompt", "The jury said", "--max-new-tokens", "16",
+                "--json")).path("generations").get(0);
+        JsonNode penalised = json(CliRun.of("model", "generate", "--prompt", "The jury said", "--max-new-tokens", "16",
+                "--repetition-penalty", "1.8", "--json"));
+        assertThat(penalised.path("repetition_penalty").asDouble()).isEqualTo(1.8);
+        assertThat(penalised.path("generations").get(0).path("text").asText())
+                .isNotEqualTo(plain.path("text").asText());
+        JsonNode stopped = json(CliRun.of("model", "generate", "--prompt", "The jury said", "--max-new-tokens", "16",
+                "--stop", "\"", "--json"));
+        assertThat(stopped.path("stop").get(0).asText()).isEqualTo("\"");
+        String text = stopped.path("generations").get(0).path("text").asText();
+        assertThat(plain.path("text").asText()).startsWith(text);
+        assertThat(text.length()).isLessThan(plain.path("text").asText().length());
+        CliRun bad = CliRun.of("model", "generate", "--prompt", "a", "--repetition-penalty", "0");
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.err()).contains("--repetition-penalty");
+    }
+
+    @Test
     void generateWithAScaleChangesTheTextAndFilesShowProgress(@TempDir Path dir) throws Exception {
         JsonNode plain = json(CliRun.of("model", "generate", "--prompt", "The jury said", "--max-new-tokens", "20",
                 "--json"));

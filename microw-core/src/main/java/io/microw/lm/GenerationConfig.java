@@ -1,8 +1,10 @@
 package io.microw.lm;
 
+import java.util.List;
+
 /**
- * How {@code generate} decodes: greedy, or sampled with temperature, top-k and top-p from a seed; how many
- * tokens at most; whether to stop at the end-of-sequence token.
+ * How {@code generate} decodes: greedy, or sampled with temperature, top-k and top-p from a seed; a repetition
+ * penalty; how many tokens at most; whether to stop at the end-of-sequence token or at stop strings.
  */
 public final class GenerationConfig {
 
@@ -13,6 +15,8 @@ public final class GenerationConfig {
     private final double topP;
     private final long seed;
     private final boolean stopAtEos;
+    private final double repetitionPenalty;
+    private final List<String> stopStrings;
 
     private GenerationConfig(Builder b) {
         this.maxNewTokens = b.maxNewTokens;
@@ -22,6 +26,8 @@ public final class GenerationConfig {
         this.topP = b.topP;
         this.seed = b.seed;
         this.stopAtEos = b.stopAtEos;
+        this.repetitionPenalty = b.repetitionPenalty;
+        this.stopStrings = List.copyOf(b.stopStrings);
     }
 
     /**
@@ -106,6 +112,26 @@ public final class GenerationConfig {
         return stopAtEos;
     }
 
+    /**
+     * The repetition penalty (Hugging Face's {@code repetition_penalty}): before each choice, the logit of every token
+     * already in the row (prompt or generated) is divided by it when positive and multiplied by it when negative.
+     *
+     * @return the penalty, 1 (none) by default
+     */
+    public double repetitionPenalty() {
+        return repetitionPenalty;
+    }
+
+    /**
+     * Strings that end a row once its generated text contains one (the tokens up to the one completing it are
+     * kept, as Hugging Face's {@code stop_strings} does). Needs a tokenizer.
+     *
+     * @return the stop strings, none by default
+     */
+    public List<String> stopStrings() {
+        return stopStrings;
+    }
+
     /** Builds a {@link GenerationConfig}, checking each value. */
     public static final class Builder {
         private int maxNewTokens = 20;
@@ -115,6 +141,8 @@ public final class GenerationConfig {
         private double topP = 1.0;
         private long seed;
         private boolean stopAtEos = true;
+        private double repetitionPenalty = 1.0;
+        private List<String> stopStrings = List.of();
 
         /**
          * The most tokens generated per prompt (default 20).
@@ -205,6 +233,36 @@ public final class GenerationConfig {
          */
         public Builder stopAtEos(boolean on) {
             this.stopAtEos = on;
+            return this;
+        }
+
+        /**
+         * The repetition penalty (default 1: none); values above 1 make repeats less likely.
+         *
+         * @param penalty a finite number above 0
+         * @return this builder
+         */
+        public Builder repetitionPenalty(double penalty) {
+            if (!(penalty > 0) || !Double.isFinite(penalty)) {
+                throw new IllegalArgumentException("repetitionPenalty must be a finite number above 0, got " + penalty);
+            }
+            this.repetitionPenalty = penalty;
+            return this;
+        }
+
+        /**
+         * Strings that end a row once its generated text contains one (default none).
+         *
+         * @param strings non-empty strings
+         * @return this builder
+         */
+        public Builder stopStrings(List<String> strings) {
+            for (String s : strings) {
+                if (s == null || s.isEmpty()) {
+                    throw new IllegalArgumentException("stop strings must be non-empty, got " + strings);
+                }
+            }
+            this.stopStrings = List.copyOf(strings);
             return this;
         }
 

@@ -246,6 +246,10 @@ public final class InferenceEngine {
         }
         boolean[] done = new boolean[b];
         TokenSampler sampler = new TokenSampler(config);
+        if (!config.stopStrings().isEmpty() && tokenizer == null) {
+            throw new IllegalArgumentException("stop strings need a tokenizer to read the generated text; this model "
+                    + "has none");
+        }
         long[][] stepIds = ids;
         long[][] stepPositions = BatchInputs.positionsFromMask(mask);
         try (NDManager genManager = modelManager.newSubManager()) {
@@ -255,10 +259,12 @@ public final class InferenceEngine {
                 long[][] nextIds = new long[b][1];
                 long[][] nextPositions = new long[b][1];
                 for (int i = 0; i < b; i++) {
-                    long token = done[i] ? pad : sampler.next(last[i]);
+                    long token = pad;
                     if (!done[i]) {
+                        RepetitionPenalty.apply(last[i], prompts[i], generated.get(i), config.repetitionPenalty());
+                        token = sampler.next(last[i]);
                         generated.get(i).add(token);
-                        done[i] = config.stopAtEos() && eos.contains(token);
+                        done[i] = config.stopAtEos() && eos.contains(token) || reachedStopString(generated.get(i), config);
                     }
                     nextIds[i][0] = token;
                     nextPositions[i][0] = stepPositions[i][stepPositions[i].length - 1] + 1;
@@ -272,6 +278,14 @@ public final class InferenceEngine {
             }
         }
         return result(prompts, generated);
+    }
+
+    private boolean reachedStopString(List<Long> generated, GenerationConfig config) {
+        if (config.stopStrings().isEmpty()) {
+            return false;
+        }
+        String text = tokenizer.decode(generated.stream().mapToLong(Long::longValue).toArray(), true);
+        return config.stopStrings().stream().anyMatch(text::contains);
     }
 
     private float[][] lastLogits(NDManager genManager, KvCache cache, long[][] ids, long[][] mask, long[][] positions,

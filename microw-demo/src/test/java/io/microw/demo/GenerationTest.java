@@ -96,6 +96,76 @@ class GenerationTest {
     }
 
     @Test
+    void repetitionPenaltyIsAppliedToEveryTokenSeenSoFar() {
+        double penalty = 1.8;
+        GenerationResult g = lm.inference().generate(List.of(PROMPTS.get(0)), GenerationConfig.builder()
+                .maxNewTokens(16).stopAtEos(false).repetitionPenalty(penalty).build());
+        long[] seq = g.sequences()[0];
+        int promptLength = seq.length - 16;
+        // Re-run the whole sequence: each new token is the argmax of the penalised logits at the position before it.
+        try (var r = lm.inference().forward(new long[][] {seq}, null)) {
+            Floats.Tensor logits = Floats.Tensor.of(r.logits());
+            for (int j = promptLength; j < seq.length; j++) {
+                float[] row = logits.row(0, j - 1).clone();
+                Set<Long> seen = new java.util.HashSet<>();
+                for (int t = 0; t < j; t++) {
+                    seen.add(seq[t]);
+                }
+                for (long id : seen) {
+                    row[(int) id] = (float) (row[(int) id] < 0 ? row[(int) id] * penalty : row[(int) id] / penalty);
+                }
+                int best = 0;
+                for (int v = 1; v < row.length; v++) {
+                    if (row[v] > row[best]) {
+                        best = v;
+                    }
+                }
+                assertThat((long) best).as("token %d", j).isEqualTo(seq[j]);
+            }
+        }
+        String plain = lm.inference().generate(List.of(PROMPTS.get(0)), greedy(16)).completions().get(0);
+        assertThat(g.completions().get(0)).as("the penalty changes this continuation").isNotEqualTo(plain);
+    }
+
+    @Test
+    void stopStringsEndARowAtTheTokenThatCompletesThem() {
+        GenerationResult full = lm.inference().generate(PROMPTS, greedy(16));
+        String completion = full.completions().get(1);
+        long[] tokens = full.newTokens(1);
+        // a stop string that the 5th and 6th new tokens complete
+        String upTo4 = lm.tokenizer().decode(Arrays.copyOf(tokens, 4), true);
+        String upTo6 = lm.tokenizer().decode(Arrays.copyOf(tokens, 6), true);
+        String stop = upTo6.substring(Math.max(upTo4.length() - 1, 0)).strip();
+        assertThat(stop).isNotEmpty();
+        GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(16).stopAtEos(false)
+                .stopStrings(List.of(stop, "no such string \u0001")).build();
+        GenerationResult stopped = lm.inference().generate(PROMPTS, cfg);
+        long[] kept = stopped.newTokens(1);
+        assertThat(kept.length).isLessThanOrEqualTo(6).isLessThan(tokens.length);
+        assertThat(Arrays.copyOf(tokens, kept.length)).containsExactly(kept);
+        assertThat(stopped.completions().get(1)).contains(stop);
+        assertThat(lm.tokenizer().decode(Arrays.copyOf(kept, kept.length - 1), true)).doesNotContain(stop);
+        assertThat(completion).startsWith(stopped.completions().get(1));
+        // rows without the string run to the limit (or stop at it themselves)
+        for (int row : new int[] {0, 2}) {
+            String c = full.completions().get(row);
+            if (!c.contains(stop)) {
+                assertThat(stopped.newTokens(row)).containsExactly(full.newTokens(row));
+            }
+        }
+    }
+
+    @Test
+    void badPenaltiesAndStopStringsAreRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GenerationConfig.builder().repetitionPenalty(0))
+                .hasMessageContaining("repetitionPenalty").hasMessageContaining("0");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GenerationConfig.builder()
+                .repetitionPenalty(Double.NaN)).hasMessageContaining("NaN");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GenerationConfig.builder()
+                .stopStrings(List.of("ok", ""))).hasMessageContaining("non-empty");
+    }
+
+    @Test
     void samplingIsReproducibleWithASeedAndVariesAcrossSeeds() {
         GenerationResult a = lm.inference().generate(PROMPTS, sampled(16, 42));
         GenerationResult b = lm.inference().generate(PROMPTS, sampled(16, 42));

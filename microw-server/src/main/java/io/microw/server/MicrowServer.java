@@ -93,9 +93,11 @@ public final class MicrowServer implements AutoCloseable {
                         + "\"factor\": 2.0}]}",
                         new int[] {200, 400, 401, 404, 409, 413}, e::infer),
                 new Route(HandlerType.POST, "/api/models/{id}/generate",
-                        "Generate continuations (greedy, or sampled when temperature > 0) with scale hooks",
+                        "Generate continuations (greedy, or sampled when temperature > 0) with scale hooks, a repetition "
+                        + "penalty and stop strings",
                         "inference", "{\"prompts\": [\"The jury said\"], \"max_new_tokens\": 20, \"temperature\": 0.8, "
-                        + "\"top_k\": 50, \"top_p\": 0.95, \"seed\": 1, \"hooks\": [{\"type\": \"scale\", "
+                        + "\"top_k\": 50, \"top_p\": 0.95, \"seed\": 1, \"repetition_penalty\": 1.2, \"stop\": [\".\"], "
+                        + "\"hooks\": [{\"type\": \"scale\", "
                         + "\"layer\": \"transformer.h.0.mlp\", \"factor\": 2.0}]}",
                         new int[] {200, 400, 401, 404, 409, 413}, e::generate),
                 new Route(HandlerType.POST, "/api/models/{id}/steer",

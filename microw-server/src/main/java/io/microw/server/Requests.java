@@ -66,7 +66,10 @@ final class Requests {
         }
     }
 
-    /** Generation settings: max_new_tokens (1..512, default 20), temperature (0 greedy), top_k, top_p, seed. */
+    /**
+     * Generation settings: max_new_tokens (1..512, default 20), temperature (0 greedy), top_k, top_p, seed,
+     * repetition_penalty (above 0, 1 is none) and stop (up to 8 strings that end a continuation).
+     */
     static Generation generation(JsonNode body) {
         GenerationConfig.Builder b = GenerationConfig.builder()
                 .maxNewTokens(integer(body, "max_new_tokens", 20, 1, 512));
@@ -98,6 +101,17 @@ final class Requests {
                 throw ApiException.badRequest("'seed' must be an integer");
             }
             b.seed(seed.asLong());
+        }
+        Double penalty = number(body, "repetition_penalty");
+        if (penalty != null) {
+            if (!(penalty > 0) || penalty > 100) {
+                throw ApiException.badRequest("'repetition_penalty' must be above 0 and at most 100 (1 is none), got "
+                        + penalty);
+            }
+            b.repetitionPenalty(penalty);
+        }
+        if (body.hasNonNull("stop")) {
+            b.stopStrings(texts(body, "stop", null, 8, 200));
         }
         return new Generation(b.build(), sample);
     }

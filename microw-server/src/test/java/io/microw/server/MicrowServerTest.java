@@ -319,6 +319,31 @@ class MicrowServerTest {
         assertError(http.post(M + "/generate", "{\"prompt\": \"a\", \"hooks\": [{\"type\": \"capture\", \"layer\": "
                 + "\"transformer.h.1\"}]}"), 400, "capture");
         assertError(http.post("/api/models/zzz/generate", "{\"prompt\": \"a\"}"), 404, "not allowed");
+        assertError(http.post(M + "/generate", "{\"prompt\": \"a\", \"repetition_penalty\": 0}"), 400,
+                "repetition_penalty");
+        assertError(http.post(M + "/generate", "{\"prompt\": \"a\", \"stop\": [\"\"]}"), 400, "empty");
+        assertError(http.post(M + "/generate", "{\"prompt\": \"a\", \"stop\": \"x\"}"), 400, "'stop'");
+    }
+
+    @Test
+    void generateWithARepetitionPenaltyAndStopStrings() {
+        JsonNode plain = http.post(M + "/generate", "{\"prompt\": \"The jury said\", \"max_new_tokens\": 16}")
+                .json().path("results").get(0);
+        Http.Resp penalised = http.post(M + "/generate", "{\"prompt\": \"The jury said\", \"max_new_tokens\": 16, "
+                + "\"repetition_penalty\": 1.8}");
+        assertThat(penalised.status()).as(penalised.raw()).isEqualTo(200);
+        assertThat(penalised.json().path("results").get(0).path("completion").asText())
+                .isNotEqualTo(plain.path("completion").asText());
+        // stop at the text of the third new token: the continuation ends with that token
+        String third = plain.path("tokens").get(2).path("text").asText().strip();
+        ObjectNode body = Http.MAPPER.createObjectNode();
+        body.put("prompt", "The jury said");
+        body.put("max_new_tokens", 16);
+        body.putArray("stop").add(third);
+        JsonNode stopped = http.post(M + "/generate", body.toString()).json().path("results").get(0);
+        assertThat(stopped.path("tokens").size()).isBetween(1, 3);
+        assertThat(stopped.path("completion").asText()).contains(third);
+        assertThat(plain.path("completion").asText()).startsWith(stopped.path("completion").asText());
     }
 
     // ---- SAEs
