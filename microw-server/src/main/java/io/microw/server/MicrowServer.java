@@ -337,6 +337,11 @@ public final class MicrowServer implements AutoCloseable {
         return config;
     }
 
+    /** The loaded models (for tests that look at a model's native memory). */
+    ModelRegistry models() {
+        return models;
+    }
+
     /** "METHOD /path" of each route as Javalin registered it. */
     List<String> registeredRoutes() {
         return List.copyOf(registered);

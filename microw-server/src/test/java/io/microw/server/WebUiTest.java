@@ -142,6 +142,16 @@ class WebUiTest {
         return byId("status").getText();
     }
 
+    /** Waits until the status line contains {@code fragment}; fails at once on an error or an invalid form field. */
+    static void awaitStatus(String fragment) {
+        waiting().until(d -> status().contains(fragment) || byId("status").getAttribute("class").contains("error")
+                || !d.findElements(By.cssSelector("input:invalid, select:invalid, textarea:invalid")).isEmpty());
+        List<String> invalid = driver.findElements(By.cssSelector("input:invalid, select:invalid, textarea:invalid"))
+                .stream().map(e -> e.getAttribute("id") + ": " + e.getAttribute("validationMessage")).toList();
+        assertThat(invalid).as("invalid form fields").isEmpty();
+        assertThat(status()).contains(fragment);
+    }
+
     @Test
     void everyPageLoadsWithoutConsoleErrorsAndLabelsEveryInput() {
         for (String page : List.of("index.html", "models.html", "inference.html", "activations.html",
@@ -182,7 +192,7 @@ class WebUiTest {
         type("prompt", "The jury said that");
         type("max-new", "6");
         byId("generate").click();
-        waiting().until(d -> status().startsWith("Generated"));
+        awaitStatus("Generated");
         JsonNode expected = http.post("/api/models/brown-gpt2/generate",
                 "{\"prompts\": [\"The jury said that\"], \"max_new_tokens\": 6}").json().path("results").get(0);
         assertThat(byId("generated").getText()).isEqualTo(expected.path("text").asText());
@@ -243,9 +253,9 @@ class WebUiTest {
         type("prompt", "The committee met on Tuesday and");
         type("max-new", "12");
         byId("suggest").click();
-        waiting().until(d -> status().startsWith("Suggested"));
+        awaitStatus("Suggested");
         byId("steer").click();
-        waiting().until(d -> !byId("steered").getText().isEmpty());
+        awaitStatus("Done");
         String baseline = byId("baseline").getText();
         String steered = byId("steered").getText();
         assertThat(baseline).startsWith("The committee met on Tuesday and");
@@ -257,7 +267,7 @@ class WebUiTest {
         open("concepts.html");
         type("limit", "40");
         byId("track").click();
-        waiting().until(d -> status().contains("latents fired"));
+        awaitStatus("latents fired");
         waiting().until(d -> !byId("latents").findElements(By.cssSelector("button[data-latent]")).isEmpty());
         WebElement first = byId("latents").findElement(By.cssSelector("button[data-latent]"));
         String latent = first.getAttribute("data-latent");
