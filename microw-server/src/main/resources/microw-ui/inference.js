@@ -12,9 +12,43 @@
     return '/models/' + encodeURIComponent(id) + suffix;
   }
 
+  let layerNames = [];
+  let hookTypes = [];
+  let hookRows = 0;
+
+  /** A row choosing a controller (from GET /api/hooks) for a layer, with its factor when it has one. */
+  function addHook() {
+    const n = hookRows++;
+    const type = el('select', { id: 'hook-type-' + n, class: 'hook-type' });
+    options(type, hookTypes.filter(t => t.kind === 'controller').map(t => [t.type, t.type + ': ' + t.description]));
+    const layer = el('select', { id: 'hook-layer-' + n, class: 'hook-layer' });
+    options(layer, layerNames.map(l => [l, l]));
+    const factor = el('input', { id: 'hook-factor-' + n, class: 'hook-factor', type: 'number', step: 'any', value: '2' });
+    const remove = el('button', { type: 'button', class: 'secondary', 'aria-label': 'Remove this hook' }, 'Remove');
+    const row = el('div', { class: 'edit-row' }, el('label', { for: type.id }, 'Hook'), type,
+      el('label', { for: layer.id }, 'Layer'), layer, el('label', { for: factor.id }, 'Factor'), factor, remove);
+    const fit = () => {
+      factor.disabled = type.value !== 'scale';
+    };
+    type.addEventListener('change', fit);
+    remove.addEventListener('click', () => row.remove());
+    fit();
+    $('hooks').append(row);
+  }
+
+  function hooks() {
+    return [...$('hooks').children].map(row => {
+      const h = { type: row.querySelector('.hook-type').value, layer: row.querySelector('.hook-layer').value };
+      if (h.type === 'scale') {
+        h.factor = Number(row.querySelector('.hook-factor').value);
+      }
+      return h;
+    });
+  }
+
   async function generate() {
     const body = { prompts: [$('prompt').value], max_new_tokens: number('max-new'), seed: number('seed'),
-      repetition_penalty: number('penalty') };
+      repetition_penalty: number('penalty'), hooks: hooks() };
     const stop = $('stop').value.split(',').map(s => s.trim()).filter(Boolean);
     if (stop.length) {
       body.stop = stop;
@@ -29,7 +63,9 @@
     const r = out.results[0];
     $('generated').replaceChildren(el('span', {}, r.prompt), el('strong', {}, r.completion));
     $('generated-tokens').replaceChildren(tokens(r.tokens.map(t => t.text)));
-    say('status', 'Generated ' + r.tokens.length + ' tokens' + (out.sampled ? ' (sampled)' : ' (greedy)'), 'ok');
+    const applied = out.hooks.map(h => h.type + ' ' + h.layer + (h.factor === undefined ? '' : ' × ' + h.factor));
+    say('status', 'Generated ' + r.tokens.length + ' tokens' + (out.sampled ? ' (sampled)' : ' (greedy)')
+      + (applied.length ? ' with ' + applied.join(', ') : ''), 'ok');
   }
 
   async function layerHeat() {
@@ -85,6 +121,7 @@
       }
       n.children.forEach(walk);
     })(data.tree);
+    layerNames = names;
     const before = $('heat-layer').value;
     options($('heat-layer'), names.map(n => [n, n]));
     if (!names.includes(before) && names.includes('transformer.h.1')) {
@@ -100,9 +137,11 @@
     e.preventDefault();
     act($('heat-run'), 'status', heatmap);
   });
+  $('add-hook').addEventListener('click', addHook);
   $('model').addEventListener('change', () => layersOf().catch(e => say('status', e.message, 'error')));
   (async () => {
     await loadedModels($('model'));
+    hookTypes = (await api('GET', '/hooks')).hooks;
     await Promise.all([layersOf(), loadedSaes($('heat-sae'))]);
   })().catch(e => say('status', e.message, 'error'));
 })();

@@ -135,6 +135,12 @@ final class Endpoints {
         return n;
     }
 
+    void hookTypes(Context ctx) {
+        ObjectNode n = Json.object();
+        n.set("hooks", RequestHooks.catalogue());
+        json(ctx, 200, n);
+    }
+
     void infer(Context ctx) {
         ObjectNode body = Requests.body(ctx);
         List<String> texts = Requests.texts(body, "texts", "text", MAX_TEXTS, MAX_CHARS);

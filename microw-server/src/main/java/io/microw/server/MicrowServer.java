@@ -86,6 +86,8 @@ public final class MicrowServer implements AutoCloseable {
                         new int[] {200, 401, 404, 409}, e::unloadModel),
                 new Route(HandlerType.GET, "/api/models/{id}/layers", "The module tree with aliases", "models", null,
                         new int[] {200, 401, 404, 409}, e::layers),
+                new Route(HandlerType.GET, "/api/hooks", "The hook types a request may attach, with their fields",
+                        "inference", null, new int[] {200, 401}, e::hookTypes),
                 new Route(HandlerType.POST, "/api/models/{id}/infer",
                         "Forward each text with per-request hooks: tokens, top next-token probabilities, hook results",
                         "inference", "{\"texts\": [\"The jury said\"], \"top_k\": 5, \"hooks\": [{\"type\": \"capture\", "

@@ -17,9 +17,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The hooks one request asks for, from its {@code hooks} array: {@code {"type": "capture", "layer"}} registers a
- * {@link LayerActivationDetector}, {@code {"type": "scale", "layer", "factor"}} a {@link FunctionController} that
- * multiplies the layer's output. Registered under the model's lock; {@link #close()} unregisters them all.
+ * The hooks one request asks for, from its {@code hooks} array and the {@link #catalogue()} of types:
+ * {@code {"type": "capture", "layer"}} registers a {@link LayerActivationDetector}, {@code {"type": "scale", "layer",
+ * "factor"}} a {@link FunctionController} that multiplies the layer's output, {@code {"type": "ablate", "layer"}} one
+ * that zeroes it. Registered under the model's lock; {@link #close()} unregisters them all.
  */
 final class RequestHooks implements AutoCloseable {
 
@@ -34,6 +35,27 @@ final class RequestHooks implements AutoCloseable {
 
     private RequestHooks(LanguageModel lm) {
         this.lm = lm;
+    }
+
+    /** The hook types a request may attach, with their fields: served at GET /api/hooks. */
+    static ArrayNode catalogue() {
+        ArrayNode types = Json.array();
+        hookType(types, "capture", "detector", "Records the layer's output: shape, mean, std, min, max, norm and the "
+                + "norm at each token (infer only)", "layer");
+        hookType(types, "scale", "controller", "Multiplies the layer's output by 'factor'", "layer", "factor");
+        hookType(types, "ablate", "controller", "Replaces the layer's output with zeros", "layer");
+        return types;
+    }
+
+    private static void hookType(ArrayNode types, String type, String kind, String description, String... fields) {
+        ObjectNode t = types.addObject();
+        t.put("type", type);
+        t.put("kind", kind);
+        t.put("description", description);
+        ArrayNode f = t.putArray("fields");
+        for (String field : fields) {
+            f.add(field);
+        }
     }
 
     /** Parses and checks a {@code hooks} array (null or missing: none). */
@@ -54,7 +76,8 @@ final class RequestHooks implements AutoCloseable {
             switch (type) {
                 case "capture" -> {
                     if (!allowCapture) {
-                        throw ApiException.badRequest("hook type 'capture' is not available here; use 'scale'");
+                        throw ApiException.badRequest("hook type 'capture' is not available here; use 'scale' or "
+                                + "'ablate'");
                     }
                     specs.add(new Spec(type, layer, 1));
                 }
@@ -65,7 +88,9 @@ final class RequestHooks implements AutoCloseable {
                     }
                     specs.add(new Spec(type, layer, (float) f.asDouble()));
                 }
-                default -> throw ApiException.badRequest("unknown hook type '" + type + "'; known: capture, scale");
+                case "ablate" -> specs.add(new Spec(type, layer, 0));
+                default -> throw ApiException.badRequest("unknown hook type '" + type + "'; known: capture, scale, "
+                        + "ablate (GET /api/hooks describes them)");
             }
         }
         return specs;
@@ -77,17 +102,22 @@ final class RequestHooks implements AutoCloseable {
         try {
             Map<String, String> scaled = new LinkedHashMap<>();
             for (Spec s : specs) {
-                if (s.type().equals("scale")) {
+                if (!s.type().equals("capture")) { // a controller: scale or ablate
                     String layer = resolve(lm.layers(), s.layer());
                     if (scaled.put(layer, s.layer()) != null) {
-                        throw ApiException.badRequest("layer '" + layer + "' is scaled twice");
+                        throw ApiException.badRequest("layer '" + layer + "' has two controllers (scale or ablate); "
+                                + "give one per layer");
                     }
                     float factor = s.factor();
-                    hooks.ids.add(lm.layers().registerHook(layer, new FunctionController(layer, x -> x.mul(factor))));
+                    boolean ablate = s.type().equals("ablate");
+                    hooks.ids.add(lm.layers().registerHook(layer, new FunctionController(layer,
+                            ablate ? NDArray::zerosLike : x -> x.mul(factor))));
                     ObjectNode n = Json.object();
-                    n.put("type", "scale");
+                    n.put("type", s.type());
                     n.put("layer", layer);
-                    n.put("factor", factor);
+                    if (!ablate) {
+                        n.put("factor", factor);
+                    }
                     hooks.scales.add(n);
                 }
             }

@@ -207,6 +207,31 @@ class MicrowServerTest {
         assertThat(after).isEqualTo(before);
     }
 
+    @Test
+    void theHookCatalogueListsEveryTypeAndAblateZeroesALayer() {
+        JsonNode types = http.get("/api/hooks").json().path("hooks");
+        assertThat(types.findValuesAsText("type")).containsExactly("capture", "scale", "ablate");
+        assertThat(types.get(1).path("fields").toString()).contains("factor");
+        // ablating the last block's MLP equals scaling it by 0; both differ from the plain forward
+        String capture = "{\"type\": \"capture\", \"layer\": \"transformer.ln_f\"}";
+        JsonNode plain = http.post(M + "/infer", "{\"texts\": [\"The jury said\"], \"hooks\": [" + capture + "]}").json();
+        Http.Resp ablated = http.post(M + "/infer", "{\"texts\": [\"The jury said\"], \"hooks\": [" + capture
+                + ", {\"type\": \"ablate\", \"layer\": \"transformer.h.3.mlp\"}]}");
+        assertThat(ablated.status()).as(ablated.raw()).isEqualTo(200);
+        JsonNode zeroScaled = http.post(M + "/infer", "{\"texts\": [\"The jury said\"], \"hooks\": [" + capture
+                + ", {\"type\": \"scale\", \"layer\": \"transformer.h.3.mlp\", \"factor\": 0}]}").json();
+        JsonNode a = ablated.json().path("results").get(0);
+        assertThat(a.path("hooks").get(0).path("type").asText()).isEqualTo("ablate");
+        assertThat(a.path("hooks").get(0).has("factor")).isFalse();
+        assertThat(a.path("next_tokens")).isEqualTo(zeroScaled.path("results").get(0).path("next_tokens"));
+        assertThat(a.path("next_tokens")).isNotEqualTo(plain.path("results").get(0).path("next_tokens"));
+        assertError(http.post(M + "/infer", "{\"texts\": [\"x\"], \"hooks\": [{\"type\": \"ablate\", \"layer\": "
+                + "\"transformer.h.1\"}, {\"type\": \"scale\", \"layer\": \"layer_1\", \"factor\": 2}]}"),
+                400, "two controllers");
+        assertError(http.post(M + "/infer", "{\"texts\": [\"x\"], \"hooks\": [{\"type\": \"boost\", \"layer\": "
+                + "\"transformer.h.1\"}]}"), 400, "GET /api/hooks");
+    }
+
     private static double stat(JsonNode r, String name) {
         JsonNode hooks = r.path("results").get(0).path("hooks");
         return hooks.get(hooks.size() - 1).path(name).asDouble();

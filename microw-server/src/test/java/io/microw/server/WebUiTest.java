@@ -197,6 +197,18 @@ class WebUiTest {
                 "{\"prompts\": [\"The jury said that\"], \"max_new_tokens\": 6}").json().path("results").get(0);
         assertThat(byId("generated").getText()).isEqualTo(expected.path("text").asText());
         assertThat(byId("generated-tokens").findElements(By.className("tok"))).hasSize(6);
+
+        // the same with a hook from the catalogue: ablate the last block's MLP
+        byId("add-hook").click();
+        new Select(byId("hook-type-0")).selectByValue("ablate");
+        new Select(byId("hook-layer-0")).selectByValue("transformer.h.3.mlp");
+        byId("generate").click();
+        awaitStatus("with ablate transformer.h.3.mlp");
+        JsonNode ablated = http.post("/api/models/brown-gpt2/generate", "{\"prompts\": [\"The jury said that\"], "
+                + "\"max_new_tokens\": 6, \"hooks\": [{\"type\": \"ablate\", \"layer\": \"transformer.h.3.mlp\"}]}")
+                .json().path("results").get(0);
+        assertThat(byId("generated").getText()).isEqualTo(ablated.path("text").asText())
+                .isNotEqualTo(expected.path("text").asText());
     }
 
     @Test
