@@ -48,6 +48,11 @@ public final class MicrowServer implements AutoCloseable {
     private final String openApi;
     private Javalin app;
 
+    /**
+     * A server for {@code config}; nothing is bound or loaded until {@link #start()}.
+     *
+     * @param config host, port, data directory, allowed models, roots, API key and limits
+     */
     public MicrowServer(ServerConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.models = new ModelRegistry(config);
@@ -198,12 +203,21 @@ public final class MicrowServer implements AutoCloseable {
         ctx.status(200).contentType("application/json").result(openApi);
     }
 
-    /** Binds the configured host and port and starts serving; returns this. */
+    /**
+     * Binds the configured host and port and starts serving.
+     *
+     * @return this server
+     */
     public MicrowServer start() {
         return start(config.port());
     }
 
-    /** Binds the configured host and {@code port} (0: a free one, see {@link #port()}) and starts serving. */
+    /**
+     * Binds the configured host and {@code port} and starts serving.
+     *
+     * @param port the port, 0 for a free one (see {@link #port()})
+     * @return this server
+     */
     public synchronized MicrowServer start(int port) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535, got " + port);
@@ -317,7 +331,11 @@ public final class MicrowServer implements AutoCloseable {
         ctx.status(status).contentType("application/json").result(n.toString());
     }
 
-    /** The bound port (the real one when the config asked for 0). */
+    /**
+     * The bound port (the real one when the config asked for 0).
+     *
+     * @return the port
+     */
     public synchronized int port() {
         if (app == null) {
             throw new IllegalStateException("the server is not running");
@@ -325,16 +343,29 @@ public final class MicrowServer implements AutoCloseable {
         return app.port();
     }
 
-    /** http://host:port/api */
+    /**
+     * The API's base address.
+     *
+     * @return http://host:port/api
+     */
     public String url() {
         return "http://" + config.host() + ":" + port() + "/api";
     }
 
-    /** http://host:port/ : the web UI. */
+    /**
+     * The web UI's address.
+     *
+     * @return http://host:port/
+     */
     public String uiUrl() {
         return "http://" + config.host() + ":" + port() + "/";
     }
 
+    /**
+     * The configuration this server was made with.
+     *
+     * @return the configuration
+     */
     public ServerConfig config() {
         return config;
     }

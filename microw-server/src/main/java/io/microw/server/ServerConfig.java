@@ -29,6 +29,19 @@ public record ServerConfig(String host, int port, Path dataDirectory, List<Strin
     /** The header that carries the API key. */
     public static final String API_KEY_HEADER = "X-API-Key";
 
+    /**
+     * Checks the values and normalises the paths (absolute, no {@code ..}); a blank key means none.
+     *
+     * @param host            the interface to bind
+     * @param port            0..65535 (0: a free one)
+     * @param dataDirectory   the server's data directory
+     * @param allowedModels   model ids that may be loaded
+     * @param modelRoots      folders of local models
+     * @param fileRoots       folders request paths may point into
+     * @param apiKey          the key, or null for none
+     * @param protectReads    whether reads need the key
+     * @param maxRequestBytes the largest body accepted, positive
+     */
     public ServerConfig {
         Objects.requireNonNull(host, "host");
         if (port < 0 || port > 65535) {
@@ -47,12 +60,20 @@ public record ServerConfig(String host, int port, Path dataDirectory, List<Strin
         }
     }
 
-    /** The API key, when one is configured. */
+    /**
+     * The API key, when one is configured.
+     *
+     * @return the key, or empty
+     */
     public Optional<String> key() {
         return Optional.ofNullable(apiKey);
     }
 
-    /** The data directory and the file roots: every folder a request's path may point into. */
+    /**
+     * Every folder a request's path may point into.
+     *
+     * @return the data directory, then the file roots
+     */
     public List<Path> allFileRoots() {
         List<Path> all = new ArrayList<>();
         all.add(dataDirectory);
@@ -60,7 +81,11 @@ public record ServerConfig(String host, int port, Path dataDirectory, List<Strin
         return all;
     }
 
-    /** A builder with the defaults: 127.0.0.1, a random port, ~/.microw/server, brown-gpt2 only, no key, 1 MiB. */
+    /**
+     * A builder with the defaults: 127.0.0.1, port 0 (a free one), ~/.microw/server, brown-gpt2 only, no key, 1 MiB bodies.
+     *
+     * @return a builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -84,51 +109,110 @@ public record ServerConfig(String host, int port, Path dataDirectory, List<Strin
         private boolean protectReads;
         private long maxRequestBytes = 1 << 20;
 
+        /**
+         * The interface to bind (default 127.0.0.1).
+         *
+         * @param host a host name or address
+         * @return this builder
+         */
         public Builder host(String host) {
             this.host = host;
             return this;
         }
 
+        /**
+         * The port (default 0: a free one, see {@link MicrowServer#port()}).
+         *
+         * @param port 0..65535
+         * @return this builder
+         */
         public Builder port(int port) {
             this.port = port;
             return this;
         }
 
+        /**
+         * The data directory: jobs database, store, trained SAEs, manipulation configs.
+         *
+         * @param dir a folder, created at start
+         * @return this builder
+         */
         public Builder dataDirectory(Path dir) {
             this.dataDirectory = dir;
             return this;
         }
 
+        /**
+         * The model ids that may be loaded (default brown-gpt2 only).
+         *
+         * @param ids Hub ids or brown-gpt2
+         * @return this builder
+         */
         public Builder allowedModels(List<String> ids) {
             this.allowedModels = List.copyOf(ids);
             return this;
         }
 
+        /**
+         * Adds a folder whose subfolders are local models, loaded by the subfolder's name.
+         *
+         * @param root a folder
+         * @return this builder
+         */
         public Builder modelRoot(Path root) {
             this.modelRoots.add(root);
             return this;
         }
 
+        /**
+         * Adds a folder that file paths in requests may point into, besides the data directory.
+         *
+         * @param root a folder
+         * @return this builder
+         */
         public Builder fileRoot(Path root) {
             this.fileRoots.add(root);
             return this;
         }
 
+        /**
+         * The key clients send in X-API-Key (default none: no key needed).
+         *
+         * @param key the key, or null or blank for none
+         * @return this builder
+         */
         public Builder apiKey(String key) {
             this.apiKey = key;
             return this;
         }
 
+        /**
+         * Whether GET requests need the key too (default false).
+         *
+         * @param on true to protect reads
+         * @return this builder
+         */
         public Builder protectReads(boolean on) {
             this.protectReads = on;
             return this;
         }
 
+        /**
+         * The largest request body accepted; larger ones get 413 (default 1 MiB).
+         *
+         * @param bytes a positive byte count
+         * @return this builder
+         */
         public Builder maxRequestBytes(long bytes) {
             this.maxRequestBytes = bytes;
             return this;
         }
 
+        /**
+         * The configuration, checked.
+         *
+         * @return the configuration
+         */
         public ServerConfig build() {
             return new ServerConfig(host, port, dataDirectory, allowedModels, modelRoots, fileRoots, apiKey,
                     protectReads, maxRequestBytes);
