@@ -102,6 +102,10 @@ final class BenchServeCommand implements Callable<Integer> {
             description = "Tokens generated per request, greedy (default: ${DEFAULT-VALUE}; 1..512).")
     int maxNewTokens;
 
+    @Option(names = "--no-batching", description = "The in-process server runs every generation alone instead of "
+            + "batching concurrent ones (to compare).")
+    boolean noBatching;
+
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "4",
             description = "Unmeasured requests, one after another, before the first level (default: ${DEFAULT-VALUE}).")
     int warmup;
@@ -172,7 +176,7 @@ final class BenchServeCommand implements Callable<Integer> {
         List<Level> levels = new ArrayList<>();
         try {
             if (base == null) {
-                server = LocalServer.start(err);
+                server = LocalServer.start(err, !noBatching);
                 base = URI.create(server.server.url());
             }
             Client client = new Client(base, key);
@@ -241,6 +245,10 @@ final class BenchServeCommand implements Callable<Integer> {
         }
         if (threads != null && threads < 1) {
             throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
+        }
+        if (url != null && noBatching) {
+            throw new ParameterException(spec.commandLine(),
+                    "--no-batching applies to the in-process server only; start the server at --url with it instead");
         }
         if (url != null && threads != null) {
             throw new ParameterException(spec.commandLine(),
@@ -352,6 +360,9 @@ final class BenchServeCommand implements Callable<Integer> {
         m.put("workload", "serve_generate");
         m.put("model", MODEL);
         m.put("server", where);
+        if (url == null) {
+            m.put("batching", !noBatching);
+        }
         m.put("max_new_tokens", maxNewTokens);
         m.put("sampling", "greedy");
         m.put("prompts", promptCount);
@@ -387,7 +398,8 @@ final class BenchServeCommand implements Callable<Integer> {
     private void table(PrintWriter out, List<Level> levels, String where, int promptCount, Integer threadCount,
                        String engine) {
         out.printf(Locale.ROOT, "Server load: %s, POST /generate with 1 prompt (of %d) and %d new tokens (greedy), "
-                + "%d warm-up requests; server %s%n", MODEL, promptCount, maxNewTokens, warmup, where);
+                + "%d warm-up requests; server %s%s%n", MODEL, promptCount, maxNewTokens, warmup, where,
+                url != null ? "" : noBatching ? ", generations one at a time" : ", concurrent generations batched");
         out.printf(Locale.ROOT, "Machine: %d processors, Java %s, %s%n", Runtime.getRuntime().availableProcessors(),
                 javaVersion(), threadCount != null ? threadCount + " intra-op threads (" + engine + ")"
                         : "intra-op threads: the server's own");
@@ -437,12 +449,12 @@ final class BenchServeCommand implements Callable<Integer> {
             this.hook = new Thread(this::stop, "microw-bench-serve-shutdown");
         }
 
-        static LocalServer start(PrintWriter err) throws IOException {
+        static LocalServer start(PrintWriter err, boolean batchGenerations) throws IOException {
             Path data = Files.createTempDirectory("microw-bench-serve");
             MicrowServer server;
             try {
                 server = new MicrowServer(ServerConfig.builder().host("127.0.0.1").port(0).dataDirectory(data)
-                        .allowedModels(List.of(MODEL)).build()).start();
+                        .allowedModels(List.of(MODEL)).batchGenerations(batchGenerations).build()).start();
             } catch (RuntimeException e) {
                 DemoCommand.deleteRecursively(data);
                 throw e;

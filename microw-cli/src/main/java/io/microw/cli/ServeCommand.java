@@ -53,6 +53,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--protect-reads", description = "Require the API key for GET requests too.")
     boolean protectReads;
 
+    @Option(names = "--no-batching", description = "Run every generation request alone (by default concurrent greedy "
+            + "generations without hooks on one model run as one batch).")
+    boolean noBatching;
+
     @Option(names = "--data", paramLabel = "DIR",
             description = "The server's data directory; SAE paths may point inside it (default: ~/.microw/server).")
     Path data;
@@ -83,7 +87,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         String key = apiKey != null ? apiKey : System.getenv(KEY_ENV);
         ServerConfig.Builder b = ServerConfig.builder().host(host).port(port).apiKey(key).protectReads(protectReads)
-                .maxRequestBytes(maxRequestBytes);
+                .maxRequestBytes(maxRequestBytes).batchGenerations(!noBatching);
         if (data != null) {
             b.dataDirectory(data);
         }

@@ -16,6 +16,7 @@ class BenchServeCommandTest {
         JsonNode json = new ObjectMapper().readTree(run.out());
         assertThat(json.get("workload").asText()).isEqualTo("serve_generate");
         assertThat(json.get("server").asText()).isEqualTo("in-process");
+        assertThat(json.get("batching").asBoolean()).isTrue();
         assertThat(json.get("max_new_tokens").asInt()).isEqualTo(2);
         assertThat(json.get("processors").asInt()).isPositive();
         assertThat(json.get("threads").asInt()).isPositive();
@@ -35,6 +36,19 @@ class BenchServeCommandTest {
             assertThat(level.get("p90_ms").asDouble()).isLessThanOrEqualTo(level.get("p99_ms").asDouble());
             assertThat(level.get("p99_ms").asDouble()).isLessThanOrEqualTo(level.get("max_ms").asDouble());
         }
+    }
+
+    @Test
+    void noBatchingRunsEveryGenerationAloneAndOnlyInProcess() throws Exception {
+        CliRun run = CliRun.of("bench", "serve", "--clients", "2", "--requests", "4", "--max-new-tokens", "2",
+                "--no-batching", "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode json = new ObjectMapper().readTree(run.out());
+        assertThat(json.get("batching").asBoolean()).isFalse();
+        assertThat(json.get("errors").asInt()).isZero();
+        CliRun remote = CliRun.of("bench", "serve", "--url", "http://127.0.0.1:1", "--no-batching");
+        assertThat(remote.exitCode()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(remote.err()).contains("--no-batching");
     }
 
     @Test

@@ -132,6 +132,31 @@ public final class GenerationConfig {
         return stopStrings;
     }
 
+    /**
+     * Two configs are equal when every setting is: they decode the same prompt the same way.
+     *
+     * @param o another object
+     * @return whether {@code o} is a config with the same settings
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof GenerationConfig c && maxNewTokens == c.maxNewTokens && doSample == c.doSample
+                && Double.compare(temperature, c.temperature) == 0 && topK == c.topK
+                && Double.compare(topP, c.topP) == 0 && seed == c.seed && stopAtEos == c.stopAtEos
+                && Double.compare(repetitionPenalty, c.repetitionPenalty) == 0 && stopStrings.equals(c.stopStrings);
+    }
+
+    /**
+     * A hash of every setting.
+     *
+     * @return the hash
+     */
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(maxNewTokens, doSample, temperature, topK, topP, seed, stopAtEos,
+                repetitionPenalty, stopStrings);
+    }
+
     /** Builds a {@link GenerationConfig}, checking each value. */
     public static final class Builder {
         private int maxNewTokens = 20;

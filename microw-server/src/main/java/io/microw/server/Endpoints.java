@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.microw.hooks.LayerActivationDetector;
 import io.microw.lm.GenerationConfig;
-import io.microw.lm.GenerationResult;
 import io.microw.lm.InferenceResult;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.NextToken;
@@ -61,6 +60,9 @@ final class Endpoints {
         ArrayNode loaded = n.putArray("loaded_models");
         models.loaded().keySet().forEach(loaded::add);
         n.put("loaded_saes", saes.all().size());
+        n.put("generation_batches", models.loaded().values().stream().mapToLong(l -> l.batcher.batches()).sum());
+        n.put("batched_generation_requests", models.loaded().values().stream()
+                .mapToLong(l -> l.batcher.batchedRequests()).sum());
         Runtime rt = Runtime.getRuntime();
         n.put("heap_used_bytes", rt.totalMemory() - rt.freeMemory());
         json(ctx, 200, n);
@@ -206,24 +208,32 @@ final class Endpoints {
         ObjectNode out = Json.object();
         out.put("model", l.id);
         out.put("sampled", sample);
-        l.lockOpen();
-        try (RequestHooks hooks = RequestHooks.register(l.lm, specs)) {
-            GenerationResult g = l.lm.inference().generate(prompts, cfg);
-            ArrayNode results = out.putArray("results");
-            List<String> texts = g.texts();
-            List<String> completions = g.completions();
-            for (int i = 0; i < prompts.size(); i++) {
-                ObjectNode r = results.addObject();
-                r.put("prompt", prompts.get(i));
-                r.put("text", texts.get(i));
-                r.put("completion", completions.get(i));
-                r.set("tokens", tokens(l.lm, g.newTokens(i)));
+        ArrayNode results = out.putArray("results");
+        if (specs.isEmpty() && !sample && config.batchGenerations()) {
+            addResults(results, l, prompts, l.batcher.generate(prompts, cfg));
+            out.putArray("hooks");
+        } else {
+            l.lockOpen();
+            try (RequestHooks hooks = RequestHooks.register(l.lm, specs)) {
+                addResults(results, l, prompts, GenerationBatcher.rows(l.lm.inference().generate(prompts, cfg)));
+                out.set("hooks", hooks.results());
+            } finally {
+                l.lock.unlock();
             }
-            out.set("hooks", hooks.results());
-        } finally {
-            l.lock.unlock();
         }
         json(ctx, 200, out);
+    }
+
+    private static void addResults(ArrayNode results, ModelRegistry.Loaded l, List<String> prompts,
+                                   List<GenerationBatcher.Generated> rows) {
+        for (int i = 0; i < prompts.size(); i++) {
+            GenerationBatcher.Generated g = rows.get(i);
+            ObjectNode r = results.addObject();
+            r.put("prompt", prompts.get(i));
+            r.put("text", g.text());
+            r.put("completion", g.completion());
+            r.set("tokens", tokens(l.lm, g.newTokens()));
+        }
     }
 
     void loadSae(Context ctx) {

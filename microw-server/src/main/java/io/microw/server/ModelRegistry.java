@@ -34,6 +34,8 @@ final class ModelRegistry implements AutoCloseable {
         final LanguageModel lm;
         final ReentrantLock lock = new ReentrantLock(true);
         final long loadedAt = System.currentTimeMillis();
+        /** Batches this model's concurrent greedy generations without hooks. */
+        final GenerationBatcher batcher = new GenerationBatcher(this);
         volatile boolean closed;
 
         /** Takes the model's lock; 409 when the model was unloaded meanwhile. The caller unlocks. */

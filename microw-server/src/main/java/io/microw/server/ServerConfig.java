@@ -21,10 +21,11 @@ import java.util.Optional;
  * @param apiKey the key expected in the {@code X-API-Key} header, or null for none
  * @param protectReads whether GET requests need the key too (when one is configured)
  * @param maxRequestBytes largest request body accepted; larger ones get 413
+ * @param batchGenerations whether concurrent greedy generations without hooks on one model run as one batch
  */
 public record ServerConfig(String host, int port, Path dataDirectory, List<String> allowedModels,
                            List<Path> modelRoots, List<Path> fileRoots, String apiKey, boolean protectReads,
-                           long maxRequestBytes) {
+                           long maxRequestBytes, boolean batchGenerations) {
 
     /** The header that carries the API key. */
     public static final String API_KEY_HEADER = "X-API-Key";
@@ -41,6 +42,7 @@ public record ServerConfig(String host, int port, Path dataDirectory, List<Strin
      * @param apiKey          the key, or null for none
      * @param protectReads    whether reads need the key
      * @param maxRequestBytes the largest body accepted, positive
+     * @param batchGenerations whether concurrent greedy generations are batched
      */
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -108,6 +110,7 @@ public record ServerConfig(String host, int port, Path dataDirectory, List<Strin
         private String apiKey;
         private boolean protectReads;
         private long maxRequestBytes = 1 << 20;
+        private boolean batchGenerations = true;
 
         /**
          * The interface to bind (default 127.0.0.1).
@@ -209,13 +212,25 @@ public record ServerConfig(String host, int port, Path dataDirectory, List<Strin
         }
 
         /**
+         * Whether concurrent greedy generations without hooks on one model run as one batch (default true).
+         * A batched row can differ from the same prompt generated alone only where float rounding flips a near tie.
+         *
+         * @param on false to run every request alone
+         * @return this builder
+         */
+        public Builder batchGenerations(boolean on) {
+            this.batchGenerations = on;
+            return this;
+        }
+
+        /**
          * The configuration, checked.
          *
          * @return the configuration
          */
         public ServerConfig build() {
             return new ServerConfig(host, port, dataDirectory, allowedModels, modelRoots, fileRoots, apiKey,
-                    protectReads, maxRequestBytes);
+                    protectReads, maxRequestBytes, batchGenerations);
         }
     }
 }

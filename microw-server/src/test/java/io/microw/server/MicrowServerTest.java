@@ -314,6 +314,38 @@ class MicrowServerTest {
     // ---- generation
 
     @Test
+    void concurrentGreedyGenerationsAreBatchedAndMatchEachRequestAlone() throws Exception {
+        String[] starts = {"The jury said", "It was a bright cold morning when", "He had never seen so many",
+            "According to the report, the city", "When I was a boy,", "The team scored twice in the"};
+        List<String> bodies = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            bodies.add(i == 5
+                    ? "{\"prompt\": \"" + "word ".repeat(300) + "\", \"max_new_tokens\": 6}" // too long for the context
+                    : "{\"prompts\": [\"" + starts[i % starts.length] + "\"" + (i % 4 == 0 ? ", \"She\"" : "")
+                            + "], \"max_new_tokens\": 6}");
+        }
+        List<Http.Resp> alone = new ArrayList<>();
+        for (String b : bodies) {
+            alone.add(http.post(M + "/generate", b));
+        }
+        assertError(alone.get(5), 400, "context");
+        long batchedBefore = http.get("/api/metrics").json().path("batched_generation_requests").asLong();
+        List<CompletableFuture<Http.Resp>> futures = new ArrayList<>();
+        for (String b : bodies) {
+            futures.add(http.sendAsync("POST", M + "/generate", b));
+        }
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        for (int i = 0; i < bodies.size(); i++) {
+            Http.Resp r = futures.get(i).get();
+            assertThat(r.status()).as("request %d: %s", i, r.raw()).isEqualTo(alone.get(i).status());
+            assertThat(r.json()).as("request %d", i).isEqualTo(alone.get(i).json());
+        }
+        JsonNode metrics = http.get("/api/metrics").json();
+        assertThat(metrics.path("batched_generation_requests").asLong()).as("requests served in shared batches")
+                .isGreaterThan(batchedBefore);
+    }
+
+    @Test
     void generateGreedyAndSeededSampling() {
         String greedy = "{\"prompt\": \"The jury said\", \"max_new_tokens\": 6}";
         Http.Resp a = http.post(M + "/generate", greedy);
