@@ -109,6 +109,7 @@ class WebUiTest {
                     org.openqa.selenium.OutputType.BYTES));
         }
         assertThat(severe()).as("console errors").isEmpty();
+        assertThat(lowContrast()).as("text below WCAG AA contrast at the end of the test").isEmpty();
     }
 
     static List<String> severe() {
@@ -153,7 +154,7 @@ class WebUiTest {
     }
 
     @Test
-    void everyPageLoadsWithoutConsoleErrorsAndLabelsEveryInput() {
+    void everyPageLoadsWithoutConsoleErrorsLabelsEveryInputAndKeepsContrast() {
         for (String page : List.of("index.html", "models.html", "inference.html", "activations.html",
                 "training.html", "concepts.html", "steering.html")) {
             open(page);
@@ -164,7 +165,34 @@ class WebUiTest {
                     "return [...document.querySelectorAll('input, select, textarea')].filter(e => !(e.labels && "
                             + "e.labels.length) && !e.getAttribute('aria-label')).map(e => e.id || e.outerHTML);");
             assertThat((List<?>) unlabelled).as(page + ": inputs without a label").isEmpty();
+            assertThat(lowContrast()).as(page + ": text below WCAG AA contrast").isEmpty();
         }
+    }
+
+    /**
+     * Visible text whose colour against its effective background is below WCAG AA: 4.5:1, or 3:1 for large text
+     * (24 px, or 18.66 px bold). Disabled controls are exempt, as WCAG allows.
+     */
+    static List<?> lowContrast() {
+        return (List<?>) ((JavascriptExecutor) driver).executeScript(String.join("\n",
+                "const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);",
+                "const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 "
+                        + ": Math.pow((v + 0.055) / 1.055, 2.4); }).reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);",
+                "const background = e => { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e)"
+                        + ".backgroundColor); if (c.length === 3 || c[3] > 0) return c.slice(0, 3); } return [255, 255, 255]; };",
+                "const bad = [];",
+                "for (const e of document.querySelectorAll('body *')) {",
+                "  if (e.closest('[disabled]') || !e.getClientRects().length) continue;",
+                "  if (![...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;",
+                "  const st = getComputedStyle(e);",
+                "  if (st.visibility === 'hidden' || Number(st.opacity) === 0) continue;",
+                "  const a = lum(rgb(st.color)), b = lum(background(e));",
+                "  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);",
+                "  const size = parseFloat(st.fontSize), bold = Number(st.fontWeight) >= 700;",
+                "  const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;",
+                "  if (ratio < need) bad.push(e.tagName + ' \"' + e.textContent.trim().slice(0, 30) + '\" ' + ratio.toFixed(2));",
+                "}",
+                "return bad;"));
     }
 
     @Test
