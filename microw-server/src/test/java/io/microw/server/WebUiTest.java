@@ -262,6 +262,23 @@ class WebUiTest {
     }
 
     @Test
+    void anActivationsJobRunsFromTheFormAndItsRunIsListed() {
+        open("activations.html");
+        new Select(byId("source")).selectByValue("brown");
+        type("limit", "12");
+        type("layers", "transformer.h.0, layer_2");
+        type("run", "ui-saved");
+        byId("start").click();
+        awaitStatus("succeeded");
+        assertThat(byId("job-state").getAttribute("data-status")).isEqualTo("succeeded");
+        assertThat(byId("progress").getAttribute("value")).isEqualTo("1");
+        waiting().until(d -> byId("runs").getText().contains("ui-saved"));
+        JsonNode run = http.get("/api/runs/ui-saved").json();
+        assertThat(run.path("status").asText()).isEqualTo("complete");
+        assertThat(run.path("layers").toString()).contains("transformer.h.0", "transformer.h.2");
+    }
+
+    @Test
     void aTrainingJobStartsAndItsChartUpdates() {
         JobRunner.testPauseMillis = 250;
         try {
@@ -300,6 +317,16 @@ class WebUiTest {
         String steered = byId("steered").getText();
         assertThat(baseline).startsWith("The committee met on Tuesday and");
         assertThat(steered).startsWith("The committee met on Tuesday and").isNotEqualTo(baseline);
+
+        // the same edits saved as a manipulation config, then previewed from the table
+        type("config-name", "ui-edits");
+        byId("save").click();
+        awaitStatus("Saved ui-edits");
+        driver.findElement(By.cssSelector("button[aria-label='Preview ui-edits']")).click();
+        awaitStatus("Previewed ui-edits");
+        assertThat(byId("steered").getText()).isEqualTo(steered);
+        assertThat(byId("baseline").getText()).isEqualTo(baseline);
+        assertThat(http.get("/api/manipulations/ui-edits").json().path("edits")).hasSize(3);
     }
 
     @Test
