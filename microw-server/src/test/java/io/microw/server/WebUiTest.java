@@ -196,6 +196,33 @@ class WebUiTest {
     }
 
     @Test
+    void withAnApiKeyThePagesAskForItAndUseItOnceTyped(@TempDir Path otherData) {
+        try (MicrowServer keyed = new MicrowServer(ServerConfig.builder().dataDirectory(otherData)
+                .allowedModels(List.of(BrownGpt2.NAME)).apiKey("s3cret").build()).start(0)) {
+            String keyedBase = "http://127.0.0.1:" + keyed.port() + "/";
+            driver.get(keyedBase + "models.html");
+            waiting().until(d -> !d.findElements(By.cssSelector("button[data-load='brown-gpt2']")).isEmpty());
+            driver.findElement(By.cssSelector("button[data-load='brown-gpt2']")).click();
+            awaitError("missing API key");
+            type("api-key", "s3cret");
+            byId("api-key").sendKeys(Keys.TAB); // change event: the key is kept for this origin
+            driver.findElement(By.cssSelector("button[data-load='brown-gpt2']")).click();
+            awaitStatus("Loaded brown-gpt2");
+            waiting().until(d -> !d.findElements(By.cssSelector("button[data-unload='brown-gpt2']")).isEmpty());
+            driver.findElement(By.cssSelector("button[data-unload='brown-gpt2']")).click();
+            awaitStatus("Unloaded brown-gpt2");
+            ((JavascriptExecutor) driver).executeScript("localStorage.clear()");
+        }
+        driver.manage().logs().get(LogType.BROWSER); // the refused request's 401 is expected here
+    }
+
+    /** Waits until the status line shows an error containing {@code fragment}. */
+    static void awaitError(String fragment) {
+        waiting().until(d -> byId("status").getAttribute("class").contains("error"));
+        assertThat(status()).contains(fragment);
+    }
+
+    @Test
     void keyboardReachesTheSkipLinkAndTheNavigationFirst() {
         open("models.html");
         driver.findElement(By.tagName("body")).sendKeys(Keys.TAB);
