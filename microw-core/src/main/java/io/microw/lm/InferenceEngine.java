@@ -280,11 +280,19 @@ public final class InferenceEngine {
         return result(prompts, generated);
     }
 
+    /**
+     * Whether the token just generated completes a stop string. Rows stop at the first one, so only a string ending
+     * in the last token can be new: decoding the last (longest stop string + 8) tokens finds it without decoding the
+     * whole continuation at every step (every token decodes to a character or more; the 8 cover those that do not).
+     */
     private boolean reachedStopString(List<Long> generated, GenerationConfig config) {
         if (config.stopStrings().isEmpty()) {
             return false;
         }
-        String text = tokenizer.decode(generated.stream().mapToLong(Long::longValue).toArray(), true);
+        int longest = config.stopStrings().stream().mapToInt(String::length).max().orElse(0);
+        int from = Math.max(0, generated.size() - longest - 8);
+        long[] tail = generated.subList(from, generated.size()).stream().mapToLong(Long::longValue).toArray();
+        String text = tokenizer.decode(tail, true);
         return config.stopStrings().stream().anyMatch(text::contains);
     }
 
