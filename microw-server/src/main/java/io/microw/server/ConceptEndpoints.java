@@ -170,25 +170,28 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
         List<String> texts = texts(body);
         int topK = Requests.integer(body, "top_k", 5, 1, 50);
         int window = Requests.integer(body, "window", 4, 0, 32);
-        ModelRegistry.Loaded l = models.get(e.model());
-        Endpoints.requireTokenizer(l.lm);
-        TopTextTracker tracker = new TopTextTracker(e.sae().nLatents(), topK, 0, window, l.lm.tokenizer()::tokenText);
+        TopTextTracker tracker;
         long start = System.nanoTime();
-        l.lockOpen();
-        try {
-            synchronized (e) {
-                if (!saes.isLoaded(e)) {
-                    throw ApiException.notFound("SAE '" + e.id() + "' was deleted");
+        try (ModelRegistry.Lease lease = models.lease(e.model())) {
+            ModelRegistry.Loaded l = lease.model();
+            Endpoints.requireTokenizer(l.lm);
+            tracker = new TopTextTracker(e.sae().nLatents(), topK, 0, window, l.lm.tokenizer()::tokenText);
+            l.lockOpen();
+            try {
+                synchronized (e) {
+                    if (!saes.isLoaded(e)) {
+                        throw ApiException.notFound("SAE '" + e.id() + "' was deleted");
+                    }
+                    try {
+                        OfflineTopTexts.fromDataset(l.lm, e.sae(), e.layer(), Datasets.fromTexts("request", texts),
+                                BATCH, tracker);
+                    } finally {
+                        e.sae().concepts().disableTextTracking(); // later forwards (steering) must not feed it
+                    }
                 }
-                try {
-                    OfflineTopTexts.fromDataset(l.lm, e.sae(), e.layer(), Datasets.fromTexts("request", texts), BATCH,
-                            tracker);
-                } finally {
-                    e.sae().concepts().disableTextTracking(); // later forwards (steering) must not feed it
-                }
+            } finally {
+                l.lock.unlock();
             }
-        } finally {
-            l.lock.unlock();
         }
         e.tracked().set(tracker);
         LatentStatistics stats = tracker.statistics();

@@ -148,20 +148,22 @@ final class Endpoints {
         List<String> texts = Requests.texts(body, "texts", "text", MAX_TEXTS, MAX_CHARS);
         List<RequestHooks.Spec> specs = RequestHooks.parse(body.get("hooks"), true);
         int topK = Requests.integer(body, "top_k", 5, 1, 100);
-        ModelRegistry.Loaded l = models.get(ctx.pathParam("id"));
-        requireTokenizer(l.lm);
-        ObjectNode out = Json.object();
-        out.put("model", l.id);
-        ArrayNode results = out.putArray("results");
-        l.lockOpen();
-        try (RequestHooks hooks = RequestHooks.register(l.lm, specs)) {
-            for (String text : texts) {
-                results.add(inferOne(l.lm, hooks, text, topK));
+        try (ModelRegistry.Lease lease = models.lease(ctx.pathParam("id"))) {
+            ModelRegistry.Loaded l = lease.model();
+            requireTokenizer(l.lm);
+            ObjectNode out = Json.object();
+            out.put("model", l.id);
+            ArrayNode results = out.putArray("results");
+            l.lockOpen();
+            try (RequestHooks hooks = RequestHooks.register(l.lm, specs)) {
+                for (String text : texts) {
+                    results.add(inferOne(l.lm, hooks, text, topK));
+                }
+            } finally {
+                l.lock.unlock();
             }
-        } finally {
-            l.lock.unlock();
+            json(ctx, 200, out);
         }
-        json(ctx, 200, out);
     }
 
     /** One forward over one text (so no padding enters the captured statistics). Under the model's lock. */
@@ -203,25 +205,27 @@ final class Endpoints {
         Requests.Generation gen = Requests.generation(body);
         GenerationConfig cfg = gen.config();
         boolean sample = gen.sampled();
-        ModelRegistry.Loaded l = models.get(ctx.pathParam("id"));
-        requireTokenizer(l.lm);
-        ObjectNode out = Json.object();
-        out.put("model", l.id);
-        out.put("sampled", sample);
-        ArrayNode results = out.putArray("results");
-        if (specs.isEmpty() && !sample && config.batchGenerations()) {
-            addResults(results, l, prompts, l.batcher.generate(prompts, cfg));
-            out.putArray("hooks");
-        } else {
-            l.lockOpen();
-            try (RequestHooks hooks = RequestHooks.register(l.lm, specs)) {
-                addResults(results, l, prompts, GenerationBatcher.rows(l.lm.inference().generate(prompts, cfg)));
-                out.set("hooks", hooks.results());
-            } finally {
-                l.lock.unlock();
+        try (ModelRegistry.Lease lease = models.lease(ctx.pathParam("id"))) {
+            ModelRegistry.Loaded l = lease.model();
+            requireTokenizer(l.lm);
+            ObjectNode out = Json.object();
+            out.put("model", l.id);
+            out.put("sampled", sample);
+            ArrayNode results = out.putArray("results");
+            if (specs.isEmpty() && !sample && config.batchGenerations()) {
+                addResults(results, l, prompts, l.batcher.generate(prompts, cfg));
+                out.putArray("hooks");
+            } else {
+                l.lockOpen();
+                try (RequestHooks hooks = RequestHooks.register(l.lm, specs)) {
+                    addResults(results, l, prompts, GenerationBatcher.rows(l.lm.inference().generate(prompts, cfg)));
+                    out.set("hooks", hooks.results());
+                } finally {
+                    l.lock.unlock();
+                }
             }
+            json(ctx, 200, out);
         }
-        json(ctx, 200, out);
     }
 
     private static void addResults(ArrayNode results, ModelRegistry.Loaded l, List<String> prompts,
@@ -246,7 +250,13 @@ final class Endpoints {
             throw ApiException.badRequest(dir + " holds no " + SaeLensFormat.CONFIG_FILE + "; it is not an SAE folder");
         }
         String modelId = Requests.text(body, "model", true);
-        ModelRegistry.Loaded l = models.get(modelId);
+        try (ModelRegistry.Lease lease = models.lease(modelId)) {
+            json(ctx, 201, describe(addSae(lease.model(), body, dir)));
+        }
+    }
+
+    /** Loads the SAE at {@code dir} for layer "layer" (or the one it records) of {@code l}, checking its width. */
+    private SaeRegistry.Entry addSae(ModelRegistry.Loaded l, ObjectNode body, Path dir) {
         Sae sae;
         try {
             sae = Sae.load(dir);
@@ -274,8 +284,7 @@ final class Endpoints {
             } finally {
                 l.lock.unlock();
             }
-            SaeRegistry.Entry e = saes.add(dir, l.id, layer, sae);
-            json(ctx, 201, describe(e));
+            return saes.add(dir, l.id, layer, sae);
         } catch (RuntimeException e) {
             sae.close();
             throw e;
@@ -329,12 +338,20 @@ final class Endpoints {
             throw ApiException.badRequest("'text' must have 1 to " + MAX_CHARS + " characters");
         }
         String modelId = Requests.text(body, "model", false);
-        ModelRegistry.Loaded l = models.get(modelId == null ? e.model() : modelId);
-        if (!l.id.equals(e.model())) {
-            throw ApiException.badRequest("SAE " + e.id() + " reads model '" + e.model() + "', not '" + l.id + "'");
+        try (ModelRegistry.Lease lease = models.lease(modelId == null ? e.model() : modelId)) {
+            ModelRegistry.Loaded l = lease.model();
+            if (!l.id.equals(e.model())) {
+                throw ApiException.badRequest("SAE " + e.id() + " reads model '" + e.model() + "', not '" + l.id
+                        + "'");
+            }
+            int topK = Requests.integer(body, "top_k", 5, 1, 100);
+            int[] watched = watchedLatents(body.get("latents"), e.sae().nLatents());
+            json(ctx, 200, saeCodes(l, e, text, topK, watched));
         }
-        int topK = Requests.integer(body, "top_k", 5, 1, 100);
-        int[] watched = watchedLatents(body.get("latents"), e.sae().nLatents());
+    }
+
+    /** Per token and over the text, the SAE's strongest latents (and the watched ones); under a lease on {@code l}. */
+    private ObjectNode saeCodes(ModelRegistry.Loaded l, SaeRegistry.Entry e, String text, int topK, int[] watched) {
         requireTokenizer(l.lm);
         ObjectNode out = Json.object();
         out.put("sae", e.id());
@@ -396,7 +413,7 @@ final class Endpoints {
         } finally {
             l.lock.unlock();
         }
-        json(ctx, 200, out);
+        return out;
     }
 
     /** The optional "latents" of an SAE inference: at most 16 latent indices in [0, nLatents). */

@@ -64,34 +64,40 @@ record ManipulationEndpoints(ModelRegistry models, SaeRegistry saes, Manipulatio
     /** POST /api/manipulations/{name}/preview: baseline and steered generations; 409 when its SAE is not loaded. */
     void preview(Context ctx) {
         Prepared p = prepare(ctx);
-        Steering.Outcome o = Steering.run(p.model, saes, p.entry, p.edits, p.prompts, p.generation.config(), true);
-        ObjectNode out = Steering.compared(p.model, p.entry, p.edits, p.prompts, o);
-        out.put("manipulation", p.name);
-        out.put("sampled", p.generation.sampled());
-        Endpoints.json(ctx, 200, out);
+        try (ModelRegistry.Lease lease = models.lease(p.entry.model())) {
+            ModelRegistry.Loaded l = lease.model();
+            Steering.Outcome o = Steering.run(l, saes, p.entry, p.edits, p.prompts, p.generation.config(), true);
+            ObjectNode out = Steering.compared(l, p.entry, p.edits, p.prompts, o);
+            out.put("manipulation", p.name);
+            out.put("sampled", p.generation.sampled());
+            Endpoints.json(ctx, 200, out);
+        }
     }
 
     /** POST /api/manipulations/{name}/apply: steered generations only; 409 when its SAE is not loaded. */
     void apply(Context ctx) {
         Prepared p = prepare(ctx);
-        GenerationResult g = Steering.run(p.model, saes, p.entry, p.edits, p.prompts, p.generation.config(), false)
-                .steered();
-        ObjectNode out = Json.object();
-        out.put("manipulation", p.name);
-        out.put("model", p.model.id);
-        out.put("sae", p.entry.id());
-        ArrayNode results = out.putArray("results");
-        for (int i = 0; i < p.prompts.size(); i++) {
-            ObjectNode r = results.addObject();
-            r.put("prompt", p.prompts.get(i));
-            r.setAll(Steering.completion(p.model.lm, g, i));
+        try (ModelRegistry.Lease lease = models.lease(p.entry.model())) {
+            ModelRegistry.Loaded l = lease.model();
+            GenerationResult g = Steering.run(l, saes, p.entry, p.edits, p.prompts, p.generation.config(), false)
+                    .steered();
+            ObjectNode out = Json.object();
+            out.put("manipulation", p.name);
+            out.put("model", l.id);
+            out.put("sae", p.entry.id());
+            ArrayNode results = out.putArray("results");
+            for (int i = 0; i < p.prompts.size(); i++) {
+                ObjectNode r = results.addObject();
+                r.put("prompt", p.prompts.get(i));
+                r.setAll(Steering.completion(l.lm, g, i));
+            }
+            Endpoints.json(ctx, 200, out);
         }
-        Endpoints.json(ctx, 200, out);
     }
 
-    /** What a preview or apply needs: the config, its loaded SAE and model, the prompts and generation settings. */
-    private record Prepared(String name, SaeRegistry.Entry entry, ModelRegistry.Loaded model, LatentEdits edits,
-                            List<String> prompts, Requests.Generation generation) {
+    /** What a preview or apply needs: the config, its loaded SAE, the prompts and generation settings. */
+    private record Prepared(String name, SaeRegistry.Entry entry, LatentEdits edits, List<String> prompts,
+                            Requests.Generation generation) {
     }
 
     private Prepared prepare(Context ctx) {
@@ -101,7 +107,7 @@ record ManipulationEndpoints(ModelRegistry models, SaeRegistry saes, Manipulatio
         Requests.Generation gen = Requests.generation(body);
         SaeRegistry.Entry e = loadedSae(config);
         LatentEdits edits = LatentEdits.parse(config, e.sae().nLatents());
-        return new Prepared(config.path("name").asText(), e, models.get(e.model()), edits, prompts, gen);
+        return new Prepared(config.path("name").asText(), e, edits, prompts, gen);
     }
 
     /**

@@ -21,13 +21,15 @@ import java.util.stream.Stream;
 /**
  * The models a server may load (the allow-list and the subfolders of its model roots) and those it has loaded.
  * Each loaded model has one lock: every forward on it runs under that lock, so the hooks a request registers
- * never see another request's forward.
+ * never see another request's forward. A request holds a {@link Lease} on the model for its whole length (its
+ * forwards, and the decoding of their tokens after the lock is released); an unload refuses new leases and frees
+ * the model once the last lease is closed.
  */
 final class ModelRegistry implements AutoCloseable {
 
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
-    /** A loaded model and the lock that serialises its forwards. */
+    /** A loaded model, the lock that serialises its forwards, and the count of requests that hold it. */
     static final class Loaded {
         final String id;
         final String source;
@@ -36,21 +38,74 @@ final class ModelRegistry implements AutoCloseable {
         final long loadedAt = System.currentTimeMillis();
         /** Batches this model's concurrent greedy generations without hooks. */
         final GenerationBatcher batcher = new GenerationBatcher(this);
-        volatile boolean closed;
-
-        /** Takes the model's lock; 409 when the model was unloaded meanwhile. The caller unlocks. */
-        void lockOpen() {
-            lock.lock();
-            if (closed) {
-                lock.unlock();
-                throw ApiException.conflict("model '" + id + "' was unloaded");
-            }
-        }
+        /** Requests holding a lease; guarded by this object's monitor. */
+        private int users;
+        /** Set when an unload begins; written under this object's monitor. */
+        private volatile boolean unloading;
 
         Loaded(String id, String source, LanguageModel lm) {
             this.id = id;
             this.source = source;
             this.lm = lm;
+        }
+
+        /**
+         * Takes the model's lock for a forward; 409 when an unload has begun (the request stops there, and the
+         * unload does not wait for forwards nobody will read). The caller holds a {@link Lease} and unlocks.
+         */
+        void lockOpen() {
+            lock.lock();
+            if (unloading) {
+                lock.unlock();
+                throw ApiException.conflict("model '" + id + "' was unloaded");
+            }
+        }
+
+        private synchronized void enter() {
+            if (unloading) {
+                throw ApiException.conflict("model '" + id + "' was unloaded");
+            }
+            users++;
+        }
+
+        private synchronized void leave() {
+            users--;
+            if (users == 0) {
+                notifyAll();
+            }
+        }
+
+        /** Refuses new leases, waits until every lease is closed, then frees the model. */
+        private void close() {
+            boolean interrupted = false;
+            synchronized (this) {
+                unloading = true;
+                while (users > 0) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true; // the model must not be freed under a request: keep waiting
+                    }
+                }
+            }
+            lm.close();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * A request's hold on a loaded model: the model is not freed while a lease on it is open. Open one with
+     * {@link #lease}, in a try-with-resources around everything the request does with the model.
+     *
+     * @param model the loaded model
+     */
+    record Lease(Loaded model) implements AutoCloseable {
+
+        @Override
+        public void close() {
+            model.leave();
         }
     }
 
@@ -158,7 +213,10 @@ final class ModelRegistry implements AutoCloseable {
         return hubLoader.apply(id);
     }
 
-    /** Unloads a model, waiting for its running forward; 409 when it is not loaded. */
+    /**
+     * Unloads a model: new requests on it get 409 from now on, and it is freed once the requests holding it have
+     * finished; 409 when it is not loaded.
+     */
     void unload(String urlId) {
         String id = canonicalId(urlId);
         Loaded l;
@@ -168,13 +226,7 @@ final class ModelRegistry implements AutoCloseable {
         if (l == null) {
             throw ApiException.conflict("model '" + id + "' is not loaded");
         }
-        l.lock.lock();
-        try {
-            l.closed = true;
-            l.lm.close();
-        } finally {
-            l.lock.unlock();
-        }
+        l.close();
     }
 
     /** A loaded model; 404 for an id that is not allowed, 409 for one that is not loaded. */
@@ -187,6 +239,16 @@ final class ModelRegistry implements AutoCloseable {
         return l;
     }
 
+    /**
+     * A lease on a loaded model, which the caller closes when the request is done with the model; 404 for an id
+     * that is not allowed, 409 for one that is not loaded or is being unloaded.
+     */
+    Lease lease(String urlId) {
+        Loaded l = get(urlId);
+        l.enter();
+        return new Lease(l);
+    }
+
     /** Loaded models by id, in load order of their ids. */
     Map<String, Loaded> loaded() {
         Map<String, Loaded> copy = new LinkedHashMap<>();
@@ -194,19 +256,14 @@ final class ModelRegistry implements AutoCloseable {
         return copy;
     }
 
+    /** Unloads every model, each once the requests holding it have finished. */
     @Override
     public void close() {
+        List<Loaded> all;
         synchronized (loadLock) {
-            for (Loaded l : loaded.values()) {
-                l.lock.lock();
-                try {
-                    l.closed = true;
-                    l.lm.close();
-                } finally {
-                    l.lock.unlock();
-                }
-            }
+            all = new ArrayList<>(loaded.values());
             loaded.clear();
         }
+        all.forEach(Loaded::close);
     }
 }

@@ -29,7 +29,10 @@ final class Steering {
     private Steering() {
     }
 
-    /** Runs the passes; 409 when the model was unloaded, 404 when the SAE was deleted meanwhile. */
+    /**
+     * Runs the passes; the caller holds a lease on {@code l} until it has read the results. 409 when the model is
+     * being unloaded, 404 when the SAE was deleted meanwhile.
+     */
     static Outcome run(ModelRegistry.Loaded l, SaeRegistry saes, SaeRegistry.Entry e, LatentEdits edits,
                        List<String> prompts, GenerationConfig cfg, boolean withBaseline) {
         Endpoints.requireTokenizer(l.lm);

@@ -18,16 +18,18 @@ record SteeringEndpoints(ModelRegistry models, SaeRegistry saes) {
         ObjectNode body = Requests.body(ctx);
         List<String> prompts = Requests.texts(body, "prompts", "prompt", Endpoints.MAX_TEXTS, Endpoints.MAX_CHARS);
         Requests.Generation gen = Requests.generation(body);
-        ModelRegistry.Loaded l = models.get(ctx.pathParam("id"));
-        SaeRegistry.Entry e = saes.get(Requests.text(body, "sae", true));
-        if (!e.model().equals(l.id)) {
-            throw ApiException.badRequest("'sae': SAE " + e.id() + " reads model '" + e.model() + "', not '" + l.id
-                    + "'");
+        try (ModelRegistry.Lease lease = models.lease(ctx.pathParam("id"))) {
+            ModelRegistry.Loaded l = lease.model();
+            SaeRegistry.Entry e = saes.get(Requests.text(body, "sae", true));
+            if (!e.model().equals(l.id)) {
+                throw ApiException.badRequest("'sae': SAE " + e.id() + " reads model '" + e.model() + "', not '"
+                        + l.id + "'");
+            }
+            LatentEdits edits = LatentEdits.parse(body, e.sae().nLatents());
+            Steering.Outcome o = Steering.run(l, saes, e, edits, prompts, gen.config(), true);
+            ObjectNode out = Steering.compared(l, e, edits, prompts, o);
+            out.put("sampled", gen.sampled());
+            Endpoints.json(ctx, 200, out);
         }
-        LatentEdits edits = LatentEdits.parse(body, e.sae().nLatents());
-        Steering.Outcome o = Steering.run(l, saes, e, edits, prompts, gen.config(), true);
-        ObjectNode out = Steering.compared(l, e, edits, prompts, o);
-        out.put("sampled", gen.sampled());
-        Endpoints.json(ctx, 200, out);
     }
 }
