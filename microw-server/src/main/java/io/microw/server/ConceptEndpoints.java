@@ -163,7 +163,11 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
 
     // ---- top texts and statistics
 
-    /** POST /api/saes/{id}/top-texts: runs texts through the model under its lock and keeps the tracker on the SAE entry. */
+    /**
+     * POST /api/saes/{id}/top-texts: runs texts through the model and keeps the tracker on the SAE entry. The model's
+     * lock is taken for one batch at a time, so other requests' forwards run between batches; the batches (and so
+     * the text ids, top texts and statistics) are those of one pass over all the texts.
+     */
     void topTexts(Context ctx) {
         ObjectNode body = Requests.body(ctx);
         SaeRegistry.Entry e = saes.get(ctx.pathParam("id"));
@@ -176,21 +180,8 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
             ModelRegistry.Loaded l = lease.model();
             Endpoints.requireTokenizer(l.lm);
             tracker = new TopTextTracker(e.sae().nLatents(), topK, 0, window, l.lm.tokenizer()::tokenText);
-            l.lockOpen();
-            try {
-                synchronized (e) {
-                    if (!saes.isLoaded(e)) {
-                        throw ApiException.notFound("SAE '" + e.id() + "' was deleted");
-                    }
-                    try {
-                        OfflineTopTexts.fromDataset(l.lm, e.sae(), e.layer(), Datasets.fromTexts("request", texts),
-                                BATCH, tracker);
-                    } finally {
-                        e.sae().concepts().disableTextTracking(); // later forwards (steering) must not feed it
-                    }
-                }
-            } finally {
-                l.lock.unlock();
+            for (int from = 0; from < texts.size(); from += BATCH) {
+                track(l, e, texts.subList(from, Math.min(from + BATCH, texts.size())), tracker);
             }
         }
         e.tracked().set(tracker);
@@ -206,6 +197,29 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
         out.put("latents_fired", fired);
         out.put("seconds", (System.nanoTime() - start) / 1e9);
         Endpoints.json(ctx, 200, out);
+    }
+
+    /**
+     * Feeds one batch of texts to {@code tracker}, under the model's lock and the SAE entry's monitor; 409 when the
+     * model is being unloaded, 404 when the SAE was deleted.
+     */
+    private void track(ModelRegistry.Loaded l, SaeRegistry.Entry e, List<String> batch, TopTextTracker tracker) {
+        l.lockOpen();
+        try {
+            synchronized (e) {
+                if (!saes.isLoaded(e)) {
+                    throw ApiException.notFound("SAE '" + e.id() + "' was deleted");
+                }
+                try {
+                    OfflineTopTexts.fromDataset(l.lm, e.sae(), e.layer(), Datasets.fromTexts("request", batch), BATCH,
+                            tracker);
+                } finally {
+                    e.sae().concepts().disableTextTracking(); // later forwards (steering) must not feed it
+                }
+            }
+        } finally {
+            l.lock.unlock();
+        }
     }
 
     /** "texts" (at most 5000), or "brown" with "limit" (default 300, at most 5000). */
