@@ -179,6 +179,7 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
         try (ModelRegistry.Lease lease = models.lease(e.model())) {
             ModelRegistry.Loaded l = lease.model();
             Endpoints.requireTokenizer(l.lm);
+            Endpoints.requireWithinContext(l, texts); // before the first batch: a refused request changes nothing
             tracker = new TopTextTracker(e.sae().nLatents(), topK, 0, window, l.lm.tokenizer()::tokenText);
             for (int from = 0; from < texts.size(); from += BATCH) {
                 track(l, e, texts.subList(from, Math.min(from + BATCH, texts.size())), tracker);

@@ -151,6 +151,7 @@ final class Endpoints {
         try (ModelRegistry.Lease lease = models.lease(ctx.pathParam("id"))) {
             ModelRegistry.Loaded l = lease.model();
             requireTokenizer(l.lm);
+            requireWithinContext(l, texts);
             ObjectNode out = Json.object();
             out.put("model", l.id);
             ArrayNode results = out.putArray("results");
@@ -353,6 +354,7 @@ final class Endpoints {
     /** Per token and over the text, the SAE's strongest latents (and the watched ones); under a lease on {@code l}. */
     private ObjectNode saeCodes(ModelRegistry.Loaded l, SaeRegistry.Entry e, String text, int topK, int[] watched) {
         requireTokenizer(l.lm);
+        requireWithinContext(l, List.of(text));
         ObjectNode out = Json.object();
         out.put("sae", e.id());
         out.put("model", l.id);
@@ -457,6 +459,22 @@ final class Endpoints {
             n.put("value", values[j]);
         }
         return arr;
+    }
+
+    /**
+     * 400 when a text has more tokens than the model's context. Every endpoint that reads texts refuses such a text
+     * (as generate refuses a prompt that leaves no room for its new tokens) rather than answer for a cut part of it.
+     * The caller holds a lease on {@code l}.
+     */
+    static void requireWithinContext(ModelRegistry.Loaded l, List<String> texts) {
+        int context = l.lm.config().maxPositions();
+        for (int i = 0; i < texts.size(); i++) {
+            int tokens = l.lm.tokenizer().encode(texts.get(i)).length;
+            if (tokens > context) {
+                throw ApiException.badRequest("text " + i + " has " + tokens + " tokens, more than the context of "
+                        + "model '" + l.id + "' (" + context + " tokens); shorten or split it");
+            }
+        }
     }
 
     static void requireTokenizer(LanguageModel lm) {

@@ -1,0 +1,105 @@
+package io.microw.server;
+
+import io.microw.demo.BrownGpt2;
+import io.microw.lm.LanguageModel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static io.microw.server.MicrowServerTest.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Texts longer than brown-gpt2's context (256 tokens) are refused with 400 by every endpoint that reads texts, with
+ * the text's token count and the context in the message; a text of exactly the context is served whole.
+ */
+class LongTextTest {
+
+    static final String M = "/api/models/brown-gpt2";
+
+    @TempDir
+    static Path data;
+
+    static MicrowServer server;
+    static Http http;
+    static String sae;
+    /** A text of exactly the context's length, and one of a token more. */
+    static String fits;
+    static String tooLong;
+    static int context;
+
+    @BeforeAll
+    static void start() throws Exception {
+        try (LanguageModel lm = BrownGpt2.load()) {
+            context = lm.config().maxPositions();
+            StringBuilder text = new StringBuilder("The");
+            while (lm.tokenizer().encode(text.toString()).length < context) {
+                text.append(" word");
+            }
+            fits = text.toString();
+            tooLong = fits + " word";
+            assertThat(lm.tokenizer().encode(fits)).hasSize(context);
+            assertThat(lm.tokenizer().encode(tooLong)).hasSize(context + 1);
+        }
+        Path dir = Files.createDirectories(data.resolve("saes").resolve("h2"));
+        for (String f : List.of("cfg.json", "sae_weights.safetensors")) {
+            Files.copy(ConceptsAndSteeringTest.SAE_RESOURCE.resolve(f), dir.resolve(f));
+        }
+        server = new MicrowServer(ServerConfig.builder().dataDirectory(data).allowedModels(List.of(BrownGpt2.NAME))
+                .build()).start(0);
+        http = new Http(server.port());
+        assertThat(http.post(M + "/load", null).status()).isEqualTo(201);
+        Http.Resp r = http.post("/api/saes/load", "{\"path\": \"saes/h2\", \"model\": \"brown-gpt2\"}");
+        assertThat(r.status()).as(r.raw()).isEqualTo(201);
+        sae = r.json().path("id").asText();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    static String json(String s) {
+        return Http.MAPPER.valueToTree(s).toString();
+    }
+
+    static void assertRefused(Http.Resp r, int index) {
+        assertError(r, 400, "text " + index + " has " + (context + 1) + " tokens");
+        assertThat(r.json().path("error").asText()).contains("(" + context + " tokens)").contains("brown-gpt2");
+    }
+
+    @Test
+    void inferRefusesATextLongerThanTheContextAsGenerateDoesAndServesOneOfExactlyIt() {
+        assertError(http.post(M + "/generate", "{\"prompt\": " + json(tooLong) + ", \"max_new_tokens\": 1}"), 400,
+                "context");
+        assertRefused(http.post(M + "/infer", "{\"texts\": [\"The jury said\", " + json(tooLong) + "]}"), 1);
+        Http.Resp ok = http.post(M + "/infer", "{\"text\": " + json(fits) + "}");
+        assertThat(ok.status()).as(ok.raw()).isEqualTo(200);
+        assertThat(ok.json().path("results").get(0).path("tokens")).hasSize(context);
+    }
+
+    @Test
+    void saeInferRefusesATextLongerThanTheContextAndServesOneOfExactlyIt() {
+        assertRefused(http.post("/api/saes/" + sae + "/infer", "{\"text\": " + json(tooLong) + "}"), 0);
+        Http.Resp ok = http.post("/api/saes/" + sae + "/infer", "{\"text\": " + json(fits) + "}");
+        assertThat(ok.status()).as(ok.raw()).isEqualTo(200);
+        assertThat(ok.json().path("tokens")).hasSize(context);
+    }
+
+    @Test
+    void topTextsRefuseATextLongerThanTheContextBeforeRunningAny() {
+        assertRefused(http.post("/api/saes/" + sae + "/top-texts", "{\"texts\": [\"The jury said\", \"It was\", "
+                + json(tooLong) + "]}"), 2);
+        assertError(http.get("/api/saes/" + sae + "/latents"), 409, "top-texts first"); // nothing was kept
+        Http.Resp ok = http.post("/api/saes/" + sae + "/top-texts", "{\"texts\": [" + json(fits) + "]}");
+        assertThat(ok.status()).as(ok.raw()).isEqualTo(200);
+        assertThat(ok.json().path("tokens").asInt()).isEqualTo(context);
+    }
+}
