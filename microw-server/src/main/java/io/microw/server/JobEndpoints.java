@@ -9,6 +9,7 @@ import io.javalin.http.sse.SseHandler;
 import io.microw.sae.SaeArchitecture;
 import io.microw.sae.SaeException;
 import io.microw.store.LocalStore;
+import io.microw.store.StoreDataLoader;
 import io.microw.store.StoreException;
 import io.microw.store.StoreNames;
 
@@ -85,6 +86,7 @@ final class JobEndpoints {
         layers.forEach(l::add);
         params.put("batch_size", Requests.integer(body, "batch_size", 8, 1, 1024));
         params.put("max_length", Requests.integer(body, "max_length", 0, 0, 65536));
+        models.checkLayers(params.path("model").asText(), layers);
         String given = Requests.text(body, "run", false);
         String run = runName(given == null ? "run-" + UUID.randomUUID().toString().substring(0, 8) : given, "'run'");
         params.put("run", run);
@@ -172,9 +174,12 @@ final class JobEndpoints {
         params.put("architecture", architecture.saeLensName());
         int dSae = Requests.integer(body, "d_sae", 256, 1, 1 << 17);
         params.put("d_sae", dSae);
-        params.put("k", Requests.integer(body, "k", Math.min(32, dSae), 1, dSae));
+        params.put("k", JobLimits.k(body, architecture, dSae));
         params.put("epochs", Requests.integer(body, "epochs", 1, 1, 1000));
-        params.put("batch_size", Requests.integer(body, "batch_size", 1024, 1, 1 << 16));
+        int batchSize = Requests.integer(body, "batch_size", 1024, 1, 1 << 16);
+        params.put("batch_size", batchSize);
+        int dIn = StoreDataLoader.builder(store, run, layer).build().width();
+        JobLimits.requireTrainingFits(architecture, dIn, dSae, batchSize, JobLimits.Memory.ofThisMachine());
         Double lr = Requests.number(body, "lr");
         if (lr != null && lr <= 0) {
             throw ApiException.badRequest("'lr' must be positive");
@@ -188,7 +193,7 @@ final class JobEndpoints {
         params.put("metrics_every", metricsEvery);
         params.put("checkpoint_every", checkpointEvery);
         params.put("seed", Requests.integer(body, "seed", 42, 0, Integer.MAX_VALUE));
-        params.put("threads", Requests.integer(body, "threads", 2, 1, 64));
+        params.put("threads", JobLimits.threads(body));
         String model = Requests.text(body, "model", false);
         if (model != null) {
             params.put("model", model);

@@ -2,6 +2,8 @@ package io.microw.server;
 
 import io.microw.demo.BrownGpt2;
 import io.microw.lm.LanguageModel;
+import io.microw.lm.Layers;
+import io.microw.lm.UnknownLayerException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -247,6 +249,34 @@ final class ModelRegistry implements AutoCloseable {
         Loaded l = get(urlId);
         l.enter();
         return new Lease(l);
+    }
+
+    /**
+     * Checks that model {@code urlId} has each of {@code layers} (names, aliases or indices); 400 naming the first it
+     * lacks, with the closest names. A loaded model answers from its module tree (plain Java lookups, safe even while
+     * it is being unloaded). A model that is not loaded is opened for the check and closed again: its layer names
+     * come from building its modules, which needs its weights, and the job that asks opens the same model moments
+     * later anyway (brown-gpt2 opens in a fraction of a second; a large Hub model takes longer, once more).
+     */
+    void checkLayers(String urlId, List<String> layers) {
+        Loaded l = loaded.get(canonicalId(urlId));
+        if (l != null) {
+            resolveAll(l.lm.layers(), layers);
+            return;
+        }
+        try (LanguageModel lm = open(urlId)) {
+            resolveAll(lm.layers(), layers);
+        }
+    }
+
+    private static void resolveAll(Layers names, List<String> layers) {
+        for (String layer : layers) {
+            try {
+                names.resolve(layer);
+            } catch (UnknownLayerException e) {
+                throw ApiException.badRequest("'layers': " + e.getMessage());
+            }
+        }
     }
 
     /** Loaded models by id, in load order of their ids. */
