@@ -40,7 +40,8 @@ class ServeCommandTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
         HttpResponse<String> load = client.send(HttpRequest.newBuilder(URI.create(m.group(1) + "/models/brown-gpt2/load"))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(load.statusCode()).isEqualTo(401);
         t.interrupt();
         t.join(10_000);

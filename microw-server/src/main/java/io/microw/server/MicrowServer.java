@@ -45,6 +45,7 @@ public final class MicrowServer implements AutoCloseable {
     private JobRunner jobs;
     private final List<Route> routes;
     private final List<String> registered = Collections.synchronizedList(new ArrayList<>());
+    private final RequestGuard requestGuard;
     private final String openApi;
     private Javalin app;
 
@@ -64,6 +65,7 @@ public final class MicrowServer implements AutoCloseable {
         this.manipulationEndpoints = new ManipulationEndpoints(models, saes, manipulations);
         this.storeEndpoints = new StoreEndpoints(config, manipulations);
         this.routes = routeTable();
+        this.requestGuard = new RequestGuard(config);
         this.openApi = OpenApi.document(routes, config.key().isPresent(), config.protectReads(), VERSION).toString();
     }
 
@@ -260,6 +262,8 @@ public final class MicrowServer implements AutoCloseable {
                 }
             });
         });
+        javalin.before(requestGuard::checkHost);
+        javalin.before("/api/*", requestGuard::checkApi);
         javalin.before("/api/*", this::guard);
         for (Route r : routes) {
             javalin.addHttpHandler(r.method(), r.path(), r.handler());
@@ -297,10 +301,8 @@ public final class MicrowServer implements AutoCloseable {
 
     /** Auth (401) and body size (413), before any handler. */
     private void guard(Context ctx) {
-        HandlerType m = ctx.method();
         if (config.key().isPresent() && !ctx.path().equals("/api/health")) {
-            boolean changes = m != HandlerType.GET && m != HandlerType.HEAD && m != HandlerType.OPTIONS;
-            if (changes || config.protectReads()) {
+            if (RequestGuard.changesState(ctx.method()) || config.protectReads()) {
                 String given = ctx.header(ServerConfig.API_KEY_HEADER);
                 if (given == null || !MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
                         config.apiKey().getBytes(StandardCharsets.UTF_8))) {

@@ -12,8 +12,12 @@ import java.util.stream.Stream;
 
 import static io.microw.server.MicrowServerTest.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** A server with an API key that protects reads too, and a local model root: auth, load, unload, reload. */
+/**
+ * A server with an API key that protects reads too, and a local model root: auth (blank keys refused), load, unload,
+ * reload.
+ */
 class AuthAndLifecycleTest {
 
     static final String KEY = "s3cret-key";
@@ -113,5 +117,31 @@ class AuthAndLifecycleTest {
         assertThat(c.protectReads()).isFalse();
         assertThat(c.toString()).doesNotContain("s3cret");
         assertThat(ServerConfig.builder().apiKey(KEY).build().toString()).doesNotContain(KEY);
+        assertThat(c.allowedOrigins()).isEmpty();
+        assertThat(c.allowedHosts()).isEmpty();
+    }
+
+    @Test
+    void blankKeysBadOriginsAndBadHostsAreRefused() {
+        for (String blank : new String[] {"", "   ", "\t\n"}) {
+            assertThatThrownBy(() -> ServerConfig.builder().apiKey(blank).build())
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("API key is blank");
+        }
+        assertThat(ServerConfig.builder().apiKey(null).build().key()).isEmpty();
+        for (String origin : new String[] {"localhost:3000", "http://localhost:3000/", "http://localhost:3000/ui",
+                "ftp://localhost", "null", "http://user@localhost", "http://localhost?x"}) {
+            assertThatThrownBy(() -> ServerConfig.builder().allowedOrigin(origin).build()).as(origin)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("allowed origin '" + origin + "' must be scheme://host[:port]");
+        }
+        ServerConfig c = ServerConfig.builder().allowedOrigin("HTTPS://Example.org:443")
+                .allowedOrigin("http://localhost:3000").allowedHost("MyBox.Lan").allowedHost("[FE80::1]").build();
+        assertThat(c.allowedOrigins()).containsExactly("https://example.org", "http://localhost:3000");
+        assertThat(c.allowedHosts()).containsExactly("mybox.lan", "[fe80::1]");
+        for (String host : new String[] {"mybox.lan:8080", "http://mybox.lan", "fe80::1", "my box", ""}) {
+            assertThatThrownBy(() -> ServerConfig.builder().allowedHost(host).build()).as(host)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("allowed host '" + host + "' must be a host name or address");
+        }
     }
 }
