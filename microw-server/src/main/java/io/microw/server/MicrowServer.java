@@ -1,6 +1,5 @@
 package io.microw.server;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -243,6 +242,7 @@ public final class MicrowServer implements AutoCloseable {
             c.showJavalinBanner = false;
             c.startupWatcherEnabled = false;
             c.http.maxRequestSize = config.maxRequestBytes();
+            c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             c.staticFiles.add(files -> {
                 files.hostedPath = "/";
                 files.directory = UI_DIRECTORY;
@@ -327,10 +327,7 @@ public final class MicrowServer implements AutoCloseable {
     }
 
     private static void error(Context ctx, int status, String message) {
-        ObjectNode n = Json.object();
-        n.put("error", message == null || message.isBlank() ? "error " + status : message);
-        n.put("status", status);
-        ctx.status(status).contentType("application/json").result(n.toString());
+        ctx.status(status).contentType("application/json").result(JsonErrorHandler.body(status, message));
     }
 
     /**

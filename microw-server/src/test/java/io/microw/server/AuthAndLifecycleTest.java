@@ -6,6 +6,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -16,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A server with an API key that protects reads too, and a local model root: auth (blank keys refused), load, unload,
- * reload.
+ * reload, and requests too malformed to reach a handler.
  */
 class AuthAndLifecycleTest {
 
@@ -143,5 +144,25 @@ class AuthAndLifecycleTest {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("allowed host '" + host + "' must be a host name or address");
         }
+    }
+
+    @Test
+    void requestsTooMalformedForAHandlerGetAJsonError() {
+        int p = server.port();
+        String host = "Host: 127.0.0.1:" + p;
+        byte[] rawNul = RawHttp.request("GET /api/\0x HTTP/1.1", host).getBytes(StandardCharsets.ISO_8859_1);
+        RawHttp.Reply[] replies = {
+            RawHttp.send(p, RawHttp.request("GET /api/%00 HTTP/1.1", host)),
+            RawHttp.send(p, rawNul),
+            RawHttp.send(p, RawHttp.request("GET /api/health HTTP/1.1", host, "X-Bad: a\0b")),
+            RawHttp.send(p, RawHttp.request("POST /api/jobs/activations HTTP/1.1", host,
+                    "Content-Type: application/json", "Content-Length: -5")),
+        };
+        for (RawHttp.Reply r : replies) {
+            assertError(r.resp(), 400, "could not read this request");
+            assertThat(r.header("Content-Type")).startsWith("application/json");
+        }
+        assertThat(replies[1].body()).contains("Illegal character");
+        assertThat(replies[3].body()).contains("Content-Length");
     }
 }
