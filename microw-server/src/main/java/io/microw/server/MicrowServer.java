@@ -304,8 +304,7 @@ public final class MicrowServer implements AutoCloseable {
         if (config.key().isPresent() && !ctx.path().equals("/api/health")) {
             if (RequestGuard.changesState(ctx.method()) || config.protectReads()) {
                 String given = ctx.header(ServerConfig.API_KEY_HEADER);
-                if (given == null || !MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
-                        config.apiKey().getBytes(StandardCharsets.UTF_8))) {
+                if (given == null || !isKey(given)) {
                     throw new ApiException(401, given == null ? "missing API key: send it in the "
                             + ServerConfig.API_KEY_HEADER + " header" : "wrong API key");
                 }
@@ -316,6 +315,17 @@ public final class MicrowServer implements AutoCloseable {
         if (length > config.maxRequestBytes()) {
             throw new ApiException(413, tooLarge());
         }
+    }
+
+    /**
+     * Whether a received X-API-Key value is the key. Jetty reads header bytes as ISO-8859-1, so a key sent as UTF-8
+     * arrives as one character per byte: those bytes are compared with the key's UTF-8 bytes; a value that arrived
+     * decoded (an ASCII key, or a client that sent ISO-8859-1) is compared as it is.
+     */
+    private boolean isKey(String given) {
+        byte[] key = config.apiKey().getBytes(StandardCharsets.UTF_8);
+        return MessageDigest.isEqual(given.getBytes(StandardCharsets.ISO_8859_1), key)
+                || MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), key);
     }
 
     private static String noRoute(Context ctx) {

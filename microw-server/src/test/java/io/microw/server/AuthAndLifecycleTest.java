@@ -16,8 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * A server with an API key that protects reads too, and a local model root: auth (blank keys refused), load, unload,
- * reload, and requests too malformed to reach a handler.
+ * A server with an API key that protects reads too, and a local model root: auth (keys in UTF-8, blank keys refused),
+ * load, unload, reload, and requests too malformed to reach a handler.
  */
 class AuthAndLifecycleTest {
 
@@ -144,6 +144,36 @@ class AuthAndLifecycleTest {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("allowed host '" + host + "' must be a host name or address");
         }
+    }
+
+    @Test
+    void aKeyOutsideAsciiAuthenticatesWhenSentAsUtf8(@TempDir Path other) {
+        String key = "clé-ключ-鍵";
+        try (MicrowServer keyed = new MicrowServer(ServerConfig.builder().dataDirectory(other).apiKey(key).build())
+                .start(0)) {
+            int p = keyed.port();
+            String[] headers = {"Host: 127.0.0.1:" + p, "Content-Type: application/json", "Content-Length: 0"};
+            String line = "POST /api/models/brown-gpt2/unload HTTP/1.1";
+            // the key's bytes go out as UTF-8 (RawHttp writes the request text as UTF-8)
+            RawHttp.Reply right = RawHttp.send(p, RawHttp.request(line, append(headers, "X-API-Key: " + key)));
+            assertError(right.resp(), 409, "not loaded");
+            RawHttp.Reply wrong = RawHttp.send(p, RawHttp.request(line, append(headers, "X-API-Key: cle-ключ-鍵")));
+            assertError(wrong.resp(), 401, "wrong API key");
+            RawHttp.Reply latin1 = RawHttp.send(p, RawHttp.request(line, append(headers, "X-API-Key: clé-ключ-鍵"))
+                    .getBytes(StandardCharsets.ISO_8859_1)); // é as one byte, the rest as '?': not the key
+            assertError(latin1.resp(), 401, "wrong API key");
+        }
+        try (MicrowServer ascii = new MicrowServer(ServerConfig.builder().dataDirectory(other).apiKey(KEY).build())
+                .start(0)) {
+            assertError(new Http(ascii.port()).send("POST", "/api/models/brown-gpt2/unload", null, KEY), 409,
+                    "not loaded");
+        }
+    }
+
+    private static String[] append(String[] lines, String line) {
+        String[] all = java.util.Arrays.copyOf(lines, lines.length + 1);
+        all[lines.length] = line;
+        return all;
     }
 
     @Test
