@@ -6,11 +6,16 @@ import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
+import io.microw.io.ConfigException;
+import io.microw.io.SafetensorsException;
+import io.microw.models.ModelLoadException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -87,7 +92,7 @@ public final class MicrowServer implements AutoCloseable {
                 new Route(HandlerType.GET, "/api/models", "Models that may be loaded, and those loaded", "models",
                         null, new int[] {200, 401}, e::listModels),
                 new Route(HandlerType.POST, "/api/models/{id}/load", "Load an allowed model", "models", null,
-                        new int[] {201, 401, 404, 409, 500}, e::loadModel),
+                        new int[] {201, 401, 404, 409, 422, 500}, e::loadModel),
                 new Route(HandlerType.POST, "/api/models/{id}/unload", "Unload a model", "models", null,
                         new int[] {200, 401, 404, 409}, e::unloadModel),
                 new Route(HandlerType.GET, "/api/models/{id}/layers", "The module tree with aliases", "models", null,
@@ -272,6 +277,9 @@ public final class MicrowServer implements AutoCloseable {
         javalin.exception(HttpResponseException.class, (ex, ctx) -> error(ctx, ex.getStatus(),
                 ex.getStatus() == 413 ? tooLarge() : ex.getStatus() == 404 ? noRoute(ctx) : ex.getMessage()));
         javalin.exception(IllegalArgumentException.class, (ex, ctx) -> error(ctx, 400, ex.getMessage()));
+        javalin.exception(ModelLoadException.class, this::invalidModel);
+        javalin.exception(ConfigException.class, this::invalidModel);
+        javalin.exception(SafetensorsException.class, this::invalidModel);
         javalin.exception(Exception.class, (ex, ctx) -> {
             LOG.error("{} {} failed", ctx.method(), ctx.path(), ex);
             error(ctx, 500, "internal error: " + ex.getClass().getSimpleName() + " (details are in the server log)");
@@ -326,6 +334,20 @@ public final class MicrowServer implements AutoCloseable {
         byte[] key = config.apiKey().getBytes(StandardCharsets.UTF_8);
         return MessageDigest.isEqual(given.getBytes(StandardCharsets.ISO_8859_1), key)
                 || MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), key);
+    }
+
+    /**
+     * 422 for a model whose files cannot be used (config.json, weights), with the one-line message the CLI prints;
+     * the model and file roots in it are cut off, so the answer names files by their place under a root.
+     */
+    private void invalidModel(RuntimeException ex, Context ctx) {
+        String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+        List<Path> roots = new ArrayList<>(config.modelRoots());
+        roots.addAll(config.allFileRoots());
+        for (Path root : roots) {
+            message = message.replace(root + File.separator, "");
+        }
+        error(ctx, 422, message.replace('\n', ' ').strip());
     }
 
     private static String noRoute(Context ctx) {

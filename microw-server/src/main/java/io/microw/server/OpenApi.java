@@ -112,6 +112,7 @@ final class OpenApi {
             case 413 -> "Request body too large";
             case 415 -> "A request that changes state without Content-Type: application/json";
             case 421 -> "The Host header names a host this server does not answer to";
+            case 422 -> "The model's files cannot be used: an invalid config.json or weights file";
             default -> "Internal error";
         };
     }

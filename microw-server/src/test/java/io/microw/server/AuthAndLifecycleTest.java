@@ -6,6 +6,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A server with an API key that protects reads too, and a local model root: auth (keys in UTF-8, blank keys refused),
- * load, unload, reload, and requests too malformed to reach a handler.
+ * load, unload, reload, model folders that cannot be loaded, and requests too malformed to reach a handler.
  */
 class AuthAndLifecycleTest {
 
@@ -174,6 +175,36 @@ class AuthAndLifecycleTest {
         String[] all = java.util.Arrays.copyOf(lines, lines.length + 1);
         all[lines.length] = line;
         return all;
+    }
+
+    @Test
+    void modelFoldersThatCannotBeLoadedAre422WithTheReasonAndNoServerPath(@TempDir Path other, @TempDir Path root)
+            throws Exception {
+        Files.writeString(Files.createDirectories(root.resolve("bad-json")).resolve("config.json"),
+                "{\"model_type\": \"gpt2\", ");
+        Files.writeString(Files.createDirectories(root.resolve("bad-type")).resolve("config.json"),
+                "{\"model_type\": \"no-such-family\"}");
+        Path truncated = Files.createDirectories(root.resolve("truncated"));
+        try (Stream<Path> files = Files.list(BrownGpt2.directory())) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, truncated.resolve(f.getFileName()));
+            }
+        }
+        try (RandomAccessFile weights = new RandomAccessFile(truncated.resolve("model.safetensors").toFile(), "rw")) {
+            weights.setLength(weights.length() / 2);
+        }
+        try (MicrowServer s = new MicrowServer(ServerConfig.builder().dataDirectory(other).modelRoot(root).build())
+                .start(0)) {
+            Http h = new Http(s.port());
+            for (String[] c : new String[][] {{"bad-json", "bad-json/config.json"}, {"bad-type", "no-such-family"},
+                {"truncated", "truncated/model.safetensors"}}) {
+                Http.Resp r = h.post("/api/models/" + c[0] + "/load", null);
+                assertError(r, 422, c[1]);
+                assertThat(r.raw()).as(c[0]).doesNotContain(root.toString()).doesNotContain("internal error")
+                        .doesNotContain("\\n");
+            }
+            assertThat(h.get("/api/models").json().path("loaded")).isEmpty();
+        }
     }
 
     @Test

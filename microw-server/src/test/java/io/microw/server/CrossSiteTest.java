@@ -98,6 +98,7 @@ class CrossSiteTest {
         assertThat(post.has("403") && post.has("415") && post.has("421")).as(post.toString()).isTrue();
         JsonNode get = paths.path("/api/jobs").path("get").path("responses");
         assertThat(get.has("403") && get.has("421") && !get.has("415")).as(get.toString()).isTrue();
+        assertThat(paths.path("/api/models/{id}/load").path("post").path("responses").has("422")).isTrue();
     }
 
     @Test
