@@ -1,22 +1,18 @@
 package io.microw.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
-import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Jetty's own error answers as the API's JSON errors, {@code {"error": message, "status": code}}, instead of HTML
- * pages: requests Jetty refuses before any handler runs (a NUL in the path, a negative Content-Length) and errors
- * raised outside Javalin's handlers.
+ * pages: requests Jetty refuses before any handler runs (a NUL in the path or a header, a negative Content-Length,
+ * headers too large).
  */
 final class JsonErrorHandler extends ErrorHandler {
 
@@ -28,16 +24,6 @@ final class JsonErrorHandler extends ErrorHandler {
         fields.put(HttpHeader.CONTENT_TYPE, "application/json");
         return ByteBuffer.wrap(body(status, "the server could not read this request (" + phrase + ")" + detail)
                 .getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** An error Jetty raised while handling a request. */
-    @Override
-    protected void generateAcceptableResponse(Request baseRequest, HttpServletRequest request,
-                                              HttpServletResponse response, int code, String message)
-            throws IOException {
-        response.setContentType("application/json");
-        response.setCharacterEncoding("UTF-8");
-        response.getWriter().write(body(code, message));
     }
 
     /** The JSON of an error answer; a missing or blank message becomes "error STATUS". */

@@ -118,8 +118,8 @@ final class RequestGuard {
             String type = ctx.header("Content-Type");
             String media = type == null ? "" : type.split(";", 2)[0].strip();
             if (!media.equalsIgnoreCase("application/json")) {
-                throw new ApiException(415, ctx.method() + " " + ctx.path() + " needs Content-Type: application/json "
-                        + "(the body may be empty), got " + (type == null ? "none" : "'" + type + "'"));
+                throw new ApiException(415, ctx.req().getMethod() + " " + ctx.path() + " needs Content-Type: "
+                        + "application/json (the body may be empty), got " + (type == null ? "none" : "'" + type + "'"));
             }
         }
     }
