@@ -26,6 +26,8 @@ import java.util.Objects;
 /**
  * microw's REST API: models, inference and generation with per-request hooks, SAEs, jobs, an OpenAPI document,
  * and the web UI (static pages at "/", libraries as WebJars under "/webjars"), over Javalin. {@link #start()} binds, {@link #stop()} stops and frees every loaded model and SAE.
+ * Every request passes {@code RequestGuard} (Host, then for the API Origin and the JSON type), then the API key and
+ * body size checks, before any handler runs.
  */
 public final class MicrowServer implements AutoCloseable {
 

@@ -70,8 +70,8 @@ public record ServerConfig(String host, int port, Path dataDirectory, List<Strin
         modelRoots = modelRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
         fileRoots = fileRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
         if (apiKey != null && apiKey.isBlank()) {
-            throw new IllegalArgumentException("the API key is blank ('" + apiKey + "'); give a key with visible "
-                    + "characters, or null for no key");
+            throw new IllegalArgumentException("the API key is blank (empty or only white space), which would mean no "
+                    + "key; give a key with visible characters, or null for no key");
         }
         if (maxRequestBytes < 1) {
             throw new IllegalArgumentException("maxRequestBytes must be positive, got " + maxRequestBytes);
