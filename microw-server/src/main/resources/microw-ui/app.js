@@ -24,9 +24,14 @@ const microw = (() => {
     return h;
   }
 
-  /** Calls the API; resolves to the parsed JSON, rejects with the server's error message. */
+  /**
+   * Calls the API; resolves to the parsed JSON, rejects with the server's error message. Every request that changes
+   * state says JSON, with a body or without: the server refuses those that do not (415), as no other site's form or
+   * no-cors fetch can send that type.
+   */
   async function api(method, path, body) {
-    const init = { method, headers: headers(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
+    const changes = method !== 'GET' && method !== 'HEAD';
+    const init = { method, headers: headers(changes ? { 'Content-Type': 'application/json' } : {}) };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
     }

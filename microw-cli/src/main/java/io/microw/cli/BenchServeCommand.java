@@ -518,8 +518,9 @@ final class BenchServeCommand implements Callable<Integer> {
                 throw new MicrowException("GET " + base + "/health answered HTTP " + health.statusCode() + ": "
                         + brief(health.body()));
             }
-            HttpResponse<String> load = send(request("/models/" + MODEL + "/load")
-                    .POST(HttpRequest.BodyPublishers.noBody()).build(), "POST /api/models/" + MODEL + "/load");
+            HttpResponse<String> load = send(request("/models/" + MODEL + "/load").header("Content-Type",
+                    "application/json").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    "POST /api/models/" + MODEL + "/load");
             if (load.statusCode() != 201 && load.statusCode() != 409) { // 409: loaded already
                 throw new MicrowException("loading " + MODEL + " failed: HTTP " + load.statusCode() + ": "
                         + brief(load.body()));

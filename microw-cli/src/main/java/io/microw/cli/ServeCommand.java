@@ -13,24 +13,31 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code microw serve}: the REST API ({@link MicrowServer}) until Ctrl-C. Prints the URL it listens on; the
- * OpenAPI document is at {@code <url>/openapi.json}.
+ * {@code microw serve}: the REST API ({@link MicrowServer}) until Ctrl-C. Prints the URL it listens on, the
+ * OpenAPI document's address ({@code <url>/openapi.json}) and how requests are authenticated. Refuses a blank key,
+ * and an address other machines can reach without a key unless {@code --insecure-no-auth} says so.
  */
 @Command(name = "serve",
         description = {"Serve the microw REST API (models, inference, generation, SAEs) until Ctrl-C.",
             "Prints the URL; GET <url>/openapi.json describes every endpoint."},
         footer = {"", "Examples:", "  microw serve                         http://127.0.0.1:8080/api, brown-gpt2 only",
             "  microw serve --port 0                a free port (printed)",
-            "  MICROW_API_KEY=... microw serve --host 0.0.0.0 --model-root ~/models",
-            "", "With an API key, POST/PUT/DELETE need the X-API-Key header (GET too with --protect-reads)."})
+            "  MICROW_API_KEY=... microw serve --host 0.0.0.0 --allowed-host mybox.lan --model-root ~/models",
+            "", "With an API key, POST/PUT/DELETE need the X-API-Key header (GET too with --protect-reads).",
+            "POST/PUT/DELETE need Content-Type: application/json; requests from other web origins get 403,",
+            "and Host headers other than localhost, 127.0.0.1, [::1], the bound address and --allowed-host get 421."})
 final class ServeCommand implements Callable<Integer> {
 
     /** Environment variable read when --api-key is not given (keeps the key out of the process list). */
     static final String KEY_ENV = "MICROW_API_KEY";
+    /** Addresses only this machine can reach: serving them without a key is the default. */
+    private static final Set<String> LOOPBACK = Set.of("127.0.0.1", "::1", "[::1]", "localhost");
 
     @Spec
     CommandSpec spec;
@@ -43,8 +50,22 @@ final class ServeCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--host", paramLabel = "H", defaultValue = "127.0.0.1",
-            description = "Interface to bind (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
+            description = "Interface to bind (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface). An address "
+                    + "other than loopback needs an API key, or --insecure-no-auth.")
     String host;
+
+    @Option(names = "--insecure-no-auth", description = "Serve an address other machines can reach without an API "
+            + "key: anyone who reaches it may load models and run jobs.")
+    boolean insecureNoAuth;
+
+    @Option(names = "--allowed-origin", paramLabel = "ORIGIN", description = "A web origin (scheme://host[:port]) "
+            + "whose pages may call the API besides the server's own (repeatable); others get 403.")
+    List<String> allowedOrigins = new ArrayList<>();
+
+    @Option(names = "--allowed-host", paramLabel = "NAME", description = "A name accepted in the Host header besides "
+            + "localhost, 127.0.0.1, [::1] and the bound address (repeatable): the name clients use for a server on "
+            + "0.0.0.0 or a LAN address. Others get 421.")
+    List<String> allowedHosts = new ArrayList<>();
 
     @Option(names = "--api-key", paramLabel = "K",
             description = "Key clients send in X-API-Key (default: $" + KEY_ENV + ", else none).")
@@ -86,8 +107,19 @@ final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--max-request-bytes must be positive");
         }
         String key = apiKey != null ? apiKey : System.getenv(KEY_ENV);
+        if (key != null && key.isBlank()) {
+            return refuse((apiKey != null ? "--api-key" : "$" + KEY_ENV) + " is blank, which would leave the server "
+                    + "without a key; give a key with visible characters, or leave it out for no key");
+        }
+        boolean loopback = LOOPBACK.contains(host.toLowerCase(Locale.ROOT));
+        if (key == null && !loopback && !insecureNoAuth) {
+            return refuse("--host " + host + " can be reached from other machines, and there is no API key; set one "
+                    + "with --api-key or $" + KEY_ENV + ", or pass --insecure-no-auth to serve without one");
+        }
         ServerConfig.Builder b = ServerConfig.builder().host(host).port(port).apiKey(key).protectReads(protectReads)
                 .maxRequestBytes(maxRequestBytes).batchGenerations(!noBatching);
+        allowedOrigins.forEach(b::allowedOrigin);
+        allowedHosts.forEach(b::allowedHost);
         if (data != null) {
             b.dataDirectory(data);
         }
@@ -96,9 +128,15 @@ final class ServeCommand implements Callable<Integer> {
         }
         modelRoots.forEach(b::modelRoot);
         fileRoots.forEach(b::fileRoot);
+        ServerConfig config;
+        try {
+            config = b.build();
+        } catch (IllegalArgumentException e) {
+            return refuse(e.getMessage()); // an --allowed-origin or --allowed-host that is not one
+        }
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stopped = new CountDownLatch(1);
-        MicrowServer server = new MicrowServer(b.build()).start();
+        MicrowServer server = new MicrowServer(config).start();
         Thread hook = new Thread(() -> {
             server.stop();
             stopped.countDown();
@@ -106,8 +144,18 @@ final class ServeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("microw server listening on " + server.url());
         out.println("Web UI: " + server.uiUrl());
-        out.println("OpenAPI: " + server.url() + "/openapi.json" + (key == null ? "" : "  (API key required: "
-                + (protectReads ? "every request" : "requests that change state") + ")"));
+        out.println("OpenAPI: " + server.url() + "/openapi.json");
+        if (key != null) {
+            out.println("Auth: API key required for " + (protectReads ? "every request" : "requests that change state"));
+        } else if (loopback) {
+            out.println("Auth: none (loopback only)");
+        } else {
+            out.println("Auth: none (--insecure-no-auth)");
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("microw: warning: no API key on " + host + ": anyone who can reach port " + server.port()
+                    + " can load models, run jobs and write to " + config.dataDirectory());
+            err.flush();
+        }
         out.println("Press Ctrl-C to stop.");
         out.flush();
         boolean interrupted = false;
@@ -129,5 +177,13 @@ final class ServeCommand implements Callable<Integer> {
         out.println("microw server stopped");
         out.flush();
         return 0;
+    }
+
+    /** A command line that must not be served: one line on stderr, and the usage exit code. */
+    private int refuse(String reason) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("microw: error: " + reason);
+        err.flush();
+        return Main.EXIT_USAGE;
     }
 }

@@ -1,17 +1,21 @@
 package io.microw.server;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
+import io.microw.io.ConfigException;
+import io.microw.io.SafetensorsException;
+import io.microw.models.ModelLoadException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,6 +26,8 @@ import java.util.Objects;
 /**
  * microw's REST API: models, inference and generation with per-request hooks, SAEs, jobs, an OpenAPI document,
  * and the web UI (static pages at "/", libraries as WebJars under "/webjars"), over Javalin. {@link #start()} binds, {@link #stop()} stops and frees every loaded model and SAE.
+ * Every request passes {@code RequestGuard} (Host, then for the API Origin and the JSON type), then the API key and
+ * body size checks, before any handler runs.
  */
 public final class MicrowServer implements AutoCloseable {
 
@@ -45,6 +51,7 @@ public final class MicrowServer implements AutoCloseable {
     private JobRunner jobs;
     private final List<Route> routes;
     private final List<String> registered = Collections.synchronizedList(new ArrayList<>());
+    private final RequestGuard requestGuard;
     private final String openApi;
     private Javalin app;
 
@@ -64,6 +71,7 @@ public final class MicrowServer implements AutoCloseable {
         this.manipulationEndpoints = new ManipulationEndpoints(models, saes, manipulations);
         this.storeEndpoints = new StoreEndpoints(config, manipulations);
         this.routes = routeTable();
+        this.requestGuard = new RequestGuard(config);
         this.openApi = OpenApi.document(routes, config.key().isPresent(), config.protectReads(), VERSION).toString();
     }
 
@@ -86,7 +94,7 @@ public final class MicrowServer implements AutoCloseable {
                 new Route(HandlerType.GET, "/api/models", "Models that may be loaded, and those loaded", "models",
                         null, new int[] {200, 401}, e::listModels),
                 new Route(HandlerType.POST, "/api/models/{id}/load", "Load an allowed model", "models", null,
-                        new int[] {201, 401, 404, 409, 500}, e::loadModel),
+                        new int[] {201, 401, 404, 409, 422, 500}, e::loadModel),
                 new Route(HandlerType.POST, "/api/models/{id}/unload", "Unload a model", "models", null,
                         new int[] {200, 401, 404, 409}, e::unloadModel),
                 new Route(HandlerType.GET, "/api/models/{id}/layers", "The module tree with aliases", "models", null,
@@ -241,6 +249,7 @@ public final class MicrowServer implements AutoCloseable {
             c.showJavalinBanner = false;
             c.startupWatcherEnabled = false;
             c.http.maxRequestSize = config.maxRequestBytes();
+            c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             c.staticFiles.add(files -> {
                 files.hostedPath = "/";
                 files.directory = UI_DIRECTORY;
@@ -260,6 +269,8 @@ public final class MicrowServer implements AutoCloseable {
                 }
             });
         });
+        javalin.before(requestGuard::checkHost);
+        javalin.before("/api/*", requestGuard::checkApi);
         javalin.before("/api/*", this::guard);
         for (Route r : routes) {
             javalin.addHttpHandler(r.method(), r.path(), r.handler());
@@ -268,6 +279,9 @@ public final class MicrowServer implements AutoCloseable {
         javalin.exception(HttpResponseException.class, (ex, ctx) -> error(ctx, ex.getStatus(),
                 ex.getStatus() == 413 ? tooLarge() : ex.getStatus() == 404 ? noRoute(ctx) : ex.getMessage()));
         javalin.exception(IllegalArgumentException.class, (ex, ctx) -> error(ctx, 400, ex.getMessage()));
+        javalin.exception(ModelLoadException.class, this::invalidModel);
+        javalin.exception(ConfigException.class, this::invalidModel);
+        javalin.exception(SafetensorsException.class, this::invalidModel);
         javalin.exception(Exception.class, (ex, ctx) -> {
             LOG.error("{} {} failed", ctx.method(), ctx.path(), ex);
             error(ctx, 500, "internal error: " + ex.getClass().getSimpleName() + " (details are in the server log)");
@@ -297,13 +311,10 @@ public final class MicrowServer implements AutoCloseable {
 
     /** Auth (401) and body size (413), before any handler. */
     private void guard(Context ctx) {
-        HandlerType m = ctx.method();
         if (config.key().isPresent() && !ctx.path().equals("/api/health")) {
-            boolean changes = m != HandlerType.GET && m != HandlerType.HEAD && m != HandlerType.OPTIONS;
-            if (changes || config.protectReads()) {
+            if (RequestGuard.changesState(ctx.method()) || config.protectReads()) {
                 String given = ctx.header(ServerConfig.API_KEY_HEADER);
-                if (given == null || !MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
-                        config.apiKey().getBytes(StandardCharsets.UTF_8))) {
+                if (given == null || !isKey(given)) {
                     throw new ApiException(401, given == null ? "missing API key: send it in the "
                             + ServerConfig.API_KEY_HEADER + " header" : "wrong API key");
                 }
@@ -316,6 +327,31 @@ public final class MicrowServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether a received X-API-Key value is the key. Jetty reads header bytes as ISO-8859-1, so a key sent as UTF-8
+     * arrives as one character per byte: those bytes are compared with the key's UTF-8 bytes; a value that arrived
+     * decoded (an ASCII key, or a client that sent ISO-8859-1) is compared as it is.
+     */
+    private boolean isKey(String given) {
+        byte[] key = config.apiKey().getBytes(StandardCharsets.UTF_8);
+        return MessageDigest.isEqual(given.getBytes(StandardCharsets.ISO_8859_1), key)
+                || MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), key);
+    }
+
+    /**
+     * 422 for a model whose files cannot be used (config.json, weights), with the one-line message the CLI prints;
+     * the model and file roots in it are cut off, so the answer names files by their place under a root.
+     */
+    private void invalidModel(RuntimeException ex, Context ctx) {
+        String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+        List<Path> roots = new ArrayList<>(config.modelRoots());
+        roots.addAll(config.allFileRoots());
+        for (Path root : roots) {
+            message = message.replace(root + File.separator, "");
+        }
+        error(ctx, 422, message.replace('\n', ' ').strip());
+    }
+
     private static String noRoute(Context ctx) {
         return "no route " + ctx.method() + " " + ctx.path() + "; GET /api/openapi.json lists them";
     }
@@ -325,10 +361,7 @@ public final class MicrowServer implements AutoCloseable {
     }
 
     private static void error(Context ctx, int status, String message) {
-        ObjectNode n = Json.object();
-        n.put("error", message == null || message.isBlank() ? "error " + status : message);
-        n.put("status", status);
-        ctx.status(status).contentType("application/json").result(n.toString());
+        ctx.status(status).contentType("application/json").result(JsonErrorHandler.body(status, message));
     }
 
     /**

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,8 +25,11 @@ final class OpenApi {
         info.put("title", "microw REST API");
         info.put("version", version);
         info.put("description", "Mechanistic interpretability for language models on the JVM. Errors are "
-                + "{\"error\": message, \"status\": code}. When the server has an API key, requests that change state "
-                + "(POST, PUT, DELETE) need it in the X-API-Key header" + (protectReads ? ", and so do reads." : "."));
+                + "{\"error\": message, \"status\": code}. Requests that change state (POST, PUT, DELETE) need "
+                + "Content-Type: application/json, with a body or without (else 415). Requests from another web origin "
+                + "get 403, and requests whose Host header names a host the server does not answer to get 421. When "
+                + "the server has an API key, requests that change state need it in the X-API-Key header"
+                + (protectReads ? ", and so do reads." : "."));
         ObjectNode components = doc.putObject("components");
         ObjectNode schemes = components.putObject("securitySchemes");
         ObjectNode key = schemes.putObject("apiKey");
@@ -74,7 +79,14 @@ final class OpenApi {
                 op.putArray("security").addObject().putArray("apiKey");
             }
             ObjectNode responses = op.putObject("responses");
+            Set<Integer> statuses = new TreeSet<>(List.of(403, 421)); // any request: foreign origin, foreign host
+            if (RequestGuard.changesState(r.method())) {
+                statuses.add(415);
+            }
             for (int status : r.statuses()) {
+                statuses.add(status);
+            }
+            for (int status : statuses) {
                 ObjectNode resp = responses.putObject(Integer.toString(status));
                 resp.put("description", describe(status));
                 ObjectNode schema = resp.putObject("content").putObject("application/json").putObject("schema");
@@ -94,10 +106,13 @@ final class OpenApi {
             case 201 -> "Created";
             case 400 -> "Bad request: invalid JSON, field or layer";
             case 401 -> "Missing or wrong API key";
-            case 403 -> "Path outside the server's file roots";
+            case 403 -> "A request from another web origin, or a path outside the server's file roots";
             case 404 -> "Unknown model, SAE or file";
             case 409 -> "Conflict: model not loaded, or already loaded";
             case 413 -> "Request body too large";
+            case 415 -> "A request that changes state without Content-Type: application/json";
+            case 421 -> "The Host header names a host this server does not answer to";
+            case 422 -> "The model's files cannot be used: an invalid config.json or weights file";
             default -> "Internal error";
         };
     }

@@ -2,11 +2,15 @@ package io.microw.server;
 
 import io.microw.demo.BrownGpt2;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * How a {@link MicrowServer} runs.
@@ -22,16 +26,24 @@ import java.util.Optional;
  * @param protectReads whether GET requests need the key too (when one is configured)
  * @param maxRequestBytes largest request body accepted; larger ones get 413
  * @param batchGenerations whether concurrent greedy generations without hooks on one model run as one batch
+ * @param allowedOrigins web origins ({@code scheme://host[:port]}, lower case) whose pages may call the API besides the
+ *                       server's own pages
+ * @param allowedHosts host names (lower case, IPv6 addresses in brackets) accepted in the {@code Host} header besides
+ *                     localhost, 127.0.0.1, [::1] and the bound address
  */
 public record ServerConfig(String host, int port, Path dataDirectory, List<String> allowedModels,
                            List<Path> modelRoots, List<Path> fileRoots, String apiKey, boolean protectReads,
-                           long maxRequestBytes, boolean batchGenerations) {
+                           long maxRequestBytes, boolean batchGenerations, List<String> allowedOrigins,
+                           List<String> allowedHosts) {
 
     /** The header that carries the API key. */
     public static final String API_KEY_HEADER = "X-API-Key";
 
+    /** A host name or IPv4 address, or an IPv6 address in brackets; no scheme, no port. */
+    private static final Pattern HOST_NAME = Pattern.compile("[a-z0-9]([a-z0-9.-]*[a-z0-9])?|\\[[0-9a-f:.]+]");
+
     /**
-     * Checks the values and normalises the paths (absolute, no {@code ..}); a blank key means none.
+     * Checks the values and normalises the paths (absolute, no {@code ..}), the origins and the host names.
      *
      * @param host            the interface to bind
      * @param port            0..65535 (0: a free one)
@@ -43,6 +55,9 @@ public record ServerConfig(String host, int port, Path dataDirectory, List<Strin
      * @param protectReads    whether reads need the key
      * @param maxRequestBytes the largest body accepted, positive
      * @param batchGenerations whether concurrent greedy generations are batched
+     * @param allowedOrigins  extra web origins that may call the API
+     * @param allowedHosts    extra names accepted in the Host header
+     * @throws IllegalArgumentException for a blank key, a bad origin or host name, or a value out of range
      */
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -55,11 +70,46 @@ public record ServerConfig(String host, int port, Path dataDirectory, List<Strin
         modelRoots = modelRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
         fileRoots = fileRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
         if (apiKey != null && apiKey.isBlank()) {
-            apiKey = null;
+            throw new IllegalArgumentException("the API key is blank (empty or only white space), which would mean no "
+                    + "key; give a key with visible characters, or null for no key");
         }
         if (maxRequestBytes < 1) {
             throw new IllegalArgumentException("maxRequestBytes must be positive, got " + maxRequestBytes);
         }
+        allowedOrigins = allowedOrigins.stream().map(ServerConfig::origin).distinct().toList();
+        allowedHosts = allowedHosts.stream().map(ServerConfig::hostName).distinct().toList();
+    }
+
+    /** An origin as browsers send it: {@code scheme://host[:port]}, lower case, without the scheme's default port. */
+    private static String origin(String value) {
+        String expected = "allowed origin '" + value + "' must be scheme://host[:port] with scheme http or https and "
+                + "nothing after the port, like http://localhost:3000";
+        URI uri;
+        try {
+            uri = new URI(Objects.requireNonNull(value, "allowed origin").strip());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(expected, e);
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        boolean bare = uri.getRawUserInfo() == null && (uri.getRawPath() == null || uri.getRawPath().isEmpty())
+                && uri.getRawQuery() == null && uri.getRawFragment() == null;
+        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null || !bare) {
+            throw new IllegalArgumentException(expected);
+        }
+        int defaultPort = scheme.equals("http") ? 80 : 443;
+        int port = uri.getPort();
+        return scheme + "://" + uri.getHost().toLowerCase(Locale.ROOT)
+                + (port == -1 || port == defaultPort ? "" : ":" + port);
+    }
+
+    /** A host name as the Host header carries it, lower case, without a port. */
+    private static String hostName(String value) {
+        String name = Objects.requireNonNull(value, "allowed host").strip().toLowerCase(Locale.ROOT);
+        if (!HOST_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("allowed host '" + value + "' must be a host name or address without "
+                    + "scheme or port, like mybox.lan, 192.168.1.5 or [fe80::1]");
+        }
+        return name;
     }
 
     /**
@@ -96,7 +146,8 @@ public record ServerConfig(String host, int port, Path dataDirectory, List<Strin
     public String toString() {
         return "ServerConfig[host=" + host + ", port=" + port + ", data=" + dataDirectory + ", models=" + allowedModels
                 + ", modelRoots=" + modelRoots + ", fileRoots=" + fileRoots + ", apiKey=" + (apiKey == null ? "none" : "***")
-                + ", protectReads=" + protectReads + ", maxRequestBytes=" + maxRequestBytes + "]";
+                + ", protectReads=" + protectReads + ", maxRequestBytes=" + maxRequestBytes
+                + ", allowedOrigins=" + allowedOrigins + ", allowedHosts=" + allowedHosts + "]";
     }
 
     /** Builds a {@link ServerConfig}. */
@@ -111,6 +162,8 @@ public record ServerConfig(String host, int port, Path dataDirectory, List<Strin
         private boolean protectReads;
         private long maxRequestBytes = 1 << 20;
         private boolean batchGenerations = true;
+        private final List<String> allowedOrigins = new ArrayList<>();
+        private final List<String> allowedHosts = new ArrayList<>();
 
         /**
          * The interface to bind (default 127.0.0.1).
@@ -181,7 +234,7 @@ public record ServerConfig(String host, int port, Path dataDirectory, List<Strin
         /**
          * The key clients send in X-API-Key (default none: no key needed).
          *
-         * @param key the key, or null or blank for none
+         * @param key the key, or null for none (a blank key is refused by {@link #build()})
          * @return this builder
          */
         public Builder apiKey(String key) {
@@ -224,13 +277,37 @@ public record ServerConfig(String host, int port, Path dataDirectory, List<Strin
         }
 
         /**
+         * Adds a web origin whose pages may call the API; without one, only the server's own pages may (requests with a
+         * foreign {@code Origin} get 403).
+         *
+         * @param origin {@code scheme://host[:port]}, like {@code http://localhost:3000}
+         * @return this builder
+         */
+        public Builder allowedOrigin(String origin) {
+            this.allowedOrigins.add(origin);
+            return this;
+        }
+
+        /**
+         * Adds a name accepted in the {@code Host} header besides localhost, 127.0.0.1, [::1] and the bound address
+         * (other names get 421): the name clients use to reach a server bound to 0.0.0.0 or a LAN address.
+         *
+         * @param name a host name or address without port, like {@code mybox.lan}
+         * @return this builder
+         */
+        public Builder allowedHost(String name) {
+            this.allowedHosts.add(name);
+            return this;
+        }
+
+        /**
          * The configuration, checked.
          *
          * @return the configuration
          */
         public ServerConfig build() {
             return new ServerConfig(host, port, dataDirectory, allowedModels, modelRoots, fileRoots, apiKey,
-                    protectReads, maxRequestBytes, batchGenerations);
+                    protectReads, maxRequestBytes, batchGenerations, allowedOrigins, allowedHosts);
         }
     }
 }

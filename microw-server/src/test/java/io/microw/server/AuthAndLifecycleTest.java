@@ -6,14 +6,20 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
 import static io.microw.server.MicrowServerTest.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** A server with an API key that protects reads too, and a local model root: auth, load, unload, reload. */
+/**
+ * A server with an API key that protects reads too, and a local model root: auth (keys in UTF-8, blank keys refused),
+ * load, unload, reload, model folders that cannot be loaded, and requests too malformed to reach a handler.
+ */
 class AuthAndLifecycleTest {
 
     static final String KEY = "s3cret-key";
@@ -113,5 +119,111 @@ class AuthAndLifecycleTest {
         assertThat(c.protectReads()).isFalse();
         assertThat(c.toString()).doesNotContain("s3cret");
         assertThat(ServerConfig.builder().apiKey(KEY).build().toString()).doesNotContain(KEY);
+        assertThat(c.allowedOrigins()).isEmpty();
+        assertThat(c.allowedHosts()).isEmpty();
+    }
+
+    @Test
+    void blankKeysBadOriginsAndBadHostsAreRefused() {
+        for (String blank : new String[] {"", "   ", "\t\n"}) {
+            assertThatThrownBy(() -> ServerConfig.builder().apiKey(blank).build())
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("API key is blank");
+        }
+        assertThat(ServerConfig.builder().apiKey(null).build().key()).isEmpty();
+        for (String origin : new String[] {"localhost:3000", "http://localhost:3000/", "http://localhost:3000/ui",
+                "ftp://localhost", "null", "http://user@localhost", "http://localhost?x"}) {
+            assertThatThrownBy(() -> ServerConfig.builder().allowedOrigin(origin).build()).as(origin)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("allowed origin '" + origin + "' must be scheme://host[:port]");
+        }
+        ServerConfig c = ServerConfig.builder().allowedOrigin("HTTPS://Example.org:443")
+                .allowedOrigin("http://localhost:3000").allowedHost("MyBox.Lan").allowedHost("[FE80::1]").build();
+        assertThat(c.allowedOrigins()).containsExactly("https://example.org", "http://localhost:3000");
+        assertThat(c.allowedHosts()).containsExactly("mybox.lan", "[fe80::1]");
+        for (String host : new String[] {"mybox.lan:8080", "http://mybox.lan", "fe80::1", "my box", ""}) {
+            assertThatThrownBy(() -> ServerConfig.builder().allowedHost(host).build()).as(host)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("allowed host '" + host + "' must be a host name or address");
+        }
+    }
+
+    @Test
+    void aKeyOutsideAsciiAuthenticatesWhenSentAsUtf8(@TempDir Path other) {
+        String key = "clé-ключ-鍵";
+        try (MicrowServer keyed = new MicrowServer(ServerConfig.builder().dataDirectory(other).apiKey(key).build())
+                .start(0)) {
+            int p = keyed.port();
+            String[] headers = {"Host: 127.0.0.1:" + p, "Content-Type: application/json", "Content-Length: 0"};
+            String line = "POST /api/models/brown-gpt2/unload HTTP/1.1";
+            // the key's bytes go out as UTF-8 (RawHttp writes the request text as UTF-8)
+            RawHttp.Reply right = RawHttp.send(p, RawHttp.request(line, append(headers, "X-API-Key: " + key)));
+            assertError(right.resp(), 409, "not loaded");
+            RawHttp.Reply wrong = RawHttp.send(p, RawHttp.request(line, append(headers, "X-API-Key: cle-ключ-鍵")));
+            assertError(wrong.resp(), 401, "wrong API key");
+            RawHttp.Reply latin1 = RawHttp.send(p, RawHttp.request(line, append(headers, "X-API-Key: clé-ключ-鍵"))
+                    .getBytes(StandardCharsets.ISO_8859_1)); // é as one byte, the rest as '?': not the key
+            assertError(latin1.resp(), 401, "wrong API key");
+        }
+        try (MicrowServer ascii = new MicrowServer(ServerConfig.builder().dataDirectory(other).apiKey(KEY).build())
+                .start(0)) {
+            assertError(new Http(ascii.port()).send("POST", "/api/models/brown-gpt2/unload", null, KEY), 409,
+                    "not loaded");
+        }
+    }
+
+    private static String[] append(String[] lines, String line) {
+        String[] all = java.util.Arrays.copyOf(lines, lines.length + 1);
+        all[lines.length] = line;
+        return all;
+    }
+
+    @Test
+    void modelFoldersThatCannotBeLoadedAre422WithTheReasonAndNoServerPath(@TempDir Path other, @TempDir Path root)
+            throws Exception {
+        Files.writeString(Files.createDirectories(root.resolve("bad-json")).resolve("config.json"),
+                "{\"model_type\": \"gpt2\", ");
+        Files.writeString(Files.createDirectories(root.resolve("bad-type")).resolve("config.json"),
+                "{\"model_type\": \"no-such-family\"}");
+        Path truncated = Files.createDirectories(root.resolve("truncated"));
+        try (Stream<Path> files = Files.list(BrownGpt2.directory())) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, truncated.resolve(f.getFileName()));
+            }
+        }
+        try (RandomAccessFile weights = new RandomAccessFile(truncated.resolve("model.safetensors").toFile(), "rw")) {
+            weights.setLength(weights.length() / 2);
+        }
+        try (MicrowServer s = new MicrowServer(ServerConfig.builder().dataDirectory(other).modelRoot(root).build())
+                .start(0)) {
+            Http h = new Http(s.port());
+            for (String[] c : new String[][] {{"bad-json", "bad-json/config.json"}, {"bad-type", "no-such-family"},
+                {"truncated", "truncated/model.safetensors"}}) {
+                Http.Resp r = h.post("/api/models/" + c[0] + "/load", null);
+                assertError(r, 422, c[1]);
+                assertThat(r.raw()).as(c[0]).doesNotContain(root.toString()).doesNotContain("internal error")
+                        .doesNotContain("\\n");
+            }
+            assertThat(h.get("/api/models").json().path("loaded")).isEmpty();
+        }
+    }
+
+    @Test
+    void requestsTooMalformedForAHandlerGetAJsonError() {
+        int p = server.port();
+        String host = "Host: 127.0.0.1:" + p;
+        byte[] rawNul = RawHttp.request("GET /api/\0x HTTP/1.1", host).getBytes(StandardCharsets.ISO_8859_1);
+        RawHttp.Reply[] replies = {
+            RawHttp.send(p, RawHttp.request("GET /api/%00 HTTP/1.1", host)),
+            RawHttp.send(p, rawNul),
+            RawHttp.send(p, RawHttp.request("GET /api/health HTTP/1.1", host, "X-Bad: a\0b")),
+            RawHttp.send(p, RawHttp.request("POST /api/jobs/activations HTTP/1.1", host,
+                    "Content-Type: application/json", "Content-Length: -5")),
+        };
+        for (RawHttp.Reply r : replies) {
+            assertError(r.resp(), 400, "could not read this request");
+            assertThat(r.header("Content-Type")).startsWith("application/json");
+        }
+        assertThat(replies[1].body()).contains("Illegal character");
+        assertThat(replies[3].body()).contains("Content-Length");
     }
 }

@@ -47,7 +47,7 @@ final class Http {
         if (key != null) {
             b.header("X-API-Key", key);
         }
-        if (body != null) {
+        if (body != null || !method.equals("GET")) { // the server refuses a change of state without a JSON type
             b.header("Content-Type", "application/json");
         }
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));

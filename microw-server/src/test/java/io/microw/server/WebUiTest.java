@@ -12,16 +12,11 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,14 +26,12 @@ import java.util.logging.Level;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The web UI in real headless Chromium (Debian's chromium and chromium-driver, which .ci/run installs), driven with
- * Selenium against a server on 127.0.0.1 with brown-gpt2, a saved run and the 1024-latent test SAE loaded.
- * Run with {@code -Dmicrow.browserTests=false} to leave them out on a machine without Chromium.
+ * The web UI in real headless Chromium ({@link Browser}), driven with Selenium against a server on 127.0.0.1 with
+ * brown-gpt2, a saved run and the 1024-latent test SAE loaded. Run with {@code -Dmicrow.browserTests=false} to leave
+ * them out on a machine without Chromium.
  */
 class WebUiTest {
 
-    static final String CHROMIUM = "/usr/bin/chromium";
-    static final String DRIVER = "/usr/bin/chromedriver";
     static final Path TEST_SAE = Path.of("..", "microw-demo", "src", "test", "resources", "io", "microw", "demo",
             "sae-h2-topk1024");
 
@@ -52,11 +45,7 @@ class WebUiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeFalse("false".equals(System.getProperty("microw.browserTests")),
-                "browser tests switched off with -Dmicrow.browserTests=false");
-        assertThat(new File(CHROMIUM)).as("headless Chromium is needed for the web UI tests: apt-get install "
-                + "chromium chromium-driver (.ci/run does), or pass -Dmicrow.browserTests=false").exists();
-        assertThat(new File(DRIVER)).as("chromedriver is needed: apt-get install chromium-driver").exists();
+        Browser.assumeEnabled();
         server = new MicrowServer(ServerConfig.builder().dataDirectory(data)
                 .allowedModels(List.of(BrownGpt2.NAME)).build()).start(0);
         http = new Http(server.port());
@@ -76,16 +65,7 @@ class WebUiTest {
         assertThat(job.status()).as(job.raw()).isEqualTo(201);
         JobsTest.waitFor(http, job.json().path("id").asText(), "succeeded");
 
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM);
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1400,1000");
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logs);
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(DRIVER)).usingAnyFreePort().build();
-        driver = new ChromeDriver(service, options);
+        driver = Browser.start(false);
     }
 
     @AfterAll
