@@ -31,17 +31,17 @@ record ModelIdentity(String name, String revision, String architecture, String c
         Optional<Path> dir = lm.directory().map(d -> d.toAbsolutePath().normalize());
         Optional<String> hubRepo = dir.flatMap(ModelIdentity::hubRepo);
         String name = givenName != null ? givenName
-                : hubRepo.orElseGet(() -> dir.map(d -> d.getFileName().toString()).orElse("random-init"));
+                : hubRepo.orElseGet(() -> dir.map(d -> String.valueOf(d.getFileName())).orElse("random-init"));
         String revision = hubRepo.isPresent() ? dir.get().getFileName().toString() : null;
         return new ModelIdentity(name, revision, lm.config().architecture(),
                 "sha256:" + sha256(lm.config().raw().json().toString()), dir.map(Path::toString).orElse(null));
     }
 
     /** The repo id of a Hub cache snapshot folder, {@code .../models--owner--name/snapshots/<commit>}. */
-    private static Optional<String> hubRepo(Path dir) {
+    static Optional<String> hubRepo(Path dir) {
         Path snapshots = dir.getParent();
         Path repo = snapshots == null ? null : snapshots.getParent();
-        if (repo == null || !snapshots.getFileName().toString().equals("snapshots")
+        if (repo == null || repo.getFileName() == null || !snapshots.getFileName().toString().equals("snapshots")
                 || !repo.getFileName().toString().startsWith("models--")) {
             return Optional.empty();
         }
