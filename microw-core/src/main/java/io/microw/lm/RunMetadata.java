@@ -30,7 +30,7 @@ import java.util.Properties;
  */
 final class RunMetadata {
 
-    static final String FORMAT = "microw-activations/2";
+    private static final String FORMAT = "microw-activations/2";
     private static final String FORMAT_1 = "microw-activations/1";
     private static final Logger LOG = LoggerFactory.getLogger(RunMetadata.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -69,12 +69,15 @@ final class RunMetadata {
      */
     void checkResumable(ObjectNode existing) {
         String runId = node.get("run_id").asText();
-        if (RunStatus.RUNNING.id().equals(existing.path("status").asText())) {
-            WriterProcess.fromJson(existing.get("writer")).filter(w -> !w.isCurrentProcess() && !w.isGone())
-                    .ifPresent(w -> {
-                        throw new StoreException("cannot resume run '" + runId + "': " + w + " is writing it now;"
-                                + " wait for it to end or stop it first");
-                    });
+        Optional<WriterProcess> writer = WriterProcess.fromJson(existing.get("writer"))
+                .filter(w -> !w.isCurrentProcess());
+        if (RunStatus.RUNNING.id().equals(existing.path("status").asText()) && writer.isPresent()) {
+            if (writer.get().isRunning()) {
+                throw new StoreException("cannot resume run '" + runId + "': " + writer.get() + " is writing it now;"
+                        + " wait for it to end or stop it first");
+            }
+            LOG.warn("run '{}' says {} is writing it, which cannot be checked from this host; resuming it: make sure"
+                    + " that process no longer writes it", runId, writer.get());
         }
         boolean format1 = FORMAT_1.equals(existing.path("format").asText());
         ModelIdentity saved = ModelIdentity.fromJson(existing.path("model"));

@@ -98,16 +98,31 @@ public record WriterProcess(long pid, Instant startedAt, String host) {
      * @return true when the writer is gone; false when it runs, or when that cannot be told (another host)
      */
     public boolean isGone() {
-        if (!host.equals(CURRENT.host)) {
-            return false;
-        }
+        return onThisHost() && !processRuns();
+    }
+
+    /**
+     * Whether the writer certainly still runs: it ran on this host and its process (same pid, same start time
+     * where both are known) runs.
+     *
+     * @return true when the writer runs; false when it is gone, or when that cannot be told (another host)
+     */
+    public boolean isRunning() {
+        return onThisHost() && processRuns();
+    }
+
+    private boolean onThisHost() {
+        return host.equals(CURRENT.host);
+    }
+
+    private boolean processRuns() {
         Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
         if (process.isEmpty()) {
-            return true;
+            return false;
         }
         Optional<Instant> started = process.get().info().startInstant();
-        return startedAt != null && started.isPresent()
-                && Duration.between(startedAt, started.get()).abs().compareTo(START_TOLERANCE) > 0;
+        return startedAt == null || started.isEmpty()
+                || Duration.between(startedAt, started.get()).abs().compareTo(START_TOLERANCE) <= 0;
     }
 
     /**

@@ -173,7 +173,7 @@ class RunResumeChecksTest {
     }
 
     @Test
-    void aRunAnotherLiveProcessWritesIsNotResumed(@TempDir Path dir) throws IOException {
+    void aRunAnotherLiveProcessOnThisHostWritesIsNotResumed(@TempDir Path dir) throws IOException {
         lm.activations().saveActivations(TEXTS, LAYERS, options(dir));
         cutLastBatch(dir);
         ProcessHandle other = ProcessHandle.current().parent().orElseThrow();
@@ -190,5 +190,13 @@ class RunResumeChecksTest {
                 .hasMessageContaining("cannot resume run 'r': process " + other.pid() + " on host ")
                 .hasMessageContaining("is writing it now");
         assertThat(new LocalStore(dir).listBatches("r")).hasSize(TEXTS.size() - 1);
+
+        // a store copied from another machine, where the run's writer was killed: it cannot be checked, and resumes
+        meta.set("writer", new WriterProcess(other.pid(), other.info().startInstant().orElse(null),
+                WriterProcess.current().host() + "-elsewhere").toJson());
+        Files.writeString(file, meta.toString());
+        assertThat(new LocalStore(dir).runMetadata("r").get("status").asText()).isEqualTo("running");
+        lm.activations().saveActivations(TEXTS, LAYERS, options(dir).withResume(true));
+        assertThat(new LocalStore(dir).runMetadata("r").get("status").asText()).isEqualTo("complete");
     }
 }
