@@ -15,7 +15,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code microw activations list}: the runs of a store, one per line, with status, batches, tokens and layers. */
+/**
+ * {@code microw activations list}: the runs of a store, one per line, with status, batches, tokens and layers. A run
+ * whose meta.json says running while its writer process is gone shows as interrupted.
+ */
 @Command(name = "list", description = "List the runs of a store.",
         footer = {"", "Example:", "  microw activations list --store microw-store --json"})
 final class ActivationsListCommand implements Callable<Integer> {
@@ -52,7 +55,7 @@ final class ActivationsListCommand implements Callable<Integer> {
         if (runs.isEmpty()) {
             out.println("no runs in " + s.base());
         } else {
-            out.printf(Locale.ROOT, "%-28s %-9s %8s %12s  %s%n", "RUN", "STATUS", "BATCHES", "TOKENS", "LAYERS");
+            out.printf(Locale.ROOT, "%-28s %-11s %8s %12s  %s%n", "RUN", "STATUS", "BATCHES", "TOKENS", "LAYERS");
             for (String run : runs) {
                 out.println(line(s, run));
             }
@@ -64,10 +67,10 @@ final class ActivationsListCommand implements Callable<Integer> {
     private static String line(LocalStore s, String run) {
         try {
             ObjectNode meta = s.runMetadata(run);
-            return String.format(Locale.ROOT, "%-28s %-9s %8d %,12d  %s", run, meta.path("status").asText("?"),
+            return String.format(Locale.ROOT, "%-28s %-11s %8d %,12d  %s", run, meta.path("status").asText("?"),
                     s.listBatches(run).size(), meta.path("real_tokens").asLong(), String.join(",", layers(meta)));
         } catch (StoreException e) {
-            return String.format(Locale.ROOT, "%-28s %-9s %8d %12s  (%s)", run, "unknown", s.listBatches(run).size(),
+            return String.format(Locale.ROOT, "%-28s %-11s %8d %12s  (%s)", run, "unknown", s.listBatches(run).size(),
                     "?", "no readable meta.json");
         }
     }

@@ -8,7 +8,11 @@ import io.microw.demo.BrownCorpus;
 import io.microw.io.DType;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.SaveOptions;
+import io.microw.lm.SaveProgress;
+import io.microw.lm.SaveStoppedException;
+import io.microw.store.DatasetIdentity;
 import io.microw.store.LocalStore;
+import io.microw.store.RunStatus;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,10 +25,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code microw activations save}: runs a model over a text file (one text per line) and saves the named layers'
- * activations as a run of a store, with a progress bar on stderr; prints the run id and where it is.
+ * activations as a run of a store, with a progress bar on stderr; prints the run id and where it is. Ctrl-C stops
+ * it after the batch being written: the run is recorded {@code cancelled}, keeps its complete batches and resumes
+ * with {@code --resume}, which refuses another model, other layers or options, or another dataset.
  */
 @Command(name = "save", description = "Run a model over texts and save layers' activations into a store.",
         footer = {"", "Examples:",
@@ -86,7 +93,8 @@ final class ActivationsSaveCommand implements Callable<Integer> {
             description = "Precision of the stored activations (default: ${DEFAULT-VALUE}).")
     String dtype;
 
-    @Option(names = "--resume", description = "Continue an existing run from its last complete batch.")
+    @Option(names = "--resume", description = "Continue an existing run from its last complete batch (with the "
+            + "same model, layers, options and dataset).")
     boolean resume;
 
     @Option(names = "--no-attention-masks", description = "Do not store attention masks.")
@@ -104,17 +112,37 @@ final class ActivationsSaveCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         TextDataset texts = dataset();
-        SaveProgressBar bar = new SaveProgressBar(spec.commandLine().getErr());
-        SaveOptions options = SaveOptions.into(store).withRunName(run).withBatchSize(batchSize)
-                .withMaxLength(maxLength).withDtype(parseDtype(spec.commandLine(), dtype)).withResume(resume)
-                .withSaveAttentionMasks(!noMasks).withSaveInputIds(!noInputIds)
-                .withStopAfterDeepestLayer(!fullForward);
-        if (!noProgress) {
-            options = options.withProgress(bar);
-        }
+        PrintWriter err = spec.commandLine().getErr();
+        SaveProgressBar bar = new SaveProgressBar(err);
+        AtomicReference<SaveProgress> last = new AtomicReference<>();
         String runId;
-        try (LanguageModel lm = Models.open(model)) {
-            runId = lm.activations().saveActivations(texts, layers, options);
+        try (LanguageModel lm = Models.open(model); Interrupts interrupts = Interrupts.install(err, "batch")) {
+            SaveOptions options = SaveOptions.into(store).withRunName(run).withBatchSize(batchSize)
+                    .withMaxLength(maxLength).withDtype(parseDtype(spec.commandLine(), dtype)).withResume(resume)
+                    .withSaveAttentionMasks(!noMasks).withSaveInputIds(!noInputIds)
+                    .withStopAfterDeepestLayer(!fullForward)
+                    .withModelName(Models.runName(model)).withDataset(identity())
+                    .withProgress(p -> {
+                        last.set(p);
+                        if (!noProgress) {
+                            bar.accept(p);
+                        }
+                        if (interrupts.stopRequested()) {
+                            throw new SaveStoppedException(RunStatus.CANCELLED, "stopped by Ctrl-C");
+                        }
+                    });
+            try {
+                runId = lm.activations().saveActivations(texts, layers, options);
+            } catch (SaveStoppedException e) {
+                // said before the shutdown hook is released by closing interrupts, so that it is seen
+                bar.finish();
+                SaveProgress p = last.get();
+                err.printf(Locale.ROOT, "microw: stopped by Ctrl-C after %d of %s batches; run '%s' is cancelled and"
+                        + " keeps its complete batches: add --resume to the same command to continue it%n",
+                        p.batchesDone(), p.batchesTotal() < 0 ? "?" : Long.toString(p.batchesTotal()), p.runId());
+                err.flush();
+                return Interrupts.EXIT_INTERRUPTED;
+            }
         } finally {
             bar.finish();
         }
@@ -131,20 +159,31 @@ final class ActivationsSaveCommand implements Callable<Integer> {
     /** The texts: a file in any dataset format (read lazily), or the Brown corpus' sentences. */
     private TextDataset dataset() {
         if (source.textsFile != null) {
-            DatasetOptions options = DatasetOptions.defaults().withStrategy(LoadingStrategy.ON_DISK)
-                    .withLenient(lenient);
-            if (textColumn != null) {
-                options = options.withTextColumn(textColumn);
-            }
-            return Datasets.fromFile(source.textsFile, options);
+            return Datasets.fromFile(source.textsFile, readOptions());
         }
-        BrownCorpus.Split split = switch (source.brown.toLowerCase(Locale.ROOT)) {
+        return BrownCorpus.load().sentenceDataset(brownSplit());
+    }
+
+    /** What the run records as its dataset, and a resume checks: the file and how it is read, or the Brown split. */
+    private DatasetIdentity identity() {
+        if (source.textsFile != null) {
+            return DatasetIdentity.file(source.textsFile, readOptions());
+        }
+        return DatasetIdentity.of(DatasetIdentity.Kind.BROWN, brownSplit().name().toLowerCase(Locale.ROOT));
+    }
+
+    private DatasetOptions readOptions() {
+        DatasetOptions options = DatasetOptions.defaults().withStrategy(LoadingStrategy.ON_DISK).withLenient(lenient);
+        return textColumn == null ? options : options.withTextColumn(textColumn);
+    }
+
+    private BrownCorpus.Split brownSplit() {
+        return switch (source.brown.toLowerCase(Locale.ROOT)) {
             case "train" -> BrownCorpus.Split.TRAIN;
             case "validation" -> BrownCorpus.Split.VALIDATION;
             default -> throw new CommandLine.ParameterException(spec.commandLine(), "unknown --brown split '"
                     + source.brown + "'; use train or validation");
         };
-        return BrownCorpus.load().sentenceDataset(split);
     }
 
     static DType parseDtype(CommandLine cmd, String name) {

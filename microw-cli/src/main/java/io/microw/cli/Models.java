@@ -22,7 +22,7 @@ final class Models {
      * existing directory, or else a Hugging Face Hub id ({@code owner/name}, downloaded to the cache).
      */
     static LanguageModel open(String spec) {
-        if (spec == null || spec.equals(BrownGpt2.NAME) || spec.equals("demo")) {
+        if (isDemo(spec)) {
             return BrownGpt2.load();
         }
         Path dir = Path.of(spec);
@@ -34,6 +34,22 @@ final class Models {
                     + "Hub id like owner/name");
         }
         return LanguageModel.fromPretrained(spec);
+    }
+
+    /**
+     * The name a saved run records for the model {@code spec} names, independent of where the model lies:
+     * {@code brown-gpt2} for the demo model, the Hub id for a Hub model, and {@code null} for a directory (the run
+     * then records the directory's name).
+     */
+    static String runName(String spec) {
+        if (isDemo(spec)) {
+            return BrownGpt2.NAME;
+        }
+        return java.nio.file.Files.isDirectory(Path.of(spec)) ? null : spec;
+    }
+
+    private static boolean isDemo(String spec) {
+        return spec == null || spec.equals(BrownGpt2.NAME) || spec.equals("demo");
     }
 
     /** A short name for the model a command was given. */

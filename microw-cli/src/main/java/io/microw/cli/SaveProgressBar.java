@@ -37,11 +37,12 @@ final class SaveProgressBar implements Consumer<SaveProgress> {
         out.flush();
     }
 
-    /** Ends the line once saving is over. */
+    /** Ends the line once saving is over (once: a second call does nothing until the bar is drawn again). */
     synchronized void finish() {
         if (drawn) {
             out.println();
             out.flush();
+            drawn = false;
         }
     }
 

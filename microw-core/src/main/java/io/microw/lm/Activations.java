@@ -2,6 +2,7 @@ package io.microw.lm;
 
 import io.microw.data.TextDataset;
 import io.microw.hooks.LayerActivationDetector;
+import io.microw.store.DatasetIdentity;
 import io.microw.store.StoreNames;
 
 import java.time.LocalDateTime;
@@ -24,7 +25,9 @@ import java.util.Set;
  * ({@code <layer>/<detector id>.safetensors}; detectors of other kinds have no data API yet and are not saved).
  * Batches are written by a background thread while the next one computes, each under a temporary name renamed
  * when complete, so a killed run can be resumed ({@link SaveOptions#withResume}) and ends byte-identical to an
- * uninterrupted one.
+ * uninterrupted one. A resume is refused when the run was saved with another model (name and config hash, see
+ * {@link SaveOptions#withModelName}), other layers or options, or another dataset
+ * ({@link SaveOptions#withDataset}), and while another live process writes the run.
  * <p>
  * Every layer name is checked before anything is written. A layer that already has a controller cannot be saved
  * (a layer takes detectors or controllers, not both).
@@ -49,7 +52,9 @@ public final class Activations {
      */
     public String saveActivations(List<String> texts, List<String> layers, SaveOptions options) {
         Objects.requireNonNull(texts, "texts");
-        return saveActivations(new TextList(texts), layers, options);
+        Objects.requireNonNull(options, "options");
+        return saveActivations(new TextList(texts), layers, options.dataset() != null ? options
+                : options.withDataset(DatasetIdentity.of(DatasetIdentity.Kind.TEXTS, "inline")));
     }
 
     /**
@@ -72,6 +77,8 @@ public final class Activations {
         String runId = StoreNames.check("run id",
                 options.runName() != null ? options.runName() : LocalDateTime.now().format(RUN_ID));
         options.store().runDirectory(runId);
+        DatasetIdentity identity = (options.dataset() != null ? options.dataset()
+                : DatasetIdentity.of(DatasetIdentity.Kind.OTHER, dataset.describe())).withFirstRows(dataset);
         Iterator<List<String>> batches = dataset.iterBatches(options.batchSize());
         if (!batches.hasNext()) {
             throw new IllegalArgumentException("dataset '" + dataset.describe() + "' is empty: nothing to save");
@@ -84,7 +91,7 @@ public final class Activations {
                 captures.add(capture);
             }
             RunMetadata meta = new RunMetadata(runId, lm, canonical.stream().map(Activations::dirName).toList(),
-                    stop, dataset, options);
+                    stop, dataset, identity, options);
             return new SaveSession(lm, runId, captures, stop, meta, options, dataset).run(batches);
         } finally {
             captures.forEach(c -> lm.layers().unregisterHook(c.id()));

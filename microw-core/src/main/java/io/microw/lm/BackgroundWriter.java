@@ -12,7 +12,8 @@ import java.util.function.ObjIntConsumer;
 /**
  * Writes batches on a thread of its own while the model computes the next ones: a bounded queue between the two,
  * so memory holds at most {@code capacity} waiting batches. A write failure stops the writer and is rethrown to
- * the computing thread at its next {@link #submit} or at {@link #finish}.
+ * the computing thread at its next {@link #submit} or at {@link #finish}, as is a {@link SaveStoppedException}
+ * that {@code onWritten} throws (as it was thrown: a requested stop, not a failure).
  */
 final class BackgroundWriter implements AutoCloseable {
 
@@ -85,6 +86,9 @@ final class BackgroundWriter implements AutoCloseable {
 
     private void check() {
         Throwable t = failure;
+        if (t instanceof SaveStoppedException stop) {
+            throw stop;
+        }
         if (t != null) {
             throw t instanceof StoreException s ? new StoreException(s.getMessage(), s)
                     : new StoreException("writing activations failed: " + t, t);

@@ -4,37 +4,48 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.data.TextDataset;
+import io.microw.store.DatasetIdentity;
+import io.microw.store.RunStatus;
 import io.microw.store.StoreException;
+import io.microw.store.WriterProcess;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
- * The {@code meta.json} of an activation run: model (id, architecture, config hash), layers, dataset, options,
- * microw version, and, as the run goes, status, counts and timings. The parts that define what the batches hold
- * ({@code model}, {@code layers}, {@code options}) must match when a run is resumed.
+ * The {@code meta.json} of an activation run: model ({@link ModelIdentity}), layers, dataset (with its
+ * {@link DatasetIdentity}), options, microw version, the writing process ({@link WriterProcess}), and, as the run
+ * goes, status, counts and timings. The parts that define what the batches hold (model, layers, options,
+ * dataset) must match when a run is resumed; a run that another live process is writing cannot be resumed.
+ * <p>
+ * Format 2 added the dataset identity, the writer and the model's name in {@code model.id} (format 1 kept the
+ * model's folder there). A run of format 1 resumes when its config hash matches; its dataset cannot be checked, and
+ * a warning says so.
  */
 final class RunMetadata {
 
+    private static final String FORMAT = "microw-activations/2";
+    private static final String FORMAT_1 = "microw-activations/1";
+    private static final Logger LOG = LoggerFactory.getLogger(RunMetadata.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final ObjectNode node = MAPPER.createObjectNode();
+    private final ModelIdentity model;
+    private final DatasetIdentity dataset;
 
-    RunMetadata(String runId, LanguageModel lm, List<String> layers, String stopAfter, TextDataset dataset,
-                SaveOptions options) {
-        node.put("format", "microw-activations/1");
+    RunMetadata(String runId, LanguageModel lm, List<String> layers, String stopAfter, TextDataset texts,
+                DatasetIdentity dataset, SaveOptions options) {
+        this.model = ModelIdentity.of(lm, options.modelName());
+        this.dataset = dataset;
+        node.put("format", FORMAT);
         node.put("run_id", runId);
-        ObjectNode model = node.putObject("model");
-        model.put("id", lm.directory().map(Object::toString).orElse("random-init"));
-        model.put("architecture", lm.config().architecture());
-        model.put("config_hash", "sha256:" + sha256(lm.config().raw().json().toString()));
+        node.set("model", model.toJson());
         ArrayNode names = node.putArray("layers");
         layers.forEach(names::add);
         ObjectNode opts = node.putObject("options");
@@ -45,27 +56,59 @@ final class RunMetadata {
         opts.put("save_input_ids", options.saveInputIds());
         opts.put("stop_after_layer", stopAfter);
         ObjectNode data = node.putObject("dataset");
-        data.put("description", dataset.describe());
-        dataset.length().ifPresent(n -> data.put("length", n));
+        data.put("description", texts.describe());
+        texts.length().ifPresent(n -> data.put("length", n));
+        data.set("identity", dataset.toJson());
         node.put("microw_version", microwVersion());
+        node.set("writer", WriterProcess.current().toJson());
     }
 
-    /** Refuses to resume {@code existing} with other model, layers or options, naming the difference. */
+    /**
+     * Refuses to resume {@code existing} while another live process writes it, or with another model, layers,
+     * options or dataset, naming both sides.
+     */
     void checkResumable(ObjectNode existing) {
-        for (String part : List.of("model", "layers", "options")) {
-            if (!node.get(part).equals(existing.get(part))) {
-                throw new StoreException("cannot resume run '" + node.get("run_id").asText() + "': it was saved with "
-                        + part + " " + existing.get(part) + ", this call has " + node.get(part)
-                        + "; resume with the same settings or choose another run id");
+        String runId = node.get("run_id").asText();
+        Optional<WriterProcess> writer = WriterProcess.fromJson(existing.get("writer"))
+                .filter(w -> !w.isCurrentProcess());
+        if (RunStatus.RUNNING.id().equals(existing.path("status").asText()) && writer.isPresent()) {
+            if (writer.get().isRunning()) {
+                throw new StoreException("cannot resume run '" + runId + "': " + writer.get() + " is writing it now;"
+                        + " wait for it to end or stop it first");
             }
+            LOG.warn("run '{}' says {} is writing it, which cannot be checked from this host; resuming it: make sure"
+                    + " that process no longer writes it", runId, writer.get());
+        }
+        boolean format1 = FORMAT_1.equals(existing.path("format").asText());
+        ModelIdentity saved = ModelIdentity.fromJson(existing.path("model"));
+        if (format1 ? !saved.configHash().equals(model.configHash()) : !saved.sameModel(model)) {
+            throw new StoreException("cannot resume run '" + runId + "': it was saved with model " + saved.describe()
+                    + "; this save uses model " + model.describe() + "; resume with the same model or choose"
+                    + " another run name");
+        }
+        for (String part : List.of("layers", "options")) {
+            if (!node.get(part).equals(existing.get(part))) {
+                throw new StoreException("cannot resume run '" + runId + "': it was saved with "
+                        + part + " " + existing.get(part) + "; this save has " + node.get(part)
+                        + "; resume with the same settings or choose another run name");
+            }
+        }
+        Optional<DatasetIdentity> savedData = DatasetIdentity.fromJson(existing.path("dataset").get("identity"));
+        if (savedData.isEmpty()) {
+            LOG.warn("run '{}' records no dataset identity (saved by an older microw): the dataset cannot be checked;"
+                    + " resuming it with {}, which must be the dataset it was started with", runId, dataset.describe());
+        } else if (!savedData.get().sameTexts(dataset)) {
+            throw new StoreException("cannot resume run '" + runId + "': it was saved from "
+                    + savedData.get().describe() + "; this save reads " + dataset.describe()
+                    + "; resume with the same dataset or choose another run name");
         }
     }
 
     /** The JSON with status, counts and timings as of now. */
-    ObjectNode snapshot(String status, long batches, long tokens, long realTokens, Instant started, double seconds,
+    ObjectNode snapshot(RunStatus status, long batches, long tokens, long realTokens, Instant started, double seconds,
                         long sessionTokens) {
         ObjectNode out = node.deepCopy();
-        out.put("status", status);
+        out.put("status", status.id());
         out.put("batches", batches);
         out.put("tokens", tokens);
         out.put("real_tokens", realTokens);
@@ -89,13 +132,5 @@ final class RunMetadata {
         }
         String v = RunMetadata.class.getPackage().getImplementationVersion();
         return v != null ? v : "unknown";
-    }
-
-    private static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

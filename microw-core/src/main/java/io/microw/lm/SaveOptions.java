@@ -1,6 +1,7 @@
 package io.microw.lm;
 
 import io.microw.io.DType;
+import io.microw.store.DatasetIdentity;
 import io.microw.store.LocalStore;
 
 import java.nio.file.Path;
@@ -10,8 +11,8 @@ import java.util.function.Consumer;
 /**
  * Options of {@link Activations#saveActivations}: where (store, run name), how much at once (batch size, maximum
  * length), what (stored dtype, attention masks, input ids), whether to stop the forward after the deepest requested
- * layer, whether to resume an interrupted run, and a progress callback. Immutable; each {@code with...} returns a
- * changed copy.
+ * layer, whether to resume an interrupted run, a progress callback, and what the run records as the model's name
+ * and the dataset's identity (which a resume checks). Immutable; each {@code with...} returns a changed copy.
  */
 public final class SaveOptions {
 
@@ -26,6 +27,8 @@ public final class SaveOptions {
     private boolean resume;
     private int queueCapacity = 4;
     private Consumer<SaveProgress> progress = p -> { };
+    private String modelName;
+    private DatasetIdentity dataset;
 
     private SaveOptions() {
     }
@@ -65,6 +68,8 @@ public final class SaveOptions {
         o.resume = resume;
         o.queueCapacity = queueCapacity;
         o.progress = progress;
+        o.modelName = modelName;
+        o.dataset = dataset;
         return o;
     }
 
@@ -189,7 +194,10 @@ public final class SaveOptions {
     }
 
     /**
-     * Called after each batch is on disk (from the writer thread).
+     * Called after each batch is on disk (from the writer thread). A listener may stop the run by throwing a
+     * {@link SaveStoppedException}: the batches on disk are kept, {@code meta.json} records the exception's status
+     * ({@code cancelled} or {@code interrupted}), and the exception reaches the caller of
+     * {@link Activations#saveActivations}.
      *
      * @param listener receives one report per saved batch
      * @return the changed copy
@@ -197,6 +205,37 @@ public final class SaveOptions {
     public SaveOptions withProgress(Consumer<SaveProgress> listener) {
         SaveOptions o = copy();
         o.progress = Objects.requireNonNull(listener, "listener");
+        return o;
+    }
+
+    /**
+     * The model's name as the run records it, for the model's identity (with its config hash): a name that does
+     * not depend on where the model lies, such as {@code brown-gpt2} or a Hub id. By default ({@code null}) it is
+     * the Hub repo id of a model loaded from the Hub cache, else the name of the model's folder.
+     *
+     * @param name the model's name, or {@code null} for the default
+     * @return the changed copy
+     */
+    public SaveOptions withModelName(String name) {
+        if (name != null && name.isBlank()) {
+            throw new IllegalArgumentException("a model name must not be blank; pass null for the default");
+        }
+        SaveOptions o = copy();
+        o.modelName = name;
+        return o;
+    }
+
+    /**
+     * What the texts are, as the run records it and a resume checks ({@link DatasetIdentity}: kind, source,
+     * options; the hash of the first texts is added when saving). By default ({@code null}) a list of texts is
+     * {@code texts inline} and any other dataset is described by its {@link io.microw.data.TextDataset#describe()}.
+     *
+     * @param identity the dataset's identity, or {@code null} for the default
+     * @return the changed copy
+     */
+    public SaveOptions withDataset(DatasetIdentity identity) {
+        SaveOptions o = copy();
+        o.dataset = identity;
         return o;
     }
 
@@ -297,5 +336,23 @@ public final class SaveOptions {
      */
     public Consumer<SaveProgress> progress() {
         return progress;
+    }
+
+    /**
+     * The model's name the run records, or {@code null} for the default (Hub repo id or folder name).
+     *
+     * @return the model name, or {@code null}
+     */
+    public String modelName() {
+        return modelName;
+    }
+
+    /**
+     * The dataset's identity the run records, or {@code null} for the default.
+     *
+     * @return the identity, or {@code null}
+     */
+    public DatasetIdentity dataset() {
+        return dataset;
     }
 }

@@ -8,10 +8,10 @@ import io.microw.hooks.Detector;
 import io.microw.hooks.LayerActivationDetector;
 import io.microw.store.BatchContents;
 import io.microw.store.LocalStore;
+import io.microw.store.RunStatus;
 import io.microw.store.RunWriter;
 import io.microw.store.Store;
 import io.microw.tokenizer.Encodings;
-
 
 import java.nio.file.Files;
 import java.time.Duration;
@@ -61,7 +61,7 @@ final class SaveSession {
         for (int i = 0; i < skip; i++) {
             count(store.batchMetadata(runId, i), false);
         }
-        writer.writeMeta(snapshot("running"));
+        writer.writeMeta(snapshot(RunStatus.RUNNING));
         try (BackgroundWriter background = new BackgroundWriter(writer, options.queueCapacity(), this::written)) {
             int index = 0;
             for (; batches.hasNext(); index++) {
@@ -73,13 +73,13 @@ final class SaveSession {
             background.finish();
         } catch (RuntimeException | Error e) {
             try {
-                writer.writeMeta(snapshot("failed"));
+                writer.writeMeta(snapshot(e instanceof SaveStoppedException stop ? stop.status() : RunStatus.FAILED));
             } catch (RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
         }
-        writer.writeMeta(snapshot("complete"));
+        writer.writeMeta(snapshot(RunStatus.COMPLETE));
         return runId;
     }
 
@@ -187,7 +187,7 @@ final class SaveSession {
         return Duration.ofNanos(System.nanoTime() - startNanos);
     }
 
-    private synchronized ObjectNode snapshot(String status) {
+    private synchronized ObjectNode snapshot(RunStatus status) {
         return meta.snapshot(status, batchesDone, tokens, realTokens, started, elapsed().toNanos() / 1e9,
                 sessionTokens);
     }

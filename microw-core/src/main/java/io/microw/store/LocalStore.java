@@ -106,9 +106,24 @@ public final class LocalStore implements Store {
         return Files.isDirectory(runDirectory(runId));
     }
 
+    /**
+     * {@inheritDoc}
+     * <p>
+     * A run whose file says {@code running} while the process it names as its writer is gone (killed, crashed:
+     * see {@link WriterProcess#isGone()}) is reported {@code interrupted}, with a {@code status_reason}; the file
+     * itself is left as it is (the next writer of the run rewrites it).
+     */
     @Override
     public ObjectNode runMetadata(String runId) {
-        return readJson(existingRun(runId).resolve(META));
+        ObjectNode meta = readJson(existingRun(runId).resolve(META));
+        if (RunStatus.RUNNING.id().equals(meta.path("status").asText())) {
+            WriterProcess.fromJson(meta.get("writer")).filter(WriterProcess::isGone).ifPresent(writer -> {
+                meta.put("status", RunStatus.INTERRUPTED.id());
+                meta.put("status_reason", "meta.json says running, but its writer, " + writer + ", is gone (killed"
+                        + " or crashed); its complete batches are kept and the run can be resumed");
+            });
+        }
+        return meta;
     }
 
     @Override

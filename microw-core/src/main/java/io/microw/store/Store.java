@@ -38,7 +38,8 @@ public interface Store {
     boolean hasRun(String runId);
 
     /**
-     * The run's {@code meta.json}; a {@link StoreException} if the run does not exist.
+     * The run's {@code meta.json}, with its {@code status} as of now (see {@link RunStatus}); a
+     * {@link StoreException} if the run does not exist.
      *
      * @param runId the run id
      * @return the parsed {@code meta.json}

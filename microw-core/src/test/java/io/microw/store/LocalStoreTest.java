@@ -96,6 +96,52 @@ class LocalStoreTest {
         assertThat(dir.resolve("runs/r/.batch_2.tmp")).doesNotExist();
     }
 
+    /** The pid of a process that has ended (a JVM started to print its version). */
+    static long deadPid() throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-version")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertThat(p.waitFor()).isZero();
+        return p.pid();
+    }
+
+    /** Writes run "r"'s meta.json with {@code status} and {@code writer}. */
+    private static void writeMeta(LocalStore store, String status, WriterProcess writer) {
+        com.fasterxml.jackson.databind.node.ObjectNode meta = RunWriter.JSON.createObjectNode().put("run_id", "r")
+                .put("status", status);
+        meta.set("writer", writer.toJson());
+        store.writer("r").writeMeta(meta);
+    }
+
+    @Test
+    void aRunningRunWhoseWriterIsGoneReadsAsInterrupted(@TempDir Path dir) throws Exception {
+        LocalStore store = twoBatches(dir);
+        WriterProcess me = WriterProcess.current();
+        assertThat(me.pid()).isEqualTo(ProcessHandle.current().pid());
+        assertThat(me.isCurrentProcess()).isTrue();
+        assertThat(WriterProcess.fromJson(me.toJson())).contains(me);
+
+        writeMeta(store, "running", new WriterProcess(deadPid(), me.startedAt(), me.host()));
+        assertThat(store.runMetadata("r").get("status").asText()).isEqualTo("interrupted");
+        assertThat(store.runMetadata("r").get("status_reason").asText()).contains("is gone", "resumed");
+        // only the reading says so: the file is left to the run's next writer
+        assertThat(Files.readString(dir.resolve("runs/r/meta.json"))).contains("\"running\"");
+
+        // the pid runs, but it is another process than the writer (the pid was reused)
+        assertThat(me.startedAt()).as("this platform reports process start times").isNotNull();
+        writeMeta(store, "running", new WriterProcess(me.pid(), me.startedAt().minusSeconds(3600), me.host()));
+        assertThat(store.runMetadata("r").get("status").asText()).isEqualTo("interrupted");
+
+        writeMeta(store, "running", me);
+        assertThat(store.runMetadata("r").get("status").asText()).isEqualTo("running");
+        assertThat(store.runMetadata("r").has("status_reason")).isFalse();
+        // a writer on another host cannot be checked from here
+        writeMeta(store, "running", new WriterProcess(deadPid(), me.startedAt(), me.host() + "-elsewhere"));
+        assertThat(store.runMetadata("r").get("status").asText()).isEqualTo("running");
+        // a run that ended says how
+        writeMeta(store, "cancelled", new WriterProcess(deadPid(), me.startedAt(), me.host()));
+        assertThat(store.runMetadata("r").get("status").asText()).isEqualTo("cancelled");
+    }
+
     @Test
     void loaderMasksSpecialTokensAndOutliers(@TempDir Path dir) {
         LocalStore store = twoBatches(dir);

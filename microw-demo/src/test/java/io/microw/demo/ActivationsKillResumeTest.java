@@ -19,7 +19,10 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A saving run killed with SIGKILL mid-run resumes from its last complete batch and ends byte-identical. */
+/**
+ * A saving run killed with SIGKILL mid-run reads as interrupted, resumes from its last complete batch and ends
+ * byte-identical.
+ */
 class ActivationsKillResumeTest {
 
     @Test
@@ -40,7 +43,9 @@ class ActivationsKillResumeTest {
         LocalStore store = new LocalStore(killed);
         List<Integer> before = store.listBatches("r");
         assertThat(before.size()).isBetween(4, 14);
-        assertThat(store.runMetadata("r").get("status").asText()).isEqualTo("running");
+        assertThat(store.runMetadata("r").get("status").asText()).as("the killed writer is gone")
+                .isEqualTo("interrupted");
+        assertThat(store.runMetadata("r").get("status_reason").asText()).contains("process " + p.pid());
 
         Path whole = tmp.resolve("whole");
         try (LanguageModel lm = BrownGpt2.load()) {

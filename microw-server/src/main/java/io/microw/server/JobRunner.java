@@ -10,6 +10,7 @@ import io.microw.io.hub.PretrainedOptions;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.SaveOptions;
 import io.microw.lm.SaveProgress;
+import io.microw.lm.SaveStoppedException;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeArchitecture;
 import io.microw.sae.SaeConfig;
@@ -17,7 +18,9 @@ import io.microw.sae.train.SaeTrainer;
 import io.microw.sae.train.SaeTrainingConfig;
 import io.microw.sae.train.StoreActivationSource;
 import io.microw.sae.train.TrainingMetrics;
+import io.microw.store.DatasetIdentity;
 import io.microw.store.LocalStore;
+import io.microw.store.RunStatus;
 import io.microw.store.StoreDataLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,9 +40,11 @@ import java.util.function.Consumer;
 
 /**
  * Runs jobs one at a time on a single thread. Cancelling sets a flag that the save progress callback or the
- * training metrics listener checks: it throws {@link Stopped}, the work unwinds, and the job ends
+ * training metrics listener checks: it throws ({@link SaveStoppedException}, which the run's {@code meta.json}
+ * records as {@code cancelled}, or {@link Stopped} in training), the work unwinds, and the job ends
  * {@code cancelled} with its partial run or checkpoints kept, so it can be resumed. Stopping the server stops the
- * running job the same way and records it {@code interrupted}.
+ * running job the same way and records it (and its run) {@code interrupted}. An activation job records its model's
+ * name and its dataset's identity in the run, and a resume refuses a run saved with another model or dataset.
  */
 final class JobRunner implements AutoCloseable {
 
@@ -47,7 +52,7 @@ final class JobRunner implements AutoCloseable {
     static final String ACTIVATIONS = "activations";
     static final String TRAINING = "training";
 
-    /** Thrown from a progress callback to stop the job's work. */
+    /** Thrown from the training metrics listener, or before a job's work starts, to stop the job. */
     static final class Stopped extends RuntimeException {
         Stopped() {
             super("stopped", null, false, false);
@@ -249,6 +254,7 @@ final class JobRunner implements AutoCloseable {
                     .withBatchSize(p.path("batch_size").asInt(8))
                     .withMaxLength(p.path("max_length").asInt(0))
                     .withResume(control.resume || local.hasRun(run) && resumable(job))
+                    .withModelName(p.path("model").asText()).withDataset(datasetIdentity(p))
                     .withProgress(sp -> onSave(job.id(), sp, control));
             checkStop(control);
             lm.activations().saveActivations(texts, layers, options);
@@ -262,7 +268,7 @@ final class JobRunner implements AutoCloseable {
      * that cannot be read (no network and no cache) fails the job with a message that says so.
      */
     private static String datasetTexts(JsonNode d, int limit, List<String> texts) {
-        DatasetOptions options = DatasetOptions.defaults().withTextColumn(d.path("text_field").asText("text"));
+        DatasetOptions options = readOptions(d);
         TextDataset dataset;
         String description;
         if (d.hasNonNull("path")) {
@@ -286,6 +292,31 @@ final class JobRunner implements AutoCloseable {
         return description;
     }
 
+    private static DatasetOptions readOptions(JsonNode dataset) {
+        return DatasetOptions.defaults().withTextColumn(dataset.path("text_field").asText("text"));
+    }
+
+    /**
+     * What the job's run records as its dataset, and a resume checks (with the hash of the first texts, added when
+     * saving): the texts of the request, a dataset file or Hub split read with its text field, or a Brown split;
+     * and the limit when one was given.
+     */
+    private static DatasetIdentity datasetIdentity(ObjectNode p) {
+        if (p.hasNonNull("texts")) {
+            return DatasetIdentity.of(DatasetIdentity.Kind.TEXTS, "inline");
+        }
+        DatasetIdentity identity;
+        JsonNode d = p.get("dataset");
+        if (d == null || d.isNull()) {
+            identity = DatasetIdentity.of(DatasetIdentity.Kind.BROWN, p.path("brown").asText());
+        } else if (d.hasNonNull("path")) {
+            identity = DatasetIdentity.file(Path.of(d.get("path").asText()), readOptions(d));
+        } else {
+            identity = DatasetIdentity.hub(d.path("hub").asText(), d.path("split").asText("train"), readOptions(d));
+        }
+        return p.hasNonNull("limit") ? identity.withLimit(p.get("limit").asLong()) : identity;
+    }
+
     /** A run left by this same job (an earlier attempt) is continued rather than refused. */
     private static boolean resumable(JobStore.Job job) {
         return job.startedAt() != null;
@@ -299,7 +330,11 @@ final class JobRunner implements AutoCloseable {
         store.log(id, message);
         publish(id, "progress", false);
         pauseForTests();
-        checkStop(control);
+        if (control.cancel || shuttingDown) {
+            // the run's meta.json records why it stopped
+            throw control.cancel ? new SaveStoppedException(RunStatus.CANCELLED, "the job was cancelled")
+                    : new SaveStoppedException(RunStatus.INTERRUPTED, "the server stopped");
+        }
     }
 
     // ---- training
