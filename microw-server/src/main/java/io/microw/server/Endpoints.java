@@ -43,7 +43,7 @@ final class Endpoints {
     }
 
     static void json(Context ctx, int status, JsonNode node) {
-        ctx.status(status).contentType("application/json").result(node.toString());
+        ctx.status(status).contentType("application/json").result(Json.write(node));
     }
 
     void health(Context ctx) {
@@ -410,10 +410,10 @@ final class Endpoints {
         int[] out = new int[given.size()];
         for (int i = 0; i < out.length; i++) {
             JsonNode v = given.get(i);
-            if (!v.isIntegralNumber() || v.asLong() < 0 || v.asLong() >= nLatents) {
+            if (!Requests.isIntegerIn(v, 0, nLatents - 1)) {
                 throw ApiException.badRequest("'latents' must hold integers from 0 to " + (nLatents - 1) + ", got " + v);
             }
-            out[i] = v.asInt();
+            out[i] = v.intValue();
         }
         return out;
     }

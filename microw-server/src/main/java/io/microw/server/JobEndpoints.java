@@ -38,7 +38,7 @@ final class JobEndpoints {
     }
 
     private static void json(Context ctx, int status, JsonNode node) {
-        ctx.status(status).contentType("application/json").result(node.toString());
+        ctx.status(status).contentType("application/json").result(Json.write(node));
     }
 
     private LocalStore store() {
@@ -80,7 +80,7 @@ final class JobEndpoints {
                 params.put("limit", Requests.integer(body, "limit", 0, 1, 1_000_000));
             }
         }
-        List<String> layers = Requests.texts(body, "layers", "layer", MAX_LAYERS, 200);
+        List<String> layers = Requests.strings(body, "layers", "layer", "layer", MAX_LAYERS, 200);
         ArrayNode l = params.putArray("layers");
         layers.forEach(l::add);
         params.put("batch_size", Requests.integer(body, "batch_size", 8, 1, 1024));
@@ -265,7 +265,7 @@ final class JobEndpoints {
             if (client.terminated()) {
                 return;
             }
-            client.sendEvent(name, data.toString());
+            client.sendEvent(name, Json.write(data));
             if (last) {
                 client.close();
             }
