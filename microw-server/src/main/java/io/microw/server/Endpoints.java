@@ -79,10 +79,10 @@ final class Endpoints {
         json(ctx, 200, n);
     }
 
-    private static ObjectNode describe(ModelRegistry.Loaded l) {
+    private ObjectNode describe(ModelRegistry.Loaded l) {
         ObjectNode m = Json.object();
         m.put("id", l.id);
-        m.put("source", l.source);
+        m.put("source", PathGuard.redact(l.source, config));
         var c = l.lm.config();
         m.put("architecture", c.architecture());
         m.put("layers", c.numLayers());
@@ -239,11 +239,13 @@ final class Endpoints {
     void loadSae(Context ctx) {
         ObjectNode body = Requests.body(ctx);
         Path dir = PathGuard.confine(Requests.text(body, "path", true), config.allFileRoots(), "path");
+        String shown = PathGuard.display(dir, config);
         if (!Files.isDirectory(dir)) {
-            throw ApiException.notFound("no SAE folder at " + dir);
+            throw ApiException.notFound("no SAE folder at " + shown);
         }
+        PathGuard.confineEntries(dir, config.allFileRoots(), "path");
         if (!Files.isRegularFile(dir.resolve(SaeLensFormat.CONFIG_FILE))) {
-            throw ApiException.badRequest(dir + " holds no " + SaeLensFormat.CONFIG_FILE + "; it is not an SAE folder");
+            throw ApiException.badRequest(shown + " holds no " + SaeLensFormat.CONFIG_FILE + "; it is not an SAE folder");
         }
         String modelId = Requests.text(body, "model", true);
         ModelRegistry.Loaded l = models.get(modelId);
@@ -251,7 +253,8 @@ final class Endpoints {
         try {
             sae = Sae.load(dir);
         } catch (RuntimeException e) {
-            throw ApiException.badRequest("cannot load the SAE at " + dir + ": " + e.getMessage());
+            throw ApiException.badRequest("cannot load the SAE at " + shown + ": "
+                    + PathGuard.redact(e.getMessage(), config));
         }
         try {
             String given = Requests.text(body, "layer", false);
@@ -274,7 +277,7 @@ final class Endpoints {
             } finally {
                 l.lock.unlock();
             }
-            SaeRegistry.Entry e = saes.add(dir, l.id, layer, sae);
+            SaeRegistry.Entry e = saes.add(dir, shown, l.id, layer, sae);
             json(ctx, 201, describe(e));
         } catch (RuntimeException e) {
             sae.close();
@@ -285,7 +288,7 @@ final class Endpoints {
     private static ObjectNode describe(SaeRegistry.Entry e) {
         ObjectNode n = Json.object();
         n.put("id", e.id());
-        n.put("path", e.path().toString());
+        n.put("path", e.shown());
         n.put("model", e.model());
         n.put("layer", e.layer());
         n.put("architecture", e.sae().architecture().toString());

@@ -37,8 +37,9 @@ final class JobEndpoints {
         this.runner = runner;
     }
 
-    private static void json(Context ctx, int status, JsonNode node) {
-        ctx.status(status).contentType("application/json").result(Json.write(node));
+    /** Writes a response; paths in it (job params, logs, errors, run metadata) are shown relative to the roots. */
+    private void json(Context ctx, int status, JsonNode node) {
+        ctx.status(status).contentType("application/json").result(Json.write(PathGuard.redact(node, config)));
     }
 
     private LocalStore store() {
@@ -112,7 +113,7 @@ final class JobEndpoints {
         if (path != null) {
             java.nio.file.Path file = PathGuard.confine(path, config.allFileRoots(), "dataset.path");
             if (!java.nio.file.Files.isRegularFile(file)) {
-                throw ApiException.notFound("no dataset file at " + file);
+                throw ApiException.notFound("no dataset file at " + PathGuard.display(file, config));
             }
             String name = file.getFileName().toString().toLowerCase(Locale.ROOT).replaceFirst("\\.gz$", "");
             if (!name.matches(".*\\.(txt|jsonl|ndjson|csv|tsv|parquet)")) {
@@ -196,7 +197,7 @@ final class JobEndpoints {
         created(ctx, runner.submit(JobRunner.TRAINING, params));
     }
 
-    private static void created(Context ctx, JobStore.Job job) {
+    private void created(Context ctx, JobStore.Job job) {
         ctx.header("Location", "/api/jobs/" + job.id());
         json(ctx, 201, job.toJson(true));
     }
@@ -260,12 +261,12 @@ final class JobEndpoints {
         send(client, "status", now.toJson(false), now.status().terminal());
     }
 
-    private static void send(SseClient client, String name, ObjectNode data, boolean last) {
+    private void send(SseClient client, String name, ObjectNode data, boolean last) {
         synchronized (client) {
             if (client.terminated()) {
                 return;
             }
-            client.sendEvent(name, Json.write(data));
+            client.sendEvent(name, Json.write(PathGuard.redact(data, config)));
             if (last) {
                 client.close();
             }

@@ -5,6 +5,7 @@ import io.microw.demo.BrownGpt2;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeArchitecture;
 import io.microw.sae.SaeConfig;
+import io.microw.sae.SaeLensFormat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -13,6 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static io.microw.server.MicrowServerTest.assertError;
@@ -20,7 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Requests at the edges of their types and of the file system: numbers beyond a float or a long, bodies with
- * something after the JSON, names too long for a file, and responses that hold no non-finite numbers.
+ * something after the JSON, file paths through links leading out of the roots, names too long for a file, and
+ * responses that hold no non-finite numbers and no absolute paths of the server's machine.
  */
 class InputValidationTest {
 
@@ -70,6 +74,12 @@ class InputValidationTest {
         if (server != null) {
             server.stop();
         }
+    }
+
+    /** The response holds neither absolute paths of the server's roots nor of the user's home directory. */
+    static void assertNoServerPaths(Http.Resp r) {
+        assertThat(r.raw()).as(r.raw()).doesNotContain(data.toString()).doesNotContain(files.toString())
+                .doesNotContain(models.toString()).doesNotContain(System.getProperty("user.home") + "/");
     }
 
     // ---- numbers
@@ -122,6 +132,139 @@ class InputValidationTest {
                 "the body must be one JSON object with nothing after it, but '{' follows it");
         assertError(http.post(M + "/infer", "{\"texts\": [\"a\"]}]"), 400, "not valid JSON");
         assertThat(http.post(M + "/infer", "{\"texts\": [\"a\"]} \n\t ").status()).isEqualTo(200);
+    }
+
+    // ---- links out of the roots
+
+    @Test
+    void anSaeFileLinkedOutOfTheRootsIs403WhetherOrNotItsTargetExists() throws Exception {
+        String[] errors = new String[2];
+        int i = 0;
+        for (Path target : List.of(outside.resolve("sae").resolve(SaeLensFormat.WEIGHTS_FILE),
+                outside.resolve("missing.safetensors"))) {
+            Path dir = Files.createDirectories(data.resolve("saes/linked-" + i));
+            Files.copy(data.resolve("saes/topk").resolve(SaeLensFormat.CONFIG_FILE),
+                    dir.resolve(SaeLensFormat.CONFIG_FILE));
+            Files.createSymbolicLink(dir.resolve(SaeLensFormat.WEIGHTS_FILE), target);
+            Http.Resp r = http.post("/api/saes/load", "{\"path\": \"saes/linked-" + i + "\", \"model\": "
+                    + "\"brown-gpt2\", \"layer\": \"transformer.h.1\"}");
+            assertError(r, 403, "'path' (its entry 'sae_weights.safetensors') leads out of the server's file roots");
+            errors[i++] = r.raw();
+        }
+        assertThat(errors[1]).isEqualTo(errors[0]);
+        Path dir = Files.createDirectories(data.resolve("saes/linked-config"));
+        Files.copy(data.resolve("saes/topk").resolve(SaeLensFormat.WEIGHTS_FILE), dir.resolve(SaeLensFormat.WEIGHTS_FILE));
+        Files.createSymbolicLink(dir.resolve(SaeLensFormat.CONFIG_FILE),
+                outside.resolve("sae").resolve(SaeLensFormat.CONFIG_FILE));
+        assertError(http.post("/api/saes/load", "{\"path\": \"saes/linked-config\", \"model\": \"brown-gpt2\", "
+                + "\"layer\": \"transformer.h.1\"}"), 403, "its entry 'cfg.json'");
+    }
+
+    @Test
+    void linksOutOfTheRootsGiveTheSameAnswerWhetherOrNotTheirTargetExists() throws Exception {
+        Files.createSymbolicLink(data.resolve("sae-out"), outside.resolve("sae"));
+        Files.createSymbolicLink(data.resolve("sae-nowhere"), outside.resolve("no-such-folder"));
+        Files.createSymbolicLink(data.resolve("texts-out.jsonl"), outside.resolve("texts.jsonl"));
+        Files.createSymbolicLink(data.resolve("texts-nowhere.jsonl"), outside.resolve("no-such.jsonl"));
+        Files.createSymbolicLink(data.resolve("concepts-out.json"), outside.resolve("concepts.json"));
+        Files.createSymbolicLink(data.resolve("concepts-nowhere.json"), outside.resolve("no-such.json"));
+        String[][] pairs = {
+            {"/api/saes/load", "{\"model\": \"brown-gpt2\", \"layer\": \"transformer.h.1\", \"path\": \"sae-%s\"}"},
+            {"/api/jobs/activations", "{\"model\": \"brown-gpt2\", \"layers\": [\"transformer.h.1\"], \"dataset\": "
+                    + "{\"path\": \"texts-%s.jsonl\"}}"},
+            {"/api/saes/" + sae + "/concepts", "{\"path\": \"concepts-%s.json\"}"}};
+        for (String[] p : pairs) {
+            Http.Resp existing = http.post(p[0], p[1].formatted("out"));
+            Http.Resp missing = http.post(p[0], p[1].formatted("nowhere"));
+            assertError(existing, 403, "leads out of the server's file roots, or nowhere, through a link");
+            assertThat(missing.raw()).as(p[0]).isEqualTo(existing.raw());
+        }
+        assertError(http.post("/api/saes/load", "{\"path\": \"" + outside.resolve("sae") + "\", \"model\": "
+                + "\"brown-gpt2\"}"), 403, "must lie inside the server's file roots (its data directory or a "
+                + "--file-root folder); '" + outside.resolve("sae") + "' does not");
+    }
+
+    // ---- no absolute paths in responses
+
+    @Test
+    void pathsAreShownRelativeToTheRoots() throws Exception {
+        Http.Resp saes = http.get("/api/saes");
+        assertThat(saes.json().path("saes").get(0).path("path").asText()).isEqualTo("data:saes/topk");
+        assertNoServerPaths(saes);
+        Http.Resp fromFiles = http.post("/api/saes/load", "{\"path\": \"" + files.resolve("sae") + "\", \"model\": "
+                + "\"brown-gpt2\", \"layer\": \"transformer.h.2\"}");
+        assertThat(fromFiles.json().path("path").asText()).as(fromFiles.raw()).isEqualTo("files1:sae");
+        assertThat(http.delete("/api/saes/" + fromFiles.json().path("id").asText()).status()).isEqualTo(200);
+        // a shown path can be sent back
+        Http.Resp again = http.post("/api/saes/load", "{\"path\": \"files1:sae\", \"model\": \"brown-gpt2\", "
+                + "\"layer\": \"transformer.h.2\"}");
+        assertThat(again.json().path("path").asText()).as(again.raw()).isEqualTo("files1:sae");
+        assertThat(http.delete("/api/saes/" + again.json().path("id").asText()).status()).isEqualTo(200);
+        assertError(http.post("/api/saes/load", "{\"path\": \"files2:sae\", \"model\": \"brown-gpt2\"}"), 400,
+                "'path' names files2:, but the server has 1 --file-root folders");
+        assertError(http.post("/api/saes/load", "{\"path\": \"data:../x\", \"model\": \"brown-gpt2\"}"), 403,
+                "file roots");
+
+        Http.Resp store = http.get("/api/store");
+        assertThat(store.json().path("path").asText()).isEqualTo("data:");
+        assertNoServerPaths(store);
+
+        Http.Resp mini = http.post("/api/models/mini/load", null);
+        assertThat(mini.json().path("source").asText()).as(mini.raw()).isEqualTo("models1:mini");
+        assertNoServerPaths(http.get("/api/models"));
+        assertThat(http.post("/api/models/mini/unload", null).status()).isEqualTo(200);
+
+        Http.Resp missing = http.post("/api/saes/load", "{\"path\": \"saes/missing\", \"model\": \"brown-gpt2\"}");
+        assertError(missing, 404, "no SAE folder at data:saes/missing");
+        assertNoServerPaths(missing);
+        Path broken = Files.createDirectories(data.resolve("saes/broken"));
+        Files.copy(data.resolve("saes/topk").resolve(SaeLensFormat.CONFIG_FILE), broken.resolve(SaeLensFormat.CONFIG_FILE));
+        Files.writeString(broken.resolve(SaeLensFormat.WEIGHTS_FILE), "not safetensors");
+        Http.Resp cannot = http.post("/api/saes/load", "{\"path\": \"saes/broken\", \"model\": \"brown-gpt2\", "
+                + "\"layer\": \"transformer.h.1\"}");
+        assertError(cannot, 400, "cannot load the SAE at data:saes/broken: ");
+        assertThat(cannot.raw()).contains("data:saes/broken/sae_weights.safetensors");
+        assertNoServerPaths(cannot);
+        Http.Resp concepts = http.post("/api/saes/" + sae + "/concepts", "{\"path\": \"nothing.json\"}");
+        assertError(concepts, 404, "no concept dictionary file at data:nothing.json");
+    }
+
+    @Test
+    void jobParamsLogsAndRunMetadataShowNoAbsolutePaths() throws Exception {
+        Files.writeString(data.resolve("texts.jsonl"), "{\"text\": \"The jury said it.\"}\n{\"text\": \"It was.\"}\n");
+        Http.Resp created = http.post("/api/jobs/activations", "{\"model\": \"brown-gpt2\", \"dataset\": {\"path\": \""
+                + data.resolve("texts.jsonl") + "\"}, \"layers\": [\"transformer.h.0\"], \"run\": \"paths\"}");
+        assertThat(created.status()).as(created.raw()).isEqualTo(201);
+        assertThat(created.json().path("params").path("dataset").path("path").asText()).isEqualTo("data:texts.jsonl");
+        String id = created.json().path("id").asText();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Set.of("succeeded", "failed").contains(http.get("/api/jobs/" + id).json().path("status").asText())) {
+            assertThat(System.nanoTime()).as("the job ends in time").isLessThan(deadline);
+            Thread.sleep(30);
+        }
+        Http.Resp job = http.get("/api/jobs/" + id);
+        assertThat(job.json().path("status").asText()).as(job.raw()).isEqualTo("succeeded");
+        assertNoServerPaths(job);
+        Http.Resp logs = http.get("/api/jobs/" + id + "/logs");
+        assertThat(logs.raw()).contains("texts from dataset data:texts.jsonl");
+        assertNoServerPaths(logs);
+        Http.Resp runs = http.get("/api/runs");
+        assertThat(runs.json().path("runs").get(0).path("metadata").isObject()).as(runs.raw()).isTrue();
+        assertNoServerPaths(runs);
+        assertNoServerPaths(http.get("/api/runs/paths"));
+    }
+
+    @Test
+    void manipulationsRecordTheirSaeFolderRelativeToTheRoots() {
+        Http.Resp created = http.post("/api/manipulations", "{\"name\": \"shown\", \"sae\": \"" + sae + "\", "
+                + "\"edits\": [{\"latent\": 1, \"op\": \"clamp\", \"value\": 2}]}");
+        assertThat(created.status()).as(created.raw()).isEqualTo(201);
+        assertThat(created.json().path("sae_path").asText()).isEqualTo("data:saes/topk");
+        assertNoServerPaths(http.get("/api/manipulations"));
+        Http.Resp preview = http.post("/api/manipulations/shown/preview", "{\"prompt\": \"The jury\", "
+                + "\"max_new_tokens\": 2}");
+        assertThat(preview.status()).as("the config finds its loaded SAE: " + preview.raw()).isEqualTo(200);
+        assertThat(http.delete("/api/manipulations/shown").status()).isEqualTo(200);
     }
 
     // ---- names and wording
