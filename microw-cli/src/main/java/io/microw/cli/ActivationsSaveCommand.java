@@ -1,7 +1,6 @@
 package io.microw.cli;
 
 import io.microw.data.DatasetOptions;
-import io.microw.data.Datasets;
 import io.microw.data.LoadingStrategy;
 import io.microw.data.TextDataset;
 import io.microw.demo.BrownCorpus;
@@ -136,7 +135,7 @@ final class ActivationsSaveCommand implements Callable<Integer> {
             if (textColumn != null) {
                 options = options.withTextColumn(textColumn);
             }
-            return Datasets.fromFile(source.textsFile, options);
+            return SaeSupport.textsFile(source.textsFile, options);
         }
         BrownCorpus.Split split = switch (source.brown.toLowerCase(Locale.ROOT)) {
             case "train" -> BrownCorpus.Split.TRAIN;
