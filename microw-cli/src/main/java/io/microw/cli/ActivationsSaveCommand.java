@@ -1,7 +1,6 @@
 package io.microw.cli;
 
 import io.microw.data.DatasetOptions;
-import io.microw.data.Datasets;
 import io.microw.data.LoadingStrategy;
 import io.microw.data.TextDataset;
 import io.microw.demo.BrownCorpus;
@@ -159,7 +158,7 @@ final class ActivationsSaveCommand implements Callable<Integer> {
     /** The texts: a file in any dataset format (read lazily), or the Brown corpus' sentences. */
     private TextDataset dataset() {
         if (source.textsFile != null) {
-            return Datasets.fromFile(source.textsFile, readOptions());
+            return SaeSupport.textsFile(source.textsFile, readOptions());
         }
         return BrownCorpus.load().sentenceDataset(brownSplit());
     }

@@ -133,14 +133,14 @@ final class BenchForwardCommand implements Callable<Integer> {
     }
 
     private void validate() {
-        if (reps < 1) {
-            throw new ParameterException(spec.commandLine(), "--reps must be at least 1, got " + reps);
+        if (reps < 1 || reps > 100_000) {
+            throw new ParameterException(spec.commandLine(), "--reps must be 1..100000, got " + reps);
         }
         if (warmup < 0) {
             throw new ParameterException(spec.commandLine(), "--warmup must be 0 or more, got " + warmup);
         }
-        if (batch != null && batch < 1) {
-            throw new ParameterException(spec.commandLine(), "--batch must be at least 1, got " + batch);
+        if (batch != null && (batch < 1 || batch > 65_536)) {
+            throw new ParameterException(spec.commandLine(), "--batch must be 1..65536, got " + batch);
         }
         if (seq != null && seq < 1) {
             throw new ParameterException(spec.commandLine(), "--seq must be at least 1, got " + seq);

@@ -234,8 +234,8 @@ final class BenchServeCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--clients: every count must be 1..1024, got " + c);
             }
         }
-        if (requests < 1) {
-            throw new ParameterException(spec.commandLine(), "--requests must be at least 1, got " + requests);
+        if (requests < 1 || requests > 1_000_000) {
+            throw new ParameterException(spec.commandLine(), "--requests must be 1..1000000, got " + requests);
         }
         if (maxNewTokens < 1 || maxNewTokens > 512) {
             throw new ParameterException(spec.commandLine(), "--max-new-tokens must be 1..512, got " + maxNewTokens);

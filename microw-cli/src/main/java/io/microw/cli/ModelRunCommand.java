@@ -56,7 +56,7 @@ final class ModelRunCommand implements Callable<Integer> {
     List<LayerScale> scales = new ArrayList<>();
 
     @Option(names = "--top", paramLabel = "N", defaultValue = "5",
-            description = "How many next tokens to show (default: ${DEFAULT-VALUE}).")
+            description = "How many next tokens to show, at most the vocabulary size (default: ${DEFAULT-VALUE}).")
     int top;
 
     @Option(names = "--json", description = "Print one JSON document instead of text.")
@@ -67,9 +67,6 @@ final class ModelRunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (top < 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--top must be at least 1, got " + top);
-        }
         List<String> texts = prompts.prompts(spec.commandLine());
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -80,6 +77,11 @@ final class ModelRunCommand implements Callable<Integer> {
         try (LanguageModel lm = Models.open(model);
              HookFlags hooks = HookFlags.register(spec.commandLine(), lm, capture, scales);
              Interrupts interrupts = Interrupts.install(err, "prompt")) {
+            int vocab = lm.config().vocabSize();
+            if (top < 1 || top > vocab) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--top must be from 1 to "
+                        + vocab + " (the vocabulary size), got " + top);
+            }
             requireTokenizer(lm);
             doc.put("model", ModelInfoCommand.label(model));
             ArrayNode scaled = doc.putArray("scaled");

@@ -2,6 +2,7 @@ package io.microw.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.microw.MicrowException;
 import io.microw.data.DatasetOptions;
 import io.microw.data.Datasets;
 import io.microw.data.LoadingStrategy;
@@ -80,9 +81,20 @@ final class SaeSupport {
             throw new ParameterException(cmd, "--limit must be >= 0 (0: all), got " + limit);
         }
         TextDataset texts = file != null
-                ? Datasets.fromFile(file, DatasetOptions.defaults().withStrategy(LoadingStrategy.ON_DISK))
+                ? textsFile(file, DatasetOptions.defaults().withStrategy(LoadingStrategy.ON_DISK))
                 : BrownCorpus.load().sentenceDataset(split(cmd, brown));
         return limit > 0 ? texts.limit(limit) : texts;
+    }
+
+    /**
+     * The texts of {@code --texts-file} (a file or a folder of files), read as {@code options} say; one that does not
+     * exist is an error naming it (not an unknown format).
+     */
+    static TextDataset textsFile(Path file, DatasetOptions options) {
+        if (!Files.exists(file)) {
+            throw new MicrowException("--texts-file " + file + " does not exist");
+        }
+        return Datasets.fromFile(file, options);
     }
 
     /** A model name for an SAE's config: brown-gpt2 for the embedded model, else what was given. */

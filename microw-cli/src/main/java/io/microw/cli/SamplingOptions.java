@@ -12,8 +12,11 @@ import picocli.CommandLine.ParameterException;
  */
 final class SamplingOptions {
 
+    /** The most --max-new-tokens: beyond any model's context (checked when generating), far below int overflow. */
+    private static final int MAX_NEW_TOKENS = 1_000_000;
+
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "20",
-            description = "Tokens to generate per prompt (default: ${DEFAULT-VALUE}).")
+            description = "Tokens to generate per prompt, within the model's context (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
     @Option(names = "--temperature", paramLabel = "T", description = "Sample with this temperature (> 0).")
@@ -45,6 +48,10 @@ final class SamplingOptions {
     /** The generation config; a bad value is a usage error naming the option. */
     GenerationConfig config(CommandLine cmd) {
         GenerationConfig.Builder b = GenerationConfig.builder();
+        if (maxNewTokens > MAX_NEW_TOKENS) {
+            throw new ParameterException(cmd, "--max-new-tokens must be at most " + MAX_NEW_TOKENS + ", got "
+                    + maxNewTokens);
+        }
         check(cmd, "--max-new-tokens", () -> b.maxNewTokens(maxNewTokens));
         if (repetitionPenalty != null) {
             check(cmd, "--repetition-penalty", () -> b.repetitionPenalty(repetitionPenalty));

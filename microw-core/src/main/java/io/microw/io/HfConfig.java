@@ -16,8 +16,8 @@ import java.util.Objects;
 import java.util.OptionalInt;
 
 /**
- * A Hugging Face {@code config.json} with typed getters; a missing key or a value of the wrong type is a
- * {@link ConfigException} naming the key, the value, the expected type and the file.
+ * A Hugging Face {@code config.json} with typed getters; a missing key, a value of the wrong type, or a size that
+ * is zero or negative is a {@link ConfigException} naming the key, the value, what was expected and the file.
  */
 public final class HfConfig {
 
@@ -174,7 +174,75 @@ public final class HfConfig {
                 return toInt(key, n);
             }
         }
-        throw new ConfigException("config " + source + " has none of the keys " + Arrays.toString(keys)
+        throw noneOf(keys);
+    }
+
+    /**
+     * The value of a required size or count, which must be a positive int.
+     *
+     * @param key a top-level key, e.g. {@code vocab_size}
+     * @return its value, at least 1
+     * @throws ConfigException when the key is missing, null, not an int, or zero or negative
+     */
+    public int requirePositiveInt(String key) {
+        int v = requireInt(key);
+        if (v <= 0) {
+            throw wrongValue(key, require(key), "a positive int");
+        }
+        return v;
+    }
+
+    /**
+     * The value of an optional size or count, which must be a positive int when given.
+     *
+     * @param key a top-level key, e.g. {@code n_inner}
+     * @param def the default when the key is absent or null (not checked)
+     * @return the value or {@code def}
+     * @throws ConfigException when the value is not an int, or zero or negative
+     */
+    public int getPositiveInt(String key, int def) {
+        return has(key) ? requirePositiveInt(key) : def;
+    }
+
+    /**
+     * The value of the first of {@code keys} that has one, which must be a positive int: a size read under either
+     * of its names, e.g. firstPositiveInt("n_embd", "hidden_size").
+     *
+     * @param keys the keys to try, in order
+     * @return the first value found, at least 1
+     * @throws ConfigException when none of the keys has a value, or the first found is not a positive int
+     */
+    public int firstPositiveInt(String... keys) {
+        for (String key : keys) {
+            if (has(key)) {
+                return requirePositiveInt(key);
+            }
+        }
+        throw noneOf(keys);
+    }
+
+    /**
+     * The value of an optional number that must be positive and finite when given (an epsilon, a base).
+     *
+     * @param key a top-level key, e.g. {@code layer_norm_epsilon}
+     * @param def the default when the key is absent or null (not checked)
+     * @return the value or {@code def}
+     * @throws ConfigException when the value is not a number, or zero, negative or infinite
+     */
+    public double getPositiveDouble(String key, double def) {
+        JsonNode n = value(key);
+        if (n == null) {
+            return def;
+        }
+        double v = toDouble(key, n);
+        if (!(v > 0) || Double.isInfinite(v)) {
+            throw wrongValue(key, n, "a positive finite number");
+        }
+        return v;
+    }
+
+    private ConfigException noneOf(String... keys) {
+        return new ConfigException("config " + source + " has none of the keys " + Arrays.toString(keys)
                 + "; expected one of them to be an int");
     }
 
@@ -238,7 +306,7 @@ public final class HfConfig {
             return def;
         }
         if (!n.isBoolean()) {
-            throw wrongType(key, n, "a boolean");
+            throw wrongValue(key, n, "a boolean");
         }
         return n.booleanValue();
     }
@@ -257,7 +325,7 @@ public final class HfConfig {
         }
         for (JsonNode element : n.isArray() ? n : List.of(n)) {
             if (!isInt(element)) {
-                throw wrongType(key, n, "an int or a list of ints");
+                throw wrongValue(key, n, "an int or a list of ints");
             }
             result.add(element.intValue());
         }
@@ -286,7 +354,7 @@ public final class HfConfig {
 
     private int toInt(String key, JsonNode n) {
         if (!isInt(n)) {
-            throw wrongType(key, n, "an int");
+            throw wrongValue(key, n, "an int");
         }
         return n.intValue();
     }
@@ -297,19 +365,19 @@ public final class HfConfig {
 
     private double toDouble(String key, JsonNode n) {
         if (!n.isNumber()) {
-            throw wrongType(key, n, "a number");
+            throw wrongValue(key, n, "a number");
         }
         return n.doubleValue();
     }
 
     private String toText(String key, JsonNode n) {
         if (!n.isTextual()) {
-            throw wrongType(key, n, "a string");
+            throw wrongValue(key, n, "a string");
         }
         return n.textValue();
     }
 
-    private ConfigException wrongType(String key, JsonNode n, String expected) {
+    private ConfigException wrongValue(String key, JsonNode n, String expected) {
         String value = n.toString();
         if (value.length() > 80) {
             value = value.substring(0, 77) + "...";

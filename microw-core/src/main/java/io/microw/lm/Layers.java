@@ -165,12 +165,16 @@ public final class Layers {
                     + ambiguous.get(nameOrAlias) + "; use one of those names");
         }
         if (nameOrAlias.matches("-?\\d+")) {
-            int index = Integer.parseInt(nameOrAlias);
-            if (index >= 0 && index < names.size()) {
-                return names.get(index);
+            try {
+                int index = Integer.parseInt(nameOrAlias);
+                if (index >= 0 && index < names.size()) {
+                    return names.get(index);
+                }
+            } catch (NumberFormatException beyondInt) {
+                // out of range too: the error below
             }
-            throw new UnknownLayerException("layer index " + index + " is out of range: the model has "
-                    + names.size() + " layers (0.." + (names.size() - 1) + ")");
+            throw new UnknownLayerException("layer index " + nameOrAlias + " is out of range: the model has "
+                    + names.size() + " hook points (0.." + (names.size() - 1) + ")");
         }
         throw new UnknownLayerException("unknown layer '" + nameOrAlias + "'; closest: " + closest(nameOrAlias)
                 + " (lm.layers().names() lists all " + names.size() + ")");

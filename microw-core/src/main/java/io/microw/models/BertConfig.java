@@ -42,11 +42,12 @@ public record BertConfig(HfConfig raw, int vocabSize, int hiddenSize, int numLay
     }
 
     /**
-     * Reads the BERT settings; a missing shape key is an error naming it.
+     * Reads the BERT settings; a missing shape key, or a size or epsilon that is not positive, is an error naming it.
      *
      * @param c the parsed {@code config.json}
      * @return the typed config
-     * @throws ModelLoadException on a missing shape key or an unsupported setting
+     * @throws io.microw.io.ConfigException on a missing shape key or a size or epsilon that is not positive
+     * @throws ModelLoadException on heads that do not divide the hidden size, or an unsupported setting
      */
     public static BertConfig from(HfConfig c) {
         String positions = c.getString("position_embedding_type", "absolute");
@@ -59,14 +60,14 @@ public record BertConfig(HfConfig raw, int vocabSize, int hiddenSize, int numLay
                     + "BERT as an encoder (BertModel) only, expected both false");
         }
         return new BertConfig(c,
-                c.requireInt("vocab_size"),
-                c.requireInt("hidden_size"),
-                c.requireInt("num_hidden_layers"),
-                c.requireInt("num_attention_heads"),
-                c.requireInt("intermediate_size"),
-                c.getInt("max_position_embeddings", 512),
-                c.getInt("type_vocab_size", 2),
-                c.getDouble("layer_norm_eps", 1e-12),
+                c.requirePositiveInt("vocab_size"),
+                c.requirePositiveInt("hidden_size"),
+                c.requirePositiveInt("num_hidden_layers"),
+                c.requirePositiveInt("num_attention_heads"),
+                c.requirePositiveInt("intermediate_size"),
+                c.getPositiveInt("max_position_embeddings", 512),
+                c.getPositiveInt("type_vocab_size", 2),
+                c.getPositiveDouble("layer_norm_eps", 1e-12),
                 ActivationFunction.fromConfig(c.getString("hidden_act", "gelu")),
                 c.getBoolean("tie_word_embeddings", true),
                 c.getDouble("initializer_range", 0.02));

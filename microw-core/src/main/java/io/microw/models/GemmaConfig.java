@@ -53,11 +53,13 @@ public record GemmaConfig(HfConfig raw, String modelType, int vocabSize, int hid
     }
 
     /**
-     * Reads a {@code gemma} or {@code gemma2} config; a missing shape key is an error naming it.
+     * Reads a {@code gemma} or {@code gemma2} config; a missing shape key, or a size, epsilon or scale that is not
+     * positive, is an error naming it.
      *
      * @param c the parsed {@code config.json}
      * @return the typed config
-     * @throws ModelLoadException on a missing shape key or an unsupported setting
+     * @throws io.microw.io.ConfigException on a missing shape key or a size, epsilon or scale that is not positive
+     * @throws ModelLoadException on an unsupported setting
      */
     public static GemmaConfig from(HfConfig c) {
         String type = c.modelType();
@@ -66,23 +68,23 @@ public record GemmaConfig(HfConfig raw, String modelType, int vocabSize, int hid
             throw new ModelLoadException(c.source() + ": use_bidirectional_attention=true (an encoder) is not "
                     + "supported; microw runs Gemma as a causal decoder");
         }
-        int hidden = c.requireInt("hidden_size");
-        int heads = c.requireInt("num_attention_heads");
-        int layers = c.requireInt("num_hidden_layers");
-        int headDim = c.getInt("head_dim", heads > 0 ? hidden / heads : 0);
-        int maxPositions = c.getInt("max_position_embeddings", 8192);
-        double scalar = v2 ? c.getDouble("query_pre_attn_scalar", 256) : headDim;
+        int hidden = c.requirePositiveInt("hidden_size");
+        int heads = c.requirePositiveInt("num_attention_heads");
+        int layers = c.requirePositiveInt("num_hidden_layers");
+        int headDim = c.getPositiveInt("head_dim", hidden / heads);
+        int maxPositions = c.getPositiveInt("max_position_embeddings", 8192);
+        double scalar = v2 ? c.getPositiveDouble("query_pre_attn_scalar", 256) : headDim;
         String act = c.getString("hidden_activation", c.getString("hidden_act", "gelu_pytorch_tanh"));
         return new GemmaConfig(c, type,
-                c.requireInt("vocab_size"),
+                c.requirePositiveInt("vocab_size"),
                 hidden,
                 layers,
                 heads,
-                c.getInt("num_key_value_heads", heads),
+                c.getPositiveInt("num_key_value_heads", heads),
                 headDim,
-                c.requireInt("intermediate_size"),
+                c.requirePositiveInt("intermediate_size"),
                 maxPositions,
-                c.getDouble("rms_norm_eps", 1e-6),
+                c.getPositiveDouble("rms_norm_eps", 1e-6),
                 ActivationFunction.fromConfig(act),
                 c.getBoolean("tie_word_embeddings", true),
                 c.getBoolean("attention_bias", false),

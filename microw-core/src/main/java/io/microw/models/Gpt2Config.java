@@ -3,8 +3,6 @@ package io.microw.models;
 import io.microw.io.HfConfig;
 import io.microw.nn.ActivationFunction;
 
-import java.util.OptionalInt;
-
 /** GPT-2's {@code config.json}: shapes are required, flags default as in transformers' {@code GPT2Config}. */
 public record Gpt2Config(HfConfig raw, int vocabSize, int hiddenSize, int numLayers, int numHeads,
                          int maxPositions, int innerSize, double layerNormEpsilon, ActivationFunction activation,
@@ -36,23 +34,22 @@ public record Gpt2Config(HfConfig raw, int vocabSize, int hiddenSize, int numLay
     }
 
     /**
-     * Reads the GPT-2 settings; a missing shape key is an error naming it.
+     * Reads the GPT-2 settings; a missing shape key, or a size or epsilon that is not positive, is an error naming it.
      *
      * @param c the parsed {@code config.json}
      * @return the typed config
-     * @throws ModelLoadException on a missing shape key
+     * @throws io.microw.io.ConfigException on a missing shape key or a size or epsilon that is not positive
      */
     public static Gpt2Config from(HfConfig c) {
-        int hidden = c.firstInt("n_embd", "hidden_size");
-        OptionalInt inner = c.optionalInt("n_inner");
+        int hidden = c.firstPositiveInt("n_embd", "hidden_size");
         return new Gpt2Config(c,
-                c.requireInt("vocab_size"),
+                c.requirePositiveInt("vocab_size"),
                 hidden,
-                c.firstInt("n_layer", "num_hidden_layers"),
-                c.firstInt("n_head", "num_attention_heads"),
-                c.firstInt("n_positions", "max_position_embeddings"),
-                inner.orElse(4 * hidden),
-                c.getDouble("layer_norm_epsilon", 1e-5),
+                c.firstPositiveInt("n_layer", "num_hidden_layers"),
+                c.firstPositiveInt("n_head", "num_attention_heads"),
+                c.firstPositiveInt("n_positions", "max_position_embeddings"),
+                c.getPositiveInt("n_inner", 4 * hidden),
+                c.getPositiveDouble("layer_norm_epsilon", 1e-5),
                 ActivationFunction.fromConfig(c.getString("activation_function", "gelu_new")),
                 c.getBoolean("tie_word_embeddings", true),
                 c.getBoolean("scale_attn_weights", true),

@@ -16,28 +16,30 @@ public record GptNeoXConfig(HfConfig raw, int vocabSize, int hiddenSize, int num
                             RopeScaling rope) implements ConfigTokenIds {
 
     /**
-     * Reads the GPT-NeoX settings; a missing shape key is an error naming it.
+     * Reads the GPT-NeoX settings; a missing shape key, or a size or epsilon that is not positive, is an error naming
+     * it.
      *
      * @param c the parsed {@code config.json}
      * @return the typed config
-     * @throws ModelLoadException on a missing shape key or an unsupported setting
+     * @throws io.microw.io.ConfigException on a missing shape key or a size or epsilon that is not positive
+     * @throws ModelLoadException on heads that do not divide the hidden size, or an unsupported setting
      */
     public static GptNeoXConfig from(HfConfig c) {
-        int hidden = c.requireInt("hidden_size");
-        int heads = c.requireInt("num_attention_heads");
-        if (heads <= 0 || hidden % heads != 0) {
+        int hidden = c.requirePositiveInt("hidden_size");
+        int heads = c.requirePositiveInt("num_attention_heads");
+        if (hidden % heads != 0) {
             throw new ModelLoadException(c.source() + ": hidden_size " + hidden
                     + " is not divisible by num_attention_heads " + heads);
         }
-        int maxPositions = c.getInt("max_position_embeddings", 2048);
+        int maxPositions = c.getPositiveInt("max_position_embeddings", 2048);
         return new GptNeoXConfig(c,
-                c.requireInt("vocab_size"),
+                c.requirePositiveInt("vocab_size"),
                 hidden,
-                c.requireInt("num_hidden_layers"),
+                c.requirePositiveInt("num_hidden_layers"),
                 heads,
-                c.getInt("intermediate_size", 4 * hidden),
+                c.getPositiveInt("intermediate_size", 4 * hidden),
                 maxPositions,
-                c.getDouble("layer_norm_eps", 1e-5),
+                c.getPositiveDouble("layer_norm_eps", 1e-5),
                 ActivationFunction.fromConfig(c.getString("hidden_act", "gelu")),
                 c.getBoolean("tie_word_embeddings", false),
                 c.getBoolean("attention_bias", true),

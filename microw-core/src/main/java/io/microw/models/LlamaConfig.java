@@ -64,20 +64,22 @@ public record LlamaConfig(HfConfig raw, String modelType, String architecture, i
     }
 
     /**
-     * Reads a config of model type llama, mistral, qwen2, qwen3 or phi3; a missing shape key is an error naming it.
+     * Reads a config of model type llama, mistral, qwen2, qwen3 or phi3; a missing shape key, or a size or epsilon
+     * that is not positive, is an error naming it.
      *
      * @param c the parsed {@code config.json}
      * @return the typed config
-     * @throws ModelLoadException on a missing shape key or an unsupported setting
+     * @throws io.microw.io.ConfigException on a missing shape key or a size or epsilon that is not positive
+     * @throws ModelLoadException on head counts that do not divide, or an unsupported setting
      */
     public static LlamaConfig from(HfConfig c) {
         String type = c.modelType();
-        int hidden = c.requireInt("hidden_size");
-        int heads = c.requireInt("num_attention_heads");
-        int layers = c.requireInt("num_hidden_layers");
-        int maxPositions = c.requireInt("max_position_embeddings");
+        int hidden = c.requirePositiveInt("hidden_size");
+        int heads = c.requirePositiveInt("num_attention_heads");
+        int layers = c.requirePositiveInt("num_hidden_layers");
+        int maxPositions = c.requirePositiveInt("max_position_embeddings");
         boolean qwen = type.equals("qwen2") || type.equals("qwen3");
-        int headDim = c.getInt("head_dim", type.equals("qwen3") ? 128 : hidden / heads);
+        int headDim = c.getPositiveInt("head_dim", type.equals("qwen3") ? 128 : hidden / heads);
         boolean attentionBias = c.getBoolean("attention_bias", false);
         boolean qkvBias;
         boolean outputBias;
@@ -100,9 +102,9 @@ public record LlamaConfig(HfConfig raw, String modelType, String architecture, i
                 throw new ModelLoadException(c.source() + ": model_type '" + type + "' is not a Llama-like decoder; "
                         + "expected llama, mistral, qwen2, qwen3 or phi3");
         }
-        return new LlamaConfig(c, type, architecture(type), c.requireInt("vocab_size"), hidden,
-                c.requireInt("intermediate_size"), layers, heads, c.getInt("num_key_value_heads", heads), headDim,
-                maxPositions, c.getDouble("rms_norm_eps", type.equals("phi3") ? 1e-5 : 1e-6),
+        return new LlamaConfig(c, type, architecture(type), c.requirePositiveInt("vocab_size"), hidden,
+                c.requirePositiveInt("intermediate_size"), layers, heads, c.getPositiveInt("num_key_value_heads", heads),
+                headDim, maxPositions, c.getPositiveDouble("rms_norm_eps", type.equals("phi3") ? 1e-5 : 1e-6),
                 ActivationFunction.fromConfig(c.getString("hidden_act", "silu")),
                 c.getBoolean("tie_word_embeddings", false), qkvBias, outputBias,
                 type.equals("llama") && c.getBoolean("mlp_bias", false), type.equals("qwen3"), type.equals("phi3"),

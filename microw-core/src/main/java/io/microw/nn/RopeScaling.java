@@ -2,6 +2,7 @@ package io.microw.nn;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.microw.MicrowException;
+import io.microw.io.ConfigException;
 import io.microw.io.HfConfig;
 
 /**
@@ -57,6 +58,10 @@ public final class RopeScaling {
         JsonNode legacy = json.path("rope_scaling");
         double theta = number(params, "rope_theta", config.getDouble("rope_theta",
                 config.getDouble("rotary_emb_base", 10000.0)));
+        if (!(theta > 0) || Double.isInfinite(theta)) {
+            throw new ConfigException("config " + config.source() + ": rope_theta (the rotary base) is " + theta
+                    + "; expected a positive finite number");
+        }
         double partial = number(params, "partial_rotary_factor", config.getDouble("partial_rotary_factor",
                 config.getDouble("rotary_pct", 1.0)));
         JsonNode scaling = params.isObject() ? params : legacy;

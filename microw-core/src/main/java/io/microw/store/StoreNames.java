@@ -1,14 +1,21 @@
 package io.microw.store;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
  * Checks the names that become path components of a store (run ids, layer names, tensor keys) so that none can
- * escape the store's root: no separators, no {@code .} or {@code ..}, no absolute paths, no control characters.
+ * escape the store's root: no separators, no {@code .} or {@code ..}, no absolute paths, no control characters,
+ * and at most {@value #MAX_BYTES} bytes of UTF-8.
  */
 public final class StoreNames {
 
-    private static final int MAX_LENGTH = 200;
+    /**
+     * The longest name, in bytes of UTF-8 (what file systems count: ext4 holds 255 bytes per file name). The rest
+     * leaves room for what is added to a name on disk: {@code .safetensors} after a tensor key, {@code .json} after a
+     * manipulation name, and a temporary file's {@code .} prefix and random {@code .tmp} suffix (about 25 bytes).
+     */
+    private static final int MAX_BYTES = 200;
 
     private StoreNames() {
     }
@@ -24,6 +31,12 @@ public final class StoreNames {
         if (name == null || name.isEmpty()) {
             throw new StoreException(what + " is empty; give a name such as 'run-1'");
         }
+        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_BYTES) {
+            throw new StoreException(what + " is " + bytes + " bytes long in UTF-8 ("
+                    + name.codePointCount(0, name.length()) + " characters); at most " + MAX_BYTES
+                    + " bytes are allowed, as it becomes a file name");
+        }
         String problem = problem(name);
         if (problem != null) {
             throw new StoreException(what + " '" + name + "' is not allowed: " + problem
@@ -33,9 +46,6 @@ public final class StoreNames {
     }
 
     private static String problem(String name) {
-        if (name.length() > MAX_LENGTH) {
-            return "longer than " + MAX_LENGTH + " characters";
-        }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
             if (c == '/' || c == '\\') {

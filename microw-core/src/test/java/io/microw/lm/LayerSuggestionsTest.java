@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** An unknown layer name is answered with the names the user most likely meant. */
+/** An unknown layer name is answered with the names the user most likely meant; an index out of range says so. */
 class LayerSuggestionsTest {
 
     private static Fixture fixture;
@@ -38,5 +38,16 @@ class LayerSuggestionsTest {
         assertThatThrownBy(() -> lm.layers().resolve("blocks.1.hook_resid_pst"))
                 .isInstanceOf(UnknownLayerException.class)
                 .hasMessageContaining("blocks.1.hook_resid_post");
+    }
+
+    @Test
+    void anIndexOutOfRangeNamesTheIndexAndTheHookPoints() {
+        int n = lm.layers().names().size();
+        String range = "the model has " + n + " hook points (0.." + (n - 1) + ")";
+        for (String index : new String[] {"999", "-1", String.valueOf(n), "99999999999999999999999999999"}) {
+            assertThatThrownBy(() -> lm.layers().resolve(index))
+                    .isInstanceOf(UnknownLayerException.class)
+                    .hasMessage("layer index " + index + " is out of range: " + range);
+        }
     }
 }

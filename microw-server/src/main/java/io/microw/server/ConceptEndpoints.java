@@ -82,14 +82,15 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
         ConceptDictionary d;
         if (hasPath) {
             Path file = PathGuard.confine(Requests.text(body, "path", true), config.allFileRoots(), "path");
+            String shown = PathGuard.display(file, config);
             if (!Files.isRegularFile(file)) {
-                throw ApiException.notFound("no concept dictionary file at " + file);
+                throw ApiException.notFound("no concept dictionary file at " + shown);
             }
             try {
                 d = ConceptDictionary.load(file, n);
             } catch (MicrowException | IllegalArgumentException | java.io.UncheckedIOException ex) {
-                throw ApiException.badRequest("'path': cannot load the concept dictionary " + file + ": "
-                        + ex.getMessage());
+                throw ApiException.badRequest("'path': cannot load the concept dictionary " + shown + ": "
+                        + PathGuard.redact(ex.getMessage(), config));
             }
         } else {
             d = fromMap(body.get("concepts"), n);

@@ -43,7 +43,7 @@ final class Endpoints {
     }
 
     static void json(Context ctx, int status, JsonNode node) {
-        ctx.status(status).contentType("application/json").result(node.toString());
+        ctx.status(status).contentType("application/json").result(Json.write(node));
     }
 
     void health(Context ctx) {
@@ -79,10 +79,10 @@ final class Endpoints {
         json(ctx, 200, n);
     }
 
-    private static ObjectNode describe(ModelRegistry.Loaded l) {
+    private ObjectNode describe(ModelRegistry.Loaded l) {
         ObjectNode m = Json.object();
         m.put("id", l.id);
-        m.put("source", l.source);
+        m.put("source", PathGuard.redact(l.source, config));
         var c = l.lm.config();
         m.put("architecture", c.architecture());
         m.put("layers", c.numLayers());
@@ -244,11 +244,13 @@ final class Endpoints {
     void loadSae(Context ctx) {
         ObjectNode body = Requests.body(ctx);
         Path dir = PathGuard.confine(Requests.text(body, "path", true), config.allFileRoots(), "path");
+        String shown = PathGuard.display(dir, config);
         if (!Files.isDirectory(dir)) {
-            throw ApiException.notFound("no SAE folder at " + dir);
+            throw ApiException.notFound("no SAE folder at " + shown);
         }
+        PathGuard.confineEntries(dir, config.allFileRoots(), "path");
         if (!Files.isRegularFile(dir.resolve(SaeLensFormat.CONFIG_FILE))) {
-            throw ApiException.badRequest(dir + " holds no " + SaeLensFormat.CONFIG_FILE + "; it is not an SAE folder");
+            throw ApiException.badRequest(shown + " holds no " + SaeLensFormat.CONFIG_FILE + "; it is not an SAE folder");
         }
         String modelId = Requests.text(body, "model", true);
         try (ModelRegistry.Lease lease = models.lease(modelId)) {
@@ -258,11 +260,13 @@ final class Endpoints {
 
     /** Loads the SAE at {@code dir} for layer "layer" (or the one it records) of {@code l}, checking its width. */
     private SaeRegistry.Entry addSae(ModelRegistry.Loaded l, ObjectNode body, Path dir) {
+        String shown = PathGuard.display(dir, config);
         Sae sae;
         try {
             sae = Sae.load(dir);
         } catch (RuntimeException e) {
-            throw ApiException.badRequest("cannot load the SAE at " + dir + ": " + e.getMessage());
+            throw ApiException.badRequest("cannot load the SAE at " + shown + ": "
+                    + PathGuard.redact(e.getMessage(), config));
         }
         try {
             String given = Requests.text(body, "layer", false);
@@ -285,7 +289,7 @@ final class Endpoints {
             } finally {
                 l.lock.unlock();
             }
-            return saes.add(dir, l.id, layer, sae);
+            return saes.add(dir, shown, l.id, layer, sae);
         } catch (RuntimeException e) {
             sae.close();
             throw e;
@@ -295,7 +299,7 @@ final class Endpoints {
     private static ObjectNode describe(SaeRegistry.Entry e) {
         ObjectNode n = Json.object();
         n.put("id", e.id());
-        n.put("path", e.path().toString());
+        n.put("path", e.shown());
         n.put("model", e.model());
         n.put("layer", e.layer());
         n.put("architecture", e.sae().architecture().toString());
@@ -429,10 +433,10 @@ final class Endpoints {
         int[] out = new int[given.size()];
         for (int i = 0; i < out.length; i++) {
             JsonNode v = given.get(i);
-            if (!v.isIntegralNumber() || v.asLong() < 0 || v.asLong() >= nLatents) {
+            if (!Requests.isIntegerIn(v, 0, nLatents - 1)) {
                 throw ApiException.badRequest("'latents' must hold integers from 0 to " + (nLatents - 1) + ", got " + v);
             }
-            out[i] = v.asInt();
+            out[i] = v.intValue();
         }
         return out;
     }

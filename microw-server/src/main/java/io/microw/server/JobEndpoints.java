@@ -38,8 +38,9 @@ final class JobEndpoints {
         this.runner = runner;
     }
 
-    private static void json(Context ctx, int status, JsonNode node) {
-        ctx.status(status).contentType("application/json").result(node.toString());
+    /** Writes a response; paths in it (job params, logs, errors, run metadata) are shown relative to the roots. */
+    private void json(Context ctx, int status, JsonNode node) {
+        ctx.status(status).contentType("application/json").result(Json.write(PathGuard.redact(node, config)));
     }
 
     private LocalStore store() {
@@ -81,7 +82,7 @@ final class JobEndpoints {
                 params.put("limit", Requests.integer(body, "limit", 0, 1, 1_000_000));
             }
         }
-        List<String> layers = Requests.texts(body, "layers", "layer", MAX_LAYERS, 200);
+        List<String> layers = Requests.strings(body, "layers", "layer", "layer", MAX_LAYERS, 200);
         ArrayNode l = params.putArray("layers");
         layers.forEach(l::add);
         params.put("batch_size", Requests.integer(body, "batch_size", 8, 1, 1024));
@@ -114,7 +115,7 @@ final class JobEndpoints {
         if (path != null) {
             java.nio.file.Path file = PathGuard.confine(path, config.allFileRoots(), "dataset.path");
             if (!java.nio.file.Files.isRegularFile(file)) {
-                throw ApiException.notFound("no dataset file at " + file);
+                throw ApiException.notFound("no dataset file at " + PathGuard.display(file, config));
             }
             String name = file.getFileName().toString().toLowerCase(Locale.ROOT).replaceFirst("\\.gz$", "");
             if (!name.matches(".*\\.(txt|jsonl|ndjson|csv|tsv|parquet)")) {
@@ -201,7 +202,7 @@ final class JobEndpoints {
         created(ctx, runner.submit(JobRunner.TRAINING, params));
     }
 
-    private static void created(Context ctx, JobStore.Job job) {
+    private void created(Context ctx, JobStore.Job job) {
         ctx.header("Location", "/api/jobs/" + job.id());
         json(ctx, 201, job.toJson(true));
     }
@@ -265,12 +266,12 @@ final class JobEndpoints {
         send(client, "status", now.toJson(false), now.status().terminal());
     }
 
-    private static void send(SseClient client, String name, ObjectNode data, boolean last) {
+    private void send(SseClient client, String name, ObjectNode data, boolean last) {
         synchronized (client) {
             if (client.terminated()) {
                 return;
             }
-            client.sendEvent(name, data.toString());
+            client.sendEvent(name, Json.write(PathGuard.redact(data, config)));
             if (last) {
                 client.close();
             }

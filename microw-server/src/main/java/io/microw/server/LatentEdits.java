@@ -43,7 +43,7 @@ record LatentEdits(List<Edit> edits, PositionScope scope) {
                 throw ApiException.badRequest("each of 'edits' must be an object {\"latent\", \"op\", \"value\"}");
             }
             JsonNode latent = e.get("latent");
-            if (latent == null || !latent.isIntegralNumber() || latent.asLong() < 0 || latent.asLong() >= nLatents) {
+            if (latent == null || !Requests.isIntegerIn(latent, 0, nLatents - 1)) {
                 throw ApiException.badRequest("'edits[].latent' must be an integer from 0 to " + (nLatents - 1)
                         + ", got " + latent);
             }
@@ -55,7 +55,7 @@ record LatentEdits(List<Edit> edits, PositionScope scope) {
             if (value == null) {
                 throw ApiException.badRequest("'edits[].value' must be a finite number");
             }
-            edits.add(new Edit(latent.asInt(), op, value));
+            edits.add(new Edit(latent.intValue(), op, value));
         }
         return new LatentEdits(List.copyOf(edits), scope(Requests.text(body, "scope", false)));
     }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.microw.lm.GenerationResult;
 
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -29,7 +28,7 @@ record ManipulationEndpoints(ModelRegistry models, SaeRegistry saes, Manipulatio
         config.put("sae", e.id());
         config.set("edits", edits.toJson());
         config.put("scope", edits.scopeName());
-        config.put("sae_path", e.path().toString());
+        config.put("sae_path", e.shown());
         config.put("model", e.model());
         config.put("layer", e.layer());
         config.put("d_sae", e.sae().nLatents());
@@ -112,15 +111,17 @@ record ManipulationEndpoints(ModelRegistry models, SaeRegistry saes, Manipulatio
 
     /**
      * The loaded SAE a config was made with: the one with its id and folder, else any loaded from its folder for
-     * its layer (ids start again after a restart); 409 when none is loaded.
+     * its layer (ids start again after a restart); 409 when none is loaded. The folder is recorded as responses
+     * show it ({@code data:saes/layer1}); configs saved by earlier versions recorded its absolute path.
      */
     private SaeRegistry.Entry loadedSae(ObjectNode config) {
         String id = config.path("sae").asText();
-        Path path = Path.of(config.path("sae_path").asText());
+        String path = config.path("sae_path").asText();
         String layer = config.path("layer").asText();
         SaeRegistry.Entry fallback = null;
         for (SaeRegistry.Entry e : saes.all().values()) {
-            if (e.path().equals(path) && e.layer().equals(layer)) {
+            boolean sameFolder = e.shown().equals(path) || e.path().toString().equals(path);
+            if (sameFolder && e.layer().equals(layer)) {
                 if (e.id().equals(id)) {
                     return e;
                 }

@@ -12,10 +12,8 @@ import io.microw.models.ModelLoadException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -340,15 +338,10 @@ public final class MicrowServer implements AutoCloseable {
 
     /**
      * 422 for a model whose files cannot be used (config.json, weights), with the one-line message the CLI prints;
-     * the model and file roots in it are cut off, so the answer names files by their place under a root.
+     * {@link #error} shows the paths in it relative to the server's roots.
      */
     private void invalidModel(RuntimeException ex, Context ctx) {
         String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-        List<Path> roots = new ArrayList<>(config.modelRoots());
-        roots.addAll(config.allFileRoots());
-        for (Path root : roots) {
-            message = message.replace(root + File.separator, "");
-        }
         error(ctx, 422, message.replace('\n', ' ').strip());
     }
 
@@ -360,8 +353,10 @@ public final class MicrowServer implements AutoCloseable {
         return "the request body is larger than this server's limit of " + config.maxRequestBytes() + " bytes";
     }
 
-    private static void error(Context ctx, int status, String message) {
-        ctx.status(status).contentType("application/json").result(JsonErrorHandler.body(status, message));
+    /** A JSON error answer; paths in the message are shown relative to the server's roots, never absolute. */
+    private void error(Context ctx, int status, String message) {
+        ctx.status(status).contentType("application/json")
+                .result(JsonErrorHandler.body(status, PathGuard.redact(message, config)));
     }
 
     /**

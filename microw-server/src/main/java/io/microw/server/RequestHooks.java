@@ -82,11 +82,11 @@ final class RequestHooks implements AutoCloseable {
                     specs.add(new Spec(type, layer, 1));
                 }
                 case "scale" -> {
-                    JsonNode f = h.get("factor");
-                    if (f == null || !f.isNumber() || !Double.isFinite(f.asDouble())) {
-                        throw ApiException.badRequest("a 'scale' hook needs a finite number 'factor'");
+                    Double factor = Requests.number(h, "factor");
+                    if (factor == null) {
+                        throw ApiException.badRequest("a 'scale' hook needs a number 'factor'");
                     }
-                    specs.add(new Spec(type, layer, (float) f.asDouble()));
+                    specs.add(new Spec(type, layer, factor.floatValue()));
                 }
                 case "ablate" -> specs.add(new Spec(type, layer, 0));
                 default -> throw ApiException.badRequest("unknown hook type '" + type + "'; known: capture, scale, "

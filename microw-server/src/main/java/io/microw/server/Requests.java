@@ -1,6 +1,7 @@
 package io.microw.server;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
@@ -23,8 +24,8 @@ final class Requests {
     }
 
     /**
-     * The body as a JSON object; 400 when it is empty, not JSON, or not an object; 413 when a body sent without a
-     * Content-Length (chunked) grows past the server's limit.
+     * The body as a JSON object; 400 when it is empty, not JSON, not an object, or followed by more than whitespace;
+     * 413 when a body sent without a Content-Length (chunked) grows past the server's limit.
      */
     static ObjectNode body(Context ctx) {
         byte[] bytes = bodyBytes(ctx);
@@ -32,8 +33,12 @@ final class Requests {
             throw ApiException.badRequest("the request needs a JSON object body");
         }
         JsonNode node;
-        try {
-            node = Json.MAPPER.readTree(bytes);
+        try (JsonParser parser = Json.MAPPER.createParser(bytes)) {
+            node = Json.MAPPER.readTree(parser);
+            if (parser.nextToken() != null) {
+                throw ApiException.badRequest("the body must be one JSON object with nothing after it, but '"
+                        + parser.getText() + "' follows it");
+            }
         } catch (JacksonException e) {
             throw ApiException.badRequest("the body is not valid JSON: " + e.getOriginalMessage());
         } catch (java.io.IOException e) {
@@ -97,10 +102,11 @@ final class Requests {
         }
         JsonNode seed = body.get("seed");
         if (seed != null && !seed.isNull()) {
-            if (!seed.isIntegralNumber()) {
-                throw ApiException.badRequest("'seed' must be an integer");
+            if (!isIntegerIn(seed, Long.MIN_VALUE, Long.MAX_VALUE)) {
+                throw ApiException.badRequest("'seed' must be an integer from " + Long.MIN_VALUE + " to "
+                        + Long.MAX_VALUE + ", got " + seed);
             }
-            b.seed(seed.asLong());
+            b.seed(seed.longValue());
         }
         Double penalty = number(body, "repetition_penalty");
         if (penalty != null) {
@@ -111,7 +117,7 @@ final class Requests {
             b.repetitionPenalty(penalty);
         }
         if (body.hasNonNull("stop")) {
-            b.stopStrings(texts(body, "stop", null, 8, 200));
+            b.stopStrings(strings(body, "stop", null, "stop string", 8, 200));
         }
         return new Generation(b.build(), sample);
     }
@@ -163,25 +169,47 @@ final class Requests {
         if (v == null || v.isNull()) {
             return fallback;
         }
-        if (!v.isIntegralNumber() || v.asLong() < min || v.asLong() > max) {
-            throw ApiException.badRequest("'" + field + "' must be an integer from " + min + " to " + max);
+        if (!isIntegerIn(v, min, max)) {
+            throw ApiException.badRequest("'" + field + "' must be an integer from " + min + " to " + max + ", got "
+                    + v);
         }
-        return v.asInt();
+        return v.intValue();
     }
 
+    /**
+     * Whether {@code v} is an integer (not a fraction or a string) from {@code min} to {@code max}; one beyond a
+     * long is not (where {@link JsonNode#asLong()} would wrap it into range).
+     */
+    static boolean isIntegerIn(JsonNode v, long min, long max) {
+        return v.isIntegralNumber() && v.canConvertToLong() && v.longValue() >= min && v.longValue() <= max;
+    }
+
+    /**
+     * A number, or null when absent; 400 unless it is finite as a 32-bit float (what the model computes in), so
+     * that no value becomes infinite when cast.
+     */
     static Double number(JsonNode node, String field) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {
             return null;
         }
-        if (!v.isNumber() || !Double.isFinite(v.asDouble())) {
-            throw ApiException.badRequest("'" + field + "' must be a finite number");
+        if (!v.isNumber() || !Float.isFinite((float) v.doubleValue())) {
+            throw ApiException.badRequest("'" + field + "' must be a finite number of at most " + Float.MAX_VALUE
+                    + " in magnitude (a 32-bit float), got " + v);
         }
-        return v.asDouble();
+        return v.doubleValue();
     }
 
-    /** A non-empty list of strings from {@code many} (an array) or {@code one} (a string). */
+    /** A non-empty list of texts from {@code many} (an array) or {@code one} (a string). */
     static List<String> texts(JsonNode node, String many, String one, int maxCount, int maxChars) {
+        return strings(node, many, one, "text", maxCount, maxChars);
+    }
+
+    /**
+     * A non-empty list of strings from {@code many} (an array) or {@code one} (a string); {@code noun} names one of
+     * them in the errors ("text", "layer").
+     */
+    static List<String> strings(JsonNode node, String many, String one, String noun, int maxCount, int maxChars) {
         List<String> out = new ArrayList<>();
         JsonNode arr = node.get(many);
         if (arr != null && !arr.isNull()) {
@@ -199,17 +227,18 @@ final class Requests {
         }
         if (out.isEmpty()) {
             throw ApiException.badRequest("missing '" + many + "'" + (one == null ? "" : " (or '" + one + "')")
-                    + ": give at least one text");
+                    + ": give at least one " + noun);
         }
         if (out.size() > maxCount) {
-            throw ApiException.badRequest("at most " + maxCount + " texts per request, got " + out.size());
+            throw ApiException.badRequest("at most " + maxCount + " " + noun + "s per request, got " + out.size());
         }
         for (String t : out) {
             if (t.isEmpty()) {
-                throw ApiException.badRequest("texts must not be empty");
+                throw ApiException.badRequest("'" + many + "': a " + noun + " must not be empty");
             }
             if (t.length() > maxChars) {
-                throw ApiException.badRequest("a text may have at most " + maxChars + " characters");
+                throw ApiException.badRequest("'" + many + "': a " + noun + " may have at most " + maxChars
+                        + " characters, got " + t.length());
             }
         }
         return out;

@@ -14,9 +14,11 @@ final class SaeRegistry implements AutoCloseable {
     /**
      * A loaded SAE.
      *
+     * @param path    its folder
+     * @param shown   its folder as responses show it, relative to the server's roots ({@link PathGuard#display})
      * @param tracked the result of its last top-texts computation, if any
      */
-    record Entry(String id, Path path, String model, String layer, Sae sae, Tracked tracked) {
+    record Entry(String id, Path path, String shown, String model, String layer, Sae sae, Tracked tracked) {
     }
 
     /** The top texts and firing statistics last computed for an SAE (POST /api/saes/{id}/top-texts). */
@@ -37,8 +39,8 @@ final class SaeRegistry implements AutoCloseable {
     private final Map<String, Entry> entries = new LinkedHashMap<>();
     private final AtomicLong next = new AtomicLong(1);
 
-    synchronized Entry add(Path path, String model, String layer, Sae sae) {
-        Entry e = new Entry("sae-" + next.getAndIncrement(), path, model, layer, sae, new Tracked());
+    synchronized Entry add(Path path, String shown, String model, String layer, Sae sae) {
+        Entry e = new Entry("sae-" + next.getAndIncrement(), path, shown, model, layer, sae, new Tracked());
         entries.put(e.id(), e);
         return e;
     }

@@ -26,7 +26,7 @@ record StoreEndpoints(ServerConfig config, ManipulationStore manipulations) {
     void info(Context ctx) {
         Path data = config.dataDirectory();
         ObjectNode n = Json.object();
-        n.put("path", data.toString());
+        n.put("path", PathGuard.display(data, config));
         n.put("runs", new LocalStore(data.resolve("store")).listRuns().size());
         n.put("bytes", size(data));
         try {

@@ -149,11 +149,12 @@ class JobsTest {
         }
         assertThat(last).isEqualTo(metrics.get(metrics.size() - 1).path("total_steps").asLong());
         Path sae = data.resolve("saes").resolve(id);
-        assertThat(done.path("artifact").asText()).isEqualTo(sae.toString());
+        assertThat(done.path("artifact").asText()).isEqualTo("data:saes/" + id);
         assertThat(Files.isRegularFile(sae.resolve("cfg.json"))).isTrue();
         // the trained SAE loads through the SAE API
         assertThat(http.post("/api/models/brown-gpt2/load", null).status()).isEqualTo(201);
-        Http.Resp load = http.post("/api/saes/load", "{\"path\": \"saes/" + id + "\", \"model\": \"brown-gpt2\"}");
+        Http.Resp load = http.post("/api/saes/load", "{\"path\": \"" + done.path("artifact").asText() + "\", "
+                + "\"model\": \"brown-gpt2\"}");
         assertThat(load.status()).as(load.raw()).isEqualTo(201);
         assertThat(load.json().toString()).contains(LAYER);
         assertThat(http.post("/api/models/brown-gpt2/unload", null).status()).isEqualTo(200);
