@@ -223,7 +223,7 @@ public final class InferenceEngine {
             }
             longest = Math.max(longest, prompts[i].length);
         }
-        if (longest + config.maxNewTokens() > config().maxPositions()) {
+        if ((long) longest + config.maxNewTokens() > config().maxPositions()) {
             throw new IllegalArgumentException("prompt of " + longest + " tokens plus " + config.maxNewTokens()
                     + " new tokens exceeds the model's context of " + config().maxPositions() + " positions");
         }
