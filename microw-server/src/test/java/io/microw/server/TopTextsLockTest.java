@@ -18,7 +18,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -46,17 +45,10 @@ class TopTextsLockTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path dir = Files.createDirectories(data.resolve("saes").resolve("h2"));
-        for (String f : List.of("cfg.json", "sae_weights.safetensors")) {
-            Files.copy(ConceptsAndSteeringTest.SAE_RESOURCE.resolve(f), dir.resolve(f));
-        }
-        server = new MicrowServer(ServerConfig.builder().dataDirectory(data).allowedModels(List.of(BrownGpt2.NAME))
-                .build()).start(0);
-        http = new Http(server.port());
-        assertThat(http.post(M + "/load", null).status()).isEqualTo(201);
-        Http.Resp r = http.post("/api/saes/load", "{\"path\": \"saes/h2\", \"model\": \"brown-gpt2\"}");
-        assertThat(r.status()).as(r.raw()).isEqualTo(201);
-        sae = r.json().path("id").asText();
+        DemoServer demo = DemoServer.start(data);
+        server = demo.server();
+        http = demo.http();
+        sae = demo.sae();
     }
 
     @AfterAll
@@ -94,7 +86,10 @@ class TopTextsLockTest {
         assertThat(top.statusCode()).as(top.body()).isEqualTo(200);
         assertThat(Http.MAPPER.readTree(top.body()).path("texts").asInt()).isEqualTo(TEXTS);
         assertThat(during).as("inferences sent while top-texts ran (%d ms)", total).isGreaterThanOrEqualTo(3);
-        assertThat(worst).as("slowest inference while top-texts ran (ms)").isLessThan(2000);
+        // Holding the lock for the whole run made an inference wait about as long as the run itself (8.9 s of a
+        // 9.4 s run on two busy cores); taken batch by batch, the wait is one batch (1.5 s of a 17 s run there).
+        assertThat(worst).as("slowest inference while top-texts ran (ms) of a %d ms run", total)
+                .isLessThan(Math.min(3000, total / 4));
     }
 
     @Test

@@ -1,13 +1,11 @@
 package io.microw.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.microw.demo.BrownGpt2;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,17 +32,10 @@ class UnloadRaceTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path dir = Files.createDirectories(data.resolve("saes").resolve("h2"));
-        for (String f : List.of("cfg.json", "sae_weights.safetensors")) {
-            Files.copy(ConceptsAndSteeringTest.SAE_RESOURCE.resolve(f), dir.resolve(f));
-        }
-        server = new MicrowServer(ServerConfig.builder().dataDirectory(data).allowedModels(List.of(BrownGpt2.NAME))
-                .build()).start(0);
-        http = new Http(server.port());
-        assertThat(http.post(M + "/load", null).status()).isEqualTo(201);
-        Http.Resp r = http.post("/api/saes/load", "{\"path\": \"saes/h2\", \"model\": \"brown-gpt2\"}");
-        assertThat(r.status()).as(r.raw()).isEqualTo(201);
-        sae = r.json().path("id").asText();
+        DemoServer demo = DemoServer.start(data);
+        server = demo.server();
+        http = demo.http();
+        sae = demo.sae();
     }
 
     @AfterAll
