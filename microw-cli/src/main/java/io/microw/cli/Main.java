@@ -49,6 +49,7 @@ public final class Main implements Callable<Integer> {
     public static CommandLine commandLine() {
         CommandLine cmd = new CommandLine(new Main());
         cmd.setExecutionExceptionHandler(new ErrorHandler());
+        cmd.setParameterExceptionHandler(new UsageErrorHandler());
         cmd.setDefaultValueProvider(ConfigDefaults.fromEnvironment());
         useUsageExitCode(cmd);
         return cmd;
