@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import io.microw.hooks.Controller;
 import io.microw.hooks.Detector;
 import io.microw.hooks.HookCall;
+import io.microw.hooks.HookException;
 import io.microw.hooks.HookType;
 import io.microw.lm.LanguageModel;
 import io.microw.nn.ForwardBatch;
@@ -73,13 +74,19 @@ public final class SaeHook implements Detector, Controller, AutoCloseable {
 
     /**
      * Attaches this hook to a layer of {@code lm} after checking that the layer's output width is the SAE's d_in;
-     * token strings of text tracking then come from the model's tokenizer.
+     * token strings of text tracking then come from the model's tokenizer. A hook is on one layer at a time.
      *
      * @param lm the model
      * @param layer a layer name, alias or index
      * @return this hook
+     * @throws HookException when it is already attached
      */
     public SaeHook attachTo(LanguageModel lm, String layer) {
+        String current = attachedLayer;
+        if (current != null) {
+            throw new HookException("SAE hook '" + hookId + "' is already attached to layer '" + current
+                    + "'; detach() it before attaching it to '" + layer + "'");
+        }
         String canonical = lm.layers().resolve(layer);
         long[] shape = lm.inference().layerOutputShape(canonical);
         sae.checkInputWidth(shape[shape.length - 1], canonical);

@@ -251,9 +251,8 @@ class SaeHookTest {
     @Test
     void closingTheHookDetachesItKeepsItsConceptStateAndLeavesTheSaeOpen() {
         try (TopKSae sae = new TopKSae(64, d, 4, 17); NDManager manager = NDManager.newBaseManager()) {
-            SaeHook hook;
-            try (SaeHook attached = SaeHook.attach(lm, sae, "layer_0")) {
-                hook = attached;
+            SaeHook hook = SaeHook.attach(lm, sae, "layer_0");
+            try (hook) {
                 assertThat(hook.sae()).isSameAs(sae);
                 assertThat(hook.attachedLayer()).contains(lm.layers().resolve("layer_0"));
                 hook.concepts().manipulateConcept(5, 2.0);
@@ -263,6 +262,9 @@ class SaeHookTest {
             assertThat(hook.detach()).as("already detached").isFalse();
             assertThat(sae.encode(manager.zeros(new Shape(2, d))).getShape()).isEqualTo(new Shape(2, 64));
             hook.attachTo(lm, "layer_0");
+            assertThatThrownBy(() -> hook.attachTo(lm, "layer_1")).isInstanceOf(HookException.class)
+                    .hasMessageContaining("already attached").hasMessageContaining("layer_1");
+            assertThat(lm.layers().allHooks()).containsExactly(hook);
             assertThat(hook.concepts().manipulations().scales()).containsEntry(5, 2.0f);
             assertThat(hook.concepts().effectiveMode()).isEqualTo(SaeMode.STEER);
         }
