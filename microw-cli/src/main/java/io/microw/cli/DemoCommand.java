@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.microw.concepts.LabelledDiscovery;
 import io.microw.concepts.LabelledDiscovery.LatentScore;
+import io.microw.concepts.SaeHook;
 import io.microw.concepts.TopTextTracker;
 import io.microw.data.Datasets;
 import io.microw.demo.BrownCorpus;
@@ -170,15 +171,14 @@ final class DemoCommand implements Callable<Integer> {
                 BrownDiscovery.Report report = discovery.report(0.5, 10);
                 List<String> sentences = corpus.sentences(BrownCorpus.Split.VALIDATION)
                         .subList(0, sizes.conceptSentences()).stream().map(BrownCorpus.Sentence::text).toList();
-                lm.attachSae(sae, LAYER);
-                try {
-                    sae.concepts().enableTextTracking(5, 0, 8);
+                try (SaeHook hook = SaeHook.attach(lm, sae, LAYER)) {
+                    hook.concepts().enableTextTracking(5, 0, 8);
                     for (int i = 0; i < sentences.size(); i += 32) {
                         lm.inference().executeInference(sentences.subList(i, Math.min(sentences.size(), i + 32)))
                                 .close();
                     }
-                    TopTextTracker tracker = sae.concepts().tracker();
-                    sae.concepts().disableTextTracking();
+                    TopTextTracker tracker = hook.concepts().tracker();
+                    hook.concepts().disableTextTracking();
                     seconds.put("concepts", elapsed(t));
                     stdout.printf(Locale.ROOT, "  %d POS tags of %d have a latent with F1 >= 0.5 (%d sentences, "
                                     + "%,d tokens); top contexts of %d latents tracked  (%.1f s)%n",
@@ -189,7 +189,7 @@ final class DemoCommand implements Callable<Integer> {
 
                     step(5, "Steer with a discovered concept");
                     t = System.nanoTime();
-                    Map<String, Object> steering = steer(lm, sae, corpus, discovery.discovery(), tracker, sizes);
+                    Map<String, Object> steering = steer(lm, hook, corpus, discovery.discovery(), tracker, sizes);
                     seconds.put("steering", elapsed(t));
                     results.put("steering", steering);
                     stdout.printf(Locale.ROOT, "  latent %s (%s): number words in %d greedy continuations %.1f%% -> "
@@ -205,8 +205,6 @@ final class DemoCommand implements Callable<Integer> {
                     double total = elapsed(t0);
                     stdout.printf(Locale.ROOT, "%nDone in %s. Report: %s%n", ProgressLine.clock(total),
                             reportDir.resolve("index.html").toAbsolutePath().normalize());
-                } finally {
-                    lm.detachSae(sae);
                 }
             }
         }
@@ -413,7 +411,7 @@ final class DemoCommand implements Callable<Integer> {
      * Pins the discovered number latent ({@code pos:cd}) at twice its largest tracked activation and compares greedy
      * continuations of neutral prompts: the share of number words (words whose commonest Brown tag is cd).
      */
-    private Map<String, Object> steer(LanguageModel lm, Sae sae, BrownCorpus corpus, LabelledDiscovery discovery,
+    private Map<String, Object> steer(LanguageModel lm, SaeHook hook, BrownCorpus corpus, LabelledDiscovery discovery,
                                       TopTextTracker tracker, Sizes sizes) {
         String label = BrownDiscovery.POS + "cd";
         LatentScore cd = discovery.bestLatent(label);
@@ -425,14 +423,14 @@ final class DemoCommand implements Callable<Integer> {
         Set<String> numberWords = corpus.wordsMostlyTagged("cd");
         List<String> prompts = PROMPTS.subList(0, sizes.prompts());
         GenerationConfig greedy = GenerationConfig.greedy(sizes.newTokens());
-        sae.concepts().resetManipulations();
+        hook.concepts().resetManipulations();
         List<String> before = lm.inference().generate(prompts, greedy).completions();
-        sae.concepts().clampConcept(latent, 2 * peak);
+        hook.concepts().clampConcept(latent, 2 * peak);
         List<String> after;
         try {
             after = lm.inference().generate(prompts, greedy).completions();
         } finally {
-            sae.concepts().resetManipulations();
+            hook.concepts().resetManipulations();
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("label", label);

@@ -2,6 +2,7 @@ package io.microw.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.concepts.SaeHook;
 import io.microw.lm.GenerationConfig;
 import io.microw.lm.GenerationResult;
 import io.microw.lm.LanguageModel;
@@ -132,12 +133,9 @@ final class SteerCommand implements Callable<Integer> {
                     e.put("sae", edit.sae.dir.toString());
                     e.put("layer", layer);
                     e.put("latents", sae.nLatents());
-                    String id = lm.attachSae(sae, layer);
-                    try {
-                        applyLatentEdits(sae, positions, e);
+                    try (SaeHook hook = SaeHook.attach(lm, sae, layer)) {
+                        applyLatentEdits(hook, positions, e);
                         steered = generate(lm, config);
-                    } finally {
-                        lm.layers().unregisterHook(id);
                     }
                     description = "SAE " + edit.sae.dir + " on " + layer + ": " + latentEdits();
                 }
@@ -221,9 +219,9 @@ final class SteerCommand implements Callable<Integer> {
     }
 
     /** Sets the manipulations on an attached SAE and records them in {@code e}. */
-    private void applyLatentEdits(Sae sae, PositionScope positions, ObjectNode e) {
+    private void applyLatentEdits(SaeHook hook, PositionScope positions, ObjectNode e) {
         SaeEdit s = edit.sae;
-        var concepts = sae.concepts();
+        var concepts = hook.concepts();
         concepts.resetManipulations();
         for (LatentValue v : s.scales) {
             concepts.manipulateConcept(v.latent(), v.value());

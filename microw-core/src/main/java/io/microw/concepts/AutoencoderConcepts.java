@@ -1,13 +1,8 @@
 package io.microw.concepts;
 
-import ai.djl.ndarray.NDArray;
-import io.microw.hooks.HookCall;
-import io.microw.nn.ForwardBatch;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeException;
 import io.microw.steering.PositionScope;
-import io.microw.sae.SaeMode;
-import io.microw.tokenizer.Encodings;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -16,14 +11,14 @@ import java.util.Optional;
 import java.util.function.LongFunction;
 
 /**
- * The concept side of an SAE attached to a layer ({@code sae.concepts()}, mi-crow's {@code sae.concepts}): what
- * its latents recorded in the last forward, text tracking (top texts per latent), and manipulations of latents
- * that steer the model. As a detector the SAE encodes the layer output once per forward; as a controller it
- * applies the manipulations: with none set it leaves the model untouched (observe), with some it adds only their
- * effect (steer: {@code x + decode(edited) − decode(latents)}), or in REPLACE mode it outputs the reconstruction.
+ * The concept state of an SAE on a layer ({@code hook.concepts()} of a {@link SaeHook}, mi-crow's
+ * {@code sae.concepts}): what its latents recorded in the last forward, text tracking (top texts per latent), the
+ * concept dictionary, and manipulations of latents with the {@link SaeMode} that decide what the hook does to the
+ * layer's output.
  */
 public final class AutoencoderConcepts {
 
+    private final SaeHook hook;
     private final Sae sae;
     private final ConceptManipulations manipulations;
     private volatile SaeMode mode;
@@ -32,24 +27,16 @@ public final class AutoencoderConcepts {
     private volatile TokenLatents last;
     private volatile TokenLatents lastEdited;
     private volatile ConceptDictionary dictionary;
-    private final ThreadLocal<Encoded> current = new ThreadLocal<>();
 
-    /** Codes of the current forward, kept between the detector and the controller call. */
-    private record Encoded(ForwardBatch batch, NDArray codes) {
-    }
-
-    /**
-     * The concept tools of {@code sae}; an SAE makes its own, see {@link Sae#concepts()}.
-     *
-     * @param sae the SAE
-     */
-    public AutoencoderConcepts(Sae sae) {
-        this.sae = Objects.requireNonNull(sae, "sae");
+    /** The concept state of {@code hook}; a hook makes its own, see {@link SaeHook#concepts()}. */
+    AutoencoderConcepts(SaeHook hook) {
+        this.hook = Objects.requireNonNull(hook, "hook");
+        this.sae = hook.sae();
         this.manipulations = new ConceptManipulations(sae.nLatents());
     }
 
     /**
-     * Sets how token ids become token strings (attachSae uses the model's tokenizer).
+     * Sets how token ids become token strings ({@link SaeHook#attachTo} uses the model's tokenizer).
      *
      * @param tokenText the text of one token id
      */
@@ -220,7 +207,7 @@ public final class AutoencoderConcepts {
      * @param scale the factor, finite
      */
     public void manipulateConcept(int latent, double scale) {
-        requireAttached();
+        hook.requireAttached();
         manipulations.scale(latent, scale);
     }
 
@@ -231,7 +218,7 @@ public final class AutoencoderConcepts {
      * @param value the amount to add, finite
      */
     public void addToConcept(int latent, double value) {
-        requireAttached();
+        hook.requireAttached();
         manipulations.add(latent, value);
     }
 
@@ -242,15 +229,8 @@ public final class AutoencoderConcepts {
      * @param value the value, finite
      */
     public void clampConcept(int latent, double value) {
-        requireAttached();
+        hook.requireAttached();
         manipulations.clamp(latent, value);
-    }
-
-    private void requireAttached() {
-        if (sae.attachedLayer().isEmpty()) {
-            throw new SaeException("this SAE is not attached to a layer: attach it with lm.attachSae(sae, layer) "
-                    + "before manipulating its concepts");
-        }
     }
 
     /** Removes every manipulation. */
@@ -330,19 +310,10 @@ public final class AutoencoderConcepts {
         return manipulations.isEmpty() ? SaeMode.OBSERVE : SaeMode.STEER;
     }
 
-    // ---- the hook ----
+    // ---- what the hook records ----
 
-    /**
-     * Detector half: encodes the layer output, records the latents, feeds text tracking.
-     *
-     * @param call the SAE hook's call
-     */
-    public void observe(HookCall call) {
-        NDArray x = call.activations();
-        sae.checkInputWidth(x.getShape().get(x.getShape().dimension() - 1), call.layer());
-        NDArray codes = sae.encode(x);
-        current.set(new Encoded(call.batch(), codes));
-        TokenLatents latents = sparse(codes, call.batch());
+    /** Records the codes of a forward and feeds them to text tracking (the hook's detector half). */
+    void recordLatents(TokenLatents latents) {
         last = latents;
         TopTextTracker t = tracker;
         if (t != null) {
@@ -350,70 +321,8 @@ public final class AutoencoderConcepts {
         }
     }
 
-    /**
-     * Controller half: the layer's new output, or {@code null} to leave it.
-     *
-     * @param call the SAE hook's call
-     * @return the new output, or {@code null}
-     */
-    public NDArray modify(HookCall call) {
-        SaeMode m = effectiveMode();
-        Encoded enc = current.get();
-        current.remove();
-        if (m == SaeMode.OBSERVE || (m == SaeMode.STEER && manipulations.isEmpty())) {
-            return null;
-        }
-        NDArray x = call.activations();
-        NDArray codes = enc != null && enc.batch() == call.batch() ? enc.codes() : sae.encode(x);
-        NDArray edited = codes;
-        long[] shape = x.getShape().getShape();
-        NDArray mask = manipulations.scope().mask(call).reshape(shape[0], shape[1], 1);
-        if (!manipulations.isEmpty()) {
-            var manager = call.manager();
-            NDArray clampMask = manager.create(manipulations.clampMask());
-            NDArray scaled = codes.mul(manager.create(manipulations.scaleVector()))
-                    .add(manager.create(manipulations.addVector()));
-            NDArray clamped = scaled.mul(clampMask.neg().add(1f)).add(manager.create(manipulations.clampValues()).mul(clampMask));
-            edited = clamped.mul(mask).add(codes.mul(mask.neg().add(1f)));
-            lastEdited = sparse(edited, call.batch());
-        }
-        if (m == SaeMode.REPLACE) {
-            return sae.decode(edited).mul(mask).add(x.mul(mask.neg().add(1f)));
-        }
-        return x.add(sae.decodeDirection(edited.sub(codes)));
-    }
-
-    private TokenLatents sparse(NDArray codes, ForwardBatch batch) {
-        long[] shape = codes.getShape().getShape();
-        int rows = (int) shape[0];
-        int seq = shape.length == 3 ? (int) shape[1] : 1;
-        return TokenLatents.fromCodes(sae, codes, counted(batch, rows, seq), tokenIds(batch, rows, seq), batch.texts());
-    }
-
-    /** Real, non-special tokens of this forward. */
-    static boolean[][] counted(ForwardBatch batch, int rows, int seq) {
-        long[] mask = batch.attentionMask().toLongArray();
-        int past = batch.pastLength();
-        int width = past + seq;
-        Encodings enc = batch.encodings();
-        long[][] special = enc != null && past == 0 ? enc.specialTokensMask() : null;
-        boolean[][] out = new boolean[rows][seq];
-        for (int b = 0; b < rows; b++) {
-            for (int s = 0; s < seq; s++) {
-                boolean real = mask[b * width + past + s] != 0;
-                boolean isSpecial = special != null && special[b][s] != 0;
-                out[b][s] = real && !isSpecial;
-            }
-        }
-        return out;
-    }
-
-    private static long[][] tokenIds(ForwardBatch batch, int rows, int seq) {
-        long[] ids = batch.inputIds().toLongArray();
-        long[][] out = new long[rows][seq];
-        for (int b = 0; b < rows; b++) {
-            System.arraycopy(ids, b * seq, out[b], 0, seq);
-        }
-        return out;
+    /** Records the codes after manipulation (what the hook's controller half decoded). */
+    void recordEditedLatents(TokenLatents edited) {
+        lastEdited = edited;
     }
 }

@@ -63,7 +63,7 @@ public final class FeatureDashboard {
                 .append("white-space:pre-wrap}.tok{border-radius:2px}.stats td{padding:0 1em 0 0}")
                 .append(".up{color:#064}.down{color:#900}</style></head><body>\n")
                 .append("<h1>Feature dashboard</h1>\n<p>").append(escape(sae.toString())).append(", layer ")
-                .append(escape(sae.attachedLayer().orElse(sae.config().hookName()))).append(", ")
+                .append(escape(sae.config().hookName())).append(", ")
                 .append(tracker.statistics().tokens()).append(" tokens tracked.</p>\n");
         for (int latent : latents) {
             if (latent < 0 || latent >= sae.nLatents()) {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.microw.data.TextDataset;
+import io.microw.lm.InferenceOptions;
 import io.microw.lm.LanguageModel;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeException;
@@ -77,8 +78,8 @@ public final class OfflineTopTexts {
 
     /**
      * Streams a dataset through the model in batches of {@code batchSize} texts with the SAE attached at
-     * {@code layer} and text tracking on the given tracker; the forward stops after the layer, the SAE only observes,
-     * and it is detached afterwards. Returns the number of texts seen.
+     * {@code layer} (a {@link SaeHook} of its own) and text tracking on the given tracker; the forward stops after the
+     * layer, the SAE only observes, and it is detached afterwards. Returns the number of texts seen.
      *
      * @param lm the model
      * @param sae the SAE, whose input width must be the layer's output width
@@ -91,18 +92,14 @@ public final class OfflineTopTexts {
     public static long fromDataset(LanguageModel lm, Sae sae, String layer, TextDataset texts, int batchSize,
                                    TopTextTracker tracker) {
         long before = tracker.textsSeen();
-        io.microw.sae.SaeMode previous = sae.concepts().forcedMode();
-        String id = lm.attachSae(sae, layer);
-        try {
-            sae.concepts().setMode(io.microw.sae.SaeMode.OBSERVE);
-            sae.concepts().useTracker(tracker);
-            io.microw.lm.InferenceOptions options = io.microw.lm.InferenceOptions.defaults().withStopAfterLayer(layer);
+        try (SaeHook hook = new SaeHook(sae)) {
+            hook.concepts().setMode(SaeMode.OBSERVE);
+            hook.concepts().useTracker(tracker);
+            hook.attachTo(lm, layer);
+            InferenceOptions options = InferenceOptions.defaults().withStopAfterLayer(layer);
             for (Iterator<List<String>> it = texts.iterBatches(batchSize); it.hasNext(); ) {
                 lm.inference().executeInference(it.next(), options).close();
             }
-        } finally {
-            lm.layers().unregisterHook(id);
-            sae.concepts().setMode(previous);
         }
         return tracker.textsSeen() - before;
     }

@@ -21,7 +21,6 @@ import io.microw.models.Init;
 import io.microw.models.ParameterSource;
 import io.microw.models.RandomParameters;
 import io.microw.models.TransformerModel;
-import io.microw.sae.Sae;
 import io.microw.tokenizer.Tokenizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -257,35 +256,6 @@ public final class LanguageModel implements AutoCloseable {
     private static boolean looksLikePath(String s) {
         return s.startsWith("/") || s.startsWith(".") || s.startsWith("~") || s.contains("\\")
                 || s.chars().filter(c -> c == '/').count() > 1;
-    }
-
-    /**
-     * Attaches an SAE to a layer (name, alias or index) as a detector and controller, after checking that the
-     * layer's output width is the SAE's d_in; token strings of its text tracking come from this model's tokenizer.
-     * Returns the hook id. Equivalent to {@code layers().registerHook(layer, sae)} plus those checks.
-     *
-     * @param sae   the SAE
-     * @param layer a layer name, alias or index
-     * @return the hook id
-     */
-    public String attachSae(Sae sae, String layer) {
-        String canonical = layers.resolve(layer);
-        long[] shape = inference().layerOutputShape(canonical);
-        sae.checkInputWidth(shape[shape.length - 1], canonical);
-        if (tokenizer != null) {
-            sae.concepts().setTokenDecoder(tokenizer::tokenText);
-        }
-        return layers.registerHook(canonical, sae);
-    }
-
-    /**
-     * Detaches an SAE attached with {@link #attachSae}; false if it was not registered.
-     *
-     * @param sae the SAE
-     * @return true when it was registered and is now removed
-     */
-    public boolean detachSae(Sae sae) {
-        return layers.unregisterHook(sae.id());
     }
 
     /**

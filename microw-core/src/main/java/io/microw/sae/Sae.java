@@ -5,20 +5,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-import io.microw.concepts.AutoencoderConcepts;
-import io.microw.hooks.Controller;
-import io.microw.hooks.Detector;
-import io.microw.hooks.HookCall;
-import io.microw.hooks.HookType;
-
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * A sparse autoencoder: {@code codes = activation((x·s − b_dec) W_enc + b_enc)},
@@ -32,16 +24,12 @@ import java.util.UUID;
  * {@link #close()}; {@code encode}, {@code decode} and {@code forward} put their results in the input's
  * manager. Subclasses define {@link #encodeRows}.
  *
- * <p>An SAE is also a hook, detector and controller at once: {@code lm.attachSae(sae, layer)} (or
- * {@code lm.layers().registerHook(layer, sae)}) makes it record the layer's latents every forward and apply the
- * manipulations of {@link #concepts()} (see {@link AutoencoderConcepts}). An SAE is safe to use from several threads for inference; changing parameters is not.
+ * <p>An SAE is pure math: it knows no model, hook or concept. To run one on a layer of a model (record its latents,
+ * track top texts, steer with latent edits) wrap it in {@code io.microw.concepts.SaeHook}. An SAE is safe to use
+ * from several threads for inference; changing parameters is not.
  */
-public abstract class Sae implements Detector, Controller, AutoCloseable {
+public abstract class Sae implements AutoCloseable {
 
-    private final String hookId = getClass().getSimpleName() + "-" + UUID.randomUUID();
-    private volatile boolean hookEnabled = true;
-    private volatile String attachedLayer;
-    private AutoencoderConcepts concepts;
     private final SaeConfig config;
     private final NDManager manager;
     private final Map<String, NDArray> parameters = new LinkedHashMap<>();
@@ -416,77 +404,6 @@ public abstract class Sae implements Detector, Controller, AutoCloseable {
             }
         }
         return data;
-    }
-
-    // ---- the SAE as a hook ----
-
-    /**
-     * Its concepts: latents of the last forward, text tracking and manipulations (mi-crow's {@code sae.concepts}).
-     *
-     * @return the concept tools of this SAE
-     */
-    public synchronized AutoencoderConcepts concepts() {
-        if (concepts == null) {
-            concepts = new AutoencoderConcepts(this);
-        }
-        return concepts;
-    }
-
-    /**
-     * The layer this SAE is registered on, if any.
-     *
-     * @return the layer, or empty when detached
-     */
-    public Optional<String> attachedLayer() {
-        return Optional.ofNullable(attachedLayer);
-    }
-
-    @Override
-    public String id() {
-        return hookId;
-    }
-
-    @Override
-    public HookType hookType() {
-        return HookType.FORWARD;
-    }
-
-    /** The layer it is attached to, or {@code null} (then it can be registered on any layer). */
-    @Override
-    public String layerSignature() {
-        return attachedLayer;
-    }
-
-    @Override
-    public boolean isEnabled() {
-        return hookEnabled;
-    }
-
-    @Override
-    public void setEnabled(boolean enabled) {
-        hookEnabled = enabled;
-    }
-
-    @Override
-    public void onRegistered(String layer) {
-        attachedLayer = layer;
-    }
-
-    @Override
-    public void onUnregistered() {
-        attachedLayer = null;
-    }
-
-    /** Records the layer's latents (detector half). */
-    @Override
-    public void processActivations(HookCall call) {
-        concepts().observe(call);
-    }
-
-    /** Applies the manipulations (controller half); {@code null} leaves the output as it is. */
-    @Override
-    public NDArray modifyActivations(HookCall call) {
-        return concepts().modify(call);
     }
 
     @Override

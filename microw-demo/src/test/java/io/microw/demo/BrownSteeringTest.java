@@ -1,6 +1,7 @@
 package io.microw.demo;
 
 import io.microw.concepts.LabelledDiscovery.LatentScore;
+import io.microw.concepts.SaeHook;
 import io.microw.concepts.TokenLatents;
 import io.microw.lm.GenerationConfig;
 import io.microw.lm.LanguageModel;
@@ -57,34 +58,31 @@ class BrownSteeringTest {
         assertThat(numbers.f1()).as("discovery finds a number latent: %s", numbers.describe()).isGreaterThan(0.5);
         Set<String> numberWords = corpus.wordsMostlyTagged("cd");
 
-        lm.attachSae(sae, LAYER);
-        try {
-            sae.concepts().enableTextTracking(1);
+        try (SaeHook hook = SaeHook.attach(lm, sae, LAYER)) {
+            hook.concepts().enableTextTracking(1);
             for (int i = 0; i < sentences.size(); i += 30) {
                 lm.inference().executeInference(sentences.subList(i, i + 30)).close();
             }
-            float peak = sae.concepts().statistics().maxActivation(numbers.latent());
+            float peak = hook.concepts().statistics().maxActivation(numbers.latent());
             assertThat(peak).as("the number latent fires on the validation sentences").isPositive();
-            sae.concepts().disableTextTracking();
+            hook.concepts().disableTextTracking();
             double baseline = WordShare.of(continuations(), numberWords);
-            sae.concepts().clampConcept(numbers.latent(), 2 * peak);
+            hook.concepts().clampConcept(numbers.latent(), 2 * peak);
             double steered = WordShare.of(continuations(), numberWords);
             assertThat(steered).as("number words steered %.3f vs baseline %.3f", steered, baseline)
                     .isGreaterThan(baseline + 0.1);
 
-            sae.concepts().resetManipulations();
-            sae.concepts().manipulateConcept(numbers.latent(), 0.0);
+            hook.concepts().resetManipulations();
+            hook.concepts().manipulateConcept(numbers.latent(), 0.0);
             lm.inference().executeInference(List.of("He paid 25 dollars for two books and 3 pens in 1961")).close();
-            TokenLatents actual = sae.concepts().lastLatents().orElseThrow();
-            TokenLatents decoded = sae.concepts().lastEditedLatents().orElseThrow();
+            TokenLatents actual = hook.concepts().lastLatents().orElseThrow();
+            TokenLatents decoded = hook.concepts().lastEditedLatents().orElseThrow();
             float fired = 0;
             for (int s = 0; s < actual.seqLength(); s++) {
                 fired = Math.max(fired, actual.value(0, s, numbers.latent()));
                 assertThat(decoded.value(0, s, numbers.latent())).isZero();
             }
             assertThat(fired).as("the latent fires on this text before the edit").isPositive();
-        } finally {
-            lm.detachSae(sae);
         }
     }
 

@@ -2,6 +2,7 @@ package io.microw.demo;
 
 import ai.djl.ndarray.NDManager;
 import io.microw.concepts.FeatureDashboard;
+import io.microw.concepts.SaeHook;
 import io.microw.lm.LanguageModel;
 import io.microw.nn.Linear;
 import io.microw.sae.SaeException;
@@ -22,20 +23,20 @@ class FeatureDashboardTest {
     @Test
     void oneOfflineHtmlFileWithContextsHistogramAndLogitEffects(@TempDir Path dir) throws Exception {
         try (LanguageModel lm = BrownGpt2.load(); TopKSae sae = new TopKSae(64, lm.config().hiddenSize(), 8, 2)) {
-            lm.attachSae(sae, "layer_2");
-            sae.concepts().enableTextTracking(3, 2, 4);
+            SaeHook hook = SaeHook.attach(lm, sae, "layer_2");
+            hook.concepts().enableTextTracking(3, 2, 4);
             lm.inference().executeInference(List.of("The committee said the <plan> was \"good\" & fair",
                     "He went home early")).close();
             NDManager modelManager = ((Linear) lm.layers().module("lm_head")).weight().getManager();
             int arraysBefore = modelManager.getManagedArrays().size();
             int latent = -1;
             for (int l = 0; l < 64 && latent < 0; l++) {
-                if (!sae.concepts().topTexts(l).isEmpty()) {
+                if (!hook.concepts().topTexts(l).isEmpty()) {
                     latent = l;
                 }
             }
             Path file = dir.resolve("dashboard.html");
-            new FeatureDashboard(sae, sae.concepts().tracker(), lm, Map.of(latent, "test <concept>"))
+            new FeatureDashboard(sae, hook.concepts().tracker(), lm, Map.of(latent, "test <concept>"))
                     .write(List.of(latent), file);
             String html = Files.readString(file);
             assertThat(html).startsWith("<!DOCTYPE html>").contains("Latent " + latent + ": test &lt;concept&gt;")
@@ -45,7 +46,7 @@ class FeatureDashboardTest {
             assertThat(html).doesNotContain("<plan>");
             assertThat(modelManager.getManagedArrays().size()).as("no arrays left in the model's manager")
                     .isEqualTo(arraysBefore);
-            assertThatThrownBy(() -> new FeatureDashboard(sae, sae.concepts().tracker(), lm, Map.of())
+            assertThatThrownBy(() -> new FeatureDashboard(sae, hook.concepts().tracker(), lm, Map.of())
                     .write(List.of(64), dir.resolve("x.html")))
                     .isInstanceOf(SaeException.class).hasMessageContaining("latent index 64");
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.microw.concepts.LatentContext;
 import io.microw.concepts.OfflineTopTexts;
+import io.microw.concepts.SaeHook;
 import io.microw.concepts.TopTextTracker;
 import io.microw.concepts.TopTextsExport;
 import io.microw.data.Datasets;
@@ -32,13 +33,13 @@ class OfflineTopTextsTest {
             String run = lm.activations().saveActivations(texts, List.of("layer_1"),
                     SaveOptions.into(dir.resolve("store")).withBatchSize(4));
 
-            lm.attachSae(sae, "layer_1");
-            sae.concepts().enableTextTracking(5, 0, 3);
+            SaeHook hook = SaeHook.attach(lm, sae, "layer_1");
+            hook.concepts().enableTextTracking(5, 0, 3);
             for (int i = 0; i < texts.size(); i += 4) {
                 lm.inference().executeInference(texts.subList(i, i + 4)).close();
             }
-            TopTextTracker live = sae.concepts().tracker();
-            lm.detachSae(sae);
+            TopTextTracker live = hook.concepts().tracker();
+            hook.detach();
 
             TopTextTracker stored = new TopTextTracker(128, 5, 0, 3, lm.tokenizer()::tokenText);
             int batches = OfflineTopTexts.fromStore(new LocalStore(dir.resolve("store")), run, "transformer.h.1", sae,

@@ -1,7 +1,11 @@
 package io.microw.demo;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import io.microw.concepts.LatentContext;
+import io.microw.concepts.SaeHook;
+import io.microw.concepts.SaeMode;
 import io.microw.steering.PositionScope;
 import io.microw.concepts.TokenLatents;
 import io.microw.demo.Floats.Tensor;
@@ -11,7 +15,6 @@ import io.microw.lm.InferenceResult;
 import io.microw.lm.LanguageModel;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeException;
-import io.microw.sae.SaeMode;
 import io.microw.sae.TopKSae;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -64,29 +67,29 @@ class SaeHookTest {
     void hooksGuideFirstSection() {
         Tensor clean = logits(lm, TEXT);
         try (TopKSae sae = new TopKSae(512, d, 8)) {
-            lm.attachSae(sae, "layer_0");
-            sae.concepts().enableTextTracking(10);
+            SaeHook hook = SaeHook.attach(lm, sae, "layer_0");
+            hook.concepts().enableTextTracking(10);
             Tensor first;
             try (InferenceResult r = lm.inference().executeInference(TEXT)) {
                 first = Tensor.of(r.logits());
             }
             // observing changes nothing
             assertThat(maxDiff(first, clean)).isLessThan(SAME);
-            assertThat(lm.layers().detectors()).contains(sae);
-            assertThat(lm.layers().controllers()).contains(sae);
+            assertThat(lm.layers().detectors()).contains(hook);
+            assertThat(lm.layers().controllers()).contains(hook);
             // the guide scales latent 42; scale one that fired so the change is visible here
-            int latent = strongestLatent(sae.concepts().lastLatents().orElseThrow());
-            sae.concepts().manipulateConcept(latent, 1.5);
-            sae.concepts().manipulateConcept(42, 1.5);
+            int latent = strongestLatent(hook.concepts().lastLatents().orElseThrow());
+            hook.concepts().manipulateConcept(latent, 1.5);
+            hook.concepts().manipulateConcept(42, 1.5);
             Tensor second;
             try (InferenceResult r = lm.inference().executeInference(TEXT)) {
                 second = Tensor.of(r.logits());
             }
             assertThat(maxDiff(second, clean)).isGreaterThan(CHANGED);
-            assertThat(sae.concepts().topTexts(latent)).isNotEmpty();
-            assertThat(sae.concepts().topTexts(latent).get(0).text()).isEqualTo("Hello, world!");
-            assertThat(lm.detachSae(sae)).isTrue();
-            assertThat(sae.attachedLayer()).isEmpty();
+            assertThat(hook.concepts().topTexts(latent)).isNotEmpty();
+            assertThat(hook.concepts().topTexts(latent).get(0).text()).isEqualTo("Hello, world!");
+            assertThat(hook.detach()).isTrue();
+            assertThat(hook.attachedLayer()).isEmpty();
         }
     }
 
@@ -95,23 +98,23 @@ class SaeHookTest {
         List<String> one = List.of(TEXTS.get(0));
         try (TopKSae sae = new TopKSae(512, d, 8, 3)) {
             Tensor replacedByHand = withController(x -> sae.forward(x));
-            lm.attachSae(sae, "layer_1");
-            sae.concepts().setMode(SaeMode.REPLACE);
+            SaeHook hook = SaeHook.attach(lm, sae, "layer_1");
+            hook.concepts().setMode(SaeMode.REPLACE);
             assertThat(maxDiff(logits(lm, one), replacedByHand)).isLessThan(SAME);
 
-            sae.concepts().setMode(null);
+            hook.concepts().setMode(null);
             lm.inference().executeInference(one).close();
-            int latent = strongestLatent(sae.concepts().lastLatents().orElseThrow());
-            lm.detachSae(sae);
+            int latent = strongestLatent(hook.concepts().lastLatents().orElseThrow());
+            hook.detach();
             Tensor steeredByHand = withController(x -> {
                 NDArray codes = sae.encode(x);
                 NDArray edited = codes.duplicate();
                 edited.set(new ai.djl.ndarray.index.NDIndex("..., {}", latent), codes.get("..., " + latent).mul(3f));
                 return x.add(sae.decode(edited)).sub(sae.decode(codes));
             });
-            lm.attachSae(sae, "layer_1");
-            sae.concepts().manipulateConcept(latent, 3.0);
-            assertThat(sae.concepts().effectiveMode()).isEqualTo(SaeMode.STEER);
+            hook.attachTo(lm, "layer_1");
+            hook.concepts().manipulateConcept(latent, 3.0);
+            assertThat(hook.concepts().effectiveMode()).isEqualTo(SaeMode.STEER);
             assertThat(maxDiff(logits(lm, one), steeredByHand)).isLessThan(1e-4);
         }
     }
@@ -119,14 +122,14 @@ class SaeHookTest {
     @Test
     void zeroScalingSilencesTheLatentInTheDecodedCodes() {
         try (TopKSae sae = new TopKSae(512, d, 8, 5)) {
-            lm.attachSae(sae, "layer_2");
+            SaeHook hook = SaeHook.attach(lm, sae, "layer_2");
             lm.inference().executeInference(TEXTS).close();
-            TokenLatents before = sae.concepts().lastLatents().orElseThrow();
+            TokenLatents before = hook.concepts().lastLatents().orElseThrow();
             int latent = strongestLatent(before);
-            sae.concepts().manipulateConcept(latent, 0.0);
+            hook.concepts().manipulateConcept(latent, 0.0);
             lm.inference().executeInference(TEXTS).close();
-            TokenLatents edited = sae.concepts().lastEditedLatents().orElseThrow();
-            TokenLatents actual = sae.concepts().lastLatents().orElseThrow();
+            TokenLatents edited = hook.concepts().lastEditedLatents().orElseThrow();
+            TokenLatents actual = hook.concepts().lastLatents().orElseThrow();
             float maxBefore = 0;
             for (int b = 0; b < actual.rows(); b++) {
                 for (int s = 0; s < actual.seqLength(); s++) {
@@ -141,9 +144,9 @@ class SaeHookTest {
     @Test
     void latentsPerTokenAreTheSaesCodesWithTextsAndRealTokenFlags() {
         try (TopKSae sae = new TopKSae(512, d, 8, 7)) {
-            lm.attachSae(sae, "layer_1");
+            SaeHook hook = SaeHook.attach(lm, sae, "layer_1");
             lm.inference().executeInference(TEXTS).close();
-            TokenLatents latents = sae.concepts().lastLatents().orElseThrow();
+            TokenLatents latents = hook.concepts().lastLatents().orElseThrow();
             assertThat(latents.texts()).isEqualTo(TEXTS);
             assertThat(latents.rows()).isEqualTo(3);
             int realTokens = 0;
@@ -169,13 +172,13 @@ class SaeHookTest {
     @Test
     void textTrackingKeepsOneEntryPerTextWithTheTokenTheModelSaw() {
         try (TopKSae sae = new TopKSae(256, d, 16, 11)) {
-            lm.attachSae(sae, "layer_1");
-            sae.concepts().enableTextTracking(5, 2, 3);
+            SaeHook hook = SaeHook.attach(lm, sae, "layer_1");
+            hook.concepts().enableTextTracking(5, 2, 3);
             lm.inference().executeInference(TEXTS).close();
             lm.inference().executeInference(List.of("He was here")).close();
             int checked = 0;
             for (int latent = 0; latent < 256; latent++) {
-                List<LatentContext> top = sae.concepts().topTexts(latent);
+                List<LatentContext> top = hook.concepts().topTexts(latent);
                 assertThat(top).hasSizeLessThanOrEqualTo(5);
                 Set<Long> ids = new HashSet<>();
                 for (int i = 0; i < top.size(); i++) {
@@ -191,10 +194,10 @@ class SaeHookTest {
                 }
             }
             assertThat(checked).isPositive();
-            assertThat(sae.concepts().statistics().tokens()).isEqualTo(
+            assertThat(hook.concepts().statistics().tokens()).isEqualTo(
                     TEXTS.stream().mapToInt(t -> lm.tokenizer().encode(t).length).sum() + 3);
-            sae.concepts().resetTopTexts();
-            assertThat(sae.concepts().statistics().tokens()).isZero();
+            hook.concepts().resetTopTexts();
+            assertThat(hook.concepts().statistics().tokens()).isZero();
         }
     }
 
@@ -202,23 +205,23 @@ class SaeHookTest {
     void manipulationsRoundTripAndApplyOnlyInScope(@TempDir Path dir) {
         try (TopKSae sae = new TopKSae(512, d, 8, 13)) {
             Tensor clean = logits(lm, TEXTS);
-            lm.attachSae(sae, "layer_0");
-            sae.concepts().manipulateConcept(3, 2.0);
-            sae.concepts().addToConcept(7, 0.5);
-            sae.concepts().clampConcept(9, 1.0);
-            sae.concepts().setPositionScope(PositionScope.GENERATED);
+            SaeHook hook = SaeHook.attach(lm, sae, "layer_0");
+            hook.concepts().manipulateConcept(3, 2.0);
+            hook.concepts().addToConcept(7, 0.5);
+            hook.concepts().clampConcept(9, 1.0);
+            hook.concepts().setPositionScope(PositionScope.GENERATED);
             // outside generation nothing is "generated": the output is untouched
             assertThat(maxDiff(logits(lm, TEXTS), clean)).isLessThan(SAME);
             Path file = dir.resolve("manipulations.json");
-            sae.concepts().saveManipulations(file);
-            sae.concepts().resetManipulations();
-            assertThat(sae.concepts().manipulations().isEmpty()).isTrue();
-            sae.concepts().loadManipulations(file);
-            assertThat(sae.concepts().manipulations().scales()).containsEntry(3, 2.0f);
-            assertThat(sae.concepts().manipulations().additions()).containsEntry(7, 0.5f);
-            assertThat(sae.concepts().manipulations().clamps()).containsEntry(9, 1.0f);
-            assertThat(sae.concepts().manipulations().scope()).isEqualTo(PositionScope.GENERATED);
-            sae.concepts().setPositionScope(PositionScope.ALL);
+            hook.concepts().saveManipulations(file);
+            hook.concepts().resetManipulations();
+            assertThat(hook.concepts().manipulations().isEmpty()).isTrue();
+            hook.concepts().loadManipulations(file);
+            assertThat(hook.concepts().manipulations().scales()).containsEntry(3, 2.0f);
+            assertThat(hook.concepts().manipulations().additions()).containsEntry(7, 0.5f);
+            assertThat(hook.concepts().manipulations().clamps()).containsEntry(9, 1.0f);
+            assertThat(hook.concepts().manipulations().scope()).isEqualTo(PositionScope.GENERATED);
+            hook.concepts().setPositionScope(PositionScope.ALL);
             assertThat(maxDiff(logits(lm, TEXTS), clean)).isGreaterThan(CHANGED);
         }
     }
@@ -226,21 +229,44 @@ class SaeHookTest {
     @Test
     void badInputIsAClearError() {
         try (TopKSae wide = new TopKSae(64, d * 2, 4); TopKSae sae = new TopKSae(64, d, 4)) {
-            assertThatThrownBy(() -> lm.attachSae(wide, "layer_0")).isInstanceOf(SaeException.class)
+            assertThatThrownBy(() -> SaeHook.attach(lm, wide, "layer_0")).isInstanceOf(SaeException.class)
                     .hasMessageContaining("d_in=" + (d * 2)).hasMessageContaining("width " + d);
             assertThat(lm.layers().allHooks()).isEmpty();
-            assertThatThrownBy(() -> sae.concepts().manipulateConcept(1, 2.0)).isInstanceOf(SaeException.class)
+            SaeHook hook = new SaeHook(sae);
+            assertThatThrownBy(() -> hook.concepts().manipulateConcept(1, 2.0)).isInstanceOf(SaeException.class)
                     .hasMessageContaining("not attached");
-            lm.attachSae(sae, "layer_0");
-            assertThatThrownBy(() -> sae.concepts().manipulateConcept(64, 2.0)).isInstanceOf(SaeException.class)
+            hook.attachTo(lm, "layer_0");
+            assertThatThrownBy(() -> hook.concepts().manipulateConcept(64, 2.0)).isInstanceOf(SaeException.class)
                     .hasMessageContaining("latent index 64").hasMessageContaining("0..63");
-            assertThatThrownBy(() -> sae.concepts().enableTextTracking(0)).isInstanceOf(SaeException.class)
+            assertThatThrownBy(() -> hook.concepts().enableTextTracking(0)).isInstanceOf(SaeException.class)
                     .hasMessageContaining("top_k >= 1");
-            assertThatThrownBy(() -> sae.concepts().topTexts(0)).isInstanceOf(SaeException.class)
+            assertThatThrownBy(() -> hook.concepts().topTexts(0)).isInstanceOf(SaeException.class)
                     .hasMessageContaining("text tracking is off");
-            assertThatThrownBy(() -> sae.concepts().manipulateConcept(1, Double.NaN)).isInstanceOf(SaeException.class)
+            assertThatThrownBy(() -> hook.concepts().manipulateConcept(1, Double.NaN)).isInstanceOf(SaeException.class)
                     .hasMessageContaining("finite");
-            assertThatThrownBy(() -> lm.layers().registerHook("layer_1", sae)).isInstanceOf(HookException.class);
+            assertThatThrownBy(() -> lm.layers().registerHook("layer_1", hook)).isInstanceOf(HookException.class);
+        }
+    }
+
+    @Test
+    void closingTheHookDetachesItKeepsItsConceptStateAndLeavesTheSaeOpen() {
+        try (TopKSae sae = new TopKSae(64, d, 4, 17); NDManager manager = NDManager.newBaseManager()) {
+            SaeHook hook = SaeHook.attach(lm, sae, "layer_0");
+            try (hook) {
+                assertThat(hook.sae()).isSameAs(sae);
+                assertThat(hook.attachedLayer()).contains(lm.layers().resolve("layer_0"));
+                hook.concepts().manipulateConcept(5, 2.0);
+            }
+            assertThat(lm.layers().allHooks()).isEmpty();
+            assertThat(hook.attachedLayer()).isEmpty();
+            assertThat(hook.detach()).as("already detached").isFalse();
+            assertThat(sae.encode(manager.zeros(new Shape(2, d))).getShape()).isEqualTo(new Shape(2, 64));
+            hook.attachTo(lm, "layer_0");
+            assertThatThrownBy(() -> hook.attachTo(lm, "layer_1")).isInstanceOf(HookException.class)
+                    .hasMessageContaining("already attached").hasMessageContaining("layer_1");
+            assertThat(lm.layers().allHooks()).containsExactly(hook);
+            assertThat(hook.concepts().manipulations().scales()).containsEntry(5, 2.0f);
+            assertThat(hook.concepts().effectiveMode()).isEqualTo(SaeMode.STEER);
         }
     }
 

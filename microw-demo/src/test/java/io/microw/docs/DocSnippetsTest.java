@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import io.microw.concepts.LatentContext;
+import io.microw.concepts.SaeHook;
 import io.microw.data.Datasets;
 import io.microw.data.TextDataset;
 import io.microw.demo.BrownCorpus;
@@ -766,21 +767,21 @@ class DocSnippetsTest {
         float[] observed;
         float[] steered;
         // snippet:hooks.sae-attach
-        lm.attachSae(sae, "layer_0");     // registered as one hook that is both detector and controller
-        sae.concepts().enableTextTracking(10);
+        SaeHook hook = SaeHook.attach(lm, sae, "layer_0");   // one hook that is both detector and controller
+        hook.concepts().enableTextTracking(10);
         // end-snippet
         try {
             observed = logits("Hello, world!");
-            int latent = sae.concepts().lastLatents().orElseThrow().latents(0, 1)[0];
+            int latent = hook.concepts().lastLatents().orElseThrow().latents(0, 1)[0];
             // snippet:hooks.sae-manipulate
             lm.inference().executeInference(List.of("Hello, world!")).close();   // detector: latents, top texts
-            sae.concepts().manipulateConcept(latent, 1.5);                         // controller: edit a latent
+            hook.concepts().manipulateConcept(latent, 1.5);                        // controller: edit a latent
             lm.inference().executeInference(List.of("Hello, world!")).close();   // activations are modified
             // end-snippet
             steered = logits("Hello, world!");
-            assertThat(sae.concepts().topTexts(latent)).isNotEmpty();
+            assertThat(hook.concepts().topTexts(latent)).isNotEmpty();
         } finally {
-            lm.detachSae(sae);
+            hook.detach();
             sae.close();
         }
         assertThat(maxDiff(observed, baseline)).as("observing changes nothing").isLessThan(1e-5);
@@ -872,29 +873,29 @@ class DocSnippetsTest {
     void conceptsTopTextsAndManipulation(@TempDir Path dir) {
         // snippet:concepts.top-texts
         TopKSae sae = new TopKSae(512, lm.config().hiddenSize(), 8);   // or Sae.load(dir) of a trained one
-        lm.attachSae(sae, "layer_0");               // checks the width; the SAE is detector and controller
-        sae.concepts().enableTextTracking(10);      // top texts per latent
+        SaeHook hook = SaeHook.attach(lm, sae, "layer_0");   // checks the width; detector and controller
+        hook.concepts().enableTextTracking(10);      // top texts per latent
         lm.inference().executeInference(List.of("The jury said it did not find any evidence", "He was here")).close();
-        int latent = sae.concepts().lastLatents().orElseThrow().latents(0, 1)[0];   // one that fired
-        List<LatentContext> top = sae.concepts().topTexts(latent);      // text, token, position, activation, window
+        int latent = hook.concepts().lastLatents().orElseThrow().latents(0, 1)[0];   // one that fired
+        List<LatentContext> top = hook.concepts().topTexts(latent);     // text, token, position, activation, window
         // end-snippet
         try {
             assertThat(top).isNotEmpty();
             assertThat(top.get(0).activation()).isPositive();
             // snippet:concepts.manipulate
-            sae.concepts().manipulateConcept(latent, 3.0);   // also addToConcept, clampConcept, setPositionScope
+            hook.concepts().manipulateConcept(latent, 3.0);  // also addToConcept, clampConcept, setPositionScope
             float[] edited;
             try (InferenceResult out = lm.inference().executeInference(List.of("Hello, world!"))) {
                 edited = out.logits().toFloatArray();        // output = x + decode(edited) - decode(latents)
             }
-            sae.concepts().saveManipulations(dir.resolve("edits.json"));
-            sae.concepts().resetManipulations();
-            lm.detachSae(sae);
+            hook.concepts().saveManipulations(dir.resolve("edits.json"));
+            hook.concepts().resetManipulations();
+            hook.detach();                                   // the SAE stays open; the hook keeps its concept state
             // end-snippet
             assertThat(maxDiff(edited, baseline)).as("the edit changes the output").isGreaterThan(1e-4);
             assertThat(Files.exists(dir.resolve("edits.json"))).isTrue();
         } finally {
-            lm.detachSae(sae);
+            hook.detach();
             sae.close();
         }
         assertThat(maxDiff(logits("Hello, world!"), baseline)).as("detached: the model is as before").isZero();

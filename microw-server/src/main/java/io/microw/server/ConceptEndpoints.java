@@ -45,7 +45,7 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
     }
 
     private static ObjectNode describeDictionary(SaeRegistry.Entry e, String q) {
-        AutoencoderConcepts concepts = e.sae().concepts();
+        AutoencoderConcepts concepts = e.hook().concepts();
         ObjectNode n = Json.object();
         n.put("sae", e.id());
         n.put("n_size", e.sae().nLatents());
@@ -95,7 +95,7 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
         } else {
             d = fromMap(body.get("concepts"), n);
         }
-        AutoencoderConcepts concepts = e.sae().concepts();
+        AutoencoderConcepts concepts = e.hook().concepts();
         synchronized (concepts) {
             concepts.setDictionary(d);
         }
@@ -147,7 +147,7 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
         Double score = Requests.number(body, "score");
         ObjectNode out = Json.object();
         out.put("latent", latent);
-        AutoencoderConcepts concepts = e.sae().concepts();
+        AutoencoderConcepts concepts = e.hook().concepts();
         synchronized (concepts) {
             ConceptDictionary d = concepts.dictionary();
             if (name.isBlank()) {
@@ -212,12 +212,8 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
                 if (!saes.isLoaded(e)) {
                     throw ApiException.notFound("SAE '" + e.id() + "' was deleted");
                 }
-                try {
-                    OfflineTopTexts.fromDataset(l.lm, e.sae(), e.layer(), Datasets.fromTexts("request", batch), BATCH,
-                            tracker);
-                } finally {
-                    e.sae().concepts().disableTextTracking(); // later forwards (steering) must not feed it
-                }
+                OfflineTopTexts.fromDataset(l.lm, e.sae(), e.layer(), Datasets.fromTexts("request", batch), BATCH,
+                        tracker);
             }
         } finally {
             l.lock.unlock();
@@ -262,7 +258,7 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
             case "latent" -> Comparator.naturalOrder();
             default -> throw ApiException.badRequest("'sort' must be frequency, max or latent, got '" + sort + "'");
         };
-        AutoencoderConcepts concepts = e.sae().concepts();
+        AutoencoderConcepts concepts = e.hook().concepts();
         List<Integer> matches = new ArrayList<>();
         List<String> names = new ArrayList<>();
         synchronized (concepts) {
@@ -321,7 +317,7 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
         ObjectNode out = Json.object();
         out.put("sae", e.id());
         out.put("latent", latent);
-        AutoencoderConcepts concepts = e.sae().concepts();
+        AutoencoderConcepts concepts = e.hook().concepts();
         Optional<ConceptDictionary.Concept> c;
         synchronized (concepts) {
             c = concepts.dictionary().get(latent);

@@ -1,5 +1,6 @@
 package io.microw.server;
 
+import io.microw.concepts.SaeHook;
 import io.microw.concepts.TopTextTracker;
 import io.microw.sae.Sae;
 
@@ -16,9 +17,15 @@ final class SaeRegistry implements AutoCloseable {
      *
      * @param path    its folder
      * @param shown   its folder as responses show it, relative to the server's roots ({@link PathGuard#display})
+     * @param hook    the SAE with its concept state (dictionary, manipulations), attached while steering
      * @param tracked the result of its last top-texts computation, if any
      */
-    record Entry(String id, Path path, String shown, String model, String layer, Sae sae, Tracked tracked) {
+    record Entry(String id, Path path, String shown, String model, String layer, SaeHook hook, Tracked tracked) {
+
+        /** The SAE itself. */
+        Sae sae() {
+            return hook.sae();
+        }
     }
 
     /** The top texts and firing statistics last computed for an SAE (POST /api/saes/{id}/top-texts). */
@@ -40,7 +47,8 @@ final class SaeRegistry implements AutoCloseable {
     private final AtomicLong next = new AtomicLong(1);
 
     synchronized Entry add(Path path, String shown, String model, String layer, Sae sae) {
-        Entry e = new Entry("sae-" + next.getAndIncrement(), path, shown, model, layer, sae, new Tracked());
+        Entry e = new Entry("sae-" + next.getAndIncrement(), path, shown, model, layer, new SaeHook(sae),
+                new Tracked());
         entries.put(e.id(), e);
         return e;
     }

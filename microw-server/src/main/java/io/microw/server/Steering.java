@@ -43,13 +43,13 @@ final class Steering {
                     throw ApiException.notFound("SAE '" + e.id() + "' was deleted");
                 }
                 GenerationResult baseline = withBaseline ? l.lm.inference().generate(prompts, cfg) : null;
-                AutoencoderConcepts concepts = e.sae().concepts();
-                String hook = l.lm.attachSae(e.sae(), e.layer());
+                AutoencoderConcepts concepts = e.hook().concepts();
+                e.hook().attachTo(l.lm, e.layer());
                 try {
                     edits.applyTo(concepts);
                     return new Outcome(baseline, l.lm.inference().generate(prompts, cfg));
                 } finally {
-                    l.lm.layers().unregisterHook(hook);
+                    e.hook().detach();
                     concepts.resetManipulations();
                     concepts.setPositionScope(PositionScope.ALL);
                 }

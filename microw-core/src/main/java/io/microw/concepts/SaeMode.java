@@ -1,4 +1,4 @@
-package io.microw.sae;
+package io.microw.concepts;
 
 /** What an SAE attached to a layer does to the layer's output. */
 public enum SaeMode {
