@@ -5,12 +5,16 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.microw.nn.Linear;
+import io.microw.nn.Module;
+import io.microw.nn.ResidualNorm;
 
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The activations one run captured (TransformerLens' {@code ActivationCache}): float32 copies of the captured layers'
@@ -24,6 +28,8 @@ public final class ActivationCache implements AutoCloseable {
     private final NDManager manager;
     private final int batchSize;
     private final int seqLength;
+    private static final Set<String> OUTPUT_PROJECTIONS = Set.of("c_proj", "o_proj", "dense");
+
     private final Map<String, NDArray> tensors = new HashMap<>();
 
     ActivationCache(Layers layers, NDManager manager, int batchSize, int seqLength) {
@@ -162,6 +168,73 @@ public final class ActivationCache implements AutoCloseable {
             names.add(required("blocks." + i + ".hook_mlp_out"));
         }
         return stackOf(names);
+    }
+
+    /**
+     * Normalises a stack of residual-stream parts (such as {@link #decomposeResid()} or per-head results) as the
+     * final norm ({@code ln_final}) did on this run: each part is centred (LayerNorm only), divided by the scale the
+     * norm computed from its input (the last block's {@code hook_resid_post}, which must be captured) and multiplied
+     * by the norm's weight. Unlike TransformerLens, which folds the weight into the unembedding, microw applies it
+     * here, so the parts map to logits through the unembedding directly; the norm's bias (a LayerNorm's) is not
+     * added: it is one more constant part.
+     *
+     * @param stack [n, batch, seq, d], parts of the final residual stream
+     * @return the normalised parts [n, batch, seq, d], owned by this cache
+     */
+    public NDArray applyFinalNorm(NDArray stack) {
+        NDArray whole = tensors.get(required("blocks." + (layers.model().config().numLayers() - 1)
+                + ".hook_resid_post"));
+        return finalNorm().applyToStack(stack, whole);
+    }
+
+    /**
+     * The final norm ({@code ln_final}) of the model this cache came from.
+     *
+     * @return the norm
+     */
+    public ResidualNorm finalNorm() {
+        Module norm = layers.module("ln_final");
+        if (!(norm instanceof ResidualNorm)) {
+            throw new UnsupportedOperationException("the final norm " + norm.name() + " is a " + norm.typeName()
+                    + ", not a LayerNorm or RMSNorm");
+        }
+        return (ResidualNorm) norm;
+    }
+
+    /**
+     * Each head's contribution to a block's attention output (TransformerLens' {@code hook_result}): its slice of
+     * {@code hook_z} times its slice of the output projection, without the projection's bias, so the heads sum to the
+     * attention output minus that bias. Needs {@code blocks.<layer>.attn.hook_z} captured.
+     *
+     * @param layer the block
+     * @return [batch, seq, heads, d], owned by this cache
+     */
+    public NDArray headResults(int layer) {
+        NDArray z = get("blocks." + layer + ".attn.hook_z");
+        Linear projection = outputProjection(layer);
+        NDArray weight = projection.weight().toType(DataType.FLOAT32, true);
+        weight.attach(manager);
+        long b = z.getShape().get(0);
+        long s = z.getShape().get(1);
+        long heads = z.getShape().get(2);
+        long headDim = z.getShape().get(3);
+        long d = projection.outFeatures();
+        NDArray perHeadWeight = weight.reshape(d, heads, headDim).transpose(1, 2, 0);
+        NDArray results = z.transpose(2, 0, 1, 3).reshape(heads, b * s, headDim).matMul(perHeadWeight);
+        return results.reshape(heads, b, s, d).transpose(1, 2, 0, 3);
+    }
+
+    /** The attention's output projection: GPT-2's {@code c_proj}, Llama's {@code o_proj}, GPT-NeoX's {@code dense}. */
+    private Linear outputProjection(int layer) {
+        Module attention = layers.module("blocks." + layer + ".attn");
+        for (Module child : attention.children()) {
+            String last = child.name().substring(child.name().lastIndexOf('.') + 1);
+            if (child instanceof Linear && OUTPUT_PROJECTIONS.contains(last)) {
+                return (Linear) child;
+            }
+        }
+        throw new UnsupportedOperationException("no output projection (" + OUTPUT_PROJECTIONS + ") in "
+                + attention.name());
     }
 
     private String required(String alias) {

@@ -53,9 +53,18 @@ public final class Linear extends Module {
 
     @Override
     protected NDList forward(ForwardContext ctx, NDList inputs) {
-        NDArray x = inputs.head();
+        return new NDList(apply(inputs.head()));
+    }
+
+    /**
+     * x · Wᵀ + b without hooks (for analysis outside a forward, such as unembedding a residual stream).
+     *
+     * @param x [..., in]
+     * @return [..., out]
+     */
+    public NDArray apply(NDArray x) {
         return bias == null
-                ? ai.djl.nn.core.Linear.linear(x, weight)
-                : ai.djl.nn.core.Linear.linear(x, weight, bias);
+                ? ai.djl.nn.core.Linear.linear(x, weight).head()
+                : ai.djl.nn.core.Linear.linear(x, weight, bias).head();
     }
 }
