@@ -3,6 +3,8 @@ package io.microw.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 
+import java.util.Optional;
+
 /**
  * y = x Wᵀ + b with W stored [out, in] as in {@code torch.nn.Linear}. GPT-2's {@code Conv1D} (weights
  * stored [in, out]) is the same module built from the transposed weight; {@code typeName} keeps its HF name.
@@ -40,6 +42,15 @@ public final class Linear extends Module {
      */
     public NDArray weight() {
         return weight;
+    }
+
+    /**
+     * The bias [out], if the layer has one.
+     *
+     * @return the bias, or empty
+     */
+    public Optional<NDArray> bias() {
+        return Optional.ofNullable(bias);
     }
 
     /**
