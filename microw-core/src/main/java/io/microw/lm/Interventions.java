@@ -142,7 +142,7 @@ public final class Interventions {
      * @return the patch
      */
     public static Interventions patch(String layer, ActivationCache source, int... positions) {
-        int[] copy = positions.clone();
+        int[] copy = nonEmpty(positions, "positions");
         boolean[] chosen = new boolean[Arrays.stream(copy).max().orElse(0) + 1];
         Check range = (pattern, canonical, layers, batch, seq) -> {
             for (int p : copy) {
@@ -166,7 +166,7 @@ public final class Interventions {
      * @return the patch
      */
     public static Interventions patchHeads(String zLayer, ActivationCache source, int... heads) {
-        int[] copy = heads.clone();
+        int[] copy = nonEmpty(heads, "heads");
         boolean[] chosen = new boolean[Arrays.stream(copy).max().orElse(0) + 1];
         Check range = (pattern, canonical, layers, batch, seq) -> {
             Shape shape = source.get(canonical).getShape();
@@ -295,6 +295,13 @@ public final class Interventions {
 
     private static Interventions single(String layer, HookType type, Edit edit, Check check) {
         return new Interventions(List.of(new Step(layer(layer), type, edit, check)));
+    }
+
+    private static int[] nonEmpty(int[] values, String what) {
+        if (values == null || values.length == 0) {
+            throw new IllegalArgumentException("no " + what + " given: name at least one to patch");
+        }
+        return values.clone();
     }
 
     private static String layer(String layer) {

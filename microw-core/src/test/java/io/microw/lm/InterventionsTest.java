@@ -284,6 +284,8 @@ class InterventionsTest {
             assertThatThrownBy(() -> lm.inference().run(ids, mask,
                     Interventions.patch("blocks.1.hook_mlp_out", clean.cache())))
                     .hasMessageContaining("not captured");
+            assertThatThrownBy(() -> Interventions.patchHeads("blocks.1.attn.hook_z", clean.cache()))
+                    .hasMessageContaining("no heads given");
             assertThat(watch.calls).as("forwards the registered detector saw").isEqualTo(before);
         } finally {
             lm.layers().unregisterHook(id);
