@@ -19,8 +19,9 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Runs the hooks of one forward, from a snapshot of the registry taken when the forward started. Detectors see
- * the module's tensors; controllers see a private copy and return a replacement of the same shape.
+ * Runs the hooks of one forward, from a snapshot of the registry taken when the forward started, followed on each
+ * layer by that forward's own per-call hooks ({@link Interventions}). Detectors see the module's tensors;
+ * controllers see a private copy and return a replacement of the same shape.
  */
 final class HookDispatcher implements HookRunner {
 

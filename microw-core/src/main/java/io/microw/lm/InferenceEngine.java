@@ -19,6 +19,7 @@ import io.microw.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -64,7 +65,7 @@ public final class InferenceEngine {
      */
     public InferenceResult executeInference(List<String> texts, InferenceOptions options) {
         Encodings encodings = encode(texts, options.maxLength(), options.truncation(), options.paddingSide());
-        return run(encodings.inputIds(), encodings.attentionMask(), null, encodings, options);
+        return run(encodings.inputIds(), encodings.attentionMask(), null, encodings, options, Map.of());
     }
 
     /**
@@ -101,7 +102,60 @@ public final class InferenceEngine {
      */
     public InferenceResult forward(long[][] inputIds, long[][] attentionMask, long[][] positionIds,
                                    InferenceOptions options) {
-        return run(inputIds, attentionMask, positionIds, null, options);
+        return run(inputIds, attentionMask, positionIds, null, options, Map.of());
+    }
+
+    /**
+     * Runs the model on token ids with per-call interventions: captures into the result's cache and edits that
+     * apply to this forward only (registered hooks run too, before them). Every name, cache, position and head is
+     * checked before the forward.
+     *
+     * @param inputIds      token ids [batch][seq]
+     * @param attentionMask 1 for real tokens, 0 for padding, [batch][seq]; or {@code null} for no padding
+     * @param interventions what to capture and change
+     * @return the logits and the cache; close it to free them
+     */
+    public RunResult run(long[][] inputIds, long[][] attentionMask, Interventions interventions) {
+        return runWith(inputIds, attentionMask, null, interventions);
+    }
+
+    /**
+     * Tokenizes the texts (right padding, truncation to the context) and runs them with per-call interventions.
+     *
+     * @param texts         the texts, at least one
+     * @param interventions what to capture and change
+     * @return the logits, encodings and cache; close it to free them
+     */
+    public RunResult run(List<String> texts, Interventions interventions) {
+        InferenceOptions defaults = InferenceOptions.defaults();
+        Encodings encodings = encode(texts, defaults.maxLength(), defaults.truncation(), defaults.paddingSide());
+        return runWith(encodings.inputIds(), encodings.attentionMask(), encodings, interventions);
+    }
+
+    /**
+     * Runs the model and captures the layers the patterns select (TransformerLens' {@code run_with_cache}).
+     *
+     * @param inputIds      token ids [batch][seq]
+     * @param attentionMask 1 for real tokens, 0 for padding, [batch][seq]; or {@code null} for no padding
+     * @param namePatterns  layer names, aliases or glob patterns
+     * @return the logits and the cache; close it to free them
+     */
+    public RunResult runWithCache(long[][] inputIds, long[][] attentionMask, String... namePatterns) {
+        return run(inputIds, attentionMask, Interventions.capture(namePatterns));
+    }
+
+    private synchronized RunResult runWith(long[][] ids, long[][] mask, Encodings encodings,
+                                           Interventions interventions) {
+        BatchInputs.validate(ids, mask, null, config());
+        ActivationCache cache = new ActivationCache(layers, modelManager.newSubManager(), ids.length, ids[0].length);
+        try {
+            Map<String, List<HookRegistration>> perCall = interventions.bind(layers, ids.length, ids[0].length, cache);
+            InferenceResult result = run(ids, mask, null, encodings, InferenceOptions.defaults(), perCall);
+            return new RunResult(result, cache);
+        } catch (RuntimeException | Error e) {
+            cache.close();
+            throw e;
+        }
     }
 
     private Encodings encode(List<String> texts, int maxLength, boolean truncation, PaddingSide side) {
@@ -117,7 +171,7 @@ public final class InferenceEngine {
     }
 
     private synchronized InferenceResult run(long[][] ids, long[][] mask, long[][] positions, Encodings encodings,
-                                             InferenceOptions options) {
+                                             InferenceOptions options, Map<String, List<HookRegistration>> perCall) {
         BatchInputs.validate(ids, mask, positions, config());
         long[][] fullMask = mask != null ? mask : BatchInputs.ones(ids);
         long[][] pos = positions != null ? positions : BatchInputs.positionsFromMask(fullMask);
@@ -127,7 +181,8 @@ public final class InferenceEngine {
             ForwardBatch batch = new ForwardBatch(BatchInputs.toArray(work, ids), BatchInputs.toArray(work, fullMask),
                     BatchInputs.toArray(work, pos), encodings == null ? List.of() : encodings.texts(), encodings,
                     batchCounter.getAndIncrement(), -1);
-            HookRunner hooks = options.withHooks() ? layers.runner(options.withControllers()) : HookRunner.NONE;
+            HookRunner hooks = options.withHooks() ? layers.runner(options.withControllers(), perCall)
+                    : HookRunner.NONE;
             ForwardContext ctx = new ForwardContext(work, batch, hooks, null,
                     stopAfter);
             NDArray output;

@@ -10,13 +10,17 @@ import io.microw.nn.Module;
 import io.microw.util.EditDistance;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -178,6 +182,48 @@ public final class Layers {
         }
         throw new UnknownLayerException("unknown layer '" + nameOrAlias + "'; closest: " + closest(nameOrAlias)
                 + " (lm.layers().names() lists all " + names.size() + ")");
+    }
+
+    /**
+     * The canonical layers a name, alias, index or glob pattern stands for, in model order. A pattern uses
+     * {@code *} (any characters, dots included) and {@code ?} (one character) and is matched against canonical
+     * names and aliases alike, so {@code blocks.*.hook_resid_post} and {@code *.hook_z} both work; it selects only
+     * layers that run (containers such as {@code transformer.h} are left out). A pattern that matches nothing is an
+     * {@link UnknownLayerException} naming it; a plain name resolves as {@link #resolve} does.
+     *
+     * @param nameOrPattern a layer name, alias, index or glob pattern
+     * @return the canonical names, at least one
+     */
+    public List<String> match(String nameOrPattern) {
+        if (nameOrPattern == null || nameOrPattern.indexOf('*') < 0 && nameOrPattern.indexOf('?') < 0) {
+            return List.of(resolve(nameOrPattern));
+        }
+        Pattern glob = Pattern.compile(Arrays.stream(nameOrPattern.split("", -1))
+                .map(c -> c.equals("*") ? ".*" : c.equals("?") ? "." : Pattern.quote(c))
+                .collect(Collectors.joining()));
+        Set<String> hit = new HashSet<>();
+        for (String name : names) {
+            if (glob.matcher(name).matches()) {
+                hit.add(name);
+            }
+        }
+        aliases.forEach((alias, target) -> {
+            if (!target.isEmpty() && glob.matcher(alias).matches()) {
+                hit.add(target);
+            }
+        });
+        List<String> matched = names.stream().filter(hit::contains).filter(n -> modules.get(n).isCallable())
+                .collect(Collectors.toList());
+        if (matched.isEmpty()) {
+            throw new UnknownLayerException("pattern '" + nameOrPattern + "' matches no layer that runs; "
+                    + "patterns match canonical names and aliases, e.g. 'blocks.*.hook_resid_post' or '*.hook_z'");
+        }
+        return matched;
+    }
+
+    /** The model these layers belong to. */
+    TransformerModel model() {
+        return root;
     }
 
     private List<String> closest(String name) {
@@ -365,7 +411,24 @@ public final class Layers {
 
     /** The hooks to run for one forward. */
     HookRunner runner(boolean withControllers) {
+        return runner(withControllers, Map.of());
+    }
+
+    /**
+     * The hooks to run for one forward: the registered ones, then on each layer the per-call hooks of that forward
+     * only (a run's interventions), which never enter the registry.
+     */
+    HookRunner runner(boolean withControllers, Map<String, List<HookRegistration>> perCall) {
         Map<String, List<HookRegistration>> snapshot = byLayer;
-        return snapshot.isEmpty() ? HookRunner.NONE : new HookDispatcher(snapshot, withControllers);
+        if (perCall.isEmpty()) {
+            return snapshot.isEmpty() ? HookRunner.NONE : new HookDispatcher(snapshot, withControllers);
+        }
+        Map<String, List<HookRegistration>> merged = new HashMap<>(snapshot);
+        perCall.forEach((layer, regs) -> {
+            List<HookRegistration> all = new ArrayList<>(merged.getOrDefault(layer, List.of()));
+            all.addAll(regs);
+            merged.put(layer, List.copyOf(all));
+        });
+        return new HookDispatcher(merged, withControllers);
     }
 }

@@ -4,8 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 
+import java.util.Optional;
+
 /** Layer normalisation over the last dimension with weight and bias, as {@code torch.nn.LayerNorm}. */
-public final class LayerNorm extends Module {
+public final class LayerNorm extends Module implements ResidualNorm {
 
     private final NDArray weight;
     private final NDArray bias;
@@ -30,6 +32,23 @@ public final class LayerNorm extends Module {
 
     @Override
     protected NDList forward(ForwardContext ctx, NDList inputs) {
-        return ai.djl.nn.norm.LayerNorm.layerNorm(inputs.head(), normalizedShape, weight, bias, eps);
+        return new NDList(apply(inputs.head()));
+    }
+
+    @Override
+    public NDArray apply(NDArray x) {
+        return ai.djl.nn.norm.LayerNorm.layerNorm(x, normalizedShape, weight, bias, eps).head();
+    }
+
+    @Override
+    public NDArray applyToStack(NDArray parts, NDArray whole) {
+        NDArray centredWhole = whole.sub(whole.mean(new int[] {-1}, true));
+        NDArray inverseStd = centredWhole.square().mean(new int[] {-1}, true).addi(eps).pow(-0.5f);
+        return parts.sub(parts.mean(new int[] {-1}, true)).muli(inverseStd).muli(weight);
+    }
+
+    @Override
+    public Optional<NDArray> bias() {
+        return Optional.of(bias);
     }
 }

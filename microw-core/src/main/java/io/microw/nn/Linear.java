@@ -3,6 +3,8 @@ package io.microw.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 
+import java.util.Optional;
+
 /**
  * y = x Wᵀ + b with W stored [out, in] as in {@code torch.nn.Linear}. GPT-2's {@code Conv1D} (weights
  * stored [in, out]) is the same module built from the transposed weight; {@code typeName} keeps its HF name.
@@ -43,6 +45,15 @@ public final class Linear extends Module {
     }
 
     /**
+     * The bias [out], if the layer has one.
+     *
+     * @return the bias, or empty
+     */
+    public Optional<NDArray> bias() {
+        return Optional.ofNullable(bias);
+    }
+
+    /**
      * Number of output features.
      *
      * @return the weight's first dimension
@@ -53,9 +64,18 @@ public final class Linear extends Module {
 
     @Override
     protected NDList forward(ForwardContext ctx, NDList inputs) {
-        NDArray x = inputs.head();
+        return new NDList(apply(inputs.head()));
+    }
+
+    /**
+     * x · Wᵀ + b without hooks (for analysis outside a forward, such as unembedding a residual stream).
+     *
+     * @param x [..., in]
+     * @return [..., out]
+     */
+    public NDArray apply(NDArray x) {
         return bias == null
-                ? ai.djl.nn.core.Linear.linear(x, weight)
-                : ai.djl.nn.core.Linear.linear(x, weight, bias);
+                ? ai.djl.nn.core.Linear.linear(x, weight).head()
+                : ai.djl.nn.core.Linear.linear(x, weight, bias).head();
     }
 }

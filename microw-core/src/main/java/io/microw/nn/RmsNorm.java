@@ -3,11 +3,13 @@ package io.microw.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 
+import java.util.Optional;
+
 /**
  * Root-mean-square normalisation over the last dimension: x / sqrt(mean(x²) + eps) * w, as Llama's
  * {@code LlamaRMSNorm}; with {@code unitOffset} the scale is (1 + w), as Gemma's {@code GemmaRMSNorm}.
  */
-public final class RmsNorm extends Module {
+public final class RmsNorm extends Module implements ResidualNorm {
 
     private final NDArray scale;
     private final float eps;
@@ -40,9 +42,24 @@ public final class RmsNorm extends Module {
      * @param x the input
      * @return the normalised input, shaped as {@code x}
      */
+    @Override
     public NDArray apply(NDArray x) {
-        NDArray meanSquare = x.square().mean(new int[] {-1}, true);
-        return x.mul(meanSquare.addi(eps).pow(-0.5f)).muli(scale);
+        return x.mul(inverseRms(x)).muli(scale);
+    }
+
+    @Override
+    public NDArray applyToStack(NDArray parts, NDArray whole) {
+        return parts.mul(inverseRms(whole)).muli(scale);
+    }
+
+    @Override
+    public Optional<NDArray> bias() {
+        return Optional.empty();
+    }
+
+    /** 1 / sqrt(mean(x²) + eps) over the last dimension, kept as [..., 1]. */
+    private NDArray inverseRms(NDArray x) {
+        return x.square().mean(new int[] {-1}, true).addi(eps).pow(-0.5f);
     }
 
     @Override

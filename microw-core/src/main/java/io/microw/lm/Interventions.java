@@ -1,0 +1,390 @@
+package io.microw.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.microw.hooks.BaseHook;
+import io.microw.hooks.Controller;
+import io.microw.hooks.Detector;
+import io.microw.hooks.HookCall;
+import io.microw.hooks.HookType;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+/**
+ * What one run captures and changes, as an immutable value (nnsight's interventions, TransformerLens'
+ * {@code run_with_hooks} and {@code run_with_cache}): nothing is registered on the model, so concurrent runs with
+ * different interventions do not see each other's. Build it fluently and pass it to
+ * {@link InferenceEngine#run(long[][], long[][], Interventions)}:
+ * <pre>{@code
+ * Interventions iv = Interventions.capture("blocks.*.hook_resid_post")
+ *         .and(Interventions.zeroAblate("blocks.1.hook_mlp_out"));
+ * }</pre>
+ *
+ * <p>Every layer argument is a canonical name, an alias, an index or a glob pattern ({@code *}, {@code ?}) matched
+ * against names and aliases ({@link Layers#match}). Steps run in the order they were added, after the model's
+ * registered hooks on the same layer; a capture sees what the steps before it left. Every name, cache, position and
+ * head is checked before the forward starts.
+ */
+public final class Interventions {
+
+    /** Which cells of a [batch, seq, ...] tensor (or [batch, seq, heads, ...], such as {@code hook_z}) to patch. */
+    @FunctionalInterface
+    public interface Cells {
+        /**
+         * Whether a cell takes the source's value.
+         *
+         * @param row      the row of the running batch
+         * @param position the position (axis 1)
+         * @param head     the head (axis 2 of a rank-4 tensor; always 0 for a rank-3 one)
+         * @return true to take the source's value there
+         */
+        boolean patched(int row, int position, int head);
+    }
+
+    private static final Interventions NONE = new Interventions(List.of());
+
+    private final List<Step> steps;
+
+    private Interventions(List<Step> steps) {
+        this.steps = steps;
+    }
+
+    /** Checks a step against the run before its forward; throws naming what is wrong. */
+    private interface Check {
+        void check(String pattern, String canonical, Layers layers, int batch, int seq);
+
+        Check NONE = (pattern, canonical, layers, batch, seq) -> { };
+    }
+
+    /** Computes a layer's replacement; {@code null} keeps the tensor. */
+    private interface Edit {
+        NDArray apply(String canonical, NDArray current);
+    }
+
+    /** One capture ({@code edit == null}) or edit on the layers {@code pattern} selects. */
+    private record Step(String pattern, HookType type, Edit edit, Check check) {
+    }
+
+    /**
+     * No intervention: a plain forward (registered hooks still run).
+     *
+     * @return the empty value
+     */
+    public static Interventions none() {
+        return NONE;
+    }
+
+    /**
+     * Captures the outputs of the layers the patterns select into the run's {@link ActivationCache}.
+     *
+     * @param namePatterns layer names, aliases or glob patterns, e.g. {@code blocks.*.hook_resid_post}, {@code *.hook_z}
+     * @return the capture
+     */
+    public static Interventions capture(String... namePatterns) {
+        List<Step> steps = new ArrayList<>();
+        for (String p : namePatterns) {
+            steps.add(new Step(p, HookType.FORWARD, null, Check.NONE));
+        }
+        return new Interventions(List.copyOf(steps));
+    }
+
+    /**
+     * Replaces the output of the selected layers by a function of it (the function gets a private copy; returning
+     * {@code null} keeps the output).
+     *
+     * @param layer    a layer name, alias or pattern
+     * @param function maps the output to its replacement, of the same shape
+     * @return the edit
+     */
+    public static Interventions edit(String layer, UnaryOperator<NDArray> function) {
+        Objects.requireNonNull(function, "function");
+        return single(layer, HookType.FORWARD, (canonical, x) -> function.apply(x), Check.NONE);
+    }
+
+    /**
+     * Replaces the first input of the selected layers before they run (a PRE_FORWARD edit).
+     *
+     * @param layer    a layer name, alias or pattern
+     * @param function maps the input to its replacement, of the same shape
+     * @return the edit
+     */
+    public static Interventions editInput(String layer, UnaryOperator<NDArray> function) {
+        Objects.requireNonNull(function, "function");
+        return single(layer, HookType.PRE_FORWARD, (canonical, x) -> function.apply(x), Check.NONE);
+    }
+
+    /**
+     * Replaces the output of the selected layers by the source run's, everywhere. The source must come from this
+     * model, with the run's sequence length, and one row (used for every row) or as many rows as the run.
+     *
+     * @param layer  a layer name, alias or pattern; every layer it selects must be in the source
+     * @param source the cache of another run
+     * @return the patch
+     */
+    public static Interventions patch(String layer, ActivationCache source) {
+        return patchWhere(layer, source, null, Check.NONE);
+    }
+
+    /**
+     * Replaces the output of the selected layers by the source run's at the given positions only.
+     *
+     * @param layer     a layer name, alias or pattern
+     * @param source    the cache of another run (as for {@link #patch(String, ActivationCache)})
+     * @param positions positions in {@code [0, seq)}
+     * @return the patch
+     */
+    public static Interventions patch(String layer, ActivationCache source, int... positions) {
+        int[] copy = nonEmpty(positions, "positions");
+        boolean[] chosen = new boolean[Arrays.stream(copy).max().orElse(0) + 1];
+        Check range = (pattern, canonical, layers, batch, seq) -> {
+            for (int p : copy) {
+                if (p < 0 || p >= seq) {
+                    throw new IllegalArgumentException("position " + p + " to patch into '" + pattern
+                            + "' is out of range: the run has " + seq + " positions (0.." + (seq - 1) + ")");
+                }
+            }
+        };
+        Arrays.stream(copy).filter(p -> p >= 0).forEach(p -> chosen[p] = true);
+        return patchWhere(layer, source, (row, position, head) -> position < chosen.length && chosen[position], range);
+    }
+
+    /**
+     * Replaces the given heads of an attention layer's per-head output ({@code hook_z}, [batch, seq, heads,
+     * head_dim]) by the source run's, at every position.
+     *
+     * @param zLayer a per-head layer ({@code blocks.3.attn.hook_z}) or a pattern of them
+     * @param source the cache of another run (as for {@link #patch(String, ActivationCache)})
+     * @param heads  heads in {@code [0, heads)}
+     * @return the patch
+     */
+    public static Interventions patchHeads(String zLayer, ActivationCache source, int... heads) {
+        int[] copy = nonEmpty(heads, "heads");
+        boolean[] chosen = new boolean[Arrays.stream(copy).max().orElse(0) + 1];
+        Check range = (pattern, canonical, layers, batch, seq) -> {
+            Shape shape = source.get(canonical).getShape();
+            if (shape.dimension() != 4) {
+                throw new IllegalArgumentException("'" + pattern + "' (" + canonical + ") has shape " + shape
+                        + ", not [batch, seq, heads, head_dim]; patch heads of a hook_z layer");
+            }
+            for (int h : copy) {
+                if (h < 0 || h >= shape.get(2)) {
+                    throw new IllegalArgumentException("head " + h + " to patch into '" + pattern + "' is out of "
+                            + "range: the layer has " + shape.get(2) + " heads (0.." + (shape.get(2) - 1) + ")");
+                }
+            }
+        };
+        Arrays.stream(copy).filter(h -> h >= 0).forEach(h -> chosen[h] = true);
+        return patchWhere(layer(zLayer), source, (row, position, head) -> head < chosen.length && chosen[head], range);
+    }
+
+    /**
+     * Replaces the chosen cells of the selected layers' outputs by the source run's: the general form behind the
+     * other patches, and what a batched sweep uses to give each row of a batch its own patch.
+     *
+     * @param layer  a layer name, alias or pattern
+     * @param source the cache of another run (as for {@link #patch(String, ActivationCache)})
+     * @param cells  which (row, position, head) cells take the source's value
+     * @return the patch
+     */
+    public static Interventions patchWhere(String layer, ActivationCache source, Cells cells) {
+        return patchWhere(layer, source, Objects.requireNonNull(cells, "cells"), Check.NONE);
+    }
+
+    private static Interventions patchWhere(String layer, ActivationCache source, Cells cells, Check extra) {
+        Objects.requireNonNull(source, "source");
+        Check check = (pattern, canonical, layers, batch, seq) -> {
+            checkSource(source, pattern, canonical, layers);
+            if (source.seqLength() != seq) {
+                throw new IllegalArgumentException("the cache patched into '" + pattern + "' comes from a run of "
+                        + source.seqLength() + " positions but this run has " + seq + "; patch runs of equal length");
+            }
+            if (source.batchSize() != 1 && source.batchSize() != batch) {
+                throw new IllegalArgumentException("the cache patched into '" + pattern + "' has "
+                        + source.batchSize() + " rows but this run has " + batch + "; use a cache of one row (used "
+                        + "for every row) or of " + batch);
+            }
+            extra.check(pattern, canonical, layers, batch, seq);
+        };
+        return single(layer, HookType.FORWARD, (canonical, x) -> splice(source.get(canonical), x, cells, canonical),
+                check);
+    }
+
+    /**
+     * Replaces the output of the selected layers by zeros.
+     *
+     * @param layers layer names, aliases or patterns
+     * @return the ablation
+     */
+    public static Interventions zeroAblate(String... layers) {
+        List<Step> steps = new ArrayList<>();
+        for (String l : layers) {
+            steps.add(new Step(layer(l), HookType.FORWARD, (canonical, x) -> x.zerosLike(), Check.NONE));
+        }
+        return new Interventions(List.copyOf(steps));
+    }
+
+    /**
+     * Replaces the output of the selected layers, at every row and position, by its mean over the rows and
+     * positions of another run (the cache may have any batch size and length, e.g. a reference dataset's).
+     *
+     * @param layer a layer name, alias or pattern; every layer it selects must be in {@code over}
+     * @param over  the cache whose mean is used
+     * @return the ablation
+     */
+    public static Interventions meanAblate(String layer, ActivationCache over) {
+        Objects.requireNonNull(over, "over");
+        return single(layer, HookType.FORWARD, (canonical, x) -> {
+            NDArray mean = inManagerOf(x, over.get(canonical)).mean(new int[] {0}).mean(new int[] {0});
+            if (!mean.getShape().equals(x.getShape().slice(2))) {
+                throw new IllegalArgumentException("the mean of '" + canonical + "' has shape " + mean.getShape()
+                        + " but this run's positions have shape " + x.getShape().slice(2));
+            }
+            return mean.broadcast(x.getShape());
+        }, (pattern, canonical, layers, batch, seq) -> checkSource(over, pattern, canonical, layers));
+    }
+
+    /**
+     * These interventions followed by others (each step keeps its order).
+     *
+     * @param more the interventions to run after these
+     * @return the combined value
+     */
+    public Interventions and(Interventions more) {
+        List<Step> all = new ArrayList<>(steps);
+        all.addAll(more.steps);
+        return new Interventions(List.copyOf(all));
+    }
+
+    /**
+     * Whether these interventions capture or change nothing.
+     *
+     * @return true for {@link #none()}
+     */
+    public boolean isEmpty() {
+        return steps.isEmpty();
+    }
+
+    /**
+     * Resolves every step against a model and checks it against a run of {@code batch} rows of {@code seq}
+     * positions, before any forward; returns the per-call hooks by canonical layer, captures writing to {@code cache}.
+     */
+    Map<String, List<HookRegistration>> bind(Layers layers, int batch, int seq, ActivationCache cache) {
+        Map<String, List<HookRegistration>> byLayer = new LinkedHashMap<>();
+        for (Step step : steps) {
+            for (String canonical : layers.match(step.pattern())) {
+                if (!layers.module(canonical).isCallable()) {
+                    throw new IllegalArgumentException("layer '" + step.pattern() + "' (" + canonical
+                            + ") is a container that never runs; name one of its children");
+                }
+                step.check().check(step.pattern(), canonical, layers, batch, seq);
+                BaseHook hook = step.edit() == null ? new Capture(canonical, cache)
+                        : new EditHook(canonical, step.type(), step.edit());
+                byLayer.computeIfAbsent(canonical, k -> new ArrayList<>()).add(new HookRegistration(canonical, hook));
+            }
+        }
+        return byLayer;
+    }
+
+    private static Interventions single(String layer, HookType type, Edit edit, Check check) {
+        return new Interventions(List.of(new Step(layer(layer), type, edit, check)));
+    }
+
+    private static int[] nonEmpty(int[] values, String what) {
+        if (values == null || values.length == 0) {
+            throw new IllegalArgumentException("no " + what + " given: name at least one to patch");
+        }
+        return values.clone();
+    }
+
+    private static String layer(String layer) {
+        return Objects.requireNonNull(layer, "layer name is null");
+    }
+
+    private static void checkSource(ActivationCache source, String pattern, String canonical, Layers layers) {
+        if (!source.belongsTo(layers)) {
+            throw new IllegalArgumentException("the cache used for '" + pattern + "' comes from another model ("
+                    + source.modelDescription() + " loaded separately); use a cache of a run of this model");
+        }
+        source.get(canonical);
+    }
+
+    /** The source's values where {@code cells} says (everywhere when {@code null}), the current ones elsewhere. */
+    private static NDArray splice(NDArray source, NDArray current, Cells cells, String canonical) {
+        Shape cs = current.getShape();
+        Shape ss = source.getShape();
+        if (ss.dimension() != cs.dimension() || !ss.slice(1).equals(cs.slice(1))) {
+            throw new IllegalArgumentException("the cached '" + canonical + "' has shape " + ss
+                    + " but this run's has shape " + cs + "; they must agree after the batch axis");
+        }
+        NDArray src = inManagerOf(current, source).toType(current.getDataType(), false);
+        if (cells == null) {
+            return ss.get(0) == cs.get(0) ? src : src.broadcast(cs);
+        }
+        int rows = (int) cs.get(0);
+        int seq = (int) cs.get(1);
+        int heads = cs.dimension() >= 4 ? (int) cs.get(2) : 1;
+        boolean[] mask = new boolean[rows * seq * heads];
+        for (int r = 0; r < rows; r++) {
+            for (int p = 0; p < seq; p++) {
+                for (int h = 0; h < heads; h++) {
+                    mask[(r * seq + p) * heads + h] = cells.patched(r, p, h);
+                }
+            }
+        }
+        long[] maskShape = new long[cs.dimension()];
+        Arrays.fill(maskShape, 1);
+        maskShape[0] = rows;
+        maskShape[1] = seq;
+        if (cs.dimension() >= 4) {
+            maskShape[2] = heads;
+        }
+        NDArray where = current.getManager().create(mask, new Shape(maskShape));
+        return NDArrays.where(where.broadcast(cs), src.broadcast(cs), current);
+    }
+
+    /** A copy of {@code array} owned by the manager of {@code like} (the forward's). */
+    private static NDArray inManagerOf(NDArray like, NDArray array) {
+        NDManager manager = like.getManager();
+        NDArray copy = array.duplicate();
+        copy.attach(manager);
+        return copy;
+    }
+
+    /** A per-call capture: copies the layer's output into the run's cache. */
+    private static final class Capture extends BaseHook implements Detector {
+        private final ActivationCache cache;
+
+        Capture(String layer, ActivationCache cache) {
+            super(HookType.FORWARD, layer);
+            this.cache = cache;
+        }
+
+        @Override
+        public void processActivations(HookCall call) {
+            cache.put(layerSignature(), call.activations());
+        }
+    }
+
+    /** A per-call edit. */
+    private static final class EditHook extends BaseHook implements Controller {
+        private final Edit edit;
+
+        EditHook(String layer, HookType type, Edit edit) {
+            super(type, layer);
+            this.edit = edit;
+        }
+
+        @Override
+        public NDArray modifyActivations(HookCall call) {
+            return edit.apply(layerSignature(), call.activations());
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.microw.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+
+/**
+ * A scalar computed from a run's logits [batch, seq, vocab] and attention mask: what activation patching and
+ * attribution measure. Write one as a lambda, or use {@link #logitDiff} and {@link #logProb}.
+ */
+@FunctionalInterface
+public interface LogitMetric {
+
+    /**
+     * The metric of a run.
+     *
+     * @param logits        the run's logits [batch, seq, vocab]
+     * @param attentionMask 1 for real tokens, 0 for padding, [batch][seq]; or {@code null} for no padding
+     * @return the value
+     */
+    float apply(NDArray logits, long[][] attentionMask);
+
+    /**
+     * logit[A] − logit[B] at each row's last real token, summed over the rows.
+     *
+     * @param tokenA the token whose logit counts positively
+     * @param tokenB the token whose logit is subtracted
+     * @return the metric
+     */
+    static LogitMetric logitDiff(long tokenA, long tokenB) {
+        return (logits, mask) -> {
+            float sum = 0;
+            for (int row = 0; row < logits.getShape().get(0); row++) {
+                try (NDArray last = lastRealToken(logits, mask, row)) {
+                    sum += last.getFloat(checked(tokenA, last)) - last.getFloat(checked(tokenB, last));
+                }
+            }
+            return sum;
+        };
+    }
+
+    /**
+     * The log-probability of a token at each row's last real token, summed over the rows.
+     *
+     * @param token the token
+     * @return the metric
+     */
+    static LogitMetric logProb(long token) {
+        return (logits, mask) -> {
+            float sum = 0;
+            for (int row = 0; row < logits.getShape().get(0); row++) {
+                try (NDArray last = lastRealToken(logits, mask, row); NDArray logProbs = last.logSoftmax(0)) {
+                    sum += logProbs.getFloat(checked(token, last));
+                }
+            }
+            return sum;
+        };
+    }
+
+    /**
+     * The logits [vocab] of a row at its last real token (the last position whose mask is 1, or the last position
+     * without a mask). The array belongs to the logits' manager; close it when done.
+     *
+     * @param logits        logits [batch, seq, vocab]
+     * @param attentionMask the mask, or {@code null}
+     * @param row           the row
+     * @return the row's last real token's logits
+     */
+    static NDArray lastRealToken(NDArray logits, long[][] attentionMask, int row) {
+        int last = (int) logits.getShape().get(1) - 1;
+        if (attentionMask != null) {
+            while (last > 0 && attentionMask[row][last] == 0) {
+                last--;
+            }
+        }
+        return logits.get(new NDIndex("{}, {}", row, last));
+    }
+
+    private static long checked(long token, NDArray vocabRow) {
+        long vocab = vocabRow.getShape().get(0);
+        if (token < 0 || token >= vocab) {
+            throw new IllegalArgumentException("token " + token + " is out of range: the vocabulary has " + vocab
+                    + " tokens (0.." + (vocab - 1) + ")");
+        }
+        return token;
+    }
+}

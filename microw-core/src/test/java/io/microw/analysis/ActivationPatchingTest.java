@@ -1,0 +1,171 @@
+package io.microw.analysis;
+
+import io.microw.io.SafetensorsFile;
+import io.microw.lm.LanguageModel;
+import io.microw.lm.LogitMetric;
+import io.microw.testing.Fixture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * Denoising activation patching against the reference values of plain PyTorch ({@code gradients/<arch>}: a clean
+ * and a corrupted prompt of 8 tokens differing at position 3, the metric logit[A] − logit[B] at the last position).
+ */
+class ActivationPatchingTest {
+
+    private static final double TOLERANCE = 1e-4;
+
+    /** A fixture model with its patching reference. */
+    private record Case(LanguageModel lm, SafetensorsFile reference) implements AutoCloseable {
+        static Case open(String arch) throws URISyntaxException {
+            Fixture fixture = Fixture.open(arch);
+            LanguageModel lm = LanguageModel.load(fixture.modelDir());
+            fixture.close();
+            Path ref = Path.of(ActivationPatchingTest.class.getResource("/gradients/" + arch + "/reference.safetensors")
+                    .toURI());
+            return new Case(lm, SafetensorsFile.open(ref));
+        }
+
+        long[][] ids(String key) {
+            return new long[][] {reference.readLongs(key)};
+        }
+
+        LogitMetric metric() {
+            long[] answer = reference.readLongs("answer");
+            return LogitMetric.logitDiff(answer[0], answer[1]);
+        }
+
+        float value(String key) {
+            return reference.readFloats(key)[0];
+        }
+
+        /** The largest difference between a table and a reference [rows, columns]. */
+        double maxDiff(float[][] table, String key) {
+            long[] shape = reference.info(key).shape();
+            float[] expected = reference.readFloats(key);
+            assertThat(table.length).as(key + " rows").isEqualTo(shape[0]);
+            double max = 0;
+            for (int r = 0; r < table.length; r++) {
+                assertThat(table[r].length).as(key + " columns").isEqualTo(shape[1]);
+                for (int c = 0; c < table[r].length; c++) {
+                    max = Math.max(max, Math.abs(table[r][c] - expected[(int) (r * shape[1] + c)]));
+                }
+            }
+            return max;
+        }
+
+        @Override
+        public void close() {
+            reference.close();
+            lm.close();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gpt2", "llama", "qwen2"})
+    void residPreAndHeadPatchingMatchPyTorch(String arch) throws Exception {
+        try (Case c = Case.open(arch)) {
+            long[][] clean = c.ids("clean_ids");
+            long[][] corrupt = c.ids("corrupt_ids");
+            PatchingResult heads = ActivationPatching.defaults().attnHeads(c.lm(), clean, corrupt, c.metric());
+            long start = System.nanoTime();
+            PatchingResult resid = ActivationPatching.defaults().residPre(c.lm(), clean, corrupt, c.metric());
+            long batched = System.nanoTime() - start;
+            start = System.nanoTime();
+            PatchingResult oneByOne = ActivationPatching.defaults().withMaxBatch(1)
+                    .residPre(c.lm(), clean, corrupt, c.metric());
+            long single = System.nanoTime() - start;
+
+            double residErr = c.maxDiff(resid.values(), "patch/resid_pre");
+            double headErr = c.maxDiff(heads.values(), "patch/attn_head");
+            double metricErr = Math.max(Math.abs(resid.cleanMetric() - c.value("metric/clean")),
+                    Math.abs(resid.corruptMetric() - c.value("metric/corrupt")));
+            System.out.printf(Locale.ROOT, "ActivationPatchingTest %s: max error resid_pre %.2e, attn_head %.2e, "
+                            + "metrics %.2e; resid_pre sweep of %d cells batched %.1f ms, one forward per cell %.1f ms%n",
+                    arch, residErr, headErr, metricErr, resid.values().length * resid.values()[0].length,
+                    batched / 1e6, single / 1e6);
+            assertThat(residErr).isLessThan(TOLERANCE);
+            assertThat(headErr).isLessThan(TOLERANCE);
+            assertThat(metricErr).isLessThan(TOLERANCE);
+            assertThat(c.maxDiff(oneByOne.values(), "patch/resid_pre")).isLessThan(TOLERANCE);
+            assertThat(resid.rowLabels()).containsExactly("blocks.0.hook_resid_pre", "blocks.1.hook_resid_pre");
+            assertThat(resid.columnLabels()).hasSize(8).startsWith("position 0");
+            assertThat(heads.columnLabels()).containsExactly("head 0", "head 1", "head 2", "head 3");
+        }
+    }
+
+    /**
+     * The prompts differ only at position 3, so patching any site before it changes nothing, and patching the last
+     * block's output at the last position restores the clean metric exactly.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gpt2", "llama"})
+    void otherSitesFollowFromWhereThePromptsDiffer(String arch) throws Exception {
+        try (Case c = Case.open(arch)) {
+            long[][] clean = c.ids("clean_ids");
+            long[][] corrupt = c.ids("corrupt_ids");
+            float cleanMetric = c.value("metric/clean");
+            float corruptMetric = c.value("metric/corrupt");
+            ActivationPatching patching = ActivationPatching.defaults().withMaxBatch(5);
+            List<PatchingResult> all = List.of(patching.residMid(c.lm(), clean, corrupt, c.metric()),
+                    patching.residPost(c.lm(), clean, corrupt, c.metric()),
+                    patching.attnOut(c.lm(), clean, corrupt, c.metric()),
+                    patching.mlpOut(c.lm(), clean, corrupt, c.metric()));
+            for (PatchingResult r : all) {
+                for (int l = 0; l < 2; l++) {
+                    for (int p = 0; p < 3; p++) {
+                        assertThat((double) r.values()[l][p]).as("%s position %d", r.rowLabels().get(l), p)
+                                .isCloseTo(corruptMetric, within(TOLERANCE));
+                    }
+                }
+            }
+            PatchingResult post = all.get(1);
+            assertThat((double) post.values()[1][7]).isCloseTo(cleanMetric, within(TOLERANCE));
+            assertThat((double) post.restored(1, 7)).isCloseTo(1, within(1e-3));
+
+            List<PatchingResult> byPosition = patching.attnHeadsByPosition(c.lm(), clean, corrupt, c.metric());
+            assertThat(byPosition).hasSize(2);
+            for (PatchingResult layer : byPosition) {
+                assertThat(layer.values()).hasNumberOfRows(4);
+                for (float[] head : layer.values()) {
+                    assertThat(head).hasSize(8);
+                    for (int p = 0; p < 3; p++) {
+                        assertThat((double) head[p]).isCloseTo(corruptMetric, within(TOLERANCE));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void progressCountsCellsAndBadPromptsAreRefusedByName() throws Exception {
+        try (Case c = Case.open("gpt2")) {
+            long[][] clean = c.ids("clean_ids");
+            long[][] corrupt = c.ids("corrupt_ids");
+            List<Integer> done = new ArrayList<>();
+            ActivationPatching.defaults().withMaxBatch(3).withProgress(done::add)
+                    .residPre(c.lm(), clean, corrupt, c.metric());
+            assertThat(done).containsExactly(3, 6, 9, 12, 15, 16);
+
+            long[][] shorter = {java.util.Arrays.copyOf(corrupt[0], 6)};
+            assertThatThrownBy(() -> ActivationPatching.defaults().residPre(c.lm(), clean, shorter, c.metric()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("8 tokens")
+                    .hasMessageContaining("has 6");
+            assertThatThrownBy(() -> ActivationPatching.defaults().attnHeads(c.lm(), new long[][] {clean[0], clean[0]},
+                    corrupt, c.metric())).hasMessageContaining("clean").hasMessageContaining("2 row(s)");
+            assertThatThrownBy(() -> ActivationPatching.defaults().withMaxBatch(0))
+                    .hasMessageContaining("got 0");
+        }
+    }
+}
