@@ -134,8 +134,8 @@ final class JobRunner implements AutoCloseable {
             c.cancel = true;
         }
         if (job.status() == JobStore.Status.QUEUED) {
-            store.finish(id, JobStore.Status.CANCELLED, "cancelled before it started", null, null);
             store.log(id, "cancelled before it started");
+            store.finish(id, JobStore.Status.CANCELLED, "cancelled before it started", null, null);
             publish(id, "status", true);
         }
         return store.get(id).orElseThrow();
@@ -178,6 +178,10 @@ final class JobRunner implements AutoCloseable {
         executor.execute(() -> run(id, c));
     }
 
+    /**
+     * Runs a queued job. Each ending is logged before it is recorded, so a client that sees the job ended also reads
+     * its last log line.
+     */
     private void run(String id, Control control) {
         try {
             JobStore.Job job = store.get(id).orElse(null);
@@ -185,8 +189,8 @@ final class JobRunner implements AutoCloseable {
                 return;
             }
             if (shuttingDown) {
-                store.finish(id, JobStore.Status.INTERRUPTED, "the server stopped before the job started", null, null);
                 store.log(id, "interrupted: the server stopped before the job started");
+                store.finish(id, JobStore.Status.INTERRUPTED, "the server stopped before the job started", null, null);
                 return;
             }
             store.started(id);
@@ -194,22 +198,22 @@ final class JobRunner implements AutoCloseable {
             publish(id, "status", false);
             try {
                 String artifact = job.kind().equals(ACTIVATIONS) ? activations(job, control) : training(job, control);
-                store.finish(id, JobStore.Status.SUCCEEDED, "done", null, artifact);
                 store.log(id, "finished: succeeded, artifact " + artifact);
+                store.finish(id, JobStore.Status.SUCCEEDED, "done", null, artifact);
             } catch (Throwable t) {
                 if (control.cancel) {
+                    store.log(id, "cancelled; its partial work is kept for a resume");
                     store.finish(id, JobStore.Status.CANCELLED, "cancelled; POST /api/jobs/" + id
                             + "/resume continues it", null, null);
-                    store.log(id, "cancelled; its partial work is kept for a resume");
                 } else if (shuttingDown) {
+                    store.log(id, "interrupted: the server stopped while the job was running");
                     store.finish(id, JobStore.Status.INTERRUPTED, "the server stopped while the job was running",
                             null, null);
-                    store.log(id, "interrupted: the server stopped while the job was running");
                 } else {
                     LOG.warn("job {} failed", id, t);
                     String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-                    store.finish(id, JobStore.Status.FAILED, "failed", msg, null);
                     store.log(id, "failed: " + msg);
+                    store.finish(id, JobStore.Status.FAILED, "failed", msg, null);
                 }
             }
             publish(id, "status", true);
