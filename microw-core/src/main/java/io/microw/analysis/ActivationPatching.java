@@ -1,81 +1,35 @@
 package io.microw.analysis;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
-import io.microw.lm.InferenceEngine;
-import io.microw.lm.Interventions;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
-import io.microw.lm.RunResult;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
-import java.util.function.IntConsumer;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 
 /**
- * Activation patching by denoising (TransformerLens' {@code patching}): run the corrupted prompt with one activation
- * replaced by the clean prompt's, and record the metric; a cell that restores the clean metric carries what the
- * corruption destroyed. Each sweep runs the clean prompt once (capturing what it patches), the corrupted prompt
- * once, then the patched copies of the corrupted prompt in batches of up to {@link #withMaxBatch maxBatch} rows, each
- * row with its own patch. Prompts are one row each and of equal length.
+ * Activation patching by denoising (TransformerLens' {@code patching}) with the default settings: each method runs
+ * the corrupted prompt with one activation at a time taken from the clean prompt, batched, and records the metric.
+ * {@link #defaults()} gives the same sweeps with settings (patched copies per forward, progress).
  * <pre>{@code
- * PatchingResult r = ActivationPatching.defaults().residPre(lm, clean, corrupt, LogitMetric.logitDiff(a, b));
+ * PatchingResult r = ActivationPatching.residPre(lm, clean, corrupt, LogitMetric.logitDiff(a, b));
  * }</pre>
  */
 public final class ActivationPatching {
 
-    /** Patched copies per forward unless {@link #withMaxBatch} says otherwise. */
-    public static final int DEFAULT_MAX_BATCH = 32;
-
-    private static final IntConsumer SILENT = done -> { };
-
-    private final int maxBatch;
-    private final IntConsumer progress;
-
-    private ActivationPatching(int maxBatch, IntConsumer progress) {
-        this.maxBatch = maxBatch;
-        this.progress = progress;
+    private ActivationPatching() {
     }
 
     /**
-     * Sweeps of {@link #DEFAULT_MAX_BATCH} patched copies per forward, without progress reports.
+     * The sweeps with default settings, to change them ({@link PatchingSweeps#withMaxBatch},
+     * {@link PatchingSweeps#withProgress}).
      *
      * @return the default sweeps
      */
-    public static ActivationPatching defaults() {
-        return new ActivationPatching(DEFAULT_MAX_BATCH, SILENT);
+    public static PatchingSweeps defaults() {
+        return PatchingSweeps.defaults();
     }
 
     /**
-     * The same sweeps with at most {@code rows} patched copies per forward (1: one forward per cell). The batch's
-     * activations grow with it: lower it for a large model.
-     *
-     * @param rows patched copies per forward, at least 1
-     * @return the sweeps
-     */
-    public ActivationPatching withMaxBatch(int rows) {
-        if (rows < 1) {
-            throw new IllegalArgumentException("maxBatch must be at least 1, got " + rows);
-        }
-        return new ActivationPatching(rows, progress);
-    }
-
-    /**
-     * The same sweeps, reporting the number of cells done after each forward.
-     *
-     * @param cellsDone called with the cells measured so far
-     * @return the sweeps
-     */
-    public ActivationPatching withProgress(IntConsumer cellsDone) {
-        return new ActivationPatching(maxBatch, Objects.requireNonNull(cellsDone, "cellsDone"));
-    }
-
-    /**
-     * Patches each block's input ({@code hook_resid_pre}) at each position.
+     * Patches each block's input ({@code hook_resid_pre}) at each position; see {@link PatchingSweeps#residPre}.
      *
      * @param lm      the model
      * @param clean   the clean prompt's ids [1][seq]
@@ -83,13 +37,12 @@ public final class ActivationPatching {
      * @param metric  what to measure on the logits
      * @return [layers][positions]
      */
-    public PatchingResult residPre(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
-        return byPosition(lm, clean, corrupt, metric, "hook_resid_pre");
+    public static PatchingResult residPre(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
+        return defaults().residPre(lm, clean, corrupt, metric);
     }
 
     /**
-     * Patches each block's residual stream between attention and MLP ({@code hook_resid_mid}) at each position
-     * (families with a parallel block, such as GPT-NeoX, have none).
+     * Patches each block's {@code hook_resid_mid} at each position; see {@link PatchingSweeps#residMid}.
      *
      * @param lm      the model
      * @param clean   the clean prompt's ids [1][seq]
@@ -97,12 +50,12 @@ public final class ActivationPatching {
      * @param metric  what to measure on the logits
      * @return [layers][positions]
      */
-    public PatchingResult residMid(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
-        return byPosition(lm, clean, corrupt, metric, "hook_resid_mid");
+    public static PatchingResult residMid(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
+        return defaults().residMid(lm, clean, corrupt, metric);
     }
 
     /**
-     * Patches each block's output ({@code hook_resid_post}) at each position.
+     * Patches each block's output ({@code hook_resid_post}) at each position; see {@link PatchingSweeps#residPost}.
      *
      * @param lm      the model
      * @param clean   the clean prompt's ids [1][seq]
@@ -110,8 +63,8 @@ public final class ActivationPatching {
      * @param metric  what to measure on the logits
      * @return [layers][positions]
      */
-    public PatchingResult residPost(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
-        return byPosition(lm, clean, corrupt, metric, "hook_resid_post");
+    public static PatchingResult residPost(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
+        return defaults().residPost(lm, clean, corrupt, metric);
     }
 
     /**
@@ -123,8 +76,8 @@ public final class ActivationPatching {
      * @param metric  what to measure on the logits
      * @return [layers][positions]
      */
-    public PatchingResult attnOut(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
-        return byPosition(lm, clean, corrupt, metric, "hook_attn_out");
+    public static PatchingResult attnOut(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
+        return defaults().attnOut(lm, clean, corrupt, metric);
     }
 
     /**
@@ -136,12 +89,12 @@ public final class ActivationPatching {
      * @param metric  what to measure on the logits
      * @return [layers][positions]
      */
-    public PatchingResult mlpOut(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
-        return byPosition(lm, clean, corrupt, metric, "hook_mlp_out");
+    public static PatchingResult mlpOut(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
+        return defaults().mlpOut(lm, clean, corrupt, metric);
     }
 
     /**
-     * Patches each attention head's output before the output projection ({@code attn.hook_z}) at all positions.
+     * Patches each attention head's {@code attn.hook_z} at all positions.
      *
      * @param lm      the model
      * @param clean   the clean prompt's ids [1][seq]
@@ -149,22 +102,12 @@ public final class ActivationPatching {
      * @param metric  what to measure on the logits
      * @return [layers][heads]
      */
-    public PatchingResult attnHeads(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
-        int layers = lm.config().numLayers();
-        int heads = lm.config().numHeads();
-        List<Cell> cells = new ArrayList<>();
-        for (int l = 0; l < layers; l++) {
-            for (int h = 0; h < heads; h++) {
-                cells.add(new Cell(l, Cell.ALL, h));
-            }
-        }
-        Measured m = measure(lm, clean, corrupt, metric, "attn.hook_z", cells);
-        return new PatchingResult(m.table(layers, heads, 0), rowLabels(layers, "attn.hook_z"), labels("head", heads),
-                m.clean(), m.corrupt());
+    public static PatchingResult attnHeads(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
+        return defaults().attnHeads(lm, clean, corrupt, metric);
     }
 
     /**
-     * Patches each attention head's output ({@code attn.hook_z}) at each position separately.
+     * Patches each attention head's {@code attn.hook_z} at each position separately.
      *
      * @param lm      the model
      * @param clean   the clean prompt's ids [1][seq]
@@ -172,129 +115,8 @@ public final class ActivationPatching {
      * @param metric  what to measure on the logits
      * @return one result per layer, each [heads][positions]
      */
-    public List<PatchingResult> attnHeadsByPosition(LanguageModel lm, long[][] clean, long[][] corrupt,
-                                                    LogitMetric metric) {
-        int layers = lm.config().numLayers();
-        int heads = lm.config().numHeads();
-        int seq = checkedPrompts(clean, corrupt);
-        List<Cell> cells = new ArrayList<>();
-        for (int l = 0; l < layers; l++) {
-            for (int h = 0; h < heads; h++) {
-                for (int p = 0; p < seq; p++) {
-                    cells.add(new Cell(l, p, h));
-                }
-            }
-        }
-        Measured m = measure(lm, clean, corrupt, metric, "attn.hook_z", cells);
-        List<PatchingResult> out = new ArrayList<>();
-        for (int l = 0; l < layers; l++) {
-            List<String> rows = labels("blocks." + l + ".attn.hook_z head", heads);
-            out.add(new PatchingResult(m.table(heads, seq, l * heads * seq), rows, labels("position", seq),
-                    m.clean(), m.corrupt()));
-        }
-        return out;
-    }
-
-    private PatchingResult byPosition(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric,
-                                      String hook) {
-        int layers = lm.config().numLayers();
-        int seq = checkedPrompts(clean, corrupt);
-        List<Cell> cells = new ArrayList<>();
-        for (int l = 0; l < layers; l++) {
-            for (int p = 0; p < seq; p++) {
-                cells.add(new Cell(l, p, Cell.ALL));
-            }
-        }
-        Measured m = measure(lm, clean, corrupt, metric, hook, cells);
-        return new PatchingResult(m.table(layers, seq, 0), rowLabels(layers, hook), labels("position", seq), m.clean(),
-                m.corrupt());
-    }
-
-    /** One patched copy: the layer, and the position and head it patches ({@link #ALL} for every one). */
-    private record Cell(int layer, int position, int head) {
-        static final int ALL = -1;
-
-        boolean covers(int l, int p, int h) {
-            return layer == l && (position == ALL || position == p) && (head == ALL || head == h);
-        }
-    }
-
-    /** The metric of every cell, in order, and the two baselines. */
-    private record Measured(float[] values, float clean, float corrupt) {
-        float[][] table(int rows, int columns, int offset) {
-            float[][] t = new float[rows][];
-            for (int r = 0; r < rows; r++) {
-                t[r] = Arrays.copyOfRange(values, offset + r * columns, offset + (r + 1) * columns);
-            }
-            return t;
-        }
-    }
-
-    private Measured measure(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric, String hook,
-                             List<Cell> cells) {
-        Objects.requireNonNull(metric, "metric");
-        checkedPrompts(clean, corrupt);
-        InferenceEngine engine = lm.inference();
-        int layers = lm.config().numLayers();
-        String[] names = new String[layers];
-        for (int l = 0; l < layers; l++) {
-            names[l] = "blocks." + l + "." + hook;
-        }
-        float[] values = new float[cells.size()];
-        try (RunResult cleanRun = engine.run(clean, null, Interventions.capture(names))) {
-            float cleanMetric = metric.apply(cleanRun.logits(), null);
-            float corruptMetric;
-            try (RunResult corruptRun = engine.run(corrupt, null, Interventions.none())) {
-                corruptMetric = metric.apply(corruptRun.logits(), null);
-            }
-            for (int start = 0; start < cells.size(); start += maxBatch) {
-                List<Cell> chunk = cells.subList(start, Math.min(cells.size(), start + maxBatch));
-                Interventions patches = Interventions.none();
-                for (int l = 0; l < layers; l++) {
-                    int layer = l;
-                    if (chunk.stream().anyMatch(c -> c.layer() == layer)) {
-                        patches = patches.and(Interventions.patchWhere(names[l], cleanRun.cache(),
-                                (row, position, head) -> chunk.get(row).covers(layer, position, head)));
-                    }
-                }
-                long[][] copies = new long[chunk.size()][];
-                Arrays.fill(copies, corrupt[0]);
-                try (RunResult patched = engine.run(copies, null, patches)) {
-                    for (int row = 0; row < chunk.size(); row++) {
-                        try (NDArray one = patched.logits().get(new NDIndex("{}:{}", row, row + 1))) {
-                            values[start + row] = metric.apply(one, null);
-                        }
-                    }
-                }
-                progress.accept(start + chunk.size());
-            }
-            return new Measured(values, cleanMetric, corruptMetric);
-        }
-    }
-
-    /** The prompts' length, after checking that each is one row and both are equally long. */
-    private static int checkedPrompts(long[][] clean, long[][] corrupt) {
-        oneRow("clean", clean);
-        oneRow("corrupt", corrupt);
-        if (clean[0].length != corrupt[0].length) {
-            throw new IllegalArgumentException("the clean prompt has " + clean[0].length + " tokens but the corrupted "
-                    + "one has " + corrupt[0].length + "; patching position by position needs prompts of equal length");
-        }
-        return clean[0].length;
-    }
-
-    private static void oneRow(String what, long[][] ids) {
-        if (ids == null || ids.length != 1 || ids[0] == null || ids[0].length == 0) {
-            throw new IllegalArgumentException("the " + what + " prompt must be one non-empty row of token ids "
-                    + "([1][seq]), got " + (ids == null ? "null" : ids.length + " row(s)"));
-        }
-    }
-
-    private static List<String> rowLabels(int layers, String hook) {
-        return IntStream.range(0, layers).mapToObj(l -> "blocks." + l + "." + hook).collect(Collectors.toList());
-    }
-
-    private static List<String> labels(String prefix, int n) {
-        return IntStream.range(0, n).mapToObj(i -> prefix + " " + i).collect(Collectors.toList());
+    public static List<PatchingResult> attnHeadsByPosition(LanguageModel lm, long[][] clean, long[][] corrupt,
+                                                           LogitMetric metric) {
+        return defaults().attnHeadsByPosition(lm, clean, corrupt, metric);
     }
 }

@@ -44,7 +44,7 @@ class ActivationPatchingMemoryTest {
             long[][] clean = {fixture.ids("input_ids")[0]};
             long[][] corrupt = {clean[0].clone()};
             corrupt[0][3] = (corrupt[0][3] + 1) % 1000;
-            ActivationPatching patching = ActivationPatching.defaults();
+            PatchingSweeps patching = ActivationPatching.defaults();
             LogitMetric metric = LogitMetric.logitDiff(1, 2);
             long rssAfterWarmUp = 0;
             long heapAfterWarmUp = 0;

@@ -78,9 +78,9 @@ class ActivationPatchingTest {
         try (Case c = Case.open(arch)) {
             long[][] clean = c.ids("clean_ids");
             long[][] corrupt = c.ids("corrupt_ids");
-            PatchingResult heads = ActivationPatching.defaults().attnHeads(c.lm(), clean, corrupt, c.metric());
+            PatchingResult heads = ActivationPatching.attnHeads(c.lm(), clean, corrupt, c.metric());
             long start = System.nanoTime();
-            PatchingResult resid = ActivationPatching.defaults().residPre(c.lm(), clean, corrupt, c.metric());
+            PatchingResult resid = ActivationPatching.residPre(c.lm(), clean, corrupt, c.metric());
             long batched = System.nanoTime() - start;
             start = System.nanoTime();
             PatchingResult oneByOne = ActivationPatching.defaults().withMaxBatch(1)
@@ -117,7 +117,7 @@ class ActivationPatchingTest {
             long[][] corrupt = c.ids("corrupt_ids");
             float cleanMetric = c.value("metric/clean");
             float corruptMetric = c.value("metric/corrupt");
-            ActivationPatching patching = ActivationPatching.defaults().withMaxBatch(5);
+            PatchingSweeps patching = ActivationPatching.defaults().withMaxBatch(5);
             List<PatchingResult> all = List.of(patching.residMid(c.lm(), clean, corrupt, c.metric()),
                     patching.residPost(c.lm(), clean, corrupt, c.metric()),
                     patching.attnOut(c.lm(), clean, corrupt, c.metric()),

@@ -70,7 +70,7 @@ class CausalAnalysisSnippetsTest {
         PatchingResult byPosition = ActivationPatching.defaults()
                 .withProgress(done -> System.out.println(done + " cells"))
                 .residPre(lm, cleanIds, corruptIds, metric);             // [4 layers][positions]
-        PatchingResult byHead = ActivationPatching.defaults().attnHeads(lm, cleanIds, corruptIds, metric);
+        PatchingResult byHead = ActivationPatching.attnHeads(lm, cleanIds, corruptIds, metric);
         LogitLens.Result lens = LogitLens.of(lm, cleanIds, 5, metric);  // per layer: top 5 tokens, metric
         DirectLogitAttribution.Result dla = DirectLogitAttribution.logitDiff(lm, cleanIds, a, b);
         System.out.println(byPosition.rowLabels() + " " + Arrays.deepToString(byPosition.values()));
