@@ -8,7 +8,7 @@ const microw = (() => {
   const PAGES = [
     ['index.html', 'Overview'], ['models.html', 'Models'], ['inference.html', 'Inference'],
     ['activations.html', 'Activations'], ['training.html', 'Training'], ['concepts.html', 'Concepts'],
-    ['steering.html', 'Steering'],
+    ['steering.html', 'Steering'], ['circuits.html', 'Circuits'],
   ];
 
   function apiKey() {

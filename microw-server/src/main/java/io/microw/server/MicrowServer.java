@@ -46,6 +46,7 @@ public final class MicrowServer implements AutoCloseable {
     private final SteeringEndpoints steeringEndpoints;
     private final ManipulationEndpoints manipulationEndpoints;
     private final StoreEndpoints storeEndpoints;
+    private final CircuitsEndpoints circuitsEndpoints;
     private JobRunner jobs;
     private final List<Route> routes;
     private final List<String> registered = Collections.synchronizedList(new ArrayList<>());
@@ -68,6 +69,7 @@ public final class MicrowServer implements AutoCloseable {
         ManipulationStore manipulations = new ManipulationStore(config.dataDirectory().resolve("manipulations"));
         this.manipulationEndpoints = new ManipulationEndpoints(models, saes, manipulations);
         this.storeEndpoints = new StoreEndpoints(config, manipulations);
+        this.circuitsEndpoints = new CircuitsEndpoints(models);
         this.routes = routeTable();
         this.requestGuard = new RequestGuard(config);
         this.openApi = OpenApi.document(routes, config.key().isPresent(), config.protectReads(), VERSION).toString();
@@ -118,6 +120,18 @@ public final class MicrowServer implements AutoCloseable {
                         "steering", "{\"prompts\": [\"The jury said\"], \"sae\": \"sae-1\", " + edits + ", "
                         + generation + "}",
                         new int[] {200, 400, 401, 404, 409, 413}, steeringEndpoints::steer),
+                new Route(HandlerType.POST, "/api/models/{id}/patching",
+                        "Activation patching: the logit difference of the corrupted prompt with each layer x position "
+                        + "(or layer x head) patched from the clean one", "circuits",
+                        "{\"clean\": \"The jury said that the man\", \"corrupt\": \"The jury said that the woman\", "
+                        + "\"answer\": \" was\", \"wrong\": \" had\", \"what\": \"resid-pre\"}",
+                        new int[] {200, 400, 401, 404, 409, 413}, circuitsEndpoints::patching),
+                new Route(HandlerType.POST, "/api/models/{id}/lens",
+                        "Logit lens: each layer's top next tokens at the last position, and the logit difference "
+                        + "when answer and wrong are given", "circuits",
+                        "{\"prompt\": \"The jury said that the man\", \"k\": 5, \"answer\": \" was\", "
+                        + "\"wrong\": \" had\"}",
+                        new int[] {200, 400, 401, 404, 409, 413}, circuitsEndpoints::lens),
                 new Route(HandlerType.POST, "/api/saes/load", "Load an SAE folder (SAELens layout) inside a file root",
                         "saes", "{\"path\": \"saes/layer1\", \"model\": \"brown-gpt2\", \"layer\": \"transformer.h.1\"}",
                         new int[] {201, 400, 401, 403, 404, 409, 413}, e::loadSae),

@@ -136,7 +136,7 @@ class WebUiTest {
     @Test
     void everyPageLoadsWithoutConsoleErrorsLabelsEveryInputAndKeepsContrast() {
         for (String page : List.of("index.html", "models.html", "inference.html", "activations.html",
-                "training.html", "concepts.html", "steering.html")) {
+                "training.html", "concepts.html", "steering.html", "circuits.html")) {
             open(page);
             assertThat(byId("status").getAttribute("class")).as(page + ": " + status()).doesNotContain("error");
             assertThat(driver.getTitle()).as(page).endsWith("· microw");
@@ -266,6 +266,44 @@ class WebUiTest {
         chips = byId("heatmap").findElements(By.className("tok"));
         assertThat(chips).hasSize(promptTokens);
         assertThat(chips).anySatisfy(c -> assertThat(Double.parseDouble(c.getAttribute("data-value"))).isPositive());
+    }
+
+    @Test
+    void theCircuitsPageDrawsThePatchingHeatmapWithTheApisValuesAndTheLens() {
+        open("circuits.html");
+        type("clean", CircuitsTest.CLEAN);
+        type("corrupt", CircuitsTest.CORRUPT);
+        type("answer", " was");
+        type("wrong", " had");
+        new Select(byId("what")).selectByValue("heads");
+        byId("run").click();
+        awaitStatus("Patched");
+        JsonNode expected = http.post("/api/models/brown-gpt2/patching", CircuitsTest.body("heads")).json();
+        List<WebElement> rows = byId("heat-table").findElements(By.cssSelector("tbody tr"));
+        assertThat(rows).hasSize(expected.path("values").size());
+        for (int i = 0; i < rows.size(); i++) {
+            List<WebElement> cells = rows.get(i).findElements(By.cssSelector("td.cell"));
+            JsonNode want = expected.path("values").get(i);
+            assertThat(cells).hasSize(want.size());
+            for (int j = 0; j < cells.size(); j++) {
+                assertThat(Double.parseDouble(cells.get(j).getAttribute("data-value"))).as("cell %d,%d", i, j)
+                        .isCloseTo(want.get(j).asDouble(), org.assertj.core.data.Offset.offset(1e-6));
+                assertThat(cells.get(j).getAttribute("title")).contains(expected.path("rows").get(i).asText());
+            }
+        }
+        assertThat(byId("heat-table").findElements(By.cssSelector("td.cell")).stream()
+                .map(c -> c.getCssValue("background-color")).distinct().count()).isGreaterThan(1);
+        assertThat(byId("lens").findElements(By.tagName("tr"))).hasSize(expected.path("rows").size() + 1);
+
+        new Select(byId("what")).selectByValue("resid-pre");
+        byId("run").click();
+        waiting().until(d -> status().contains("(resid-pre)"));
+        JsonNode pre = http.post("/api/models/brown-gpt2/patching", CircuitsTest.body("resid-pre")).json();
+        List<WebElement> cells = byId("heat-table").findElements(By.cssSelector("td.cell"));
+        assertThat(cells).hasSize(pre.path("values").size() * pre.path("columns").size());
+        assertThat(Double.parseDouble(cells.get(cells.size() - 1).getAttribute("data-value")))
+                .isCloseTo(pre.path("values").get(pre.path("values").size() - 1)
+                        .get(pre.path("columns").size() - 1).asDouble(), org.assertj.core.data.Offset.offset(1e-6));
     }
 
     @Test

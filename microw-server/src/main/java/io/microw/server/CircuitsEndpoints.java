@@ -1,0 +1,207 @@
+package io.microw.server;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.Context;
+import io.microw.analysis.ActivationPatching;
+import io.microw.analysis.LogitLens;
+import io.microw.analysis.PatchingResult;
+import io.microw.lm.LanguageModel;
+import io.microw.lm.LogitMetric;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.function.Supplier;
+
+/**
+ * POST /api/models/{id}/patching and /lens: activation patching (clean into corrupted, one cell at a time) and the
+ * logit lens, computed with {@link ActivationPatching} and {@link LogitLens} under the model's lease and lock. Both
+ * answer in the request; a sweep over a large model would want a job, which these routes do not offer.
+ *
+ * @param models the loaded models
+ */
+record CircuitsEndpoints(ModelRegistry models) {
+
+    /** The most top tokens the lens reports per layer. */
+    static final int MAX_LENS_K = 50;
+
+    /** One kind of patching sweep of {@link ActivationPatching}. */
+    @FunctionalInterface
+    interface Sweep {
+        /**
+         * Runs the sweep.
+         *
+         * @param patching the patching settings
+         * @param lm the model
+         * @param clean the clean prompt [1][seq]
+         * @param corrupt the corrupted prompt [1][seq]
+         * @param metric what to measure
+         * @return the table
+         */
+        PatchingResult run(ActivationPatching patching, LanguageModel lm, long[][] clean, long[][] corrupt,
+                           LogitMetric metric);
+    }
+
+    /** The values of "what", in the order the docs list them. */
+    static final Map<String, Sweep> SWEEPS = sweeps();
+
+    private static Map<String, Sweep> sweeps() {
+        Map<String, Sweep> m = new LinkedHashMap<>();
+        m.put("resid-pre", ActivationPatching::residPre);
+        m.put("resid-mid", ActivationPatching::residMid);
+        m.put("resid-post", ActivationPatching::residPost);
+        m.put("attn-out", ActivationPatching::attnOut);
+        m.put("mlp-out", ActivationPatching::mlpOut);
+        m.put("heads", ActivationPatching::attnHeads);
+        return Collections.unmodifiableMap(m);
+    }
+
+    /** POST /api/models/{id}/patching: the metric of the corrupted prompt with each cell patched from the clean one. */
+    void patching(Context ctx) {
+        ObjectNode body = Requests.body(ctx);
+        String what = Requests.text(body, "what", false);
+        what = what == null ? "resid-pre" : what;
+        Sweep sweep = SWEEPS.get(what);
+        if (sweep == null) {
+            throw ApiException.badRequest("unknown 'what' \"" + what + "\": one of " + SWEEPS.keySet());
+        }
+        String clean = prompt(body, "clean");
+        String corrupt = prompt(body, "corrupt");
+        try (ModelRegistry.Lease lease = models.lease(ctx.pathParam("id"))) {
+            ModelRegistry.Loaded l = lease.model();
+            Endpoints.requireTokenizer(l.lm);
+            long[] cleanIds = ids(l, clean, "clean");
+            long[] corruptIds = ids(l, corrupt, "corrupt");
+            if (cleanIds.length != corruptIds.length) {
+                throw ApiException.badRequest("'clean' has " + cleanIds.length + " tokens but 'corrupt' has "
+                        + corruptIds.length + ": patching needs prompts of equal length (change words that are one "
+                        + "token each)");
+            }
+            long answer = oneToken(l.lm, body, "answer", true).getAsLong();
+            long wrong = oneToken(l.lm, body, "wrong", true).getAsLong();
+            PatchingResult r = locked(l, () -> sweep.run(ActivationPatching.defaults(), l.lm,
+                    new long[][] {cleanIds}, new long[][] {corruptIds}, LogitMetric.logitDiff(answer, wrong)));
+            ObjectNode out = Json.object();
+            out.put("model", l.id);
+            out.put("what", what);
+            out.set("rows", Json.MAPPER.valueToTree(r.rowLabels()));
+            out.set("columns", Json.MAPPER.valueToTree(r.columnLabels()));
+            ArrayNode values = out.putArray("values");
+            for (float[] row : r.values()) {
+                ArrayNode a = values.addArray();
+                for (float v : row) {
+                    a.add(v);
+                }
+            }
+            out.put("clean_metric", r.cleanMetric());
+            out.put("corrupt_metric", r.corruptMetric());
+            ObjectNode tokens = out.putObject("tokens");
+            tokens.set("clean", Endpoints.tokens(l.lm, cleanIds));
+            tokens.set("corrupt", Endpoints.tokens(l.lm, corruptIds));
+            tokens.set("answer", Endpoints.tokens(l.lm, new long[] {answer}).get(0));
+            tokens.set("wrong", Endpoints.tokens(l.lm, new long[] {wrong}).get(0));
+            Endpoints.json(ctx, 200, out);
+        }
+    }
+
+    /** POST /api/models/{id}/lens: per layer, the top next tokens read through the final norm, and the metric. */
+    void lens(Context ctx) {
+        ObjectNode body = Requests.body(ctx);
+        String prompt = prompt(body, "prompt");
+        int k = Requests.integer(body, "k", 5, 1, MAX_LENS_K);
+        boolean hasAnswer = body.hasNonNull("answer");
+        if (hasAnswer != body.hasNonNull("wrong")) {
+            throw ApiException.badRequest("give both 'answer' and 'wrong' (for the logit difference) or neither");
+        }
+        try (ModelRegistry.Lease lease = models.lease(ctx.pathParam("id"))) {
+            ModelRegistry.Loaded l = lease.model();
+            Endpoints.requireTokenizer(l.lm);
+            long[] ids = ids(l, prompt, "prompt");
+            OptionalLong answer = oneToken(l.lm, body, "answer", false);
+            OptionalLong wrong = oneToken(l.lm, body, "wrong", false);
+            LogitMetric metric = hasAnswer ? LogitMetric.logitDiff(answer.getAsLong(), wrong.getAsLong())
+                    : (logits, mask) -> 0f;
+            LogitLens.Result r = locked(l, () -> LogitLens.of(l.lm, new long[][] {ids}, k, metric));
+            ObjectNode out = Json.object();
+            out.put("model", l.id);
+            out.put("prompt", prompt);
+            out.set("tokens", Endpoints.tokens(l.lm, ids));
+            if (hasAnswer) {
+                out.set("answer", Endpoints.tokens(l.lm, new long[] {answer.getAsLong()}).get(0));
+                out.set("wrong", Endpoints.tokens(l.lm, new long[] {wrong.getAsLong()}).get(0));
+            }
+            ArrayNode layers = out.putArray("layers");
+            for (int i = 0; i < r.labels().size(); i++) {
+                ObjectNode layer = layers.addObject();
+                layer.put("layer", r.labels().get(i));
+                layer.set("top", Endpoints.tokens(l.lm, Arrays.stream(r.topTokens()[i][0]).asLongStream().toArray()));
+                if (hasAnswer) {
+                    layer.put("metric", r.metric()[i]);
+                } else {
+                    layer.putNull("metric");
+                }
+            }
+            Endpoints.json(ctx, 200, out);
+        }
+    }
+
+    /** Runs {@code work} under the model's lock (409 when an unload has begun). The caller holds a lease. */
+    private static <T> T locked(ModelRegistry.Loaded l, Supplier<T> work) {
+        l.lockOpen();
+        try {
+            return work.get();
+        } finally {
+            l.lock.unlock();
+        }
+    }
+
+    /** A required, non-empty prompt of at most {@link Endpoints#MAX_CHARS} characters. */
+    private static String prompt(ObjectNode body, String field) {
+        String text = Requests.text(body, field, true);
+        if (text.isEmpty() || text.length() > Endpoints.MAX_CHARS) {
+            throw ApiException.badRequest("'" + field + "' must have 1 to " + Endpoints.MAX_CHARS + " characters, got "
+                    + text.length());
+        }
+        return text;
+    }
+
+    /** The prompt's token ids; 400 naming the field when it has more tokens than the model's context. */
+    private static long[] ids(ModelRegistry.Loaded l, String text, String field) {
+        long[] ids = l.lm.tokenizer().encode(text);
+        int context = l.lm.config().maxPositions();
+        if (ids.length > context) {
+            throw ApiException.badRequest("'" + field + "' has " + ids.length + " tokens, more than the context of "
+                    + "model '" + l.id + "' (" + context + " tokens); shorten it");
+        }
+        return ids;
+    }
+
+    /**
+     * The one token a field's text encodes to (a beginning-of-sequence token the tokenizer adds is not counted);
+     * 400 naming the text and its tokens otherwise. Empty when the field is absent and not required.
+     */
+    private static OptionalLong oneToken(LanguageModel lm, ObjectNode body, String field, boolean required) {
+        String text = Requests.text(body, field, required);
+        if (text == null) {
+            return OptionalLong.empty();
+        }
+        long[] ids = lm.tokenizer().encode(text);
+        OptionalLong bos = lm.tokenizer().bosTokenId();
+        if (ids.length > 1 && bos.isPresent() && ids[0] == bos.getAsLong()) {
+            ids = Arrays.copyOfRange(ids, 1, ids.length);
+        }
+        if (ids.length != 1) {
+            StringBuilder shown = new StringBuilder();
+            for (long id : ids) {
+                shown.append(shown.length() == 0 ? "" : ", ").append('"').append(lm.tokenizer().tokenText(id))
+                        .append('"');
+            }
+            throw ApiException.badRequest("'" + field + "' must be exactly one token, but \"" + text + "\" is "
+                    + ids.length + " tokens [" + shown + "]");
+        }
+        return OptionalLong.of(ids[0]);
+    }
+}

@@ -1,0 +1,82 @@
+// Circuits page: activation patching of a clean/corrupted prompt pair drawn as a heatmap (layer × position or
+// layer × head; each cell's value in its text, title and data-value), and the logit lens of the clean prompt.
+'use strict';
+(() => {
+  const { api, el, $, say, act, loadedModels } = microw;
+
+  /** A light background for a cell: orange where patching restored the clean metric, blue where it moved away. */
+  function shade(fraction) {
+    const f = Math.max(-1, Math.min(1, fraction || 0));
+    if (f >= 0) {
+      return microw.heat(f);
+    }
+    const a = -f;
+    return 'rgb(' + Math.round(255 - 180 * a) + ',' + Math.round(255 - 100 * a) + ',255)';
+  }
+
+  /** Token text as a label: the tokenizer's space and newline marks made visible. */
+  function shown(text) {
+    return text.replace(/Ġ/g, ' ').replace(/Ċ/g, '↵').replace(/ /g, '·');
+  }
+
+  function heatmap(data) {
+    const byPosition = data.what !== 'heads';
+    const head = el('tr', {}, el('th', { scope: 'col' }, byPosition ? 'Layer, token' : 'Layer, head'));
+    data.columns.forEach((c, j) => head.append(el('th', { scope: 'col', title: c },
+      byPosition ? shown(data.tokens.clean[j].text) : c.replace(/^head /, ''))));
+    const span = data.clean_metric - data.corrupt_metric;
+    const body = el('tbody');
+    data.values.forEach((row, i) => {
+      const tr = el('tr', {}, el('th', { scope: 'row' }, data.rows[i]));
+      row.forEach((v, j) => {
+        const restored = span === 0 || v === null ? 0 : (v - data.corrupt_metric) / span;
+        const cell = el('td', { class: 'cell', 'data-value': String(v), 'data-row': data.rows[i],
+          'data-column': data.columns[j],
+          title: data.rows[i] + ', ' + data.columns[j] + ': ' + (v === null ? 'n/a' : v.toFixed(4))
+            + ' (restored ' + (restored * 100).toFixed(0) + '%)' }, v === null ? 'n/a' : v.toFixed(2));
+        cell.style.background = shade(restored);
+        tr.append(cell);
+      });
+      body.append(tr);
+    });
+    $('heatmap').replaceChildren(el('table', { id: 'heat-table' }, el('thead', {}, head), body));
+    $('metrics').textContent = 'Clean ' + data.clean_metric.toFixed(3) + ', corrupted ' + data.corrupt_metric.toFixed(3)
+      + ' (logit[' + shown(data.tokens.answer.text) + '] − logit[' + shown(data.tokens.wrong.text) + ']). '
+      + 'Orange: the patch restores the clean value; blue: it moves away from it.';
+  }
+
+  function lens(data) {
+    $('lens').replaceChildren(...data.layers.map(l => el('tr', {},
+      el('td', {}, l.layer),
+      el('td', { class: 'lens-top' }, l.top.map(t => shown(t.text)).join('  ')),
+      el('td', { 'data-value': String(l.metric) }, l.metric === null ? '' : l.metric.toFixed(3)))));
+  }
+
+  async function run() {
+    const id = $('model').value;
+    if (!id) {
+      throw new Error('Load a model first (Models page).');
+    }
+    const path = '/models/' + encodeURIComponent(id);
+    const answer = $('answer').value;
+    const wrong = $('wrong').value;
+    const what = $('what').value;
+    const patched = await api('POST', path + '/patching',
+      { clean: $('clean').value, corrupt: $('corrupt').value, answer, wrong, what });
+    heatmap(patched);
+    lens(await api('POST', path + '/lens', { prompt: $('clean').value, k: 5, answer, wrong }));
+    say('status', 'Patched ' + patched.rows.length + ' × ' + patched.columns.length + ' cells (' + what + ').', 'ok');
+  }
+
+  document.addEventListener('DOMContentLoaded', async () => {
+    $('patch-form').addEventListener('submit', e => {
+      e.preventDefault();
+      act($('run'), 'status', run);
+    });
+    try {
+      await loadedModels($('model'));
+    } catch (e) {
+      say('status', e.message, 'error');
+    }
+  });
+})();
