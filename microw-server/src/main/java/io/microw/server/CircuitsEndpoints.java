@@ -6,6 +6,7 @@ import io.javalin.http.Context;
 import io.microw.analysis.ActivationPatching;
 import io.microw.analysis.LogitLens;
 import io.microw.analysis.PatchingResult;
+import io.microw.analysis.PatchingSweeps;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
 
@@ -41,7 +42,7 @@ record CircuitsEndpoints(ModelRegistry models) {
          * @param metric what to measure
          * @return the table
          */
-        PatchingResult run(ActivationPatching patching, LanguageModel lm, long[][] clean, long[][] corrupt,
+        PatchingResult run(PatchingSweeps patching, LanguageModel lm, long[][] clean, long[][] corrupt,
                            LogitMetric metric);
     }
 
@@ -50,12 +51,12 @@ record CircuitsEndpoints(ModelRegistry models) {
 
     private static Map<String, Sweep> sweeps() {
         Map<String, Sweep> m = new LinkedHashMap<>();
-        m.put("resid-pre", ActivationPatching::residPre);
-        m.put("resid-mid", ActivationPatching::residMid);
-        m.put("resid-post", ActivationPatching::residPost);
-        m.put("attn-out", ActivationPatching::attnOut);
-        m.put("mlp-out", ActivationPatching::mlpOut);
-        m.put("heads", ActivationPatching::attnHeads);
+        m.put("resid-pre", PatchingSweeps::residPre);
+        m.put("resid-mid", PatchingSweeps::residMid);
+        m.put("resid-post", PatchingSweeps::residPost);
+        m.put("attn-out", PatchingSweeps::attnOut);
+        m.put("mlp-out", PatchingSweeps::mlpOut);
+        m.put("heads", PatchingSweeps::attnHeads);
         return Collections.unmodifiableMap(m);
     }
 
