@@ -6,14 +6,11 @@ import io.javalin.http.Context;
 import io.microw.analysis.ActivationPatching;
 import io.microw.analysis.LogitLens;
 import io.microw.analysis.PatchingResult;
-import io.microw.analysis.PatchingSweeps;
+import io.microw.analysis.PatchSite;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
 
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.function.Supplier;
 
@@ -29,45 +26,16 @@ record CircuitsEndpoints(ModelRegistry models) {
     /** The most top tokens the lens reports per layer. */
     static final int MAX_LENS_K = 50;
 
-    /** One kind of patching sweep of {@link ActivationPatching}. */
-    @FunctionalInterface
-    interface Sweep {
-        /**
-         * Runs the sweep.
-         *
-         * @param patching the patching settings
-         * @param lm the model
-         * @param clean the clean prompt [1][seq]
-         * @param corrupt the corrupted prompt [1][seq]
-         * @param metric what to measure
-         * @return the table
-         */
-        PatchingResult run(PatchingSweeps patching, LanguageModel lm, long[][] clean, long[][] corrupt,
-                           LogitMetric metric);
-    }
-
-    /** The values of "what", in the order the docs list them. */
-    static final Map<String, Sweep> SWEEPS = sweeps();
-
-    private static Map<String, Sweep> sweeps() {
-        Map<String, Sweep> m = new LinkedHashMap<>();
-        m.put("resid-pre", PatchingSweeps::residPre);
-        m.put("resid-mid", PatchingSweeps::residMid);
-        m.put("resid-post", PatchingSweeps::residPost);
-        m.put("attn-out", PatchingSweeps::attnOut);
-        m.put("mlp-out", PatchingSweeps::mlpOut);
-        m.put("heads", PatchingSweeps::attnHeads);
-        return Collections.unmodifiableMap(m);
-    }
-
     /** POST /api/models/{id}/patching: the metric of the corrupted prompt with each cell patched from the clean one. */
     void patching(Context ctx) {
         ObjectNode body = Requests.body(ctx);
         String what = Requests.text(body, "what", false);
         what = what == null ? "resid-pre" : what;
-        Sweep sweep = SWEEPS.get(what);
-        if (sweep == null) {
-            throw ApiException.badRequest("unknown 'what' \"" + what + "\": one of " + SWEEPS.keySet());
+        PatchSite site;
+        try {
+            site = PatchSite.fromId(what);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("unknown 'what' \"" + what + "\": one of " + PatchSite.ids());
         }
         String clean = prompt(body, "clean");
         String corrupt = prompt(body, "corrupt");
@@ -83,7 +51,7 @@ record CircuitsEndpoints(ModelRegistry models) {
             }
             long answer = oneToken(l.lm, body, "answer", true).getAsLong();
             long wrong = oneToken(l.lm, body, "wrong", true).getAsLong();
-            PatchingResult r = locked(l, () -> sweep.run(ActivationPatching.defaults(), l.lm,
+            PatchingResult r = locked(l, () -> site.run(ActivationPatching.defaults(), l.lm,
                     new long[][] {cleanIds}, new long[][] {corruptIds}, LogitMetric.logitDiff(answer, wrong)));
             ObjectNode out = Json.object();
             out.put("model", l.id);
