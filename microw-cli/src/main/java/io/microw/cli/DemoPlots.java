@@ -181,7 +181,7 @@ final class DemoPlots {
 
     // ---- drawing helpers ----
 
-    private static BufferedImage canvas(int w, int h) {
+    static BufferedImage canvas(int w, int h) {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setColor(Color.WHITE);
@@ -190,20 +190,20 @@ final class DemoPlots {
         return img;
     }
 
-    private static Graphics2D graphics(BufferedImage img) {
+    static Graphics2D graphics(BufferedImage img) {
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         return g;
     }
 
-    private static void title(Graphics2D g, String text, int cx, int baseline) {
+    static void title(Graphics2D g, String text, int cx, int baseline) {
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
         center(g, text, cx, baseline);
     }
 
-    private static void center(Graphics2D g, String text, int cx, int baseline) {
+    static void center(Graphics2D g, String text, int cx, int baseline) {
         FontMetrics fm = g.getFontMetrics();
         g.drawString(text, cx - fm.stringWidth(text) / 2, baseline);
     }
@@ -289,7 +289,7 @@ final class DemoPlots {
         return Double.isFinite(m) ? m : 1;
     }
 
-    private static void write(BufferedImage img, Path file) {
+    static void write(BufferedImage img, Path file) {
         try {
             if (!ImageIO.write(img, "png", file.toFile())) {
                 throw new IOException("no PNG writer");

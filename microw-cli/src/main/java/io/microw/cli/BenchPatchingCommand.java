@@ -1,0 +1,159 @@
+package io.microw.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.lm.LanguageModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code microw bench patching}: cells/s of residual-stream activation patching over every (layer, position) cell,
+ * on brown-gpt2 and a random GPT-2-small-shaped model (1 x 16 tokens), printed side by side with the PyTorch peer's
+ * {@code patching} workload (one hooked forward per cell, as a TransformerLens user writes it) when its script exists.
+ */
+@Command(name = "patching",
+        description = {"Activation-patching throughput (cells/s, hook_resid_pre at every layer and position) on "
+                + "brown-gpt2 and a random GPT-2-small-shaped model, 1 x 16 tokens, side by side with the PyTorch peer "
+                + "(run-torch-ref.sh patching) when it exists."},
+        footer = {"", "Examples:", "  microw bench patching", "  microw bench patching --model gpt2-small --no-peer --json"})
+final class BenchPatchingCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Option(names = "--model", split = ",", paramLabel = "NAME",
+            description = "Workloads: brown-gpt2, gpt2-small, llama (default: brown-gpt2,gpt2-small).")
+    List<String> models = new ArrayList<>(List.of("brown-gpt2", "gpt2-small"));
+
+    @Option(names = "--seq", defaultValue = "16", description = "Prompt length in tokens (default: ${DEFAULT-VALUE}).")
+    int seq;
+
+    @Option(names = "--max-batch", paramLabel = "N", defaultValue = "32",
+            description = "Patched copies per forward (default: ${DEFAULT-VALUE}).")
+    int maxBatch;
+
+    @Option(names = "--reps", defaultValue = "3", description = "Timed sweeps per workload (default: ${DEFAULT-VALUE}).")
+    int reps;
+
+    @Option(names = "--warmup", defaultValue = "1", description = "Untimed sweeps first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--threads", description = "PyTorch intra-op threads (default: $THREADS, else 2, as the peer).")
+    Integer threads;
+
+    @Option(names = "--peer", paramLabel = "SCRIPT",
+            description = "The PyTorch peer's script (default: ../shared/bench/run-torch-ref.sh, else "
+                    + "/work/shared/bench/run-torch-ref.sh).")
+    Path peer;
+
+    @Option(names = "--no-peer", description = "Do not run the PyTorch peer.")
+    boolean noPeer;
+
+    @Option(names = "--json", description = "Print only the JSON lines.")
+    boolean jsonOnly;
+
+    @Override
+    public Integer call() {
+        validate();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        int threadCount = threads != null ? threads : BenchSupport.defaultThreads();
+        String engine = "PyTorch " + Engine.getEngine("PyTorch").getVersion() + " via DJL " + Engine.getDjlVersion();
+        JniUtils.setNumThreads(threadCount);
+        List<PatchingBenchmark.Result> results = new ArrayList<>();
+        for (String id : models) {
+            ForwardWorkload w = ForwardWorkload.byId(id);
+            err.printf(Locale.ROOT, "bench patching: %s, 1 x %d tokens, %d warm-up + %d timed sweeps...%n", w.id, seq,
+                    warmup, reps);
+            err.flush();
+            try (LanguageModel lm = w.load()) {
+                PatchingBenchmark.Result r = PatchingBenchmark.run(w, lm, seq, maxBatch, reps, warmup, 0);
+                results.add(r);
+                out.println(json(r, engine, threadCount));
+                out.flush();
+            }
+        }
+        List<JsonNode> peerLines = noPeer ? List.of() : TorchPeer.run(peer != null ? peer : TorchPeer.find(),
+                "patching", err);
+        peerLines.forEach(out::println);
+        if (!jsonOnly) {
+            summary(out, results, peerLines, engine, threadCount);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private void validate() {
+        if (seq < 1) {
+            throw new ParameterException(spec.commandLine(), "--seq must be at least 1, got " + seq);
+        }
+        if (maxBatch < 1) {
+            throw new ParameterException(spec.commandLine(), "--max-batch must be at least 1, got " + maxBatch);
+        }
+        if (reps < 1) {
+            throw new ParameterException(spec.commandLine(), "--reps must be at least 1, got " + reps);
+        }
+        if (warmup < 0) {
+            throw new ParameterException(spec.commandLine(), "--warmup must be 0 or more, got " + warmup);
+        }
+        if (threads != null && threads < 1) {
+            throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
+        }
+        for (String m : models) {
+            try {
+                ForwardWorkload.byId(m);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--model: " + e.getMessage());
+            }
+        }
+    }
+
+    private static String json(PatchingBenchmark.Result r, String engine, int threads) {
+        ObjectNode m = Json.object();
+        m.put("workload", "patching_resid_pre");
+        m.put("model", r.model());
+        m.put("seq", r.seq());
+        m.put("cells", r.cells());
+        m.put("cells_per_s", BenchSupport.round(r.cellsPerSecond()));
+        m.put("max_batch", r.maxBatch());
+        m.put("reps", r.seconds().length);
+        m.put("threads", threads);
+        m.put("microw", VersionProvider.microwVersion());
+        m.put("engine", engine);
+        return m.toString();
+    }
+
+    /** The table: per workload microw's cells/s, the peer's for the same shape (matched by model id), the ratio. */
+    private static void summary(PrintWriter out, List<PatchingBenchmark.Result> results, List<JsonNode> peer,
+                                String engine, int threads) {
+        out.println();
+        out.printf(Locale.ROOT, "Residual-stream patching (%s, %d threads; cells/s, higher is better)%n", engine, threads);
+        out.printf(Locale.ROOT, "  %-48s %7s %12s %12s %8s%n", "model", "cells", "microw", "PyTorch", "ratio");
+        for (PatchingBenchmark.Result r : results) {
+            JsonNode p = peer.stream().filter(n -> n.path("workload").asText().equals("patching_resid_pre")
+                    && n.path("model").asText().startsWith(r.id() + " ") && n.path("seq").asInt() == r.seq())
+                    .findFirst().orElse(null);
+            double theirs = p == null ? Double.NaN : p.path("cells_per_s").asDouble();
+            out.printf(Locale.ROOT, "  %-48s %7d %12.1f %12s %8s%n", r.model(), r.cells(), r.cellsPerSecond(),
+                    p == null ? "-" : String.format(Locale.ROOT, "%.1f", theirs),
+                    p == null ? "-" : String.format(Locale.ROOT, "%.2fx", r.cellsPerSecond() / theirs));
+        }
+        out.println("  microw batches the patched copies (--max-batch per forward); the peer runs one hooked forward "
+                + "per cell. Ratios only mean something measured side by side on the same machine.");
+    }
+}

@@ -1,0 +1,187 @@
+package io.microw.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.analysis.ActivationPatching;
+import io.microw.analysis.PatchingResult;
+import io.microw.lm.LanguageModel;
+import io.microw.lm.LogitMetric;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code microw patch}: activation patching by denoising ({@link ActivationPatching}) with the logit difference of
+ * two answer tokens as the metric; prints the table of layers by positions (or heads), and writes a heatmap PNG and
+ * the values as JSON.
+ */
+@Command(name = "patch",
+        description = {"Activation patching: run the corrupted prompt with one activation from the clean prompt, for "
+                + "every layer and position (or head), and measure logit(answer) - logit(wrong).",
+            "Prints the table with the clean and corrupted metrics; writes a heatmap PNG and a JSON file into --out."},
+        footer = {"", "Examples:",
+            "  microw patch --clean 'The man said that the woman' --corrupt 'The woman said that the woman' \\",
+            "      --answer ' was' --wrong ' had'",
+            "  microw patch --clean ... --corrupt ... --answer ' was' --wrong ' had' --what heads --json"})
+final class PatchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Option(names = "--clean", required = true, paramLabel = "TEXT", description = "The clean prompt.")
+    String clean;
+
+    @Option(names = "--corrupt", required = true, paramLabel = "TEXT",
+            description = "The corrupted prompt, as many tokens as the clean one.")
+    String corrupt;
+
+    @Option(names = "--answer", required = true, paramLabel = "TOKEN",
+            description = "The token the clean prompt predicts (exactly one token, e.g. ' Mary').")
+    String answer;
+
+    @Option(names = "--wrong", required = true, paramLabel = "TOKEN",
+            description = "The token to compare it with (exactly one token, e.g. ' John').")
+    String wrong;
+
+    @Option(names = "--what", paramLabel = "WHAT", defaultValue = "resid-pre", converter = PatchWhat.Converter.class,
+            description = "What to patch: resid-pre, resid-mid, resid-post, attn-out, mlp-out (by layer and position) "
+                    + "or heads (by layer and head) (default: ${DEFAULT-VALUE}).")
+    PatchWhat what;
+
+    @Option(names = "--model", paramLabel = "M", description = ModelCommand.MODEL_HELP)
+    String model;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "microw-patch-out",
+            description = "Where to write the PNG and JSON files (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--max-batch", paramLabel = "N", defaultValue = "32",
+            description = "Patched copies per forward (default: ${DEFAULT-VALUE}); lower it for a large model.")
+    int maxBatch;
+
+    @Option(names = "--json", description = "Print one JSON document instead of text.")
+    boolean json;
+
+    @Option(names = "--no-progress", description = "No progress line on stderr.")
+    boolean noProgress;
+
+    @Override
+    public Integer call() {
+        if (maxBatch < 1) {
+            throw new ParameterException(spec.commandLine(), "--max-batch must be at least 1, got " + maxBatch);
+        }
+        PrintWriter stdout = spec.commandLine().getOut();
+        ObjectNode doc;
+        try (LanguageModel lm = Models.open(model)) {
+            PromptTokens tokens = new PromptTokens(spec.commandLine(), lm);
+            long[] cleanIds = tokens.prompt("--clean", clean);
+            long[] corruptIds = tokens.prompt("--corrupt", corrupt);
+            if (cleanIds.length != corruptIds.length) {
+                throw new ParameterException(spec.commandLine(), "--clean is " + cleanIds.length + " tokens but "
+                        + "--corrupt is " + corruptIds.length + "; patching needs prompts of equal length");
+            }
+            long a = tokens.single("--answer", answer);
+            long b = tokens.single("--wrong", wrong);
+            PatchingResult result = sweep(lm, cleanIds, corruptIds, LogitMetric.logitDiff(a, b));
+            List<String> columns = what.byPosition() ? positionLabels(tokens.decoded(cleanIds), tokens.decoded(corruptIds))
+                    : result.columnLabels();
+            doc = document(lm, tokens.decoded(cleanIds), tokens.decoded(corruptIds), result, columns);
+            Path png = out.resolve("patch-" + what.flag() + ".png");
+            Path file = out.resolve("patch-" + what.flag() + ".json");
+            createOut();
+            HeatmapPlot.write(png, title(), result.rowLabels(), columns, result.values(), result.corruptMetric());
+            Json.write(file, doc);
+            ObjectNode files = doc.putObject("files");
+            files.put("png", png.toString());
+            files.put("json", file.toString());
+        }
+        if (json) {
+            Json.print(stdout, doc);
+        } else {
+            PatchTable.print(stdout, doc);
+        }
+        stdout.flush();
+        return 0;
+    }
+
+    private PatchingResult sweep(LanguageModel lm, long[] cleanIds, long[] corruptIds, LogitMetric metric) {
+        int layers = lm.config().numLayers();
+        long total = (long) layers * (what.byPosition() ? cleanIds.length : lm.config().numHeads());
+        ProgressLine progress = new ProgressLine(spec.commandLine().getErr(), !noProgress);
+        try {
+            ActivationPatching patching = ActivationPatching.defaults().withMaxBatch(maxBatch)
+                    .withProgress(done -> progress.update(done, total, "cells", what.flag()));
+            return what.run(patching, lm, new long[][] {cleanIds}, new long[][] {corruptIds}, metric);
+        } finally {
+            progress.finish();
+        }
+    }
+
+    private ObjectNode document(LanguageModel lm, List<String> cleanTokens, List<String> corruptTokens,
+                                PatchingResult r, List<String> columns) {
+        ObjectNode doc = Json.object();
+        doc.put("model", ModelInfoCommand.label(model));
+        doc.put("what", what.flag());
+        doc.put("clean", clean);
+        doc.put("corrupt", corrupt);
+        doc.put("answer", answer);
+        doc.put("wrong", wrong);
+        doc.put("metric", "logit(" + CliText.quoted(answer) + ") - logit(" + CliText.quoted(wrong) + ")");
+        cleanTokens.forEach(doc.putArray("clean_tokens")::add);
+        corruptTokens.forEach(doc.putArray("corrupt_tokens")::add);
+        Json.putNumber(doc, "clean_metric", r.cleanMetric());
+        Json.putNumber(doc, "corrupt_metric", r.corruptMetric());
+        r.rowLabels().forEach(doc.putArray("rows")::add);
+        columns.forEach(doc.putArray("columns")::add);
+        ArrayNode values = doc.putArray("values");
+        for (float[] row : r.values()) {
+            ArrayNode v = values.addArray();
+            for (float x : row) {
+                v.add(Float.isFinite(x) ? x : null);
+            }
+        }
+        return doc;
+    }
+
+    /** "3 'said'" per position; "1 'man'/'woman'" where the prompts differ. */
+    static List<String> positionLabels(List<String> cleanTokens, List<String> corruptTokens) {
+        List<String> labels = new ArrayList<>();
+        for (int i = 0; i < cleanTokens.size(); i++) {
+            String c = cleanTokens.get(i);
+            String d = corruptTokens.get(i);
+            labels.add(i + " " + quote(c) + (c.equals(d) ? "" : "/" + quote(d)));
+        }
+        return labels;
+    }
+
+    private static String quote(String token) {
+        return "'" + token.replace("\n", "\\n") + "'";
+    }
+
+    private String title() {
+        return what.flag() + " patching: logit(" + CliText.quoted(answer) + ") - logit(" + CliText.quoted(wrong)
+                + ")  (white: the corrupted run's, red: higher, blue: lower)";
+    }
+
+    private void createOut() {
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + out + ": " + e.getMessage(), e);
+        }
+    }
+}

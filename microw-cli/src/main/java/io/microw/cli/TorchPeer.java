@@ -1,0 +1,67 @@
+package io.microw.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The PyTorch peer ({@code shared/bench/run-torch-ref.sh}), run as a child process so that a benchmark can print its
+ * numbers side by side with microw's: the JSON lines it prints, or nothing (with a note) when it is missing or fails.
+ */
+final class TorchPeer {
+
+    /** Where the peer lies by default, relative to a worktree (then to the shared checkout). */
+    static final List<Path> DEFAULT_SCRIPTS = List.of(Path.of("../shared/bench/run-torch-ref.sh"),
+            Path.of("/work/shared/bench/run-torch-ref.sh"));
+
+    private TorchPeer() {
+    }
+
+    /** The first default script that exists, or {@code null}. */
+    static Path find() {
+        return DEFAULT_SCRIPTS.stream().filter(Files::isRegularFile).findFirst().orElse(null);
+    }
+
+    /**
+     * Runs {@code script workload} and returns the JSON lines of its stdout; its stderr goes to {@code err}. A
+     * missing script or a failure is reported on {@code err} and gives an empty list.
+     */
+    static List<JsonNode> run(Path script, String workload, PrintWriter err) {
+        List<JsonNode> lines = new ArrayList<>();
+        if (script == null || !Files.isRegularFile(script)) {
+            err.println("PyTorch peer: no script " + (script == null ? "at " + DEFAULT_SCRIPTS : script)
+                    + "; printing microw's numbers alone");
+            return lines;
+        }
+        try {
+            Process p = new ProcessBuilder("bash", script.toString(), workload)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    if (line.startsWith("{")) {
+                        lines.add(Json.MAPPER.readTree(line));
+                    }
+                }
+            }
+            int code = p.waitFor();
+            if (code != 0) {
+                err.println("PyTorch peer: " + script + " " + workload + " exited with " + code);
+            }
+        } catch (IOException e) {
+            err.println("PyTorch peer: cannot run " + script + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return lines;
+    }
+}
