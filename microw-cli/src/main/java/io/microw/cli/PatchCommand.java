@@ -3,7 +3,9 @@ package io.microw.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.analysis.ActivationPatching;
+import io.microw.analysis.PatchSite;
 import io.microw.analysis.PatchingResult;
+import io.microw.analysis.PatchingSweeps;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
 import picocli.CommandLine.Command;
@@ -57,10 +59,10 @@ final class PatchCommand implements Callable<Integer> {
             description = "The token to compare it with (exactly one token, e.g. ' John').")
     String wrong;
 
-    @Option(names = "--what", paramLabel = "WHAT", defaultValue = "resid-pre", converter = PatchWhat.Converter.class,
+    @Option(names = "--what", paramLabel = "WHAT", defaultValue = "resid-pre", converter = PatchSiteConverter.class,
             description = "What to patch: resid-pre, resid-mid, resid-post, attn-out, mlp-out (by layer and position) "
                     + "or heads (by layer and head) (default: ${DEFAULT-VALUE}).")
-    PatchWhat what;
+    PatchSite what;
 
     @Option(names = "--model", paramLabel = "M", description = ModelCommand.MODEL_HELP)
     String model;
@@ -100,8 +102,8 @@ final class PatchCommand implements Callable<Integer> {
             List<String> columns = what.byPosition() ? positionLabels(tokens.decoded(cleanIds), tokens.decoded(corruptIds))
                     : result.columnLabels();
             doc = document(lm, tokens.decoded(cleanIds), tokens.decoded(corruptIds), result, columns);
-            Path png = out.resolve("patch-" + what.flag() + ".png");
-            Path file = out.resolve("patch-" + what.flag() + ".json");
+            Path png = out.resolve("patch-" + what.id() + ".png");
+            Path file = out.resolve("patch-" + what.id() + ".json");
             createOut();
             HeatmapPlot.write(png, title(), result.rowLabels(), columns, result.values(), result.corruptMetric());
             Json.write(file, doc);
@@ -123,8 +125,8 @@ final class PatchCommand implements Callable<Integer> {
         long total = (long) layers * (what.byPosition() ? cleanIds.length : lm.config().numHeads());
         ProgressLine progress = new ProgressLine(spec.commandLine().getErr(), !noProgress);
         try {
-            ActivationPatching patching = ActivationPatching.defaults().withMaxBatch(maxBatch)
-                    .withProgress(done -> progress.update(done, total, "cells", what.flag()));
+            PatchingSweeps patching = ActivationPatching.defaults().withMaxBatch(maxBatch)
+                    .withProgress(done -> progress.update(done, total, "cells", what.id()));
             return what.run(patching, lm, new long[][] {cleanIds}, new long[][] {corruptIds}, metric);
         } finally {
             progress.finish();
@@ -135,7 +137,7 @@ final class PatchCommand implements Callable<Integer> {
                                 PatchingResult r, List<String> columns) {
         ObjectNode doc = Json.object();
         doc.put("model", ModelInfoCommand.label(model));
-        doc.put("what", what.flag());
+        doc.put("what", what.id());
         doc.put("clean", clean);
         doc.put("corrupt", corrupt);
         doc.put("answer", answer);
@@ -173,7 +175,7 @@ final class PatchCommand implements Callable<Integer> {
     }
 
     private String title() {
-        return what.flag() + " patching: logit(" + CliText.quoted(answer) + ") - logit(" + CliText.quoted(wrong)
+        return what.id() + " patching: logit(" + CliText.quoted(answer) + ") - logit(" + CliText.quoted(wrong)
                 + ")  (white: the corrupted run's, red: higher, blue: lower)";
     }
 

@@ -1,6 +1,7 @@
 package io.microw.cli;
 
 import io.microw.analysis.ActivationPatching;
+import io.microw.analysis.PatchingSweeps;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
 
@@ -45,7 +46,7 @@ final class PatchingBenchmark {
         long[][] c = {clean};
         long[][] d = {corrupt};
         LogitMetric metric = LogitMetric.logitDiff(0, 1);
-        ActivationPatching patching = ActivationPatching.defaults().withMaxBatch(maxBatch);
+        PatchingSweeps patching = ActivationPatching.defaults().withMaxBatch(maxBatch);
         for (int i = 0; i < warmup; i++) {
             patching.residPre(lm, c, d, metric);
         }
