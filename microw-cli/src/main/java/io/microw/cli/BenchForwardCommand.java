@@ -148,13 +148,7 @@ final class BenchForwardCommand implements Callable<Integer> {
         if (threads != null && threads < 1) {
             throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
         }
-        for (String m : models) {
-            try {
-                ForwardWorkload.byId(m);
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "--model: " + e.getMessage());
-            }
-        }
+        BenchSupport.checkWorkloads(spec.commandLine(), models);
     }
 
     private static String json(ForwardBenchmark.Result r, String engine, int threads) {

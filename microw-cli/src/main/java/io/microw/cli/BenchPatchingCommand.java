@@ -114,13 +114,7 @@ final class BenchPatchingCommand implements Callable<Integer> {
         if (threads != null && threads < 1) {
             throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
         }
-        for (String m : models) {
-            try {
-                ForwardWorkload.byId(m);
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "--model: " + e.getMessage());
-            }
-        }
+        BenchSupport.checkWorkloads(spec.commandLine(), models);
     }
 
     private static String json(PatchingBenchmark.Result r, String engine, int threads) {

@@ -1,5 +1,10 @@
 package io.microw.cli;
 
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+
+import java.util.List;
+
 /** Helpers shared by the {@code microw bench} commands. */
 final class BenchSupport {
 
@@ -18,5 +23,16 @@ final class BenchSupport {
     /** One decimal place. */
     static double round(double x) {
         return Math.round(x * 10) / 10.0;
+    }
+
+    /** Refuses with a usage error any {@code --model} that is not a known benchmark workload. */
+    static void checkWorkloads(CommandLine commandLine, List<String> models) {
+        for (String m : models) {
+            try {
+                ForwardWorkload.byId(m);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(commandLine, "--model: " + e.getMessage());
+            }
+        }
     }
 }
