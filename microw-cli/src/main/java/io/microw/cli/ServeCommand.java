@@ -13,8 +13,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -37,7 +35,6 @@ final class ServeCommand implements Callable<Integer> {
     /** Environment variable read when --api-key is not given (keeps the key out of the process list). */
     static final String KEY_ENV = "MICROW_API_KEY";
     /** Addresses only this machine can reach: serving them without a key is the default. */
-    private static final Set<String> LOOPBACK = Set.of("127.0.0.1", "::1", "[::1]", "localhost");
 
     @Spec
     CommandSpec spec;
@@ -111,8 +108,8 @@ final class ServeCommand implements Callable<Integer> {
             return refuse((apiKey != null ? "--api-key" : "$" + KEY_ENV) + " is blank, which would leave the server "
                     + "without a key; give a key with visible characters, or leave it out for no key");
         }
-        boolean loopback = LOOPBACK.contains(host.toLowerCase(Locale.ROOT));
-        if (key == null && !loopback && !insecureNoAuth) {
+        ServeAuth auth = ServeAuth.of(host, key, insecureNoAuth);
+        if (auth == ServeAuth.REFUSED) {
             return refuse("--host " + host + " can be reached from other machines, and there is no API key; set one "
                     + "with --api-key or $" + KEY_ENV + ", or pass --insecure-no-auth to serve without one");
         }
@@ -145,12 +142,8 @@ final class ServeCommand implements Callable<Integer> {
         out.println("microw server listening on " + server.url());
         out.println("Web UI: " + server.uiUrl());
         out.println("OpenAPI: " + server.url() + "/openapi.json");
-        if (key != null) {
-            out.println("Auth: API key required for " + (protectReads ? "every request" : "requests that change state"));
-        } else if (loopback) {
-            out.println("Auth: none (loopback only)");
-        } else {
-            out.println("Auth: none (--insecure-no-auth)");
+        out.println(auth.banner(protectReads));
+        if (auth == ServeAuth.INSECURE) {
             PrintWriter err = spec.commandLine().getErr();
             err.println("microw: warning: no API key on " + host + ": anyone who can reach port " + server.port()
                     + " can load models, run jobs and write to " + config.dataDirectory());
