@@ -2,12 +2,9 @@ package io.microw.server;
 
 import io.microw.demo.BrownGpt2;
 import io.microw.lm.LanguageModel;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 
 import static io.microw.server.MicrowServerTest.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,16 +13,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Texts longer than brown-gpt2's context (256 tokens) are refused with 400 by every endpoint that reads texts, with
  * the text's token count and the context in the message; a text of exactly the context is served whole.
  */
-class LongTextTest {
+class LongTextTest extends DemoServerTest {
 
-    static final String M = "/api/models/brown-gpt2";
 
-    @TempDir
-    static Path data;
-
-    static MicrowServer server;
-    static Http http;
-    static String sae;
     /** A text of exactly the context's length, and one of a token more. */
     static String fits;
     static String tooLong;
@@ -43,17 +33,6 @@ class LongTextTest {
             tooLong = fits + " word";
             assertThat(lm.tokenizer().encode(fits)).hasSize(context);
             assertThat(lm.tokenizer().encode(tooLong)).hasSize(context + 1);
-        }
-        DemoServer demo = DemoServer.start(data);
-        server = demo.server();
-        http = demo.http();
-        sae = demo.sae();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.stop();
         }
     }
 

@@ -9,16 +9,12 @@ import io.microw.data.Datasets;
 import io.microw.demo.BrownGpt2;
 import io.microw.lm.LanguageModel;
 import io.microw.sae.Sae;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -30,33 +26,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A long top-texts request takes the model's lock one batch at a time: small inferences sent while it runs wait for
  * one batch, not for the whole run, and the top texts are the same as one uninterrupted pass over the texts.
  */
-class TopTextsLockTest {
+class TopTextsLockTest extends DemoServerTest {
 
-    static final String M = "/api/models/brown-gpt2";
     /** Brown training sentences for the long request: seconds of forwards (63 batches) on two busy cores. */
     static final int TEXTS = 1000;
 
-    @TempDir
-    static Path data;
-
-    static MicrowServer server;
-    static Http http;
-    static String sae;
-
-    @BeforeAll
-    static void start() throws Exception {
-        DemoServer demo = DemoServer.start(data);
-        server = demo.server();
-        http = demo.http();
-        sae = demo.sae();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.stop();
-        }
-    }
 
     @Test
     void inferencesDuringALongTopTextsRunWaitForOneBatchNotForTheRun() throws Exception {

@@ -1,12 +1,8 @@
 package io.microw.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -18,32 +14,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Unloading a model while generations and steering requests are in flight: every request ends with 200 or a clean
  * 409 (never a 500 from a freed tokenizer or model), and the server works again once the model is reloaded.
  */
-class UnloadRaceTest {
+class UnloadRaceTest extends DemoServerTest {
 
-    static final String M = "/api/models/brown-gpt2";
     static final int ROUNDS = 5;
 
-    @TempDir
-    static Path data;
-
-    static MicrowServer server;
-    static Http http;
-    static String sae;
-
-    @BeforeAll
-    static void start() throws Exception {
-        DemoServer demo = DemoServer.start(data);
-        server = demo.server();
-        http = demo.http();
-        sae = demo.sae();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.stop();
-        }
-    }
 
     /** Twelve requests of four kinds: batched greedy, sampled, with hooks, and steered with the SAE. */
     static List<String[]> requests() {
