@@ -7,6 +7,7 @@ import io.microw.lm.Interventions;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
 import io.microw.lm.RunResult;
+import io.microw.models.ModelConfig;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,8 +22,12 @@ import java.util.stream.IntStream;
  * them with the defaults. Activation patching by denoising (TransformerLens' {@code patching}): run the corrupted prompt with one activation
  * replaced by the clean prompt's, and record the metric; a cell that restores the clean metric carries what the
  * corruption destroyed. Each sweep runs the clean prompt once (capturing what it patches), the corrupted prompt
- * once, then the patched copies of the corrupted prompt in batches of up to {@link #withMaxBatch maxBatch} rows, each
- * row with its own patch. Prompts are one row each and of equal length.
+ * once, then the patched copies of the corrupted prompt in batches of up to {@link #withMaxBatch maxBatch} rows
+ * (fewer when they would exceed the {@link #withMemoryBudget memory budget}), each row with its own patch. A batch
+ * whose patches are all at block {@code l} or later starts there from the corrupted run's stream
+ * ({@link Interventions#startAt}), since the blocks before give what they gave on the corrupted run; and when the
+ * metric reads only the last token, the logits are computed there alone ({@link
+ * Interventions#logitsAtLastPosition}). Prompts are one row each and of equal length.
  * <pre>{@code
  * PatchingResult r = PatchingSweeps.defaults().withMaxBatch(8).residPre(lm, clean, corrupt, metric);
  * }</pre>
@@ -32,23 +37,32 @@ public final class PatchingSweeps {
     /** Patched copies per forward unless {@link #withMaxBatch} says otherwise. */
     public static final int DEFAULT_MAX_BATCH = 32;
 
+    /** Bytes the patched copies of one forward may take unless {@link #withMemoryBudget} says otherwise: 1 GiB. */
+    public static final long DEFAULT_MEMORY_BUDGET = 1L << 30;
+
+    /** Floats per token and unit of width that a block keeps until the forward ends (norms, q/k/v, MLP, sums). */
+    private static final int FLOATS_PER_TOKEN_AND_WIDTH = 24;
+
     private static final IntConsumer SILENT = done -> { };
 
     private final int maxBatch;
+    private final long memoryBudget;
     private final IntConsumer progress;
 
-    private PatchingSweeps(int maxBatch, IntConsumer progress) {
+    private PatchingSweeps(int maxBatch, long memoryBudget, IntConsumer progress) {
         this.maxBatch = maxBatch;
+        this.memoryBudget = memoryBudget;
         this.progress = progress;
     }
 
     /**
-     * Sweeps of {@link #DEFAULT_MAX_BATCH} patched copies per forward, without progress reports.
+     * Sweeps of {@link #DEFAULT_MAX_BATCH} patched copies per forward within {@link #DEFAULT_MEMORY_BUDGET}, without
+     * progress reports.
      *
      * @return the default sweeps
      */
     public static PatchingSweeps defaults() {
-        return new PatchingSweeps(DEFAULT_MAX_BATCH, SILENT);
+        return new PatchingSweeps(DEFAULT_MAX_BATCH, DEFAULT_MEMORY_BUDGET, SILENT);
     }
 
     /**
@@ -62,7 +76,7 @@ public final class PatchingSweeps {
         if (rows < 1) {
             throw new IllegalArgumentException("maxBatch must be at least 1, got " + rows);
         }
-        return new PatchingSweeps(rows, progress);
+        return new PatchingSweeps(rows, memoryBudget, progress);
     }
 
     /**
@@ -72,7 +86,21 @@ public final class PatchingSweeps {
      * @return the sweeps
      */
     public PatchingSweeps withProgress(IntConsumer cellsDone) {
-        return new PatchingSweeps(maxBatch, Objects.requireNonNull(cellsDone, "cellsDone"));
+        return new PatchingSweeps(maxBatch, memoryBudget, Objects.requireNonNull(cellsDone, "cellsDone"));
+    }
+
+    /**
+     * The same sweeps, running fewer patched copies per forward when an estimate of their memory (each block's
+     * intermediate tensors and the logits, per copy) would exceed {@code bytes}; never fewer than one.
+     *
+     * @param bytes the budget of one forward's patched copies, positive
+     * @return the sweeps
+     */
+    public PatchingSweeps withMemoryBudget(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("the memory budget must be positive, got " + bytes + " bytes");
+        }
+        return new PatchingSweeps(maxBatch, bytes, progress);
     }
 
     /**
@@ -241,17 +269,20 @@ public final class PatchingSweeps {
         for (int l = 0; l < layers; l++) {
             names[l] = "blocks." + l + "." + hook;
         }
+        boolean startLate = lm.layers().aliases().containsKey("blocks.0.hook_resid_pre");
+        Interventions logits = metric.readsLastTokenOnly() ? Interventions.logitsAtLastPosition()
+                : Interventions.none();
+        int rows = rowsPerForward(lm, corrupt[0].length, metric.readsLastTokenOnly());
         float[] values = new float[cells.size()];
-        try (RunResult cleanRun = engine.run(clean, null, Interventions.capture(names))) {
-            float cleanMetric = metric.apply(cleanRun.logits(), null);
-            float corruptMetric;
-            try (RunResult corruptRun = engine.run(corrupt, null, Interventions.none())) {
-                corruptMetric = metric.apply(corruptRun.logits(), null);
-            }
-            for (int start = 0; start < cells.size(); start += maxBatch) {
-                List<Cell> chunk = cells.subList(start, Math.min(cells.size(), start + maxBatch));
-                Interventions patches = Interventions.none();
-                for (int l = 0; l < layers; l++) {
+        try (RunResult cleanRun = engine.run(clean, null, Interventions.capture(names));
+             RunResult corruptRun = engine.run(corrupt, null,
+                     startLate ? Interventions.capture("blocks.*.hook_resid_pre") : Interventions.none())) {
+            for (int start = 0; start < cells.size(); start += rows) {
+                List<Cell> chunk = cells.subList(start, Math.min(cells.size(), start + rows));
+                int first = chunk.stream().mapToInt(Cell::layer).min().orElseThrow();
+                Interventions patches = startLate ? Interventions.startAt(first, corruptRun.cache()).and(logits)
+                        : logits;
+                for (int l = first; l < layers; l++) {
                     int layer = l;
                     if (chunk.stream().anyMatch(c -> c.layer() == layer)) {
                         patches = patches.and(Interventions.patchWhere(names[l], cleanRun.cache(),
@@ -269,8 +300,22 @@ public final class PatchingSweeps {
                 }
                 progress.accept(start + chunk.size());
             }
-            return new Measured(values, cleanMetric, corruptMetric);
+            return new Measured(values, metric.apply(cleanRun.logits(), null),
+                    metric.apply(corruptRun.logits(), null));
         }
+    }
+
+    /**
+     * Patched copies per forward: {@link #withMaxBatch maxBatch}, fewer when an estimate of one copy's forward
+     * (every block's intermediate tensors, which live until the forward ends, and the logits) would take the
+     * batch past the {@link #withMemoryBudget memory budget}.
+     */
+    private int rowsPerForward(LanguageModel lm, int seq, boolean lastLogitsOnly) {
+        ModelConfig c = lm.config();
+        long perBlock = (long) seq * (FLOATS_PER_TOKEN_AND_WIDTH * c.hiddenSize() + 3L * c.numHeads() * seq);
+        long logits = (long) (lastLogitsOnly ? 1 : seq) * c.vocabSize();
+        long bytesPerRow = Float.BYTES * (c.numLayers() * perBlock + logits);
+        return (int) Math.max(1, Math.min(maxBatch, memoryBudget / bytesPerRow));
     }
 
     /** The prompts' length, after checking that each is one row and both are equally long. */

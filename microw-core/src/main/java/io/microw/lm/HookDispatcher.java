@@ -43,6 +43,19 @@ final class HookDispatcher implements HookRunner {
         return run(module, HookType.FORWARD, outputs, inputs, ctx);
     }
 
+    @Override
+    public NDList insteadOfForward(Module module, NDList inputs, ForwardContext ctx) {
+        List<HookRegistration> registrations = byLayer.get(module.name());
+        if (registrations != null) {
+            for (HookRegistration reg : registrations) {
+                if (reg.hook() instanceof ForwardReplacement r && r.isEnabled()) {
+                    return new NDList(r.output(module, inputs.head(), ctx));
+                }
+            }
+        }
+        return null;
+    }
+
     /** Runs the hooks of one type on a module; {@code target} is the list whose head controllers replace. */
     private NDList run(Module module, HookType type, NDList target, NDList inputs, ForwardContext ctx) {
         List<HookRegistration> registrations = byLayer.get(module.name());

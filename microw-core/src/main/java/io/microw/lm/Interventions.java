@@ -3,12 +3,14 @@ package io.microw.lm;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.microw.hooks.BaseHook;
 import io.microw.hooks.Controller;
 import io.microw.hooks.Detector;
 import io.microw.hooks.HookCall;
 import io.microw.hooks.HookType;
+import io.microw.nn.Linear;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -70,7 +72,10 @@ public final class Interventions {
     }
 
     /** One capture ({@code edit == null}) or edit on the layers {@code pattern} selects. */
-    private record Step(String pattern, HookType type, Edit edit, Check check) {
+    private record Step(String pattern, HookType type, Edit edit, Check check, ForwardReplacement.Output replacement) {
+        Step(String pattern, HookType type, Edit edit, Check check) {
+            this(pattern, type, edit, check, null);
+        }
     }
 
     /**
@@ -202,15 +207,7 @@ public final class Interventions {
         Objects.requireNonNull(source, "source");
         Check check = (pattern, canonical, layers, batch, seq) -> {
             checkSource(source, pattern, canonical, layers);
-            if (source.seqLength() != seq) {
-                throw new IllegalArgumentException("the cache patched into '" + pattern + "' comes from a run of "
-                        + source.seqLength() + " positions but this run has " + seq + "; patch runs of equal length");
-            }
-            if (source.batchSize() != 1 && source.batchSize() != batch) {
-                throw new IllegalArgumentException("the cache patched into '" + pattern + "' has "
-                        + source.batchSize() + " rows but this run has " + batch + "; use a cache of one row (used "
-                        + "for every row) or of " + batch);
-            }
+            checkRows(source, "patched into '" + pattern + "'", batch, seq);
             extra.check(pattern, canonical, layers, batch, seq);
         };
         return single(layer, HookType.FORWARD, (canonical, x) -> splice(source.get(canonical), x, cells, canonical),
@@ -252,6 +249,67 @@ public final class Interventions {
     }
 
     /**
+     * Starts the forward at block {@code layer} (TransformerLens' {@code start_at_layer}): the blocks before it do
+     * not run, and block {@code layer} receives the source run's input to it ({@code blocks.<layer>.hook_resid_pre},
+     * the same for every row when the source has one row). A run equals the source's up to that block, so this
+     * saves the earlier blocks' work whenever everything the run changes is at {@code layer} or later, such as each
+     * patched copy of a corrupted prompt in an activation patching sweep. The embeddings still run; the hooks inside
+     * the skipped blocks do not, and their outputs are not the model's.
+     *
+     * @param layer  the first block to run; 0 runs every block
+     * @param source a cache of a run of this model, of the same length, holding {@code blocks.<layer>.hook_resid_pre}
+     * @return the shortcut
+     */
+    public static Interventions startAt(int layer, ActivationCache source) {
+        Objects.requireNonNull(source, "source");
+        if (layer < 0) {
+            throw new IllegalArgumentException("the block to start at must be at least 0, got " + layer);
+        }
+        String input = "blocks." + layer + ".hook_resid_pre";
+        Check check = (pattern, canonical, layers, batch, seq) -> {
+            if (!layers.aliases().containsKey(input)) {
+                throw new IllegalArgumentException("cannot start at block " + layer + ": the model has no '" + input
+                        + "'");
+            }
+            checkSource(source, input, layers.resolve(input), layers);
+            checkRows(source, "started from at block " + layer, batch, seq);
+        };
+        List<Step> steps = new ArrayList<>();
+        for (int i = 0; i < layer; i++) {
+            boolean last = i == layer - 1;
+            ForwardReplacement.Output output = last ? (module, in, ctx) -> broadcastLike(in, source.get(input))
+                    : (module, in, ctx) -> in;
+            steps.add(new Step("blocks." + i, HookType.FORWARD, null, i == 0 ? check : Check.NONE, output));
+        }
+        return new Interventions(List.copyOf(steps));
+    }
+
+    /**
+     * Computes the logits at the last position only ([batch, 1, vocab]): the unembedding skips every other
+     * position, which for a large vocabulary is much of a short prompt's forward. For metrics that read only the
+     * last token, such as {@link LogitMetric#logitDiff} (apply them without a mask); rows must not be padded.
+     *
+     * @return the shortcut
+     */
+    public static Interventions logitsAtLastPosition() {
+        Check linear = (pattern, canonical, layers, batch, seq) -> {
+            if (!(layers.module(canonical) instanceof Linear)) {
+                throw new IllegalArgumentException("the unembedding '" + canonical + "' is not a linear layer; "
+                        + "compute the logits at every position");
+            }
+        };
+        ForwardReplacement.Output lastPosition = (module, in, ctx) -> {
+            NDArray mask = ctx.batch().attentionMask();
+            if (mask != null && mask.eq(0).any().getBoolean()) {
+                throw new IllegalArgumentException("logits at the last position only need rows without padding; "
+                        + "this batch is padded");
+            }
+            return ((Linear) module).apply(in.get(new NDIndex(":, -1:, :")));
+        };
+        return new Interventions(List.of(new Step("unembed", HookType.FORWARD, null, linear, lastPosition)));
+    }
+
+    /**
      * These interventions followed by others (each step keeps its order).
      *
      * @param more the interventions to run after these
@@ -285,7 +343,8 @@ public final class Interventions {
                             + ") is a container that never runs; name one of its children");
                 }
                 step.check().check(step.pattern(), canonical, layers, batch, seq);
-                BaseHook hook = step.edit() == null ? new Capture(canonical, cache)
+                BaseHook hook = step.replacement() != null ? new ForwardReplacement(canonical, step.replacement())
+                        : step.edit() == null ? new Capture(canonical, cache)
                         : new EditHook(canonical, step.type(), step.edit());
                 byLayer.computeIfAbsent(canonical, k -> new ArrayList<>()).add(new HookRegistration(canonical, hook));
             }
@@ -314,6 +373,24 @@ public final class Interventions {
                     + source.modelDescription() + " loaded separately); use a cache of a run of this model");
         }
         source.get(canonical);
+    }
+
+    /** Checks that a cache has the run's length and one row or the run's rows. */
+    private static void checkRows(ActivationCache source, String use, int batch, int seq) {
+        if (source.seqLength() != seq) {
+            throw new IllegalArgumentException("the cache " + use + " comes from a run of " + source.seqLength()
+                    + " positions but this run has " + seq + "; use runs of equal length");
+        }
+        if (source.batchSize() != 1 && source.batchSize() != batch) {
+            throw new IllegalArgumentException("the cache " + use + " has " + source.batchSize() + " rows but this "
+                    + "run has " + batch + "; use a cache of one row (used for every row) or of " + batch);
+        }
+    }
+
+    /** {@code source} in the forward's manager, with the type and shape of {@code like} (broadcast over rows). */
+    private static NDArray broadcastLike(NDArray like, NDArray source) {
+        NDArray value = inManagerOf(like, source).toType(like.getDataType(), false);
+        return value.getShape().equals(like.getShape()) ? value : value.broadcast(like.getShape());
     }
 
     /** The source's values where {@code cells} says (everywhere when {@code null}), the current ones elsewhere. */

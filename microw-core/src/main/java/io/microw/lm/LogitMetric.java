@@ -3,6 +3,8 @@ package io.microw.lm;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 
+import java.util.Objects;
+
 /**
  * A scalar computed from a run's logits [batch, seq, vocab] and attention mask: what activation patching and
  * attribution measure. Write one as a lambda, or use {@link #logitDiff} and {@link #logProb}.
@@ -20,6 +22,39 @@ public interface LogitMetric {
     float apply(NDArray logits, long[][] attentionMask);
 
     /**
+     * Whether the metric reads only each row's last real token, so that a run of unpadded rows may compute the
+     * logits at the last position alone ({@link Interventions#logitsAtLastPosition()}). False unless the metric says
+     * so, as {@link #logitDiff} and {@link #logProb} do.
+     *
+     * @return true when only the last token's logits matter
+     */
+    default boolean readsLastTokenOnly() {
+        return false;
+    }
+
+    /**
+     * A metric that reads only each row's last real token ({@link #readsLastTokenOnly()}): {@code read} gets the
+     * logits and the mask as {@link #apply} does and must look at nothing but {@link #lastRealToken}.
+     *
+     * @param read the metric
+     * @return the metric, marked as reading the last token only
+     */
+    static LogitMetric atLastToken(LogitMetric read) {
+        Objects.requireNonNull(read, "read");
+        return new LogitMetric() {
+            @Override
+            public float apply(NDArray logits, long[][] attentionMask) {
+                return read.apply(logits, attentionMask);
+            }
+
+            @Override
+            public boolean readsLastTokenOnly() {
+                return true;
+            }
+        };
+    }
+
+    /**
      * logit[A] − logit[B] at each row's last real token, summed over the rows.
      *
      * @param tokenA the token whose logit counts positively
@@ -27,7 +62,7 @@ public interface LogitMetric {
      * @return the metric
      */
     static LogitMetric logitDiff(long tokenA, long tokenB) {
-        return (logits, mask) -> {
+        return atLastToken((logits, mask) -> {
             float sum = 0;
             for (int row = 0; row < logits.getShape().get(0); row++) {
                 try (NDArray last = lastRealToken(logits, mask, row)) {
@@ -35,7 +70,7 @@ public interface LogitMetric {
                 }
             }
             return sum;
-        };
+        });
     }
 
     /**
@@ -45,7 +80,7 @@ public interface LogitMetric {
      * @return the metric
      */
     static LogitMetric logProb(long token) {
-        return (logits, mask) -> {
+        return atLastToken((logits, mask) -> {
             float sum = 0;
             for (int row = 0; row < logits.getShape().get(0); row++) {
                 try (NDArray last = lastRealToken(logits, mask, row); NDArray logProbs = last.logSoftmax(0)) {
@@ -53,7 +88,7 @@ public interface LogitMetric {
                 }
             }
             return sum;
-        };
+        });
     }
 
     /**

@@ -97,7 +97,8 @@ public final class ForwardContext {
 
     NDList run(Module module, NDList inputs) {
         NDList in = hooks.beforeForward(module, inputs, this);
-        NDList out = module.runForward(this, in);
+        NDList replaced = hooks.insteadOfForward(module, in, this);
+        NDList out = replaced != null ? replaced : module.runForward(this, in);
         out = hooks.afterForward(module, in, out, this);
         if (module.name().equals(stopAfter)) {
             throw new ForwardStopped(stopAfter, out);

@@ -26,6 +26,19 @@ public interface HookRunner {
      */
     NDList afterForward(Module module, NDList inputs, NDList outputs, ForwardContext ctx);
 
+    /**
+     * The outputs a hook supplies instead of running the module (after its PRE_FORWARD hooks, before its FORWARD
+     * hooks), or {@code null} to run it.
+     *
+     * @param module the module about to run
+     * @param inputs the inputs it would run on
+     * @param ctx    the forward
+     * @return the replacement outputs, or {@code null} (the default) to run the module
+     */
+    default NDList insteadOfForward(Module module, NDList inputs, ForwardContext ctx) {
+        return null;
+    }
+
     /** Runs no hooks. */
     HookRunner NONE = new HookRunner() {
         @Override
