@@ -99,7 +99,7 @@ final class JobEndpoints {
                 throw ApiException.conflict("run '" + run + "' exists already (or a job is writing it); choose "
                         + "another name or DELETE /api/runs/" + run);
             }
-            created(ctx, runner.submit(JobRunner.ACTIVATIONS, params));
+            answerJob(ctx, 201, runner.submit(JobRunner.ACTIVATIONS, params));
         }
     }
 
@@ -202,11 +202,7 @@ final class JobEndpoints {
         if (model != null) {
             params.put("model", model);
         }
-        created(ctx, runner.submit(JobRunner.TRAINING, params));
-    }
-
-    private void created(Context ctx, JobStore.Job job) {
-        answerJob(ctx, 201, job);
+        answerJob(ctx, 201, runner.submit(JobRunner.TRAINING, params));
     }
 
     /**
@@ -217,6 +213,7 @@ final class JobEndpoints {
         answerJob(ctx, 202, runner.submit(kind, params));
     }
 
+    /** Answers a job just made (201 from /api/jobs, 202 from another route) and its Location. */
     private void answerJob(Context ctx, int status, JobStore.Job job) {
         ctx.header("Location", "/api/jobs/" + job.id());
         json(ctx, status, job.toJson(true));

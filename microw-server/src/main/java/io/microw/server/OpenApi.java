@@ -121,7 +121,8 @@ final class OpenApi {
         return switch (status) {
             case 200 -> "OK";
             case 201 -> "Created";
-            case 202 -> "Accepted: a job does the work; GET /api/jobs/{id} (the Location) and its events follow it";
+            case 202 -> "Accepted: a job goes on (or stops) in the background; GET /api/jobs/{id} and its events "
+                    + "follow it";
             case 400 -> "Bad request: invalid JSON, field or layer";
             case 401 -> "Missing or wrong API key";
             case 403 -> "A request from another web origin, or a path outside the server's file roots";

@@ -99,6 +99,7 @@ class JobsTest {
         assertThat(done.path("finished_at").isTextual()).isTrue();
         assertThat(http.get("/api/jobs").json().path("jobs").findValuesAsText("id")).contains(id);
         assertThat(http.get("/api/jobs?status=succeeded").json().path("jobs").findValuesAsText("id")).contains(id);
+        assertError(http.get("/api/jobs/" + id + "/result"), 404, "(activations) has no result to read here");
 
         JsonNode runs = http.get("/api/runs").json().path("runs");
         assertThat(runs.findValuesAsText("run")).contains("val-h1");
