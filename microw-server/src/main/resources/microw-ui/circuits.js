@@ -1,5 +1,6 @@
 // Circuits page: activation patching of a clean/corrupted prompt pair drawn as a heatmap (layer × position or
-// layer × head; each cell's value in its text, title and data-value), and the logit lens of the clean prompt.
+// layer × head; each cell's value in its text, title and data-value), and the logit lens of the clean prompt. A sweep
+// the server runs as a job (a large one, or any when asked) is followed with a progress bar, then its result drawn.
 'use strict';
 (() => {
   const { api, el, $, say, act, loadedModels } = microw;
@@ -52,6 +53,22 @@
       el('td', { 'data-value': String(l.metric) }, l.metric === null ? '' : l.metric.toFixed(3)))));
   }
 
+  /** The patching answer: in the response, or (202, a job) followed to its end and then read from its result. */
+  async function patching(path, request) {
+    const answer = await api('POST', path + '/patching', request);
+    if (answer.kind !== 'patching') {
+      return answer;
+    }
+    $('job').hidden = false;
+    say('status', 'Patching job ' + answer.id + ' started.', '');
+    const end = await jobs.follow(answer.id, null);
+    if (!end || end.status !== 'succeeded') {
+      throw new Error('Patching job ' + answer.id + ' ' + (end ? end.status : 'ended')
+        + (end && end.error ? ': ' + end.error : '') + '.');
+    }
+    return api('GET', '/jobs/' + answer.id + '/result');
+  }
+
   async function run() {
     const id = $('model').value;
     if (!id) {
@@ -61,8 +78,11 @@
     const answer = $('answer').value;
     const wrong = $('wrong').value;
     const what = $('what').value;
-    const patched = await api('POST', path + '/patching',
-      { clean: $('clean').value, corrupt: $('corrupt').value, answer, wrong, what });
+    const request = { clean: $('clean').value, corrupt: $('corrupt').value, answer, wrong, what };
+    if ($('async').checked) {
+      request.async = true;
+    }
+    const patched = await patching(path, request);
     heatmap(patched);
     lens(await api('POST', path + '/lens', { prompt: $('clean').value, k: 5, answer, wrong }));
     say('status', 'Patched ' + patched.rows.length + ' × ' + patched.columns.length + ' cells (' + what + ').', 'ok');

@@ -3,10 +3,7 @@ package io.microw.server;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
-import io.microw.analysis.ActivationPatching;
 import io.microw.analysis.LogitLens;
-import io.microw.analysis.PatchingResult;
-import io.microw.analysis.PatchSite;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
 
@@ -16,63 +13,37 @@ import java.util.function.Supplier;
 
 /**
  * POST /api/models/{id}/patching and /lens: activation patching (clean into corrupted, one cell at a time) and the
- * logit lens, computed with {@link ActivationPatching} and {@link LogitLens} under the model's lease and lock. Both
- * answer in the request; a sweep over a large model would want a job, which these routes do not offer.
+ * logit lens, computed with {@link io.microw.analysis.ActivationPatching} and {@link LogitLens} under the model's
+ * lease and lock. The lens, one forward, answers in the request; so does a small patching sweep, and a large one
+ * ({@link PatchingRequest#large}) runs as a job (202), whose events report its progress and whose result is the same
+ * answer.
  *
  * @param models the loaded models
+ * @param jobs where a large patching sweep is queued
  */
-record CircuitsEndpoints(ModelRegistry models) {
+record CircuitsEndpoints(ModelRegistry models, JobEndpoints jobs) {
 
     /** The most top tokens the lens reports per layer. */
     static final int MAX_LENS_K = 50;
 
-    /** POST /api/models/{id}/patching: the metric of the corrupted prompt with each cell patched from the clean one. */
+    /**
+     * POST /api/models/{id}/patching: the metric of the corrupted prompt with each cell patched from the clean one,
+     * in the request; or, when the request is large or says {@code "async": true} (and not {@code false}), 202 with a
+     * {@code patching} job that computes it. Every field is checked before a job is made.
+     */
     void patching(Context ctx) {
         ObjectNode body = Requests.body(ctx);
-        String what = Requests.text(body, "what", false);
-        what = what == null ? "resid-pre" : what;
-        PatchSite site;
-        try {
-            site = PatchSite.fromId(what);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("unknown 'what' \"" + what + "\": one of " + PatchSite.ids());
-        }
-        String clean = prompt(body, "clean");
-        String corrupt = prompt(body, "corrupt");
+        Boolean async = Requests.bool(body, "async");
+        ObjectNode fields = PatchingRequest.fields(body);
         try (ModelRegistry.Lease lease = models.lease(ctx.pathParam("id"))) {
             ModelRegistry.Loaded l = lease.model();
-            Endpoints.requireTokenizer(l.lm);
-            long[] cleanIds = ids(l, clean, "clean");
-            long[] corruptIds = ids(l, corrupt, "corrupt");
-            if (cleanIds.length != corruptIds.length) {
-                throw ApiException.badRequest("'clean' has " + cleanIds.length + " tokens but 'corrupt' has "
-                        + corruptIds.length + ": patching needs prompts of equal length (change words that are one "
-                        + "token each)");
+            PatchingRequest request = PatchingRequest.of(fields, l);
+            if (async == null ? request.large(l.lm.config()) : async) {
+                fields.put("model", l.id);
+                jobs.accepted(ctx, JobRunner.PATCHING, fields);
+            } else {
+                Endpoints.json(ctx, 200, request.answer(l, done -> { }));
             }
-            long answer = oneToken(l.lm, body, "answer", true).getAsLong();
-            long wrong = oneToken(l.lm, body, "wrong", true).getAsLong();
-            PatchingResult r = locked(l, () -> site.run(ActivationPatching.defaults(), l.lm,
-                    new long[][] {cleanIds}, new long[][] {corruptIds}, LogitMetric.logitDiff(answer, wrong)));
-            ObjectNode out = Json.object();
-            out.put("model", l.id);
-            out.put("what", what);
-            out.set("rows", Json.MAPPER.valueToTree(r.rowLabels()));
-            out.set("columns", Json.MAPPER.valueToTree(r.columnLabels()));
-            ArrayNode values = out.putArray("values");
-            for (float[] row : r.values()) {
-                ArrayNode a = values.addArray();
-                for (float v : row) {
-                    a.add(v);
-                }
-            }
-            out.put("clean_metric", r.cleanMetric());
-            out.put("corrupt_metric", r.corruptMetric());
-            ObjectNode tokens = out.putObject("tokens");
-            tokens.set("clean", Endpoints.tokens(l.lm, cleanIds));
-            tokens.set("corrupt", Endpoints.tokens(l.lm, corruptIds));
-            tokens.set("answer", Endpoints.tokens(l.lm, new long[] {answer}).get(0));
-            tokens.set("wrong", Endpoints.tokens(l.lm, new long[] {wrong}).get(0));
-            Endpoints.json(ctx, 200, out);
         }
     }
 
@@ -118,7 +89,7 @@ record CircuitsEndpoints(ModelRegistry models) {
     }
 
     /** Runs {@code work} under the model's lock (409 when an unload has begun). The caller holds a lease. */
-    private static <T> T locked(ModelRegistry.Loaded l, Supplier<T> work) {
+    static <T> T locked(ModelRegistry.Loaded l, Supplier<T> work) {
         l.lockOpen();
         try {
             return work.get();
@@ -128,7 +99,7 @@ record CircuitsEndpoints(ModelRegistry models) {
     }
 
     /** A required, non-empty prompt of at most {@link Endpoints#MAX_CHARS} characters. */
-    private static String prompt(ObjectNode body, String field) {
+    static String prompt(ObjectNode body, String field) {
         String text = Requests.text(body, field, true);
         if (text.isEmpty() || text.length() > Endpoints.MAX_CHARS) {
             throw ApiException.badRequest("'" + field + "' must have 1 to " + Endpoints.MAX_CHARS + " characters, got "
@@ -138,7 +109,7 @@ record CircuitsEndpoints(ModelRegistry models) {
     }
 
     /** The prompt's token ids; 400 naming the field when it has more tokens than the model's context. */
-    private static long[] ids(ModelRegistry.Loaded l, String text, String field) {
+    static long[] ids(ModelRegistry.Loaded l, String text, String field) {
         long[] ids = l.lm.tokenizer().encode(text);
         int context = l.lm.config().maxPositions();
         if (ids.length > context) {
@@ -152,7 +123,7 @@ record CircuitsEndpoints(ModelRegistry models) {
      * The one token a field's text encodes to (a beginning-of-sequence token the tokenizer adds is not counted);
      * 400 naming the text and its tokens otherwise. Empty when the field is absent and not required.
      */
-    private static OptionalLong oneToken(LanguageModel lm, ObjectNode body, String field, boolean required) {
+    static OptionalLong oneToken(LanguageModel lm, ObjectNode body, String field, boolean required) {
         String text = Requests.text(body, field, required);
         if (text == null) {
             return OptionalLong.empty();

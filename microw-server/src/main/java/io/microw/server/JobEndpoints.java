@@ -17,7 +17,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 
-/** The handlers of the job and store-run routes: activation and training jobs, their events, saved runs. */
+/**
+ * The handlers of the job and store-run routes: activation and training jobs, the patching jobs that the patching
+ * route queues, their events and results, saved runs.
+ */
 final class JobEndpoints {
 
     static final int MAX_LAYERS = 32;
@@ -96,7 +99,7 @@ final class JobEndpoints {
                 throw ApiException.conflict("run '" + run + "' exists already (or a job is writing it); choose "
                         + "another name or DELETE /api/runs/" + run);
             }
-            created(ctx, runner.submit(JobRunner.ACTIVATIONS, params));
+            answerJob(ctx, 201, runner.submit(JobRunner.ACTIVATIONS, params));
         }
     }
 
@@ -199,12 +202,21 @@ final class JobEndpoints {
         if (model != null) {
             params.put("model", model);
         }
-        created(ctx, runner.submit(JobRunner.TRAINING, params));
+        answerJob(ctx, 201, runner.submit(JobRunner.TRAINING, params));
     }
 
-    private void created(Context ctx, JobStore.Job job) {
+    /**
+     * Queues a job that a route outside /api/jobs hands over (a large patching sweep), and answers 202 with it and
+     * its Location.
+     */
+    void accepted(Context ctx, String kind, ObjectNode params) {
+        answerJob(ctx, 202, runner.submit(kind, params));
+    }
+
+    /** Answers a job just made (201 from /api/jobs, 202 from another route) and its Location. */
+    private void answerJob(Context ctx, int status, JobStore.Job job) {
         ctx.header("Location", "/api/jobs/" + job.id());
-        json(ctx, 201, job.toJson(true));
+        json(ctx, status, job.toJson(true));
     }
 
     void listJobs(Context ctx) {
@@ -221,6 +233,24 @@ final class JobEndpoints {
 
     void getJob(Context ctx) {
         json(ctx, 200, runner.require(ctx.pathParam("id")).toJson(true));
+    }
+
+    /**
+     * GET /api/jobs/{id}/result: what a succeeded patching job computed, the JSON the route would have answered in
+     * the request; 409 while the job has not succeeded, 404 for a job of another kind (its result is its artifact).
+     */
+    void result(Context ctx) throws java.io.IOException {
+        JobStore.Job job = runner.require(ctx.pathParam("id"));
+        if (!job.kind().equals(JobRunner.PATCHING)) {
+            throw ApiException.notFound("job " + job.id() + " (" + job.kind() + ") has no result to read here; what it "
+                    + "made is its 'artifact'");
+        }
+        if (job.status() != JobStore.Status.SUCCEEDED) {
+            throw ApiException.conflict("job " + job.id() + " is " + job.status().id() + ": its result comes once it "
+                    + "has succeeded" + (job.status().terminal() ? "" : " (GET /api/jobs/" + job.id()
+                    + "/events follows it)"));
+        }
+        Endpoints.json(ctx, 200, Json.MAPPER.readTree(runner.resultFile(job.id()).toFile()));
     }
 
     /** GET /api/jobs/{id}/logs?after=N: the job's log lines numbered above N. */

@@ -45,14 +45,21 @@ import java.util.function.Consumer;
  * {@code cancelled} with its partial run or checkpoints kept, so it can be resumed. Stopping the server stops the
  * running job the same way and records it (and its run) {@code interrupted}. An activation job records its model's
  * name and its dataset's identity in the run, and a resume refuses a run saved with another model or dataset.
+ * A patching job holds a lease on its loaded model while it runs (failing when the model is not loaded), checks its
+ * request again, reports the cells measured after each forward (where a cancel stops it), and writes its answer to
+ * {@link #resultFile}; a resume runs it again from the start.
  */
 final class JobRunner implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
     static final String ACTIVATIONS = "activations";
     static final String TRAINING = "training";
+    static final String PATCHING = "patching";
 
-    /** Thrown from the training metrics listener, or before a job's work starts, to stop the job. */
+    /**
+     * Thrown from the training metrics listener or a patching progress report, or before a job's work starts, to stop
+     * the job.
+     */
     static final class Stopped extends RuntimeException {
         Stopped() {
             super("stopped", null, false, false);
@@ -97,6 +104,11 @@ final class JobRunner implements AutoCloseable {
 
     Path checkpointDirectory(String jobId) {
         return config.dataDirectory().resolve("jobs").resolve(jobId).resolve("checkpoints");
+    }
+
+    /** Where a patching job's answer is written. */
+    Path resultFile(String jobId) {
+        return config.dataDirectory().resolve("jobs").resolve(jobId).resolve("result.json");
     }
 
     JobStore store() {
@@ -197,7 +209,12 @@ final class JobRunner implements AutoCloseable {
             store.log(id, (control.resume ? "resumed " : "started ") + job.kind() + " job");
             publish(id, "status", false);
             try {
-                String artifact = job.kind().equals(ACTIVATIONS) ? activations(job, control) : training(job, control);
+                String artifact = switch (job.kind()) {
+                    case ACTIVATIONS -> activations(job, control);
+                    case TRAINING -> training(job, control);
+                    case PATCHING -> patching(job, control);
+                    default -> throw new IllegalStateException("unknown job kind " + job.kind());
+                };
                 store.log(id, "finished: succeeded, artifact " + artifact);
                 store.finish(id, JobStore.Status.SUCCEEDED, "done", null, artifact);
             } catch (Throwable t) {
@@ -330,15 +347,43 @@ final class JobRunner implements AutoCloseable {
         double fraction = sp.fraction() < 0 ? 0 : sp.fraction();
         String message = "batch " + sp.batchesDone() + (sp.batchesTotal() > 0 ? " of " + sp.batchesTotal() : "")
                 + String.format(Locale.ROOT, ", %.0f tokens/s", sp.tokensPerSecond());
-        store.progress(id, fraction, message);
-        store.log(id, message);
-        publish(id, "progress", false);
-        pauseForTests();
+        report(id, fraction, message);
         if (control.cancel || shuttingDown) {
             // the run's meta.json records why it stopped
             throw control.cancel ? new SaveStoppedException(RunStatus.CANCELLED, "the job was cancelled")
                     : new SaveStoppedException(RunStatus.INTERRUPTED, "the server stopped");
         }
+    }
+
+    /** Records, logs and publishes a progress report. */
+    private void report(String id, double fraction, String message) {
+        store.progress(id, fraction, message);
+        store.log(id, message);
+        publish(id, "progress", false);
+        pauseForTests();
+    }
+
+    // ---- patching
+
+    private String patching(JobStore.Job job, Control control) throws java.io.IOException {
+        ObjectNode p = job.params();
+        ObjectNode answer;
+        try (ModelRegistry.Lease lease = models.lease(p.path("model").asText())) {
+            ModelRegistry.Loaded l = lease.model();
+            PatchingRequest request = PatchingRequest.of(p, l);
+            int cells = request.cells(l.lm.config());
+            store.log(job.id(), p.path("what").asText() + " on " + l.id + ": " + cells + " cells, prompts of "
+                    + request.clean().length + " tokens");
+            checkStop(control);
+            answer = request.answer(l, done -> {
+                report(job.id(), (double) done / cells, "cells " + done + " of " + cells);
+                checkStop(control);
+            });
+        }
+        Path file = resultFile(job.id());
+        java.nio.file.Files.createDirectories(file.getParent());
+        java.nio.file.Files.writeString(file, Json.write(answer));
+        return file.toString();
     }
 
     // ---- training

@@ -69,7 +69,7 @@ public final class MicrowServer implements AutoCloseable {
         ManipulationStore manipulations = new ManipulationStore(config.dataDirectory().resolve("manipulations"));
         this.manipulationEndpoints = new ManipulationEndpoints(models, saes, manipulations);
         this.storeEndpoints = new StoreEndpoints(config, manipulations);
-        this.circuitsEndpoints = new CircuitsEndpoints(models);
+        this.circuitsEndpoints = new CircuitsEndpoints(models, jobEndpoints);
         this.routes = routeTable();
         this.requestGuard = new RequestGuard(config);
         this.openApi = OpenApi.document(routes, config.key().isPresent(), config.protectReads(), VERSION).toString();
@@ -122,16 +122,19 @@ public final class MicrowServer implements AutoCloseable {
                         new int[] {200, 400, 401, 404, 409, 413}, steeringEndpoints::steer),
                 new Route(HandlerType.POST, "/api/models/{id}/patching",
                         "Activation patching: the logit difference of the corrupted prompt with each layer x position "
-                        + "(or layer x head) patched from the clean one", "circuits",
+                        + "(or layer x head) patched from the clean one; a large sweep (or \"async\": true) answers "
+                        + "202 with a patching job, whose result is GET /api/jobs/{id}/result", "circuits",
                         "{\"clean\": \"The jury said that the man\", \"corrupt\": \"The jury said that the woman\", "
                         + "\"answer\": \" was\", \"wrong\": \" had\", \"what\": \"resid-pre\"}",
-                        new int[] {200, 400, 401, 404, 409, 413}, circuitsEndpoints::patching),
+                        new int[] {200, 202, 400, 401, 404, 409, 413}, circuitsEndpoints::patching,
+                        "PatchingRequest", Map.of(200, "PatchingResult", 202, "Job")),
                 new Route(HandlerType.POST, "/api/models/{id}/lens",
                         "Logit lens: each layer's top next tokens at the last position, and the logit difference "
                         + "when answer and wrong are given", "circuits",
                         "{\"prompt\": \"The jury said that the man\", \"k\": 5, \"answer\": \" was\", "
                         + "\"wrong\": \" had\"}",
-                        new int[] {200, 400, 401, 404, 409, 413}, circuitsEndpoints::lens),
+                        new int[] {200, 400, 401, 404, 409, 413}, circuitsEndpoints::lens, "LensRequest",
+                        Map.of(200, "LensResult")),
                 new Route(HandlerType.POST, "/api/saes/load", "Load an SAE folder (SAELens layout) inside a file root",
                         "saes", "{\"path\": \"saes/layer1\", \"model\": \"brown-gpt2\", \"layer\": \"transformer.h.1\"}",
                         new int[] {201, 400, 401, 403, 404, 409, 413}, e::loadSae),
@@ -187,17 +190,19 @@ public final class MicrowServer implements AutoCloseable {
                         "Start a job saving activations of texts, Brown sentences or a dataset into a store run", "jobs",
                         "{\"model\": \"brown-gpt2\", \"brown\": \"validation\", \"limit\": 200, "
                         + "\"layers\": [\"transformer.h.1\"], \"batch_size\": 8, \"run\": \"brown-val-h1\"}",
-                        new int[] {201, 400, 401, 404, 409, 413}, j::createActivations),
+                        new int[] {201, 400, 401, 404, 409, 413}, j::createActivations, null,
+                        Map.of(201, "Job")),
                 new Route(HandlerType.POST, "/api/jobs/training",
                         "Start a job training an SAE on one layer of a store run (saved under saes/<job id>)", "jobs",
                         "{\"run\": \"brown-val-h1\", \"layer\": \"transformer.h.1\", \"architecture\": \"topk\", "
                         + "\"d_sae\": 256, \"k\": 16, \"epochs\": 2, \"batch_size\": 256, \"lr\": 0.0004, "
                         + "\"metrics_every\": 5, \"checkpoint_every\": 50}",
-                        new int[] {201, 400, 401, 404, 409, 413}, j::createTraining),
+                        new int[] {201, 400, 401, 404, 409, 413}, j::createTraining, null,
+                        Map.of(201, "Job")),
                 new Route(HandlerType.GET, "/api/jobs", "Every job, newest first (?status= filters)", "jobs", null,
                         new int[] {200, 401}, j::listJobs),
                 new Route(HandlerType.GET, "/api/jobs/{id}", "One job: status, progress, metric history, artifact",
-                        "jobs", null, new int[] {200, 401, 404}, j::getJob),
+                        "jobs", null, new int[] {200, 401, 404}, j::getJob, null, Map.of(200, "Job")),
                 new Route(HandlerType.POST, "/api/jobs/{id}/cancel",
                         "Cancel a job: a queued one at once, a running one at its next progress report", "jobs", null,
                         new int[] {200, 202, 401, 404, 409}, j::cancelJob),
@@ -207,6 +212,9 @@ public final class MicrowServer implements AutoCloseable {
                 new Route(HandlerType.GET, "/api/jobs/{id}/events",
                         "Server-sent events: status and progress of a job until it ends", "jobs", null,
                         new int[] {200, 401, 404, 406}, j::events),
+                new Route(HandlerType.GET, "/api/jobs/{id}/result",
+                        "A succeeded patching job's result: what the patching route answers in the request", "jobs",
+                        null, new int[] {200, 401, 404, 409}, j::result, null, Map.of(200, "PatchingResult")),
                 new Route(HandlerType.GET, "/api/jobs/{id}/logs", "A job's log lines after line ?after=N", "jobs",
                         null, new int[] {200, 400, 401, 404}, j::logs),
                 new Route(HandlerType.GET, "/api/runs", "Activation runs in the server's store", "runs", null,

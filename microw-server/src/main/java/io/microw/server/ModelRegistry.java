@@ -63,6 +63,19 @@ final class ModelRegistry implements AutoCloseable {
             }
         }
 
+        /**
+         * Lets the requests waiting for the model's lock run their forwards (the lock is fair), then takes it back: a
+         * patching sweep calls it between its forwards, so that a long one does not hold the model for its whole
+         * length. 409, with the lock held again, when an unload has begun meanwhile. The caller holds the lock once.
+         */
+        void yieldLock() {
+            lock.unlock();
+            lock.lock();
+            if (unloading) {
+                throw ApiException.conflict("model '" + id + "' was unloaded");
+            }
+        }
+
         private synchronized void enter() {
             if (unloading) {
                 throw ApiException.conflict("model '" + id + "' was unloaded");

@@ -10,7 +10,10 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The OpenAPI 3 document of the server's routes, generated from the route table. */
+/**
+ * The OpenAPI 3 document of the server's routes, generated from the route table, with the schemas of
+ * {@code openapi-schemas.json} (next to this class) for the routes that name them.
+ */
 final class OpenApi {
 
     private static final Pattern PARAM = Pattern.compile("\\{([^}]+)}");
@@ -43,6 +46,7 @@ final class OpenApi {
         props.putObject("error").put("type", "string");
         props.putObject("status").put("type", "integer");
         error.putArray("required").add("error").add("status");
+        schemas.setAll(namedSchemas());
 
         ObjectNode paths = doc.putObject("paths");
         for (Route r : routes) {
@@ -67,7 +71,7 @@ final class OpenApi {
             if (r.requestExample() != null) {
                 ObjectNode media = op.putObject("requestBody").put("required", true).putObject("content")
                         .putObject("application/json");
-                media.putObject("schema").put("type", "object");
+                schema(media, r.requestSchema());
                 try {
                     media.set("example", Json.MAPPER.readTree(r.requestExample()));
                 } catch (Exception e) {
@@ -89,21 +93,36 @@ final class OpenApi {
             for (int status : statuses) {
                 ObjectNode resp = responses.putObject(Integer.toString(status));
                 resp.put("description", describe(status));
-                ObjectNode schema = resp.putObject("content").putObject("application/json").putObject("schema");
-                if (status >= 400) {
-                    schema.put("$ref", "#/components/schemas/Error");
-                } else {
-                    schema.put("type", "object");
-                }
+                schema(resp.putObject("content").putObject("application/json"),
+                        status >= 400 ? "Error" : r.responseSchemas().get(status));
             }
         }
         return doc;
+    }
+
+    private static ObjectNode namedSchemas() {
+        try (java.io.InputStream in = OpenApi.class.getResourceAsStream("openapi-schemas.json")) {
+            return (ObjectNode) Json.MAPPER.readTree(java.util.Objects.requireNonNull(in, "openapi-schemas.json"));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read openapi-schemas.json", e);
+        }
+    }
+
+    /** Sets the media type's schema: a reference to the named one, or a plain object when {@code name} is null. */
+    private static void schema(ObjectNode media, String name) {
+        if (name == null) {
+            media.putObject("schema").put("type", "object");
+        } else {
+            media.putObject("schema").put("$ref", "#/components/schemas/" + name);
+        }
     }
 
     private static String describe(int status) {
         return switch (status) {
             case 200 -> "OK";
             case 201 -> "Created";
+            case 202 -> "Accepted: a job goes on (or stops) in the background; GET /api/jobs/{id} and its events "
+                    + "follow it";
             case 400 -> "Bad request: invalid JSON, field or layer";
             case 401 -> "Missing or wrong API key";
             case 403 -> "A request from another web origin, or a path outside the server's file roots";

@@ -164,6 +164,18 @@ final class Requests {
         return v.asText();
     }
 
+    /** A boolean field, or null when absent; 400 when it is anything but true or false. */
+    static Boolean bool(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isBoolean()) {
+            throw ApiException.badRequest("'" + field + "' must be true or false, got " + v);
+        }
+        return v.booleanValue();
+    }
+
     static int integer(JsonNode node, String field, int fallback, int min, int max) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {

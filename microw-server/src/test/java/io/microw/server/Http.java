@@ -8,7 +8,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /** A small JSON client over java.net.http for the API tests. */
 final class Http {
@@ -17,6 +20,10 @@ final class Http {
 
     /** A response: status and parsed JSON body. */
     record Resp(int status, JsonNode json, String raw) {
+    }
+
+    /** A server-sent event: its name and its data, parsed as JSON. */
+    record Event(String name, JsonNode data) {
     }
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -65,6 +72,57 @@ final class Http {
     CompletableFuture<Resp> sendAsync(String method, String path, String body) {
         return client.sendAsync(request(method, path, body, null), HttpResponse.BodyHandlers.ofString())
                 .thenApply(Http::parse);
+    }
+
+    /**
+     * Opens {@code path} as a server-sent event stream, failing unless it answers 200 with text/event-stream, and
+     * adds each event to {@code into} (synchronized on it) as it arrives; the future completes when the stream ends.
+     */
+    CompletableFuture<Void> events(String path, List<Event> into) {
+        HttpResponse<Stream<String>> resp;
+        try {
+            resp = client.send(HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "text/event-stream")
+                    .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofLines());
+        } catch (Exception e) {
+            throw new IllegalStateException("GET " + path + " failed", e);
+        }
+        String type = resp.headers().firstValue("content-type").orElse("");
+        if (resp.statusCode() != 200 || !type.startsWith("text/event-stream")) {
+            throw new IllegalStateException("GET " + path + ": " + resp.statusCode() + " " + type);
+        }
+        return CompletableFuture.runAsync(() -> {
+            String[] name = {"message"};
+            resp.body().forEach(line -> {
+                if (line.startsWith("event:")) {
+                    name[0] = line.substring(6).trim();
+                } else if (line.startsWith("data:")) {
+                    try {
+                        Event e = new Event(name[0], MAPPER.readTree(line.substring(5).trim()));
+                        synchronized (into) {
+                            into.add(e);
+                        }
+                    } catch (Exception ex) {
+                        throw new IllegalStateException(line, ex);
+                    }
+                }
+            });
+        });
+    }
+
+    /** Waits up to 10 s until {@code events} (filled by {@link #events}) holds at least {@code n}. */
+    static void awaitEvents(List<Event> events, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            synchronized (events) {
+                if (events.size() >= n) {
+                    return;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("fewer than " + n + " events in 10 s: " + events);
+            }
+            Thread.sleep(20);
+        }
     }
 
     private static Resp parse(HttpResponse<String> r) {

@@ -7,19 +7,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static io.microw.server.MicrowServerTest.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -105,6 +99,7 @@ class JobsTest {
         assertThat(done.path("finished_at").isTextual()).isTrue();
         assertThat(http.get("/api/jobs").json().path("jobs").findValuesAsText("id")).contains(id);
         assertThat(http.get("/api/jobs?status=succeeded").json().path("jobs").findValuesAsText("id")).contains(id);
+        assertError(http.get("/api/jobs/" + id + "/result"), 404, "(activations) has no result to read here");
 
         JsonNode runs = http.get("/api/runs").json().path("runs");
         assertThat(runs.findValuesAsText("run")).contains("val-h1");
@@ -234,60 +229,29 @@ class JobsTest {
         // a running job's run is in use
         assertError(http.delete("/api/runs/sse-blocker"), 409, "used by");
 
-        HttpClient client = HttpClient.newHttpClient();
-        CompletableFuture<HttpResponse<Stream<String>>> stream = client.sendAsync(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/jobs/" + id + "/events"))
-                        .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofLines());
-        HttpResponse<Stream<String>> resp = stream.get(30, TimeUnit.SECONDS);
-        assertThat(resp.statusCode()).isEqualTo(200);
-        assertThat(resp.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
-        List<String> events = new ArrayList<>();
-        List<JsonNode> payloads = new ArrayList<>();
-        CompletableFuture<Void> reading = CompletableFuture.runAsync(() -> resp.body().forEach(line -> {
-            if (line.startsWith("event:")) {
-                synchronized (events) {
-                    events.add(line.substring(6).trim());
-                }
-            } else if (line.startsWith("data:")) {
-                try {
-                    synchronized (events) {
-                        payloads.add(Http.MAPPER.readTree(line.substring(5).trim()));
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException(line, e);
-                }
-            }
-        }));
+        List<Http.Event> events = new ArrayList<>();
+        CompletableFuture<Void> reading = http.events("/api/jobs/" + id + "/events", events);
         // the first event (the current status) arrives before the queued job starts
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            synchronized (events) {
-                if (!events.isEmpty()) {
-                    break;
-                }
-            }
-            assertThat(System.nanoTime()).isLessThan(deadline);
-            Thread.sleep(20);
-        }
+        Http.awaitEvents(events, 1);
         assertThat(http.post("/api/jobs/" + blocker + "/cancel", null).status()).isIn(200, 202);
         reading.get(60, TimeUnit.SECONDS); // the stream ends with the job
         synchronized (events) {
-            assertThat(events.get(0)).isEqualTo("status");
-            assertThat(payloads.get(0).path("status").asText()).isEqualTo("queued");
-            assertThat(events).contains("progress");
-            assertThat(events.stream().filter("progress"::equals).count()).isEqualTo(3);
-            assertThat(events.get(events.size() - 1)).isEqualTo("status");
-            JsonNode last = payloads.get(payloads.size() - 1);
-            assertThat(last.path("status").asText()).isEqualTo("succeeded");
-            assertThat(payloads.stream().map(p -> p.path("status").asText()).toList()).contains("running");
+            List<String> names = events.stream().map(Http.Event::name).toList();
+            assertThat(names.get(0)).isEqualTo("status");
+            assertThat(events.get(0).data().path("status").asText()).isEqualTo("queued");
+            assertThat(names.stream().filter("progress"::equals).count()).isEqualTo(3);
+            assertThat(names.get(names.size() - 1)).isEqualTo("status");
+            assertThat(events.get(events.size() - 1).data().path("status").asText()).isEqualTo("succeeded");
+            assertThat(events.stream().map(e -> e.data().path("status").asText()).toList()).contains("running");
         }
         assertThat(http.get("/api/jobs/" + blocker).json().path("status").asText()).isEqualTo("cancelled");
         // a stream on an ended job sends its status and ends
-        HttpResponse<String> ended = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + server.port() + "/api/jobs/" + id + "/events")).header("Accept", "text/event-stream")
-                .timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(ended.body()).contains("event: status").contains("\"succeeded\"");
+        List<Http.Event> ended = new ArrayList<>();
+        http.events("/api/jobs/" + id + "/events", ended).get(10, TimeUnit.SECONDS);
+        assertThat(ended).singleElement().satisfies(e -> {
+            assertThat(e.name()).isEqualTo("status");
+            assertThat(e.data().path("status").asText()).isEqualTo("succeeded");
+        });
         assertError(http.get("/api/jobs/" + id + "/events"), 406, "text/event-stream");
     }
 

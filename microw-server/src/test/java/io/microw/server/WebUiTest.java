@@ -279,18 +279,8 @@ class WebUiTest {
         byId("run").click();
         awaitStatus("Patched");
         JsonNode expected = http.post("/api/models/brown-gpt2/patching", CircuitsTest.body("heads")).json();
-        List<WebElement> rows = byId("heat-table").findElements(By.cssSelector("tbody tr"));
-        assertThat(rows).hasSize(expected.path("values").size());
-        for (int i = 0; i < rows.size(); i++) {
-            List<WebElement> cells = rows.get(i).findElements(By.cssSelector("td.cell"));
-            JsonNode want = expected.path("values").get(i);
-            assertThat(cells).hasSize(want.size());
-            for (int j = 0; j < cells.size(); j++) {
-                assertThat(Double.parseDouble(cells.get(j).getAttribute("data-value"))).as("cell %d,%d", i, j)
-                        .isCloseTo(want.get(j).asDouble(), org.assertj.core.data.Offset.offset(1e-6));
-                assertThat(cells.get(j).getAttribute("title")).contains(expected.path("rows").get(i).asText());
-            }
-        }
+        assertHeatmapShows(expected);
+        assertThat(byId("job").isDisplayed()).as("no job for a small sweep").isFalse();
         assertThat(byId("heat-table").findElements(By.cssSelector("td.cell")).stream()
                 .map(c -> c.getCssValue("background-color")).distinct().count()).isGreaterThan(1);
         assertThat(byId("lens").findElements(By.tagName("tr"))).hasSize(expected.path("rows").size() + 1);
@@ -304,6 +294,40 @@ class WebUiTest {
         assertThat(Double.parseDouble(cells.get(cells.size() - 1).getAttribute("data-value")))
                 .isCloseTo(pre.path("values").get(pre.path("values").size() - 1)
                         .get(pre.path("columns").size() - 1).asDouble(), org.assertj.core.data.Offset.offset(1e-6));
+    }
+
+    /** The heatmap on the page has the rows and values of a patching answer, each row's label in its cells' titles. */
+    static void assertHeatmapShows(JsonNode expected) {
+        List<WebElement> rows = byId("heat-table").findElements(By.cssSelector("tbody tr"));
+        assertThat(rows).hasSize(expected.path("values").size());
+        for (int i = 0; i < rows.size(); i++) {
+            List<WebElement> cells = rows.get(i).findElements(By.cssSelector("td.cell"));
+            JsonNode want = expected.path("values").get(i);
+            assertThat(cells).hasSize(want.size());
+            for (int j = 0; j < cells.size(); j++) {
+                assertThat(Double.parseDouble(cells.get(j).getAttribute("data-value"))).as("cell %d,%d", i, j)
+                        .isCloseTo(want.get(j).asDouble(), org.assertj.core.data.Offset.offset(1e-6));
+                assertThat(cells.get(j).getAttribute("title")).contains(expected.path("rows").get(i).asText());
+            }
+        }
+    }
+
+    @Test
+    void aPatchingJobShowsItsProgressAndThenTheHeatmap() {
+        open("circuits.html");
+        type("clean", PatchingJobsTest.PREFIX + CircuitsTest.CLEAN);
+        type("corrupt", PatchingJobsTest.PREFIX + CircuitsTest.CORRUPT);
+        type("answer", " was");
+        type("wrong", " had");
+        new Select(byId("what")).selectByValue("resid-pre");
+        byId("async").click();
+        byId("run").click();
+        awaitStatus("Patched");
+        assertThat(byId("job").isDisplayed()).isTrue();
+        assertThat(byId("job-state").getAttribute("data-status")).isEqualTo("succeeded");
+        assertThat(byId("progress").getAttribute("value")).isEqualTo("1");
+        assertHeatmapShows(http.post("/api/models/brown-gpt2/patching",
+                PatchingJobsTest.request(PatchingJobsTest.PREFIX, "resid-pre", false)).json());
     }
 
     @Test
