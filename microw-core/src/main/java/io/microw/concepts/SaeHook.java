@@ -1,15 +1,19 @@
 package io.microw.concepts;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import io.microw.hooks.Controller;
 import io.microw.hooks.Detector;
 import io.microw.hooks.HookCall;
 import io.microw.hooks.HookException;
 import io.microw.hooks.HookType;
+import io.microw.lm.Interventions;
 import io.microw.lm.LanguageModel;
 import io.microw.nn.ForwardBatch;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeException;
+import io.microw.steering.PositionScope;
 import io.microw.tokenizer.Encodings;
 
 import java.util.Objects;
@@ -29,6 +33,8 @@ import java.util.UUID;
  * hook.concepts().manipulateConcept(42, 1.5);
  * hook.detach();                                        // or close(); the SAE stays open
  * }</pre>
+ *
+ * <p>{@link #splice} does the same to one call, as an {@link Interventions} value that registers nothing.
  *
  * <p>The hook keeps its concept state (tracking, dictionary, manipulations, mode) across detach and re-attach. It
  * owns no native memory: the codes of a forward live in that forward's manager, and {@link #close()} detaches but
@@ -73,6 +79,69 @@ public final class SaeHook implements Detector, Controller, AutoCloseable {
     }
 
     /**
+     * The SAE spliced into the output of one layer for one call, as the attached hook would do it but registering
+     * nothing: pass the result to {@code lm.inference().run(ids, mask, interventions)}, alone or combined with
+     * others by {@link Interventions#and}. In {@link SaeMode#STEER} mode the layer outputs
+     * {@code decode(edited) + (x − decode(codes))}: the SAE's error term is kept, so without edits the output is the
+     * input. In {@link SaeMode#REPLACE} mode it outputs {@code decode(edited)}, the reconstruction. The edits are
+     * copied now; later changes to {@code edits} do not reach the value. Nothing is recorded (no latents, no text
+     * tracking): capture the layer and {@link Sae#encode} it for the codes.
+     *
+     * <p>The layer is resolved and its width checked against the SAE's d_in here, with a one-token forward up to
+     * the layer that runs no hook, so a wrong layer or SAE fails before any run. A run generates nothing, so the
+     * edits apply at every position (scope ALL or PROMPT), padding included: a padded position's output never
+     * reaches a real token's.
+     *
+     * <pre>{@code
+     * ConceptManipulations edits = new ConceptManipulations(sae.nLatents());
+     * edits.scale(42, 3.0);
+     * try (RunResult r = lm.inference().run(ids, null,
+     *         SaeHook.splice(lm, "blocks.1.hook_resid_post", sae, SaeMode.STEER, edits))) { ... }
+     * }</pre>
+     *
+     * @param lm the model whose layer the SAE reads, used to check the layer now
+     * @param layer a layer name, alias or index
+     * @param sae the SAE, whose d_in must be the layer's output width; it must stay open while the value is used
+     * @param mode {@link SaeMode#STEER} or {@link SaeMode#REPLACE} ({@link SaeMode#OBSERVE} has nothing to record
+     *             into: attach a hook to observe)
+     * @param edits latent edits for an SAE of {@code sae.nLatents()} latents, scoped ALL or PROMPT; empty for none
+     * @return the splice, an edit of the layer's output
+     * @throws IllegalArgumentException for OBSERVE, edits for another latent count, or edits scoped to generated
+     *                                  tokens
+     * @throws SaeException when the layer's width is not the SAE's d_in
+     */
+    public static Interventions splice(LanguageModel lm, String layer, Sae sae, SaeMode mode,
+                                       ConceptManipulations edits) {
+        Objects.requireNonNull(lm, "lm");
+        Objects.requireNonNull(sae, "sae");
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(edits, "edits");
+        if (mode == SaeMode.OBSERVE) {
+            throw new IllegalArgumentException("a splice changes the layer's output: use SaeMode.STEER or REPLACE; "
+                    + "to observe latents attach a hook (SaeHook.attach) or capture the layer and encode it");
+        }
+        if (edits.latents() != sae.nLatents()) {
+            throw new IllegalArgumentException("the edits are for an SAE of " + edits.latents()
+                    + " latents but this SAE has " + sae.nLatents());
+        }
+        if (edits.scope() == PositionScope.GENERATED) {
+            throw new IllegalArgumentException("the edits are scoped to GENERATED tokens, which a run does not have, "
+                    + "so they would never apply; scope them ALL or PROMPT");
+        }
+        String canonical = checkedLayer(lm, sae, layer);
+        CodeEdits codeEdits = CodeEdits.of(edits);
+        return Interventions.edit(canonical, x -> {
+            if (leavesOutput(mode, codeEdits.empty())) {
+                return null;
+            }
+            long[] shape = x.getShape().getShape();
+            NDArray everywhere = x.getManager().ones(new Shape(shape[0], shape[1], 1));
+            NDArray codes = sae.encode(x);
+            return output(sae, mode, x, codes, codeEdits.apply(x.getManager(), codes, everywhere), everywhere);
+        });
+    }
+
+    /**
      * Attaches this hook to a layer of {@code lm} after checking that the layer's output width is the SAE's d_in;
      * token strings of text tracking then come from the model's tokenizer. A hook is on one layer at a time.
      *
@@ -87,9 +156,7 @@ public final class SaeHook implements Detector, Controller, AutoCloseable {
             throw new HookException("SAE hook '" + hookId + "' is already attached to layer '" + current
                     + "'; detach() it before attaching it to '" + layer + "'");
         }
-        String canonical = lm.layers().resolve(layer);
-        long[] shape = lm.inference().layerOutputShape(canonical);
-        sae.checkInputWidth(shape[shape.length - 1], canonical);
+        String canonical = checkedLayer(lm, sae, layer);
         if (lm.hasTokenizer()) {
             concepts.setTokenDecoder(lm.tokenizer()::tokenText);
         }
@@ -195,28 +262,19 @@ public final class SaeHook implements Detector, Controller, AutoCloseable {
         Encoded enc = current.get();
         current.remove();
         ConceptManipulations manipulations = concepts.manipulations();
-        if (m == SaeMode.OBSERVE || (m == SaeMode.STEER && manipulations.isEmpty())) {
+        CodeEdits edits = CodeEdits.of(manipulations);
+        if (leavesOutput(m, edits.empty())) {
             return null;
         }
         NDArray x = call.activations();
         NDArray codes = enc != null && enc.batch() == call.batch() ? enc.codes() : sae.encode(x);
-        NDArray edited = codes;
         long[] shape = x.getShape().getShape();
         NDArray mask = manipulations.scope().mask(call).reshape(shape[0], shape[1], 1);
-        if (!manipulations.isEmpty()) {
-            var manager = call.manager();
-            NDArray clampMask = manager.create(manipulations.clampMask());
-            NDArray scaled = codes.mul(manager.create(manipulations.scaleVector()))
-                    .add(manager.create(manipulations.addVector()));
-            NDArray clamped = scaled.mul(clampMask.neg().add(1f))
-                    .add(manager.create(manipulations.clampValues()).mul(clampMask));
-            edited = clamped.mul(mask).add(codes.mul(mask.neg().add(1f)));
+        NDArray edited = edits.apply(call.manager(), codes, mask);
+        if (!edits.empty()) {
             concepts.recordEditedLatents(sparse(edited, call.batch()));
         }
-        if (m == SaeMode.REPLACE) {
-            return sae.decode(edited).mul(mask).add(x.mul(mask.neg().add(1f)));
-        }
-        return x.add(sae.decodeDirection(edited.sub(codes)));
+        return output(sae, m, x, codes, edited, mask);
     }
 
     /**
@@ -226,6 +284,50 @@ public final class SaeHook implements Detector, Controller, AutoCloseable {
         if (attachedLayer == null) {
             throw new SaeException("this SAE is not attached to a layer: attach it with SaeHook.attach(lm, sae, layer) "
                     + "before manipulating its concepts");
+        }
+    }
+
+    /** The canonical name of {@code layer}, after checking that its output width is the SAE's d_in. */
+    private static String checkedLayer(LanguageModel lm, Sae sae, String layer) {
+        String canonical = lm.layers().resolve(layer);
+        long[] shape = lm.inference().layerOutputShape(canonical);
+        sae.checkInputWidth(shape[shape.length - 1], canonical);
+        return canonical;
+    }
+
+    /** Whether {@code mode} leaves the layer's output as it is: OBSERVE, or STEER without edits. */
+    private static boolean leavesOutput(SaeMode mode, boolean noEdits) {
+        return mode == SaeMode.OBSERVE || (mode == SaeMode.STEER && noEdits);
+    }
+
+    /**
+     * The layer's new output from its input {@code x}, its codes and the edited codes, at the positions where
+     * {@code mask} ([batch, seq, 1]) is 1: the reconstruction in REPLACE mode, {@code x} plus the decoded change of
+     * the codes in STEER mode (which keeps the SAE's error term); {@code x} elsewhere.
+     */
+    private static NDArray output(Sae sae, SaeMode mode, NDArray x, NDArray codes, NDArray edited, NDArray mask) {
+        if (mode == SaeMode.REPLACE) {
+            return sae.decode(edited).mul(mask).add(x.mul(mask.neg().add(1f)));
+        }
+        return x.add(sae.decodeDirection(edited.sub(codes)));
+    }
+
+    /** A copy of {@link ConceptManipulations}' per-latent vectors: what the hook and a splice apply to codes. */
+    private record CodeEdits(boolean empty, float[] scale, float[] add, float[] clampMask, float[] clampValues) {
+
+        static CodeEdits of(ConceptManipulations m) {
+            return new CodeEdits(m.isEmpty(), m.scaleVector(), m.addVector(), m.clampMask(), m.clampValues());
+        }
+
+        /** The edited codes where {@code mask} ([batch, seq, 1]) is 1, the codes elsewhere (the codes when empty). */
+        NDArray apply(NDManager manager, NDArray codes, NDArray mask) {
+            if (empty) {
+                return codes;
+            }
+            NDArray pinned = manager.create(clampMask);
+            NDArray scaled = codes.mul(manager.create(scale)).add(manager.create(add));
+            NDArray clamped = scaled.mul(pinned.neg().add(1f)).add(manager.create(clampValues).mul(pinned));
+            return clamped.mul(mask).add(codes.mul(mask.neg().add(1f)));
         }
     }
 
