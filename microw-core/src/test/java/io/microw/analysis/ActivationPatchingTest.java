@@ -33,7 +33,7 @@ class ActivationPatchingTest {
     private static final double TOLERANCE = 1e-4;
 
     /** A fixture model with its patching reference. */
-    private record Case(LanguageModel lm, SafetensorsFile reference) implements AutoCloseable {
+    record Case(LanguageModel lm, SafetensorsFile reference) implements AutoCloseable {
         static Case open(String arch) throws URISyntaxException {
             Fixture fixture = Fixture.open(arch);
             LanguageModel lm = LanguageModel.load(fixture.modelDir());
