@@ -211,7 +211,8 @@ public final class Interventions {
 
     /**
      * As {@link #patchWhere(String, ActivationCache, Cells)}, but the source may come from a run of another length:
-     * the two runs are aligned on their last position, so position {@code p} of this run (of {@code seq}
+     * the two runs are aligned on their last position (the tensors' last, padding included: pad such runs on the
+     * left), so position {@code p} of this run (of {@code seq}
      * positions) takes position {@code p − seq + sourceSeq} of the source. Where that is before the source's first
      * position (this run is the longer), the current value is kept whatever {@code cells} says; the source's extra
      * first positions (the source is the longer) are not used. {@code cells} counts positions in this run. Not for
