@@ -94,7 +94,22 @@ public final class ActivationPatching {
     }
 
     /**
-     * Patches each attention head's {@code attn.hook_z} at all positions.
+     * Patches each attention head's {@code attn.hook_z} at all positions; the prompts may differ in length (aligned
+     * on the last token, see {@link PatchingSweeps#attnHeads}).
+     *
+     * @param lm      the model
+     * @param clean   the clean prompt's ids [1][seq]
+     * @param corrupt the corrupted prompt's ids [1][seq'], of any length
+     * @param metric  what to measure on the logits
+     * @return [layers][heads]
+     */
+    public static PatchingResult attnHeads(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
+        return defaults().attnHeads(lm, clean, corrupt, metric);
+    }
+
+    /**
+     * Patches each attention head's pattern ({@code attn.hook_pattern}) at all query positions; see
+     * {@link PatchingSweeps#attnPattern}.
      *
      * @param lm      the model
      * @param clean   the clean prompt's ids [1][seq]
@@ -102,8 +117,8 @@ public final class ActivationPatching {
      * @param metric  what to measure on the logits
      * @return [layers][heads]
      */
-    public static PatchingResult attnHeads(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
-        return defaults().attnHeads(lm, clean, corrupt, metric);
+    public static PatchingResult attnPattern(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
+        return defaults().attnPattern(lm, clean, corrupt, metric);
     }
 
     /**

@@ -22,7 +22,9 @@ public enum PatchSite {
     /** Each block's MLP output at each position ({@link PatchingSweeps#mlpOut}). */
     MLP_OUT("mlp-out", true),
     /** Each attention head at all positions ({@link PatchingSweeps#attnHeads}). */
-    HEADS("heads", false);
+    HEADS("heads", false),
+    /** Each attention head's pattern at all query positions ({@link PatchingSweeps#attnPattern}). */
+    ATTN_PATTERN("attn-pattern", false);
 
     private final String id;
     private final boolean byPosition;
@@ -69,6 +71,7 @@ public enum PatchSite {
             case ATTN_OUT -> sweeps.attnOut(lm, clean, corrupt, metric);
             case MLP_OUT -> sweeps.mlpOut(lm, clean, corrupt, metric);
             case HEADS -> sweeps.attnHeads(lm, clean, corrupt, metric);
+            case ATTN_PATTERN -> sweeps.attnPattern(lm, clean, corrupt, metric);
         };
     }
 

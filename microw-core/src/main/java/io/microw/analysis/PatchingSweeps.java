@@ -27,7 +27,7 @@ import java.util.stream.IntStream;
  * whose patches are all at block {@code l} or later starts there from the corrupted run's stream
  * ({@link Interventions#startAt}), since the blocks before give what they gave on the corrupted run; and when the
  * metric reads only the last token, the logits are computed there alone ({@link
- * Interventions#logitsAtLastPosition}). Prompts are one row each and of equal length.
+ * Interventions#logitsAtLastPosition}). Prompts are one row each and of equal length, except for {@link #attnHeads}.
  * <pre>{@code
  * PatchingResult r = PatchingSweeps.defaults().withMaxBatch(8).residPre(lm, clean, corrupt, metric);
  * }</pre>
@@ -103,6 +103,16 @@ public final class PatchingSweeps {
         return new PatchingSweeps(maxBatch, bytes, progress);
     }
 
+    /** Patched copies per forward. */
+    int maxBatch() {
+        return maxBatch;
+    }
+
+    /** What to tell of the cells done so far. */
+    IntConsumer progress() {
+        return progress;
+    }
+
     /**
      * Patches each block's input ({@code hook_resid_pre}) at each position.
      *
@@ -171,6 +181,24 @@ public final class PatchingSweeps {
 
     /**
      * Patches each attention head's output before the output projection ({@code attn.hook_z}) at all positions.
+     * Here alone the prompts may differ in length: they are aligned on their last token (the one a metric reads),
+     * so the corrupted run's last {@code min(clean, corrupt)} positions take the clean run's values at the same
+     * distance from the end, and a longer corrupted prompt keeps its own values at its first positions.
+     *
+     * @param lm      the model
+     * @param clean   the clean prompt's ids [1][seq]
+     * @param corrupt the corrupted prompt's ids [1][seq'], of any length
+     * @param metric  what to measure on the logits
+     * @return [layers][heads]
+     */
+    public PatchingResult attnHeads(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
+        return byHead(lm, clean, corrupt, metric, "attn.hook_z");
+    }
+
+    /**
+     * Patches each attention head's pattern ({@code attn.hook_pattern}, [batch, heads, query, key]) at all query
+     * positions (TransformerLens' {@code get_act_patch_attn_head_pattern_all_pos}): the head attends as in the
+     * clean run, to the corrupted run's values.
      *
      * @param lm      the model
      * @param clean   the clean prompt's ids [1][seq]
@@ -178,18 +206,9 @@ public final class PatchingSweeps {
      * @param metric  what to measure on the logits
      * @return [layers][heads]
      */
-    public PatchingResult attnHeads(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
-        int layers = lm.config().numLayers();
-        int heads = lm.config().numHeads();
-        List<Cell> cells = new ArrayList<>();
-        for (int l = 0; l < layers; l++) {
-            for (int h = 0; h < heads; h++) {
-                cells.add(new Cell(l, Cell.ALL, h));
-            }
-        }
-        Measured m = measure(lm, clean, corrupt, metric, "attn.hook_z", cells);
-        return new PatchingResult(m.table(layers, heads, 0), rowLabels(layers, "attn.hook_z"), labels("head", heads),
-                m.clean(), m.corrupt());
+    public PatchingResult attnPattern(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
+        checkedPrompts(clean, corrupt);
+        return byHead(lm, clean, corrupt, metric, "attn.hook_pattern");
     }
 
     /**
@@ -222,6 +241,21 @@ public final class PatchingSweeps {
                     m.clean(), m.corrupt()));
         }
         return out;
+    }
+
+    private PatchingResult byHead(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric,
+                                  String hook) {
+        int layers = lm.config().numLayers();
+        int heads = lm.config().numHeads();
+        List<Cell> cells = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            for (int h = 0; h < heads; h++) {
+                cells.add(new Cell(l, Cell.ALL, h));
+            }
+        }
+        Measured m = measure(lm, clean, corrupt, metric, hook, cells);
+        return new PatchingResult(m.table(layers, heads, 0), rowLabels(layers, hook), labels("head", heads),
+                m.clean(), m.corrupt());
     }
 
     private PatchingResult byPosition(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric,
@@ -262,7 +296,8 @@ public final class PatchingSweeps {
     private Measured measure(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric, String hook,
                              List<Cell> cells) {
         Objects.requireNonNull(metric, "metric");
-        checkedPrompts(clean, corrupt);
+        oneRow("clean", clean);
+        oneRow("corrupt", corrupt);
         InferenceEngine engine = lm.inference();
         int layers = lm.config().numLayers();
         String[] names = new String[layers];
@@ -285,7 +320,7 @@ public final class PatchingSweeps {
                 for (int l = first; l < layers; l++) {
                     int layer = l;
                     if (chunk.stream().anyMatch(c -> c.layer() == layer)) {
-                        patches = patches.and(Interventions.patchWhere(names[l], cleanRun.cache(),
+                        patches = patches.and(Interventions.patchWhereRightAligned(names[l], cleanRun.cache(),
                                 (row, position, head) -> chunk.get(row).covers(layer, position, head)));
                     }
                 }
@@ -319,12 +354,13 @@ public final class PatchingSweeps {
     }
 
     /** The prompts' length, after checking that each is one row and both are equally long. */
-    private static int checkedPrompts(long[][] clean, long[][] corrupt) {
+    static int checkedPrompts(long[][] clean, long[][] corrupt) {
         oneRow("clean", clean);
         oneRow("corrupt", corrupt);
         if (clean[0].length != corrupt[0].length) {
             throw new IllegalArgumentException("the clean prompt has " + clean[0].length + " tokens but the corrupted "
-                    + "one has " + corrupt[0].length + "; patching position by position needs prompts of equal length");
+                    + "one has " + corrupt[0].length + "; this patching needs prompts of equal length (only attnHeads, a "
+                    + "head's output at all positions, aligns prompts of different lengths)");
         }
         return clean[0].length;
     }

@@ -37,15 +37,19 @@ import java.util.function.UnaryOperator;
  */
 public final class Interventions {
 
-    /** Which cells of a [batch, seq, ...] tensor (or [batch, seq, heads, ...], such as {@code hook_z}) to patch. */
+    /**
+     * Which cells of a [batch, seq, ...] tensor (or [batch, seq, heads, ...], such as {@code hook_z}, or an attention
+     * pattern [batch, heads, query, key]) to patch.
+     */
     @FunctionalInterface
     public interface Cells {
         /**
          * Whether a cell takes the source's value.
          *
          * @param row      the row of the running batch
-         * @param position the position (axis 1)
-         * @param head     the head (axis 2 of a rank-4 tensor; always 0 for a rank-3 one)
+         * @param position the position (axis 1; the query, axis 2, of an attention pattern)
+         * @param head     the head (axis 2 of a rank-4 tensor, axis 1 of an attention pattern; always 0 for a rank-3
+         *                 tensor)
          * @return true to take the source's value there
          */
         boolean patched(int row, int position, int head);
@@ -135,7 +139,7 @@ public final class Interventions {
      * @return the patch
      */
     public static Interventions patch(String layer, ActivationCache source) {
-        return patchWhere(layer, source, null, Check.NONE);
+        return patchWhere(layer, source, null, Check.NONE, false);
     }
 
     /**
@@ -158,12 +162,15 @@ public final class Interventions {
             }
         };
         Arrays.stream(copy).filter(p -> p >= 0).forEach(p -> chosen[p] = true);
-        return patchWhere(layer, source, (row, position, head) -> position < chosen.length && chosen[position], range);
+        return patchWhere(layer, source, (row, position, head) -> position < chosen.length && chosen[position], range,
+                false);
     }
 
     /**
      * Replaces the given heads of an attention layer's per-head output ({@code hook_z}, [batch, seq, heads,
-     * head_dim]) by the source run's, at every position.
+     * head_dim]) by the source run's, at every position. Any per-head layer works: {@code hook_q}, {@code hook_k},
+     * {@code hook_v}, and the attention pattern {@code hook_pattern}, whose heads are on axis 1 ([batch, heads,
+     * query, key]).
      *
      * @param zLayer a per-head layer ({@code blocks.3.attn.hook_z}) or a pattern of them
      * @param source the cache of another run (as for {@link #patch(String, ActivationCache)})
@@ -177,17 +184,20 @@ public final class Interventions {
             Shape shape = source.get(canonical).getShape();
             if (shape.dimension() != 4) {
                 throw new IllegalArgumentException("'" + pattern + "' (" + canonical + ") has shape " + shape
-                        + ", not [batch, seq, heads, head_dim]; patch heads of a hook_z layer");
+                        + ", not [batch, seq, heads, head_dim]; patch heads of a hook_z (or hook_q, hook_k, hook_v, "
+                        + "hook_pattern) layer");
             }
+            long count = shape.get(headAxis(canonical));
             for (int h : copy) {
-                if (h < 0 || h >= shape.get(2)) {
+                if (h < 0 || h >= count) {
                     throw new IllegalArgumentException("head " + h + " to patch into '" + pattern + "' is out of "
-                            + "range: the layer has " + shape.get(2) + " heads (0.." + (shape.get(2) - 1) + ")");
+                            + "range: the layer has " + count + " heads (0.." + (count - 1) + ")");
                 }
             }
         };
         Arrays.stream(copy).filter(h -> h >= 0).forEach(h -> chosen[h] = true);
-        return patchWhere(layer(zLayer), source, (row, position, head) -> head < chosen.length && chosen[head], range);
+        return patchWhere(layer(zLayer), source, (row, position, head) -> head < chosen.length && chosen[head], range,
+                false);
     }
 
     /**
@@ -200,18 +210,43 @@ public final class Interventions {
      * @return the patch
      */
     public static Interventions patchWhere(String layer, ActivationCache source, Cells cells) {
-        return patchWhere(layer, source, Objects.requireNonNull(cells, "cells"), Check.NONE);
+        return patchWhere(layer, source, Objects.requireNonNull(cells, "cells"), Check.NONE, false);
     }
 
-    private static Interventions patchWhere(String layer, ActivationCache source, Cells cells, Check extra) {
+    /**
+     * As {@link #patchWhere(String, ActivationCache, Cells)}, but the source may come from a run of another length:
+     * the two runs are aligned on their last position (the tensors' last, padding included: pad such runs on the
+     * left), so position {@code p} of this run (of {@code seq}
+     * positions) takes position {@code p − seq + sourceSeq} of the source. Where that is before the source's first
+     * position (this run is the longer), the current value is kept whatever {@code cells} says; the source's extra
+     * first positions (the source is the longer) are not used. {@code cells} counts positions in this run. Not for
+     * an attention pattern ({@code hook_pattern}), whose key axis cannot be aligned: it is refused there unless the
+     * runs are of equal length.
+     *
+     * @param layer  a layer name, alias or pattern
+     * @param source the cache of another run, of any length
+     * @param cells  which (row, position, head) cells take the source's value
+     * @return the patch
+     */
+    public static Interventions patchWhereRightAligned(String layer, ActivationCache source, Cells cells) {
+        return patchWhere(layer, source, Objects.requireNonNull(cells, "cells"), Check.NONE, true);
+    }
+
+    private static Interventions patchWhere(String layer, ActivationCache source, Cells cells, Check extra,
+                                            boolean rightAligned) {
         Objects.requireNonNull(source, "source");
         Check check = (pattern, canonical, layers, batch, seq) -> {
             checkSource(source, pattern, canonical, layers);
-            checkRows(source, "patched into '" + pattern + "'", batch, seq);
+            if (source.seqLength() != seq && rightAligned && headAxis(canonical) == 1) {
+                throw new IllegalArgumentException("the cache patched into '" + pattern + "' comes from a run of "
+                        + source.seqLength() + " positions but this run has " + seq + "; an attention pattern ("
+                        + canonical + ") cannot be aligned across lengths");
+            }
+            checkRows(source, "patched into '" + pattern + "'", batch, rightAligned ? source.seqLength() : seq);
             extra.check(pattern, canonical, layers, batch, seq);
         };
-        return single(layer, HookType.FORWARD, (canonical, x) -> splice(source.get(canonical), x, cells, canonical),
-                check);
+        return single(layer, HookType.FORWARD,
+                (canonical, x) -> splice(source.get(canonical), x, cells, canonical, rightAligned), check);
     }
 
     /**
@@ -375,7 +410,7 @@ public final class Interventions {
         source.get(canonical);
     }
 
-    /** Checks that a cache has the run's length and one row or the run's rows. */
+    /** Checks that a cache has the run's length ({@code seq}) and one row or the run's rows. */
     private static void checkRows(ActivationCache source, String use, int batch, int seq) {
         if (source.seqLength() != seq) {
             throw new IllegalArgumentException("the cache " + use + " comes from a run of " + source.seqLength()
@@ -393,11 +428,19 @@ public final class Interventions {
         return value.getShape().equals(like.getShape()) ? value : value.broadcast(like.getShape());
     }
 
-    /** The source's values where {@code cells} says (everywhere when {@code null}), the current ones elsewhere. */
-    private static NDArray splice(NDArray source, NDArray current, Cells cells, String canonical) {
+    /**
+     * The source's values where {@code cells} says (everywhere when {@code null}), the current ones elsewhere. With
+     * {@code rightAligned} and {@code cells}, a source of another length is first aligned on the last position.
+     */
+    private static NDArray splice(NDArray source, NDArray current, Cells cells, String canonical,
+                                  boolean rightAligned) {
         Shape cs = current.getShape();
         Shape ss = source.getShape();
-        if (ss.dimension() != cs.dimension() || !ss.slice(1).equals(cs.slice(1))) {
+        int headAxis = headAxis(canonical);
+        int positionAxis = 3 - headAxis;
+        boolean alignable = rightAligned && cells != null && headAxis == 2 && ss.dimension() == cs.dimension()
+                && ss.slice(2).equals(cs.slice(2));
+        if (!alignable && (ss.dimension() != cs.dimension() || !ss.slice(1).equals(cs.slice(1)))) {
             throw new IllegalArgumentException("the cached '" + canonical + "' has shape " + ss
                     + " but this run's has shape " + cs + "; they must agree after the batch axis");
         }
@@ -406,25 +449,52 @@ public final class Interventions {
             return ss.get(0) == cs.get(0) ? src : src.broadcast(cs);
         }
         int rows = (int) cs.get(0);
-        int seq = (int) cs.get(1);
-        int heads = cs.dimension() >= 4 ? (int) cs.get(2) : 1;
+        int seq = (int) cs.get(positionAxis);
+        int heads = cs.dimension() >= 4 ? (int) cs.get(headAxis) : 1;
+        int unmatched = (int) Math.max(0, seq - ss.get(positionAxis));
+        if (ss.get(positionAxis) != seq) {
+            src = alignRight(src, seq);
+        }
         boolean[] mask = new boolean[rows * seq * heads];
         for (int r = 0; r < rows; r++) {
-            for (int p = 0; p < seq; p++) {
+            for (int p = unmatched; p < seq; p++) {
                 for (int h = 0; h < heads; h++) {
-                    mask[(r * seq + p) * heads + h] = cells.patched(r, p, h);
+                    int at = headAxis == 1 ? (r * heads + h) * seq + p : (r * seq + p) * heads + h;
+                    mask[at] = cells.patched(r, p, h);
                 }
             }
         }
         long[] maskShape = new long[cs.dimension()];
         Arrays.fill(maskShape, 1);
         maskShape[0] = rows;
-        maskShape[1] = seq;
+        maskShape[positionAxis] = seq;
         if (cs.dimension() >= 4) {
-            maskShape[2] = heads;
+            maskShape[headAxis] = heads;
         }
         NDArray where = current.getManager().create(mask, new Shape(maskShape));
         return NDArrays.where(where.broadcast(cs), src.broadcast(cs), current);
+    }
+
+    /**
+     * The axis of the heads in a per-head layer's output: 1 in an attention pattern ({@code hook_pattern}, [batch,
+     * heads, query, key]), 2 elsewhere ({@code hook_z}, {@code hook_q}, ...: [batch, seq, heads, head_dim]).
+     */
+    private static int headAxis(String canonical) {
+        return canonical.endsWith("hook_pattern") ? 1 : 2;
+    }
+
+    /**
+     * A [rows, sourceSeq, ...] source aligned on its last position with a run of {@code seq} positions: its first
+     * positions dropped when it is the longer, zeros (never used) put before it when it is the shorter.
+     */
+    private static NDArray alignRight(NDArray source, int seq) {
+        long sourceSeq = source.getShape().get(1);
+        if (sourceSeq >= seq) {
+            return source.get(new NDIndex(":, {}:", sourceSeq - seq));
+        }
+        long[] padding = source.getShape().getShape();
+        padding[1] = seq - sourceSeq;
+        return source.getManager().zeros(new Shape(padding), source.getDataType()).concat(source, 1);
     }
 
     /** A copy of {@code array} owned by the manager of {@code like} (the forward's). */

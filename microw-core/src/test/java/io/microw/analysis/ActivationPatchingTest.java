@@ -1,9 +1,14 @@
 package io.microw.analysis;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import io.microw.io.SafetensorsFile;
+import io.microw.lm.Interventions;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
+import io.microw.lm.RunResult;
 import io.microw.testing.Fixture;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -11,6 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -27,7 +33,7 @@ class ActivationPatchingTest {
     private static final double TOLERANCE = 1e-4;
 
     /** A fixture model with its patching reference. */
-    private record Case(LanguageModel lm, SafetensorsFile reference) implements AutoCloseable {
+    record Case(LanguageModel lm, SafetensorsFile reference) implements AutoCloseable {
         static Case open(String arch) throws URISyntaxException {
             Fixture fixture = Fixture.open(arch);
             LanguageModel lm = LanguageModel.load(fixture.modelDir());
@@ -148,6 +154,82 @@ class ActivationPatchingTest {
         }
     }
 
+    /** The metric of the corrupted run with {@code slice} of a layer's output replaced by the clean run's {@code cleanSlice}. */
+    private static float manualPatch(Case c, long[][] clean, long[][] corrupt, String layer, NDIndex slice,
+                                     NDIndex cleanSlice) {
+        try (RunResult cleanRun = c.lm().inference().runWithCache(clean, null, layer);
+             RunResult patched = c.lm().inference().run(corrupt, null, Interventions.edit(layer, x -> {
+                 try (NDArray from = cleanRun.cache().get(layer).get(cleanSlice)) {
+                     x.set(slice, x.getManager().create(from.toFloatArray(), from.getShape()));
+                 }
+                 return x;
+             }))) {
+            return c.metric().apply(patched.logits(), null);
+        }
+    }
+
+    /** Each head's pattern patched alone gives what a hand-written edit of that head's slice gives. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gpt2", "llama"})
+    void patternPatchingMatchesAnEditOfOneHead(String arch) throws Exception {
+        try (Case c = Case.open(arch)) {
+            long[][] clean = c.ids("clean_ids");
+            long[][] corrupt = c.ids("corrupt_ids");
+            PatchingResult r = ActivationPatching.defaults().withMaxBatch(3).attnPattern(c.lm(), clean, corrupt,
+                    c.metric());
+            assertThat(r.rowLabels()).containsExactly("blocks.0.attn.hook_pattern", "blocks.1.attn.hook_pattern");
+            assertThat(r.columnLabels()).containsExactly("head 0", "head 1", "head 2", "head 3");
+            boolean changed = false;
+            for (int l = 0; l < 2; l++) {
+                for (int h = 0; h < 4; h++) {
+                    NDIndex head = new NDIndex(":, {}", h);
+                    float expected = manualPatch(c, clean, corrupt, "blocks." + l + ".attn.hook_pattern", head, head);
+                    assertThat((double) r.values()[l][h]).as("layer %d head %d", l, h)
+                            .isCloseTo(expected, within(TOLERANCE));
+                    changed |= Math.abs(expected - r.corruptMetric()) > 1e-3;
+                }
+            }
+            assertThat(changed).as("some head's pattern matters").isTrue();
+            PatchingResult site = PatchSite.fromId("attn-pattern").run(ActivationPatching.defaults(), c.lm(), clean,
+                    corrupt, c.metric());
+            assertThat(site.values()).isDeepEqualTo(ActivationPatching.attnPattern(c.lm(), clean, corrupt,
+                    c.metric()).values());
+            assertThat(PatchSite.ATTN_PATTERN.byPosition()).isFalse();
+        }
+    }
+
+    /**
+     * Head patching at all positions aligns prompts of different lengths on their last token: each cell is the
+     * corrupted run with the head's last min(lengths) positions taken from the clean run's last ones.
+     */
+    @ParameterizedTest(name = "corrupt of {0} tokens")
+    @ValueSource(ints = {6, 8})
+    void headPatchingAlignsPromptsOfDifferentLengthsOnTheLastToken(int corruptLength) throws Exception {
+        try (Case c = Case.open("gpt2")) {
+            long[][] corrupt = {Arrays.copyOfRange(c.ids("corrupt_ids")[0], 8 - corruptLength, 8)};
+            long[][] clean = corruptLength == 8 ? new long[][] {Arrays.copyOfRange(c.ids("clean_ids")[0], 3, 8)}
+                                               : c.ids("clean_ids");
+            int shared = Math.min(clean[0].length, corrupt[0].length);
+            PatchingResult r = ActivationPatching.attnHeads(c.lm(), clean, corrupt, c.metric());
+            try (RunResult cleanRun = c.lm().inference().run(clean, null, Interventions.none());
+                 RunResult corruptRun = c.lm().inference().run(corrupt, null, Interventions.none())) {
+                assertThat((double) r.cleanMetric()).isCloseTo(c.metric().apply(cleanRun.logits(), null),
+                        within(TOLERANCE));
+                assertThat((double) r.corruptMetric()).isCloseTo(c.metric().apply(corruptRun.logits(), null),
+                        within(TOLERANCE));
+            }
+            for (int l = 0; l < 2; l++) {
+                for (int h = 0; h < 4; h++) {
+                    float expected = manualPatch(c, clean, corrupt, "blocks." + l + ".attn.hook_z",
+                            new NDIndex(":, {}:, {}", corrupt[0].length - shared, h),
+                            new NDIndex(":, {}:, {}", clean[0].length - shared, h));
+                    assertThat((double) r.values()[l][h]).as("layer %d head %d", l, h)
+                            .isCloseTo(expected, within(TOLERANCE));
+                }
+            }
+        }
+    }
+
     @Test
     void progressCountsCellsAndBadPromptsAreRefusedByName() throws Exception {
         try (Case c = Case.open("gpt2")) {
@@ -158,10 +240,15 @@ class ActivationPatchingTest {
                     .residPre(c.lm(), clean, corrupt, c.metric());
             assertThat(done).containsExactly(3, 6, 9, 12, 15, 16);
 
-            long[][] shorter = {java.util.Arrays.copyOf(corrupt[0], 6)};
-            assertThatThrownBy(() -> ActivationPatching.defaults().residPre(c.lm(), clean, shorter, c.metric()))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("8 tokens")
-                    .hasMessageContaining("has 6");
+            long[][] shorter = {Arrays.copyOf(corrupt[0], 6)};
+            PatchingSweeps sweeps = ActivationPatching.defaults();
+            List<ThrowingCallable> byPosition = List.of(() -> sweeps.residPre(c.lm(), clean, shorter, c.metric()),
+                    () -> sweeps.attnHeadsByPosition(c.lm(), clean, shorter, c.metric()),
+                    () -> sweeps.attnPattern(c.lm(), clean, shorter, c.metric()));
+            for (ThrowingCallable sweep : byPosition) {
+                assertThatThrownBy(sweep).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("8 tokens")
+                        .hasMessageContaining("has 6");
+            }
             assertThatThrownBy(() -> ActivationPatching.defaults().attnHeads(c.lm(), new long[][] {clean[0], clean[0]},
                     corrupt, c.metric())).hasMessageContaining("clean").hasMessageContaining("2 row(s)");
             assertThatThrownBy(() -> ActivationPatching.defaults().withMaxBatch(0))

@@ -1,6 +1,7 @@
 package io.microw.lm;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.microw.hooks.FunctionController;
 import io.microw.testing.Compare;
@@ -161,6 +162,83 @@ class InterventionsTest {
                 for (int v = 0; v < 1000; v++) {
                     assertThat((double) Math.abs(actual[at + v] - expected[at + v])).isLessThan(TOLERANCE);
                 }
+            }
+        }
+    }
+
+    /**
+     * The attention pattern is [batch, heads, query, key]: patching head 2 replaces axis 1's slice 2 only, as a
+     * hand-written edit copying that slice does, and the logits follow.
+     */
+    @Test
+    void patchingOneHeadsPatternReplacesOnlyThatHead() {
+        String layer = "blocks.1.attn.hook_pattern";
+        long[][] other = otherIds();
+        try (RunResult clean = lm.inference().runWithCache(ids, mask, layer);
+             RunResult base = lm.inference().runWithCache(other, mask, layer);
+             RunResult patched = lm.inference().run(other, mask,
+                     Interventions.patchHeads(layer, clean.cache(), 2).and(Interventions.capture(layer)));
+             RunResult manual = lm.inference().run(other, mask, Interventions.edit(layer, x -> {
+                 try (NDArray head = clean.cache().get(layer).get(new NDIndex(":, 2"))) {
+                     x.set(new NDIndex(":, 2"), x.getManager().create(head.toFloatArray(), head.getShape()));
+                 }
+                 return x;
+             }))) {
+            assertThat(clean.cache().get(layer).getShape()).isEqualTo(new Shape(2, 4, 12, 12));
+            float[] got = patched.cache().get(layer).toFloatArray();
+            float[] from = clean.cache().get(layer).toFloatArray();
+            float[] kept = base.cache().get(layer).toFloatArray();
+            for (int rowHead = 0; rowHead < 2 * 4; rowHead++) {
+                float[] expected = rowHead % 4 == 2 ? from : kept;
+                int at = rowHead * 12 * 12;
+                assertThat(Arrays.copyOfRange(got, at, at + 144)).as("row %d head %d", rowHead / 4, rowHead % 4)
+                        .containsExactly(Arrays.copyOfRange(expected, at, at + 144));
+            }
+            assertThat(patched.logits().toFloatArray()).containsExactly(manual.logits().toFloatArray());
+            assertThat(Compare.maxDiff(patched.logits(), fixture.get("logits"), mask)).isGreaterThan(1e-3);
+        }
+    }
+
+    /**
+     * A right-aligned patch from a run of another length: position p of the run takes the source's position at the
+     * same distance from the end; a longer run keeps its first positions.
+     */
+    @Test
+    void rightAlignedPatchesMatchRunsOfAnotherLengthOnTheirLastPositions() {
+        String layer = "blocks.0.attn.hook_z";
+        long[][] longRun = {ids[0]};
+        long[][] shortRun = {Arrays.copyOfRange(otherIds()[0], 4, 12)};
+        try (RunResult longCache = lm.inference().runWithCache(longRun, null, layer);
+             RunResult shortCache = lm.inference().runWithCache(shortRun, null, layer);
+             RunResult shortPatched = lm.inference().run(shortRun, null, Interventions.patchWhereRightAligned(layer,
+                     longCache.cache(), (row, position, head) -> head == 1).and(Interventions.capture(layer)));
+             RunResult longPatched = lm.inference().run(longRun, null, Interventions.patchWhereRightAligned(layer,
+                     shortCache.cache(), (row, position, head) -> head == 3).and(Interventions.capture(layer)))) {
+            float[] longZ = longCache.cache().get(layer).toFloatArray();
+            float[] shortZ = shortCache.cache().get(layer).toFloatArray();
+            float[] intoShort = shortPatched.cache().get(layer).toFloatArray();
+            float[] intoLong = longPatched.cache().get(layer).toFloatArray();
+            for (int p = 0; p < 12; p++) {
+                for (int h = 0; h < 4; h++) {
+                    int at = (p * 4 + h) * 16;
+                    if (p >= 4) {
+                        int atShort = ((p - 4) * 4 + h) * 16;
+                        assertThat(Arrays.copyOfRange(intoShort, atShort, atShort + 16)).as("short p%d h%d", p - 4, h)
+                                .containsExactly(Arrays.copyOfRange(h == 1 ? longZ : shortZ, h == 1 ? at : atShort,
+                                        (h == 1 ? at : atShort) + 16));
+                    }
+                    boolean fromShort = h == 3 && p >= 4;
+                    int atSource = fromShort ? ((p - 4) * 4 + h) * 16 : at;
+                    assertThat(Arrays.copyOfRange(intoLong, at, at + 16)).as("long p%d h%d", p, h)
+                            .containsExactly(Arrays.copyOfRange(fromShort ? shortZ : longZ, atSource, atSource + 16));
+                }
+            }
+            String pattern = "blocks.0.attn.hook_pattern";
+            try (RunResult longPattern = lm.inference().runWithCache(longRun, null, pattern)) {
+                assertThatThrownBy(() -> lm.inference().run(shortRun, null, Interventions.patchWhereRightAligned(
+                        pattern, longPattern.cache(), (row, position, head) -> true)))
+                        .hasMessageContaining("12 positions").hasMessageContaining("has 8")
+                        .hasMessageContaining("cannot be aligned");
             }
         }
     }
