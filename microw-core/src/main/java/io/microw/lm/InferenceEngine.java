@@ -203,13 +203,18 @@ public final class InferenceEngine {
 
     /**
      * The shape of a layer's output for a one-token input: runs the model up to that layer without any hook (so
-     * registered detectors see nothing). Used to check a width before attaching an SAE or a steering vector.
+     * registered detectors see nothing). Used to check a width before attaching an SAE or a steering vector. The
+     * token is the config's BOS token, or 0 when there is none or it lies outside the vocabulary (as in a model cut
+     * down for tests).
      *
      * @param layer a layer name or alias
      * @return the shape of its (first) output for a batch of one token
      */
     public long[] layerOutputShape(String layer) {
         long token = config().bosTokenId().orElse(0);
+        if (token >= config().vocabSize()) {
+            token = 0;
+        }
         InferenceOptions options = InferenceOptions.defaults().withHooks(false).withStopAfterLayer(layer);
         try (InferenceResult r = forward(new long[][] {{token}}, new long[][] {{1}}, null, options)) {
             return r.output().getShape().getShape();
