@@ -79,6 +79,11 @@ final class BenchForwardCommand implements Callable<Integer> {
                     + "where the time goes (the hooks themselves add a few percent).")
     boolean breakdown;
 
+    @Option(names = "--cache", paramLabel = "N",
+            description = "Also time runWithCache capturing the first N hook points against the plain forward "
+                    + "(interleaved pairs; the overhead is the median ratio).")
+    Integer cachePoints;
+
     @Override
     public Integer call() {
         validate();
@@ -94,6 +99,7 @@ final class BenchForwardCommand implements Callable<Integer> {
         String engineVersion = "PyTorch " + engine.getVersion() + " via DJL " + Engine.getDjlVersion();
         List<ForwardBenchmark.Result> results = new ArrayList<>();
         Map<String, Consumer<PrintWriter>> breakdowns = new LinkedHashMap<>();
+        List<ForwardBenchmark.CacheResult> cacheResults = new ArrayList<>();
         for (ForwardWorkload w : workloads) {
             int b = batch != null ? batch : w.batch;
             int s = seq != null ? seq : w.seq;
@@ -115,6 +121,12 @@ final class BenchForwardCommand implements Callable<Integer> {
                 }
                 out.println(json(r, engineVersion, threadCount));
                 out.flush();
+                if (cachePoints != null) {
+                    ForwardBenchmark.CacheResult c = bench.cacheOverhead(w.label, cachePoints, reps, warmup);
+                    out.println(cacheJson(c, engineVersion, threadCount));
+                    out.flush();
+                    cacheResults.add(c);
+                }
                 if (breakdown) {
                     breakdowns.put(w.label + ", " + b + "x" + s, bench.breakdown(reps));
                 }
@@ -122,6 +134,11 @@ final class BenchForwardCommand implements Callable<Integer> {
         }
         if (!jsonOnly) {
             summary(out, results, engineVersion, threadCount);
+            for (ForwardBenchmark.CacheResult c : cacheResults) {
+                out.printf(Locale.ROOT, "  runWithCache of %d hook points, %s %dx%d: %+.1f%% over the plain forward "
+                        + "(median of %d pairs)%n", c.points().size(), c.model(), c.batch(), c.seq(),
+                        c.overheadPercent(), c.ratios().length);
+            }
         }
         breakdowns.forEach((label, table) -> {
             out.println();
@@ -149,6 +166,28 @@ final class BenchForwardCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
         }
         BenchSupport.checkWorkloads(spec.commandLine(), models);
+    }
+
+    private static String toJson(Map<String, Object> m) {
+        try {
+            return JSON.writeValueAsString(m);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String cacheJson(ForwardBenchmark.CacheResult c, String engine, int threads) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("workload", "run_with_cache");
+        m.put("model", c.model());
+        m.put("batch", c.batch());
+        m.put("seq", c.seq());
+        m.put("hook_points", c.points().size());
+        m.put("overhead_percent", Math.round(c.overheadPercent() * 10) / 10.0);
+        m.put("pairs", c.ratios().length);
+        m.put("threads", threads);
+        m.put("engine", engine);
+        return toJson(m);
     }
 
     private static String json(ForwardBenchmark.Result r, String engine, int threads) {

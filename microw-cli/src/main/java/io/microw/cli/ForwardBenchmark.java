@@ -3,10 +3,12 @@ package io.microw.cli;
 import io.microw.hooks.LayerActivationDetector;
 import io.microw.lm.InferenceResult;
 import io.microw.lm.LanguageModel;
+import io.microw.lm.RunResult;
 import io.microw.models.LlamaConfig;
 import io.microw.models.ModelConfig;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.io.PrintWriter;
 import java.util.function.Consumer;
@@ -100,6 +102,58 @@ final class ForwardBenchmark {
         }
         return new Result(model, batch, seq, reps, warmup, lm.layers().resolve(layer), hooked, plain,
                 gflopPerForward(lm.config(), batch, seq));
+    }
+
+    /** What {@link #cacheOverhead} measured: the hook points captured and each pair's time ratio. */
+    record CacheResult(String model, int batch, int seq, List<String> points, double[] ratios) {
+
+        /** Extra time a run with the cache costs, in percent of the plain forward: the median of the pairs' ratios. */
+        double overheadPercent() {
+            return 100 * (median(ratios) - 1);
+        }
+    }
+
+    /**
+     * Times {@code reps} interleaved pairs of a plain forward and a {@link io.microw.lm.InferenceEngine#runWithCache}
+     * capturing the first {@code points} hook points in model order (every name or alias with {@code hook_}), after
+     * {@code warmup} untimed pairs.
+     */
+    CacheResult cacheOverhead(String model, int points, int reps, int warmup) {
+        List<String> all = lm.layers().match("*hook_*");
+        if (points < 1 || points > all.size()) {
+            throw new IllegalArgumentException("--cache must be 1.." + all.size() + " (the model's hook points), got "
+                    + points);
+        }
+        String[] chosen = all.subList(0, points).toArray(String[]::new);
+        long[][] ids = randomIds();
+        double[] ratios = new double[reps];
+        for (int i = -warmup; i < reps; i++) {
+            boolean cacheFirst = (i & 1) == 0;
+            double first = timeRun(ids, cacheFirst ? chosen : null);
+            double second = timeRun(ids, cacheFirst ? null : chosen);
+            if (i >= 0) {
+                ratios[i] = cacheFirst ? first / second : second / first;
+            }
+        }
+        return new CacheResult(model, batch, seq, List.of(chosen), ratios);
+    }
+
+    /** One run, with a cache of {@code points} or, when {@code null}, a plain forward; returns seconds. */
+    private double timeRun(long[][] ids, String[] points) {
+        long start = System.nanoTime();
+        if (points == null) {
+            try (InferenceResult r = lm.inference().forward(ids, null)) {
+                r.output();
+            }
+        } else {
+            try (RunResult r = lm.inference().runWithCache(ids, null, points)) {
+                if (r.cache().names().size() != points.length) {
+                    throw new IllegalStateException("the cache holds " + r.cache().names().size() + " of "
+                            + points.length + " hook points");
+                }
+            }
+        }
+        return (System.nanoTime() - start) / 1e9;
     }
 
     /** Runs {@code forwards} forwards with timing hooks on every module; returns the table's printer. */

@@ -39,12 +39,17 @@ public final class ActivationCache implements AutoCloseable {
         this.seqLength = seqLength;
     }
 
-    /** Keeps a float32 copy of a layer's output in the cache's manager (a second capture of a layer replaces it). */
+    /**
+     * Keeps a layer's output, in float32, in the cache's manager (a second capture of a layer replaces it). A float32
+     * output is not copied but moved off the forward's manager: the forward never changes a module's output in place
+     * (controllers edit private copies), so the array keeps the value the layer gave, and moving saves copying
+     * every captured tensor.
+     */
     void put(String canonical, NDArray value) {
-        NDArray copy = value.getDataType() == DataType.FLOAT32 ? value.duplicate() : value.toType(DataType.FLOAT32, true);
-        copy.attach(manager);
-        NDArray previous = tensors.put(canonical, copy);
-        if (previous != null) {
+        NDArray kept = value.getDataType() == DataType.FLOAT32 ? value : value.toType(DataType.FLOAT32, true);
+        kept.attach(manager);
+        NDArray previous = tensors.put(canonical, kept);
+        if (previous != null && previous != kept && !tensors.containsValue(previous)) {
             previous.close();
         }
     }

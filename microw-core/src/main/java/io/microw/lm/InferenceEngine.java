@@ -193,6 +193,9 @@ public final class InferenceEngine {
                 output = s.outputs().head();
                 stopped = s.layer();
             }
+            if (output.getManager() != work) {
+                output = output.duplicate();
+            }
             output.attach(resultManager);
             return new InferenceResult(resultManager, output, encodings, stopped);
         } catch (RuntimeException | Error e) {
