@@ -116,7 +116,7 @@ public final class InferenceEngine {
      * @return the logits and the cache; close it to free them
      */
     public RunResult run(long[][] inputIds, long[][] attentionMask, Interventions interventions) {
-        return runWith(inputIds, attentionMask, null, interventions);
+        return runWith(inputIds, attentionMask, null, interventions, Map.of());
     }
 
     /**
@@ -129,7 +129,7 @@ public final class InferenceEngine {
     public RunResult run(List<String> texts, Interventions interventions) {
         InferenceOptions defaults = InferenceOptions.defaults();
         Encodings encodings = encode(texts, defaults.maxLength(), defaults.truncation(), defaults.paddingSide());
-        return runWith(encodings.inputIds(), encodings.attentionMask(), encodings, interventions);
+        return runWith(encodings.inputIds(), encodings.attentionMask(), encodings, interventions, Map.of());
     }
 
     /**
@@ -144,12 +144,17 @@ public final class InferenceEngine {
         return run(inputIds, attentionMask, Interventions.capture(namePatterns));
     }
 
-    private synchronized RunResult runWith(long[][] ids, long[][] mask, Encodings encodings,
-                                           Interventions interventions) {
+    /**
+     * Runs with per-call interventions and, after them on each layer, the given extra per-call hooks (what
+     * {@link Gradients} adds).
+     */
+    synchronized RunResult runWith(long[][] ids, long[][] mask, Encodings encodings, Interventions interventions,
+                                   Map<String, List<HookRegistration>> extra) {
         BatchInputs.validate(ids, mask, null, config());
         ActivationCache cache = new ActivationCache(layers, modelManager.newSubManager(), ids.length, ids[0].length);
         try {
             Map<String, List<HookRegistration>> perCall = interventions.bind(layers, ids.length, ids[0].length, cache);
+            extra.forEach((layer, hooks) -> perCall.computeIfAbsent(layer, k -> new ArrayList<>()).addAll(hooks));
             InferenceResult result = run(ids, mask, null, encodings, InferenceOptions.defaults(), perCall);
             return new RunResult(result, cache);
         } catch (RuntimeException | Error e) {

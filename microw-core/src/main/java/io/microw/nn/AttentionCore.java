@@ -25,7 +25,7 @@ public final class AttentionCore {
     public static NDArray pattern(NDArray q, NDArray k, NDArray bias, float scale, float softcap) {
         NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2));
         if (softcap > 0) {
-            scores = scores.divi(softcap).tanh().muli(softcap);
+            scores = Autograd.mul(scores.divi(softcap).tanh(), softcap);
         }
         return scores.addi(bias).softmax(-1);
     }
