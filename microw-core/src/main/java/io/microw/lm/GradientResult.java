@@ -79,8 +79,8 @@ public final class GradientResult implements AutoCloseable {
     public NDArray parameter(String checkpointName) {
         NDArray gradient = weights.get(checkpointName);
         if (gradient == null) {
-            throw new IllegalArgumentException("no gradient for weight '" + checkpointName + "' was asked for; this "
-                    + "result has " + weights.keySet() + " (ask with gradients().withParameters(name))");
+            throw new IllegalArgumentException("the gradient of weight '" + checkpointName + "' was not asked for;"
+                    + " this result has " + weights.keySet() + "; ask with gradients().withParameters(name)");
         }
         if (!isNonZero("weight " + checkpointName, gradient)) {
             throw new IllegalStateException("the metric does not depend on weight '" + checkpointName + "': its "
@@ -102,8 +102,8 @@ public final class GradientResult implements AutoCloseable {
         String canonical = layers.resolve(site);
         NDArray gradient = sites.get(canonical);
         if (gradient == null) {
-            throw new IllegalArgumentException("no gradient at '" + site + "' (" + canonical + ") was asked for; this "
-                    + "result has " + sites.keySet());
+            throw new IllegalArgumentException("the gradient at '" + site + "' (" + canonical + ") was not asked for;"
+                    + " this result has " + sites.keySet() + "; name it among the sites of gradients().of(...)");
         }
         return gradient;
     }

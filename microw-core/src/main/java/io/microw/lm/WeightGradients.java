@@ -46,7 +46,9 @@ final class WeightGradients implements AutoCloseable {
     @Override
     public void close() {
         weights.values().forEach(w -> {
-            try (NDArray gradient = w.getGradient()) {
+            try (NDManager scope = w.getManager().newSubManager()) {
+                NDArray gradient = w.getGradient();
+                gradient.attach(scope);
                 gradient.set(new NDIndex("..."), 0f);
             }
             w.setRequiresGradient(false);

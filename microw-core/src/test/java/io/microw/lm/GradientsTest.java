@@ -118,4 +118,25 @@ class GradientsTest {
             assertThat(worst).as(arch + ": largest gradient error (absolute, relative beyond 10)").isLessThan(ABSOLUTE);
         }
     }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gpt2", "llama", "qwen2"})
+    void gradientsFlowThroughAPatchedForward(String arch) throws Exception {
+        try (Case c = Case.open(arch);
+             RunResult clean = c.lm.inference().runWithCache(c.ids("clean_ids"), null, "blocks.0.hook_resid_pre")) {
+            // the corrupted prompt with the clean first residual stream patched in computes the clean run from there
+            Interventions patch = Interventions.patch("blocks.0.hook_resid_pre", clean.cache());
+            double worst = 0;
+            try (GradientResult g = c.lm.gradients().of(c.ids("corrupt_ids"), null, patch, c.metric(),
+                    "blocks.*.hook_resid_pre")) {
+                assertThat((double) g.value()).isCloseTo(c.reference.readFloats("metric/clean")[0],
+                        org.assertj.core.api.Assertions.within(1e-4));
+                for (int l = 0; l < c.layers(); l++) {
+                    worst = Math.max(worst, c.error(g.get("blocks." + l + ".hook_resid_pre"), "grad/clean/resid_pre/" + l, null));
+                }
+            }
+            System.out.printf(Locale.ROOT, "GradientsTest %s patched: max error %.3g%n", arch, worst);
+            assertThat(worst).as(arch + ": largest gradient error through the patched forward").isLessThan(ABSOLUTE);
+        }
+    }
 }
