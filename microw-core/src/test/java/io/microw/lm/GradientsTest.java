@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import io.microw.io.SafetensorsFile;
 import io.microw.testing.Fixture;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.URISyntaxException;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * Gradients against plain PyTorch ({@code gradients/<arch>/reference.safetensors}): d (logit[A] − logit[B]) at the
@@ -29,8 +31,8 @@ class GradientsTest {
             try (Fixture fixture = Fixture.open(arch)) {
                 lm = LanguageModel.load(fixture.modelDir());
             }
-            Path ref = Path.of(GradientsTest.class.getResource("/gradients/" + arch + "/reference.safetensors").toURI());
-            return new Case(lm, SafetensorsFile.open(ref));
+            String ref = "/gradients/" + arch + "/reference.safetensors";
+            return new Case(lm, SafetensorsFile.open(Path.of(GradientsTest.class.getResource(ref).toURI())));
         }
 
         long[][] ids(String key) {
@@ -73,6 +75,15 @@ class GradientsTest {
             return worst;
         }
 
+        /** The largest {@link #error} over every block's {@code blocks.<l>.<hook>} against {@code <key>/<l>}. */
+        double errorOverBlocks(GradientResult g, String hook, String key, long[][] mask) {
+            double worst = 0;
+            for (int l = 0; l < layers(); l++) {
+                worst = Math.max(worst, error(g.get("blocks." + l + "." + hook), key + "/" + l, mask));
+            }
+            return worst;
+        }
+
         @Override
         public void close() {
             reference.close();
@@ -91,28 +102,24 @@ class GradientsTest {
                     "blocks.*.hook_resid_pre", "blocks.*.hook_resid_post", "blocks.*.hook_attn_out",
                     "blocks.*.hook_mlp_out", "blocks.*.attn.hook_z")) {
                 assertThat((double) g.value()).isCloseTo(c.reference.readFloats("metric/clean")[0],
-                        org.assertj.core.api.Assertions.within(1e-4));
-                for (int l = 0; l < c.layers(); l++) {
-                    worst = Math.max(worst, c.error(g.get("blocks." + l + ".hook_resid_pre"), "grad/clean/resid_pre/" + l, null));
-                    worst = Math.max(worst, c.error(g.get("blocks." + l + ".hook_resid_post"), "grad/clean/resid_post/" + l, null));
-                    worst = Math.max(worst, c.error(g.get("blocks." + l + ".hook_attn_out"), "grad/clean/attn_out/" + l, null));
-                    worst = Math.max(worst, c.error(g.get("blocks." + l + ".hook_mlp_out"), "grad/clean/mlp_out/" + l, null));
-                    worst = Math.max(worst, c.error(g.get("blocks." + l + ".attn.hook_z"), "grad/clean/z/" + l, null));
-                }
+                        within(1e-4));
+                worst = Math.max(worst, c.errorOverBlocks(g, "hook_resid_pre", "grad/clean/resid_pre", null));
+                worst = Math.max(worst, c.errorOverBlocks(g, "hook_resid_post", "grad/clean/resid_post", null));
+                worst = Math.max(worst, c.errorOverBlocks(g, "hook_attn_out", "grad/clean/attn_out", null));
+                worst = Math.max(worst, c.errorOverBlocks(g, "hook_mlp_out", "grad/clean/mlp_out", null));
+                worst = Math.max(worst, c.errorOverBlocks(g, "attn.hook_z", "grad/clean/z", null));
                 worst = Math.max(worst, c.error(g.parameter(weight), "grad/clean/param/" + weight, null));
             }
-            try (GradientResult g = c.lm.gradients().of(c.ids("corrupt_ids"), null, c.metric(), "blocks.*.hook_resid_pre")) {
-                for (int l = 0; l < c.layers(); l++) {
-                    worst = Math.max(worst, c.error(g.get("blocks." + l + ".hook_resid_pre"), "grad/corrupt/resid_pre/" + l, null));
-                }
+            try (GradientResult g = c.lm.gradients().of(c.ids("corrupt_ids"), null, c.metric(),
+                    "blocks.*.hook_resid_pre")) {
+                worst = Math.max(worst, c.errorOverBlocks(g, "hook_resid_pre", "grad/corrupt/resid_pre", null));
             }
             long[][] mask = c.ids("batch/attention_mask");
-            try (GradientResult g = c.lm.gradients().of(c.ids("batch/input_ids"), mask, c.metric(), "blocks.*.hook_resid_post")) {
+            try (GradientResult g = c.lm.gradients().of(c.ids("batch/input_ids"), mask, c.metric(),
+                    "blocks.*.hook_resid_post")) {
                 assertThat((double) g.value()).isCloseTo(c.reference.readFloats("batch/metric")[0],
-                        org.assertj.core.api.Assertions.within(1e-4));
-                for (int l = 0; l < c.layers(); l++) {
-                    worst = Math.max(worst, c.error(g.get("blocks." + l + ".hook_resid_post"), "batch/grad/resid_post/" + l, mask));
-                }
+                        within(1e-4));
+                worst = Math.max(worst, c.errorOverBlocks(g, "hook_resid_post", "batch/grad/resid_post", mask));
             }
             System.out.printf(Locale.ROOT, "GradientsTest %s: max error %.3g%n", arch, worst);
             assertThat(worst).as(arch + ": largest gradient error (absolute, relative beyond 10)").isLessThan(ABSOLUTE);
@@ -130,13 +137,23 @@ class GradientsTest {
             try (GradientResult g = c.lm.gradients().of(c.ids("corrupt_ids"), null, patch, c.metric(),
                     "blocks.*.hook_resid_pre")) {
                 assertThat((double) g.value()).isCloseTo(c.reference.readFloats("metric/clean")[0],
-                        org.assertj.core.api.Assertions.within(1e-4));
-                for (int l = 0; l < c.layers(); l++) {
-                    worst = Math.max(worst, c.error(g.get("blocks." + l + ".hook_resid_pre"), "grad/clean/resid_pre/" + l, null));
-                }
+                        within(1e-4));
+                worst = Math.max(worst, c.errorOverBlocks(g, "hook_resid_pre", "grad/clean/resid_pre", null));
             }
             System.out.printf(Locale.ROOT, "GradientsTest %s patched: max error %.3g%n", arch, worst);
             assertThat(worst).as(arch + ": largest gradient error through the patched forward").isLessThan(ABSOLUTE);
+        }
+    }
+
+    /** Every fixture family (soft-capping, parallel residual, encoders included) runs backward to its first block. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.microw.testing.Fixture#architectures")
+    void gradientsReachTheFirstBlockOfEveryFamily(String arch) {
+        try (Fixture fixture = Fixture.open(arch); LanguageModel lm = LanguageModel.load(fixture.modelDir());
+             GradientResult g = lm.gradients().of(fixture.ids("input_ids"), fixture.ids("attention_mask"),
+                     LogitMetric.logitDiff(1, 2), "blocks.0.hook_resid_pre", "blocks.*.attn.hook_z")) {
+            assertThat(g.dependsOn("blocks.0.hook_resid_pre")).as(arch).isTrue();
+            assertThat(g.get("blocks.0.attn.hook_z").getShape().dimension()).as(arch).isEqualTo(4);
         }
     }
 }
