@@ -50,12 +50,11 @@ public final class GradientResult implements AutoCloseable {
      * @throws IllegalStateException when the metric does not depend on the site (its gradient is zero everywhere)
      */
     public NDArray get(String site) {
-        NDArray gradient = siteGradient(site);
-        if (!isNonZero("site " + layers.resolve(site), gradient)) {
+        if (!dependsOn(site)) {
             throw new IllegalStateException("the metric does not depend on '" + site + "': its gradient there is zero"
                     + " everywhere (check dependsOn(site) first)");
         }
-        return gradient;
+        return siteGradient(site);
     }
 
     /**
@@ -65,8 +64,7 @@ public final class GradientResult implements AutoCloseable {
      * @return false when the gradient is exactly zero
      */
     public boolean dependsOn(String site) {
-        NDArray gradient = siteGradient(site);
-        return isNonZero("site " + layers.resolve(site), gradient);
+        return isNonZero("site " + layers.resolve(site), siteGradient(site));
     }
 
     /**
