@@ -15,6 +15,7 @@ final class GradientTap extends BaseHook implements Controller {
 
     private final NDManager manager;
     private NDArray zero;
+    private long batchIndex;
 
     /**
      * A tap on one layer.
@@ -34,9 +35,15 @@ final class GradientTap extends BaseHook implements Controller {
             throw new IllegalStateException("layer '" + layerSignature() + "' ran twice in one forward; a gradient "
                     + "is taken at a layer that runs once");
         }
+        batchIndex = call.batch().batchIndex();
         zero = manager.zeros(output.getShape(), output.getDataType(), output.getDevice());
         zero.setRequiresGradient(true);
         return output.add(zero);
+    }
+
+    /** The running number of the forward the tap ran in. */
+    long batchIndex() {
+        return batchIndex;
     }
 
     /** After the backward pass: d metric / d the layer's output, owned by the tap's manager. */

@@ -23,7 +23,8 @@ import java.util.Set;
  *     NDArray d = g.get("blocks.1.hook_resid_pre");   // same shape as the activation
  * }
  * }</pre>
- * Only these calls record a graph; every other forward stays gradient-free. The model must be float32. Calls are
+ * Registered {@link io.microw.hooks.HookType#BACKWARD} detectors see the gradient at their layer's output after each
+ * call's backward pass. Only these calls record a graph; every other forward stays gradient-free. The model must be float32. Calls are
  * serialized: one runs at a time in the JVM (DJL's PyTorch engine has a single gradient collector).
  */
 public final class Gradients {
@@ -100,20 +101,23 @@ public final class Gradients {
                     + "; load it with LoadOptions.defaults() (float32) to take gradients");
         }
         List<String> canonical = sites(sites);
+        BackwardDetectors detectors = new BackwardDetectors(layers);
         NDManager manager = modelManager.newSubManager();
         try {
             Map<String, GradientTap> taps = new LinkedHashMap<>();
             Map<String, List<HookRegistration>> hooks = new LinkedHashMap<>();
-            for (String site : canonical) {
-                GradientTap tap = new GradientTap(site, manager);
-                taps.put(site, tap);
-                hooks.put(site, List.of(new HookRegistration(site, tap)));
+            Set<String> tapped = new LinkedHashSet<>(canonical);
+            tapped.addAll(detectors.layers());
+            for (String layer : tapped) {
+                GradientTap tap = new GradientTap(layer, manager);
+                taps.put(layer, tap);
+                hooks.put(layer, List.of(new HookRegistration(layer, tap)));
             }
             // the engine's own lock (its forwards are synchronized on it) keeps plain forwards out while weights
             // track gradients
             synchronized (ONE_COLLECTOR) {
                 synchronized (engine) {
-                    return backward(ids, mask, interventions, metric, taps, hooks, manager);
+                    return backward(ids, mask, interventions, metric, canonical, taps, hooks, detectors, manager);
                 }
             }
         } catch (RuntimeException | Error e) {
@@ -123,7 +127,8 @@ public final class Gradients {
     }
 
     private GradientResult backward(long[][] ids, long[][] mask, Interventions interventions, LogitMetric metric,
-                                    Map<String, GradientTap> taps, Map<String, List<HookRegistration>> hooks,
+                                    List<String> sites, Map<String, GradientTap> taps,
+                                    Map<String, List<HookRegistration>> hooks, BackwardDetectors detectors,
                                     NDManager manager) {
         try (GradientCollector collector = manager.getEngine().newGradientCollector();
              WeightGradients weightGradients = WeightGradients.track(parameters, weights)) {
@@ -132,8 +137,9 @@ public final class Gradients {
                 NDArray value = metric.tensor(run.logits(), mask);
                 float scalar = value.getFloat();
                 collector.backward(value);
+                detectors.run(taps, ids, mask != null ? mask : BatchInputs.ones(ids), manager);
                 Map<String, NDArray> siteGradients = new LinkedHashMap<>();
-                taps.forEach((site, tap) -> siteGradients.put(site, tap.gradient()));
+                sites.forEach(site -> siteGradients.put(site, taps.get(site).gradient()));
                 return new GradientResult(layers, scalar, siteGradients, weightGradients.read(manager), run, manager);
             } catch (RuntimeException | Error e) {
                 run.close();

@@ -73,7 +73,7 @@ final class HookDispatcher implements HookRunner {
     }
 
     /** Runs user code of a hook; whatever it throws becomes a {@link HookException} naming hook and layer. */
-    private static <T> T guarded(HookRegistration reg, Supplier<T> hookCode) {
+    static <T> T guarded(HookRegistration reg, Supplier<T> hookCode) {
         try {
             return hookCode.get();
         } catch (ForwardStopped e) {
