@@ -72,7 +72,8 @@ public final class GradientResult implements AutoCloseable {
      *
      * @param checkpointName the weight's name in the checkpoint
      * @return the gradient, shaped as the stored weight, owned by this result
-     * @throws IllegalStateException when the gradient is zero everywhere (the metric does not depend on the weight)
+     * @throws IllegalStateException when the gradient is zero everywhere (the metric does not depend on the weight, or
+     *                               the model uses a copy derived from it at load)
      */
     public NDArray parameter(String checkpointName) {
         NDArray gradient = weights.get(checkpointName);
@@ -81,8 +82,9 @@ public final class GradientResult implements AutoCloseable {
                     + " this result has " + weights.keySet() + "; ask with gradients().withParameters(name)");
         }
         if (!isNonZero("weight " + checkpointName, gradient)) {
-            throw new IllegalStateException("the metric does not depend on weight '" + checkpointName + "': its "
-                    + "gradient is zero everywhere");
+            throw new IllegalStateException("the gradient of weight '" + checkpointName + "' is zero everywhere: the"
+                    + " metric does not depend on it, or the model computes with a copy made from it at load (such as"
+                    + " Gemma's 1 + norm weight)");
         }
         return gradient;
     }
