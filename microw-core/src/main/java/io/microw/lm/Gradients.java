@@ -140,7 +140,10 @@ public final class Gradients {
                 detectors.run(taps, ids, mask != null ? mask : BatchInputs.ones(ids), manager);
                 Map<String, NDArray> siteGradients = new LinkedHashMap<>();
                 sites.forEach(site -> siteGradients.put(site, taps.get(site).gradient()));
-                return new GradientResult(layers, scalar, siteGradients, weightGradients.read(manager), run, manager);
+                GradientResult result = new GradientResult(layers, scalar, siteGradients,
+                        weightGradients.read(manager), run, manager);
+                run.releaseForward();
+                return result;
             } catch (RuntimeException | Error e) {
                 run.close();
                 throw e;

@@ -117,7 +117,7 @@ final class HookDispatcher implements HookRunner {
      * follows, since {@code duplicate} would detach it and cut the gradient's path.
      */
     private static NDArray copyOf(NDArray x) {
-        return Autograd.recording() ? x.mul(1f) : x.duplicate();
+        return Autograd.recording() ? Autograd.times(x, 1f) : x.duplicate();
     }
 
     private static NDList withHead(NDList list, NDArray head) {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.microw.models.ModelConfig;
 import io.microw.models.TransformerModel;
+import io.microw.nn.Autograd;
 import io.microw.nn.ForwardBatch;
 import io.microw.nn.ForwardContext;
 import io.microw.nn.ForwardStopped;
@@ -182,7 +183,10 @@ public final class InferenceEngine {
         long[][] pos = positions != null ? positions : BatchInputs.positionsFromMask(fullMask);
         String stopAfter = stopLayer(options.stopAfterLayer());
         NDManager resultManager = modelManager.newSubManager();
-        try (NDManager work = resultManager.newSubManager()) {
+        // a forward that autograd records keeps its tensors with the result until the backward pass has run: the
+        // backward reads some of them, and PyTorch does not copy arrays made from Java memory
+        NDManager work = resultManager.newSubManager();
+        try {
             ForwardBatch batch = new ForwardBatch(BatchInputs.toArray(work, ids), BatchInputs.toArray(work, fullMask),
                     BatchInputs.toArray(work, pos), encodings == null ? List.of() : encodings.texts(), encodings,
                     batchCounter.getAndIncrement(), -1);
@@ -199,6 +203,9 @@ public final class InferenceEngine {
                 stopped = s.layer();
             }
             output.attach(resultManager);
+            if (!Autograd.recording()) {
+                work.close();
+            }
             return new InferenceResult(resultManager, output, encodings, stopped);
         } catch (RuntimeException | Error e) {
             resultManager.close();

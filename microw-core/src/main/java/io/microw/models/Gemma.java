@@ -96,7 +96,7 @@ public final class Gemma implements ModelFamily {
         @Override
         protected NDList forward(ForwardContext ctx, NDList inputs) {
             NDArray logits = lmHead.call(ctx, model.call(ctx, inputs).head());
-            return new NDList(finalSoftcap > 0 ? Autograd.mul(logits.div(finalSoftcap).tanh(), finalSoftcap) : logits);
+            return new NDList(finalSoftcap > 0 ? Autograd.mul(Autograd.over(logits, finalSoftcap).tanh(), finalSoftcap) : logits);
         }
     }
 
@@ -125,7 +125,7 @@ public final class Gemma implements ModelFamily {
 
         @Override
         protected NDList forward(ForwardContext ctx, NDList inputs) {
-            return new NDList(ai.djl.nn.core.Embedding.embedding(inputs.head(), table, SparseFormat.DENSE).head().muli(scale));
+            return new NDList(Autograd.mul(ai.djl.nn.core.Embedding.embedding(inputs.head(), table, SparseFormat.DENSE).head(), scale));
         }
     }
 
