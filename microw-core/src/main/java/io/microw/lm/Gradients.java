@@ -134,7 +134,7 @@ public final class Gradients {
              WeightGradients weightGradients = WeightGradients.track(parameters, weights)) {
             RunResult run = Autograd.record(() -> engine.runWith(ids, mask, null, interventions, hooks));
             try {
-                NDArray value = metric.tensor(run.logits(), mask);
+                NDArray value = Autograd.record(() -> metric.tensor(run.logits(), mask));
                 float scalar = value.getFloat();
                 collector.backward(value);
                 detectors.run(taps, ids, mask != null ? mask : BatchInputs.ones(ids), manager);
