@@ -24,8 +24,8 @@ import java.util.Set;
  * }
  * }</pre>
  * Registered {@link io.microw.hooks.HookType#BACKWARD} detectors see the gradient at their layer's output after each
- * call's backward pass. Only these calls record a graph; every other forward stays gradient-free. The model must be float32. Calls are
- * serialized: one runs at a time in the JVM (DJL's PyTorch engine has a single gradient collector).
+ * call's backward pass. Only these calls record a graph; every other forward stays gradient-free. The model must be
+ * float32. Calls are serialized: one runs at a time in the JVM (DJL's PyTorch engine has a single gradient collector).
  */
 public final class Gradients {
 

@@ -204,7 +204,8 @@ public final class LanguageModel implements AutoCloseable {
         NDManager manager = newManager(options);
         try {
             double std = raw.getDouble("initializer_range", 0.02);
-            ModelParameters params = new ModelParameters(cast(new RandomParameters(manager, seed, std), options.dtype()));
+            ParameterSource random = cast(new RandomParameters(manager, seed, std), options.dtype());
+            ModelParameters params = new ModelParameters(random);
             TransformerModel model = family.build(config, params, manager);
             return new LanguageModel(null, options, manager, model, params, null);
         } catch (RuntimeException | Error e) {

@@ -64,8 +64,9 @@ public interface LogitMetric {
 
     /**
      * A metric from a function of the logits made of tensor operations: usable for patching and for gradients.
-     * Multiply, divide or raise by a number with {@link io.microw.nn.Autograd#times}, {@link io.microw.nn.Autograd#over}
-     * and {@link io.microw.nn.Autograd#pow}: DJL's own number operands are not safe to differentiate through.
+     * Multiply, divide or raise by a number with {@link io.microw.nn.Autograd#times},
+     * {@link io.microw.nn.Autograd#over} and {@link io.microw.nn.Autograd#pow}: DJL's own number operands are not safe
+     * to differentiate through.
      *
      * @param function maps logits [batch, seq, vocab] and the mask (or {@code null}) to a scalar tensor
      * @return the metric

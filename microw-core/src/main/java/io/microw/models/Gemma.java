@@ -96,7 +96,8 @@ public final class Gemma implements ModelFamily {
         @Override
         protected NDList forward(ForwardContext ctx, NDList inputs) {
             NDArray logits = lmHead.call(ctx, model.call(ctx, inputs).head());
-            return new NDList(finalSoftcap > 0 ? Autograd.mul(Autograd.over(logits, finalSoftcap).tanh(), finalSoftcap) : logits);
+            return new NDList(finalSoftcap > 0
+                    ? Autograd.mul(Autograd.over(logits, finalSoftcap).tanh(), finalSoftcap) : logits);
         }
     }
 
@@ -125,7 +126,8 @@ public final class Gemma implements ModelFamily {
 
         @Override
         protected NDList forward(ForwardContext ctx, NDList inputs) {
-            return new NDList(Autograd.mul(ai.djl.nn.core.Embedding.embedding(inputs.head(), table, SparseFormat.DENSE).head(), scale));
+            NDArray embedded = ai.djl.nn.core.Embedding.embedding(inputs.head(), table, SparseFormat.DENSE).head();
+            return new NDList(Autograd.mul(embedded, scale));
         }
     }
 
