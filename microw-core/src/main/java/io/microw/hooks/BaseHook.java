@@ -14,7 +14,8 @@ public abstract class BaseHook implements Hook {
     /**
      * A hook with a random id.
      *
-     * @param hookType       whether the hook runs after (FORWARD) or before (PRE_FORWARD) its module
+     * @param hookType       whether the hook runs after (FORWARD) or before (PRE_FORWARD) its module, or in a
+     *                       gradient call's backward pass (BACKWARD)
      * @param layerSignature the layer the hook is made for, or {@code null} for whatever layer it is registered on
      */
     protected BaseHook(HookType hookType, String layerSignature) {
@@ -24,7 +25,8 @@ public abstract class BaseHook implements Hook {
     /**
      * A hook with the given id ({@code null} for a random one).
      *
-     * @param hookType       whether the hook runs after (FORWARD) or before (PRE_FORWARD) its module
+     * @param hookType       whether the hook runs after (FORWARD) or before (PRE_FORWARD) its module, or in a
+     *                       gradient call's backward pass (BACKWARD)
      * @param layerSignature the layer the hook is made for, or {@code null} for whatever layer it is registered on
      * @param id             the hook's id; {@code null} for the class name followed by a random UUID
      */

@@ -24,10 +24,11 @@ public final class HookCall {
      * One invocation of a hook, built by the registry for each forward of a hooked module.
      *
      * @param layer    canonical name of the hooked layer
-     * @param hookType FORWARD or PRE_FORWARD
+     * @param hookType FORWARD, PRE_FORWARD or BACKWARD
      * @param module   the module being run
      * @param inputs   the module's positional inputs
-     * @param outputs  the module's outputs, {@code null} for PRE_FORWARD hooks
+     * @param outputs  the module's outputs, {@code null} for PRE_FORWARD hooks; for BACKWARD, the gradient at the
+     *                 module's output
      * @param batch    the batch being run
      * @param manager  the forward's manager, closed when the forward ends
      */
@@ -106,12 +107,13 @@ public final class HookCall {
     }
 
     /**
-     * The tensor a controller replaces: the output for FORWARD hooks, the first input for PRE_FORWARD.
+     * The tensor a hook works on: the output for FORWARD hooks, the first input for PRE_FORWARD, the gradient at
+     * the output for BACKWARD.
      *
-     * @return the output or the first input, depending on the hook type
+     * @return the output (or its gradient) or the first input, depending on the hook type
      */
     public NDArray activations() {
-        return hookType == HookType.FORWARD ? output() : input();
+        return hookType == HookType.PRE_FORWARD ? input() : output();
     }
 
     /**

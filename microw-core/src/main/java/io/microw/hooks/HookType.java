@@ -1,9 +1,17 @@
 package io.microw.hooks;
 
-/** When a hook runs: after its module computed its output, or before the module runs (seeing its inputs). */
+/**
+ * When a hook runs: after its module computed its output, before the module runs (seeing its inputs), or in the
+ * backward pass of a gradient call (seeing the gradient at the module's output).
+ */
 public enum HookType {
     /** Runs after the module; sees inputs and output; a controller may replace the output. */
     FORWARD,
     /** Runs before the module; sees its inputs; a controller may replace the first input. */
-    PRE_FORWARD
+    PRE_FORWARD,
+    /**
+     * Runs after the backward pass of a gradient call ({@code LanguageModel.gradients()}); a detector sees d metric
+     * / d the module's output as the call's output. Plain forwards have no backward pass and never run it.
+     */
+    BACKWARD
 }

@@ -23,10 +23,11 @@ public class LayerActivationDetector extends BaseHook implements Detector, AutoC
     }
 
     /**
-     * Captures the output (FORWARD) or the first input (PRE_FORWARD) of {@code layer}.
+     * Captures the output (FORWARD), the first input (PRE_FORWARD) or the gradient at the output (BACKWARD, in
+     * gradient calls) of {@code layer}.
      *
      * @param layer    the layer's name or alias
-     * @param hookType FORWARD to capture the output, PRE_FORWARD the first input
+     * @param hookType FORWARD to capture the output, PRE_FORWARD the first input, BACKWARD the output's gradient
      */
     public LayerActivationDetector(String layer, HookType hookType) {
         super(hookType, layer);

@@ -9,6 +9,7 @@ import io.microw.hooks.Hook;
 import io.microw.hooks.HookCall;
 import io.microw.hooks.HookException;
 import io.microw.hooks.HookType;
+import io.microw.nn.Autograd;
 import io.microw.nn.ForwardContext;
 import io.microw.nn.ForwardStopped;
 import io.microw.nn.HookRunner;
@@ -85,7 +86,7 @@ final class HookDispatcher implements HookRunner {
     }
 
     /** Runs user code of a hook; whatever it throws becomes a {@link HookException} naming hook and layer. */
-    private static <T> T guarded(HookRegistration reg, Supplier<T> hookCode) {
+    static <T> T guarded(HookRegistration reg, Supplier<T> hookCode) {
         try {
             return hookCode.get();
         } catch (ForwardStopped e) {
@@ -101,7 +102,7 @@ final class HookDispatcher implements HookRunner {
                            NDList current, ForwardContext ctx) {
         String layer = reg.layer();
         NDArray original = current.head();
-        NDList copied = withHead(current, original.duplicate());
+        NDList copied = withHead(current, copyOf(original));
         HookCall call = type == HookType.FORWARD
                 ? new HookCall(layer, type, module, inputs, copied, ctx.batch(), ctx.manager())
                 : new HookCall(layer, type, module, copied, null, ctx.batch(), ctx.manager());
@@ -117,11 +118,19 @@ final class HookDispatcher implements HookRunner {
             replacement = replacement.toType(DataType.FLOAT32, false);
         }
         if (replacement.getManager() != ctx.manager()) {
-            NDArray owned = replacement.duplicate();
+            NDArray owned = copyOf(replacement);
             owned.attach(ctx.manager());
             replacement = owned;
         }
         return withHead(current, replacement);
+    }
+
+    /**
+     * A private copy of a tensor. During a gradient run ({@link Gradients}) it is copied by an operation autograd
+     * follows, since {@code duplicate} would detach it and cut the gradient's path.
+     */
+    private static NDArray copyOf(NDArray x) {
+        return Autograd.recording() ? Autograd.times(x, 1f) : x.duplicate();
     }
 
     private static NDList withHead(NDList list, NDArray head) {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.microw.models.ModelConfig;
 import io.microw.models.TransformerModel;
+import io.microw.nn.Autograd;
 import io.microw.nn.ForwardBatch;
 import io.microw.nn.ForwardContext;
 import io.microw.nn.ForwardStopped;
@@ -116,7 +117,7 @@ public final class InferenceEngine {
      * @return the logits and the cache; close it to free them
      */
     public RunResult run(long[][] inputIds, long[][] attentionMask, Interventions interventions) {
-        return runWith(inputIds, attentionMask, null, interventions);
+        return runWith(inputIds, attentionMask, null, interventions, Map.of());
     }
 
     /**
@@ -129,7 +130,7 @@ public final class InferenceEngine {
     public RunResult run(List<String> texts, Interventions interventions) {
         InferenceOptions defaults = InferenceOptions.defaults();
         Encodings encodings = encode(texts, defaults.maxLength(), defaults.truncation(), defaults.paddingSide());
-        return runWith(encodings.inputIds(), encodings.attentionMask(), encodings, interventions);
+        return runWith(encodings.inputIds(), encodings.attentionMask(), encodings, interventions, Map.of());
     }
 
     /**
@@ -144,12 +145,17 @@ public final class InferenceEngine {
         return run(inputIds, attentionMask, Interventions.capture(namePatterns));
     }
 
-    private synchronized RunResult runWith(long[][] ids, long[][] mask, Encodings encodings,
-                                           Interventions interventions) {
+    /**
+     * Runs with per-call interventions and, after them on each layer, the given extra per-call hooks (what
+     * {@link Gradients} adds).
+     */
+    synchronized RunResult runWith(long[][] ids, long[][] mask, Encodings encodings, Interventions interventions,
+                                   Map<String, List<HookRegistration>> extra) {
         BatchInputs.validate(ids, mask, null, config());
         ActivationCache cache = new ActivationCache(layers, modelManager.newSubManager(), ids.length, ids[0].length);
         try {
             Map<String, List<HookRegistration>> perCall = interventions.bind(layers, ids.length, ids[0].length, cache);
+            extra.forEach((layer, hooks) -> perCall.computeIfAbsent(layer, k -> new ArrayList<>()).addAll(hooks));
             InferenceResult result = run(ids, mask, null, encodings, InferenceOptions.defaults(), perCall);
             return new RunResult(result, cache);
         } catch (RuntimeException | Error e) {
@@ -177,7 +183,10 @@ public final class InferenceEngine {
         long[][] pos = positions != null ? positions : BatchInputs.positionsFromMask(fullMask);
         String stopAfter = stopLayer(options.stopAfterLayer());
         NDManager resultManager = modelManager.newSubManager();
-        try (NDManager work = resultManager.newSubManager()) {
+        // a forward that autograd records keeps its tensors with the result until the backward pass has run: the
+        // backward reads some of them, and PyTorch does not copy arrays made from Java memory
+        NDManager work = resultManager.newSubManager();
+        try {
             ForwardBatch batch = new ForwardBatch(BatchInputs.toArray(work, ids), BatchInputs.toArray(work, fullMask),
                     BatchInputs.toArray(work, pos), encodings == null ? List.of() : encodings.texts(), encodings,
                     batchCounter.getAndIncrement(), -1);
@@ -197,6 +206,9 @@ public final class InferenceEngine {
                 output = output.duplicate();
             }
             output.attach(resultManager);
+            if (!Autograd.recording()) {
+                work.close();
+            }
             return new InferenceResult(resultManager, output, encodings, stopped);
         } catch (RuntimeException | Error e) {
             resultManager.close();

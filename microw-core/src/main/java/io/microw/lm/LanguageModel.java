@@ -73,9 +73,10 @@ public final class LanguageModel implements AutoCloseable {
     private final Layers layers;
     private final InferenceEngine inference;
     private final Activations activations;
+    private final ModelParameters parameters;
 
     private LanguageModel(Path directory, LoadOptions loadOptions, NDManager manager, TransformerModel model,
-            Tokenizer tokenizer) {
+            ModelParameters parameters, Tokenizer tokenizer) {
         this.directory = directory;
         this.loadOptions = loadOptions;
         this.manager = manager;
@@ -84,6 +85,7 @@ public final class LanguageModel implements AutoCloseable {
         this.layers = new Layers(model);
         this.inference = new InferenceEngine(model, layers, tokenizer, manager);
         this.activations = new Activations(this);
+        this.parameters = parameters;
     }
 
     /**
@@ -157,14 +159,15 @@ public final class LanguageModel implements AutoCloseable {
         Tokenizer tokenizer = null;
         try (WeightSource weights = Checkpoints.open(dir)) {
             CheckpointParameters params = new CheckpointParameters(weights, manager, family.optionalWeightPrefix());
-            TransformerModel model = family.build(config, cast(params, options.dtype()), manager);
+            ModelParameters recorded = new ModelParameters(cast(params, options.dtype()));
+            TransformerModel model = family.build(config, recorded, manager);
             List<String> unused = params.unused();
             if (!unused.isEmpty()) {
                 LOG.info("{} tensors in {} are not used by {}: {}", unused.size(), weights.describe(),
                         config.architecture(), unused.size() > 8 ? unused.subList(0, 8) + "..." : unused);
             }
             tokenizer = Tokenizer.existsIn(dir) ? Tokenizer.load(dir) : null;
-            return new LanguageModel(dir, options, manager, model, tokenizer);
+            return new LanguageModel(dir, options, manager, model, recorded, tokenizer);
         } catch (RuntimeException | Error e) {
             if (tokenizer != null) {
                 tokenizer.close();
@@ -201,9 +204,10 @@ public final class LanguageModel implements AutoCloseable {
         NDManager manager = newManager(options);
         try {
             double std = raw.getDouble("initializer_range", 0.02);
-            ParameterSource params = cast(new RandomParameters(manager, seed, std), options.dtype());
+            ParameterSource random = cast(new RandomParameters(manager, seed, std), options.dtype());
+            ModelParameters params = new ModelParameters(random);
             TransformerModel model = family.build(config, params, manager);
-            return new LanguageModel(null, options, manager, model, null);
+            return new LanguageModel(null, options, manager, model, params, null);
         } catch (RuntimeException | Error e) {
             manager.close();
             throw e;
@@ -283,6 +287,15 @@ public final class LanguageModel implements AutoCloseable {
      */
     public Activations activations() {
         return activations;
+    }
+
+    /**
+     * Gradients of a metric with respect to activations and weights (a forward and a backward pass per call).
+     *
+     * @return the gradient runner, asking for no weight gradients
+     */
+    public Gradients gradients() {
+        return new Gradients(layers, inference, manager, dtype(), parameters);
     }
 
     /**

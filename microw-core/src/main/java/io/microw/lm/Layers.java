@@ -4,6 +4,7 @@ import io.microw.hooks.Controller;
 import io.microw.hooks.Detector;
 import io.microw.hooks.Hook;
 import io.microw.hooks.HookException;
+import io.microw.hooks.HookType;
 import io.microw.models.TransformerModel;
 import io.microw.nn.HookRunner;
 import io.microw.nn.Module;
@@ -258,6 +259,10 @@ public final class Layers {
             throw new HookException("layer '" + canonical + "' is a " + module.typeName() + " container that never "
                     + "runs; hook one of its children, e.g. '" + module.children().get(0).name() + "'");
         }
+        if (hook.hookType() == HookType.BACKWARD && hook instanceof Controller) {
+            throw new HookException("hook '" + hook.id() + "' is a BACKWARD controller; replacing a gradient is not "
+                    + "supported, register a BACKWARD Detector to see it");
+        }
         if (hook.layerSignature() != null && !hook.layerSignature().equals(layer)) {
             String own = resolve(hook.layerSignature());
             if (!own.equals(canonical)) {
@@ -407,6 +412,15 @@ public final class Layers {
         }
         next.replaceAll((k, v) -> List.copyOf(v));
         byLayer = Map.copyOf(next);
+    }
+
+    /** The enabled BACKWARD detectors registered now, by canonical layer, in registration order. */
+    Map<String, List<HookRegistration>> backwardDetectors() {
+        Map<String, List<HookRegistration>> out = new HashMap<>();
+        byLayer.forEach((layer, regs) -> regs.stream()
+                .filter(r -> r.hook().hookType() == HookType.BACKWARD && r.hook().isEnabled())
+                .forEach(r -> out.computeIfAbsent(layer, k -> new ArrayList<>()).add(r)));
+        return out;
     }
 
     /** The hooks to run for one forward. */

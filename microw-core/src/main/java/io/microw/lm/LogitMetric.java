@@ -4,10 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 
 import java.util.Objects;
+import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 
 /**
  * A scalar computed from a run's logits [batch, seq, vocab] and attention mask: what activation patching and
- * attribution measure. Write one as a lambda, or use {@link #logitDiff} and {@link #logProb}.
+ * attribution measure. Write one as a lambda, or use {@link #logitDiff} and {@link #logProb}. Gradients need a
+ * metric built from tensor operations ({@link #tensor}): the built-in metrics and those made with
+ * {@link #differentiable} have one; a lambda returning a float does not.
  */
 @FunctionalInterface
 public interface LogitMetric {
@@ -34,7 +38,8 @@ public interface LogitMetric {
 
     /**
      * A metric that reads only each row's last real token ({@link #readsLastTokenOnly()}): {@code read} gets the
-     * logits and the mask as {@link #apply} does and must look at nothing but {@link #lastRealToken}.
+     * logits and the mask as {@link #apply} does (and {@link #tensor}, when it has one) and must look at nothing but
+     * {@link #lastRealToken}.
      *
      * @param read the metric
      * @return the metric, marked as reading the last token only
@@ -45,6 +50,11 @@ public interface LogitMetric {
             @Override
             public float apply(NDArray logits, long[][] attentionMask) {
                 return read.apply(logits, attentionMask);
+            }
+
+            @Override
+            public NDArray tensor(NDArray logits, long[][] attentionMask) {
+                return read.tensor(logits, attentionMask);
             }
 
             @Override
@@ -62,15 +72,8 @@ public interface LogitMetric {
      * @return the metric
      */
     static LogitMetric logitDiff(long tokenA, long tokenB) {
-        return atLastToken((logits, mask) -> {
-            float sum = 0;
-            for (int row = 0; row < logits.getShape().get(0); row++) {
-                try (NDArray last = lastRealToken(logits, mask, row)) {
-                    sum += last.getFloat(checked(tokenA, last)) - last.getFloat(checked(tokenB, last));
-                }
-            }
-            return sum;
-        });
+        return atLastToken(differentiable((logits, mask) -> sumOverRows(logits, mask,
+                last -> last.get(checked(tokenA, last)).sub(last.get(checked(tokenB, last))))));
     }
 
     /**
@@ -80,15 +83,36 @@ public interface LogitMetric {
      * @return the metric
      */
     static LogitMetric logProb(long token) {
-        return atLastToken((logits, mask) -> {
-            float sum = 0;
-            for (int row = 0; row < logits.getShape().get(0); row++) {
-                try (NDArray last = lastRealToken(logits, mask, row); NDArray logProbs = last.logSoftmax(0)) {
-                    sum += logProbs.getFloat(checked(token, last));
-                }
-            }
-            return sum;
-        });
+        return atLastToken(differentiable((logits, mask) -> sumOverRows(logits, mask,
+                last -> last.logSoftmax(0).get(checked(token, last)))));
+    }
+
+    /**
+     * The metric as a scalar tensor computed from the logits by tensor operations, so that gradients can flow back
+     * through it. A metric written as a lambda returning a float has none and throws.
+     *
+     * @param logits        the run's logits [batch, seq, vocab]
+     * @param attentionMask 1 for real tokens, 0 for padding, [batch][seq]; or {@code null} for no padding
+     * @return the value as a scalar tensor, in the logits' manager
+     * @throws UnsupportedOperationException when the metric is a plain float function
+     */
+    default NDArray tensor(NDArray logits, long[][] attentionMask) {
+        throw new UnsupportedOperationException("this metric is a plain function returning a float, so no gradient can"
+                + " flow through it; build it with LogitMetric.logitDiff, LogitMetric.logProb or"
+                + " LogitMetric.differentiable(tensor function)");
+    }
+
+    /**
+     * A metric from a function of the logits made of tensor operations: usable for patching and for gradients.
+     * Multiply, divide or raise by a number with {@link io.microw.nn.Autograd#times},
+     * {@link io.microw.nn.Autograd#over} and {@link io.microw.nn.Autograd#pow}: DJL's own number operands are not safe
+     * to differentiate through.
+     *
+     * @param function maps logits [batch, seq, vocab] and the mask (or {@code null}) to a scalar tensor
+     * @return the metric
+     */
+    static LogitMetric differentiable(BiFunction<NDArray, long[][], NDArray> function) {
+        return new TensorMetric(function);
     }
 
     /**
@@ -108,6 +132,17 @@ public interface LogitMetric {
             }
         }
         return logits.get(new NDIndex("{}, {}", row, last));
+    }
+
+    /** {@code perRow} of each row's last real token's logits, summed over the rows, as a scalar tensor. */
+    private static NDArray sumOverRows(NDArray logits, long[][] mask,
+                                       UnaryOperator<NDArray> perRow) {
+        NDArray sum = null;
+        for (int row = 0; row < logits.getShape().get(0); row++) {
+            NDArray value = perRow.apply(lastRealToken(logits, mask, row));
+            sum = sum == null ? value : sum.add(value);
+        }
+        return sum;
     }
 
     private static long checked(long token, NDArray vocabRow) {

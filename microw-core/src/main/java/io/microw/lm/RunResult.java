@@ -44,6 +44,11 @@ public final class RunResult implements AutoCloseable {
         return result.encodings();
     }
 
+    /** Frees the logits and every tensor the forward left with them (a recorded forward's), keeping the cache. */
+    void releaseForward() {
+        result.close();
+    }
+
     /** Frees the logits and the cache. */
     @Override
     public void close() {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import io.microw.io.HfConfig;
 import io.microw.nn.Activation;
+import io.microw.nn.Autograd;
 import io.microw.nn.ForwardContext;
 import io.microw.nn.HookPoint;
 import io.microw.nn.Linear;
@@ -95,7 +96,8 @@ public final class Gemma implements ModelFamily {
         @Override
         protected NDList forward(ForwardContext ctx, NDList inputs) {
             NDArray logits = lmHead.call(ctx, model.call(ctx, inputs).head());
-            return new NDList(finalSoftcap > 0 ? logits.div(finalSoftcap).tanh().muli(finalSoftcap) : logits);
+            return new NDList(finalSoftcap > 0
+                    ? Autograd.mul(Autograd.over(logits, finalSoftcap).tanh(), finalSoftcap) : logits);
         }
     }
 
@@ -124,7 +126,8 @@ public final class Gemma implements ModelFamily {
 
         @Override
         protected NDList forward(ForwardContext ctx, NDList inputs) {
-            return new NDList(ai.djl.nn.core.Embedding.embedding(inputs.head(), table, SparseFormat.DENSE).head().muli(scale));
+            NDArray embedded = ai.djl.nn.core.Embedding.embedding(inputs.head(), table, SparseFormat.DENSE).head();
+            return new NDList(Autograd.mul(embedded, scale));
         }
     }
 

@@ -304,7 +304,7 @@ public final class Gpt2 implements ModelFamily {
 
     /** HF's Conv1D stores its weight [in, out]; microw's Linear takes [out, in], so it is transposed once here. */
     private static Linear conv1d(String name, int in, int out, ParameterSource p) {
-        NDArray weight = p.get(name + ".weight", new Shape(in, out), Init.NORMAL).transpose();
+        NDArray weight = p.getTransposed(name + ".weight", new Shape(in, out), Init.NORMAL);
         NDArray bias = p.get(name + ".bias", new Shape(out), Init.ZEROS);
         return new Linear(name, "Conv1D", weight, bias);
     }

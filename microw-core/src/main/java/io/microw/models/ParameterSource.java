@@ -23,4 +23,17 @@ public interface ParameterSource {
      * @return whether {@link #get} would find it
      */
     boolean has(String name);
+
+    /**
+     * A parameter the checkpoint stores transposed to how the model uses it (GPT-2's {@code Conv1D} stores a
+     * linear layer's weight [in, out]): the stored tensor, transposed.
+     *
+     * @param name        the Hugging Face parameter name
+     * @param storedShape its shape in the checkpoint
+     * @param init        how a random source fills it; a checkpoint ignores it
+     * @return the parameter, transposed
+     */
+    default NDArray getTransposed(String name, Shape storedShape, Init init) {
+        return get(name, storedShape, init).transpose();
+    }
 }

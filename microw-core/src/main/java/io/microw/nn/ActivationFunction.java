@@ -22,8 +22,8 @@ public enum ActivationFunction {
         public NDArray apply(NDArray x) {
             // 0.5 x (1 + tanh(z)) = x sigmoid(2z), z = sqrt(2/pi) (x + 0.044715 x^3): fewer passes over x
             float c = (float) (2 * Math.sqrt(2.0 / Math.PI));
-            NDArray twoZ = x.mul(x).muli(0.044715f * c).addi(c).muli(x);
-            return twoZ.getNDArrayInternal().sigmoid().muli(x);
+            NDArray twoZ = Autograd.mul(x.mul(x), 0.044715f * c).addi(c).muli(x);
+            return Autograd.mul(twoZ.getNDArrayInternal().sigmoid(), x);
         }
     },
     /**
@@ -32,7 +32,7 @@ public enum ActivationFunction {
     QUICK_GELU("quick_gelu") {
         @Override
         public NDArray apply(NDArray x) {
-            return x.mul(1.702f).getNDArrayInternal().sigmoid().muli(x);
+            return Autograd.mul(Autograd.times(x, 1.702f).getNDArrayInternal().sigmoid(), x);
         }
     },
     /**
@@ -50,7 +50,7 @@ public enum ActivationFunction {
     SILU("silu") {
         @Override
         public NDArray apply(NDArray x) {
-            return x.getNDArrayInternal().sigmoid().muli(x);
+            return Autograd.mul(x.getNDArrayInternal().sigmoid(), x);
         }
     },
     /**

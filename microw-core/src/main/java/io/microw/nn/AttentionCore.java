@@ -23,9 +23,9 @@ public final class AttentionCore {
      * @return the attention pattern, each row summing to 1
      */
     public static NDArray pattern(NDArray q, NDArray k, NDArray bias, float scale, float softcap) {
-        NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2));
+        NDArray scores = Autograd.times(q, scale).matMul(k.transpose(0, 1, 3, 2));
         if (softcap > 0) {
-            scores = scores.divi(softcap).tanh().muli(softcap);
+            scores = Autograd.mul(Autograd.div(scores, softcap).tanh(), softcap);
         }
         return scores.addi(bias).softmax(-1);
     }

@@ -59,7 +59,7 @@ public final class RmsNorm extends Module implements ResidualNorm {
 
     /** 1 / sqrt(mean(x²) + eps) over the last dimension, kept as [..., 1]. */
     private NDArray inverseRms(NDArray x) {
-        return x.square().mean(new int[] {-1}, true).addi(eps).pow(-0.5f);
+        return Autograd.pow(x.square().mean(new int[] {-1}, true).addi(eps), -0.5f);
     }
 
     @Override

@@ -1,0 +1,38 @@
+package io.microw.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+import java.util.Objects;
+import java.util.function.BiFunction;
+
+/**
+ * A {@link LogitMetric} defined by tensor operations: its float value is the tensor's, computed in a scope that
+ * frees the intermediate arrays at once (the logits' manager keeps nothing).
+ */
+final class TensorMetric implements LogitMetric {
+
+    private final BiFunction<NDArray, long[][], NDArray> function;
+
+    TensorMetric(BiFunction<NDArray, long[][], NDArray> function) {
+        this.function = Objects.requireNonNull(function, "function");
+    }
+
+    @Override
+    public float apply(NDArray logits, long[][] attentionMask) {
+        try (NDManager scope = logits.getManager().newSubManager()) {
+            scope.tempAttachAll(logits);
+            return tensor(logits, attentionMask).getFloat();
+        }
+    }
+
+    @Override
+    public NDArray tensor(NDArray logits, long[][] attentionMask) {
+        NDArray value = function.apply(logits, attentionMask);
+        if (value == null || value.size() != 1) {
+            throw new IllegalArgumentException("a metric must be a single number, but this one gave "
+                    + (value == null ? "null" : "a tensor of shape " + value.getShape()));
+        }
+        return value;
+    }
+}
