@@ -68,8 +68,8 @@ final class PatchCommand implements Callable<Integer> {
 
     @Option(names = "--what", paramLabel = "WHAT", defaultValue = "resid-pre", converter = PatchTargetConverter.class,
             completionCandidates = PatchTarget.Ids.class,
-            description = "What to patch: one of ${COMPLETION-CANDIDATES}; the resid-* sites, attn-out and mlp-out by "
-                    + "layer and position, the others by layer and head (default: ${DEFAULT-VALUE}).")
+            description = "What to patch: one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}). Each row is a "
+                    + "layer, each column a position or, for the sites that patch whole heads and for path, a head.")
     PatchTarget what;
 
     @Option(names = "--receiver", split = ",", paramLabel = "L.H", converter = HeadConverter.class,
