@@ -1,5 +1,6 @@
 // Circuits page: activation patching of a clean/corrupted prompt pair drawn as a heatmap (layer × position or
-// layer × head; each cell's value in its text, title and data-value), and the logit lens of the clean prompt. A sweep
+// layer × head; each cell's value in its text, title and data-value), path patching from sender heads into receiver
+// heads (layer × sender head), and the logit lens of the clean prompt. A sweep
 // the server runs as a job (a large one, or any when asked) is followed with a progress bar, then its result drawn.
 'use strict';
 (() => {
@@ -21,7 +22,7 @@
   }
 
   function heatmap(data) {
-    const byPosition = data.what !== 'heads';
+    const byPosition = data.columns.length > 0 && data.columns[0].startsWith('position ');
     const head = el('tr', {}, el('th', { scope: 'col' }, byPosition ? 'Layer, token' : 'Layer, head'));
     data.columns.forEach((c, j) => head.append(el('th', { scope: 'col', title: c },
       byPosition ? shown(data.tokens.clean[j].text) : c.replace(/^head /, ''))));
@@ -69,6 +70,17 @@
     return api('GET', '/jobs/' + answer.id + '/result');
   }
 
+  /** The receivers typed as "3.0, 3.1": [{layer: 3, head: 0}, {layer: 3, head: 1}]. */
+  function receivers() {
+    return $('receivers').value.split(',').map(s => s.trim()).filter(s => s).map(s => {
+      const m = /^(\d+)\.(\d+)$/.exec(s);
+      if (!m) {
+        throw new Error('Receiver "' + s + '" is not a head: write layer.head, e.g. 3.0.');
+      }
+      return { layer: Number(m[1]), head: Number(m[2]) };
+    });
+  }
+
   async function run() {
     const id = $('model').value;
     if (!id) {
@@ -79,6 +91,10 @@
     const wrong = $('wrong').value;
     const what = $('what').value;
     const request = { clean: $('clean').value, corrupt: $('corrupt').value, answer, wrong, what };
+    if (what === 'path') {
+      request.receivers = receivers();
+      request.channel = $('channel').value;
+    }
     if ($('async').checked) {
       request.async = true;
     }
@@ -89,6 +105,9 @@
   }
 
   document.addEventListener('DOMContentLoaded', async () => {
+    const showPathInputs = () => { $('path-inputs').hidden = $('what').value !== 'path'; };
+    $('what').addEventListener('change', showPathInputs);
+    showPathInputs();
     $('patch-form').addEventListener('submit', e => {
       e.preventDefault();
       act($('run'), 'status', run);

@@ -3,9 +3,9 @@ package io.microw.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.analysis.ActivationPatching;
-import io.microw.analysis.PatchSite;
 import io.microw.analysis.PatchingResult;
 import io.microw.analysis.PatchingSweeps;
+import io.microw.analysis.PathPatching;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
 import picocli.CommandLine.Command;
@@ -21,21 +21,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code microw patch}: activation patching by denoising ({@link ActivationPatching}) with the logit difference of
- * two answer tokens as the metric; prints the table of layers by positions (or heads), and writes a heatmap PNG and
- * the values as JSON.
+ * {@code microw patch}: activation patching by denoising ({@link ActivationPatching}), or path patching from every
+ * sender head into receiver heads ({@link PathPatching}), with the logit difference of two answer tokens as the
+ * metric; prints the table of layers by positions (or heads), and writes a heatmap PNG and the values as JSON. The
+ * core decides which prompt lengths a sweep takes; its refusal is a usage error.
  */
 @Command(name = "patch",
         description = {"Activation patching: run the corrupted prompt with one activation from the clean prompt, for "
                 + "every layer and position (or head), and measure logit(answer) - logit(wrong).",
+            "Path patching (--what path): patch each sender head's clean output into the --receiver heads' "
+                + "--channel input only.",
             "Prints the table with the clean and corrupted metrics; writes a heatmap PNG and a JSON file into --out."},
         footer = {"", "Examples:",
             "  microw patch --clean 'The man said that the woman' --corrupt 'The woman said that the woman' \\",
             "      --answer ' was' --wrong ' had'",
-            "  microw patch --clean ... --corrupt ... --answer ' was' --wrong ' had' --what heads --json"})
+            "  microw patch --clean ... --corrupt ... --answer ' was' --wrong ' had' --what heads --json",
+            "  microw patch --clean ... --corrupt ... --answer ' was' --wrong ' had' --what path --receiver 3.0,3.1 \\",
+            "      --channel q"})
 final class PatchCommand implements Callable<Integer> {
 
     @Spec
@@ -48,7 +54,8 @@ final class PatchCommand implements Callable<Integer> {
     String clean;
 
     @Option(names = "--corrupt", required = true, paramLabel = "TEXT",
-            description = "The corrupted prompt, as many tokens as the clean one.")
+            description = "The corrupted prompt, as many tokens as the clean one (heads: any number; the prompts "
+                    + "are aligned on their last token).")
     String corrupt;
 
     @Option(names = "--answer", required = true, paramLabel = "TOKEN",
@@ -59,10 +66,20 @@ final class PatchCommand implements Callable<Integer> {
             description = "The token to compare it with (exactly one token, e.g. ' John').")
     String wrong;
 
-    @Option(names = "--what", paramLabel = "WHAT", defaultValue = "resid-pre", converter = PatchSiteConverter.class,
-            description = "What to patch: resid-pre, resid-mid, resid-post, attn-out, mlp-out (by layer and position) "
-                    + "or heads (by layer and head) (default: ${DEFAULT-VALUE}).")
-    PatchSite what;
+    @Option(names = "--what", paramLabel = "WHAT", defaultValue = "resid-pre", converter = PatchTargetConverter.class,
+            completionCandidates = PatchTarget.Ids.class,
+            description = "What to patch: one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}). Each row is a "
+                    + "layer, each column a position or, for the sites that patch whole heads and for path, a head.")
+    PatchTarget what;
+
+    @Option(names = "--receiver", split = ",", paramLabel = "L.H", converter = HeadConverter.class,
+            description = "With --what path: the receiving heads, LAYER.HEAD separated by commas (e.g. 3.0,3.1).")
+    List<PathPatching.Head> receivers;
+
+    @Option(names = "--channel", paramLabel = "q|k|v", converter = ChannelConverter.class,
+            description = "With --what path: the receivers' input the paths end at, query, key or value "
+                    + "(default: q).")
+    PathPatching.Channel channel;
 
     @Option(names = "--model", paramLabel = "M", description = ModelCommand.MODEL_HELP)
     String model;
@@ -86,16 +103,13 @@ final class PatchCommand implements Callable<Integer> {
         if (maxBatch < 1) {
             throw new ParameterException(spec.commandLine(), "--max-batch must be at least 1, got " + maxBatch);
         }
+        checkPathOptions();
         PrintWriter stdout = spec.commandLine().getOut();
         ObjectNode doc;
         try (LanguageModel lm = Models.open(model)) {
             PromptTokens tokens = new PromptTokens(spec.commandLine(), lm);
             long[] cleanIds = tokens.prompt("--clean", clean);
             long[] corruptIds = tokens.prompt("--corrupt", corrupt);
-            if (cleanIds.length != corruptIds.length) {
-                throw new ParameterException(spec.commandLine(), "--clean is " + cleanIds.length + " tokens but "
-                        + "--corrupt is " + corruptIds.length + "; patching needs prompts of equal length");
-            }
             long a = tokens.single("--answer", answer);
             long b = tokens.single("--wrong", wrong);
             PatchingResult result = sweep(lm, cleanIds, corruptIds, LogitMetric.logitDiff(a, b));
@@ -120,6 +134,19 @@ final class PatchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Refuses path patching without receivers, and --receiver or --channel without path patching. */
+    private void checkPathOptions() {
+        if (what.isPath() && (receivers == null || receivers.isEmpty())) {
+            throw new ParameterException(spec.commandLine(), "--what path needs --receiver L.H[,L.H...]: the heads "
+                    + "the paths end at");
+        }
+        if (!what.isPath() && (receivers != null || channel != null)) {
+            throw new ParameterException(spec.commandLine(), "--receiver and --channel are for --what path, not --what "
+                    + what.id());
+        }
+    }
+
+    /** Runs the sweep; the core's refusal of the prompts or heads (before any forward) is a usage error. */
     private PatchingResult sweep(LanguageModel lm, long[] cleanIds, long[] corruptIds, LogitMetric metric) {
         int layers = lm.config().numLayers();
         long total = (long) layers * (what.byPosition() ? cleanIds.length : lm.config().numHeads());
@@ -127,10 +154,19 @@ final class PatchCommand implements Callable<Integer> {
         try {
             PatchingSweeps patching = ActivationPatching.defaults().withMaxBatch(maxBatch)
                     .withProgress(done -> progress.update(done, total, "cells", what.id()));
-            return what.run(patching, lm, new long[][] {cleanIds}, new long[][] {corruptIds}, metric);
+            long[][] c = {cleanIds};
+            long[][] d = {corruptIds};
+            return what.isPath() ? PathPatching.senders(patching, lm, c, d, metric, channel(), receivers)
+                    : what.site().run(patching, lm, c, d, metric);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         } finally {
             progress.finish();
         }
+    }
+
+    private PathPatching.Channel channel() {
+        return channel == null ? PathPatching.Channel.Q : channel;
     }
 
     private ObjectNode document(LanguageModel lm, List<String> cleanTokens, List<String> corruptTokens,
@@ -138,6 +174,11 @@ final class PatchCommand implements Callable<Integer> {
         ObjectNode doc = Json.object();
         doc.put("model", ModelInfoCommand.label(model));
         doc.put("what", what.id());
+        if (what.isPath()) {
+            ArrayNode heads = doc.putArray("receivers");
+            receivers.forEach(h -> heads.add(h.layer() + "." + h.head()));
+            doc.put("channel", channel().name().toLowerCase(Locale.ROOT));
+        }
         doc.put("clean", clean);
         doc.put("corrupt", corrupt);
         doc.put("answer", answer);
@@ -175,7 +216,9 @@ final class PatchCommand implements Callable<Integer> {
     }
 
     private String title() {
-        return what.id() + " patching: logit(" + CliText.quoted(answer) + ") - logit(" + CliText.quoted(wrong)
+        String what = this.what.isPath() ? "path patching into " + receivers + " (" + channel() + ")"
+                : this.what.id() + " patching";
+        return what + ": logit(" + CliText.quoted(answer) + ") - logit(" + CliText.quoted(wrong)
                 + ")  (white: the corrupted run's, red: higher, blue: lower)";
     }
 

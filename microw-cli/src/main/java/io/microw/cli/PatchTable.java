@@ -16,6 +16,9 @@ final class PatchTable {
     static void print(PrintWriter out, JsonNode doc) {
         out.println(doc.path("model").asText() + ": " + doc.path("what").asText() + " patching, metric "
                 + doc.path("metric").asText());
+        if (doc.has("receivers")) {
+            out.println("into    " + strings(doc.path("receivers")) + " " + doc.path("channel").asText() + " input");
+        }
         out.println("clean   " + CliText.quoted(doc.path("clean").asText()) + "  metric "
                 + number(doc.path("clean_metric")));
         out.println("corrupt " + CliText.quoted(doc.path("corrupt").asText()) + "  metric "

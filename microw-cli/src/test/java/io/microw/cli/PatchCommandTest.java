@@ -3,7 +3,9 @@ package io.microw.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.microw.analysis.ActivationPatching;
+import io.microw.analysis.PatchSite;
 import io.microw.analysis.PatchingResult;
+import io.microw.analysis.PathPatching;
 import io.microw.demo.BrownGpt2;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
@@ -14,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,6 +28,8 @@ class PatchCommandTest {
     static final String CORRUPT = "The woman said that the woman";
     static final String ANSWER = " was";
     static final String WRONG = " had";
+    /** A corrupted prompt with more tokens than {@link #CLEAN}. */
+    static final String LONGER = "The old woman said that the woman";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static LanguageModel lm;
@@ -102,12 +107,83 @@ class PatchCommandTest {
     }
 
     @Test
+    void helpListsEverySiteAndPath() {
+        CliRun help = CliRun.of("patch", "--help");
+        assertThat(help.exitCode()).isZero();
+        List<String> names = new java.util.ArrayList<>(PatchSite.ids());
+        names.add("path");
+        assertThat(help.out().replaceAll("\\s+", " ")).contains("one of " + String.join(", ", names),
+                "--receiver=L.H", "--channel=q|k|v", "--what path --receiver 3.0,3.1");
+    }
+
+    @Test
+    void headsTakePromptsOfDifferentLengthsAsTheCoreDoes() throws Exception {
+        long[][] longer = {lm.tokenizer().encode(LONGER)};
+        assertThat(longer[0].length).isGreaterThan(clean[0].length);
+        CliRun run = CliRun.of("patch", "--clean", CLEAN, "--corrupt", LONGER, "--answer", ANSWER, "--wrong", WRONG,
+                "--what", "heads", "--out", dir.toString(), "--no-progress", "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode doc = JSON.readTree(run.out());
+        assertSame(doc, ActivationPatching.defaults().attnHeads(lm, clean, longer, metric));
+        assertThat(doc.path("corrupt_tokens").size()).isEqualTo(longer[0].length);
+    }
+
+    @Test
+    void attnPatternJsonEqualsTheCoreSweep() throws Exception {
+        CliRun run = patch("attn-pattern", "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode doc = JSON.readTree(run.out());
+        assertSame(doc, ActivationPatching.defaults().attnPattern(lm, clean, corrupt, metric));
+        assertThat(doc.path("columns").get(0).asText()).isEqualTo("head 0");
+        assertValidPng(dir.resolve("patch-attn-pattern.png"));
+    }
+
+    @Test
+    void pathPatchingIntoReceiversEqualsTheCore() throws Exception {
+        int last = lm.config().numLayers() - 1;
+        List<PathPatching.Head> receivers = List.of(new PathPatching.Head(last, 0), new PathPatching.Head(last, 1));
+        PatchingResult expected = PathPatching.senders(lm, clean, corrupt, metric, PathPatching.Channel.K, receivers);
+        CliRun run = patch("path", "--receiver", last + ".0," + last + ".1", "--channel", "k", "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode doc = JSON.readTree(run.out());
+        assertSame(doc, expected);
+        assertThat(doc.path("receivers").toString()).isEqualTo("[\"" + last + ".0\",\"" + last + ".1\"]");
+        assertThat(doc.path("channel").asText()).isEqualTo("k");
+        assertThat(doc.path("columns").size()).isEqualTo(lm.config().numHeads());
+        assertValidPng(dir.resolve("patch-path.png"));
+
+        CliRun table = patch("path", "--receiver", last + ".0");
+        assertThat(table.exitCode()).as(table.err()).isZero();
+        assertThat(table.out()).contains("path patching", "into    [" + last + ".0] q input",
+                "wrote " + dir.resolve("patch-path.png"));
+    }
+
+    @Test
+    void badPathOptionsAreOneLineUsageErrors() {
+        assertUsage(patch("path"), "--what path needs --receiver L.H");
+        assertUsage(patch("heads", "--receiver", "1.0"), "--receiver and --channel are for --what path, not --what "
+                + "heads");
+        assertUsage(patch("resid-pre", "--channel", "v"), "--receiver and --channel are for --what path");
+        assertUsage(patch("path", "--receiver", "1:0"), "'1:0' is not a head: write LAYER.HEAD");
+        assertUsage(patch("path", "--receiver", "1.0", "--channel", "o"), "'o' is not one of q, k, v");
+        int layers = lm.config().numLayers();
+        assertUsage(patch("path", "--receiver", layers + ".0"), "head blocks." + layers + " head 0 is out of range");
+        assertThat(Files.exists(dir.resolve("patch-path.png"))).isFalse();
+    }
+
+    @Test
     void badInputIsOneLineUsageError() {
         int cleanLength = clean[0].length;
-        int longer = lm.tokenizer().encode(CORRUPT + " again").length;
-        CliRun lengths = CliRun.of("patch", "--clean", CLEAN, "--corrupt", CORRUPT + " again", "--answer", ANSWER,
-                "--wrong", WRONG, "--out", dir.toString());
-        assertUsage(lengths, "--clean is " + cleanLength + " tokens but --corrupt is " + longer);
+        int longer = lm.tokenizer().encode(LONGER).length;
+        String receiver = (lm.config().numLayers() - 1) + ".0";
+        for (List<String> what : List.of(List.of("resid-pre"), List.of("attn-pattern"),
+                List.of("path", "--receiver", receiver))) {
+            List<String> args = new java.util.ArrayList<>(List.of("patch", "--clean", CLEAN, "--corrupt", LONGER,
+                    "--answer", ANSWER, "--wrong", WRONG, "--out", dir.toString(), "--what"));
+            args.addAll(what);
+            assertUsage(CliRun.of(args.toArray(String[]::new)), "the clean prompt has " + cleanLength
+                    + " tokens but the corrupted one has " + longer);
+        }
 
         int two = lm.tokenizer().encode(" was not").length;
         CliRun multi = CliRun.of("patch", "--clean", CLEAN, "--corrupt", CORRUPT, "--answer", " was not", "--wrong",
@@ -115,8 +191,8 @@ class PatchCommandTest {
         assertUsage(multi, "--answer \" was not\" must be exactly one token, but it is " + two + " tokens");
         assertThat(two).isGreaterThan(1);
 
-        assertUsage(patch("everything"), "'everything' is not one of resid-pre, resid-mid, resid-post, attn-out, "
-                + "mlp-out, heads");
+        assertUsage(patch("everything"), "'everything' is not one of " + String.join(", ", PatchSite.ids())
+                + ", path");
         assertThat(Files.exists(dir.resolve("patch-everything.png"))).isFalse();
     }
 

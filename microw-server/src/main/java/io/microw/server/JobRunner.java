@@ -47,7 +47,7 @@ import java.util.function.Consumer;
  * name and its dataset's identity in the run, and a resume refuses a run saved with another model or dataset.
  * A patching job holds a lease on its loaded model while it runs (failing when the model is not loaded), checks its
  * request again, reports the cells measured after each forward (where a cancel stops it), and writes its answer to
- * {@link #resultFile}; a resume runs it again from the start.
+ * {@link #resultFile}; it keeps nothing when stopped (its cancel says so), and a resume runs it again from the start.
  */
 final class JobRunner implements AutoCloseable {
 
@@ -219,9 +219,11 @@ final class JobRunner implements AutoCloseable {
                 store.finish(id, JobStore.Status.SUCCEEDED, "done", null, artifact);
             } catch (Throwable t) {
                 if (control.cancel) {
-                    store.log(id, "cancelled; its partial work is kept for a resume");
-                    store.finish(id, JobStore.Status.CANCELLED, "cancelled; POST /api/jobs/" + id
-                            + "/resume continues it", null, null);
+                    boolean keeps = keepsPartialWork(job.kind());
+                    store.log(id, "cancelled; " + (keeps ? "its partial work is kept for a resume"
+                            : "nothing is kept: a resume runs it again from the start"));
+                    store.finish(id, JobStore.Status.CANCELLED, "cancelled; POST /api/jobs/" + id + "/resume "
+                            + (keeps ? "continues it" : "runs it again from the start"), null, null);
                 } else if (shuttingDown) {
                     store.log(id, "interrupted: the server stopped while the job was running");
                     store.finish(id, JobStore.Status.INTERRUPTED, "the server stopped while the job was running",
@@ -239,6 +241,11 @@ final class JobRunner implements AutoCloseable {
         } finally {
             controls.remove(id, control);
         }
+    }
+
+    /** Whether a stopped job of this kind leaves partial work that a resume continues (a patching job does not). */
+    private static boolean keepsPartialWork(String kind) {
+        return !PATCHING.equals(kind);
     }
 
     private void checkStop(Control control) {
@@ -372,8 +379,8 @@ final class JobRunner implements AutoCloseable {
             ModelRegistry.Loaded l = lease.model();
             PatchingRequest request = PatchingRequest.of(p, l);
             int cells = request.cells(l.lm.config());
-            store.log(job.id(), p.path("what").asText() + " on " + l.id + ": " + cells + " cells, prompts of "
-                    + request.clean().length + " tokens");
+            store.log(job.id(), request.what() + " on " + l.id + ": " + cells + " cells, prompts of "
+                    + request.clean().length + " and " + request.corrupt().length + " tokens");
             checkStop(control);
             answer = request.answer(l, done -> {
                 report(job.id(), (double) done / cells, "cells " + done + " of " + cells);

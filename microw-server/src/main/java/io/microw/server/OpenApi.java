@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 
 /**
  * The OpenAPI 3 document of the server's routes, generated from the route table, with the schemas of
- * {@code openapi-schemas.json} (next to this class) for the routes that name them.
+ * {@code openapi-schemas.json} (next to this class) for the routes that name them; the values a patching request
+ * takes for {@code what} and {@code channel} come from {@link PatchingRequest}.
  */
 final class OpenApi {
 
@@ -101,11 +102,22 @@ final class OpenApi {
     }
 
     private static ObjectNode namedSchemas() {
+        ObjectNode schemas;
         try (java.io.InputStream in = OpenApi.class.getResourceAsStream("openapi-schemas.json")) {
-            return (ObjectNode) Json.MAPPER.readTree(java.util.Objects.requireNonNull(in, "openapi-schemas.json"));
+            schemas = (ObjectNode) Json.MAPPER.readTree(java.util.Objects.requireNonNull(in, "openapi-schemas.json"));
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot read openapi-schemas.json", e);
         }
+        ObjectNode patching = (ObjectNode) schemas.path("PatchingRequest").path("properties");
+        enumOf(patching, "what", PatchingRequest.whats());
+        enumOf(patching, "channel", PatchingRequest.channels());
+        return schemas;
+    }
+
+    /** Sets the values a string property takes. */
+    private static void enumOf(ObjectNode properties, String property, List<String> values) {
+        ArrayNode list = ((ObjectNode) properties.get(property)).putArray("enum");
+        values.forEach(list::add);
     }
 
     /** Sets the media type's schema: a reference to the named one, or a plain object when {@code name} is null. */

@@ -1,30 +1,43 @@
 package io.microw.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.analysis.PatchSite;
 import io.microw.analysis.PatchingResult;
 import io.microw.analysis.PatchingSweeps;
+import io.microw.analysis.PathPatching;
 import io.microw.lm.LogitMetric;
 import io.microw.models.ModelConfig;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.function.IntConsumer;
 
 /**
- * An activation patching request ({@code POST /api/models/{id}/patching}) checked against a loaded model: what to
- * patch, the two prompts' token ids (of equal length), the answer and wrong tokens; its size; and its answer. The
- * route answers a small request at once and queues a large one (or one that asks with {@code "async": true}) as a
- * {@code patching} job, which checks the recorded fields again against the model when it runs and stores the same
- * answer.
+ * A patching request ({@code POST /api/models/{id}/patching}) checked against a loaded model: what to patch (an
+ * activation patching site, or {@value #PATH} for path patching from every sender head into receiver heads), the two
+ * prompts' token ids, the answer and wrong tokens; its size; and its answer. The prompts have equal lengths except
+ * for {@code heads}, which aligns them on their last token. The route answers a small request at once and queues a
+ * large one (or one that asks with {@code "async": true}) as a {@code patching} job, which checks the recorded fields
+ * again against the model when it runs and stores the same answer.
  *
- * @param what the site's name, as asked
- * @param site the site
+ * @param site the activation patching site, or null for path patching
+ * @param path the receivers and channel of path patching, or null for a site
  * @param clean the clean prompt's ids
- * @param corrupt the corrupted prompt's ids, as many as {@code clean}
+ * @param corrupt the corrupted prompt's ids
  * @param answer the answer token
  * @param wrong the wrong token
  */
-record PatchingRequest(String what, PatchSite site, long[] clean, long[] corrupt, long answer, long wrong) {
+record PatchingRequest(PatchSite site, PathTarget path, long[] clean, long[] corrupt, long answer, long wrong) {
+
+    /** The {@code what} of path patching ({@link PathPatching#senders}). */
+    static final String PATH = "path";
+
+    /** The most receivers a path patching request names. */
+    static final int MAX_RECEIVERS = 1024;
 
     /**
      * Above this many multiply-adds in its patched forwards ({@link #work}) a request runs as a job: a few seconds of
@@ -33,17 +46,38 @@ record PatchingRequest(String what, PatchSite site, long[] clean, long[] corrupt
     static final double JOB_ABOVE_WORK = 1e11;
 
     /**
+     * Where path patching ends: the receiving heads and which of their inputs.
+     *
+     * @param receivers the receiving heads, at least one
+     * @param channel   their query, key or value input
+     */
+    record PathTarget(List<PathPatching.Head> receivers, PathPatching.Channel channel) {
+    }
+
+    /** Every {@code what} a request takes: the sites' ids ({@link PatchSite#ids()}), then {@value #PATH}. */
+    static List<String> whats() {
+        List<String> all = new ArrayList<>(PatchSite.ids());
+        all.add(PATH);
+        return all;
+    }
+
+    /** Every {@code channel} a path patching request takes: {@code q}, {@code k}, {@code v}. */
+    static List<String> channels() {
+        return Arrays.stream(PathPatching.Channel.values()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList();
+    }
+
+    /**
      * The fields of a request body that a patching job records ({@code what}, by default {@code resid-pre},
-     * {@code clean}, {@code corrupt}, {@code answer}, {@code wrong}); 400 for an unknown {@code what} or a missing or
-     * malformed field. The tokens are checked by {@link #of}, against the model.
+     * {@code clean}, {@code corrupt}, {@code answer}, {@code wrong}; for {@value #PATH} also {@code receivers}, an
+     * array of {@code {"layer", "head"}}, and {@code channel}, by default {@code q}); 400 for an unknown {@code what}
+     * or {@code channel}, receivers or a channel without {@value #PATH}, or a missing or malformed field. The tokens
+     * and heads are checked by {@link #of}, against the model.
      */
     static ObjectNode fields(ObjectNode body) {
         String what = Requests.text(body, "what", false);
         what = what == null ? PatchSite.RESID_PRE.id() : what;
-        try {
-            PatchSite.fromId(what);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("unknown 'what' \"" + what + "\": one of " + PatchSite.ids());
+        if (!whats().contains(what)) {
+            throw ApiException.badRequest("unknown 'what' \"" + what + "\": one of " + whats());
         }
         ObjectNode fields = Json.object();
         fields.put("what", what);
@@ -51,42 +85,95 @@ record PatchingRequest(String what, PatchSite site, long[] clean, long[] corrupt
         fields.put("corrupt", CircuitsEndpoints.prompt(body, "corrupt"));
         fields.put("answer", Requests.text(body, "answer", true));
         fields.put("wrong", Requests.text(body, "wrong", true));
+        if (what.equals(PATH)) {
+            fields.set("receivers", receivers(body));
+            String channel = Requests.text(body, "channel", false);
+            channel = channel == null ? channels().get(0) : channel;
+            if (!channels().contains(channel)) {
+                throw ApiException.badRequest("unknown 'channel' \"" + channel + "\": one of " + channels());
+            }
+            fields.put("channel", channel);
+        } else if (body.hasNonNull("receivers") || body.hasNonNull("channel")) {
+            throw ApiException.badRequest("'receivers' and 'channel' are for \"what\": \"" + PATH + "\", not \""
+                    + what + "\"");
+        }
         return fields;
+    }
+
+    /** The receivers of a path patching body: 1 to {@link #MAX_RECEIVERS} objects {@code {"layer", "head"}}. */
+    private static ArrayNode receivers(ObjectNode body) {
+        JsonNode given = body.get("receivers");
+        String shape = "'receivers' must be an array of 1 to " + MAX_RECEIVERS + " heads {\"layer\": L, \"head\": H}";
+        if (given == null || !given.isArray() || given.isEmpty() || given.size() > MAX_RECEIVERS) {
+            throw ApiException.badRequest(shape + ", got " + (given == null ? "none" : given.toString()));
+        }
+        ArrayNode out = Json.MAPPER.createArrayNode();
+        for (JsonNode h : given) {
+            if (!h.isObject() || !h.hasNonNull("layer") || !h.hasNonNull("head")) {
+                throw ApiException.badRequest(shape + ", got " + h);
+            }
+            out.addObject().put("layer", Requests.integer(h, "layer", 0, 0, Integer.MAX_VALUE))
+                    .put("head", Requests.integer(h, "head", 0, 0, Integer.MAX_VALUE));
+        }
+        return out;
     }
 
     /**
      * The request that {@link #fields} describes, on model {@code l}: 400 when a prompt is longer than the model's
-     * context, when the prompts have different token counts (naming both) or when {@code answer} or {@code wrong} is
-     * not exactly one token (naming its tokens).
+     * context, when the prompts have different token counts (naming both) for any {@code what} but {@code heads},
+     * when {@code answer} or {@code wrong} is not exactly one token (naming its tokens), or when a receiver is not a
+     * head of the model.
      */
     static PatchingRequest of(ObjectNode fields, ModelRegistry.Loaded l) {
         Endpoints.requireTokenizer(l.lm);
         long[] clean = CircuitsEndpoints.ids(l, fields.path("clean").asText(), "clean");
         long[] corrupt = CircuitsEndpoints.ids(l, fields.path("corrupt").asText(), "corrupt");
-        if (clean.length != corrupt.length) {
-            throw ApiException.badRequest("'clean' has " + clean.length + " tokens but 'corrupt' has "
-                    + corrupt.length + ": patching needs prompts of equal length (change words that are one "
-                    + "token each)");
-        }
         String what = fields.path("what").asText();
-        return new PatchingRequest(what, PatchSite.fromId(what), clean, corrupt,
+        PatchSite site = what.equals(PATH) ? null : PatchSite.fromId(what);
+        if (clean.length != corrupt.length && site != PatchSite.HEADS) {
+            throw ApiException.badRequest("'clean' has " + clean.length + " tokens but 'corrupt' has "
+                    + corrupt.length + ": \"" + what + "\" needs prompts of equal length (change words that are one "
+                    + "token each; only \"" + PatchSite.HEADS.id() + "\" aligns prompts of different lengths)");
+        }
+        return new PatchingRequest(site, site == null ? pathTarget(fields, l.lm.config()) : null, clean, corrupt,
                 CircuitsEndpoints.oneToken(l.lm, fields, "answer", true).getAsLong(),
                 CircuitsEndpoints.oneToken(l.lm, fields, "wrong", true).getAsLong());
     }
 
-    /** The cells the sweep measures: layers × positions, or layers × heads. */
+    /** The receivers and channel that {@link #fields} recorded; 400 naming a receiver the model does not have. */
+    private static PathTarget pathTarget(ObjectNode fields, ModelConfig c) {
+        List<PathPatching.Head> receivers = new ArrayList<>();
+        for (JsonNode h : fields.path("receivers")) {
+            PathPatching.Head head = new PathPatching.Head(h.path("layer").asInt(), h.path("head").asInt());
+            if (head.layer() >= c.numLayers() || head.head() >= c.numHeads()) {
+                throw ApiException.badRequest("receiver " + head + " is out of range: the model has " + c.numLayers()
+                        + " blocks (0.." + (c.numLayers() - 1) + ") of " + c.numHeads() + " heads (0.."
+                        + (c.numHeads() - 1) + ")");
+            }
+            receivers.add(head);
+        }
+        return new PathTarget(receivers,
+                PathPatching.Channel.valueOf(fields.path("channel").asText().toUpperCase(Locale.ROOT)));
+    }
+
+    /** The request's {@code what}: the site's id, or {@value #PATH}. */
+    String what() {
+        return site == null ? PATH : site.id();
+    }
+
+    /** The cells the sweep measures: layers × positions, or layers × heads (by head, or by sender head). */
     int cells(ModelConfig c) {
-        return c.numLayers() * (site.byPosition() ? clean.length : c.numHeads());
+        return c.numLayers() * (site != null && site.byPosition() ? clean.length : c.numHeads());
     }
 
     /**
-     * About how many multiply-adds the patched forwards take: each cell runs the whole prompt through the blocks
-     * (about 12·d² weights per layer) and the unembedding (d·vocabulary).
+     * About how many multiply-adds the patched forwards take: each cell runs the corrupted prompt through the blocks
+     * (about 12·d² weights per layer) and the unembedding (d·vocabulary), twice for path patching.
      */
     double work(ModelConfig c) {
         double d = c.hiddenSize();
         double perToken = 12 * d * d * c.numLayers() + d * c.vocabSize();
-        return (double) cells(c) * clean.length * perToken;
+        return (double) cells(c) * corrupt.length * perToken * (site == null ? 2 : 1);
     }
 
     /** Whether the request is large enough to run as a job when it does not say ({@link #JOB_ABOVE_WORK}). */
@@ -97,7 +184,8 @@ record PatchingRequest(String what, PatchSite site, long[] clean, long[] corrupt
     /**
      * Runs the sweep on {@code l} (the caller holds a lease) under the model's lock, which it lets waiting requests
      * take between its forwards, and answers {@code model}, {@code what}, {@code rows}, {@code columns},
-     * {@code values}, {@code clean_metric}, {@code corrupt_metric} and {@code tokens}.
+     * {@code values}, {@code clean_metric}, {@code corrupt_metric} and {@code tokens}, and for path patching
+     * {@code receivers} and {@code channel}.
      *
      * @param progress called with the cells measured so far, after each forward
      */
@@ -106,11 +194,19 @@ record PatchingRequest(String what, PatchSite site, long[] clean, long[] corrupt
             l.yieldLock();
             progress.accept(done);
         });
-        PatchingResult r = CircuitsEndpoints.locked(l, () -> site.run(sweeps, l.lm, new long[][] {clean},
-                new long[][] {corrupt}, LogitMetric.logitDiff(answer, wrong)));
+        long[][] c = {clean};
+        long[][] d = {corrupt};
+        LogitMetric metric = LogitMetric.logitDiff(answer, wrong);
+        PatchingResult r = CircuitsEndpoints.locked(l, () -> site != null ? site.run(sweeps, l.lm, c, d, metric)
+                : PathPatching.senders(sweeps, l.lm, c, d, metric, path.channel(), path.receivers()));
         ObjectNode out = Json.object();
         out.put("model", l.id);
-        out.put("what", what);
+        out.put("what", what());
+        if (path != null) {
+            ArrayNode receivers = out.putArray("receivers");
+            path.receivers().forEach(h -> receivers.addObject().put("layer", h.layer()).put("head", h.head()));
+            out.put("channel", path.channel().name().toLowerCase(Locale.ROOT));
+        }
         out.set("rows", Json.MAPPER.valueToTree(r.rowLabels()));
         out.set("columns", Json.MAPPER.valueToTree(r.columnLabels()));
         ArrayNode values = out.putArray("values");

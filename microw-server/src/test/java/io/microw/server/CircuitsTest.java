@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.microw.analysis.ActivationPatching;
 import io.microw.analysis.LogitLens;
 import io.microw.analysis.PatchingResult;
+import io.microw.analysis.PathPatching;
 import io.microw.demo.BrownGpt2;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
@@ -116,6 +117,68 @@ class CircuitsTest {
     }
 
     @Test
+    void attnPatternAndHeadsAcrossPromptLengthsEqualTheCoreApi() {
+        long[][] clean = {lm.tokenizer().encode(CLEAN)};
+        long[][] corrupt = {lm.tokenizer().encode(CORRUPT)};
+        LogitMetric metric = LogitMetric.logitDiff(token(" was"), token(" had"));
+        Http.Resp pattern = http.post(M + "/patching", body("attn-pattern"));
+        assertThat(pattern.status()).as(pattern.raw()).isEqualTo(200);
+        assertThat(pattern.json().path("what").asText()).isEqualTo("attn-pattern");
+        assertSameTable(pattern.json(), ActivationPatching.defaults().attnPattern(lm, clean, corrupt, metric));
+
+        String older = "The jury said that the old woman";
+        long[][] longer = {lm.tokenizer().encode(older)};
+        assertThat(longer[0].length).isGreaterThan(clean[0].length);
+        Http.Resp heads = http.post(M + "/patching", body("heads").replace(CORRUPT, older));
+        assertThat(heads.status()).as(heads.raw()).isEqualTo(200);
+        assertSameTable(heads.json(), ActivationPatching.defaults().attnHeads(lm, clean, longer, metric));
+        assertThat(heads.json().path("tokens").path("corrupt").size()).isEqualTo(longer[0].length);
+    }
+
+    @Test
+    void pathPatchingEqualsTheCoreApi() {
+        long[][] clean = {lm.tokenizer().encode(CLEAN)};
+        long[][] corrupt = {lm.tokenizer().encode(CORRUPT)};
+        LogitMetric metric = LogitMetric.logitDiff(token(" was"), token(" had"));
+        List<PathPatching.Head> receivers = List.of(new PathPatching.Head(2, 3), new PathPatching.Head(3, 0));
+        Http.Resp path = http.post(M + "/patching", body("path").replace("}", ", \"receivers\": [{\"layer\": 2, "
+                + "\"head\": 3}, {\"layer\": 3, \"head\": 0}], \"channel\": \"k\"}"));
+        assertThat(path.status()).as(path.raw()).isEqualTo(200);
+        assertSameTable(path.json(), PathPatching.senders(lm, clean, corrupt, metric, PathPatching.Channel.K,
+                receivers));
+        assertThat(path.json().path("what").asText()).isEqualTo("path");
+        assertThat(path.json().path("channel").asText()).isEqualTo("k");
+        assertThat(path.json().path("receivers").toString())
+                .isEqualTo("[{\"layer\":2,\"head\":3},{\"layer\":3,\"head\":0}]");
+
+        Http.Resp byQuery = http.post(M + "/patching", body("path").replace("}", ", \"receivers\": [{\"layer\": 3, "
+                + "\"head\": 0}]}"));
+        assertThat(byQuery.status()).as(byQuery.raw()).isEqualTo(200);
+        assertThat(byQuery.json().path("channel").asText()).as("q by default").isEqualTo("q");
+        assertSameTable(byQuery.json(), PathPatching.senders(lm, clean, corrupt, metric, PathPatching.Channel.Q,
+                List.of(new PathPatching.Head(3, 0))));
+    }
+
+    @Test
+    void badPathRequestsAre400() {
+        String path = body("path").replace("}", ", \"receivers\": [{\"layer\": 3, \"head\": 0}]}");
+        assertError(http.post(M + "/patching", body("path")), 400, "'receivers' must be an array of 1 to 1024 heads "
+                + "{\"layer\": L, \"head\": H}, got none");
+        assertError(http.post(M + "/patching", path.replace("[{\"layer\": 3, \"head\": 0}]", "[]")), 400,
+                "'receivers' must be an array");
+        assertError(http.post(M + "/patching", path.replace("{\"layer\": 3, \"head\": 0}", "\"3.0\"")), 400,
+                "'receivers' must be an array of 1 to 1024 heads {\"layer\": L, \"head\": H}, got \"3.0\"");
+        assertError(http.post(M + "/patching", path.replace("\"head\": 0", "\"head\": -1")), 400,
+                "'head' must be an integer from 0");
+        assertError(http.post(M + "/patching", path.replace("\"head\": 0", "\"head\": 8")), 400,
+                "receiver blocks.3 head 8 is out of range: the model has 4 blocks (0..3) of 8 heads (0..7)");
+        assertError(http.post(M + "/patching", path.replace("}]}", "}], \"channel\": \"o\"}")), 400,
+                "unknown 'channel' \"o\": one of [q, k, v]");
+        assertError(http.post(M + "/patching", body("heads").replace("}", ", \"channel\": \"q\"}")), 400,
+                "'receivers' and 'channel' are for \"what\": \"path\", not \"heads\"");
+    }
+
+    @Test
     void lensEqualsTheCoreApi() {
         long[][] ids = {lm.tokenizer().encode(CLEAN)};
         LogitLens.Result expected = LogitLens.of(lm, ids, 3,
@@ -151,7 +214,7 @@ class CircuitsTest {
         assertError(http.post(M + "/patching", "{\"clean\": \"" + CLEAN + "\", \"corrupt\": \"" + longer
                 + "\", \"answer\": \" was\", \"wrong\": \" had\"}"), 400, "'clean' has "
                 + lm.tokenizer().encode(CLEAN).length + " tokens but 'corrupt' has "
-                + lm.tokenizer().encode(longer).length);
+                + lm.tokenizer().encode(longer).length + ": \"resid-pre\" needs prompts of equal length");
         assertError(http.post(M + "/patching", body("resid-pre").replace("\" had\"", "\" had been\"")), 400,
                 "'wrong' must be exactly one token, but \" had been\" is 2 tokens");
         assertError(http.post(M + "/patching", body("resid-pre").replace("\" was\"", "\"\"")), 400,

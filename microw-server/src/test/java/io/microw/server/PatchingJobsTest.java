@@ -103,9 +103,9 @@ class PatchingJobsTest extends DemoServerTest {
         ModelConfig c = model().lm.config();
         long[] seven = new long[7];
         long[] hundred = new long[100];
-        assertThat(new PatchingRequest("resid-pre", PatchSite.RESID_PRE, seven, seven, 1, 2).large(c)).isFalse();
-        assertThat(new PatchingRequest("heads", PatchSite.HEADS, hundred, hundred, 1, 2).large(c)).isFalse();
-        assertThat(new PatchingRequest("resid-pre", PatchSite.RESID_PRE, hundred, hundred, 1, 2).large(c)).isTrue();
+        assertThat(new PatchingRequest(PatchSite.RESID_PRE, null, seven, seven, 1, 2).large(c)).isFalse();
+        assertThat(new PatchingRequest(PatchSite.HEADS, null, hundred, hundred, 1, 2).large(c)).isFalse();
+        assertThat(new PatchingRequest(PatchSite.RESID_PRE, null, hundred, hundred, 1, 2).large(c)).isTrue();
 
         String id;
         model().lock.lock();
@@ -126,12 +126,56 @@ class PatchingJobsTest extends DemoServerTest {
     }
 
     @Test
+    void aCancelledPatchingJobSaysThatNothingIsKept() {
+        JobRunner.testPauseMillis = 300;
+        try {
+            Http.Resp r = http.post(M + "/patching", request(PREFIX, "mlp-out", true));
+            assertThat(r.status()).as(r.raw()).isEqualTo(202);
+            String id = r.json().path("id").asText();
+            JobsTest.waitFor(http, id, java.util.Set.of("running"), 1e-9);
+            assertThat(http.post("/api/jobs/" + id + "/cancel", null).status()).isIn(200, 202);
+            JsonNode cancelled = JobsTest.waitFor(http, id, "cancelled");
+            assertThat(cancelled.path("progress").path("message").asText())
+                    .isEqualTo("cancelled; POST /api/jobs/" + id + "/resume runs it again from the start");
+            assertThat(http.get("/api/jobs/" + id + "/logs").raw())
+                    .contains("cancelled; nothing is kept: a resume runs it again from the start")
+                    .doesNotContain("partial work");
+        } finally {
+            JobRunner.testPauseMillis = 0;
+        }
+    }
+
+    @Test
+    void pathPatchingAndHeadsOfDifferentLengthsRunAsJobsWithTheAnswerInTheRequest() {
+        String path = request(PREFIX, "path", true).replace("}",
+                ", \"receivers\": [{\"layer\": 3, \"head\": 1}], \"channel\": \"v\"}");
+        String heads = request(PREFIX, "heads", true).replace("the woman", "the old woman");
+        for (String body : List.of(path, heads)) {
+            Http.Resp accepted = http.post(M + "/patching", body);
+            assertThat(accepted.status()).as(accepted.raw()).isEqualTo(202);
+            String id = accepted.json().path("id").asText();
+            JobsTest.waitFor(http, id, "succeeded");
+            Http.Resp inRequest = http.post(M + "/patching", body.replace("\"async\":true", "\"async\":false"));
+            assertThat(inRequest.status()).as(inRequest.raw()).isEqualTo(200);
+            assertThat(http.get("/api/jobs/" + id + "/result").json()).isEqualTo(inRequest.json());
+        }
+    }
+
+    @Test
     void badRequestsAre400BeforeAnyJobIsMade() {
         int jobs = http.get("/api/jobs").json().path("jobs").size();
         assertError(http.post(M + "/patching", request(PREFIX, "neurons", true)), 400,
                 "unknown 'what' \"neurons\": one of [resid-pre");
         String longer = request(PREFIX, "resid-pre", true).replace("the woman", "the old woman");
         assertError(http.post(M + "/patching", longer), 400, "'clean' has 18 tokens but 'corrupt' has 19");
+        for (String what : List.of("attn-pattern", "path")) {
+            assertError(http.post(M + "/patching", request(PREFIX, what, true).replace("the woman", "the old woman")
+                    .replace("}", what.equals("path") ? ", \"receivers\": [{\"layer\": 3, \"head\": 0}]}" : "}")),
+                    400, "'clean' has 18 tokens but 'corrupt' has 19: \"" + what + "\" needs prompts of equal length");
+        }
+        assertError(http.post(M + "/patching", request(PREFIX, "path", true)), 400, "'receivers' must be an array");
+        assertError(http.post(M + "/patching", request(PREFIX, "path", true).replace("}",
+                ", \"receivers\": [{\"layer\": 4, \"head\": 0}]}")), 400, "receiver blocks.4 head 0 is out of range");
         assertError(http.post(M + "/patching", request(PREFIX, "heads", true).replace("\" had\"", "\" had been\"")),
                 400, "'wrong' must be exactly one token");
         assertError(http.post(M + "/patching", request(PREFIX, "heads", null).replace("}", ", \"async\": \"yes\"}")),
@@ -153,7 +197,15 @@ class PatchingJobsTest extends DemoServerTest {
         assertThat(doc.path("paths").path("/api/models/{id}/lens").path("post").path("responses").path("200")
                 .toString()).contains("#/components/schemas/LensResult");
         JsonNode schemas = doc.path("components").path("schemas");
-        assertThat(schemas.path("PatchingRequest").path("properties").has("async")).isTrue();
+        JsonNode properties = schemas.path("PatchingRequest").path("properties");
+        assertThat(properties.has("async")).isTrue();
+        List<String> whats = new ArrayList<>(PatchSite.ids());
+        whats.add("path");
+        assertThat(properties.path("what").path("enum").toString()).isEqualTo(Json.MAPPER.valueToTree(whats)
+                .toString());
+        assertThat(properties.path("channel").path("enum").toString()).isEqualTo("[\"q\",\"k\",\"v\"]");
+        assertThat(properties.path("receivers").path("items").path("required").toString())
+                .isEqualTo("[\"layer\",\"head\"]");
         List<String> refs = new ArrayList<>();
         collectRefs(doc, refs);
         assertThat(refs).isNotEmpty().allSatisfy(ref -> assertThat(schemas.has(ref.substring(

@@ -296,6 +296,38 @@ class WebUiTest {
                         .get(pre.path("columns").size() - 1).asDouble(), org.assertj.core.data.Offset.offset(1e-6));
     }
 
+    @Test
+    void theCircuitsPageOffersEveryPatchingTargetAndDrawsPathPatching() {
+        open("circuits.html");
+        List<String> offered = new Select(byId("what")).getOptions().stream().map(o -> o.getAttribute("value")).toList();
+        List<String> accepted = new java.util.ArrayList<>();
+        http.get("/api/openapi.json").json().path("components").path("schemas").path("PatchingRequest")
+                .path("properties").path("what").path("enum").forEach(v -> accepted.add(v.asText()));
+        assertThat(offered).isEqualTo(accepted).contains("attn-pattern", "path");
+        assertThat(byId("receivers").isDisplayed()).as("receivers only for path patching").isFalse();
+
+        type("clean", CircuitsTest.CLEAN);
+        type("corrupt", CircuitsTest.CORRUPT);
+        type("answer", " was");
+        type("wrong", " had");
+        new Select(byId("what")).selectByValue("path");
+        assertThat(byId("receivers").isDisplayed()).isTrue();
+        assertThat(byId("channel").isDisplayed()).isTrue();
+        type("receivers", "2.3, 3.0");
+        new Select(byId("channel")).selectByValue("k");
+        byId("run").click();
+        awaitStatus("(path)");
+        assertHeatmapShows(http.post("/api/models/brown-gpt2/patching", CircuitsTest.body("path").replace("}",
+                ", \"receivers\": [{\"layer\": 2, \"head\": 3}, {\"layer\": 3, \"head\": 0}], "
+                        + "\"channel\": \"k\"}")).json());
+
+        type("receivers", "3");
+        byId("run").click();
+        awaitError("Receiver \"3\" is not a head: write layer.head");
+        new Select(byId("what")).selectByValue("heads");
+        assertThat(byId("receivers").isDisplayed()).isFalse();
+    }
+
     /** The heatmap on the page has the rows and values of a patching answer, each row's label in its cells' titles. */
     static void assertHeatmapShows(JsonNode expected) {
         List<WebElement> rows = byId("heat-table").findElements(By.cssSelector("tbody tr"));
