@@ -1,7 +1,5 @@
 package io.microw.analysis;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
 import io.microw.lm.InferenceEngine;
 import io.microw.lm.Interventions;
 import io.microw.lm.LanguageModel;
@@ -327,11 +325,8 @@ public final class PatchingSweeps {
                 long[][] copies = new long[chunk.size()][];
                 Arrays.fill(copies, corrupt[0]);
                 try (RunResult patched = engine.run(copies, null, patches)) {
-                    for (int row = 0; row < chunk.size(); row++) {
-                        try (NDArray one = patched.logits().get(new NDIndex("{}:{}", row, row + 1))) {
-                            values[start + row] = metric.apply(one, null);
-                        }
-                    }
+                    float[] rowValues = metric.perRow(patched.logits(), null);
+                    System.arraycopy(rowValues, 0, values, start, rowValues.length);
                 }
                 progress.accept(start + chunk.size());
             }

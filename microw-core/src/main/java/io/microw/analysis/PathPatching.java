@@ -1,7 +1,5 @@
 package io.microw.analysis;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
 import io.microw.lm.ActivationCache;
 import io.microw.lm.InferenceEngine;
 import io.microw.lm.Interventions;
@@ -209,11 +207,8 @@ public final class PathPatching {
                                 (row, position, head) -> receivers.contains(new Head(layer, head))));
                     }
                     try (RunResult patched = engine.run(copies, null, intoReceivers)) {
-                        for (int row = 0; row < chunk.size(); row++) {
-                            try (NDArray one = patched.logits().get(new NDIndex("{}:{}", row, row + 1))) {
-                                values[start + row] = metric.apply(one, null);
-                            }
-                        }
+                        float[] rowValues = metric.perRow(patched.logits(), null);
+                        System.arraycopy(rowValues, 0, values, start, rowValues.length);
                     }
                 }
                 sweeps.progress().accept(start + chunk.size());

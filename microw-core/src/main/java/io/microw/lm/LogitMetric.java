@@ -5,7 +5,6 @@ import ai.djl.ndarray.index.NDIndex;
 
 import java.util.Objects;
 import java.util.function.BiFunction;
-import java.util.function.UnaryOperator;
 
 /**
  * A scalar computed from a run's logits [batch, seq, vocab] and attention mask: what activation patching and
@@ -24,6 +23,25 @@ public interface LogitMetric {
      * @return the value
      */
     float apply(NDArray logits, long[][] attentionMask);
+
+    /**
+     * The metric of each row on its own, in row order: what {@link #apply} gives for that row alone (a metric summed
+     * over rows gives their sum). Unless the metric computes all rows at once, as {@link #logitDiff} and
+     * {@link #logProb} do, it is applied to each row's slice in turn.
+     *
+     * @param logits        the logits [batch, seq, vocab]
+     * @param attentionMask 1 for real tokens, 0 for padding, [batch][seq]; or {@code null} for no padding
+     * @return one value per row
+     */
+    default float[] perRow(NDArray logits, long[][] attentionMask) {
+        float[] values = new float[(int) logits.getShape().get(0)];
+        for (int row = 0; row < values.length; row++) {
+            try (NDArray one = logits.get(new NDIndex("{}:{}", row, row + 1))) {
+                values[row] = apply(one, attentionMask == null ? null : new long[][] {attentionMask[row]});
+            }
+        }
+        return values;
+    }
 
     /**
      * Whether the metric reads only each row's last real token, so that a run of unpadded rows may compute the
@@ -58,6 +76,11 @@ public interface LogitMetric {
             }
 
             @Override
+            public float[] perRow(NDArray logits, long[][] attentionMask) {
+                return read.perRow(logits, attentionMask);
+            }
+
+            @Override
             public boolean readsLastTokenOnly() {
                 return true;
             }
@@ -72,8 +95,8 @@ public interface LogitMetric {
      * @return the metric
      */
     static LogitMetric logitDiff(long tokenA, long tokenB) {
-        return atLastToken(differentiable((logits, mask) -> sumOverRows(logits, mask,
-                last -> last.get(checked(tokenA, last)).sub(last.get(checked(tokenB, last))))));
+        return new LastTokenMetric(last -> last.get(new NDIndex(":, {}", tokenA))
+                .sub(last.get(new NDIndex(":, {}", tokenB))), tokenA, tokenB);
     }
 
     /**
@@ -83,8 +106,7 @@ public interface LogitMetric {
      * @return the metric
      */
     static LogitMetric logProb(long token) {
-        return atLastToken(differentiable((logits, mask) -> sumOverRows(logits, mask,
-                last -> last.logSoftmax(0).get(checked(token, last)))));
+        return new LastTokenMetric(last -> last.logSoftmax(-1).get(new NDIndex(":, {}", token)), token);
     }
 
     /**
@@ -132,25 +154,5 @@ public interface LogitMetric {
             }
         }
         return logits.get(new NDIndex("{}, {}", row, last));
-    }
-
-    /** {@code perRow} of each row's last real token's logits, summed over the rows, as a scalar tensor. */
-    private static NDArray sumOverRows(NDArray logits, long[][] mask,
-                                       UnaryOperator<NDArray> perRow) {
-        NDArray sum = null;
-        for (int row = 0; row < logits.getShape().get(0); row++) {
-            NDArray value = perRow.apply(lastRealToken(logits, mask, row));
-            sum = sum == null ? value : sum.add(value);
-        }
-        return sum;
-    }
-
-    private static long checked(long token, NDArray vocabRow) {
-        long vocab = vocabRow.getShape().get(0);
-        if (token < 0 || token >= vocab) {
-            throw new IllegalArgumentException("token " + token + " is out of range: the vocabulary has " + vocab
-                    + " tokens (0.." + (vocab - 1) + ")");
-        }
-        return token;
     }
 }

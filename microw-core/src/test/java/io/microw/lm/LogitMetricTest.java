@@ -42,4 +42,24 @@ class LogitMetricTest {
                     .hasMessageContaining("4 tokens");
         }
     }
+
+    @Test
+    void perRowValuesAreEachRowsMetricAloneForBuiltInAndCustomMetrics() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray logits = m.create(LOGITS, new Shape(2, 3, 4));
+            assertThat(LogitMetric.logitDiff(3, 1).perRow(logits, MASK)).containsExactly(2f, 3f);
+            assertThat(LogitMetric.logitDiff(3, 1).perRow(logits, null)).containsExactly(2f, 0f);
+            double row1 = 5 - Math.log(Math.exp(5) + Math.exp(-1) + Math.exp(0) + Math.exp(2));
+            assertThat((double) LogitMetric.logProb(0).perRow(logits, MASK)[1]).isCloseTo(row1, within(1e-5));
+            LogitMetric custom = (l, mask) -> l.sum().getFloat();
+            assertThat(custom.perRow(logits, MASK)).containsExactly(36 + 10f, 6 + 28f);
+            assertThat(custom.readsLastTokenOnly()).isFalse();
+            assertThat(LogitMetric.logitDiff(3, 1).readsLastTokenOnly()).isTrue();
+            LogitMetric marked = LogitMetric.atLastToken(LogitMetric.logitDiff(3, 1));
+            assertThat(marked.perRow(logits, MASK)).containsExactly(2f, 3f);
+            assertThat(marked.tensor(logits, MASK).getFloat()).isEqualTo(5f);
+            assertThatThrownBy(() -> LogitMetric.logitDiff(3, 9).perRow(logits, null))
+                    .hasMessageContaining("token 9").hasMessageContaining("4 tokens");
+        }
+    }
 }
