@@ -43,6 +43,11 @@ final class BenchPatchingCommand implements Callable<Integer> {
     @Option(names = "--seq", defaultValue = "16", description = "Prompt length in tokens (default: ${DEFAULT-VALUE}).")
     int seq;
 
+    @Option(names = "--corrupt-at", paramLabel = "POSITION",
+            description = "The position the corrupted prompt differs at (default: seq / 2, as the peer). Cells before "
+                    + "it need no forward; 0 makes every cell run.")
+    Integer corruptAt;
+
     @Option(names = "--max-batch", paramLabel = "N", defaultValue = "32",
             description = "Patched copies per forward (default: ${DEFAULT-VALUE}).")
     int maxBatch;
@@ -50,7 +55,7 @@ final class BenchPatchingCommand implements Callable<Integer> {
     @Option(names = "--reps", defaultValue = "3", description = "Timed sweeps per workload (default: ${DEFAULT-VALUE}).")
     int reps;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "Untimed sweeps first (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "3", description = "Untimed sweeps first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--threads", description = "PyTorch intra-op threads (default: $THREADS, else 2, as the peer).")
@@ -82,7 +87,8 @@ final class BenchPatchingCommand implements Callable<Integer> {
                     warmup, reps);
             err.flush();
             try (LanguageModel lm = w.load()) {
-                PatchingBenchmark.Result r = PatchingBenchmark.run(w, lm, seq, maxBatch, reps, warmup, 0);
+                PatchingBenchmark.Result r = PatchingBenchmark.run(w, lm, seq, corruptPosition(), maxBatch, reps,
+                        warmup, 0);
                 results.add(r);
                 out.println(json(r, engine, threadCount));
                 out.flush();
@@ -98,9 +104,17 @@ final class BenchPatchingCommand implements Callable<Integer> {
         return 0;
     }
 
+    private int corruptPosition() {
+        return corruptAt != null ? corruptAt : seq / 2;
+    }
+
     private void validate() {
         if (seq < 1) {
             throw new ParameterException(spec.commandLine(), "--seq must be at least 1, got " + seq);
+        }
+        if (corruptAt != null && (corruptAt < 0 || corruptAt >= seq)) {
+            throw new ParameterException(spec.commandLine(), "--corrupt-at must be 0.." + (seq - 1) + " (--seq " + seq
+                    + "), got " + corruptAt);
         }
         if (maxBatch < 1) {
             throw new ParameterException(spec.commandLine(), "--max-batch must be at least 1, got " + maxBatch);
@@ -122,6 +136,7 @@ final class BenchPatchingCommand implements Callable<Integer> {
         m.put("workload", "patching_resid_pre");
         m.put("model", r.model());
         m.put("seq", r.seq());
+        m.put("corrupt_at", r.corruptAt());
         m.put("cells", r.cells());
         m.put("cells_per_s", BenchSupport.round(r.cellsPerSecond()));
         m.put("max_batch", r.maxBatch());

@@ -15,7 +15,7 @@ import java.util.Random;
 final class PatchingBenchmark {
 
     /** What one workload measured: cells per sweep, and each timed sweep's seconds. */
-    record Result(String id, String model, int seq, int cells, int maxBatch, double[] seconds) {
+    record Result(String id, String model, int seq, int corruptAt, int cells, int maxBatch, double[] seconds) {
 
         /** Cells/s: all timed cells over the total time (the peer's definition). */
         double cellsPerSecond() {
@@ -32,9 +32,11 @@ final class PatchingBenchmark {
 
     /**
      * Runs {@code warmup} untimed and {@code reps} timed sweeps of {@code lm} over prompts of {@code seq} random
-     * tokens (the corrupted one differs at position 0), measuring the logit difference of tokens 0 and 1.
+     * tokens (the corrupted one differs at position {@code corruptAt}), measuring the logit difference of tokens 0
+     * and 1.
      */
-    static Result run(ForwardWorkload w, LanguageModel lm, int seq, int maxBatch, int reps, int warmup, long seed) {
+    static Result run(ForwardWorkload w, LanguageModel lm, int seq, int corruptAt, int maxBatch, int reps, int warmup,
+                      long seed) {
         Random random = new Random(seed);
         int vocab = lm.config().vocabSize();
         long[] clean = new long[seq];
@@ -42,7 +44,7 @@ final class PatchingBenchmark {
             clean[i] = random.nextInt(vocab);
         }
         long[] corrupt = clean.clone();
-        corrupt[0] = (clean[0] + 1) % vocab;
+        corrupt[corruptAt] = (clean[corruptAt] + 1) % vocab;
         long[][] c = {clean};
         long[][] d = {corrupt};
         LogitMetric metric = LogitMetric.logitDiff(0, 1);
@@ -56,6 +58,6 @@ final class PatchingBenchmark {
             patching.residPre(lm, c, d, metric);
             seconds[i] = (System.nanoTime() - start) / 1e9;
         }
-        return new Result(w.id, w.label, seq, lm.config().numLayers() * seq, maxBatch, seconds);
+        return new Result(w.id, w.label, seq, corruptAt, lm.config().numLayers() * seq, maxBatch, seconds);
     }
 }

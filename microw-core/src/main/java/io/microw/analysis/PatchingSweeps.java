@@ -25,7 +25,9 @@ import java.util.stream.IntStream;
  * whose patches are all at block {@code l} or later starts there from the corrupted run's stream
  * ({@link Interventions#startAt}), since the blocks before give what they gave on the corrupted run; and when the
  * metric reads only the last token, the logits are computed there alone ({@link
- * Interventions#logitsAtLastPosition}). Prompts are one row each and of equal length, except for {@link #attnHeads}.
+ * Interventions#logitsAtLastPosition}). A cell whose clean and corrupted values are identical (a position before the
+ * first token the prompts differ in, for instance) needs no forward: patching it changes nothing, so its value is the
+ * corrupted metric. Prompts are one row each and of equal length, except for {@link #attnHeads}.
  * <pre>{@code
  * PatchingResult r = PatchingSweeps.defaults().withMaxBatch(8).residPre(lm, clean, corrupt, metric);
  * }</pre>
@@ -307,11 +309,28 @@ public final class PatchingSweeps {
                 : Interventions.none();
         int rows = rowsPerForward(lm, corrupt[0].length, metric.readsLastTokenOnly());
         float[] values = new float[cells.size()];
-        try (RunResult cleanRun = engine.run(clean, null, Interventions.capture(names));
-             RunResult corruptRun = engine.run(corrupt, null,
-                     startLate ? Interventions.capture("blocks.*.hook_resid_pre") : Interventions.none())) {
-            for (int start = 0; start < cells.size(); start += rows) {
-                List<Cell> chunk = cells.subList(start, Math.min(cells.size(), start + rows));
+        Interventions corruptCapture = Interventions.capture(names).and(logits);
+        if (startLate) {
+            corruptCapture = corruptCapture.and(Interventions.capture("blocks.*.hook_resid_pre"));
+        }
+        try (RunResult cleanRun = engine.run(clean, null, Interventions.capture(names).and(logits));
+             RunResult corruptRun = engine.run(corrupt, null, corruptCapture)) {
+            float corruptMetric = metric.apply(corruptRun.logits(), null);
+            List<Integer> toRun = new ArrayList<>();
+            UnchangedCells unchanged = clean[0].length == corrupt[0].length && !hook.endsWith("hook_pattern")
+                    ? UnchangedCells.of(cleanRun.cache(), corruptRun.cache(), names) : null;
+            for (int i = 0; i < cells.size(); i++) {
+                Cell c = cells.get(i);
+                if (unchanged != null && unchanged.all(c.layer(), c.position(), c.head())) {
+                    values[i] = corruptMetric;
+                } else {
+                    toRun.add(i);
+                }
+            }
+            int done = cells.size() - toRun.size();
+            for (int start = 0; start < toRun.size(); start += rows) {
+                List<Cell> chunk = toRun.subList(start, Math.min(toRun.size(), start + rows)).stream()
+                        .map(cells::get).toList();
                 int first = chunk.stream().mapToInt(Cell::layer).min().orElseThrow();
                 Interventions patches = startLate ? Interventions.startAt(first, corruptRun.cache()).and(logits)
                         : logits;
@@ -326,12 +345,14 @@ public final class PatchingSweeps {
                 Arrays.fill(copies, corrupt[0]);
                 try (RunResult patched = engine.run(copies, null, patches)) {
                     float[] rowValues = metric.perRow(patched.logits(), null);
-                    System.arraycopy(rowValues, 0, values, start, rowValues.length);
+                    for (int row = 0; row < rowValues.length; row++) {
+                        values[toRun.get(start + row)] = rowValues[row];
+                    }
                 }
-                progress.accept(start + chunk.size());
+                done += chunk.size();
+                progress.accept(done);
             }
-            return new Measured(values, metric.apply(cleanRun.logits(), null),
-                    metric.apply(corruptRun.logits(), null));
+            return new Measured(values, metric.apply(cleanRun.logits(), null), corruptMetric);
         }
     }
 
