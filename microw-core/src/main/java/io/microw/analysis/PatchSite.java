@@ -53,6 +53,16 @@ public enum PatchSite {
     }
 
     /**
+     * Whether the sweep takes clean and corrupted prompts of different lengths (aligned on their last token); the
+     * others refuse them.
+     *
+     * @return true for {@link #HEADS}
+     */
+    public boolean alignsLengths() {
+        return this == HEADS;
+    }
+
+    /**
      * Runs this site's sweep.
      *
      * @param sweeps  the sweeps' settings

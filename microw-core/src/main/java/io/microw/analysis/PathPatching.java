@@ -55,9 +55,43 @@ public final class PathPatching {
         /** The value vectors ({@code attn.hook_v}). */
         V;
 
+        /**
+         * The channel's name, as front ends take it.
+         *
+         * @return {@code q}, {@code k} or {@code v}
+         */
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /**
+         * Every channel's name, in declaration order.
+         *
+         * @return {@code [q, k, v]}
+         */
+        public static List<String> ids() {
+            return Arrays.stream(values()).map(Channel::id).toList();
+        }
+
+        /**
+         * The channel with this name, in either case.
+         *
+         * @param id {@code q}, {@code k} or {@code v}
+         * @return the channel
+         * @throws IllegalArgumentException naming the accepted names when there is none
+         */
+        public static Channel fromId(String id) {
+            for (Channel c : values()) {
+                if (c.id().equalsIgnoreCase(id.strip())) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("unknown channel '" + id + "': one of " + ids());
+        }
+
         /** This channel's hook point in block {@code layer}. */
         String hook(int layer) {
-            return "blocks." + layer + ".attn.hook_" + name().toLowerCase(Locale.ROOT);
+            return "blocks." + layer + ".attn.hook_" + id();
         }
     }
 

@@ -11,7 +11,6 @@ import io.microw.lm.LogitMetric;
 import io.microw.models.ModelConfig;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntConsumer;
@@ -63,7 +62,7 @@ record PatchingRequest(PatchSite site, PathTarget path, long[] clean, long[] cor
 
     /** Every {@code channel} a path patching request takes: {@code q}, {@code k}, {@code v}. */
     static List<String> channels() {
-        return Arrays.stream(PathPatching.Channel.values()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList();
+        return PathPatching.Channel.ids();
     }
 
     /**
@@ -130,7 +129,7 @@ record PatchingRequest(PatchSite site, PathTarget path, long[] clean, long[] cor
         long[] corrupt = CircuitsEndpoints.ids(l, fields.path("corrupt").asText(), "corrupt");
         String what = fields.path("what").asText();
         PatchSite site = what.equals(PATH) ? null : PatchSite.fromId(what);
-        if (clean.length != corrupt.length && site != PatchSite.HEADS) {
+        if (clean.length != corrupt.length && (site == null || !site.alignsLengths())) {
             throw ApiException.badRequest("'clean' has " + clean.length + " tokens but 'corrupt' has "
                     + corrupt.length + ": \"" + what + "\" needs prompts of equal length (change words that are one "
                     + "token each; only \"" + PatchSite.HEADS.id() + "\" aligns prompts of different lengths)");
@@ -153,7 +152,7 @@ record PatchingRequest(PatchSite site, PathTarget path, long[] clean, long[] cor
             receivers.add(head);
         }
         return new PathTarget(receivers,
-                PathPatching.Channel.valueOf(fields.path("channel").asText().toUpperCase(Locale.ROOT)));
+                PathPatching.Channel.fromId(fields.path("channel").asText()));
     }
 
     /** The request's {@code what}: the site's id, or {@value #PATH}. */
