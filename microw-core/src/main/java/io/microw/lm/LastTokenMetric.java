@@ -3,7 +3,6 @@ package io.microw.lm;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 
 import java.util.function.UnaryOperator;
@@ -29,10 +28,7 @@ final class LastTokenMetric implements LogitMetric {
 
     @Override
     public float apply(NDArray logits, long[][] attentionMask) {
-        try (NDManager scope = logits.getManager().newSubManager()) {
-            scope.tempAttachAll(logits);
-            return tensor(logits, attentionMask).getFloat();
-        }
+        return TensorMetric.inScope(logits, () -> tensor(logits, attentionMask).getFloat());
     }
 
     @Override
@@ -42,10 +38,7 @@ final class LastTokenMetric implements LogitMetric {
 
     @Override
     public float[] perRow(NDArray logits, long[][] attentionMask) {
-        try (NDManager scope = logits.getManager().newSubManager()) {
-            scope.tempAttachAll(logits);
-            return rows(logits, attentionMask).toFloatArray();
-        }
+        return TensorMetric.inScope(logits, () -> rows(logits, attentionMask).toFloatArray());
     }
 
     @Override

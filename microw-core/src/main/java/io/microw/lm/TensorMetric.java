@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 
 import java.util.Objects;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 /**
  * A {@link LogitMetric} defined by tensor operations: its float value is the tensor's, computed in a scope that
@@ -20,9 +21,17 @@ final class TensorMetric implements LogitMetric {
 
     @Override
     public float apply(NDArray logits, long[][] attentionMask) {
+        return inScope(logits, () -> tensor(logits, attentionMask).getFloat());
+    }
+
+    /**
+     * Runs {@code work} on the logits in a scope that frees every array it makes when it returns (the logits'
+     * manager keeps nothing).
+     */
+    static <T> T inScope(NDArray logits, Supplier<T> work) {
         try (NDManager scope = logits.getManager().newSubManager()) {
             scope.tempAttachAll(logits);
-            return tensor(logits, attentionMask).getFloat();
+            return work.get();
         }
     }
 

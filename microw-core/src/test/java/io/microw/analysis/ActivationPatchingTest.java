@@ -2,19 +2,14 @@ package io.microw.analysis;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
-import io.microw.io.SafetensorsFile;
 import io.microw.lm.Interventions;
-import io.microw.lm.LanguageModel;
-import io.microw.lm.LogitMetric;
 import io.microw.lm.RunResult;
-import io.microw.testing.Fixture;
+import io.microw.testing.GradientCase;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.net.URISyntaxException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -32,56 +27,11 @@ class ActivationPatchingTest {
 
     private static final double TOLERANCE = 1e-4;
 
-    /** A fixture model with its patching reference. */
-    record Case(LanguageModel lm, SafetensorsFile reference) implements AutoCloseable {
-        static Case open(String arch) throws URISyntaxException {
-            Fixture fixture = Fixture.open(arch);
-            LanguageModel lm = LanguageModel.load(fixture.modelDir());
-            fixture.close();
-            Path ref = Path.of(ActivationPatchingTest.class.getResource("/gradients/" + arch + "/reference.safetensors")
-                    .toURI());
-            return new Case(lm, SafetensorsFile.open(ref));
-        }
-
-        long[][] ids(String key) {
-            return new long[][] {reference.readLongs(key)};
-        }
-
-        LogitMetric metric() {
-            long[] answer = reference.readLongs("answer");
-            return LogitMetric.logitDiff(answer[0], answer[1]);
-        }
-
-        float value(String key) {
-            return reference.readFloats(key)[0];
-        }
-
-        /** The largest difference between a table and a reference [rows, columns]. */
-        double maxDiff(float[][] table, String key) {
-            long[] shape = reference.info(key).shape();
-            float[] expected = reference.readFloats(key);
-            assertThat(table.length).as(key + " rows").isEqualTo(shape[0]);
-            double max = 0;
-            for (int r = 0; r < table.length; r++) {
-                assertThat(table[r].length).as(key + " columns").isEqualTo(shape[1]);
-                for (int c = 0; c < table[r].length; c++) {
-                    max = Math.max(max, Math.abs(table[r][c] - expected[(int) (r * shape[1] + c)]));
-                }
-            }
-            return max;
-        }
-
-        @Override
-        public void close() {
-            reference.close();
-            lm.close();
-        }
-    }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"gpt2", "llama", "qwen2"})
     void residPreAndHeadPatchingMatchPyTorch(String arch) throws Exception {
-        try (Case c = Case.open(arch)) {
+        try (GradientCase c = GradientCase.open(arch)) {
             long[][] clean = c.ids("clean_ids");
             long[][] corrupt = c.ids("corrupt_ids");
             PatchingResult heads = ActivationPatching.attnHeads(c.lm(), clean, corrupt, c.metric());
@@ -118,7 +68,7 @@ class ActivationPatchingTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"gpt2", "llama"})
     void otherSitesFollowFromWhereThePromptsDiffer(String arch) throws Exception {
-        try (Case c = Case.open(arch)) {
+        try (GradientCase c = GradientCase.open(arch)) {
             long[][] clean = c.ids("clean_ids");
             long[][] corrupt = c.ids("corrupt_ids");
             float cleanMetric = c.value("metric/clean");
@@ -155,7 +105,7 @@ class ActivationPatchingTest {
     }
 
     /** The metric of the corrupted run with {@code slice} of a layer's output replaced by the clean run's {@code cleanSlice}. */
-    private static float manualPatch(Case c, long[][] clean, long[][] corrupt, String layer, NDIndex slice,
+    private static float manualPatch(GradientCase c, long[][] clean, long[][] corrupt, String layer, NDIndex slice,
                                      NDIndex cleanSlice) {
         try (RunResult cleanRun = c.lm().inference().runWithCache(clean, null, layer);
              RunResult patched = c.lm().inference().run(corrupt, null, Interventions.edit(layer, x -> {
@@ -172,7 +122,7 @@ class ActivationPatchingTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"gpt2", "llama"})
     void patternPatchingMatchesAnEditOfOneHead(String arch) throws Exception {
-        try (Case c = Case.open(arch)) {
+        try (GradientCase c = GradientCase.open(arch)) {
             long[][] clean = c.ids("clean_ids");
             long[][] corrupt = c.ids("corrupt_ids");
             PatchingResult r = ActivationPatching.defaults().withMaxBatch(3).attnPattern(c.lm(), clean, corrupt,
@@ -205,7 +155,7 @@ class ActivationPatchingTest {
     @ParameterizedTest(name = "corrupt of {0} tokens")
     @ValueSource(ints = {6, 8})
     void headPatchingAlignsPromptsOfDifferentLengthsOnTheLastToken(int corruptLength) throws Exception {
-        try (Case c = Case.open("gpt2")) {
+        try (GradientCase c = GradientCase.open("gpt2")) {
             long[][] corrupt = {Arrays.copyOfRange(c.ids("corrupt_ids")[0], 8 - corruptLength, 8)};
             long[][] clean = corruptLength == 8 ? new long[][] {Arrays.copyOfRange(c.ids("clean_ids")[0], 3, 8)}
                                                : c.ids("clean_ids");
@@ -232,7 +182,7 @@ class ActivationPatchingTest {
 
     @Test
     void progressCountsCellsAndBadPromptsAreRefusedByName() throws Exception {
-        try (Case c = Case.open("gpt2")) {
+        try (GradientCase c = GradientCase.open("gpt2")) {
             long[][] clean = c.ids("clean_ids");
             long[][] corrupt = c.ids("corrupt_ids");
             List<Integer> done = new ArrayList<>();

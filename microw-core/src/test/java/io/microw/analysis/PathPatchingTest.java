@@ -1,11 +1,11 @@
 package io.microw.analysis;
 
-import io.microw.analysis.ActivationPatchingTest.Case;
 import io.microw.analysis.PathPatching.Channel;
 import io.microw.analysis.PathPatching.Head;
 import io.microw.lm.InferenceEngine;
 import io.microw.lm.Interventions;
 import io.microw.lm.RunResult;
+import io.microw.testing.GradientCase;
 import io.microw.testing.RecordingDetector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,7 +33,7 @@ class PathPatchingTest {
      * {@code s} of block 0, taken from the clean run, recording block 1's q, k or v; then the corrupted run with only
      * receiver head {@code r} of block 1's q, k or v replaced by that record.
      */
-    private static float byHand(Case c, int s, int r, Channel channel) {
+    private static float byHand(GradientCase c, int s, int r, Channel channel) {
         InferenceEngine engine = c.lm().inference();
         String received = "blocks.1.attn.hook_" + channel.name().toLowerCase(Locale.ROOT);
         try (RunResult clean = engine.runWithCache(c.ids("clean_ids"), null, "*.hook_z");
@@ -50,7 +50,7 @@ class PathPatchingTest {
     @ParameterizedTest(name = "{0}")
     @EnumSource(Channel.class)
     void matchesTheThreeRunsWrittenOutByHand(Channel channel) throws Exception {
-        try (Case c = Case.open("gpt2")) {
+        try (GradientCase c = GradientCase.open("gpt2")) {
             long[][] clean = c.ids("clean_ids");
             long[][] corrupt = c.ids("corrupt_ids");
             PatchingResult sweep = PathPatching.senders(ActivationPatching.defaults().withMaxBatch(3), c.lm(), clean,
@@ -74,7 +74,7 @@ class PathPatchingTest {
     /** A head in or after the receivers' last layer cannot reach them: its cell is the corrupted metric, exactly. */
     @Test
     void sendersTheReceiversCannotSeeGiveTheCorruptMetricExactly() throws Exception {
-        try (Case c = Case.open("gpt2")) {
+        try (GradientCase c = GradientCase.open("gpt2")) {
             long[][] clean = c.ids("clean_ids");
             long[][] corrupt = c.ids("corrupt_ids");
             List<Integer> done = new ArrayList<>();
@@ -100,7 +100,7 @@ class PathPatchingTest {
 
     @Test
     void badPairsAndPromptsAreRefusedBeforeAnyForward() throws Exception {
-        try (Case c = Case.open("gpt2")) {
+        try (GradientCase c = GradientCase.open("gpt2")) {
             long[][] clean = c.ids("clean_ids");
             long[][] corrupt = c.ids("corrupt_ids");
             long[][] shorter = {Arrays.copyOf(corrupt[0], 6)};
@@ -126,7 +126,7 @@ class PathPatchingTest {
     /** Llama's fixture shares each key and value head between two query heads. */
     @Test
     void groupedKeysAndValuesAreRefusedAndQueriesWork() throws Exception {
-        try (Case c = Case.open("llama")) {
+        try (GradientCase c = GradientCase.open("llama")) {
             long[][] clean = c.ids("clean_ids");
             long[][] corrupt = c.ids("corrupt_ids");
             for (Channel grouped : List.of(Channel.K, Channel.V)) {

@@ -1,14 +1,12 @@
 package io.microw.lm;
 
 import ai.djl.ndarray.NDArray;
-import io.microw.io.SafetensorsFile;
 import io.microw.testing.Fixture;
+import io.microw.testing.GradientCase;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.net.URISyntaxException;
-import java.nio.file.Path;
 import java.util.Locale;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,102 +22,66 @@ class GradientsTest {
     private static final double ABSOLUTE = 1e-5;
     private static final double RELATIVE = 1e-4;
 
-    /** A fixture model with its gradient reference. */
-    private record Case(LanguageModel lm, SafetensorsFile reference) implements AutoCloseable {
-        static Case open(String arch) throws URISyntaxException {
-            LanguageModel lm;
-            try (Fixture fixture = Fixture.open(arch)) {
-                lm = LanguageModel.load(fixture.modelDir());
+    /**
+     * The largest error of a gradient against a reference, relative to the reference where it exceeds 1 (so
+     * 1e-5 absolute near zero, 1e-4 relative beyond 10), at the positions {@code mask} keeps.
+     */
+    private static double error(GradientCase c, NDArray actual, String key, long[][] mask) {
+        assertThat(actual.getShape().getShape()).as(key + " shape").isEqualTo(c.reference().info(key).shape());
+        float[] got = actual.toFloatArray();
+        float[] expected = c.reference().readFloats(key);
+        int perPosition = mask == null ? 1 : got.length / (mask.length * mask[0].length);
+        double worst = 0;
+        for (int i = 0; i < got.length; i++) {
+            int cell = i / perPosition;
+            if (mask != null && mask[cell / mask[0].length][cell % mask[0].length] == 0) {
+                continue;
             }
-            String ref = "/gradients/" + arch + "/reference.safetensors";
-            return new Case(lm, SafetensorsFile.open(Path.of(GradientsTest.class.getResource(ref).toURI())));
+            double diff = Math.abs(got[i] - expected[i]);
+            worst = Math.max(worst, diff / Math.max(1, Math.abs(expected[i]) * ABSOLUTE / RELATIVE));
         }
-
-        long[][] ids(String key) {
-            long[] flat = reference.readLongs(key);
-            long[] shape = reference.info(key).shape();
-            long[][] out = new long[(int) shape[0]][(int) shape[1]];
-            for (int r = 0; r < out.length; r++) {
-                System.arraycopy(flat, (int) (r * shape[1]), out[r], 0, out[r].length);
-            }
-            return out;
-        }
-
-        LogitMetric metric() {
-            long[] answer = reference.readLongs("answer");
-            return LogitMetric.logitDiff(answer[0], answer[1]);
-        }
-
-        int layers() {
-            return lm.config().numLayers();
-        }
-
-        /**
-         * The largest error of a gradient against a reference, relative to the reference where it exceeds 1 (so
-         * 1e-5 absolute near zero, 1e-4 relative beyond 10), at the positions {@code mask} keeps.
-         */
-        double error(NDArray actual, String key, long[][] mask) {
-            assertThat(actual.getShape().getShape()).as(key + " shape").isEqualTo(reference.info(key).shape());
-            float[] got = actual.toFloatArray();
-            float[] expected = reference.readFloats(key);
-            int perPosition = mask == null ? 1 : got.length / (mask.length * mask[0].length);
-            double worst = 0;
-            for (int i = 0; i < got.length; i++) {
-                int cell = i / perPosition;
-                if (mask != null && mask[cell / mask[0].length][cell % mask[0].length] == 0) {
-                    continue;
-                }
-                double diff = Math.abs(got[i] - expected[i]);
-                worst = Math.max(worst, diff / Math.max(1, Math.abs(expected[i]) * ABSOLUTE / RELATIVE));
-            }
-            return worst;
-        }
-
-        /** The largest {@link #error} over every block's {@code blocks.<l>.<hook>} against {@code <key>/<l>}. */
-        double errorOverBlocks(GradientResult g, String hook, String key, long[][] mask) {
-            double worst = 0;
-            for (int l = 0; l < layers(); l++) {
-                worst = Math.max(worst, error(g.get("blocks." + l + "." + hook), key + "/" + l, mask));
-            }
-            return worst;
-        }
-
-        @Override
-        public void close() {
-            reference.close();
-            lm.close();
-        }
+        return worst;
     }
+
+    /** The largest {@link #error} over every block's {@code blocks.<l>.<hook>} against {@code <key>/<l>}. */
+    private static double errorOverBlocks(GradientCase c, GradientResult g, String hook, String key, long[][] mask) {
+        double worst = 0;
+        for (int l = 0; l < c.lm().config().numLayers(); l++) {
+            worst = Math.max(worst, error(c, g.get("blocks." + l + "." + hook), key + "/" + l, mask));
+        }
+        return worst;
+    }
+
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"gpt2", "llama", "qwen2"})
     void activationAndWeightGradientsMatchPyTorch(String arch) throws Exception {
-        try (Case c = Case.open(arch)) {
-            String weight = c.reference.names().stream().filter(n -> n.startsWith("grad/clean/param/")).findFirst()
+        try (GradientCase c = GradientCase.open(arch)) {
+            String weight = c.reference().names().stream().filter(n -> n.startsWith("grad/clean/param/")).findFirst()
                     .orElseThrow().substring("grad/clean/param/".length());
             double worst = 0;
-            try (GradientResult g = c.lm.gradients().withParameters(weight).of(c.ids("clean_ids"), null, c.metric(),
+            try (GradientResult g = c.lm().gradients().withParameters(weight).of(c.ids("clean_ids"), null, c.metric(),
                     "blocks.*.hook_resid_pre", "blocks.*.hook_resid_post", "blocks.*.hook_attn_out",
                     "blocks.*.hook_mlp_out", "blocks.*.attn.hook_z")) {
-                assertThat((double) g.value()).isCloseTo(c.reference.readFloats("metric/clean")[0],
+                assertThat((double) g.value()).isCloseTo(c.reference().readFloats("metric/clean")[0],
                         within(1e-4));
-                worst = Math.max(worst, c.errorOverBlocks(g, "hook_resid_pre", "grad/clean/resid_pre", null));
-                worst = Math.max(worst, c.errorOverBlocks(g, "hook_resid_post", "grad/clean/resid_post", null));
-                worst = Math.max(worst, c.errorOverBlocks(g, "hook_attn_out", "grad/clean/attn_out", null));
-                worst = Math.max(worst, c.errorOverBlocks(g, "hook_mlp_out", "grad/clean/mlp_out", null));
-                worst = Math.max(worst, c.errorOverBlocks(g, "attn.hook_z", "grad/clean/z", null));
-                worst = Math.max(worst, c.error(g.parameter(weight), "grad/clean/param/" + weight, null));
+                worst = Math.max(worst, errorOverBlocks(c, g, "hook_resid_pre", "grad/clean/resid_pre", null));
+                worst = Math.max(worst, errorOverBlocks(c, g, "hook_resid_post", "grad/clean/resid_post", null));
+                worst = Math.max(worst, errorOverBlocks(c, g, "hook_attn_out", "grad/clean/attn_out", null));
+                worst = Math.max(worst, errorOverBlocks(c, g, "hook_mlp_out", "grad/clean/mlp_out", null));
+                worst = Math.max(worst, errorOverBlocks(c, g, "attn.hook_z", "grad/clean/z", null));
+                worst = Math.max(worst, error(c, g.parameter(weight), "grad/clean/param/" + weight, null));
             }
-            try (GradientResult g = c.lm.gradients().of(c.ids("corrupt_ids"), null, c.metric(),
+            try (GradientResult g = c.lm().gradients().of(c.ids("corrupt_ids"), null, c.metric(),
                     "blocks.*.hook_resid_pre")) {
-                worst = Math.max(worst, c.errorOverBlocks(g, "hook_resid_pre", "grad/corrupt/resid_pre", null));
+                worst = Math.max(worst, errorOverBlocks(c, g, "hook_resid_pre", "grad/corrupt/resid_pre", null));
             }
             long[][] mask = c.ids("batch/attention_mask");
-            try (GradientResult g = c.lm.gradients().of(c.ids("batch/input_ids"), mask, c.metric(),
+            try (GradientResult g = c.lm().gradients().of(c.ids("batch/input_ids"), mask, c.metric(),
                     "blocks.*.hook_resid_post")) {
-                assertThat((double) g.value()).isCloseTo(c.reference.readFloats("batch/metric")[0],
+                assertThat((double) g.value()).isCloseTo(c.reference().readFloats("batch/metric")[0],
                         within(1e-4));
-                worst = Math.max(worst, c.errorOverBlocks(g, "hook_resid_post", "batch/grad/resid_post", mask));
+                worst = Math.max(worst, errorOverBlocks(c, g, "hook_resid_post", "batch/grad/resid_post", mask));
             }
             System.out.printf(Locale.ROOT, "GradientsTest %s: max error %.3g%n", arch, worst);
             assertThat(worst).as(arch + ": largest gradient error (absolute, relative beyond 10)").isLessThan(ABSOLUTE);
@@ -129,16 +91,16 @@ class GradientsTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"gpt2", "llama", "qwen2"})
     void gradientsFlowThroughAPatchedForward(String arch) throws Exception {
-        try (Case c = Case.open(arch);
-             RunResult clean = c.lm.inference().runWithCache(c.ids("clean_ids"), null, "blocks.0.hook_resid_pre")) {
+        try (GradientCase c = GradientCase.open(arch);
+             RunResult clean = c.lm().inference().runWithCache(c.ids("clean_ids"), null, "blocks.0.hook_resid_pre")) {
             // the corrupted prompt with the clean first residual stream patched in computes the clean run from there
             Interventions patch = Interventions.patch("blocks.0.hook_resid_pre", clean.cache());
             double worst = 0;
-            try (GradientResult g = c.lm.gradients().of(c.ids("corrupt_ids"), null, patch, c.metric(),
+            try (GradientResult g = c.lm().gradients().of(c.ids("corrupt_ids"), null, patch, c.metric(),
                     "blocks.*.hook_resid_pre")) {
-                assertThat((double) g.value()).isCloseTo(c.reference.readFloats("metric/clean")[0],
+                assertThat((double) g.value()).isCloseTo(c.reference().readFloats("metric/clean")[0],
                         within(1e-4));
-                worst = Math.max(worst, c.errorOverBlocks(g, "hook_resid_pre", "grad/clean/resid_pre", null));
+                worst = Math.max(worst, errorOverBlocks(c, g, "hook_resid_pre", "grad/clean/resid_pre", null));
             }
             System.out.printf(Locale.ROOT, "GradientsTest %s patched: max error %.3g%n", arch, worst);
             assertThat(worst).as(arch + ": largest gradient error through the patched forward").isLessThan(ABSOLUTE);
