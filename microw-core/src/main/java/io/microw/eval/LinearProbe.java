@@ -1,0 +1,348 @@
+package io.microw.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.Random;
+
+/**
+ * A linear probe: multinomial logistic regression (two classes or more) with an L2 penalty, trained with Adam on
+ * activations, e.g. a layer's residual stream per token against a part-of-speech label. Features are standardised
+ * for training (the returned weights act on raw activations); a seeded shuffle holds out a validation split, on
+ * which the {@link ProbeReport} gives accuracy and macro F1. The gradient of the penalised cross-entropy is written
+ * out (softmax minus one-hot), as the SAE trainer does, so a probe needs no autograd session and trains while
+ * gradient calls run. {@link #direction()} is usable as a steering vector.
+ * <pre>{@code
+ * LinearProbe probe = LinearProbe.train(features, labels, ProbeOptions.defaults());
+ * System.out.println(probe.report().validationAccuracy());
+ * }</pre>
+ */
+public final class LinearProbe {
+
+    private final float[][] weights;
+    private final float[] bias;
+    private final ProbeReport report;
+
+    private LinearProbe(float[][] weights, float[] bias, ProbeReport report) {
+        this.weights = weights;
+        this.bias = bias;
+        this.report = report;
+    }
+
+    /**
+     * Trains a probe.
+     *
+     * @param features one row of activations per example, all of one width
+     * @param labels   each example's class, 0..classes-1, with at least two classes present
+     * @param options  the training settings
+     * @return the trained probe with its report
+     * @throws IllegalArgumentException for empty, ragged or non-finite features, labels of another length, negative
+     *                                  labels, or a single class
+     */
+    public static LinearProbe train(float[][] features, int[] labels, ProbeOptions options) {
+        Objects.requireNonNull(options, "options");
+        int d = checkedWidth(features, labels);
+        int classes = Arrays.stream(labels).max().orElse(0) + 1;
+        int[] order = shuffled(labels.length, options.seed());
+        int validation = (int) Math.round(labels.length * options.validationFraction());
+        int train = labels.length - validation;
+        if (train < 2) {
+            throw new IllegalArgumentException("only " + train + " training example(s) after holding out "
+                    + validation + " for validation; give more examples or a smaller validation fraction");
+        }
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray x = manager.create(rows(features, order), new Shape(labels.length, d));
+            int[] y = pick(labels, order);
+            NDArray trainX = x.get(new NDIndex("0:{}", train));
+            NDArray mean = trainX.mean(new int[] {0});
+            NDArray std = trainX.sub(mean).square().mean(new int[] {0}).sqrt().add(1e-6f);
+            NDArray z = x.sub(mean).div(std);
+            NDArray[] wb = fit(manager, z.get(new NDIndex("0:{}", train)), Arrays.copyOf(y, train), classes, options);
+            NDArray w = wb[0].div(std.reshape(d, 1));
+            NDArray b = wb[1].sub(mean.reshape(1, d).matMul(w).reshape(classes));
+            float[][] weights = columnsAsRows(w, d, classes);
+            float[] bias = b.toFloatArray();
+            LinearProbe probe = new LinearProbe(weights, bias, null);
+            int[] predicted = probe.predict(features, order);
+            ProbeReport report = ProbeReport.of(y, predicted, train, classes);
+            return new LinearProbe(weights, bias, report);
+        }
+    }
+
+    /** Minibatch Adam on standardised features: returns weights [d, classes] and bias [classes]. */
+    private static NDArray[] fit(NDManager manager, NDArray x, int[] y, int classes, ProbeOptions o) {
+        int n = y.length;
+        int d = (int) x.getShape().get(1);
+        NDArray w = manager.zeros(new Shape(d, classes));
+        NDArray b = manager.zeros(new Shape(classes));
+        Adam adamW = new Adam(manager, w.getShape(), o.learningRate());
+        Adam adamB = new Adam(manager, b.getShape(), o.learningRate());
+        NDArray oneHot = manager.create(y).oneHot(classes).toType(DataType.FLOAT32, false);
+        Random random = new Random(o.seed());
+        for (int epoch = 0; epoch < o.epochs(); epoch++) {
+            int[] batchOrder = shuffled(n, random.nextLong());
+            for (int start = 0; start < n; start += o.batchSize()) {
+                int end = Math.min(n, start + o.batchSize());
+                try (NDManager step = manager.newSubManager()) {
+                    NDArray index = step.create(Arrays.copyOfRange(batchOrder, start, end));
+                    NDArray xb = x.get(index);
+                    NDArray yb = oneHot.get(index);
+                    NDArray p = xb.matMul(w).add(b).softmax(-1);
+                    NDArray error = p.sub(yb).div(end - start);
+                    NDArray gradW = xb.transpose().matMul(error).add(w.mul(2 * o.l2()));
+                    NDArray gradB = error.sum(new int[] {0});
+                    w = adamW.step(w, gradW);
+                    b = adamB.step(b, gradB);
+                }
+            }
+        }
+        return new NDArray[] {w, b};
+    }
+
+    /**
+     * The predicted class of each row.
+     *
+     * @param features rows of activations of the probe's width
+     * @return the class with the largest score per row
+     */
+    public int[] predict(float[][] features) {
+        int[] identity = new int[features.length];
+        Arrays.setAll(identity, i -> i);
+        return predict(features, identity);
+    }
+
+    private int[] predict(float[][] features, int[] order) {
+        int[] out = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            float[] row = features[order[i]];
+            if (row.length != inputs()) {
+                throw new IllegalArgumentException("row " + order[i] + " has " + row.length + " values but the probe "
+                        + "takes " + inputs());
+            }
+            int best = 0;
+            double bestScore = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < bias.length; c++) {
+                double score = bias[c];
+                for (int j = 0; j < row.length; j++) {
+                    score += (double) weights[c][j] * row[j];
+                }
+                if (score > bestScore) {
+                    bestScore = score;
+                    best = c;
+                }
+            }
+            out[i] = best;
+        }
+        return out;
+    }
+
+    /**
+     * How well the probe did on its training and validation rows.
+     *
+     * @return the report
+     */
+    public ProbeReport report() {
+        return report;
+    }
+
+    /**
+     * The number of classes.
+     *
+     * @return at least 2
+     */
+    public int classes() {
+        return bias.length;
+    }
+
+    /**
+     * The width of the activations the probe reads.
+     *
+     * @return d
+     */
+    public int inputs() {
+        return weights[0].length;
+    }
+
+    /**
+     * Class {@code c}'s weights on raw activations (a copy).
+     *
+     * @param c the class
+     * @return [inputs]
+     */
+    public float[] weights(int c) {
+        return weights[c].clone();
+    }
+
+    /**
+     * The unit direction from class 0 to class 1 of a two-class probe (w₁ − w₀, normalised): adding it to the
+     * activations moves them toward class 1, so it serves as a steering vector.
+     *
+     * @return [inputs], of length 1
+     * @throws IllegalStateException for a probe of more than two classes (use {@link #direction(int)})
+     */
+    public float[] direction() {
+        if (classes() != 2) {
+            throw new IllegalStateException("this probe has " + classes() + " classes; name one with direction(c)");
+        }
+        return unit(difference(weights[1], weights[0]));
+    }
+
+    /**
+     * The unit direction toward class {@code c}: its weights minus the mean of all classes' weights, normalised.
+     *
+     * @param c the class
+     * @return [inputs], of length 1
+     */
+    public float[] direction(int c) {
+        if (c < 0 || c >= classes()) {
+            throw new IllegalArgumentException("class " + c + " is out of range: the probe has " + classes()
+                    + " classes (0.." + (classes() - 1) + ")");
+        }
+        float[] mean = new float[inputs()];
+        for (float[] row : weights) {
+            for (int j = 0; j < mean.length; j++) {
+                mean[j] += row[j] / classes();
+            }
+        }
+        return unit(difference(weights[c], mean));
+    }
+
+    private static float[] difference(float[] a, float[] b) {
+        float[] out = new float[a.length];
+        for (int j = 0; j < a.length; j++) {
+            out[j] = a[j] - b[j];
+        }
+        return out;
+    }
+
+    private static float[] unit(float[] v) {
+        double norm = 0;
+        for (float x : v) {
+            norm += (double) x * x;
+        }
+        double scale = norm == 0 ? 0 : 1 / Math.sqrt(norm);
+        for (int j = 0; j < v.length; j++) {
+            v[j] *= (float) scale;
+        }
+        return v;
+    }
+
+    /** The features' width, after checking the inputs. */
+    private static int checkedWidth(float[][] features, int[] labels) {
+        if (features == null || labels == null || features.length == 0) {
+            throw new IllegalArgumentException("no examples given: features and labels must be non-empty");
+        }
+        if (features.length != labels.length) {
+            throw new IllegalArgumentException(features.length + " feature rows but " + labels.length + " labels");
+        }
+        int d = features[0].length;
+        if (d == 0) {
+            throw new IllegalArgumentException("feature rows are empty");
+        }
+        for (int i = 0; i < features.length; i++) {
+            if (features[i].length != d) {
+                throw new IllegalArgumentException("row " + i + " has " + features[i].length + " values but row 0 "
+                        + "has " + d);
+            }
+            for (float v : features[i]) {
+                if (!Float.isFinite(v)) {
+                    throw new IllegalArgumentException("row " + i + " holds " + v + "; features must be finite");
+                }
+            }
+            if (labels[i] < 0) {
+                throw new IllegalArgumentException("label " + labels[i] + " of row " + i + " is negative");
+            }
+        }
+        if (Arrays.stream(labels).distinct().count() < 2) {
+            throw new IllegalArgumentException("every label is " + labels[0] + "; a probe needs two classes or more");
+        }
+        return d;
+    }
+
+    private static int[] shuffled(int n, long seed) {
+        int[] order = new int[n];
+        Arrays.setAll(order, i -> i);
+        Random random = new Random(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
+
+    private static float[] rows(float[][] features, int[] order) {
+        int d = features[0].length;
+        float[] flat = new float[order.length * d];
+        for (int i = 0; i < order.length; i++) {
+            System.arraycopy(features[order[i]], 0, flat, i * d, d);
+        }
+        return flat;
+    }
+
+    private static int[] pick(int[] values, int[] order) {
+        int[] out = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            out[i] = values[order[i]];
+        }
+        return out;
+    }
+
+    private static float[][] columnsAsRows(NDArray w, int d, int classes) {
+        float[] flat = w.toFloatArray();
+        float[][] out = new float[classes][d];
+        for (int j = 0; j < d; j++) {
+            for (int c = 0; c < classes; c++) {
+                out[c][j] = flat[j * classes + c];
+            }
+        }
+        return out;
+    }
+
+    /** Adam's moment estimates for one parameter. */
+    private static final class Adam {
+        private static final float BETA1 = 0.9f;
+        private static final float BETA2 = 0.999f;
+        private static final float EPSILON = 1e-8f;
+
+        private final float learningRate;
+        private NDArray m;
+        private NDArray v;
+        private int t;
+
+        Adam(NDManager manager, Shape shape, double learningRate) {
+            this.learningRate = (float) learningRate;
+            m = manager.zeros(shape);
+            v = manager.zeros(shape);
+        }
+
+        /** The parameter after one step, in the parameter's manager; the old parameter is closed. */
+        NDArray step(NDArray parameter, NDArray gradient) {
+            t++;
+            NDManager keep = parameter.getManager();
+            NDArray newM = m.mul(BETA1).add(gradient.mul(1 - BETA1));
+            NDArray newV = v.mul(BETA2).add(gradient.square().mul(1 - BETA2));
+            float correction1 = 1 - (float) Math.pow(BETA1, t);
+            float correction2 = 1 - (float) Math.pow(BETA2, t);
+            NDArray updated = parameter.sub(newM.div(correction1).div(newV.div(correction2).sqrt().add(EPSILON))
+                    .mul(learningRate));
+            m.close();
+            v.close();
+            parameter.close();
+            m = owned(newM, keep);
+            v = owned(newV, keep);
+            return owned(updated, keep);
+        }
+
+        private static NDArray owned(NDArray array, NDManager manager) {
+            array.attach(manager);
+            return array;
+        }
+    }
+}
