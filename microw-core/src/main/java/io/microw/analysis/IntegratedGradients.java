@@ -22,10 +22,10 @@ import java.util.OptionalLong;
  * model computes them. The path runs in a straight line from the baseline's token embeddings to the input's: zero
  * (the default), or those of a given token (such as a pad or space token) at every position. Token {@code i}'s
  * attribution is Σ_d (x_i − x'_i)_d · the average over the path of d metric / d x_i, d, the average taken by the
- * midpoint rule over {@code steps} points, all of them rows of one forward-backward (or of several, at most
- * {@link #withRowsPerPass} rows each). Completeness: the attributions sum to metric(input) − metric(baseline), both
- * computed exactly by one plain forward, up to the rule's error ({@link Result#convergenceDelta}), which shrinks as
- * the square of the step.
+ * midpoint rule over {@code steps} points, taken as the rows of forward-backward passes (of at most
+ * {@value #DEFAULT_STEPS} rows unless {@link #withRowsPerPass} says otherwise). Completeness: the attributions sum
+ * to metric(input) − metric(baseline), both computed exactly by one plain forward, up to the rule's error
+ * ({@link Result#convergenceDelta}), which shrinks as the square of the step.
  *
  * <p>A zero baseline suits models with position embeddings (GPT-2, BERT). In a model without them whose blocks
  * normalize their input (Llama, Qwen, Gemma, GPT-NeoX, Phi-3), zero token embeddings make every norm's input vanish:
@@ -99,7 +99,8 @@ public final class IntegratedGradients {
     }
 
     /**
-     * {@value #DEFAULT_STEPS} steps from a zero baseline, all in one forward-backward.
+     * {@value #DEFAULT_STEPS} steps from a zero baseline, at most {@value #DEFAULT_STEPS} rows a forward-backward
+     * (so the default steps take one).
      *
      * @return the default settings
      */
@@ -241,7 +242,9 @@ public final class IntegratedGradients {
             throw new IllegalArgumentException("no tokens to attribute: the prompt is empty; give at least one id");
         }
         try (NDManager probe = NDManager.newBaseManager(lm.device())) {
-            metric.tensor(probe.zeros(new Shape(1, ids.length, lm.config().vocabSize())), null);
+            // zero logits of the prompt's shape, one position's memory broadcast over the others
+            int vocab = lm.config().vocabSize();
+            metric.tensor(probe.zeros(new Shape(1, 1, vocab)).broadcast(1, ids.length, vocab), null);
         } catch (UnsupportedOperationException e) {
             throw new IllegalArgumentException("attribution needs a differentiable metric, and this one has no tensor"
                     + " form: " + e.getMessage(), e);

@@ -111,7 +111,8 @@ class IntegratedGradientsTest {
             assertThat(s.metric()).isCloseTo(plain(lm, new long[][] {IDS}, Interventions.none())[0], within(1e-5f));
             for (int i = 0; i < seq; i++) {
                 float expected = (values[2 * i] - values[2 * i + 1]) / (2 * epsilon);
-                assertThat(s.values()[i]).as("token " + i).isCloseTo(expected, within(1e-3f + 1e-2f * Math.abs(expected)));
+                assertThat(s.values()[i]).as("token " + i)
+                        .isCloseTo(expected, within(1e-3f + 1e-2f * Math.abs(expected)));
             }
         }
     }
