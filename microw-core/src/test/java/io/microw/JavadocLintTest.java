@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class JavadocLintTest {
 
-    static final List<String> PACKAGES = List.of("", "concepts", "data", "eval", "hooks", "io", "io/hub", "io/onnx",
+    static final List<String> PACKAGES = List.of("", "analysis", "concepts", "data", "eval", "hooks", "io", "io/hub", "io/onnx",
             "lm", "models", "nn", "sae", "sae/train", "steering", "store", "tokenizer", "util");
 
     @Test

@@ -1,6 +1,7 @@
 package io.microw.docs;
 
 import ai.djl.ndarray.NDArray;
+import io.microw.analysis.IntegratedGradients;
 import io.microw.demo.BrownGpt2;
 import io.microw.eval.LinearProbe;
 import io.microw.eval.ProbeOptions;
@@ -52,6 +53,23 @@ class GradientsSnippetsTest {
             assertThat(g.get("blocks.2.attn.hook_z").getShape().get(2)).isEqualTo(lm.config().numHeads());
             assertThat(g.parameter("transformer.h.0.mlp.c_fc.weight").abs().sum().getFloat()).isPositive();
         }
+    }
+
+    @Test
+    void integratedGradientsAndSaliency() {
+        // snippet:gradients.ig
+        long[] prompt = lm.tokenizer().encode("The man in the car said that");
+        LogitMetric heOverShe = LogitMetric.logitDiff(lm.tokenizer().encode(" he")[0], lm.tokenizer().encode(" she")[0]);
+        IntegratedGradients.Result ig = IntegratedGradients.defaults()
+                .withBaselineToken(lm.tokenizer().eosTokenId().orElseThrow())
+                .attribute(lm, prompt, heOverShe);
+        IntegratedGradients.Saliency saliency = IntegratedGradients.saliency(lm, prompt, heOverShe);
+        System.out.println(Arrays.toString(ig.attributions()) + " sum " + ig.sum() + " vs "
+                + (ig.metricAtInput() - ig.metricAtBaseline()) + "; saliency " + Arrays.toString(saliency.values()));
+        // end-snippet
+        float difference = ig.metricAtInput() - ig.metricAtBaseline();
+        assertThat(Math.abs(ig.convergenceDelta() / difference)).as("completeness, relative").isLessThan(0.01f);
+        assertThat(saliency.values()).hasSize(prompt.length);
     }
 
     @Test
