@@ -91,6 +91,43 @@ class AttributionPatchingTest {
         }
     }
 
+    /**
+     * In a 2-layer model, dropping block 1's writes leaves block 1's input only the residual path to the output, and
+     * dropping block 0's changes nothing there: GradDrop's block-1 row is |Δ · d metric/d resid_post 1| + |plain AtP|.
+     */
+    @Test
+    void gradDropAveragesTheMagnitudesWithEachLayerDropped() throws Exception {
+        try (Case c = Case.open("gpt2")) {
+            long[][] clean = c.ids("clean_ids");
+            long[][] corrupt = c.ids("corrupt_ids");
+            PatchingResult plain = AttributionPatching.residPre(c.lm(), clean, corrupt, c.metric());
+            PatchingResult dropped = AttributionPatching.defaults().withGradDrop().residPre(c.lm(), clean, corrupt,
+                    c.metric());
+            assertThat(dropped.corruptMetric()).isEqualTo(plain.corruptMetric());
+            assertThat(dropped.rowLabels()).isEqualTo(plain.rowLabels());
+            String pre = "blocks.1.hook_resid_pre";
+            String post = "blocks.1.hook_resid_post";
+            try (RunResult cleanRun = c.lm().inference().runWithCache(clean, null, pre);
+                 GradientResult g = c.lm().gradients().of(corrupt, null, Interventions.capture(pre), c.metric(),
+                         post)) {
+                float[] a = cleanRun.cache().get(pre).toFloatArray();
+                float[] b = g.cache().get(pre).toFloatArray();
+                float[] grad = g.get(post).toFloatArray();
+                int width = a.length / 8;
+                for (int p = 0; p < 8; p++) {
+                    double residualOnly = 0;
+                    for (int d = 0; d < width; d++) {
+                        residualOnly += (a[p * width + d] - b[p * width + d]) * grad[p * width + d];
+                    }
+                    double expected = Math.abs(residualOnly) + Math.abs(plain.values()[1][p] - plain.corruptMetric());
+                    assertThat((double) dropped.values()[1][p] - dropped.corruptMetric()).as("position %d", p)
+                            .isCloseTo(expected, within(TOLERANCE));
+                    assertThat(dropped.values()[0][p] - dropped.corruptMetric()).isGreaterThanOrEqualTo(0f);
+                }
+            }
+        }
+    }
+
     @Test
     void badInputIsRefusedBeforeAnyForward() throws Exception {
         try (Case c = Case.open("gpt2")) {
