@@ -59,7 +59,27 @@ class AttributionPatchingBrownTest {
                 assertThat(estimate.cleanMetric()).isCloseTo(exact.cleanMetric(), within(1e-3f));
                 assertThat(r).as(site.name() + " correlation").isGreaterThan(0.9);
             }
+            PatchingResult exact = ActivationPatching.residPre(lm, clean, corrupt, metric);
+            long start = System.nanoTime();
+            PatchingResult gradDrop = AttributionPatching.defaults().withGradDrop().residPre(lm, clean, corrupt,
+                    metric);
+            double r = pearson(effects(exact), effects(gradDrop));
+            System.out.printf(Locale.ROOT, "AttributionPatchingBrownTest resid_pre GradDrop: Pearson r %.3f with "
+                    + "|exact effect|; %.1f ms%n", r, (System.nanoTime() - start) / 1e6);
+            assertThat(r).as("GradDrop correlation").isGreaterThan(0.8);
         }
+    }
+
+    /** |value − corrupted metric| per cell. */
+    private static float[][] effects(PatchingResult result) {
+        float[][] out = new float[result.values().length][];
+        for (int row = 0; row < out.length; row++) {
+            out[row] = new float[result.values()[row].length];
+            for (int col = 0; col < out[row].length; col++) {
+                out[row][col] = Math.abs(result.values()[row][col] - result.corruptMetric());
+            }
+        }
+        return out;
     }
 
     private static double pearson(float[][] x, float[][] y) {
