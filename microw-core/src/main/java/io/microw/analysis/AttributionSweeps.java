@@ -18,8 +18,8 @@ import java.util.Objects;
  * clean prompt once (capturing the sites) and the corrupted prompt once forward and backward, and estimates every
  * cell as Σ (clean − corrupted activation) · d metric / d activation on the corrupted run. A cell's value is the
  * estimated metric of the patched run, {@code corruptMetric + attribution}. With {@link #withGradDrop} (AtP*'s
- * GradDrop, Kramár et al. 2024) the corrupted prompt runs backward once more per layer {@code l}, the gradient
- * stopped where block {@code l}'s attention and MLP write to the residual stream, and a cell's attribution is
+ * GradDrop, Kramár et al. 2024) the corrupted prompt runs forward and backward once per layer {@code l} instead, the
+ * gradient stopped where block {@code l}'s attention and MLP write to the residual stream, and a cell's attribution is
  * {@code 1/(L − 1) · Σ_l |attribution with layer l dropped|}: a magnitude, to rank cells by, that a cancellation
  * along one path can no longer hide.
  * <pre>{@code
@@ -44,8 +44,8 @@ public final class AttributionSweeps {
     }
 
     /**
-     * The same sweeps with AtP*'s GradDrop: one more backward pass per layer, and magnitudes instead of signed
-     * estimates. Needs a model of at least two layers.
+     * The same sweeps with AtP*'s GradDrop: one corrupted forward-backward pass per layer instead of one, and
+     * magnitudes instead of signed estimates. Needs a model of at least two layers.
      *
      * @return the sweeps
      */
