@@ -388,11 +388,13 @@ public final class PatchingSweeps {
         }
     }
 
-    private static List<String> rowLabels(int layers, String hook) {
+    /** Row labels {@code blocks.<l>.<hook>}, one per layer. */
+    static List<String> rowLabels(int layers, String hook) {
         return IntStream.range(0, layers).mapToObj(l -> "blocks." + l + "." + hook).collect(Collectors.toList());
     }
 
-    private static List<String> labels(String prefix, int n) {
+    /** Labels {@code <prefix> 0} to {@code <prefix> n-1}. */
+    static List<String> labels(String prefix, int n) {
         return IntStream.range(0, n).mapToObj(i -> prefix + " " + i).collect(Collectors.toList());
     }
 }

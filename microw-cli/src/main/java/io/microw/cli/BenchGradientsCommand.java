@@ -1,0 +1,156 @@
+package io.microw.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.lm.LanguageModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code microw bench gradients}: tokens/s of a forward and backward pass of a logit difference with the gradient
+ * kept at every block input (what attribution patching costs per input), on brown-gpt2 (32 x 128) and a random
+ * GPT-2-small-shaped model (8 x 128), printed side by side with the PyTorch peer's {@code gradients} workload when
+ * its script exists.
+ */
+@Command(name = "gradients",
+        description = {"Gradient throughput (tokens/s of forward + backward of a logit difference, gradients kept at "
+                + "every block input) on brown-gpt2 (32 x 128) and a random GPT-2-small-shaped model (8 x 128), side "
+                + "by side with the PyTorch peer (run-torch-ref.sh gradients) when it exists."},
+        footer = {"", "Examples:", "  microw bench gradients",
+            "  microw bench gradients --model gpt2-small --no-peer --json"})
+final class BenchGradientsCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Option(names = "--model", split = ",", paramLabel = "NAME",
+            description = "Workloads: brown-gpt2, gpt2-small, llama (default: brown-gpt2,gpt2-small).")
+    List<String> models = new ArrayList<>(List.of("brown-gpt2", "gpt2-small"));
+
+    @Option(names = "--batch", paramLabel = "ROWS", description = "Rows per call (default: the workload's, as the "
+            + "peer: 32 for brown-gpt2, 8 for gpt2-small).")
+    Integer batch;
+
+    @Option(names = "--seq", paramLabel = "TOKENS", description = "Tokens per row (default: the workload's, 128).")
+    Integer seq;
+
+    @Option(names = "--reps", defaultValue = "3", description = "Timed calls per workload (default: ${DEFAULT-VALUE}).")
+    int reps;
+
+    @Option(names = "--warmup", defaultValue = "1", description = "Untimed calls first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--threads", description = "PyTorch intra-op threads (default: $THREADS, else 2, as the peer).")
+    Integer threads;
+
+    @Option(names = "--peer", paramLabel = "SCRIPT",
+            description = "The PyTorch peer's script (default: ../shared/bench/run-torch-ref.sh, else "
+                    + "/work/shared/bench/run-torch-ref.sh).")
+    Path peer;
+
+    @Option(names = "--no-peer", description = "Do not run the PyTorch peer.")
+    boolean noPeer;
+
+    @Option(names = "--json", description = "Print only the JSON lines.")
+    boolean jsonOnly;
+
+    @Override
+    public Integer call() {
+        validate();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        int threadCount = threads != null ? threads : BenchSupport.defaultThreads();
+        String engine = "PyTorch " + Engine.getEngine("PyTorch").getVersion() + " via DJL " + Engine.getDjlVersion();
+        JniUtils.setNumThreads(threadCount);
+        List<GradientsBenchmark.Result> results = new ArrayList<>();
+        for (String id : models) {
+            ForwardWorkload w = ForwardWorkload.byId(id);
+            int rows = batch != null ? batch : w.batch;
+            int tokens = seq != null ? seq : w.seq;
+            err.printf(Locale.ROOT, "bench gradients: %s, %d x %d tokens, %d warm-up + %d timed calls...%n", w.id,
+                    rows, tokens, warmup, reps);
+            err.flush();
+            try (LanguageModel lm = w.load()) {
+                GradientsBenchmark.Result r = GradientsBenchmark.run(w, lm, rows, tokens, reps, warmup, 0);
+                results.add(r);
+                out.println(json(r, engine, threadCount));
+                out.flush();
+            }
+        }
+        List<JsonNode> peerLines = noPeer ? List.of() : TorchPeer.run(peer != null ? peer : TorchPeer.find(),
+                "gradients", err);
+        peerLines.forEach(out::println);
+        if (!jsonOnly) {
+            summary(out, results, peerLines, engine, threadCount);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private void validate() {
+        if (batch != null && (batch < 1 || batch > 65_536)) {
+            throw new ParameterException(spec.commandLine(), "--batch must be 1..65536, got " + batch);
+        }
+        if (seq != null && seq < 1) {
+            throw new ParameterException(spec.commandLine(), "--seq must be at least 1, got " + seq);
+        }
+        if (reps < 1 || reps > 100_000) {
+            throw new ParameterException(spec.commandLine(), "--reps must be 1..100000, got " + reps);
+        }
+        if (warmup < 0) {
+            throw new ParameterException(spec.commandLine(), "--warmup must be 0 or more, got " + warmup);
+        }
+        if (threads != null && threads < 1) {
+            throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
+        }
+        BenchSupport.checkWorkloads(spec.commandLine(), models);
+    }
+
+    private static String json(GradientsBenchmark.Result r, String engine, int threads) {
+        ObjectNode m = Json.object();
+        m.put("workload", "gradients_resid_pre");
+        m.put("model", r.model());
+        m.put("batch", r.batch());
+        m.put("seq", r.seq());
+        m.put("tokens_per_s", BenchSupport.round(r.tokensPerSecond()));
+        m.put("reps", r.seconds().length);
+        m.put("threads", threads);
+        m.put("microw", VersionProvider.microwVersion());
+        m.put("engine", engine);
+        return m.toString();
+    }
+
+    /** The table: per workload microw's tokens/s, the peer's for the same shape (matched by model id), the ratio. */
+    private static void summary(PrintWriter out, List<GradientsBenchmark.Result> results, List<JsonNode> peer,
+                                String engine, int threads) {
+        out.println();
+        out.printf(Locale.ROOT, "Forward + backward, gradients at every block input (%s, %d threads; tokens/s, higher "
+                + "is better)%n", engine, threads);
+        out.printf(Locale.ROOT, "  %-48s %9s %12s %12s %8s%n", "model", "shape", "microw", "PyTorch", "ratio");
+        for (GradientsBenchmark.Result r : results) {
+            JsonNode p = peer.stream().filter(n -> n.path("workload").asText().equals("gradients_resid_pre")
+                    && n.path("model").asText().startsWith(r.id() + " ") && n.path("batch").asInt() == r.batch()
+                    && n.path("seq").asInt() == r.seq()).findFirst().orElse(null);
+            double theirs = p == null ? Double.NaN : p.path("tokens_per_s").asDouble();
+            out.printf(Locale.ROOT, "  %-48s %9s %12.1f %12s %8s%n", r.model(), r.batch() + "x" + r.seq(),
+                    r.tokensPerSecond(), p == null ? "-" : String.format(Locale.ROOT, "%.1f", theirs),
+                    p == null ? "-" : String.format(Locale.ROOT, "%.2fx", r.tokensPerSecond() / theirs));
+        }
+        out.println("  Ratios only mean something measured side by side on the same machine.");
+    }
+}
