@@ -1,10 +1,10 @@
 package io.microw.analysis;
 
-import io.microw.analysis.ActivationPatchingTest.Case;
 import io.microw.lm.GradientResult;
 import io.microw.lm.Interventions;
 import io.microw.lm.LogitMetric;
 import io.microw.lm.RunResult;
+import io.microw.testing.GradientCase;
 import io.microw.testing.RecordingDetector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,7 +30,7 @@ class AttributionPatchingTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"gpt2", "llama", "qwen2"})
     void residPreMatchesPyTorch(String arch) throws Exception {
-        try (Case c = Case.open(arch)) {
+        try (GradientCase c = GradientCase.open(arch)) {
             PatchingResult r = AttributionPatching.residPre(c.lm(), c.ids("clean_ids"), c.ids("corrupt_ids"),
                     c.metric());
             double err = c.maxDiff(attributions(r), "atp/resid_pre");
@@ -48,7 +48,7 @@ class AttributionPatchingTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"gpt2", "llama"})
     void otherSitesAreTheProductOfCacheDifferenceAndGradient(String arch) throws Exception {
-        try (Case c = Case.open(arch)) {
+        try (GradientCase c = GradientCase.open(arch)) {
             long[][] clean = c.ids("clean_ids");
             long[][] corrupt = c.ids("corrupt_ids");
             for (String hook : List.of("hook_attn_out", "hook_mlp_out")) {
@@ -97,7 +97,7 @@ class AttributionPatchingTest {
      */
     @Test
     void gradDropAveragesTheMagnitudesWithEachLayerDropped() throws Exception {
-        try (Case c = Case.open("gpt2")) {
+        try (GradientCase c = GradientCase.open("gpt2")) {
             long[][] clean = c.ids("clean_ids");
             long[][] corrupt = c.ids("corrupt_ids");
             PatchingResult plain = AttributionPatching.residPre(c.lm(), clean, corrupt, c.metric());
@@ -130,7 +130,7 @@ class AttributionPatchingTest {
 
     @Test
     void badInputIsRefusedBeforeAnyForward() throws Exception {
-        try (Case c = Case.open("gpt2")) {
+        try (GradientCase c = GradientCase.open("gpt2")) {
             long[][] clean = c.ids("clean_ids");
             long[][] corrupt = c.ids("corrupt_ids");
             RecordingDetector watch = new RecordingDetector("lm_head");
@@ -160,7 +160,7 @@ class AttributionPatchingTest {
     }
 
     /** Σ over the last axis of (clean − corrupted) · gradient at one site, on the heap: [positions][heads or 1]. */
-    private static float[][] byHand(Case c, String site) {
+    private static float[][] byHand(GradientCase c, String site) {
         try (RunResult cleanRun = c.lm().inference().runWithCache(c.ids("clean_ids"), null, site);
              GradientResult g = c.lm().gradients().of(c.ids("corrupt_ids"), null, Interventions.capture(site),
                      c.metric(), site)) {
