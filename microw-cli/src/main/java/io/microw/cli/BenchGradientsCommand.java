@@ -7,12 +7,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.lm.LanguageModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -55,26 +55,15 @@ final class BenchGradientsCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "1", description = "Untimed calls first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--threads", description = "PyTorch intra-op threads (default: $THREADS, else 2, as the peer).")
-    Integer threads;
-
-    @Option(names = "--peer", paramLabel = "SCRIPT",
-            description = "The PyTorch peer's script (default: ../shared/bench/run-torch-ref.sh, else "
-                    + "/work/shared/bench/run-torch-ref.sh).")
-    Path peer;
-
-    @Option(names = "--no-peer", description = "Do not run the PyTorch peer.")
-    boolean noPeer;
-
-    @Option(names = "--json", description = "Print only the JSON lines.")
-    boolean jsonOnly;
+    @Mixin
+    PeerOptions peerOptions;
 
     @Override
     public Integer call() {
         validate();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        int threadCount = threads != null ? threads : BenchSupport.defaultThreads();
+        int threadCount = peerOptions.threadCount(spec.commandLine());
         String engine = "PyTorch " + Engine.getEngine("PyTorch").getVersion() + " via DJL " + Engine.getDjlVersion();
         JniUtils.setNumThreads(threadCount);
         List<GradientsBenchmark.Result> results = new ArrayList<>();
@@ -92,10 +81,9 @@ final class BenchGradientsCommand implements Callable<Integer> {
                 out.flush();
             }
         }
-        List<JsonNode> peerLines = noPeer ? List.of() : TorchPeer.run(peer != null ? peer : TorchPeer.find(),
-                "gradients", err);
+        List<JsonNode> peerLines = peerOptions.peerLines("gradients", err);
         peerLines.forEach(out::println);
-        if (!jsonOnly) {
+        if (!peerOptions.jsonOnly) {
             summary(out, results, peerLines, engine, threadCount);
         }
         out.flush();
@@ -114,9 +102,6 @@ final class BenchGradientsCommand implements Callable<Integer> {
         }
         if (warmup < 0) {
             throw new ParameterException(spec.commandLine(), "--warmup must be 0 or more, got " + warmup);
-        }
-        if (threads != null && threads < 1) {
-            throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
         }
         BenchSupport.checkWorkloads(spec.commandLine(), models);
     }
