@@ -38,10 +38,6 @@ final class BenchGradientsCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    @Option(names = "--model", split = ",", paramLabel = "NAME",
-            description = "Workloads: brown-gpt2, gpt2-small, llama (default: brown-gpt2,gpt2-small).")
-    List<String> models = new ArrayList<>(List.of("brown-gpt2", "gpt2-small"));
-
     @Option(names = "--batch", paramLabel = "ROWS", description = "Rows per call (default: the workload's, as the "
             + "peer: 32 for brown-gpt2, 8 for gpt2-small).")
     Integer batch;
@@ -56,7 +52,7 @@ final class BenchGradientsCommand implements Callable<Integer> {
     int warmup;
 
     @Mixin
-    PeerOptions peerOptions;
+    PeerBenchOptions peerOptions;
 
     @Override
     public Integer call() {
@@ -67,7 +63,7 @@ final class BenchGradientsCommand implements Callable<Integer> {
         String engine = "PyTorch " + Engine.getEngine("PyTorch").getVersion() + " via DJL " + Engine.getDjlVersion();
         JniUtils.setNumThreads(threadCount);
         List<GradientsBenchmark.Result> results = new ArrayList<>();
-        for (String id : models) {
+        for (String id : peerOptions.workloads(spec.commandLine())) {
             ForwardWorkload w = ForwardWorkload.byId(id);
             int rows = batch != null ? batch : w.batch;
             int tokens = seq != null ? seq : w.seq;
@@ -103,7 +99,6 @@ final class BenchGradientsCommand implements Callable<Integer> {
         if (warmup < 0) {
             throw new ParameterException(spec.commandLine(), "--warmup must be 0 or more, got " + warmup);
         }
-        BenchSupport.checkWorkloads(spec.commandLine(), models);
     }
 
     private static String json(GradientsBenchmark.Result r, String engine, int threads) {

@@ -36,10 +36,6 @@ final class BenchPatchingCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    @Option(names = "--model", split = ",", paramLabel = "NAME",
-            description = "Workloads: brown-gpt2, gpt2-small, llama (default: brown-gpt2,gpt2-small).")
-    List<String> models = new ArrayList<>(List.of("brown-gpt2", "gpt2-small"));
-
     @Option(names = "--seq", defaultValue = "16", description = "Prompt length in tokens (default: ${DEFAULT-VALUE}).")
     int seq;
 
@@ -59,7 +55,7 @@ final class BenchPatchingCommand implements Callable<Integer> {
     int warmup;
 
     @Mixin
-    PeerOptions peerOptions;
+    PeerBenchOptions peerOptions;
 
     @Override
     public Integer call() {
@@ -70,7 +66,7 @@ final class BenchPatchingCommand implements Callable<Integer> {
         String engine = "PyTorch " + Engine.getEngine("PyTorch").getVersion() + " via DJL " + Engine.getDjlVersion();
         JniUtils.setNumThreads(threadCount);
         List<PatchingBenchmark.Result> results = new ArrayList<>();
-        for (String id : models) {
+        for (String id : peerOptions.workloads(spec.commandLine())) {
             ForwardWorkload w = ForwardWorkload.byId(id);
             err.printf(Locale.ROOT, "bench patching: %s, 1 x %d tokens, %d warm-up + %d timed sweeps...%n", w.id, seq,
                     warmup, reps);
@@ -113,7 +109,6 @@ final class BenchPatchingCommand implements Callable<Integer> {
         if (warmup < 0) {
             throw new ParameterException(spec.commandLine(), "--warmup must be 0 or more, got " + warmup);
         }
-        BenchSupport.checkWorkloads(spec.commandLine(), models);
     }
 
     private static String json(PatchingBenchmark.Result r, String engine, int threads) {

@@ -7,13 +7,18 @@ import picocli.CommandLine.ParameterException;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The options a benchmark shares with its PyTorch peer run ({@code --threads}, {@code --peer}, {@code --no-peer},
- * {@code --json}), mixed into {@code microw bench patching} and {@code microw bench gradients}.
+ * The options of a benchmark run beside its PyTorch peer ({@code --model}, {@code --threads}, {@code --peer},
+ * {@code --no-peer}, {@code --json}), mixed into {@code microw bench patching} and {@code microw bench gradients}.
  */
-final class PeerOptions {
+final class PeerBenchOptions {
+
+    @Option(names = "--model", split = ",", paramLabel = "NAME",
+            description = "Workloads: brown-gpt2, gpt2-small, llama (default: brown-gpt2,gpt2-small).")
+    List<String> models = new ArrayList<>(List.of("brown-gpt2", "gpt2-small"));
 
     @Option(names = "--threads", description = "PyTorch intra-op threads (default: $THREADS, else 2, as the peer).")
     Integer threads;
@@ -28,6 +33,12 @@ final class PeerOptions {
 
     @Option(names = "--json", description = "Print only the JSON lines.")
     boolean jsonOnly;
+
+    /** The workloads to run, after checking {@code --model}. */
+    List<String> workloads(CommandLine commandLine) {
+        BenchSupport.checkWorkloads(commandLine, models);
+        return models;
+    }
 
     /** The threads to run with, after checking {@code --threads}. */
     int threadCount(CommandLine commandLine) {
