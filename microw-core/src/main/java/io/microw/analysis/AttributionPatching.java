@@ -13,7 +13,7 @@ import java.util.List;
  * shape and labels of {@link ActivationPatching}'s; a cell's value is the estimated metric of the patched run,
  * {@code corruptMetric + attribution}, so {@link PatchingResult#restored} reads as there. Prompts are one row each
  * and of equal length; the metric must be differentiable ({@link LogitMetric#tensor}) and the model float32.
- * {@link #defaults()} gives the same sweeps with settings (AtP*'s GradDrop).
+ * {@link #defaults()} gives the same sweeps with settings (AtP*'s GradDrop and QK fix).
  * <pre>{@code
  * PatchingResult r = AttributionPatching.residPre(lm, clean, corrupt, LogitMetric.logitDiff(a, b));
  * float attribution = r.values()[3][5] - r.corruptMetric();
@@ -84,6 +84,35 @@ public final class AttributionPatching {
      */
     public static PatchingResult attnHeads(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
         return defaults().attnHeads(lm, clean, corrupt, metric);
+    }
+
+    /**
+     * Estimates patching each attention head's queries ({@code attn.hook_q}) at all positions; see
+     * {@link AttributionSweeps#withQkFix} for AtP*'s correction.
+     *
+     * @param lm      the model
+     * @param clean   the clean prompt's ids [1][seq]
+     * @param corrupt the corrupted prompt's ids [1][seq]
+     * @param metric  a differentiable metric of the logits
+     * @return [layers][heads]
+     */
+    public static PatchingResult attnQueries(LanguageModel lm, long[][] clean, long[][] corrupt,
+                                             LogitMetric metric) {
+        return defaults().attnQueries(lm, clean, corrupt, metric);
+    }
+
+    /**
+     * Estimates patching each key head's keys ({@code attn.hook_k}) at all positions; see
+     * {@link AttributionSweeps#withQkFix} for AtP*'s correction.
+     *
+     * @param lm      the model
+     * @param clean   the clean prompt's ids [1][seq]
+     * @param corrupt the corrupted prompt's ids [1][seq]
+     * @param metric  a differentiable metric of the logits
+     * @return [layers][key heads]
+     */
+    public static PatchingResult attnKeys(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
+        return defaults().attnKeys(lm, clean, corrupt, metric);
     }
 
     /**

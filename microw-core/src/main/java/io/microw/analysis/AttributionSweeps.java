@@ -12,6 +12,7 @@ import io.microw.lm.RunResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Attribution patching with settings; {@link AttributionPatching} runs it with the defaults. Each sweep runs the
@@ -21,17 +22,25 @@ import java.util.Objects;
  * GradDrop, Kramár et al. 2024) the corrupted prompt runs forward and backward once per layer {@code l} instead, the
  * gradient stopped where block {@code l}'s attention and MLP write to the residual stream, and a cell's attribution is
  * {@code 1/(L − 1) · Σ_l |attribution with layer l dropped|}: a magnitude, to rank cells by, that a cancellation
- * along one path can no longer hide.
+ * along one path can no longer hide. With {@link #withQkFix} (AtP*'s QK fix) the queries' and keys' sweeps
+ * ({@link #attnQueries}, {@link #attnKeys}) take the exact attention pattern a patched query or key gives and
+ * linearise only from the pattern on.
  * <pre>{@code
  * PatchingResult r = AttributionPatching.defaults().withGradDrop().residPre(lm, clean, corrupt, metric);
+ * PatchingResult keys = AttributionPatching.defaults().withQkFix().attnKeys(lm, clean, corrupt, metric);
  * }</pre>
  */
 public final class AttributionSweeps {
 
-    private final boolean gradDrop;
+    private static final String QUERIES = "attn.hook_q";
+    private static final String KEYS = "attn.hook_k";
 
-    private AttributionSweeps(boolean gradDrop) {
+    private final boolean gradDrop;
+    private final boolean qkFix;
+
+    private AttributionSweeps(boolean gradDrop, boolean qkFix) {
         this.gradDrop = gradDrop;
+        this.qkFix = qkFix;
     }
 
     /**
@@ -40,7 +49,7 @@ public final class AttributionSweeps {
      * @return the default sweeps
      */
     public static AttributionSweeps defaults() {
-        return new AttributionSweeps(false);
+        return new AttributionSweeps(false, false);
     }
 
     /**
@@ -50,7 +59,18 @@ public final class AttributionSweeps {
      * @return the sweeps
      */
     public AttributionSweeps withGradDrop() {
-        return new AttributionSweeps(true);
+        return new AttributionSweeps(true, qkFix);
+    }
+
+    /**
+     * The same sweeps with AtP*'s QK fix for {@link #attnQueries} and {@link #attnKeys}: each query's or key's
+     * attribution is Σ (exact patched pattern − corrupted pattern) · d metric / d pattern, which stays right where
+     * the softmax saturates. Three more forwards per sweep; the other sweeps are unchanged.
+     *
+     * @return the sweeps
+     */
+    public AttributionSweeps withQkFix() {
+        return new AttributionSweeps(gradDrop, true);
     }
 
     /**
@@ -103,7 +123,11 @@ public final class AttributionSweeps {
      * @return [layers][heads]
      */
     public PatchingResult attnHeads(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
-        Attributions a = attribute(lm, clean, corrupt, metric, "attn.hook_z");
+        return byHead(attribute(lm, clean, corrupt, metric, "attn.hook_z"), "attn.hook_z");
+    }
+
+    /** Per layer and head, the corrupted metric plus the head's attributions summed over positions. */
+    private static PatchingResult byHead(Attributions a, String hook) {
         float[][] values = new float[a.layers()][a.heads()];
         for (int l = 0; l < a.layers(); l++) {
             for (int h = 0; h < a.heads(); h++) {
@@ -114,8 +138,36 @@ public final class AttributionSweeps {
                 values[l][h] = a.corrupt() + sum;
             }
         }
-        return new PatchingResult(values, PatchingSweeps.rowLabels(a.layers(), "attn.hook_z"),
+        return new PatchingResult(values, PatchingSweeps.rowLabels(a.layers(), hook),
                 PatchingSweeps.labels("head", a.heads()), a.clean(), a.corrupt());
+    }
+
+    /**
+     * Estimates patching each attention head's queries ({@code attn.hook_q}, as they enter the attention, before
+     * rotary positions where the model has them) at all positions: the head's attributions summed over positions.
+     *
+     * @param lm      the model
+     * @param clean   the clean prompt's ids [1][seq]
+     * @param corrupt the corrupted prompt's ids [1][seq]
+     * @param metric  a differentiable metric of the logits
+     * @return [layers][heads]
+     */
+    public PatchingResult attnQueries(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
+        return byHead(attribute(lm, clean, corrupt, metric, QUERIES), QUERIES);
+    }
+
+    /**
+     * Estimates patching each key head's keys ({@code attn.hook_k}; with grouped-query attention a key head serves
+     * several query heads) at each position, summed over positions.
+     *
+     * @param lm      the model
+     * @param clean   the clean prompt's ids [1][seq]
+     * @param corrupt the corrupted prompt's ids [1][seq]
+     * @param metric  a differentiable metric of the logits
+     * @return [layers][key heads]
+     */
+    public PatchingResult attnKeys(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric) {
+        return byHead(attribute(lm, clean, corrupt, metric, KEYS), KEYS);
     }
 
     /**
@@ -190,25 +242,36 @@ public final class AttributionSweeps {
         for (int l = 0; l < layers; l++) {
             names[l] = "blocks." + l + "." + hook;
         }
-        Interventions capture = Interventions.capture(names);
+        boolean fixed = qkFix && (hook.equals(QUERIES) || hook.equals(KEYS));
+        Interventions capture = fixed ? Interventions.capture("blocks.*." + QUERIES, "blocks.*." + KEYS)
+                : Interventions.capture(names);
         Interventions cleanRun = metric.readsLastTokenOnly() ? capture.and(Interventions.logitsAtLastPosition())
                 : capture;
         try (RunResult c = lm.inference().run(clean, null, cleanRun)) {
             float cleanMetric = metric.apply(c.logits(), null);
             int heads = heads(c, names);
+            String[] sites = names;
+            Interventions corruptRun = capture;
+            Function<GradientResult, float[][]> estimate = g -> products(c, g, names);
+            if (fixed) {
+                QkFix fix = QkFix.measure(lm, corrupt, c.cache());
+                sites = QkFix.patternSites(layers);
+                corruptRun = Interventions.none();
+                estimate = hook.equals(QUERIES) ? fix::queries : fix::keys;
+            }
             if (!gradDrop) {
-                try (GradientResult g = lm.gradients().of(corrupt, null, capture, metric, names)) {
-                    return new Attributions(products(c, g, names), seq, heads, cleanMetric, g.value());
+                try (GradientResult g = lm.gradients().of(corrupt, null, corruptRun, metric, sites)) {
+                    return new Attributions(estimate.apply(g), seq, heads, cleanMetric, g.value());
                 }
             }
             float[][] sum = new float[layers][seq * heads];
             float corruptMetric = 0;
             for (int dropped = 0; dropped < layers; dropped++) {
-                Interventions drop = capture
+                Interventions drop = corruptRun
                         .and(Interventions.edit("blocks." + dropped + ".hook_attn_out", NDArray::stopGradient))
                         .and(Interventions.edit("blocks." + dropped + ".hook_mlp_out", NDArray::stopGradient));
-                try (GradientResult g = lm.gradients().of(corrupt, null, drop, metric, names)) {
-                    float[][] values = products(c, g, names);
+                try (GradientResult g = lm.gradients().of(corrupt, null, drop, metric, sites)) {
+                    float[][] values = estimate.apply(g);
                     for (int l = 0; l < layers; l++) {
                         for (int i = 0; i < values[l].length; i++) {
                             sum[l][i] += Math.abs(values[l][i]) / (layers - 1);

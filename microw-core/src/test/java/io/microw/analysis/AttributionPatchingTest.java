@@ -159,6 +159,21 @@ class AttributionPatchingTest {
         return out;
     }
 
+    /** Per layer and head, Σ over positions and the last axis of (clean − corrupted) · gradient at a per-head hook. */
+    static float[][] headSums(GradientCase c, String hook) {
+        float[][] out = new float[2][];
+        for (int l = 0; l < 2; l++) {
+            float[][] cells = byHand(c, "blocks." + l + "." + hook);
+            out[l] = new float[cells[0].length];
+            for (float[] position : cells) {
+                for (int h = 0; h < position.length; h++) {
+                    out[l][h] += position[h];
+                }
+            }
+        }
+        return out;
+    }
+
     /** Σ over the last axis of (clean − corrupted) · gradient at one site, on the heap: [positions][heads or 1]. */
     private static float[][] byHand(GradientCase c, String site) {
         try (RunResult cleanRun = c.lm().inference().runWithCache(c.ids("clean_ids"), null, site);

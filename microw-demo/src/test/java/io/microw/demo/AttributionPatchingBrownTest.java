@@ -2,9 +2,12 @@ package io.microw.demo;
 
 import io.microw.analysis.ActivationPatching;
 import io.microw.analysis.AttributionPatching;
+import io.microw.analysis.AttributionSweeps;
 import io.microw.analysis.PatchingResult;
+import io.microw.lm.Interventions;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
+import io.microw.lm.RunResult;
 import org.junit.jupiter.api.Test;
 
 import java.util.Locale;
@@ -68,6 +71,70 @@ class AttributionPatchingBrownTest {
                     + "|exact effect|; %.1f ms%n", r, (System.nanoTime() - start) / 1e6);
             assertThat(r).as("GradDrop correlation").isGreaterThan(0.8);
         }
+    }
+
+    /**
+     * AtP*'s QK fix on brown-gpt2's queries and keys, against exact patching of each head's queries (each key head's
+     * keys) at every position: the correlation and the mean absolute error of the plain and the fixed estimates.
+     */
+    @Test
+    void qkFixOnQueriesAndKeys() {
+        try (LanguageModel lm = BrownGpt2.load()) {
+            Function<String, long[]> encode = text -> lm.tokenizer().encode(text);
+            long[][] clean = {encode.apply("The man in the car said that")};
+            long[][] corrupt = {encode.apply("The woman in the car said that")};
+            LogitMetric metric = LogitMetric.logitDiff(encode.apply(" he")[0], encode.apply(" she")[0]);
+            AttributionSweeps fixed = AttributionPatching.defaults().withQkFix();
+            for (String hook : new String[] {"attn.hook_q", "attn.hook_k"}) {
+                boolean queries = hook.equals("attn.hook_q");
+                PatchingResult plain = queries ? AttributionPatching.attnQueries(lm, clean, corrupt, metric)
+                        : AttributionPatching.attnKeys(lm, clean, corrupt, metric);
+                long start = System.nanoTime();
+                PatchingResult withFix = queries ? fixed.attnQueries(lm, clean, corrupt, metric)
+                        : fixed.attnKeys(lm, clean, corrupt, metric);
+                long fixNanos = System.nanoTime() - start;
+                float[][] exact = exactHeads(lm, clean, corrupt, metric, hook, plain.values()[0].length);
+                double plainR = pearson(exact, plain.values());
+                double fixR = pearson(exact, withFix.values());
+                double plainErr = meanAbsError(exact, plain.values());
+                double fixErr = meanAbsError(exact, withFix.values());
+                System.out.printf(Locale.ROOT, "AttributionPatchingBrownTest %s: plain AtP r %.3f, mean |error| %.4f;"
+                        + " QK fix r %.3f, mean |error| %.4f (%.1f ms)%n", hook, plainR, plainErr, fixR, fixErr,
+                        fixNanos / 1e6);
+                assertThat(fixR).as(hook + " QK fix correlation").isGreaterThan(0.9);
+                assertThat(fixErr).as(hook + " QK fix error").isLessThanOrEqualTo(plainErr);
+            }
+        }
+    }
+
+    /** The metric with one head's queries (or one key head's keys) patched at every position, per layer and head. */
+    private static float[][] exactHeads(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric,
+                                        String hook, int heads) {
+        int layers = lm.config().numLayers();
+        float[][] out = new float[layers][heads];
+        try (RunResult cleanRun = lm.inference().runWithCache(clean, null, "blocks.*." + hook)) {
+            for (int l = 0; l < layers; l++) {
+                for (int h = 0; h < heads; h++) {
+                    try (RunResult r = lm.inference().run(corrupt, null,
+                            Interventions.patchHeads("blocks." + l + "." + hook, cleanRun.cache(), h))) {
+                        out[l][h] = metric.apply(r.logits(), null);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static double meanAbsError(float[][] x, float[][] y) {
+        double sum = 0;
+        int n = 0;
+        for (int r = 0; r < x.length; r++) {
+            for (int c = 0; c < x[r].length; c++) {
+                sum += Math.abs(x[r][c] - y[r][c]);
+                n++;
+            }
+        }
+        return sum / n;
     }
 
     /** |value − corrupted metric| per cell. */
