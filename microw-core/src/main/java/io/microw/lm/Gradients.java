@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import io.microw.nn.Autograd;
+import io.microw.nn.Linear;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -132,9 +133,11 @@ public final class Gradients {
                                     NDManager manager) {
         try (GradientCollector collector = manager.getEngine().newGradientCollector();
              WeightGradients weightGradients = WeightGradients.track(parameters, weights)) {
-            RunResult run = Autograd.record(() -> engine.runWith(ids, mask, null, interventions, hooks));
+            boolean lastOnly = unembedsLastPositionOnly(metric, mask);
+            Interventions forward = lastOnly ? interventions.and(Interventions.logitsAtLastPosition()) : interventions;
+            RunResult run = Autograd.record(() -> engine.runWith(ids, mask, null, forward, hooks));
             try {
-                NDArray value = Autograd.record(() -> metric.tensor(run.logits(), mask));
+                NDArray value = Autograd.record(() -> metric.tensor(run.logits(), lastOnly ? null : mask));
                 float scalar = value.getFloat();
                 collector.backward(value);
                 detectors.run(taps, ids, mask != null ? mask : BatchInputs.ones(ids), manager);
@@ -149,6 +152,28 @@ public final class Gradients {
                 throw e;
             }
         }
+    }
+
+    /**
+     * Whether the forward may compute the logits at the last position only: the metric reads nothing else, no row
+     * is padded, and the unembedding is a linear layer. The unembedding's forward and backward then skip every
+     * other position, which for a large vocabulary is a large part of the call.
+     */
+    private boolean unembedsLastPositionOnly(LogitMetric metric, long[][] mask) {
+        if (!metric.readsLastTokenOnly() || !layers.aliases().containsKey("unembed")
+                || !(layers.module("unembed") instanceof Linear)) {
+            return false;
+        }
+        if (mask != null) {
+            for (long[] row : mask) {
+                for (long m : row) {
+                    if (m == 0) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     /** The canonical layers the patterns select, each once, in the order asked. */
