@@ -168,6 +168,12 @@ final class AttributeCommand implements Callable<Integer> {
 
     /** Attribution patching of {@code --what} (and, with {@code --compare}, exact patching): the document's values. */
     private List<Plot> patching(ObjectNode doc, LanguageModel lm, PromptTokens tokens, PromptPairOptions.Ids ids) {
+        if (ids.clean().length != ids.corrupt().length) {
+            throw new ParameterException(spec.commandLine(), "the clean prompt has " + ids.clean().length
+                    + " tokens but the corrupted one has " + ids.corrupt().length + "; attribution patching subtracts "
+                    + "one run's activations from the other's, so it needs prompts of equal length (microw patch "
+                    + "--what heads aligns prompts of different lengths)");
+        }
         long[][] c = {ids.clean()};
         long[][] d = {ids.corrupt()};
         LogitMetric metric = ids.metric();
