@@ -41,10 +41,13 @@ import java.util.concurrent.Callable;
                 + "steps; --method saliency: gradient x input over them.",
             "Prints the table with the clean and corrupted metrics; writes a heatmap PNG and a JSON file into --out."},
         footer = {"", "Examples:",
-            "  microw attribute --clean 'The man in the car said that' --corrupt 'The woman in the car said that' \\",
-            "      --answer ' he' --wrong ' she' --method atp --what heads --compare",
-            "  microw attribute --clean ... --corrupt ... --answer ' he' --wrong ' she' --method ig --steps 64",
-            "  microw attribute --clean ... --corrupt ... --answer ' he' --wrong ' she' --method saliency --json"})
+            "  microw attribute --clean 'The man in the car said that' \\",
+            "      --corrupt 'The woman in the car said that' --answer ' he' --wrong ' she' \\",
+            "      --what heads --compare",
+            "  microw attribute --clean ... --corrupt ... --answer ' he' --wrong ' she' \\",
+            "      --method ig --steps 64 --baseline '<|endoftext|>'",
+            "  microw attribute --clean ... --corrupt ... --answer ' he' --wrong ' she' \\",
+            "      --method saliency --json"})
 final class AttributeCommand implements Callable<Integer> {
 
     /** The most interpolation steps {@code --steps} takes. */
@@ -68,7 +71,7 @@ final class AttributeCommand implements Callable<Integer> {
 
     @Option(names = "--what", paramLabel = "WHAT", defaultValue = "resid-pre", converter = AttributionSite.Converter.class,
             completionCandidates = AttributionSite.Ids.class,
-            description = "With --method atp: what to estimate patching, one of ${COMPLETION-CANDIDATES} (default: "
+            description = "With --method atp: the patching sweep to estimate, one of ${COMPLETION-CANDIDATES} (default: "
                     + "${DEFAULT-VALUE}). Each row is a layer, each column a position or, for heads, a head.")
     AttributionSite what;
 
@@ -125,7 +128,7 @@ final class AttributeCommand implements Callable<Integer> {
             PromptTokens tokens = new PromptTokens(spec.commandLine(), lm);
             PromptPairOptions.Ids ids = prompts.ids(tokens);
             List<Plot> plots = method == AttributionMethod.ATP ? patching(doc, lm, tokens, ids)
-                    : tokens(doc, lm, tokens, ids);
+                    : perToken(doc, lm, tokens, ids);
             write(doc, plots);
         }
         if (json) {
@@ -232,31 +235,22 @@ final class AttributeCommand implements Callable<Integer> {
     }
 
     /** Integrated gradients or saliency over the clean prompt's tokens: the document's values, one row. */
-    private List<Plot> tokens(ObjectNode doc, LanguageModel lm, PromptTokens tokens, PromptPairOptions.Ids ids) {
+    private List<Plot> perToken(ObjectNode doc, LanguageModel lm, PromptTokens tokens, PromptPairOptions.Ids ids) {
         LogitMetric metric = ids.metric();
         float[] values;
-        String title;
+        String title = method.title();
         if (method == AttributionMethod.IG) {
-            IntegratedGradients ig = IntegratedGradients.defaults().withSteps(steps).withRowsPerPass(maxBatch);
-            doc.put("steps", steps);
-            doc.put("baseline", baseline);
-            if (!ZERO.equals(baseline)) {
-                long token = tokens.single("--baseline", baseline);
-                ig = ig.withBaselineToken(token);
-                doc.put("baseline_id", token);
-            }
+            IntegratedGradients ig = integratedGradients(doc, tokens);
             prompts.describe(doc, tokens, ids);
-            IntegratedGradients settings = ig;
             IntegratedGradients.Result r = CoreInput.checked(spec.commandLine(),
-                    () -> settings.attribute(lm, ids.clean(), metric));
+                    () -> ig.attribute(lm, ids.clean(), metric));
             values = r.attributions();
             Json.putNumber(doc, "clean_metric", r.metricAtInput());
             Json.putNumber(doc, "corrupt_metric", metricOf(lm, ids.corrupt(), metric));
             Json.putNumber(doc, "baseline_metric", r.metricAtBaseline());
             Json.putNumber(doc, "sum", r.sum());
             Json.putNumber(doc, "convergence_delta", r.convergenceDelta());
-            title = method.title() + " (" + steps + " steps from " + (ZERO.equals(baseline) ? "zero"
-                    : CliText.quoted(baseline)) + ")";
+            title += " (" + steps + " steps from " + (ZERO.equals(baseline) ? ZERO : CliText.quoted(baseline)) + ")";
         } else {
             prompts.describe(doc, tokens, ids);
             IntegratedGradients.Saliency s = CoreInput.checked(spec.commandLine(),
@@ -264,7 +258,6 @@ final class AttributeCommand implements Callable<Integer> {
             values = s.values();
             Json.putNumber(doc, "clean_metric", s.metric());
             Json.putNumber(doc, "corrupt_metric", metricOf(lm, ids.corrupt(), metric));
-            title = method.title();
         }
         List<String> clean = tokens.decoded(ids.clean());
         List<String> columns = PatchCommand.positionLabels(clean, clean);
@@ -273,6 +266,19 @@ final class AttributeCommand implements Callable<Integer> {
         Json.putTable(doc, rows, columns, table);
         return List.of(new Plot("png", "attribute-" + method.id(), title + " per clean token: "
                 + prompts.metricLabel() + "  (red: raises it, blue: lowers it)", rows, columns, table, 0f));
+    }
+
+    /** The settings {@code --steps}, {@code --baseline} and {@code --max-batch} give, recorded in the document. */
+    private IntegratedGradients integratedGradients(ObjectNode doc, PromptTokens tokens) {
+        IntegratedGradients ig = IntegratedGradients.defaults().withSteps(steps).withRowsPerPass(maxBatch);
+        doc.put("steps", steps);
+        doc.put("baseline", baseline);
+        if (ZERO.equals(baseline)) {
+            return ig;
+        }
+        long token = tokens.single("--baseline", baseline);
+        doc.put("baseline_id", token);
+        return ig.withBaselineToken(token);
     }
 
     /** The metric on one prompt, by a plain forward. */
