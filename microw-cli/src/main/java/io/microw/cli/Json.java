@@ -51,6 +51,27 @@ final class Json {
         }
     }
 
+    /**
+     * A labelled table for JSON: {@code rows} and {@code columns} (the labels) and {@code values} [rows][columns],
+     * non-finite cells as {@code null}.
+     */
+    static void putTable(ObjectNode node, List<String> rows, List<String> columns, float[][] values) {
+        rows.forEach(node.putArray("rows")::add);
+        columns.forEach(node.putArray("columns")::add);
+        putMatrix(node, "values", values);
+    }
+
+    /** A [rows][columns] array of numbers for JSON, non-finite cells as {@code null}. */
+    static void putMatrix(ObjectNode node, String key, float[][] values) {
+        ArrayNode array = node.putArray(key);
+        for (float[] row : values) {
+            ArrayNode v = array.addArray();
+            for (float x : row) {
+                v.add(Float.isFinite(x) ? x : null);
+            }
+        }
+    }
+
     /** NaN and infinities become null, so that strict JSON readers accept the output. */
     static Object finite(Object value) {
         if (value instanceof Double d && !Double.isFinite(d)) {

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.analysis.ActivationPatching;
 import io.microw.analysis.PatchingResult;
-import io.microw.analysis.PatchingSweeps;
 import io.microw.analysis.PathPatching;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -50,21 +50,8 @@ final class PatchCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    @Option(names = "--clean", required = true, paramLabel = "TEXT", description = "The clean prompt.")
-    String clean;
-
-    @Option(names = "--corrupt", required = true, paramLabel = "TEXT",
-            description = "The corrupted prompt, as many tokens as the clean one (heads: any number; the prompts "
-                    + "are aligned on their last token).")
-    String corrupt;
-
-    @Option(names = "--answer", required = true, paramLabel = "TOKEN",
-            description = "The token the clean prompt predicts (exactly one token, e.g. ' Mary').")
-    String answer;
-
-    @Option(names = "--wrong", required = true, paramLabel = "TOKEN",
-            description = "The token to compare it with (exactly one token, e.g. ' John').")
-    String wrong;
+    @Mixin
+    PromptPairOptions prompts;
 
     @Option(names = "--what", paramLabel = "WHAT", defaultValue = "resid-pre", converter = PatchTargetConverter.class,
             completionCandidates = PatchTarget.Ids.class,
@@ -108,14 +95,11 @@ final class PatchCommand implements Callable<Integer> {
         ObjectNode doc;
         try (LanguageModel lm = Models.open(model)) {
             PromptTokens tokens = new PromptTokens(spec.commandLine(), lm);
-            long[] cleanIds = tokens.prompt("--clean", clean);
-            long[] corruptIds = tokens.prompt("--corrupt", corrupt);
-            long a = tokens.single("--answer", answer);
-            long b = tokens.single("--wrong", wrong);
-            PatchingResult result = sweep(lm, cleanIds, corruptIds, LogitMetric.logitDiff(a, b));
-            List<String> columns = what.byPosition() ? positionLabels(tokens.decoded(cleanIds), tokens.decoded(corruptIds))
-                    : result.columnLabels();
-            doc = document(lm, tokens.decoded(cleanIds), tokens.decoded(corruptIds), result, columns);
+            PromptPairOptions.Ids ids = prompts.ids(tokens);
+            PatchingResult result = sweep(lm, ids.clean(), ids.corrupt(), ids.metric());
+            List<String> columns = what.byPosition()
+                    ? positionLabels(tokens.decoded(ids.clean()), tokens.decoded(ids.corrupt())) : result.columnLabels();
+            doc = document(tokens, ids, result, columns);
             Path png = out.resolve("patch-" + what.id() + ".png");
             Path file = out.resolve("patch-" + what.id() + ".json");
             createOut();
@@ -150,27 +134,19 @@ final class PatchCommand implements Callable<Integer> {
     private PatchingResult sweep(LanguageModel lm, long[] cleanIds, long[] corruptIds, LogitMetric metric) {
         int layers = lm.config().numLayers();
         long total = (long) layers * (what.byPosition() ? cleanIds.length : lm.config().numHeads());
-        ProgressLine progress = new ProgressLine(spec.commandLine().getErr(), !noProgress);
-        try {
-            PatchingSweeps patching = ActivationPatching.defaults().withMaxBatch(maxBatch)
-                    .withProgress(done -> progress.update(done, total, "cells", what.id()));
-            long[][] c = {cleanIds};
-            long[][] d = {corruptIds};
-            return what.isPath() ? PathPatching.senders(patching, lm, c, d, metric, channel(), receivers)
-                    : what.site().run(patching, lm, c, d, metric);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-        } finally {
-            progress.finish();
-        }
+        long[][] c = {cleanIds};
+        long[][] d = {corruptIds};
+        return ExactSweep.run(spec.commandLine(), !noProgress, maxBatch, total, what.id(),
+                patching -> what.isPath() ? PathPatching.senders(patching, lm, c, d, metric, channel(), receivers)
+                        : what.site().run(patching, lm, c, d, metric));
     }
 
     private PathPatching.Channel channel() {
         return channel == null ? PathPatching.Channel.Q : channel;
     }
 
-    private ObjectNode document(LanguageModel lm, List<String> cleanTokens, List<String> corruptTokens,
-                                PatchingResult r, List<String> columns) {
+    private ObjectNode document(PromptTokens tokens, PromptPairOptions.Ids ids, PatchingResult r,
+                                List<String> columns) {
         ObjectNode doc = Json.object();
         doc.put("model", ModelInfoCommand.label(model));
         doc.put("what", what.id());
@@ -179,24 +155,10 @@ final class PatchCommand implements Callable<Integer> {
             receivers.forEach(h -> heads.add(h.layer() + "." + h.head()));
             doc.put("channel", channel().name().toLowerCase(Locale.ROOT));
         }
-        doc.put("clean", clean);
-        doc.put("corrupt", corrupt);
-        doc.put("answer", answer);
-        doc.put("wrong", wrong);
-        doc.put("metric", "logit(" + CliText.quoted(answer) + ") - logit(" + CliText.quoted(wrong) + ")");
-        cleanTokens.forEach(doc.putArray("clean_tokens")::add);
-        corruptTokens.forEach(doc.putArray("corrupt_tokens")::add);
+        prompts.describe(doc, tokens, ids);
         Json.putNumber(doc, "clean_metric", r.cleanMetric());
         Json.putNumber(doc, "corrupt_metric", r.corruptMetric());
-        r.rowLabels().forEach(doc.putArray("rows")::add);
-        columns.forEach(doc.putArray("columns")::add);
-        ArrayNode values = doc.putArray("values");
-        for (float[] row : r.values()) {
-            ArrayNode v = values.addArray();
-            for (float x : row) {
-                v.add(Float.isFinite(x) ? x : null);
-            }
-        }
+        Json.putTable(doc, r.rowLabels(), columns, r.values());
         return doc;
     }
 
@@ -218,8 +180,7 @@ final class PatchCommand implements Callable<Integer> {
     private String title() {
         String what = this.what.isPath() ? "path patching into " + receivers + " (" + channel() + ")"
                 : this.what.id() + " patching";
-        return what + ": logit(" + CliText.quoted(answer) + ") - logit(" + CliText.quoted(wrong)
-                + ")  (white: the corrupted run's, red: higher, blue: lower)";
+        return what + ": " + prompts.metricLabel() + "  (white: the corrupted run's, red: higher, blue: lower)";
     }
 
     private void createOut() {
