@@ -89,7 +89,7 @@ public final class SaeFeatureAttribution {
                     + "token, got " + (ids == null ? "null" : Arrays.deepToString(ids)));
         }
         String canonical = checkedLayer(lm);
-        checkMetric(lm, metric, ids.length, ids[0].length);
+        MetricCheck.requireDifferentiable(lm, metric, ids.length, ids[0].length);
         try (NDManager manager = NDManager.newBaseManager(lm.device())) {
             LatentTap tap = new LatentTap(sae, canonical, manager);
             Interventions splice = Interventions.capture(canonical).and(Interventions.edit(canonical, tap::splice));
@@ -112,23 +112,6 @@ public final class SaeFeatureAttribution {
         }
         sae.checkInputWidth(shape[2], canonical);
         return canonical;
-    }
-
-    /** Fails before any forward unless the metric has a tensor form that is a single number. */
-    private static void checkMetric(LanguageModel lm, LogitMetric metric, int rows, int seq) {
-        int vocab = lm.config().vocabSize();
-        try (NDManager probe = NDManager.newBaseManager(lm.device())) {
-            // zero logits of the batch's shape, one position's memory broadcast over the others
-            NDArray value = metric.tensor(probe.zeros(new Shape(1, 1, vocab)).broadcast(rows, seq, vocab), null);
-            if (value == null || value.size() != 1) {
-                throw new IllegalArgumentException("the metric must be a single number to attribute, but it gives "
-                        + (value == null ? "null" : "a tensor of shape " + value.getShape())
-                        + "; reduce it to a scalar (sum or mean over rows)");
-            }
-        } catch (UnsupportedOperationException e) {
-            throw new IllegalArgumentException("attribution needs a differentiable metric, and this one has no tensor"
-                    + " form: " + e.getMessage(), e);
-        }
     }
 
     /** The nonzero codes at real positions with their gradients, ordered by row, position and latent. */
