@@ -231,8 +231,10 @@ public final class AttributionSweeps {
     private Attributions attribute(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric,
                                    String hook) {
         Objects.requireNonNull(lm, "lm");
-        int seq = PatchingSweeps.checkedPrompts(clean, corrupt);
-        requireTensorForm(lm, metric, seq);
+        int seq = PatchingSweeps.checkedPrompts(clean, corrupt, "attribution patching subtracts one run's "
+                + "activations from the other's position by position, so it needs prompts of equal length");
+        Objects.requireNonNull(metric, "metric");
+        MetricCheck.requireDifferentiable(lm, metric, 1, seq);
         int layers = lm.config().numLayers();
         if (gradDrop && layers < 2) {
             throw new IllegalArgumentException("GradDrop averages over the other layers, so it needs a model of at "
@@ -307,17 +309,6 @@ public final class AttributionSweeps {
         try (NDManager scope = clean.getManager().newSubManager()) {
             scope.tempAttachAll(clean, corrupted, gradient);
             return clean.sub(corrupted).mul(gradient).sum(new int[] {-1}).toFloatArray();
-        }
-    }
-
-    /** Refuses, before any forward, a metric that has no tensor form (or whose tensor form is not a scalar). */
-    private static void requireTensorForm(LanguageModel lm, LogitMetric metric, int seq) {
-        Objects.requireNonNull(metric, "metric");
-        try (NDManager probe = NDManager.newBaseManager(lm.device())) {
-            metric.tensor(probe.zeros(new Shape(1, seq, lm.config().vocabSize())), null);
-        } catch (UnsupportedOperationException e) {
-            throw new IllegalArgumentException("attribution patching takes the metric's gradient, so the metric must "
-                    + "be differentiable: " + e.getMessage(), e);
         }
     }
 }

@@ -241,14 +241,7 @@ public final class IntegratedGradients {
         if (ids == null || ids.length == 0) {
             throw new IllegalArgumentException("no tokens to attribute: the prompt is empty; give at least one id");
         }
-        try (NDManager probe = NDManager.newBaseManager(lm.device())) {
-            // zero logits of the prompt's shape, one position's memory broadcast over the others
-            int vocab = lm.config().vocabSize();
-            metric.tensor(probe.zeros(new Shape(1, 1, vocab)).broadcast(1, ids.length, vocab), null);
-        } catch (UnsupportedOperationException e) {
-            throw new IllegalArgumentException("attribution needs a differentiable metric, and this one has no tensor"
-                    + " form: " + e.getMessage(), e);
-        }
+        MetricCheck.requireDifferentiable(lm, metric, 1, ids.length);
     }
 
     private static long[] filled(int length, long token) {

@@ -371,12 +371,20 @@ public final class PatchingSweeps {
 
     /** The prompts' length, after checking that each is one row and both are equally long. */
     static int checkedPrompts(long[][] clean, long[][] corrupt) {
+        return checkedPrompts(clean, corrupt, "this patching needs prompts of equal length (only attnHeads, a "
+                + "head's output at all positions, aligns prompts of different lengths)");
+    }
+
+    /**
+     * The prompts' length, after checking that each is one row and both are equally long; {@code why} ends the
+     * message for prompts of different lengths.
+     */
+    static int checkedPrompts(long[][] clean, long[][] corrupt, String why) {
         oneRow("clean", clean);
         oneRow("corrupt", corrupt);
         if (clean[0].length != corrupt[0].length) {
             throw new IllegalArgumentException("the clean prompt has " + clean[0].length + " tokens but the corrupted "
-                    + "one has " + corrupt[0].length + "; this patching needs prompts of equal length (only attnHeads, a "
-                    + "head's output at all positions, aligns prompts of different lengths)");
+                    + "one has " + corrupt[0].length + "; " + why);
         }
         return clean[0].length;
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.microw.nn.Autograd;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -302,7 +303,7 @@ public abstract class Sae implements AutoCloseable {
         NDArray flat = codes.reshape(-1, config.dSae()).toType(DataType.FLOAT32, false);
         NDArray out = flat.matMul(parameters.get("W_dec")).add(parameters.get("b_dec"));
         if (inputScale != 1f) {
-            out = out.div(inputScale);
+            out = Autograd.over(out, inputScale);
         }
         return out.reshape(shape.slice(0, shape.dimension() - 1).add(config.dIn()));
     }
@@ -318,7 +319,7 @@ public abstract class Sae implements AutoCloseable {
         NDArray out = codesDelta.reshape(-1, config.dSae()).toType(DataType.FLOAT32, false)
                 .matMul(parameters.get("W_dec"));
         if (inputScale != 1f) {
-            out = out.div(inputScale);
+            out = Autograd.over(out, inputScale);
         }
         return out.reshape(shape.slice(0, shape.dimension() - 1).add(config.dIn()));
     }

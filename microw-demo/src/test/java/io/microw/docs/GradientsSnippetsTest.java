@@ -2,20 +2,29 @@ package io.microw.docs;
 
 import ai.djl.ndarray.NDArray;
 import io.microw.analysis.IntegratedGradients;
+import io.microw.analysis.SaeAttributionResult;
+import io.microw.analysis.SaeFeatureAttribution;
+import io.microw.concepts.ConceptDictionary;
+import io.microw.demo.BrownCorpus;
+import io.microw.demo.BrownDiscovery;
 import io.microw.demo.BrownGpt2;
 import io.microw.eval.LinearProbe;
 import io.microw.eval.ProbeOptions;
 import io.microw.lm.GradientResult;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
+import io.microw.sae.Sae;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /** The Java blocks of {@code docs/gradients-and-attribution.md} (see {@link DocSnippetsTest} for the convention). */
 class GradientsSnippetsTest {
@@ -70,6 +79,35 @@ class GradientsSnippetsTest {
         float difference = ig.metricAtInput() - ig.metricAtBaseline();
         assertThat(Math.abs(ig.convergenceDelta() / difference)).as("completeness, relative").isLessThan(0.01f);
         assertThat(saliency.values()).hasSize(prompt.length);
+    }
+
+    @Test
+    void saeFeatureAttribution(@TempDir Path dir) throws Exception {
+        // the demo SAE (a test resource) and a dictionary named by Brown POS discovery, saved where the snippet reads
+        Path saeDir = Path.of(getClass().getResource("/io/microw/demo/sae-h2-topk1024/cfg.json").toURI()).getParent();
+        try (Sae demo = Sae.load(saeDir)) {
+            ConceptDictionary discovered = ConceptDictionary.forLatents(demo.nLatents());
+            new BrownDiscovery(lm, demo, "transformer.h.2").run(BrownCorpus.load(), BrownCorpus.Split.VALIDATION, 300)
+                    .discovery().proposeNames(discovered, 0.3);
+            discovered.save(dir.resolve("concepts.json"));
+        }
+        // snippet:gradients.sae
+        long[][] ids = {lm.tokenizer().encode("The man in the car said that")};
+        LogitMetric heOverShe = LogitMetric.logitDiff(lm.tokenizer().encode(" he")[0], lm.tokenizer().encode(" she")[0]);
+        SaeAttributionResult r;
+        try (Sae sae = Sae.load(saeDir)) {                                   // a TopK SAE on transformer.h.2
+            ConceptDictionary concepts = ConceptDictionary.load(dir.resolve("concepts.json"), sae.nLatents());
+            r = SaeFeatureAttribution.of(sae, "transformer.h.2").withConcepts(concepts)
+                    .attribute(lm, ids, null, heOverShe);
+        }
+        System.out.print(r.table(5, SaeAttributionResult.Ranking.MAGNITUDE)); // latent, Σ attribution, ..., concept
+        for (SaeAttributionResult.Entry e : r.at(0, ids[0].length - 1)) {    // the last token's active latents
+            System.out.println(e.latent() + ": " + e.activation() + " × " + e.gradient() + " = " + e.attribution());
+        }
+        // end-snippet
+        assertThat(r.metric()).as("the clean metric, the error term kept").isCloseTo(2.85f, within(0.01f));
+        assertThat(r.at(0, ids[0].length - 1)).hasSize(16);
+        assertThat(r.top(1).get(0).concept()).as("the top latent is named").isPresent();
     }
 
     @Test
