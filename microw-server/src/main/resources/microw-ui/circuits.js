@@ -1,7 +1,8 @@
 // Circuits page: activation patching of a clean/corrupted prompt pair drawn as a heatmap (layer × position or
 // layer × head; each cell's value in its text, title and data-value), path patching from sender heads into receiver
-// heads (layer × sender head), and the logit lens of the clean prompt. A sweep
-// the server runs as a job (a large one, or any when asked) is followed with a progress bar, then its result drawn.
+// heads (layer × sender head), attribution patching's estimate drawn beside the exact heatmap with the Pearson
+// correlation of the two (computed by the server), and the logit lens of the clean prompt. A sweep the server runs as
+// a job (a large one, or any when asked) is followed with a progress bar, then its result drawn.
 'use strict';
 (() => {
   const { api, el, $, say, act, loadedModels } = microw;
@@ -21,7 +22,8 @@
     return text.replace(/Ġ/g, ' ').replace(/Ċ/g, '↵').replace(/ /g, '·');
   }
 
-  function heatmap(data) {
+  /** Draws a table of patching values into the element `box` as the table `tableId`. */
+  function heatmap(data, box, tableId) {
     const byPosition = data.columns.length > 0 && data.columns[0].startsWith('position ');
     const head = el('tr', {}, el('th', { scope: 'col' }, byPosition ? 'Layer, token' : 'Layer, head'));
     data.columns.forEach((c, j) => head.append(el('th', { scope: 'col', title: c },
@@ -41,10 +43,37 @@
       });
       body.append(tr);
     });
-    $('heatmap').replaceChildren(el('table', { id: 'heat-table' }, el('thead', {}, head), body));
+    $(box).replaceChildren(el('table', { id: tableId }, el('thead', {}, head), body));
+  }
+
+  /** The metrics line under the heading. */
+  function metrics(data) {
     $('metrics').textContent = 'Clean ' + data.clean_metric.toFixed(3) + ', corrupted ' + data.corrupt_metric.toFixed(3)
       + ' (logit[' + shown(data.tokens.answer.text) + '] − logit[' + shown(data.tokens.wrong.text) + ']). '
       + 'Orange: the patch restores the clean value; blue: it moves away from it.';
+  }
+
+  /** Draws an exact patching answer alone. */
+  function exact(data) {
+    heatmap(data, 'heatmap', 'heat-table');
+    metrics(data);
+    $('attr-box').hidden = true;
+    $('correlation').hidden = true;
+  }
+
+  /** Draws an attribution answer with its comparison: the exact heatmap, the estimate beside it, the correlation. */
+  function compared(data) {
+    heatmap(Object.assign({ tokens: data.tokens }, data.exact), 'heatmap', 'heat-table');
+    heatmap(data, 'attr-heatmap', 'attr-table');
+    metrics(data);
+    $('attr-box').hidden = false;
+    const r = data.correlation;
+    const line = $('correlation');
+    line.dataset.value = String(r);
+    line.textContent = 'Pearson correlation of the estimate with exact patching over all '
+      + data.rows.length * data.columns.length + ' cells: '
+      + (r === null ? 'undefined (one of the heatmaps is constant)' : 'r = ' + r.toFixed(3));
+    line.hidden = false;
   }
 
   function lens(data) {
@@ -54,17 +83,20 @@
       el('td', { 'data-value': String(l.metric) }, l.metric === null ? '' : l.metric.toFixed(3)))));
   }
 
-  /** The patching answer: in the response, or (202, a job) followed to its end and then read from its result. */
-  async function patching(path, request) {
-    const answer = await api('POST', path + '/patching', request);
-    if (answer.kind !== 'patching') {
+  /**
+   * A sweep's answer (`route` is patching or attribution, and so is the kind of its job): in the response, or (202, a
+   * job) followed to its end and then read from its result.
+   */
+  async function sweep(path, route, request) {
+    const answer = await api('POST', path + '/' + route, request);
+    if (answer.kind !== route) {
       return answer;
     }
     $('job').hidden = false;
-    say('status', 'Patching job ' + answer.id + ' started.', '');
+    say('status', 'Job ' + answer.id + ' (' + route + ') started.', '');
     const end = await jobs.follow(answer.id, null);
     if (!end || end.status !== 'succeeded') {
-      throw new Error('Patching job ' + answer.id + ' ' + (end ? end.status : 'ended')
+      throw new Error('Job ' + answer.id + ' (' + route + ') ' + (end ? end.status : 'ended')
         + (end && end.error ? ': ' + end.error : '') + '.');
     }
     return api('GET', '/jobs/' + answer.id + '/result');
@@ -98,16 +130,37 @@
     if ($('async').checked) {
       request.async = true;
     }
-    const patched = await patching(path, request);
-    heatmap(patched);
+    const attribution = $('method').value === 'attribution';
+    let answered;
+    if (attribution) {
+      request.compare = true;
+      answered = await sweep(path, 'attribution', request);
+      compared(answered);
+    } else {
+      answered = await sweep(path, 'patching', request);
+      exact(answered);
+    }
     lens(await api('POST', path + '/lens', { prompt: $('clean').value, k: 5, answer, wrong }));
-    say('status', 'Patched ' + patched.rows.length + ' × ' + patched.columns.length + ' cells (' + what + ').', 'ok');
+    const cells = answered.rows.length + ' × ' + answered.columns.length + ' cells (' + what + ')';
+    say('status', attribution ? 'Estimated and patched ' + cells + '.' : 'Patched ' + cells + '.', 'ok');
+  }
+
+  /** Offers only the sites the method measures: attribution patching estimates those marked data-attribution. */
+  function fitMethod() {
+    const attribution = $('method').value === 'attribution';
+    for (const option of $('what').options) {
+      option.disabled = attribution && !option.hasAttribute('data-attribution');
+    }
+    if ($('what').selectedOptions[0].disabled) {
+      $('what').value = 'resid-pre';
+    }
+    $('path-inputs').hidden = $('what').value !== 'path';
   }
 
   document.addEventListener('DOMContentLoaded', async () => {
-    const showPathInputs = () => { $('path-inputs').hidden = $('what').value !== 'path'; };
-    $('what').addEventListener('change', showPathInputs);
-    showPathInputs();
+    $('what').addEventListener('change', fitMethod);
+    $('method').addEventListener('change', fitMethod);
+    fitMethod();
     $('patch-form').addEventListener('submit', e => {
       e.preventDefault();
       act($('run'), 'status', run);

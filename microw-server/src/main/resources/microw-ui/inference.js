@@ -1,5 +1,6 @@
 // Inference page: generate from a prompt with the generation settings; shade the prompt's tokens by a layer's
-// output norm or by one SAE latent; list the most likely next tokens with their probabilities.
+// output norm, by one SAE latent or by their saliency for the next token; list the most likely next tokens with their
+// probabilities.
 'use strict';
 (() => {
   const { api, el, $, say, act, tokens, options, loadedModels, loadedSaes, number } = microw;
@@ -101,8 +102,37 @@
     return next.results[0];
   }
 
+  /** Gradient × input or integrated gradients of log p(target), or of a logit difference, per prompt token. */
+  async function saliencyHeat() {
+    const text = $('prompt').value;
+    const body = { prompt: text, method: $('heat-method').value };
+    const answer = $('heat-answer').value;
+    const wrong = $('heat-wrong').value;
+    if (answer) {
+      body.answer = answer;
+    }
+    if (wrong) {
+      body.wrong = wrong;
+    }
+    if (body.method === 'ig') {
+      body.steps = number('heat-steps');
+    }
+    const out = await api('POST', modelPath('/saliency'), body);
+    const target = JSON.stringify(out.answer.text);
+    const of = out.metric === 'logit_diff' ? 'logit[' + target + '] − logit[' + JSON.stringify(out.wrong.text) + ']'
+      : 'log p(' + target + ')';
+    const how = out.method === 'ig' ? 'Integrated gradients (' + out.steps + ' steps, convergence delta '
+      + out.convergence_delta.toFixed(4) + ')' : 'Gradient × input';
+    $('heatmap').replaceChildren(el('p', { id: 'saliency-caption', class: 'muted' }, how + ' of ' + of + ' = '
+      + out.metric_value.toFixed(3) + ' at each token; shade by magnitude, the sign is in each token\'s title'),
+      tokens(out.tokens.map(t => t.text), out.values));
+    const next = await api('POST', modelPath('/infer'), { texts: [text], top_k: 10 });
+    return next.results[0];
+  }
+
   async function heatmap() {
-    const r = $('heat-source').value === 'sae' ? await saeHeat() : await layerHeat();
+    const source = $('heat-source').value;
+    const r = source === 'sae' ? await saeHeat() : source === 'saliency' ? await saliencyHeat() : await layerHeat();
     $('next').replaceChildren(...r.next_tokens.map(t => el('tr', {}, el('td', {}, el('code', {}, JSON.stringify(t.token))),
       el('td', {}, (100 * t.probability).toFixed(2) + '%'), el('td', {}, t.logit.toFixed(3)))));
     say('status', '', '');
@@ -138,6 +168,9 @@
     act($('heat-run'), 'status', heatmap);
   });
   $('add-hook').addEventListener('click', addHook);
+  $('heat-source').addEventListener('change', () => {
+    $('saliency-inputs').hidden = $('heat-source').value !== 'saliency';
+  });
   $('model').addEventListener('change', () => layersOf().catch(e => say('status', e.message, 'error')));
   (async () => {
     await loadedModels($('model'));

@@ -5,6 +5,7 @@ import io.microw.analysis.AttributionPatching;
 import io.microw.analysis.AttributionSweeps;
 import io.microw.analysis.IntegratedGradients;
 import io.microw.analysis.PatchingResult;
+import io.microw.analysis.Pearson;
 import io.microw.lm.Interventions;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;

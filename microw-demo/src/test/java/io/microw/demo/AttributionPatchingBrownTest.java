@@ -4,6 +4,7 @@ import io.microw.analysis.ActivationPatching;
 import io.microw.analysis.AttributionPatching;
 import io.microw.analysis.AttributionSweeps;
 import io.microw.analysis.PatchingResult;
+import io.microw.analysis.Pearson;
 import io.microw.lm.Interventions;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
@@ -54,7 +55,7 @@ class AttributionPatchingBrownTest {
                 start = System.nanoTime();
                 PatchingResult estimate = site.estimate().run(lm, clean, corrupt, metric);
                 long estimateNanos = System.nanoTime() - start;
-                double r = pearson(exact.values(), estimate.values());
+                double r = Pearson.of(exact.values(), estimate.values());
                 System.out.printf(Locale.ROOT, "AttributionPatchingBrownTest %s: Pearson r %.3f over %d cells "
                                 + "(clean %.3f, corrupt %.3f); exact %.1f ms, attribution %.1f ms%n", site.name(), r,
                         exact.values().length * exact.values()[0].length, exact.cleanMetric(), exact.corruptMetric(),
@@ -66,7 +67,7 @@ class AttributionPatchingBrownTest {
             long start = System.nanoTime();
             PatchingResult gradDrop = AttributionPatching.defaults().withGradDrop().residPre(lm, clean, corrupt,
                     metric);
-            double r = pearson(effects(exact), effects(gradDrop));
+            double r = Pearson.of(effects(exact), effects(gradDrop));
             System.out.printf(Locale.ROOT, "AttributionPatchingBrownTest resid_pre GradDrop: Pearson r %.3f with "
                     + "|exact effect|; %.1f ms%n", r, (System.nanoTime() - start) / 1e6);
             assertThat(r).as("GradDrop correlation").isGreaterThan(0.8);
@@ -94,8 +95,8 @@ class AttributionPatchingBrownTest {
                         : fixed.attnKeys(lm, clean, corrupt, metric);
                 long fixNanos = System.nanoTime() - start;
                 float[][] exact = exactHeads(lm, clean, corrupt, metric, hook, plain.values()[0].length);
-                double plainR = pearson(exact, plain.values());
-                double fixR = pearson(exact, withFix.values());
+                double plainR = Pearson.of(exact, plain.values());
+                double fixR = Pearson.of(exact, withFix.values());
                 double plainErr = meanAbsError(exact, plain.values());
                 double fixErr = meanAbsError(exact, withFix.values());
                 System.out.printf(Locale.ROOT, "AttributionPatchingBrownTest %s: plain AtP r %.3f, mean |error| %.4f;"
@@ -147,28 +148,5 @@ class AttributionPatchingBrownTest {
             }
         }
         return out;
-    }
-
-    private static double pearson(float[][] x, float[][] y) {
-        double sx = 0;
-        double sy = 0;
-        double sxx = 0;
-        double syy = 0;
-        double sxy = 0;
-        int n = 0;
-        for (int r = 0; r < x.length; r++) {
-            for (int c = 0; c < x[r].length; c++) {
-                double a = x[r][c];
-                double b = y[r][c];
-                sx += a;
-                sy += b;
-                sxx += a * a;
-                syy += b * b;
-                sxy += a * b;
-                n++;
-            }
-        }
-        double cov = sxy - sx * sy / n;
-        return cov / Math.sqrt((sxx - sx * sx / n) * (syy - sy * sy / n));
     }
 }

@@ -9,13 +9,16 @@ import io.microw.lm.LogitMetric;
 
 import java.util.Arrays;
 import java.util.OptionalLong;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * POST /api/models/{id}/patching and /lens: activation patching (clean into corrupted, one cell at a time) and the
- * logit lens, computed with {@link io.microw.analysis.ActivationPatching} and {@link LogitLens} under the model's
- * lease and lock. The lens, one forward, answers in the request; so does a small patching sweep, and a large one
- * ({@link PatchingRequest#large}) runs as a job (202), whose events report its progress and whose result is the same
+ * POST /api/models/{id}/patching, /attribution and /lens: activation patching (clean into corrupted, one cell at a
+ * time), its attribution patching estimate, and the logit lens, computed with
+ * {@link io.microw.analysis.ActivationPatching}, {@link io.microw.analysis.AttributionPatching} and {@link LogitLens}
+ * under the model's lease and lock. The lens, one forward, answers in the request; so does a small sweep, and a large
+ * one ({@link CircuitSweep#large}) runs as a job (202), whose events report its progress and whose result is the same
  * answer.
  *
  * @param models the loaded models
@@ -32,15 +35,33 @@ record CircuitsEndpoints(ModelRegistry models, JobEndpoints jobs) {
      * {@code patching} job that computes it. Every field is checked before a job is made.
      */
     void patching(Context ctx) {
+        sweep(ctx, JobRunner.PATCHING, PatchingRequest::fields, PatchingRequest::of);
+    }
+
+    /**
+     * POST /api/models/{id}/attribution: attribution patching's estimate of the patching sweep, and with
+     * {@code "compare": true} the exact sweep and their correlation ({@link AttributionRequest}); in the request, or
+     * as an {@code attribution} job as for {@link #patching}.
+     */
+    void attribution(Context ctx) {
+        sweep(ctx, JobRunner.ATTRIBUTION, AttributionRequest::fields, AttributionRequest::of);
+    }
+
+    /**
+     * Checks a sweep's body ({@code fields}) and, against the model, its request ({@code check}); answers it in the
+     * request, or queues it as a job of {@code kind} (202) when it is large or says {@code "async": true}.
+     */
+    private void sweep(Context ctx, String kind, Function<ObjectNode, ObjectNode> fieldsOf,
+                       BiFunction<ObjectNode, ModelRegistry.Loaded, CircuitSweep> check) {
         ObjectNode body = Requests.body(ctx);
         Boolean async = Requests.bool(body, "async");
-        ObjectNode fields = PatchingRequest.fields(body);
+        ObjectNode fields = fieldsOf.apply(body);
         try (ModelRegistry.Lease lease = models.lease(ctx.pathParam("id"))) {
             ModelRegistry.Loaded l = lease.model();
-            PatchingRequest request = PatchingRequest.of(fields, l);
+            CircuitSweep request = check.apply(fields, l);
             if (async == null ? request.large(l.lm.config()) : async) {
                 fields.put("model", l.id);
-                jobs.accepted(ctx, JobRunner.PATCHING, fields);
+                jobs.accepted(ctx, kind, fields);
             } else {
                 Endpoints.json(ctx, 200, request.answer(l, done -> { }));
             }

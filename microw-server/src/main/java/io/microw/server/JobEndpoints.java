@@ -18,8 +18,8 @@ import java.util.Locale;
 import java.util.UUID;
 
 /**
- * The handlers of the job and store-run routes: activation and training jobs, the patching jobs that the patching
- * route queues, their events and results, saved runs.
+ * The handlers of the job and store-run routes: activation and training jobs, the patching and attribution jobs that
+ * the circuits routes queue, their events and results, saved runs.
  */
 final class JobEndpoints {
 
@@ -206,8 +206,8 @@ final class JobEndpoints {
     }
 
     /**
-     * Queues a job that a route outside /api/jobs hands over (a large patching sweep), and answers 202 with it and
-     * its Location.
+     * Queues a job that a route outside /api/jobs hands over (a large patching or attribution sweep), and answers 202
+     * with it and its Location.
      */
     void accepted(Context ctx, String kind, ObjectNode params) {
         answerJob(ctx, 202, runner.submit(kind, params));
@@ -236,12 +236,13 @@ final class JobEndpoints {
     }
 
     /**
-     * GET /api/jobs/{id}/result: what a succeeded patching job computed, the JSON the route would have answered in
-     * the request; 409 while the job has not succeeded, 404 for a job of another kind (its result is its artifact).
+     * GET /api/jobs/{id}/result: what a succeeded patching or attribution job computed, the JSON the route would have
+     * answered in the request; 409 while the job has not succeeded, 404 for a job of another kind (its result is its
+     * artifact).
      */
     void result(Context ctx) throws java.io.IOException {
         JobStore.Job job = runner.require(ctx.pathParam("id"));
-        if (!job.kind().equals(JobRunner.PATCHING)) {
+        if (!JobRunner.answers(job.kind())) {
             throw ApiException.notFound("job " + job.id() + " (" + job.kind() + ") has no result to read here; what it "
                     + "made is its 'artifact'");
         }

@@ -36,6 +36,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 /**
@@ -45,9 +46,10 @@ import java.util.function.Consumer;
  * {@code cancelled} with its partial run or checkpoints kept, so it can be resumed. Stopping the server stops the
  * running job the same way and records it (and its run) {@code interrupted}. An activation job records its model's
  * name and its dataset's identity in the run, and a resume refuses a run saved with another model or dataset.
- * A patching job holds a lease on its loaded model while it runs (failing when the model is not loaded), checks its
- * request again, reports the cells measured after each forward (where a cancel stops it), and writes its answer to
- * {@link #resultFile}; it keeps nothing when stopped (its cancel says so), and a resume runs it again from the start.
+ * A patching or attribution job holds a lease on its loaded model while it runs (failing when the model is not
+ * loaded), checks its request again, reports the cells measured after each forward (where a cancel stops it), and
+ * writes its answer to {@link #resultFile}; it keeps nothing when stopped (its cancel says so), and a resume runs it
+ * again from the start.
  */
 final class JobRunner implements AutoCloseable {
 
@@ -55,6 +57,7 @@ final class JobRunner implements AutoCloseable {
     static final String ACTIVATIONS = "activations";
     static final String TRAINING = "training";
     static final String PATCHING = "patching";
+    static final String ATTRIBUTION = "attribution";
 
     /**
      * Thrown from the training metrics listener or a patching progress report, or before a job's work starts, to stop
@@ -212,7 +215,8 @@ final class JobRunner implements AutoCloseable {
                 String artifact = switch (job.kind()) {
                     case ACTIVATIONS -> activations(job, control);
                     case TRAINING -> training(job, control);
-                    case PATCHING -> patching(job, control);
+                    case PATCHING -> sweep(job, control, PatchingRequest::of);
+                    case ATTRIBUTION -> sweep(job, control, AttributionRequest::of);
                     default -> throw new IllegalStateException("unknown job kind " + job.kind());
                 };
                 store.log(id, "finished: succeeded, artifact " + artifact);
@@ -243,9 +247,14 @@ final class JobRunner implements AutoCloseable {
         }
     }
 
-    /** Whether a stopped job of this kind leaves partial work that a resume continues (a patching job does not). */
+    /** Whether a stopped job of this kind leaves partial work that a resume continues (a circuits job does not). */
     private static boolean keepsPartialWork(String kind) {
-        return !PATCHING.equals(kind);
+        return !answers(kind);
+    }
+
+    /** Whether jobs of this kind (patching, attribution) answer a route's request, in {@link #resultFile}. */
+    static boolean answers(String kind) {
+        return PATCHING.equals(kind) || ATTRIBUTION.equals(kind);
     }
 
     private void checkStop(Control control) {
@@ -370,14 +379,16 @@ final class JobRunner implements AutoCloseable {
         pauseForTests();
     }
 
-    // ---- patching
+    // ---- patching and attribution
 
-    private String patching(JobStore.Job job, Control control) throws java.io.IOException {
+    private String sweep(JobStore.Job job, Control control,
+                         BiFunction<ObjectNode, ModelRegistry.Loaded, CircuitSweep> check)
+            throws java.io.IOException {
         ObjectNode p = job.params();
         ObjectNode answer;
         try (ModelRegistry.Lease lease = models.lease(p.path("model").asText())) {
             ModelRegistry.Loaded l = lease.model();
-            PatchingRequest request = PatchingRequest.of(p, l);
+            CircuitSweep request = check.apply(p, l);
             int cells = request.cells(l.lm.config());
             store.log(job.id(), request.what() + " on " + l.id + ": " + cells + " cells, prompts of "
                     + request.clean().length + " and " + request.corrupt().length + " tokens");

@@ -47,6 +47,7 @@ public final class MicrowServer implements AutoCloseable {
     private final ManipulationEndpoints manipulationEndpoints;
     private final StoreEndpoints storeEndpoints;
     private final CircuitsEndpoints circuitsEndpoints;
+    private final SaliencyEndpoints saliencyEndpoints;
     private JobRunner jobs;
     private final List<Route> routes;
     private final List<String> registered = Collections.synchronizedList(new ArrayList<>());
@@ -70,6 +71,7 @@ public final class MicrowServer implements AutoCloseable {
         this.manipulationEndpoints = new ManipulationEndpoints(models, saes, manipulations);
         this.storeEndpoints = new StoreEndpoints(config, manipulations);
         this.circuitsEndpoints = new CircuitsEndpoints(models, jobEndpoints);
+        this.saliencyEndpoints = new SaliencyEndpoints(models);
         this.routes = routeTable();
         this.requestGuard = new RequestGuard(config);
         this.openApi = OpenApi.document(routes, config.key().isPresent(), config.protectReads(), VERSION).toString();
@@ -128,6 +130,15 @@ public final class MicrowServer implements AutoCloseable {
                         + "\"answer\": \" was\", \"wrong\": \" had\", \"what\": \"resid-pre\"}",
                         new int[] {200, 202, 400, 401, 404, 409, 413}, circuitsEndpoints::patching,
                         "PatchingRequest", Map.of(200, "PatchingResult", 202, "Job")),
+                new Route(HandlerType.POST, "/api/models/{id}/attribution",
+                        "Attribution patching: the patching sweep's first-order estimate from one clean forward and "
+                        + "one corrupted forward-backward; with \"compare\": true also the exact sweep and the Pearson "
+                        + "correlation of the two; a large comparison (or \"async\": true) answers 202 with an "
+                        + "attribution job, whose result is GET /api/jobs/{id}/result", "circuits",
+                        "{\"clean\": \"The jury said that the man\", \"corrupt\": \"The jury said that the woman\", "
+                        + "\"answer\": \" was\", \"wrong\": \" had\", \"what\": \"resid-pre\", \"compare\": true}",
+                        new int[] {200, 202, 400, 401, 404, 409, 413}, circuitsEndpoints::attribution,
+                        "AttributionRequest", Map.of(200, "AttributionResult", 202, "Job")),
                 new Route(HandlerType.POST, "/api/models/{id}/lens",
                         "Logit lens: each layer's top next tokens at the last position, and the logit difference "
                         + "when answer and wrong are given", "circuits",
@@ -135,6 +146,13 @@ public final class MicrowServer implements AutoCloseable {
                         + "\"wrong\": \" had\"}",
                         new int[] {200, 400, 401, 404, 409, 413}, circuitsEndpoints::lens, "LensRequest",
                         Map.of(200, "LensResult")),
+                new Route(HandlerType.POST, "/api/models/{id}/saliency",
+                        "Per-token saliency of a prompt: gradient x input, or integrated gradients, of the next "
+                        + "token's log-probability (or of logit[answer] - logit[wrong])", "inference",
+                        "{\"prompt\": \"The jury said that the man\", \"answer\": \" was\", \"wrong\": \" had\", "
+                        + "\"method\": \"ig\", \"steps\": 32}",
+                        new int[] {200, 400, 401, 404, 409, 413}, saliencyEndpoints::saliency, "SaliencyRequest",
+                        Map.of(200, "SaliencyResult")),
                 new Route(HandlerType.POST, "/api/saes/load", "Load an SAE folder (SAELens layout) inside a file root",
                         "saes", "{\"path\": \"saes/layer1\", \"model\": \"brown-gpt2\", \"layer\": \"transformer.h.1\"}",
                         new int[] {201, 400, 401, 403, 404, 409, 413}, e::loadSae),
@@ -213,7 +231,8 @@ public final class MicrowServer implements AutoCloseable {
                         "Server-sent events: status and progress of a job until it ends", "jobs", null,
                         new int[] {200, 401, 404, 406}, j::events),
                 new Route(HandlerType.GET, "/api/jobs/{id}/result",
-                        "A succeeded patching job's result: what the patching route answers in the request", "jobs",
+                        "A succeeded patching or attribution job's result: what its route answers in the request (an "
+                        + "attribution job's is an AttributionResult)", "jobs",
                         null, new int[] {200, 401, 404, 409}, j::result, null, Map.of(200, "PatchingResult")),
                 new Route(HandlerType.GET, "/api/jobs/{id}/logs", "A job's log lines after line ?after=N", "jobs",
                         null, new int[] {200, 400, 401, 404}, j::logs),

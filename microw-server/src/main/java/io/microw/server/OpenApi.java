@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
 /**
  * The OpenAPI 3 document of the server's routes, generated from the route table, with the schemas of
  * {@code openapi-schemas.json} (next to this class) for the routes that name them; the values a patching request
- * takes for {@code what} and {@code channel} come from {@link PatchingRequest}.
+ * takes for {@code what} and {@code channel} come from {@link PatchingRequest}, an attribution request's {@code what}
+ * from {@link AttributionRequest} and a saliency request's {@code method} from {@link SaliencyEndpoints}.
  */
 final class OpenApi {
 
@@ -111,6 +112,9 @@ final class OpenApi {
         ObjectNode patching = (ObjectNode) schemas.path("PatchingRequest").path("properties");
         enumOf(patching, "what", PatchingRequest.whats());
         enumOf(patching, "channel", PatchingRequest.channels());
+        enumOf((ObjectNode) schemas.path("AttributionRequest").path("properties"), "what",
+                AttributionRequest.whats());
+        enumOf((ObjectNode) schemas.path("SaliencyRequest").path("properties"), "method", SaliencyEndpoints.methods());
         return schemas;
     }
 

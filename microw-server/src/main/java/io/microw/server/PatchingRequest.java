@@ -30,7 +30,8 @@ import java.util.function.IntConsumer;
  * @param answer the answer token
  * @param wrong the wrong token
  */
-record PatchingRequest(PatchSite site, PathTarget path, long[] clean, long[] corrupt, long answer, long wrong) {
+record PatchingRequest(PatchSite site, PathTarget path, long[] clean, long[] corrupt, long answer, long wrong)
+        implements CircuitSweep {
 
     /** The {@code what} of path patching ({@link PathPatching#senders}). */
     static final String PATH = "path";
@@ -80,10 +81,7 @@ record PatchingRequest(PatchSite site, PathTarget path, long[] clean, long[] cor
         }
         ObjectNode fields = Json.object();
         fields.put("what", what);
-        fields.put("clean", CircuitsEndpoints.prompt(body, "clean"));
-        fields.put("corrupt", CircuitsEndpoints.prompt(body, "corrupt"));
-        fields.put("answer", Requests.text(body, "answer", true));
-        fields.put("wrong", Requests.text(body, "wrong", true));
+        putPrompts(body, fields);
         if (what.equals(PATH)) {
             fields.set("receivers", receivers(body));
             String channel = Requests.text(body, "channel", false);
@@ -97,6 +95,18 @@ record PatchingRequest(PatchSite site, PathTarget path, long[] clean, long[] cor
                     + what + "\"");
         }
         return fields;
+    }
+
+    /**
+     * Copies the fields every circuits sweep takes, checked: {@code clean} and {@code corrupt} (1 to
+     * {@link Endpoints#MAX_CHARS} characters), {@code answer} and {@code wrong} (strings; {@link #of} checks that
+     * each is one token).
+     */
+    static void putPrompts(ObjectNode body, ObjectNode fields) {
+        fields.put("clean", CircuitsEndpoints.prompt(body, "clean"));
+        fields.put("corrupt", CircuitsEndpoints.prompt(body, "corrupt"));
+        fields.put("answer", Requests.text(body, "answer", true));
+        fields.put("wrong", Requests.text(body, "wrong", true));
     }
 
     /** The receivers of a path patching body: 1 to {@link #MAX_RECEIVERS} objects {@code {"layer", "head"}}. */
@@ -156,12 +166,14 @@ record PatchingRequest(PatchSite site, PathTarget path, long[] clean, long[] cor
     }
 
     /** The request's {@code what}: the site's id, or {@value #PATH}. */
-    String what() {
+    @Override
+    public String what() {
         return site == null ? PATH : site.id();
     }
 
     /** The cells the sweep measures: layers × positions, or layers × heads (by head, or by sender head). */
-    int cells(ModelConfig c) {
+    @Override
+    public int cells(ModelConfig c) {
         return c.numLayers() * (site != null && site.byPosition() ? clean.length : c.numHeads());
     }
 
@@ -176,28 +188,21 @@ record PatchingRequest(PatchSite site, PathTarget path, long[] clean, long[] cor
     }
 
     /** Whether the request is large enough to run as a job when it does not say ({@link #JOB_ABOVE_WORK}). */
-    boolean large(ModelConfig c) {
+    @Override
+    public boolean large(ModelConfig c) {
         return work(c) > JOB_ABOVE_WORK;
     }
 
     /**
-     * Runs the sweep on {@code l} (the caller holds a lease) under the model's lock, which it lets waiting requests
-     * take between its forwards, and answers {@code model}, {@code what}, {@code rows}, {@code columns},
+     * Runs the sweep ({@link #sweep}) and answers {@code model}, {@code what}, {@code rows}, {@code columns},
      * {@code values}, {@code clean_metric}, {@code corrupt_metric} and {@code tokens}, and for path patching
      * {@code receivers} and {@code channel}.
      *
      * @param progress called with the cells measured so far, after each forward
      */
-    ObjectNode answer(ModelRegistry.Loaded l, IntConsumer progress) {
-        PatchingSweeps sweeps = PatchingSweeps.defaults().withProgress(done -> {
-            l.yieldLock();
-            progress.accept(done);
-        });
-        long[][] c = {clean};
-        long[][] d = {corrupt};
-        LogitMetric metric = LogitMetric.logitDiff(answer, wrong);
-        PatchingResult r = CircuitsEndpoints.locked(l, () -> site != null ? site.run(sweeps, l.lm, c, d, metric)
-                : PathPatching.senders(sweeps, l.lm, c, d, metric, path.channel(), path.receivers()));
+    @Override
+    public ObjectNode answer(ModelRegistry.Loaded l, IntConsumer progress) {
+        PatchingResult r = sweep(l, progress);
         ObjectNode out = Json.object();
         out.put("model", l.id);
         out.put("what", what());
@@ -206,6 +211,36 @@ record PatchingRequest(PatchSite site, PathTarget path, long[] clean, long[] cor
             path.receivers().forEach(h -> receivers.addObject().put("layer", h.layer()).put("head", h.head()));
             out.put("channel", path.channel().name().toLowerCase(Locale.ROOT));
         }
+        putTable(out, r);
+        putTokens(out, l, clean, corrupt, answer, wrong);
+        return out;
+    }
+
+    /**
+     * Runs the sweep on {@code l} (the caller holds a lease) under the model's lock, which it lets waiting requests
+     * take between its forwards.
+     *
+     * @param progress called with the cells measured so far, after each forward
+     */
+    PatchingResult sweep(ModelRegistry.Loaded l, IntConsumer progress) {
+        PatchingSweeps sweeps = PatchingSweeps.defaults().withProgress(done -> {
+            l.yieldLock();
+            progress.accept(done);
+        });
+        long[][] c = {clean};
+        long[][] d = {corrupt};
+        LogitMetric metric = metric();
+        return CircuitsEndpoints.locked(l, () -> site != null ? site.run(sweeps, l.lm, c, d, metric)
+                : PathPatching.senders(sweeps, l.lm, c, d, metric, path.channel(), path.receivers()));
+    }
+
+    /** What the sweep measures: logit[answer] − logit[wrong] at the last token. */
+    LogitMetric metric() {
+        return LogitMetric.logitDiff(answer, wrong);
+    }
+
+    /** Puts a sweep's {@code rows}, {@code columns}, {@code values}, {@code clean_metric}, {@code corrupt_metric}. */
+    static void putTable(ObjectNode out, PatchingResult r) {
         out.set("rows", Json.MAPPER.valueToTree(r.rowLabels()));
         out.set("columns", Json.MAPPER.valueToTree(r.columnLabels()));
         ArrayNode values = out.putArray("values");
@@ -217,11 +252,15 @@ record PatchingRequest(PatchSite site, PathTarget path, long[] clean, long[] cor
         }
         out.put("clean_metric", r.cleanMetric());
         out.put("corrupt_metric", r.corruptMetric());
+    }
+
+    /** Puts {@code tokens}: the clean and corrupted prompts' tokens, and the answer and wrong tokens. */
+    static void putTokens(ObjectNode out, ModelRegistry.Loaded l, long[] clean, long[] corrupt, long answer,
+                          long wrong) {
         ObjectNode tokens = out.putObject("tokens");
         tokens.set("clean", Endpoints.tokens(l.lm, clean));
         tokens.set("corrupt", Endpoints.tokens(l.lm, corrupt));
         tokens.set("answer", Endpoints.tokens(l.lm, new long[] {answer}).get(0));
         tokens.set("wrong", Endpoints.tokens(l.lm, new long[] {wrong}).get(0));
-        return out;
     }
 }

@@ -330,7 +330,12 @@ class WebUiTest {
 
     /** The heatmap on the page has the rows and values of a patching answer, each row's label in its cells' titles. */
     static void assertHeatmapShows(JsonNode expected) {
-        List<WebElement> rows = byId("heat-table").findElements(By.cssSelector("tbody tr"));
+        assertHeatmapShows("heat-table", expected);
+    }
+
+    /** The table {@code tableId} has the rows and values of a patching table, each row's label in its cells' titles. */
+    static void assertHeatmapShows(String tableId, JsonNode expected) {
+        List<WebElement> rows = byId(tableId).findElements(By.cssSelector("tbody tr"));
         assertThat(rows).hasSize(expected.path("values").size());
         for (int i = 0; i < rows.size(); i++) {
             List<WebElement> cells = rows.get(i).findElements(By.cssSelector("td.cell"));
@@ -342,6 +347,99 @@ class WebUiTest {
                 assertThat(cells.get(j).getAttribute("title")).contains(expected.path("rows").get(i).asText());
             }
         }
+    }
+
+    @Test
+    void theCircuitsPageDrawsAttributionBesideExactPatchingWithTheirCorrelation() {
+        open("circuits.html");
+        type("clean", CircuitsTest.CLEAN);
+        type("corrupt", CircuitsTest.CORRUPT);
+        type("answer", " was");
+        type("wrong", " had");
+        new Select(byId("what")).selectByValue("path");
+        new Select(byId("method")).selectByValue("attribution");
+        List<String> enabled = new Select(byId("what")).getOptions().stream().filter(WebElement::isEnabled)
+                .map(o -> o.getAttribute("value")).toList();
+        List<String> estimated = new java.util.ArrayList<>();
+        http.get("/api/openapi.json").json().path("components").path("schemas").path("AttributionRequest")
+                .path("properties").path("what").path("enum").forEach(v -> estimated.add(v.asText()));
+        assertThat(enabled).isEqualTo(estimated);
+        assertThat(new Select(byId("what")).getFirstSelectedOption().getAttribute("value"))
+                .as("path patching has no estimate: the page falls back to resid-pre").isEqualTo("resid-pre");
+        assertThat(byId("receivers").isDisplayed()).isFalse();
+
+        new Select(byId("what")).selectByValue("heads");
+        byId("run").click();
+        awaitStatus("Estimated and patched");
+        JsonNode expected = http.post("/api/models/brown-gpt2/attribution", CircuitsTest.body("heads")
+                .replace("}", ", \"compare\": true}")).json();
+        assertHeatmapShows("heat-table", expected.path("exact"));
+        assertHeatmapShows("attr-table", expected);
+        WebElement exact = byId("heatmap");
+        WebElement estimate = byId("attr-heatmap");
+        assertThat(estimate.isDisplayed()).isTrue();
+        assertThat(estimate.getLocation().getX()).as("side by side").isGreaterThan(exact.getLocation().getX()
+                + exact.getSize().getWidth() - 1);
+        assertThat(estimate.getLocation().getY()).isEqualTo(exact.getLocation().getY());
+        WebElement correlation = byId("correlation");
+        assertThat(correlation.isDisplayed()).isTrue();
+        double r = expected.path("correlation").asDouble();
+        assertThat(Double.parseDouble(correlation.getAttribute("data-value")))
+                .isCloseTo(r, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(correlation.getText()).contains(String.format(java.util.Locale.ROOT, "r = %.3f", r))
+                .contains("over all " + expected.path("rows").size() * expected.path("columns").size() + " cells");
+
+        new Select(byId("method")).selectByValue("exact");
+        assertThat(new Select(byId("what")).getOptions()).allSatisfy(o -> assertThat(o.isEnabled()).isTrue());
+        new Select(byId("what")).selectByValue("resid-pre");
+        byId("run").click();
+        awaitStatus("Patched");
+        assertThat(byId("attr-box").isDisplayed()).as("no estimate in exact mode").isFalse();
+        assertThat(byId("correlation").isDisplayed()).isFalse();
+        assertHeatmapShows(http.post("/api/models/brown-gpt2/patching", CircuitsTest.body("resid-pre")).json());
+    }
+
+    @Test
+    void theInferenceHeatmapShadesEachPromptTokenByItsSaliency() {
+        open("inference.html");
+        type("prompt", CircuitsTest.CLEAN);
+        assertThat(byId("heat-answer").isDisplayed()).as("saliency inputs only for saliency").isFalse();
+        new Select(byId("heat-source")).selectByValue("saliency");
+        assertThat(byId("heat-answer").isDisplayed()).isTrue();
+        type("heat-answer", " was");
+        type("heat-wrong", " had");
+        byId("heat-run").click();
+        waiting().until(d -> !d.findElements(By.id("saliency-caption")).isEmpty());
+        JsonNode expected = http.post("/api/models/brown-gpt2/saliency", "{\"prompt\": \"" + CircuitsTest.CLEAN
+                + "\", \"answer\": \" was\", \"wrong\": \" had\"}").json();
+        assertChipsShow(expected);
+        assertThat(byId("saliency-caption").getText())
+                .startsWith("Gradient × input of logit[\" was\"] − logit[\" had\"]");
+        assertThat(byId("next").findElements(By.tagName("tr"))).hasSize(10);
+
+        new Select(byId("heat-method")).selectByValue("ig");
+        type("heat-steps", "8");
+        type("heat-wrong", "");
+        byId("heat-run").click();
+        waiting().until(d -> byId("saliency-caption").getText().startsWith("Integrated gradients"));
+        JsonNode ig = http.post("/api/models/brown-gpt2/saliency", "{\"prompt\": \"" + CircuitsTest.CLEAN
+                + "\", \"answer\": \" was\", \"method\": \"ig\", \"steps\": 8}").json();
+        assertChipsShow(ig);
+        assertThat(byId("saliency-caption").getText()).startsWith("Integrated gradients (8 steps")
+                .contains("of log p(\" was\")");
+    }
+
+    /** The heatmap's token chips show a saliency answer's tokens and values, each value in its chip's title. */
+    static void assertChipsShow(JsonNode expected) {
+        List<WebElement> chips = byId("heatmap").findElements(By.className("tok"));
+        assertThat(chips).hasSize(expected.path("tokens").size());
+        for (int i = 0; i < chips.size(); i++) {
+            double want = expected.path("values").get(i).asDouble();
+            assertThat(Double.parseDouble(chips.get(i).getAttribute("data-value"))).as("token %d", i)
+                    .isCloseTo(want, org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(chips.get(i).getAttribute("title")).endsWith(String.format(java.util.Locale.ROOT, "%.3f", want));
+        }
+        assertThat(chips.stream().map(c -> c.getCssValue("background-color")).distinct().count()).isGreaterThan(1);
     }
 
     @Test

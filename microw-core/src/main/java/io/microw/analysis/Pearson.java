@@ -1,16 +1,26 @@
-package io.microw.cli;
+package io.microw.analysis;
 
-/** The Pearson correlation of two tables of the same shape, over the cells finite in both. */
-final class Pearson {
+/**
+ * The Pearson correlation of two tables of the same shape, over the cells finite in both: how well an estimate
+ * (attribution patching, say) follows an exact sweep.
+ * <pre>{@code
+ * double r = Pearson.of(exact.values(), estimate.values());
+ * }</pre>
+ */
+public final class Pearson {
 
     private Pearson() {
     }
 
     /**
-     * Pearson's r of the cells of {@code x} and {@code y} [rows][columns]; NaN when fewer than two cells are finite in
-     * both or either table is constant over them.
+     * Pearson's r of the cells of {@code x} and {@code y}, in double precision.
+     *
+     * @param x one table [rows][columns]
+     * @param y the other, of the same shape
+     * @return r in [−1, 1]; NaN when fewer than two cells are finite in both or either table is constant over them
+     * @throws IllegalArgumentException when the shapes differ
      */
-    static double of(float[][] x, float[][] y) {
+    public static double of(float[][] x, float[][] y) {
         if (x.length != y.length) {
             throw new IllegalArgumentException("tables of " + x.length + " and " + y.length + " rows cannot be "
                     + "correlated cell by cell");
