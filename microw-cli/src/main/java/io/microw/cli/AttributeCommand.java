@@ -110,7 +110,7 @@ final class AttributeCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON document instead of text.")
     boolean json;
 
-    @Option(names = "--no-progress", description = "No progress line on stderr (--compare's exact sweep).")
+    @Option(names = "--no-progress", description = "No progress line on stderr (--compare's exact sweep, integrated gradients' steps).")
     boolean noProgress;
 
     /** A heatmap to write: its key in the document's {@code files}, its file name without {@code .png}, its cells. */
@@ -241,10 +241,16 @@ final class AttributeCommand implements Callable<Integer> {
         float[] values;
         String title = method.title();
         if (method == AttributionMethod.IG) {
-            IntegratedGradients ig = integratedGradients(doc, tokens);
+            ProgressLine line = new ProgressLine(spec.commandLine().getErr(), !noProgress);
+            IntegratedGradients ig = integratedGradients(doc, tokens)
+                    .withProgress(done -> line.update(done, steps, "steps", "integrated gradients"));
             prompts.describe(doc, tokens, ids);
-            IntegratedGradients.Result r = CoreInput.checked(spec.commandLine(),
-                    () -> ig.attribute(lm, ids.clean(), metric));
+            IntegratedGradients.Result r;
+            try {
+                r = CoreInput.checked(spec.commandLine(), () -> ig.attribute(lm, ids.clean(), metric));
+            } finally {
+                line.finish();
+            }
             values = r.attributions();
             Json.putNumber(doc, "clean_metric", r.metricAtInput());
             Json.putNumber(doc, "corrupt_metric", metricOf(lm, ids.corrupt(), metric));

@@ -12,6 +12,7 @@ import io.microw.lm.RunResult;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.function.IntConsumer;
 
 /**
  * Integrated gradients (Sundararajan et al., 2017) over the token embeddings, and gradient × input saliency: how much
@@ -50,11 +51,13 @@ public final class IntegratedGradients {
     private final int steps;
     private final int rowsPerPass;
     private final OptionalLong baselineToken;
+    private final IntConsumer progress;
 
-    private IntegratedGradients(int steps, int rowsPerPass, OptionalLong baselineToken) {
+    private IntegratedGradients(int steps, int rowsPerPass, OptionalLong baselineToken, IntConsumer progress) {
         this.steps = steps;
         this.rowsPerPass = rowsPerPass;
         this.baselineToken = baselineToken;
+        this.progress = progress;
     }
 
     /**
@@ -105,7 +108,7 @@ public final class IntegratedGradients {
      * @return the default settings
      */
     public static IntegratedGradients defaults() {
-        return new IntegratedGradients(DEFAULT_STEPS, DEFAULT_STEPS, OptionalLong.empty());
+        return new IntegratedGradients(DEFAULT_STEPS, DEFAULT_STEPS, OptionalLong.empty(), done -> { });
     }
 
     /**
@@ -118,7 +121,7 @@ public final class IntegratedGradients {
         if (count < 1) {
             throw new IllegalArgumentException("integrated gradients need at least 1 step, got " + count);
         }
-        return new IntegratedGradients(count, rowsPerPass, baselineToken);
+        return new IntegratedGradients(count, rowsPerPass, baselineToken, progress);
     }
 
     /**
@@ -132,7 +135,7 @@ public final class IntegratedGradients {
         if (token < 0) {
             throw new IllegalArgumentException("the baseline token must be a vocabulary id (0 or more), got " + token);
         }
-        return new IntegratedGradients(steps, rowsPerPass, OptionalLong.of(token));
+        return new IntegratedGradients(steps, rowsPerPass, OptionalLong.of(token), progress);
     }
 
     /**
@@ -146,7 +149,19 @@ public final class IntegratedGradients {
         if (rows < 1) {
             throw new IllegalArgumentException("a pass needs at least 1 row, got " + rows);
         }
-        return new IntegratedGradients(steps, rows, baselineToken);
+        return new IntegratedGradients(steps, rows, baselineToken, progress);
+    }
+
+    /**
+     * The same settings, telling {@code stepsDone} how many interpolation points are done after each
+     * forward-backward pass (for a progress line; it runs on the calling thread).
+     *
+     * @param stepsDone receives the points done so far, up to the number of steps
+     * @return the new settings
+     */
+    public IntegratedGradients withProgress(IntConsumer stepsDone) {
+        return new IntegratedGradients(steps, rowsPerPass, baselineToken, Objects.requireNonNull(stepsDone,
+                "stepsDone"));
     }
 
     /**
@@ -200,6 +215,7 @@ public final class IntegratedGradients {
                     attributions[i] += pass[i] / steps;
                 }
             }
+            progress.accept(first + alphas.length);
         }
         return attributions;
     }

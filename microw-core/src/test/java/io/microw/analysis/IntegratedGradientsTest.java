@@ -10,7 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -82,10 +84,13 @@ class IntegratedGradientsTest {
         try (LanguageModel lm = load("llama")) {
             IntegratedGradients ig = IntegratedGradients.defaults().withSteps(12).withBaselineToken(PAD);
             float[] one = ig.attribute(lm, IDS, METRIC).attributions();
-            float[] passes = ig.withRowsPerPass(5).attribute(lm, IDS, METRIC).attributions();
+            List<Integer> progress = new ArrayList<>();
+            float[] passes = ig.withRowsPerPass(5).withProgress(progress::add).attribute(lm, IDS, METRIC)
+                    .attributions();
             for (int i = 0; i < one.length; i++) {
                 assertThat(passes[i]).as("token " + i).isCloseTo(one[i], within(1e-5f));
             }
+            assertThat(progress).as("steps done after each pass").containsExactly(5, 10, 12);
         }
     }
 
