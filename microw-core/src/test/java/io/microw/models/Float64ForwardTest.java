@@ -6,23 +6,31 @@ import io.microw.hooks.BaseHook;
 import io.microw.hooks.Detector;
 import io.microw.hooks.HookCall;
 import io.microw.hooks.HookType;
+import io.microw.lm.GenerationConfig;
+import io.microw.lm.GenerationResult;
 import io.microw.lm.InferenceResult;
+import io.microw.lm.Interventions;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LoadOptions;
+import io.microw.lm.LogitMetric;
+import io.microw.lm.RunResult;
 import io.microw.testing.Compare;
 import io.microw.testing.Fixture;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * Every architecture loaded in float64 ({@code LoadOptions.withDtype(FLOAT64)}): its output matches Hugging Face's
  * float32 reference, and every floating-point module output of the forward is float64 (no step falls back to
- * float32, which would make a finite-difference gradient check meaningless).
+ * float32, which would make a finite-difference gradient check meaningless). What reads logits into Java floats
+ * (metric values, greedy generation) works on a float64 model too.
  */
 class Float64ForwardTest {
 
@@ -47,6 +55,37 @@ class Float64ForwardTest {
                 if (out.getDataType().isFloating()) {
                     seen.merge(call.layer(), out.getDataType(), (a, b) -> a == DataType.FLOAT64 ? b : a);
                 }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("architectures")
+    void metricValuesAndGreedyGenerationReadFloat64Logits(String arch) {
+        try (Fixture fixture = Fixture.open(arch);
+             LanguageModel lm = LanguageModel.load(fixture.modelDir(),
+                     LoadOptions.defaults().withDtype(DataType.FLOAT64))) {
+            long[][] mask = fixture.ids("attention_mask");
+            LogitMetric metric = LogitMetric.logitDiff(3, 7);
+            try (RunResult run = lm.inference().run(fixture.ids("input_ids"), mask, Interventions.none())) {
+                float[] rows = metric.perRow(run.logits(), mask);
+                float[] expected = fixture.get(fixture.has("logits") ? "logits" : "last_hidden_state").values();
+                int width = (int) run.logits().getShape().get(2);
+                int seq = mask[0].length;
+                for (int row = 0; row < rows.length; row++) {
+                    int last = (int) Arrays.stream(mask[row]).sum() - 1;
+                    int at = (row * seq + last) * width;
+                    assertThat((double) rows[row]).as("row " + row)
+                            .isCloseTo(expected[at + 3] - expected[at + 7], within(TOLERANCE));
+                }
+                assertThat(metric.apply(run.logits(), mask)).isCloseTo(rows[0] + rows[1], within(1e-5f));
+            }
+            if (fixture.has("gen/output_ids")) {
+                long[][] prompt = fixture.ids("gen/input_ids");
+                long[][] expected = fixture.ids("gen/output_ids");
+                GenerationResult result = lm.inference().generate(prompt, GenerationConfig.builder()
+                        .maxNewTokens(expected[0].length - prompt[0].length).stopAtEos(false).build());
+                assertThat(result.sequences()[0]).containsExactly(expected[0]);
             }
         }
     }
