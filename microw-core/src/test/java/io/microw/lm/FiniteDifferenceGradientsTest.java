@@ -46,7 +46,7 @@ class FiniteDifferenceGradientsTest {
     private static final double EPSILON = 1e-6;
     /** |g·v − finite difference| / |g·v|; a wrong gradient misses by far more. */
     private static final double TOLERANCE = 1e-7;
-    /** Directions per site (one forward per site: the batch repeated per signed direction). */
+    /** Directions per site (all sites' in one forward: the batch repeated per site and signed direction). */
     private static final int DIRECTIONS = 3;
     /** Directions for the weight (two forwards each). */
     private static final int WEIGHT_DIRECTIONS = 2;
@@ -124,16 +124,20 @@ class FiniteDifferenceGradientsTest {
             Random random = new Random(fixture.modelDir().getParent().getFileName().toString().hashCode());
             try (GradientResult g = lm.gradients().withParameters(weightName)
                     .of(ids, mask, metric, sites.toArray(String[]::new))) {
+                List<List<NDArray>> steps = new ArrayList<>();
                 for (String site : sites) {
-                    NDArray gradient = g.get(site);
-                    assertThat(gradient.getDataType()).as(site).isEqualTo(DataType.FLOAT64);
-                    List<NDArray> steps = new ArrayList<>();
+                    assertThat(g.get(site).getDataType()).as(site).isEqualTo(DataType.FLOAT64);
+                    List<NDArray> forSite = new ArrayList<>();
                     for (int d = 0; d < DIRECTIONS; d++) {
-                        steps.add(step(directions, gradient.getShape(), random));
+                        forSite.add(step(directions, g.get(site).getShape(), random));
                     }
-                    double[] numeric = centralDifferencesAt(lm, ids, mask, metric, site, steps);
+                    steps.add(forSite);
+                }
+                double[][] numeric = centralDifferencesAt(lm, ids, mask, metric, sites, steps);
+                for (int s = 0; s < sites.size(); s++) {
                     for (int d = 0; d < DIRECTIONS; d++) {
-                        assertClose(site + " direction " + d, gradient, steps.get(d), numeric[d]);
+                        assertClose(sites.get(s) + " direction " + d, g.get(sites.get(s)), steps.get(s).get(d),
+                                numeric[s][d]);
                     }
                 }
                 NDArray weight = ((Linear) lm.layers().module(weightModule)).weight();
@@ -157,27 +161,38 @@ class FiniteDifferenceGradientsTest {
     }
 
     /**
-     * (metric(x + step) − metric(x − step)) / 2ε at a site for each step, from one forward: the batch is repeated
-     * once per signed step, and each copy's activation at the site moved by its step.
+     * (metric(x + step) − metric(x − step)) / 2ε for every site and each of its steps, from one forward: the batch is
+     * repeated once per site and signed step, and each copy's activation moved at its own site only.
      */
-    private static double[] centralDifferencesAt(LanguageModel lm, long[][] ids, long[][] mask, LogitMetric metric,
-                                                 String site, List<NDArray> steps) {
+    private static double[][] centralDifferencesAt(LanguageModel lm, long[][] ids, long[][] mask, LogitMetric metric,
+                                                   List<String> sites, List<List<NDArray>> steps) {
+        int copies = 2 * sites.size() * DIRECTIONS;
         List<long[]> repeatedIds = new ArrayList<>();
         List<long[]> repeatedMask = new ArrayList<>();
-        NDList moves = new NDList();
-        for (NDArray step : steps) {
-            for (NDArray signed : List.of(step, step.neg())) {
-                repeatedIds.addAll(Arrays.asList(ids));
-                repeatedMask.addAll(Arrays.asList(mask));
-                moves.add(signed);
-            }
+        for (int c = 0; c < copies; c++) {
+            repeatedIds.addAll(Arrays.asList(ids));
+            repeatedMask.addAll(Arrays.asList(mask));
         }
-        NDArray move = NDArrays.concat(moves);
+        Interventions moves = Interventions.none();
+        for (int s = 0; s < sites.size(); s++) {
+            NDList parts = new NDList();
+            for (int t = 0; t < sites.size(); t++) {
+                for (NDArray step : steps.get(t)) {
+                    parts.add(t == s ? step : step.zerosLike());
+                    parts.add(t == s ? step.neg() : step.zerosLike());
+                }
+            }
+            NDArray move = NDArrays.concat(parts);
+            moves = moves.and(Interventions.edit(sites.get(s), x -> x.add(move)));
+        }
         double[] values = metricPerCopy(lm, repeatedIds.toArray(long[][]::new), repeatedMask.toArray(long[][]::new),
-                mask, metric, Interventions.edit(site, x -> x.add(move)));
-        double[] out = new double[steps.size()];
-        for (int d = 0; d < out.length; d++) {
-            out[d] = (values[2 * d] - values[2 * d + 1]) / (2 * EPSILON);
+                mask, metric, moves);
+        double[][] out = new double[sites.size()][DIRECTIONS];
+        for (int s = 0; s < sites.size(); s++) {
+            for (int d = 0; d < DIRECTIONS; d++) {
+                int up = 2 * (s * DIRECTIONS + d);
+                out[s][d] = (values[up] - values[up + 1]) / (2 * EPSILON);
+            }
         }
         return out;
     }
