@@ -11,7 +11,7 @@ import java.util.Set;
  * a DJL {@link Device} (default CPU; {@code Device.gpu()} needs DJL's CUDA build of PyTorch, see
  * {@link LanguageModel}) and a dtype (default float32; float16 only on a GPU, since microw computes in float32 or
  * wider on the CPU; float64 on any device, meant for gradient checks such as finite differences: the weights are
- * the checkpoint's widened and the whole forward computes in float64, about twice as slow as float32 and twice the
+ * the checkpoint's widened and the whole forward computes in float64, slower than float32 and with twice its
  * memory). bfloat16 is refused: DJL 0.36's PyTorch engine aborts the whole JVM when it creates or converts a
  * bfloat16 array (bfloat16 checkpoints load fine, widened to float32). Immutable; each {@code with...} returns a
  * changed copy.

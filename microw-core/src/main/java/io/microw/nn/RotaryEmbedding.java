@@ -8,8 +8,8 @@ import ai.djl.ndarray.types.Shape;
 /**
  * Rotary position embedding ({@code model.rotary_emb}): from the forward's position ids it outputs
  * (cos, sin), each [batch, seq, rotaryDim], as Hugging Face's rotary modules do: computed in float32, then given the
- * dtype of the hidden states they will rotate (so a float64 model rotates in float64). {@link #rotate} applies them to
- * the first {@code rotaryDim} dimensions of queries or keys. The frequencies come from a {@link RopeScaling}.
+ * dtype of the hidden states they will rotate (so a float64 model rotates in float64). {@link #rotate} applies them
+ * to the first {@code rotaryDim} dimensions of queries or keys. The frequencies come from a {@link RopeScaling}.
  */
 public final class RotaryEmbedding extends Module {
 
@@ -60,10 +60,7 @@ public final class RotaryEmbedding extends Module {
             cos = cos.muli(scaling);
             sin = sin.muli(scaling);
         }
-        if (dtype == DataType.FLOAT32) {
-            return new NDList(cos, sin);
-        }
-        return new NDList(cos.toType(dtype, false), sin.toType(dtype, false));
+        return new NDList(cos.toType(dtype, false), sin.toType(dtype, false)); // no copy when already that dtype
     }
 
     /**
