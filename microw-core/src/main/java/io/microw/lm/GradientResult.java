@@ -7,11 +7,11 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * What one {@link Gradients} call computed: the metric's value, d metric / d each requested site's output (float32,
- * shaped as the activation) and d metric / d each requested weight (in the checkpoint's layout). A gradient that is
- * zero everywhere means the metric does not depend on that site or weight: {@link #get} and {@link #parameter}
- * refuse it with an {@link IllegalStateException} naming it, and {@link #dependsOn} asks first. Owns its arrays:
- * close it to free them.
+ * What one {@link Gradients} call computed: the metric's value, d metric / d each requested site's output (in the
+ * model's dtype, float32 or float64, shaped as the activation) and d metric / d each requested weight (in the
+ * checkpoint's layout). A gradient that is zero everywhere means the metric does not depend on that site or weight:
+ * {@link #get} and {@link #parameter} refuse it with an {@link IllegalStateException} naming it, and
+ * {@link #dependsOn} asks first. Owns its arrays: close it to free them.
  */
 public final class GradientResult implements AutoCloseable {
 

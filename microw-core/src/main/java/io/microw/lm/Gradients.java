@@ -26,7 +26,8 @@ import java.util.Set;
  * }</pre>
  * Registered {@link io.microw.hooks.HookType#BACKWARD} detectors see the gradient at their layer's output after each
  * call's backward pass. Only these calls record a graph; every other forward stays gradient-free. The model must be
- * float32. Calls are serialized: one runs at a time in the JVM (DJL's PyTorch engine has a single gradient collector).
+ * float32, or float64 for precise checks (its gradients are then float64); float16 is refused. Calls are serialized:
+ * one runs at a time in the JVM (DJL's PyTorch engine has a single gradient collector).
  */
 public final class Gradients {
 
@@ -97,9 +98,9 @@ public final class Gradients {
                              String... sites) {
         Objects.requireNonNull(interventions, "interventions");
         Objects.requireNonNull(metric, "metric");
-        if (dtype != DataType.FLOAT32) {
-            throw new IllegalStateException("gradients need a float32 model, but this one was loaded in " + dtype
-                    + "; load it with LoadOptions.defaults() (float32) to take gradients");
+        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT64) {
+            throw new IllegalStateException("gradients need a float32 or float64 model, but this one was loaded in "
+                    + dtype + "; load it with LoadOptions.defaults() (float32) to take gradients");
         }
         List<String> canonical = sites(sites);
         BackwardDetectors detectors = new BackwardDetectors(layers);
@@ -138,7 +139,7 @@ public final class Gradients {
             RunResult run = Autograd.record(() -> engine.runWith(ids, mask, null, forward, hooks));
             try {
                 NDArray value = Autograd.record(() -> metric.tensor(run.logits(), lastOnly ? null : mask));
-                float scalar = value.getFloat();
+                float scalar = ((Number) value.toArray()[0]).floatValue();
                 collector.backward(value);
                 detectors.run(taps, ids, mask != null ? mask : BatchInputs.ones(ids), manager);
                 Map<String, NDArray> siteGradients = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.microw.models.ModelConfig;
 import io.microw.models.TransformerModel;
@@ -383,7 +384,7 @@ public final class InferenceEngine {
             NDArray last = logits.get(new NDIndex(":, {}, :", seq - 1));
             int rows = (int) last.getShape().get(0);
             int vocab = (int) last.getShape().get(1);
-            float[] flat = last.toFloatArray();
+            float[] flat = last.toType(DataType.FLOAT32, false).toFloatArray();
             float[][] out = new float[rows][];
             for (int i = 0; i < rows; i++) {
                 out[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);

@@ -7,8 +7,8 @@ import io.microw.tokenizer.Encodings;
 import java.util.Optional;
 
 /**
- * What a forward returned: logits [batch, seq, vocab] (float32), or the output of the layer it stopped after,
- * and the encodings of its texts. It owns its tensors: close it (try-with-resources) to free them.
+ * What a forward returned: logits [batch, seq, vocab] (in the model's dtype), or the output of the layer it stopped
+ * after, and the encodings of its texts. It owns its tensors: close it (try-with-resources) to free them.
  */
 public final class InferenceResult implements AutoCloseable {
 

@@ -40,7 +40,9 @@ import java.util.Optional;
  * close it to free its weights.
  *
  * <h2>Running on a GPU</h2>
- * By default the weights live on the CPU and the forward computes in float32 there. To run on an NVIDIA GPU:
+ * By default the weights live on the CPU and the forward computes in float32 there
+ * ({@code LoadOptions.defaults().withDtype(DataType.FLOAT64)} computes in float64 instead, slower, for gradient
+ * checks). To run on an NVIDIA GPU:
  * <ol>
  * <li>replace the {@code ai.djl.pytorch:pytorch-native-cpu} dependency (classifier {@code linux-x86_64}) with
  * DJL's CUDA build of the same PyTorch version, e.g. {@code ai.djl.pytorch:pytorch-native-cu128}, version

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 
 import java.util.function.UnaryOperator;
 
@@ -28,7 +29,8 @@ final class LastTokenMetric implements LogitMetric {
 
     @Override
     public float apply(NDArray logits, long[][] attentionMask) {
-        return TensorMetric.inScope(logits, () -> tensor(logits, attentionMask).getFloat());
+        return TensorMetric.inScope(logits,
+                () -> tensor(logits, attentionMask).toType(DataType.FLOAT32, false).getFloat());
     }
 
     @Override
@@ -38,7 +40,8 @@ final class LastTokenMetric implements LogitMetric {
 
     @Override
     public float[] perRow(NDArray logits, long[][] attentionMask) {
-        return TensorMetric.inScope(logits, () -> rows(logits, attentionMask).toFloatArray());
+        return TensorMetric.inScope(logits,
+                () -> rows(logits, attentionMask).toType(DataType.FLOAT32, false).toFloatArray());
     }
 
     @Override

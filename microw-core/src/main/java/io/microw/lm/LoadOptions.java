@@ -9,14 +9,16 @@ import java.util.Set;
 /**
  * Where and in what precision {@link LanguageModel#load(java.nio.file.Path, LoadOptions)} puts a model's weights:
  * a DJL {@link Device} (default CPU; {@code Device.gpu()} needs DJL's CUDA build of PyTorch, see
- * {@link LanguageModel}) and a dtype (default float32; float16 only on a GPU, since microw computes in float32 on
- * the CPU). bfloat16 is refused: DJL 0.36's PyTorch engine aborts the whole JVM when it creates or converts a
+ * {@link LanguageModel}) and a dtype (default float32; float16 only on a GPU, since microw computes in float32 or
+ * wider on the CPU; float64 on any device, meant for gradient checks such as finite differences: the weights are
+ * the checkpoint's widened and the whole forward computes in float64, slower than float32 and with twice its
+ * memory). bfloat16 is refused: DJL 0.36's PyTorch engine aborts the whole JVM when it creates or converts a
  * bfloat16 array (bfloat16 checkpoints load fine, widened to float32). Immutable; each {@code with...} returns a
  * changed copy.
  */
 public final class LoadOptions {
 
-    private static final Set<DataType> DTYPES = Set.of(DataType.FLOAT32, DataType.FLOAT16);
+    private static final Set<DataType> DTYPES = Set.of(DataType.FLOAT32, DataType.FLOAT16, DataType.FLOAT64);
     private static final LoadOptions DEFAULTS = new LoadOptions(Device.cpu(), DataType.FLOAT32);
 
     private final Device device;
@@ -65,9 +67,10 @@ public final class LoadOptions {
     }
 
     /**
-     * float32 or float16 (float16 needs a GPU device; checked when the model loads).
+     * float32, float16 (needs a GPU device; checked when the model loads) or float64 (for gradient checks: slower,
+     * twice float32's memory).
      *
-     * @param value float32 or float16
+     * @param value float32, float16 or float64
      * @return the changed copy
      */
     public LoadOptions withDtype(DataType value) {
@@ -77,17 +80,17 @@ public final class LoadOptions {
                     + " JVM when it creates or converts bfloat16 arrays; use float16 on a GPU, or float32");
         }
         if (!DTYPES.contains(value)) {
-            throw new IllegalArgumentException("dtype " + value + " is not supported for weights; use float32, or"
-                    + " float16 on a GPU");
+            throw new IllegalArgumentException("dtype " + value + " is not supported for weights; use float32,"
+                    + " float64, or float16 on a GPU");
         }
         return new LoadOptions(device, value);
     }
 
     /** Checks the combination: float16 needs a GPU device. */
     void validate() {
-        if (dtype != DataType.FLOAT32 && !device.isGpu()) {
+        if (dtype == DataType.FLOAT16 && !device.isGpu()) {
             throw new IllegalArgumentException("dtype " + dtype + " was asked for on device " + device + ", but on"
-                    + " the CPU microw computes in float32 only; use float32 there, or a GPU device"
+                    + " the CPU microw computes in float32 or float64 only; use one of those there, or a GPU device"
                     + " (LoadOptions.withDevice(Device.gpu())) for float16");
         }
     }

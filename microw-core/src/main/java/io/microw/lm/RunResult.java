@@ -18,7 +18,7 @@ public final class RunResult implements AutoCloseable {
     }
 
     /**
-     * Logits [batch, seq, vocab], float32.
+     * Logits [batch, seq, vocab], in the model's dtype (float32 unless it was loaded otherwise).
      *
      * @return the logits, owned by this result
      */

@@ -2,6 +2,7 @@ package io.microw.lm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 
 import java.util.Objects;
 import java.util.function.BiFunction;
@@ -21,7 +22,7 @@ final class TensorMetric implements LogitMetric {
 
     @Override
     public float apply(NDArray logits, long[][] attentionMask) {
-        return inScope(logits, () -> tensor(logits, attentionMask).getFloat());
+        return inScope(logits, () -> tensor(logits, attentionMask).toType(DataType.FLOAT32, false).getFloat());
     }
 
     /**

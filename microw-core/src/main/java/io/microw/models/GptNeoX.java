@@ -109,7 +109,7 @@ public final class GptNeoX implements ModelFamily {
         @Override
         protected NDList forward(ForwardContext ctx, NDList inputs) {
             NDArray hidden = embDropout.call(ctx, embedIn.call(ctx, inputs.head()));
-            NDList cosSin = rotaryEmb.call(ctx, new NDList(ctx.batch().positionIds()));
+            NDList cosSin = rotaryEmb.call(ctx, new NDList(ctx.batch().positionIds(), hidden));
             for (Block block : blocks) {
                 hidden = block.call(ctx, new NDList(hidden, cosSin.get(0), cosSin.get(1))).head();
             }

@@ -43,7 +43,7 @@ final class RotaryDecoderModel extends Module {
     @Override
     protected NDList forward(ForwardContext ctx, NDList inputs) {
         NDArray hidden = embedTokens.call(ctx, inputs.head());
-        NDList cosSin = rotaryEmb.call(ctx, new NDList(ctx.batch().positionIds()));
+        NDList cosSin = rotaryEmb.call(ctx, new NDList(ctx.batch().positionIds(), hidden));
         for (Module layer : layers) {
             hidden = layer.call(ctx, new NDList(hidden, cosSin.get(0), cosSin.get(1))).head();
         }

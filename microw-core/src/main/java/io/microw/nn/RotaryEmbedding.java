@@ -7,8 +7,9 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Rotary position embedding ({@code model.rotary_emb}): from the forward's position ids it outputs
- * (cos, sin), each [batch, seq, rotaryDim], as Hugging Face's rotary modules do. {@link #rotate} applies them to
- * the first {@code rotaryDim} dimensions of queries or keys. The frequencies come from a {@link RopeScaling}.
+ * (cos, sin), each [batch, seq, rotaryDim], as Hugging Face's rotary modules do: computed in float32, then given the
+ * dtype of the hidden states they will rotate (so a float64 model rotates in float64). {@link #rotate} applies them
+ * to the first {@code rotaryDim} dimensions of queries or keys. The frequencies come from a {@link RopeScaling}.
  */
 public final class RotaryEmbedding extends Module {
 
@@ -39,10 +40,14 @@ public final class RotaryEmbedding extends Module {
         return rope.rotaryDim();
     }
 
-    /** Inputs: position ids [batch, seq] (int64). Outputs: cos and sin [batch, seq, rotaryDim]. */
+    /**
+     * Inputs: position ids [batch, seq] (int64) and the hidden states (only their dtype is read). Outputs: cos and
+     * sin [batch, seq, rotaryDim] in the hidden states' dtype.
+     */
     @Override
     protected NDList forward(ForwardContext ctx, NDList inputs) {
         NDArray positions = inputs.head();
+        DataType dtype = inputs.get(1).getDataType();
         long maxPosition = positions.max().getLong();
         float[] invFreq = rope.inverseFrequencies(maxPosition + 1);
         NDArray inv = ctx.manager().create(invFreq, new Shape(1, 1, invFreq.length));
@@ -55,7 +60,7 @@ public final class RotaryEmbedding extends Module {
             cos = cos.muli(scaling);
             sin = sin.muli(scaling);
         }
-        return new NDList(cos, sin);
+        return new NDList(cos.toType(dtype, false), sin.toType(dtype, false)); // no copy when already that dtype
     }
 
     /**
