@@ -30,7 +30,7 @@ public final class HookCall {
      * @param outputs  the module's outputs, {@code null} for PRE_FORWARD hooks; for BACKWARD, the gradient at the
      *                 module's output
      * @param batch    the batch being run
-     * @param manager  the forward's manager, closed when the forward ends
+     * @param manager  the forward's manager, closed when the forward ends (for BACKWARD, the backward step's)
      */
     public HookCall(String layer, HookType hookType, Module module, NDList inputs, NDList outputs,
                     ForwardBatch batch, NDManager manager) {
@@ -126,7 +126,8 @@ public final class HookCall {
     }
 
     /**
-     * The manager of this forward: arrays made with it are freed when the forward ends.
+     * The manager of this forward (for BACKWARD, of this step of the backward pass): arrays made with it are freed
+     * when it ends.
      *
      * @return the forward's manager
      */

@@ -10,8 +10,10 @@ public enum HookType {
     /** Runs before the module; sees its inputs; a controller may replace the first input. */
     PRE_FORWARD,
     /**
-     * Runs after the backward pass of a gradient call ({@code LanguageModel.gradients()}); a detector sees d metric
-     * / d the module's output as the call's output. Plain forwards have no backward pass and never run it.
+     * Runs in the backward pass of a gradient call ({@code LanguageModel.gradients()}) on the gradient arriving at
+     * the module's output (d metric / d output, shown as the call's output): a detector sees it, a controller returns
+     * the gradient to send upstream instead (clipping, scaling, zero to stop it). Plain forwards have no backward pass
+     * and never run it.
      */
     BACKWARD
 }

@@ -43,7 +43,8 @@ public final class GradientResult implements AutoCloseable {
     }
 
     /**
-     * d metric / d the output of a requested site.
+     * d metric / d the output of a requested site. At a layer with a backward controller, this is the gradient as it
+     * arrived there, before the controller replaced it; sites upstream of it see the replacement.
      *
      * @param site a layer name or alias of a site the call asked for
      * @return the gradient, shaped as the activation, owned by this result

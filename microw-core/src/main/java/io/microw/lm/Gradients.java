@@ -24,10 +24,13 @@ import java.util.Set;
  *     NDArray d = g.get("blocks.1.hook_resid_pre");   // same shape as the activation
  * }
  * }</pre>
- * Registered {@link io.microw.hooks.HookType#BACKWARD} detectors see the gradient at their layer's output after each
- * call's backward pass. Only these calls record a graph; every other forward stays gradient-free. The model must be
- * float32, or float64 for precise checks (its gradients are then float64); float16 is refused. Calls are serialized:
- * one runs at a time in the JVM (DJL's PyTorch engine has a single gradient collector).
+ * {@link io.microw.hooks.HookType#BACKWARD} hooks act on the gradient arriving at their layer's output: registered
+ * detectors see it, and registered controllers and the call's {@link Interventions#editGradient} and
+ * {@link Interventions#stopGradient} replace what goes on upstream (the graph is cut at their layers and the backward
+ * runs in stages, see {@code StagedBackward}; without them it is one plain backward pass). Only these calls record a
+ * graph; every other forward stays gradient-free. The model must be float32, or float64 for precise checks (its
+ * gradients are then float64); float16 is refused. Calls are serialized: one runs at a time in the JVM (DJL's PyTorch
+ * engine has a single gradient collector).
  */
 public final class Gradients {
 
@@ -85,7 +88,8 @@ public final class Gradients {
 
     /**
      * Runs the model with per-call interventions and takes the metric's gradient through that forward: a site's
-     * gradient is taken at its output after the interventions on it.
+     * gradient is taken at its output after the interventions on it. Gradient edits and stops among the interventions
+     * act in the backward pass.
      *
      * @param ids           token ids [batch][seq]
      * @param mask          1 for real tokens, 0 for padding, [batch][seq]; or {@code null} for no padding
@@ -103,15 +107,19 @@ public final class Gradients {
                     + dtype + "; load it with LoadOptions.defaults() (float32) to take gradients");
         }
         List<String> canonical = sites(sites);
-        BackwardDetectors detectors = new BackwardDetectors(layers);
+        Map<String, List<HookRegistration>> perCallBackward = interventions.bindBackward(layers);
         NDManager manager = modelManager.newSubManager();
         try {
+            BackwardHooks backwardHooks = new BackwardHooks(layers, perCallBackward, ids,
+                    mask != null ? mask : BatchInputs.ones(ids), manager);
             Map<String, GradientTap> taps = new LinkedHashMap<>();
+            List<GradientTap> cutsRun = new ArrayList<>();
             Map<String, List<HookRegistration>> hooks = new LinkedHashMap<>();
             Set<String> tapped = new LinkedHashSet<>(canonical);
-            tapped.addAll(detectors.layers());
+            tapped.addAll(backwardHooks.layers());
             for (String layer : tapped) {
-                GradientTap tap = new GradientTap(layer, manager);
+                GradientTap tap = backwardHooks.controls(layer) ? new GradientTap(layer, manager, cutsRun)
+                        : new GradientTap(layer, manager);
                 taps.put(layer, tap);
                 hooks.put(layer, List.of(new HookRegistration(layer, tap)));
             }
@@ -119,7 +127,8 @@ public final class Gradients {
             // track gradients
             synchronized (ONE_COLLECTOR) {
                 synchronized (engine) {
-                    return backward(ids, mask, interventions, metric, canonical, taps, hooks, detectors, manager);
+                    return backward(ids, mask, interventions.forwardSteps(), metric, canonical, taps, hooks,
+                            new Cuts(cutsRun, backwardHooks), manager);
                 }
             }
         } catch (RuntimeException | Error e) {
@@ -128,10 +137,13 @@ public final class Gradients {
         }
     }
 
+    /** The cutting taps of a call, filled in the order they run by the forward, and the hooks that act there. */
+    private record Cuts(List<GradientTap> run, BackwardHooks hooks) {
+    }
+
     private GradientResult backward(long[][] ids, long[][] mask, Interventions interventions, LogitMetric metric,
                                     List<String> sites, Map<String, GradientTap> taps,
-                                    Map<String, List<HookRegistration>> hooks, BackwardDetectors detectors,
-                                    NDManager manager) {
+                                    Map<String, List<HookRegistration>> hooks, Cuts cuts, NDManager manager) {
         try (GradientCollector collector = manager.getEngine().newGradientCollector();
              WeightGradients weightGradients = WeightGradients.track(parameters, weights)) {
             boolean lastOnly = unembedsLastPositionOnly(metric, mask);
@@ -140,8 +152,12 @@ public final class Gradients {
             try {
                 NDArray value = Autograd.record(() -> metric.tensor(run.logits(), lastOnly ? null : mask));
                 float scalar = ((Number) value.toArray()[0]).floatValue();
-                collector.backward(value);
-                detectors.run(taps, ids, mask != null ? mask : BatchInputs.ones(ids), manager);
+                if (cuts.run().isEmpty()) {
+                    collector.backward(value);
+                } else {
+                    StagedBackward.run(value, cuts.run(), cuts.hooks(), manager);
+                }
+                runUncutHooks(taps, cuts, manager);
                 Map<String, NDArray> siteGradients = new LinkedHashMap<>();
                 sites.forEach(site -> siteGradients.put(site, taps.get(site).gradient()));
                 GradientResult result = new GradientResult(layers, scalar, siteGradients,
@@ -175,6 +191,20 @@ public final class Gradients {
             }
         }
         return true;
+    }
+
+    /** After the whole backward pass: the backward hooks on layers without a cut (those at cuts ran in the pass). */
+    private static void runUncutHooks(Map<String, GradientTap> taps, Cuts cuts, NDManager manager) {
+        for (String layer : cuts.hooks().layers()) {
+            GradientTap tap = taps.get(layer);
+            if (!cuts.run().contains(tap)) {
+                try (NDManager scope = manager.newSubManager()) {
+                    NDArray gradient = tap.gradient();
+                    gradient.attach(scope);
+                    cuts.hooks().run(layer, gradient, tap.batchIndex(), scope);
+                }
+            }
+        }
     }
 
     /** The canonical layers the patterns select, each once, in the order asked. */

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -33,7 +34,8 @@ import java.util.function.UnaryOperator;
  * <p>Every layer argument is a canonical name, an alias, an index or a glob pattern ({@code *}, {@code ?}) matched
  * against names and aliases ({@link Layers#match}). Steps run in the order they were added, after the model's
  * registered hooks on the same layer; a capture sees what the steps before it left. Every name, cache, position and
- * head is checked before the forward starts.
+ * head is checked before the forward starts. Gradient steps ({@link #editGradient}, {@link #stopGradient}) act in the
+ * backward pass of a gradient call ({@link LanguageModel#gradients()}); a plain forward refuses them.
  */
 public final class Interventions {
 
@@ -53,6 +55,21 @@ public final class Interventions {
          * @return true to take the source's value there
          */
         boolean patched(int row, int position, int head);
+    }
+
+    /**
+     * Replaces the gradient arriving at a layer's output in a gradient call ({@link #editGradient}).
+     */
+    @FunctionalInterface
+    public interface GradientEdit {
+        /**
+         * The gradient to send upstream from the layer.
+         *
+         * @param gradient d metric / d the layer's output as it arrives from downstream: the edit's own copy
+         * @param call     the backward invocation: the layer, the batch (ids, mask) and a manager freed after the step
+         * @return the replacement, of the same shape and finite; {@code null} keeps the gradient
+         */
+        NDArray apply(NDArray gradient, HookCall call);
     }
 
     private static final Interventions NONE = new Interventions(List.of());
@@ -75,10 +92,23 @@ public final class Interventions {
         NDArray apply(String canonical, NDArray current);
     }
 
-    /** One capture ({@code edit == null}) or edit on the layers {@code pattern} selects. */
-    private record Step(String pattern, HookType type, Edit edit, Check check, ForwardReplacement.Output replacement) {
+    /**
+     * One capture ({@code edit == null}), edit or replacement on the layers {@code pattern} selects; or, of type
+     * BACKWARD, a {@code backward} controller for gradient calls.
+     */
+    private record Step(String pattern, HookType type, Edit edit, Check check, ForwardReplacement.Output replacement,
+                        Function<String, Controller> backward) {
         Step(String pattern, HookType type, Edit edit, Check check) {
-            this(pattern, type, edit, check, null);
+            this(pattern, type, edit, check, null, null);
+        }
+
+        Step(String pattern, HookType type, Edit edit, Check check, ForwardReplacement.Output replacement) {
+            this(pattern, type, edit, check, replacement, null);
+        }
+
+        /** A backward controller made for each layer the pattern selects. */
+        static Step backward(String pattern, Function<String, Controller> controller) {
+            return new Step(layer(pattern), HookType.BACKWARD, null, Check.NONE, null, controller);
         }
     }
 
@@ -345,6 +375,33 @@ public final class Interventions {
     }
 
     /**
+     * In a gradient call ({@link Gradients#of(long[][], long[][], Interventions, LogitMetric, String...)}), replaces
+     * the gradient arriving at the selected layers' outputs by a function of it before the backward pass continues
+     * upstream: gradient clipping, scaling, masking positions. The result's {@link GradientResult#get} at such a
+     * layer stays the gradient as it arrived. A plain forward has no backward pass and refuses it.
+     *
+     * @param layer    a layer name, alias or pattern
+     * @param function maps the arriving gradient to the one sent upstream
+     * @return the gradient edit
+     */
+    public static Interventions editGradient(String layer, GradientEdit function) {
+        Objects.requireNonNull(function, "function");
+        return new Interventions(List.of(Step.backward(layer, canonical -> new GradientEditHook(canonical, function))));
+    }
+
+    /**
+     * In a gradient call, sends no gradient upstream from the selected layers' outputs (PyTorch's {@code detach}
+     * there): what lies before them gets gradient only through other paths. On {@code blocks.*.attn.hook_pattern}
+     * this freezes the attention patterns. A plain forward has no backward pass and refuses it.
+     *
+     * @param layer a layer name, alias or pattern
+     * @return the stop
+     */
+    public static Interventions stopGradient(String layer) {
+        return new Interventions(List.of(Step.backward(layer, StopGradient::new)));
+    }
+
+    /**
      * These interventions followed by others (each step keeps its order).
      *
      * @param more the interventions to run after these
@@ -372,11 +429,12 @@ public final class Interventions {
     Map<String, List<HookRegistration>> bind(Layers layers, int batch, int seq, ActivationCache cache) {
         Map<String, List<HookRegistration>> byLayer = new LinkedHashMap<>();
         for (Step step : steps) {
-            for (String canonical : layers.match(step.pattern())) {
-                if (!layers.module(canonical).isCallable()) {
-                    throw new IllegalArgumentException("layer '" + step.pattern() + "' (" + canonical
-                            + ") is a container that never runs; name one of its children");
-                }
+            if (step.type() == HookType.BACKWARD) {
+                throw new IllegalArgumentException("a gradient edit or stop on '" + step.pattern() + "' acts in the "
+                        + "backward pass of a gradient call, and a plain forward has none; pass these interventions "
+                        + "to lm.gradients().of(ids, mask, interventions, metric, sites...)");
+            }
+            for (String canonical : callable(layers, step)) {
                 step.check().check(step.pattern(), canonical, layers, batch, seq);
                 BaseHook hook = step.replacement() != null ? new ForwardReplacement(canonical, step.replacement())
                         : step.edit() == null ? new Capture(canonical, cache)
@@ -385,6 +443,37 @@ public final class Interventions {
             }
         }
         return byLayer;
+    }
+
+    /** The forward steps only: what a gradient call runs in its forward. */
+    Interventions forwardSteps() {
+        return new Interventions(steps.stream().filter(s -> s.type() != HookType.BACKWARD).toList());
+    }
+
+    /** Resolves the backward steps against a model: the per-call backward controllers by canonical layer. */
+    Map<String, List<HookRegistration>> bindBackward(Layers layers) {
+        Map<String, List<HookRegistration>> byLayer = new LinkedHashMap<>();
+        for (Step step : steps) {
+            if (step.type() == HookType.BACKWARD) {
+                for (String canonical : callable(layers, step)) {
+                    byLayer.computeIfAbsent(canonical, k -> new ArrayList<>())
+                            .add(new HookRegistration(canonical, step.backward().apply(canonical)));
+                }
+            }
+        }
+        return byLayer;
+    }
+
+    /** The canonical layers a step selects, each one that runs. */
+    private static List<String> callable(Layers layers, Step step) {
+        List<String> matched = layers.match(step.pattern());
+        for (String canonical : matched) {
+            if (!layers.module(canonical).isCallable()) {
+                throw new IllegalArgumentException("layer '" + step.pattern() + "' (" + canonical
+                        + ") is a container that never runs; name one of its children");
+            }
+        }
+        return matched;
     }
 
     private static Interventions single(String layer, HookType type, Edit edit, Check check) {
@@ -517,6 +606,21 @@ public final class Interventions {
         @Override
         public void processActivations(HookCall call) {
             cache.put(layerSignature(), call.activations());
+        }
+    }
+
+    /** A per-call gradient edit. */
+    private static final class GradientEditHook extends BaseHook implements Controller {
+        private final GradientEdit edit;
+
+        GradientEditHook(String layer, GradientEdit edit) {
+            super(HookType.BACKWARD, layer, "editGradient");
+            this.edit = edit;
+        }
+
+        @Override
+        public NDArray modifyActivations(HookCall call) {
+            return edit.apply(call.activations(), call);
         }
     }
 

@@ -246,7 +246,9 @@ public final class Layers {
     /**
      * Registers a hook on a layer (name, alias or index) and returns its id. Fails before any forward on an
      * unknown layer, a duplicate id, a container layer that never runs, a hook made for another layer, or a
-     * detector and a controller on the same layer.
+     * detector and a controller on the same layer in the same pass (a BACKWARD hook shares a layer with forward hooks
+     * of either kind). A BACKWARD controller replaces the gradient arriving at the layer's output in gradient calls
+     * ({@link LanguageModel#gradients()}).
      *
      * @param layer a layer name, alias or index
      * @param hook  the hook
@@ -258,10 +260,6 @@ public final class Layers {
         if (!module.isCallable()) {
             throw new HookException("layer '" + canonical + "' is a " + module.typeName() + " container that never "
                     + "runs; hook one of its children, e.g. '" + module.children().get(0).name() + "'");
-        }
-        if (hook.hookType() == HookType.BACKWARD && hook instanceof Controller) {
-            throw new HookException("hook '" + hook.id() + "' is a BACKWARD controller; replacing a gradient is not "
-                    + "supported, register a BACKWARD Detector to see it");
         }
         if (hook.layerSignature() != null && !hook.layerSignature().equals(layer)) {
             String own = resolve(hook.layerSignature());
@@ -279,11 +277,15 @@ public final class Layers {
             List<HookRegistration> existing = byLayer.getOrDefault(canonical, List.of());
             String kind = reg.pureKind();
             for (HookRegistration other : existing) {
+                if (other.backward() != reg.backward()) {
+                    continue;
+                }
                 String otherKind = other.pureKind();
                 if (kind != null && otherKind != null && !kind.equals(otherKind)) {
                     throw new HookException("layer '" + canonical + "' already has " + otherKind + " '"
-                            + other.hook().id() + "'; a layer takes detectors or controllers, not both (a hook that "
-                            + "is both, such as an SAE, may share it); register the " + kind + " on another layer");
+                            + other.hook().id() + "'; in each pass (forward, backward) a layer takes detectors or "
+                            + "controllers, not both (a hook that is both, such as an SAE, may share it); register the "
+                            + kind + " on another layer");
                 }
             }
             byId.put(hook.id(), reg);
@@ -414,8 +416,8 @@ public final class Layers {
         byLayer = Map.copyOf(next);
     }
 
-    /** The enabled BACKWARD detectors registered now, by canonical layer, in registration order. */
-    Map<String, List<HookRegistration>> backwardDetectors() {
+    /** The enabled BACKWARD hooks (detectors and controllers) registered now, by canonical layer, in registration order. */
+    Map<String, List<HookRegistration>> backwardHooks() {
         Map<String, List<HookRegistration>> out = new HashMap<>();
         byLayer.forEach((layer, regs) -> regs.stream()
                 .filter(r -> r.hook().hookType() == HookType.BACKWARD && r.hook().isEnabled())

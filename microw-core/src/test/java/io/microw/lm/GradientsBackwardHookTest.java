@@ -16,7 +16,10 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Registered BACKWARD detectors see the gradient at their layer's output in gradient calls, and only there. */
+/**
+ * Registered BACKWARD detectors see the gradient at their layer's output in gradient calls, and only there; BACKWARD
+ * controllers register beside forward hooks.
+ */
 class GradientsBackwardHookTest {
 
     private static final long[][] IDS = {{5, 9, 2, 7}, {3, 1, 4, 0}};
@@ -67,15 +70,24 @@ class GradientsBackwardHookTest {
     }
 
     @Test
-    void aBackwardControllerIsRefusedAtRegistration() {
+    void aBackwardControllerSharesALayerWithForwardHooksNotWithBackwardDetectorsAndPlainForwardsSkipIt() {
         try (Fixture fixture = Fixture.open("gpt2"); LanguageModel lm = LanguageModel.load(fixture.modelDir())) {
-            Controller clip = new ClipController("blocks.0.hook_resid_post");
-            assertThatThrownBy(() -> lm.layers().registerHook("blocks.0.hook_resid_post", clip))
-                    .isInstanceOf(HookException.class).hasMessageContaining("BACKWARD controller");
+            float[] before;
+            try (InferenceResult r = lm.inference().forward(IDS, MASK)) {
+                before = r.output().toFloatArray();
+            }
+            String layer = "blocks.0.hook_resid_post";
+            lm.layers().registerHook(layer, new ClipController(layer));
+            lm.layers().registerHook(layer, new io.microw.hooks.LayerActivationDetector(layer));
+            assertThatThrownBy(() -> lm.layers().registerHook(layer, new GradientRecorder(layer)))
+                    .isInstanceOf(HookException.class).hasMessageContaining("already has controller");
+            try (InferenceResult r = lm.inference().forward(IDS, MASK)) {
+                assertThat(r.output().toFloatArray()).containsExactly(before);
+            }
         }
     }
 
-    /** A would-be gradient clipper. */
+    /** A gradient clipper. */
     private static final class ClipController extends BaseHook implements Controller {
         ClipController(String layer) {
             super(HookType.BACKWARD, layer);

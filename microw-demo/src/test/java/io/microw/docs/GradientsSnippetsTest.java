@@ -10,7 +10,10 @@ import io.microw.demo.BrownDiscovery;
 import io.microw.demo.BrownGpt2;
 import io.microw.eval.LinearProbe;
 import io.microw.eval.ProbeOptions;
+import io.microw.hooks.FunctionController;
+import io.microw.hooks.HookType;
 import io.microw.lm.GradientResult;
+import io.microw.lm.Interventions;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
 import io.microw.sae.Sae;
@@ -61,6 +64,30 @@ class GradientsSnippetsTest {
                     .containsExactly(1, ids[0].length, 256);
             assertThat(g.get("blocks.2.attn.hook_z").getShape().get(2)).isEqualTo(lm.config().numHeads());
             assertThat(g.parameter("transformer.h.0.mlp.c_fc.weight").abs().sum().getFloat()).isPositive();
+        }
+    }
+
+    @Test
+    void backwardHooks() {
+        long[][] ids = {lm.tokenizer().encode("The man in the car said that")};
+        LogitMetric metric = LogitMetric.logitDiff(lm.tokenizer().encode(" he")[0], lm.tokenizer().encode(" she")[0]);
+        // snippet:gradients.backward
+        // per call: freeze every attention pattern and clip the gradient leaving block 2
+        Interventions iv = Interventions.stopGradient("blocks.*.attn.hook_pattern")
+                .and(Interventions.editGradient("blocks.2.hook_resid_post", (grad, call) -> grad.clip(-0.01f, 0.01f)));
+        try (GradientResult g = lm.gradients().of(ids, null, iv, metric, "blocks.0.hook_resid_pre")) {
+            System.out.println(g.get("blocks.0.hook_resid_pre").abs().sum().getFloat());
+        }
+        // registered: every gradient call halves the gradient leaving block 1's MLP
+        String id = lm.layers().registerHook("blocks.1.hook_mlp_out",
+                new FunctionController("blocks.1.hook_mlp_out", HookType.BACKWARD, grad -> grad.mul(0.5f)));
+        // end-snippet
+        try (GradientResult plain = lm.gradients().of(ids, null, metric, "blocks.1.hook_mlp_out");
+             GradientResult edited = lm.gradients().of(ids, null, iv, metric, "blocks.1.hook_mlp_out")) {
+            assertThat(edited.get("blocks.1.hook_mlp_out").toFloatArray()).as("patterns frozen, block 2 clipped")
+                    .isNotEqualTo(plain.get("blocks.1.hook_mlp_out").toFloatArray());
+        } finally {
+            lm.layers().unregisterHook(id);
         }
     }
 
