@@ -5,6 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import io.microw.nn.Autograd;
 
 import java.util.Arrays;
 import java.util.Objects;
@@ -14,9 +18,10 @@ import java.util.Random;
  * A linear probe: multinomial logistic regression (two classes or more) with an L2 penalty, trained with Adam on
  * activations, e.g. a layer's residual stream per token against a part-of-speech label. Features are standardised
  * for training (the returned weights act on raw activations); a seeded shuffle holds out a validation split, on
- * which the {@link ProbeReport} gives accuracy and macro F1. The gradient of the penalised cross-entropy is written
- * out (softmax minus one-hot), as the SAE trainer does, so a probe needs no autograd session and trains while
- * gradient calls run. {@link #direction()} is usable as a steering vector.
+ * which the {@link ProbeReport} gives accuracy and macro F1. Each minibatch step takes the gradient of the penalised
+ * cross-entropy (mean cross-entropy plus λ·‖W‖²) with autograd and applies DJL's Adam; a step holds the JVM's one
+ * gradient collector ({@link Autograd#collectorLock()}) only for its forward and backward, so probes and
+ * {@code lm.gradients()} calls take turns. {@link #direction()} is usable as a steering vector.
  * <pre>{@code
  * LinearProbe probe = LinearProbe.train(features, labels, ProbeOptions.defaults());
  * System.out.println(probe.report().validationAccuracy());
@@ -74,15 +79,22 @@ public final class LinearProbe {
         }
     }
 
-    /** Minibatch Adam on standardised features: returns weights [d, classes] and bias [classes]. */
+    /**
+     * Minibatch Adam (DJL's) on standardised features: each step differentiates the penalised cross-entropy with
+     * autograd, holding the JVM's one gradient collector only for its forward and backward. Returns weights
+     * [d, classes] and bias [classes].
+     */
     private static NDArray[] fit(NDManager manager, NDArray x, int[] y, int classes, ProbeOptions o) {
         int n = y.length;
         int d = (int) x.getShape().get(1);
         NDArray w = manager.zeros(new Shape(d, classes));
         NDArray b = manager.zeros(new Shape(classes));
-        Adam adamW = new Adam(manager, w.getShape(), o.learningRate());
-        Adam adamB = new Adam(manager, b.getShape(), o.learningRate());
+        w.setRequiresGradient(true);
+        b.setRequiresGradient(true);
+        Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) o.learningRate())).build();
         NDArray oneHot = manager.create(y).oneHot(classes).toType(DataType.FLOAT32, false);
+        // a scalar PyTorch allocates: the backward of the product keeps it (see Autograd)
+        NDArray l2 = manager.full(new Shape(), (float) o.l2(), DataType.FLOAT32, x.getDevice());
         Random random = new Random(o.seed());
         for (int epoch = 0; epoch < o.epochs(); epoch++) {
             int[] batchOrder = shuffled(n, random.nextLong());
@@ -90,18 +102,38 @@ public final class LinearProbe {
                 int end = Math.min(n, start + o.batchSize());
                 try (NDManager step = manager.newSubManager()) {
                     NDArray index = step.create(Arrays.copyOfRange(batchOrder, start, end));
-                    NDArray xb = x.get(index);
-                    NDArray yb = oneHot.get(index);
-                    NDArray p = xb.matMul(w).add(b).softmax(-1);
-                    NDArray error = p.sub(yb).div(end - start);
-                    NDArray gradW = xb.transpose().matMul(error).add(w.mul(2 * o.l2()));
-                    NDArray gradB = error.sum(new int[] {0});
-                    w = adamW.step(w, gradW);
-                    b = adamB.step(b, gradB);
+                    NDArray xb = in(step, x.get(index));
+                    NDArray yb = in(step, oneHot.get(index));
+                    synchronized (Autograd.collectorLock()) {
+                        try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                            NDArray crossEntropy = xb.matMul(w).add(b).logSoftmax(-1).mul(yb).sum(new int[] {1})
+                                    .mean().neg();
+                            NDArray penalty = in(step, w.square()).sum().mul(l2);
+                            collector.backward(crossEntropy.add(penalty));
+                        }
+                    }
+                    descend(adam, "w", w);
+                    descend(adam, "b", b);
                 }
             }
         }
+        w.setRequiresGradient(false);
+        b.setRequiresGradient(false);
         return new NDArray[] {w, b};
+    }
+
+    /** One Adam step on a parameter from the gradient its backward left, which is then zeroed for the next step. */
+    private static void descend(Optimizer adam, String name, NDArray parameter) {
+        try (NDArray gradient = parameter.getGradient()) {
+            adam.update(name, parameter, gradient);
+            gradient.subi(gradient);
+        }
+    }
+
+    /** {@code array}, moved into {@code manager} (an operation's result lives in its first operand's manager). */
+    private static NDArray in(NDManager manager, NDArray array) {
+        array.attach(manager);
+        return array;
     }
 
     /**
@@ -303,46 +335,5 @@ public final class LinearProbe {
             }
         }
         return out;
-    }
-
-    /** Adam's moment estimates for one parameter. */
-    private static final class Adam {
-        private static final float BETA1 = 0.9f;
-        private static final float BETA2 = 0.999f;
-        private static final float EPSILON = 1e-8f;
-
-        private final float learningRate;
-        private NDArray m;
-        private NDArray v;
-        private int t;
-
-        Adam(NDManager manager, Shape shape, double learningRate) {
-            this.learningRate = (float) learningRate;
-            m = manager.zeros(shape);
-            v = manager.zeros(shape);
-        }
-
-        /** The parameter after one step, in the parameter's manager; the old parameter is closed. */
-        NDArray step(NDArray parameter, NDArray gradient) {
-            t++;
-            NDManager keep = parameter.getManager();
-            NDArray newM = m.mul(BETA1).add(gradient.mul(1 - BETA1));
-            NDArray newV = v.mul(BETA2).add(gradient.square().mul(1 - BETA2));
-            float correction1 = 1 - (float) Math.pow(BETA1, t);
-            float correction2 = 1 - (float) Math.pow(BETA2, t);
-            NDArray updated = parameter.sub(newM.div(correction1).div(newV.div(correction2).sqrt().add(EPSILON))
-                    .mul(learningRate));
-            m.close();
-            v.close();
-            parameter.close();
-            m = owned(newM, keep);
-            v = owned(newV, keep);
-            return owned(updated, keep);
-        }
-
-        private static NDArray owned(NDArray array, NDManager manager) {
-            array.attach(manager);
-            return array;
-        }
     }
 }
