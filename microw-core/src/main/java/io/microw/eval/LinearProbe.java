@@ -207,7 +207,17 @@ public final class LinearProbe {
      * @return [inputs]
      */
     public float[] weights(int c) {
-        return weights[c].clone();
+        return weights[checkedClass(c)].clone();
+    }
+
+    /**
+     * Class {@code c}'s bias: its score of an all-zero row.
+     *
+     * @param c the class
+     * @return the bias
+     */
+    public float bias(int c) {
+        return bias[checkedClass(c)];
     }
 
     /**
@@ -231,10 +241,7 @@ public final class LinearProbe {
      * @return [inputs], of length 1
      */
     public float[] direction(int c) {
-        if (c < 0 || c >= classes()) {
-            throw new IllegalArgumentException("class " + c + " is out of range: the probe has " + classes()
-                    + " classes (0.." + (classes() - 1) + ")");
-        }
+        checkedClass(c);
         float[] mean = new float[inputs()];
         for (float[] row : weights) {
             for (int j = 0; j < mean.length; j++) {
@@ -242,6 +249,14 @@ public final class LinearProbe {
             }
         }
         return unit(difference(weights[c], mean));
+    }
+
+    private int checkedClass(int c) {
+        if (c < 0 || c >= classes()) {
+            throw new IllegalArgumentException("class " + c + " is out of range: the probe has " + classes()
+                    + " classes (0.." + (classes() - 1) + ")");
+        }
+        return c;
     }
 
     private static float[] difference(float[] a, float[] b) {

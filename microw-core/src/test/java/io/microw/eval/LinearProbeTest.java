@@ -95,6 +95,78 @@ class LinearProbeTest {
                 .isBetween(0.35, 0.65);
     }
 
+    /**
+     * The probe is the minimum of its objective, mean cross-entropy + λ‖W‖²: at the trained weights that objective's
+     * gradient, written out here in double precision (softmax minus one-hot), vanishes. Overlapping clusters keep
+     * the minimum finite; features standardised over all rows, none held out, make the returned raw weights the
+     * trained ones.
+     */
+    @Test
+    void theTrainedWeightsMinimiseThePenalisedCrossEntropy() {
+        int n = 300;
+        int d = 4;
+        int classes = 3;
+        float[][] centres = new float[classes][D];
+        centres[1][0] = 0.15f;
+        centres[2][1] = 0.15f;
+        int[] y = labels(n, classes, 6);
+        float[][] raw = clusters(y, centres, 7);
+        float[][] x = new float[n][d];
+        for (int j = 0; j < d; j++) {
+            double mean = 0;
+            double square = 0;
+            for (float[] row : raw) {
+                mean += row[j] / (double) n;
+            }
+            for (float[] row : raw) {
+                square += (row[j] - mean) * (row[j] - mean) / n;
+            }
+            for (int i = 0; i < n; i++) {
+                x[i][j] = (float) ((raw[i][j] - mean) / Math.sqrt(square));
+            }
+        }
+        double lambda = 0.01;
+        LinearProbe probe = LinearProbe.train(x, y, new ProbeOptions(0.01, lambda, 1500, n, 0, 0));
+        double[][] gradW = new double[classes][d];
+        double[] gradB = new double[classes];
+        for (int i = 0; i < n; i++) {
+            double[] p = new double[classes];
+            double sum = 0;
+            for (int c = 0; c < classes; c++) {
+                p[c] = Math.exp(score(probe, c, x[i]));
+                sum += p[c];
+            }
+            for (int c = 0; c < classes; c++) {
+                double error = (p[c] / sum - (y[i] == c ? 1 : 0)) / n;
+                gradB[c] += error;
+                for (int j = 0; j < d; j++) {
+                    gradW[c][j] += error * x[i][j];
+                }
+            }
+        }
+        double largest = 0;
+        for (int c = 0; c < classes; c++) {
+            largest = Math.max(largest, Math.abs(gradB[c]));
+            float[] w = probe.weights(c);
+            for (int j = 0; j < d; j++) {
+                largest = Math.max(largest, Math.abs(gradW[c][j] + 2 * lambda * w[j]));
+            }
+        }
+        assertThat(probe.report().validationRows()).isZero();
+        assertThat(largest).as("largest component of the objective's gradient at the trained probe").isLessThan(1e-3);
+        assertThat(probe.weights(1)[0]).as("class 1's weight on its own feature").isGreaterThan(0.1f);
+    }
+
+    /** Class {@code c}'s score of {@code row}: its weights times the row plus its bias, in double precision. */
+    private static double score(LinearProbe probe, int c, float[] row) {
+        float[] w = probe.weights(c);
+        double s = probe.bias(c);
+        for (int j = 0; j < row.length; j++) {
+            s += (double) w[j] * row[j];
+        }
+        return s;
+    }
+
     @Test
     void badInputIsRefusedNamingTheProblem() {
         float[][] x = {{1, 2}, {3, 4}, {5, 6}};
