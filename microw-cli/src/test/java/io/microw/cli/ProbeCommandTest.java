@@ -33,10 +33,10 @@ class ProbeCommandTest {
         try (LanguageModel lm = BrownGpt2.load()) {
             BrownProbeData data = BrownProbeData.collect(lm, BrownProbeLabel.parse("pos:nn"), 60, LAYERS);
             examples = data.labels().length;
-            expected = data.probes(ProbeCommand.options(5));
+            expected = data.probes(ProbeCommand.options(5, 1e-3));
         }
         CliRun run = CliRun.of("probe", "--label", "pos:nn", "--layer", String.join(",", LAYERS), "--sentences", "60",
-                "--epochs", "5", "--out-dir", dir.toString(), "--json");
+                "--epochs", "5", "--l2", "1e-3", "--out-dir", dir.toString(), "--json");
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode doc = JSON.readTree(run.out());
         assertThat(doc.path("examples").asInt()).isEqualTo(examples);
@@ -63,7 +63,7 @@ class ProbeCommandTest {
         PatchCommandTest.assertValidPng(dir.resolve("probe.png"));
 
         CliRun text = CliRun.of("probe", "--label", "pos:nn", "--layer", String.join(",", LAYERS), "--sentences",
-                "60", "--epochs", "5", "--out-dir", dir.toString());
+                "60", "--epochs", "5", "--l2", "1e-3", "--out-dir", dir.toString());
         assertThat(text.exitCode()).as(text.err()).isZero();
         LinearProbe last = expected.get(expected.keySet().stream().reduce((a, b) -> b).orElseThrow());
         assertThat(text.out()).containsPattern("(?m)^1\\s+transformer\\.h\\.3\\.hook_resid_post\\s+"
@@ -83,6 +83,8 @@ class ProbeCommandTest {
                 "--sentences", "2", "--out-dir", out), "blocks.*.hook_nothing");
         PatchCommandTest.assertUsage(CliRun.of("probe", "--label", "genre", "--sentences", "0", "--out-dir", out),
                 "--sentences must be at least 1, got 0");
+        PatchCommandTest.assertUsage(CliRun.of("probe", "--label", "pos:nn", "--l2", "-1", "--out-dir", out),
+                "--l2 must be 0 or more, got -1.0");
         PatchCommandTest.assertUsage(CliRun.of("probe", "--label", "genre", "--sentences", "1", "--out-dir", out),
                 "cannot train on 1 examples from 1 sentences");
     }
