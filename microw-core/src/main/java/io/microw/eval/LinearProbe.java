@@ -80,6 +80,37 @@ public final class LinearProbe {
     }
 
     /**
+     * Trains a probe on activations held in a tensor, e.g. one layer of an {@code ActivationCache} or a stored run's
+     * tensor, reshaped to one row per example ({@code cache.get(site).reshape(-1, d)} for every token).
+     *
+     * @param features [examples, width], any float type; read, not changed or closed
+     * @param labels   each example's class, 0..classes-1, with at least two classes present
+     * @param options  the training settings
+     * @return the trained probe with its report
+     * @throws IllegalArgumentException for a tensor that is not two-dimensional, and as {@link #train(float[][],
+     *                                  int[], ProbeOptions)}
+     */
+    public static LinearProbe train(NDArray features, int[] labels, ProbeOptions options) {
+        Objects.requireNonNull(features, "features");
+        Shape shape = features.getShape();
+        if (shape.dimension() != 2) {
+            throw new IllegalArgumentException("features must be [examples, width], got shape " + shape
+                    + "; reshape a [batch, seq, width] activation with reshape(-1, width)");
+        }
+        int n = (int) shape.get(0);
+        int d = (int) shape.get(1);
+        float[] flat;
+        try (NDArray asFloat = features.toType(DataType.FLOAT32, true)) {
+            flat = asFloat.toFloatArray();
+        }
+        float[][] rows = new float[n][];
+        for (int i = 0; i < n; i++) {
+            rows[i] = Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+        }
+        return train(rows, labels, options);
+    }
+
+    /**
      * Minibatch Adam (DJL's) on standardised features: each step differentiates the penalised cross-entropy with
      * autograd, holding the JVM's one gradient collector only for its forward and backward. Returns weights
      * [d, classes] and bias [classes].

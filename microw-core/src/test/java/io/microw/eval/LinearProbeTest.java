@@ -1,5 +1,8 @@
 package io.microw.eval;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -165,6 +168,28 @@ class LinearProbeTest {
             s += (double) w[j] * row[j];
         }
         return s;
+    }
+
+    @Test
+    void aProbeTrainsOnATensorAsOnItsRows() {
+        float[] axis = new float[D];
+        axis[2] = 1;
+        int[] y = labels(200, 2, 8);
+        float[][] x = clusters(y, new float[][] {new float[D], axis}, 9);
+        ProbeOptions options = ProbeOptions.defaults().withEpochs(5);
+        LinearProbe fromRows = LinearProbe.train(x, y, options);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            float[] flat = new float[200 * D];
+            for (int i = 0; i < 200; i++) {
+                System.arraycopy(x[i], 0, flat, i * D, D);
+            }
+            NDArray tensor = manager.create(flat, new Shape(200, D));
+            LinearProbe fromTensor = LinearProbe.train(tensor, y, options);
+            assertThat(fromTensor.weights(1)).containsExactly(fromRows.weights(1));
+            assertThat(fromTensor.report()).isEqualTo(fromRows.report());
+            assertThatThrownBy(() -> LinearProbe.train(tensor.reshape(10, 20, D), y, options))
+                    .hasMessageContaining("[examples, width], got shape (10, 20, 16)");
+        }
     }
 
     @Test

@@ -28,6 +28,24 @@ public record BrownProbeLabel(String spec, boolean genre, List<String> tags, Lis
     private static volatile Set<String> knownTags;
 
     /**
+     * Checks the parts agree: {@code genre} has no tags, a part-of-speech label has tags, and there are at least two
+     * classes.
+     *
+     * @param spec    the spec as given
+     * @param genre   whether it is {@code genre}
+     * @param tags    the part-of-speech tags
+     * @param classes the class names
+     */
+    public BrownProbeLabel {
+        tags = List.copyOf(tags);
+        classes = List.copyOf(classes);
+        if (genre != tags.isEmpty() || classes.size() < 2) {
+            throw new IllegalArgumentException("inconsistent label '" + spec + "': genre " + genre + ", tags " + tags
+                    + ", classes " + classes + "; make labels with BrownProbeLabel.parse");
+        }
+    }
+
+    /**
      * Parses a spec, checking each tag against the corpus.
      *
      * @param spec {@code pos:TAG}, {@code pos:TAG,TAG,...} or {@code genre}
@@ -60,8 +78,8 @@ public record BrownProbeLabel(String spec, boolean genre, List<String> tags, Lis
             }
             tags.add(t);
         }
-        List<String> classes = tags.size() == 1 ? List.of("not " + tags.get(0), tags.get(0)) : List.copyOf(tags);
-        return new BrownProbeLabel(spec, false, List.copyOf(tags), classes);
+        List<String> classes = tags.size() == 1 ? List.of("not " + tags.get(0), tags.get(0)) : tags;
+        return new BrownProbeLabel(spec, false, tags, classes);
     }
 
     /**
