@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
             "  pos:TAG,TAG,...  one class per tag, other words left out (e.g. pos:nn,vb)",
             "  genre            each sentence's genre (15 classes), from activations averaged over the sentence",
             "", "Examples:", "  microw probe --label pos:nn,vb",
-            "  microw probe --label genre --layer 'blocks.*.hook_resid_post' --sentences 1500 --l2 1e-3 --json"})
+            "  microw probe --label genre --layer 'blocks.*.hook_resid_post' --sentences 1500 --l2 1e-2 --json"})
 final class ProbeCommand implements Callable<Integer> {
 
     @Spec

@@ -88,13 +88,14 @@ class BrownProbeTest {
         BrownProbeData data = BrownProbeData.collect(lm, BrownProbeLabel.parse("genre"), 1500, layers);
         int[] y = data.labels();
         double majority = majority(y);
-        double[] accuracy = accuracies(data, ProbeOptions.defaults().withEpochs(30).withL2(1e-3));
+        // 15 classes from 1,200 training sentences overfit at the default penalty (train 0.88, held-out 0.29)
+        double[] accuracy = accuracies(data, ProbeOptions.defaults().withEpochs(30).withL2(1e-2));
         System.out.printf(Locale.ROOT, "BrownProbeTest: %d sentences in %d genres, majority class %.3f%n", y.length,
                 Arrays.stream(y).distinct().count(), majority);
         assertThat(Arrays.stream(y).distinct().count()).as("genres present").isEqualTo(15);
         double best = Arrays.stream(accuracy, 1, accuracy.length).max().orElseThrow();
         assertThat(best).as("best held-out accuracy after the first block").isGreaterThan(2 * majority);
-        assertThat(best).as("best block against the embeddings").isGreaterThan(accuracy[0]);
+        assertThat(best).as("best block against the embeddings").isGreaterThan(accuracy[0] + 0.04);
     }
 
     @Test
