@@ -41,6 +41,9 @@ import java.util.concurrent.Callable;
             "  microw probe --label genre --layer 'blocks.*.hook_resid_post' --sentences 1500 --l2 1e-2 --json"})
 final class ProbeCommand implements Callable<Integer> {
 
+    /** The most sentences one run reads: every word's activation at every layer is kept in memory. */
+    static final int MAX_SENTENCES = 10_000;
+
     @Spec
     CommandSpec spec;
 
@@ -57,7 +60,7 @@ final class ProbeCommand implements Callable<Integer> {
     List<String> layers;
 
     @Option(names = "--sentences", paramLabel = "N", defaultValue = "400",
-            description = "Brown sentences to read (default: ${DEFAULT-VALUE}).")
+            description = "Brown sentences to read, at most 10000 (default: ${DEFAULT-VALUE}).")
     int sentences;
 
     @Option(names = "--epochs", paramLabel = "E", defaultValue = "20",
@@ -99,8 +102,9 @@ final class ProbeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--label: " + e.getMessage(), e);
         }
-        if (sentences < 1) {
-            throw new ParameterException(spec.commandLine(), "--sentences must be at least 1, got " + sentences);
+        if (sentences < 1 || sentences > MAX_SENTENCES) {
+            throw new ParameterException(spec.commandLine(), "--sentences must be 1.." + MAX_SENTENCES + ", got "
+                    + sentences);
         }
         if (epochs < 1) {
             throw new ParameterException(spec.commandLine(), "--epochs must be at least 1, got " + epochs);

@@ -82,7 +82,9 @@ class ProbeCommandTest {
         PatchCommandTest.assertUsage(CliRun.of("probe", "--label", "pos:nn", "--layer", "blocks.*.hook_nothing",
                 "--sentences", "2", "--out-dir", out), "blocks.*.hook_nothing");
         PatchCommandTest.assertUsage(CliRun.of("probe", "--label", "genre", "--sentences", "0", "--out-dir", out),
-                "--sentences must be at least 1, got 0");
+                "--sentences must be 1..10000, got 0");
+        PatchCommandTest.assertUsage(CliRun.of("probe", "--label", "pos:nn", "--sentences", "2147483647", "--out-dir",
+                out), "--sentences must be 1..10000, got 2147483647");
         PatchCommandTest.assertUsage(CliRun.of("probe", "--label", "pos:nn", "--l2", "-1", "--out-dir", out),
                 "--l2 must be 0 or more, got -1.0");
         PatchCommandTest.assertUsage(CliRun.of("probe", "--label", "genre", "--sentences", "1", "--out-dir", out),
