@@ -1,0 +1,157 @@
+package io.microw.spark;
+
+import io.microw.lm.LanguageModel;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Properties;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.countDistinct;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+/**
+ * microw's jobs on Apache Spark. {@link #extractActivations} runs a model over a DataFrame of texts on the cluster's
+ * executors and writes the activations of named layers as a Parquet dataset, one row per real token, with a manifest.
+ */
+public final class MicrowSpark {
+
+    private MicrowSpark() {
+    }
+
+    /**
+     * Extracts the activations of {@code layers} over the texts of {@code textColumn} into a Parquet dataset at
+     * {@code options.output()}: one row per real token (padding is never written) with {@code text_id},
+     * {@code position} (0-based among the text's tokens), {@code token_id}, {@code special} and one
+     * {@code array<float>} column per layer (its canonical name with '.' as '_'), then {@code _microw.json} once the
+     * dataset is committed. Each executor JVM loads the model once; each task sorts its texts by length a window at a
+     * time and streams batches. The rows do not depend on the partitioning. Null texts are skipped and counted.
+     *
+     * @param texts      the texts, one per row
+     * @param textColumn the string column holding them
+     * @param model      the model
+     * @param layers     layer names, aliases or indices, each with a {@code [batch, seq, d]} output
+     * @param options    output, overwrite, id column, batching
+     * @return the manifest written
+     * @throws IllegalArgumentException on a missing or non-string text column, a bad id column, or a bad layer
+     * @throws IllegalStateException    when the output exists and {@code overwrite} is off
+     */
+    public static ActivationsManifest extractActivations(Dataset<Row> texts, String textColumn, ModelRef model,
+                                                         List<String> layers, ExtractOptions options) {
+        checkColumn(texts, textColumn, "text", DataTypes.StringType);
+        if (options.idColumn() != null) {
+            checkColumn(texts, options.idColumn(), "id", null);
+        }
+        SparkSession spark = texts.sparkSession();
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        prepareOutput(options, hadoop);
+        LanguageModel lm = ExecutorModels.get(model, options.threads());
+        ExtractPlan plan = ExtractPlan.of(model, lm, layers, options);
+
+        Column text = col(textColumn);
+        long nullTexts = texts.filter(text.isNull()).count();
+        JavaRDD<Row> idsAndTexts = idsAndTexts(texts, textColumn, options.idColumn());
+        JavaRDD<Row> rows = idsAndTexts.mapPartitions(new PartitionExtraction(plan));
+        spark.createDataFrame(rows, plan.schema()).write().mode(SaveMode.Overwrite).parquet(options.output());
+
+        Row counts = spark.read().parquet(options.output())
+                .agg(countDistinct(col("text_id")), count(lit(1)), sum(when(col("special"), 1L).otherwise(0L)))
+                .first();
+        ActivationsManifest manifest = new ActivationsManifest(model.identity(), lm.config().architecture(),
+                "sha256:" + sha256(lm.config().raw().json().toString()),
+                model.identity() + " (right padding, truncation at " + plan.maxLength() + ")", plan.maxLength(),
+                plan.layers(), plan.columns(), plan.widths(), counts.getLong(0), counts.getLong(1),
+                counts.isNullAt(2) ? 0 : counts.getLong(2), nullTexts, version(), ActivationsManifest.now());
+        manifest.write(options.output(), hadoop);
+        return manifest;
+    }
+
+    /** (text_id, text) rows without null texts: ids from the id column, else from the input's order. */
+    private static JavaRDD<Row> idsAndTexts(Dataset<Row> texts, String textColumn, String idColumn) {
+        Column text = col(textColumn);
+        if (idColumn != null) {
+            return texts.filter(text.isNotNull()).select(col(idColumn).cast(DataTypes.LongType), text).javaRDD();
+        }
+        return texts.select(text).javaRDD().zipWithIndex()
+                .filter(t -> !t._1().isNullAt(0))
+                .map(t -> RowFactory.create(t._2(), t._1().getString(0)));
+    }
+
+    private static void checkColumn(Dataset<Row> texts, String column, String role, DataType expected) {
+        List<String> names = Arrays.asList(texts.columns());
+        if (column == null || !names.contains(column)) {
+            throw new IllegalArgumentException("the texts have no " + role + " column '" + column + "'; their columns "
+                    + "are " + names);
+        }
+        DataType type = texts.schema().apply(column).dataType();
+        boolean ok = expected != null ? type.equals(expected)
+                : type.equals(DataTypes.LongType) || type.equals(DataTypes.IntegerType);
+        if (!ok) {
+            throw new IllegalArgumentException(role + " column '" + column + "' has type " + type.simpleString()
+                    + "; expected " + (expected != null ? expected.simpleString() : "bigint or int"));
+        }
+    }
+
+    /** Refuses an existing output unless overwriting; when overwriting, removes its manifest first. */
+    private static void prepareOutput(ExtractOptions options, Configuration hadoop) {
+        Path out = new Path(options.output());
+        try {
+            FileSystem fs = out.getFileSystem(hadoop);
+            if (!fs.exists(out)) {
+                return;
+            }
+            if (!options.overwrite()) {
+                throw new IllegalStateException("output '" + options.output() + "' already exists; choose another "
+                        + "directory or overwrite it (ExtractOptions.withOverwrite(true), --overwrite)");
+            }
+            fs.delete(new Path(out, ActivationsManifest.FILE), false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot check output '" + options.output() + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** microw's version, as the build recorded it. */
+    static String version() {
+        Properties p = new Properties();
+        try (InputStream in = MicrowSpark.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            return "unknown";
+        }
+        String v = p.getProperty("version", "unknown");
+        return v.startsWith("${") ? "unknown" : v;
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
+    }
+}
