@@ -21,7 +21,7 @@ final class ExecutorModels {
 
     /**
      * The model {@code ref} names, loaded on first use in this JVM; the model's intra-op threads are set to
-     * {@code threads} when it is loaded.
+     * {@code threads} (0: the executor's cores) when it is loaded.
      *
      * @throws ModelLoadException when it cannot be loaded (now or at an earlier try in this JVM)
      */
@@ -35,14 +35,19 @@ final class ExecutorModels {
 
     private static Object load(ModelRef ref, int threads) {
         try {
-            if (threads > 0) {
-                JniUtils.setNumThreads(threads);
-            }
+            JniUtils.setNumThreads(threads > 0 ? threads : executorCores());
             return ref.load();
         } catch (RuntimeException | LinkageError e) {
             return new ModelLoadException("cannot load model '" + ref.spec() + "' on "
                     + ExecutorModels.whereAmI() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The executor's cores ({@code spark.executor.cores}), else this machine's processors (local mode). */
+    private static int executorCores() {
+        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        int cpus = Runtime.getRuntime().availableProcessors();
+        return env == null ? cpus : env.conf().getInt("spark.executor.cores", cpus);
     }
 
     private static String whereAmI() {
