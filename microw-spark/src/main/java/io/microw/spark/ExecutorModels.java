@@ -2,13 +2,14 @@ package io.microw.spark;
 
 import ai.djl.pytorch.jni.JniUtils;
 import io.microw.lm.LanguageModel;
+import io.microw.sae.Sae;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The models of this JVM (an executor's, or the driver's in local mode): each is loaded once, lazily, keyed by its
- * {@link ModelRef#identity() identity}, and then shared by every task the JVM runs. A model that failed to load is
+ * The models and SAEs of this JVM (an executor's, or the driver's in local mode): each is loaded once, lazily, keyed
+ * by its identity ({@link ModelRef#identity()}, {@link SaeRef#identity()}), and then shared by every task the JVM runs. A model that failed to load is
  * remembered with its error, so a retried task on the same executor fails at once with the same one-line message
  * instead of loading again.
  */
@@ -26,11 +27,30 @@ final class ExecutorModels {
      * @throws ModelLoadException when it cannot be loaded (now or at an earlier try in this JVM)
      */
     static LanguageModel get(ModelRef ref, int threads) {
-        Object entry = MODELS.computeIfAbsent(ref.identity(), key -> load(ref, threads));
+        return (LanguageModel) entry(MODELS.computeIfAbsent("model:" + ref.identity(), key -> load(ref, threads)));
+    }
+
+    /**
+     * The SAE {@code ref} names, loaded on first use in this JVM.
+     *
+     * @throws ModelLoadException when it cannot be loaded (now or at an earlier try in this JVM)
+     */
+    static Sae sae(SaeRef ref) {
+        return (Sae) entry(MODELS.computeIfAbsent("sae:" + ref.identity(), key -> {
+            try {
+                return ref.load();
+            } catch (RuntimeException | LinkageError e) {
+                return new ModelLoadException("cannot load the SAE '" + ref.directory() + "' on " + whereAmI() + ": "
+                        + e.getMessage(), e);
+            }
+        }));
+    }
+
+    private static Object entry(Object entry) {
         if (entry instanceof ModelLoadException failed) {
             throw failed;
         }
-        return (LanguageModel) entry;
+        return entry;
     }
 
     private static Object load(ModelRef ref, int threads) {

@@ -88,6 +88,37 @@ public final class MicrowSpark {
         return manifest;
     }
 
+    /**
+     * Per-latent statistics of {@code sae} over the non-special token rows of an extracted dataset: counted tokens,
+     * firings, mean and maximum code, linear and log-spaced histograms, computed per partition on the executors and
+     * merged by a tree reduction. Equal to the single-machine statistics of a {@code TopTextTracker} fed the same
+     * tokens (the mean up to summation order).
+     *
+     * @param extracted the dataset {@link #extractActivations} wrote ({@code spark.read().parquet(dir)})
+     * @param layer     the layer the SAE reads: its canonical name or its column
+     * @param sae       the SAE, whose input width must be the layer's
+     * @return the statistics
+     * @throws IllegalArgumentException when the dataset has no such layer column or no {@code special} column
+     */
+    public static FeatureStatistics featureStatistics(Dataset<Row> extracted, String layer, SaeRef sae) {
+        String column = layerColumn(extracted, layer);
+        ExecutorModels.sae(sae);
+        return extracted.filter(col("special").equalTo(false)).select(col(column)).javaRDD()
+                .mapPartitions(new StatisticsPartition(sae, column))
+                .treeReduce(FeatureStatistics::merge);
+    }
+
+    /** The column of {@code layer} in an extracted dataset, checked to be there with {@code special}. */
+    static String layerColumn(Dataset<Row> extracted, String layer) {
+        List<String> names = Arrays.asList(extracted.columns());
+        String column = ExtractPlan.column(layer);
+        if (!names.contains(column) || !names.contains("special") || !names.contains("text_id")) {
+            throw new IllegalArgumentException("the dataset has no column for layer '" + layer + "' (expected '"
+                    + column + "' beside text_id, position, token_id and special); its columns are " + names);
+        }
+        return column;
+    }
+
     /** (text_id, text) rows without null texts: ids from the id column, else from the input's order. */
     private static JavaRDD<Row> idsAndTexts(Dataset<Row> texts, String textColumn, String idColumn) {
         Column text = col(textColumn);

@@ -2,7 +2,7 @@ package io.microw.spark;
 
 import io.microw.MicrowException;
 
-/** A model named by a {@link ModelRef} could not be loaded in a JVM of the job; the message says which and why. */
+/** A model ({@link ModelRef}) or SAE ({@link SaeRef}) could not be loaded in a JVM of the job; the message says which, where and why. */
 public final class ModelLoadException extends MicrowException {
 
     /**

@@ -1,0 +1,84 @@
+package io.microw.spark;
+
+import io.microw.concepts.LatentStatistics;
+import io.microw.concepts.OfflineTopTexts;
+import io.microw.concepts.TopTextTracker;
+import io.microw.demo.BrownGpt2;
+import io.microw.lm.LanguageModel;
+import io.microw.lm.SaveOptions;
+import io.microw.sae.Sae;
+import io.microw.sae.SaeArchitecture;
+import io.microw.sae.SaeConfig;
+import io.microw.store.LocalStore;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/** SAE jobs over an extraction of Brown sentences, against the single-machine tracker fed the same texts. */
+class FeatureStatisticsTest {
+
+    private static final String LAYER = "transformer.h.1";
+
+    @TempDir
+    static Path dir;
+
+    private static Sae sae;
+    private static SaeRef saeRef;
+    private static TopTextTracker single;
+    private static Dataset<Row> extracted;
+
+    @BeforeAll
+    static void extractAndTrackSingleMachine() {
+        List<String> sentences = TestSpark.brownSentences();
+        sae = Sae.create(SaeConfig.of(SaeArchitecture.TOPK, 256, 96, 6), 7);
+        sae.save(dir.resolve("sae"));
+        sae = Sae.load(dir.resolve("sae"));
+        saeRef = SaeRef.of(dir.resolve("sae").toString());
+        try (LanguageModel lm = BrownGpt2.load()) {
+            lm.activations().saveActivations(sentences, List.of(LAYER),
+                    SaveOptions.into(dir.resolve("store")).withRunName("ref"));
+            single = new TopTextTracker(96, 5, 3, 4, id -> lm.tokenizer().tokenText(id));
+            OfflineTopTexts.fromStore(new LocalStore(dir.resolve("store")), "ref", LAYER, sae, single);
+        }
+        String out = dir.resolve("extracted").toString();
+        MicrowSpark.extractActivations(TestSpark.texts(sentences).repartition(3), "text", ModelRef.demo(),
+                List.of(LAYER), ExtractOptions.into(out).withIdColumn("id"));
+        extracted = TestSpark.session().read().parquet(out);
+    }
+
+    @Test
+    void equalSingleMachineStatistics() {
+        FeatureStatistics stats = MicrowSpark.featureStatistics(extracted.repartition(4), LAYER, saeRef);
+        LatentStatistics want = single.statistics();
+        assertThat(stats.tokens()).isEqualTo(want.tokens()).isPositive();
+        long fired = 0;
+        for (int l = 0; l < 96; l++) {
+            assertThat(stats.firings(l)).as("firings of %d", l).isEqualTo(want.firings(l));
+            assertThat(stats.frequency(l)).isEqualTo(want.frequency(l));
+            assertThat(stats.maxActivation(l)).as("max of %d", l).isCloseTo(want.maxActivation(l), within(1e-5f));
+            assertThat(stats.meanActivation(l)).as("mean of %d", l).isCloseTo(want.meanActivation(l), within(1e-5));
+            assertThat(stats.histogramUpper(l)).isEqualTo(want.histogramUpper(l));
+            assertThat(stats.histogram(l)).as("histogram of %d", l).isEqualTo(want.histogram(l));
+            long logTotal = java.util.Arrays.stream(stats.logHistogram(l)).sum();
+            assertThat(logTotal).isEqualTo(want.firings(l));
+            fired += want.firings(l);
+        }
+        assertThat(fired).as("the SAE fires: the comparison is not vacuous").isGreaterThan(stats.tokens());
+    }
+
+    @Test
+    void refusesALayerTheDatasetLacks() {
+        assertThatThrownBy(() -> MicrowSpark.featureStatistics(extracted, "transformer.h.3", saeRef))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("transformer.h.3")
+                .hasMessageContaining("transformer_h_1");
+    }
+}
