@@ -108,6 +108,35 @@ public final class MicrowSpark {
                 .treeReduce(FeatureStatistics::merge);
     }
 
+    /**
+     * Per-latent top-k and bottom-k contexts (±{@code window} tokens) of {@code sae} over an extracted dataset, as the
+     * single-machine {@code OfflineTopTexts} finds them over the same texts: the dataset is partitioned by text, each
+     * task keeps bounded per-latent lists, and the lists are merged by a tree reduction (shuffle volume: latents × k ×
+     * partitions contexts). Special tokens are not counted.
+     *
+     * @param extracted the dataset {@link #extractActivations} wrote
+     * @param layer     the layer the SAE reads: its canonical name or its column
+     * @param sae       the SAE
+     * @param model     the model whose tokenizer decodes the tokens (the one that extracted the dataset)
+     * @param topK      contexts kept per latent, at least 1
+     * @param bottomK   weakest firings kept per latent, 0 for none
+     * @param window    tokens kept on each side of the firing token
+     * @return the contexts
+     */
+    public static TopTexts topTexts(Dataset<Row> extracted, String layer, SaeRef sae, ModelRef model, int topK,
+                                    int bottomK, int window) {
+        if (topK < 1 || bottomK < 0 || window < 0) {
+            throw new IllegalArgumentException("top-k " + topK + ", bottom-k " + bottomK + ", window " + window
+                    + ": expected top-k >= 1, bottom-k >= 0 and window >= 0");
+        }
+        String column = layerColumn(extracted, layer);
+        ExecutorModels.sae(sae);
+        return extracted.select(col("text_id"), col("position"), col("token_id"), col("special"), col(column))
+                .repartition(col("text_id")).sortWithinPartitions("text_id", "position").javaRDD()
+                .mapPartitions(new TopTextsPartition(sae, model, column, topK, bottomK, window))
+                .treeReduce(TopTexts::merge);
+    }
+
     /** The column of {@code layer} in an extracted dataset, checked to be there with {@code special}. */
     static String layerColumn(Dataset<Row> extracted, String layer) {
         List<String> names = Arrays.asList(extracted.columns());

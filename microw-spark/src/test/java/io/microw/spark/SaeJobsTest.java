@@ -1,5 +1,6 @@
 package io.microw.spark;
 
+import io.microw.concepts.LatentContext;
 import io.microw.concepts.LatentStatistics;
 import io.microw.concepts.OfflineTopTexts;
 import io.microw.concepts.TopTextTracker;
@@ -24,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** SAE jobs over an extraction of Brown sentences, against the single-machine tracker fed the same texts. */
-class FeatureStatisticsTest {
+class SaeJobsTest {
 
     private static final String LAYER = "transformer.h.1";
 
@@ -73,6 +74,37 @@ class FeatureStatisticsTest {
             fired += want.firings(l);
         }
         assertThat(fired).as("the SAE fires: the comparison is not vacuous").isGreaterThan(stats.tokens());
+    }
+
+    @Test
+    void topTextsEqualSingleMachineOfflineTopTexts() {
+        TopTexts texts = MicrowSpark.topTexts(extracted.repartition(3), LAYER, saeRef, ModelRef.demo(), 5, 3, 4);
+        int compared = 0;
+        for (int l = 0; l < 96; l++) {
+            assertSame(texts.topTexts(l), single.topTexts(l), "top of " + l);
+            assertSame(texts.bottomTexts(l), single.bottomTexts(l), "bottom of " + l);
+            compared += single.topTexts(l).size();
+        }
+        assertThat(compared).as("contexts compared").isGreaterThan(96);
+    }
+
+    private static void assertSame(List<LatentContext> got, List<LatentContext> want, String what) {
+        assertThat(got).as(what).hasSameSizeAs(want);
+        for (int i = 0; i < want.size(); i++) {
+            LatentContext g = got.get(i);
+            LatentContext w = want.get(i);
+            assertThat(g.textId()).as("%s #%d text id", what, i).isEqualTo(w.textId());
+            assertThat(g.position()).as("%s #%d position", what, i).isEqualTo(w.position());
+            assertThat(g.text()).isEqualTo(w.text());
+            assertThat(g.token()).isEqualTo(w.token());
+            assertThat(g.window()).isEqualTo(w.window());
+            assertThat(g.windowStart()).isEqualTo(w.windowStart());
+            assertThat(g.activation()).as("%s #%d activation", what, i).isCloseTo(w.activation(), within(1e-5f));
+            assertThat(g.windowActivations()).hasSameSizeAs(w.windowActivations());
+            for (int j = 0; j < w.windowActivations().size(); j++) {
+                assertThat(g.windowActivations().get(j)).isCloseTo(w.windowActivations().get(j), within(1e-5f));
+            }
+        }
     }
 
     @Test
