@@ -11,6 +11,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 
@@ -30,6 +32,7 @@ import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
 /**
@@ -135,6 +138,36 @@ public final class MicrowSpark {
                 .repartition(col("text_id")).sortWithinPartitions("text_id", "position").javaRDD()
                 .mapPartitions(new TopTextsPartition(sae, model, column, topK, bottomK, window))
                 .treeReduce(TopTexts::merge);
+    }
+
+    /**
+     * Registers {@code annotator} as the Spark SQL function {@code name} (e.g. {@code microw_concepts}), so that
+     * analysts write {@code SELECT id, microw_concepts(text) FROM docs}; it returns
+     * {@link ConceptAnnotator#resultType()}, null for a null text.
+     *
+     * @param spark     the session
+     * @param name      the function's name
+     * @param annotator what it computes
+     */
+    public static void registerConceptFunction(SparkSession spark, String name, ConceptAnnotator annotator) {
+        spark.udf().register(name, (UDF1<String, Row[]>) annotator::annotate, ConceptAnnotator.resultType());
+    }
+
+    /**
+     * {@code texts} with a column {@code outputColumn} of each text's strongest named concepts (see
+     * {@link ConceptAnnotator}).
+     *
+     * @param texts        the texts
+     * @param textColumn   their string column
+     * @param annotator    what to compute
+     * @param outputColumn the new column's name
+     * @return the annotated DataFrame (lazy, like any Spark transformation)
+     */
+    public static Dataset<Row> annotate(Dataset<Row> texts, String textColumn, ConceptAnnotator annotator,
+                                        String outputColumn) {
+        checkColumn(texts, textColumn, "text", DataTypes.StringType);
+        UserDefinedFunction concepts = udf((UDF1<String, Row[]>) annotator::annotate, ConceptAnnotator.resultType());
+        return texts.withColumn(outputColumn, concepts.apply(col(textColumn)));
     }
 
     /** The column of {@code layer} in an extracted dataset, checked to be there with {@code special}. */

@@ -1,8 +1,6 @@
 package io.microw.spark;
 
-import io.microw.hooks.LayerActivationDetector;
 import io.microw.lm.InferenceOptions;
-import io.microw.lm.InferenceResult;
 import io.microw.lm.LanguageModel;
 import io.microw.tokenizer.Encodings;
 import org.apache.spark.sql.Row;
@@ -84,30 +82,8 @@ final class TokenRows implements Iterator<Row> {
     }
 
     private void run(List<Text> batch) {
-        List<String> texts = batch.stream().map(Text::text).toList();
-        float[][] values = new float[plan.layers().size()][];
-        Encodings enc;
-        synchronized (lm) {
-            List<LayerActivationDetector> detectors = new ArrayList<>();
-            List<String> ids = new ArrayList<>();
-            try {
-                for (String layer : plan.layers()) {
-                    LayerActivationDetector d = new LayerActivationDetector(layer);
-                    detectors.add(d);
-                    ids.add(lm.layers().registerHook(layer, d));
-                }
-                try (InferenceResult result = lm.inference().executeInference(texts, options)) {
-                    enc = result.encodings();
-                    for (int l = 0; l < values.length; l++) {
-                        values[l] = detectors.get(l).getCaptured().toFloatArray();
-                    }
-                }
-            } finally {
-                ids.forEach(id -> lm.layers().unregisterHook(id));
-                detectors.forEach(LayerActivationDetector::close);
-            }
-        }
-        emit(batch, enc, values);
+        LayerForward forward = LayerForward.run(lm, batch.stream().map(Text::text).toList(), plan.layers(), options);
+        emit(batch, forward.encodings(), forward.values());
     }
 
     private void emit(List<Text> batch, Encodings enc, float[][] values) {
