@@ -55,8 +55,9 @@ final class ExecutorModels {
 
     private static Object load(ModelRef ref, int threads) {
         try {
-            JniUtils.setNumThreads(threads > 0 ? threads : executorCores());
-            return ref.load();
+            LanguageModel lm = ref.load();
+            JniUtils.setNumThreads(threads > 0 ? threads : executorCores()); // after the load has started the engine
+            return lm;
         } catch (RuntimeException | LinkageError e) {
             return new ModelLoadException("cannot load model '" + ref.spec() + "' on "
                     + ExecutorModels.whereAmI() + ": " + e.getMessage(), e);

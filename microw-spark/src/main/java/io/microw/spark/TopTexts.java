@@ -121,6 +121,33 @@ public final class TopTexts implements Serializable {
         return bottom.get(check(latent)).stream().map(Context::toLatentContext).toList();
     }
 
+    /**
+     * Writes mi-crow's top-texts JSON (the format of microw's single-machine export): an object keyed by latent index,
+     * each a list of contexts with text, score, token_str, token_idx, text_id, window, window_start and
+     * window_activations; every latent is present.
+     *
+     * @param file the JSON file to write
+     */
+    public void writeJson(java.nio.file.Path file) {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode root = json.createObjectNode();
+        for (int latent = 0; latent < latents(); latent++) {
+            com.fasterxml.jackson.databind.node.ArrayNode list = root.putArray(Integer.toString(latent));
+            for (Context c : top.get(latent)) {
+                list.addObject().put("text", c.text()).put("score", c.activation()).put("token_str", c.token())
+                        .put("token_idx", c.position()).put("text_id", c.textId())
+                        .<com.fasterxml.jackson.databind.node.ObjectNode>set("window", json.valueToTree(c.window()))
+                        .put("window_start", c.windowStart())
+                        .set("window_activations", json.valueToTree(c.windowActivations()));
+            }
+        }
+        try {
+            json.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     private int check(int latent) {
         if (latent < 0 || latent >= top.size()) {
             throw new IllegalArgumentException("latent " + latent + " is out of range: this SAE has latents 0.."
