@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "microw-spark", mixinStandardHelpOptions = true,
         description = "microw on Apache Spark: extraction, feature statistics, top texts, annotation.",
-        subcommands = {ExtractCommand.class, StatsCommand.class, TopTextsCommand.class, AnnotateCommand.class})
+        subcommands = {ExtractCommand.class, StatsCommand.class, TopTextsCommand.class, AnnotateCommand.class,
+            BenchCommand.class})
 public final class SparkMain implements Runnable {
 
     @CommandLine.Spec
