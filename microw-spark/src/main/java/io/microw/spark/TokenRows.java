@@ -74,6 +74,9 @@ final class TokenRows implements Iterator<Row> {
         List<Text> texts = new ArrayList<>();
         while (texts.size() < plan.sortWindow() && input.hasNext()) {
             Row row = input.next();
+            if (row.isNullAt(0)) {
+                throw new IllegalArgumentException("a text has a null id in the id column; every text needs an id");
+            }
             texts.add(new Text(row.getLong(0), row.getString(1)));
         }
         texts.sort(BY_LENGTH);

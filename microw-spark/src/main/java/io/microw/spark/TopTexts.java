@@ -1,8 +1,14 @@
 package io.microw.spark;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.concepts.LatentContext;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.Serializable;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -128,23 +134,23 @@ public final class TopTexts implements Serializable {
      *
      * @param file the JSON file to write
      */
-    public void writeJson(java.nio.file.Path file) {
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        com.fasterxml.jackson.databind.node.ObjectNode root = json.createObjectNode();
+    public void writeJson(Path file) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = json.createObjectNode();
         for (int latent = 0; latent < latents(); latent++) {
-            com.fasterxml.jackson.databind.node.ArrayNode list = root.putArray(Integer.toString(latent));
+            ArrayNode list = root.putArray(Integer.toString(latent));
             for (Context c : top.get(latent)) {
                 list.addObject().put("text", c.text()).put("score", c.activation()).put("token_str", c.token())
                         .put("token_idx", c.position()).put("text_id", c.textId())
-                        .<com.fasterxml.jackson.databind.node.ObjectNode>set("window", json.valueToTree(c.window()))
+                        .<ObjectNode>set("window", json.valueToTree(c.window()))
                         .put("window_start", c.windowStart())
                         .set("window_activations", json.valueToTree(c.windowActivations()));
             }
         }
         try {
             json.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
     }
 
