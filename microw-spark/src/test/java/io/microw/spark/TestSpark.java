@@ -26,7 +26,7 @@ final class TestSpark {
 
     /** The local[2] session, bound to 127.0.0.1. */
     static synchronized SparkSession session() {
-        if (session == null) {
+        if (session == null || session.sparkContext().isStopped()) {
             session = LocalSpark.builder("local[2]", "microw-spark-tests")
                     .config("spark.default.parallelism", "2")
                     .getOrCreate();
@@ -45,8 +45,13 @@ final class TestSpark {
         }
     }
 
-    /** A DataFrame of (id bigint, text string), the ids being the texts' indices. */
+    /** A DataFrame of (id bigint, text string), the ids being the texts' indices, in the shared session. */
     static Dataset<Row> texts(List<String> texts) {
+        return texts(session(), texts);
+    }
+
+    /** A DataFrame of (id bigint, text string), the ids being the texts' indices. */
+    static Dataset<Row> texts(SparkSession spark, List<String> texts) {
         StructType schema = DataTypes.createStructType(List.of(
                 DataTypes.createStructField("id", DataTypes.LongType, false),
                 DataTypes.createStructField("text", DataTypes.StringType, true)));
@@ -54,6 +59,6 @@ final class TestSpark {
         for (int i = 0; i < texts.size(); i++) {
             rows.add(RowFactory.create((long) i, texts.get(i)));
         }
-        return session().createDataFrame(rows, schema);
+        return spark.createDataFrame(rows, schema);
     }
 }
