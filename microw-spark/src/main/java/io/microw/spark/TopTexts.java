@@ -1,14 +1,8 @@
 package io.microw.spark;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.concepts.LatentContext;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.io.Serializable;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -125,33 +119,6 @@ public final class TopTexts implements Serializable {
      */
     public List<LatentContext> bottomTexts(int latent) {
         return bottom.get(check(latent)).stream().map(Context::toLatentContext).toList();
-    }
-
-    /**
-     * Writes mi-crow's top-texts JSON (the format of microw's single-machine export): an object keyed by latent index,
-     * each a list of contexts with text, score, token_str, token_idx, text_id, window, window_start and
-     * window_activations; every latent is present.
-     *
-     * @param file the JSON file to write
-     */
-    public void writeJson(Path file) {
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode root = json.createObjectNode();
-        for (int latent = 0; latent < latents(); latent++) {
-            ArrayNode list = root.putArray(Integer.toString(latent));
-            for (Context c : top.get(latent)) {
-                list.addObject().put("text", c.text()).put("score", c.activation()).put("token_str", c.token())
-                        .put("token_idx", c.position()).put("text_id", c.textId())
-                        .<ObjectNode>set("window", json.valueToTree(c.window()))
-                        .put("window_start", c.windowStart())
-                        .set("window_activations", json.valueToTree(c.windowActivations()));
-            }
-        }
-        try {
-            json.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-        }
     }
 
     private int check(int latent) {

@@ -1,9 +1,12 @@
 package io.microw.spark;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.microw.concepts.LatentContext;
 import io.microw.concepts.LatentStatistics;
 import io.microw.concepts.OfflineTopTexts;
 import io.microw.concepts.TopTextTracker;
+import io.microw.concepts.TopTextsExport;
 import io.microw.demo.BrownGpt2;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.SaveOptions;
@@ -17,6 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -86,6 +90,84 @@ class SaeJobsTest {
             compared += single.topTexts(l).size();
         }
         assertThat(compared).as("contexts compared").isGreaterThan(96);
+    }
+
+    @Test
+    void exportsInTheSingleMachineFormats() throws Exception {
+        TopTexts texts = MicrowSpark.topTexts(extracted, LAYER, saeRef, ModelRef.demo(), 5, 3, 4);
+        FeatureStatistics stats = MicrowSpark.featureStatistics(extracted, LAYER, saeRef);
+        List<Integer> latents = List.of(0, 5, 17);
+        TopTextsFiles.writeJson(texts, dir.resolve("spark.json"));
+        TopTextsExport.writeJson(single, dir.resolve("single.json"));
+        TopTextsFiles.writeNeuronpedia(texts, stats, latents, "brown-gpt2", LAYER, dir.resolve("spark-np.json"));
+        TopTextsExport.writeNeuronpedia(single, latents, "brown-gpt2", LAYER, dir.resolve("single-np.json"));
+        ObjectMapper json = new ObjectMapper();
+        assertJsonClose(json.readTree(dir.resolve("spark.json").toFile()),
+                json.readTree(dir.resolve("single.json").toFile()), "$");
+        assertJsonClose(json.readTree(dir.resolve("spark-np.json").toFile()),
+                json.readTree(dir.resolve("single-np.json").toFile()), "$");
+
+        TopTextsFiles.writeCsv(texts, dir.resolve("spark.csv"));
+        TopTextsExport.writeCsv(single, dir.resolve("single.csv"));
+        List<String> got = Files.readAllLines(dir.resolve("spark.csv"));
+        List<String> want = Files.readAllLines(dir.resolve("single.csv"));
+        assertThat(got).hasSameSizeAs(want).hasSizeGreaterThan(96);
+        for (int i = 0; i < want.size(); i++) {
+            List<String> g = csvFields(got.get(i));
+            List<String> w = csvFields(want.get(i));
+            assertThat(g).as("line %d", i).hasSize(5).hasSameSizeAs(w);
+            for (int j = 0; j < w.size(); j++) {
+                if (i > 0 && j == 2) {
+                    assertThat(Float.parseFloat(g.get(j))).isCloseTo(Float.parseFloat(w.get(j)), within(1e-5f));
+                } else {
+                    assertThat(g.get(j)).as("line %d field %d", i, j).isEqualTo(w.get(j));
+                }
+            }
+        }
+    }
+
+    /** The fields of one CSV line (quoted fields with doubled quotes). */
+    private static List<String> csvFields(String line) {
+        List<String> fields = new java.util.ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted && c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                field.append('"');
+                i++;
+            } else if (c == '"') {
+                quoted = !quoted;
+            } else if (c == ',' && !quoted) {
+                fields.add(field.toString());
+                field.setLength(0);
+            } else {
+                field.append(c);
+            }
+        }
+        fields.add(field.toString());
+        return fields;
+    }
+
+    /** Equal JSON trees, numbers within 1e-5. */
+    private static void assertJsonClose(JsonNode got, JsonNode want, String path) {
+        if (want.isNumber()) {
+            assertThat(got.isNumber()).as(path).isTrue();
+            assertThat(got.asDouble()).as(path).isCloseTo(want.asDouble(), within(1e-5));
+            return;
+        }
+        if (!want.isContainerNode()) {
+            assertThat(got).as(path).isEqualTo(want);
+            return;
+        }
+        assertThat(got.size()).as(path).isEqualTo(want.size());
+        if (want.isArray()) {
+            for (int i = 0; i < want.size(); i++) {
+                assertJsonClose(got.get(i), want.get(i), path + "[" + i + "]");
+            }
+        } else {
+            want.fieldNames().forEachRemaining(f -> assertJsonClose(got.path(f), want.get(f), path + "." + f));
+        }
     }
 
     private static void assertSame(List<LatentContext> got, List<LatentContext> want, String what) {
