@@ -1,0 +1,110 @@
+package io.microw.spark;
+
+import io.microw.concepts.ConceptDictionary;
+import io.microw.lm.InferenceOptions;
+import io.microw.lm.LanguageModel;
+import io.microw.sae.Sae;
+import io.microw.tokenizer.Encodings;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Annotates texts with named concepts: runs the model on a text up to a layer, encodes its non-special tokens with
+ * an SAE, scores each latent by its largest code over the text, and returns the {@code topN} highest-scoring latents
+ * that fired and have a name in a {@link ConceptDictionary}, strongest first (ties: lower latent first). Serializable:
+ * it is the body of the Spark SQL function {@link MicrowSpark#registerConceptFunction} registers; the model, SAE and
+ * dictionary are loaded once per executor JVM.
+ *
+ * @param model      the model
+ * @param layer      the layer the SAE reads (name or alias)
+ * @param sae        the SAE
+ * @param dictionary a concept dictionary file (JSON or CSV) every executor can read
+ * @param topN       concepts per text, at least 1
+ */
+public record ConceptAnnotator(ModelRef model, String layer, SaeRef sae, String dictionary, int topN)
+        implements Serializable {
+
+    private static final Map<String, ConceptDictionary> DICTIONARIES = new ConcurrentHashMap<>();
+
+    /** Checks the arguments. */
+    public ConceptAnnotator {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(layer, "layer");
+        Objects.requireNonNull(sae, "sae");
+        Objects.requireNonNull(dictionary, "dictionary");
+        if (topN < 1) {
+            throw new IllegalArgumentException("top-N is " + topN + "; expected at least 1 concept per text");
+        }
+    }
+
+    /**
+     * The SQL type of an annotation: {@code array<struct<concept: string, latent: int, score: float>>}.
+     *
+     * @return the type
+     */
+    public static DataType resultType() {
+        return DataTypes.createArrayType(DataTypes.createStructType(List.of(
+                DataTypes.createStructField("concept", DataTypes.StringType, false),
+                DataTypes.createStructField("latent", DataTypes.IntegerType, false),
+                DataTypes.createStructField("score", DataTypes.FloatType, false))), false);
+    }
+
+    /**
+     * The annotation of one text, as rows of (concept, latent, score); {@code null} for a null text.
+     *
+     * @param text the text
+     * @return the strongest named concepts, strongest first
+     */
+    public Row[] annotate(String text) {
+        if (text == null) {
+            return null;
+        }
+        LanguageModel lm = ExecutorModels.get(model, 0);
+        Sae encoder = ExecutorModels.sae(sae);
+        ConceptDictionary concepts = DICTIONARIES.computeIfAbsent(Path.of(dictionary).toAbsolutePath().toString(),
+                k -> ConceptDictionary.load(Path.of(dictionary), encoder.config().dSae()));
+        String canonical = lm.layers().resolve(layer);
+        LayerForward forward = LayerForward.run(lm, List.of(text), List.of(canonical),
+                InferenceOptions.defaults().withStopAfterLayer(canonical));
+        Encodings enc = forward.encodings();
+        int seq = enc.seqLength();
+        int d = forward.values()[0].length / seq;
+        List<float[]> tokens = new ArrayList<>();
+        for (int s = 0; s < seq; s++) {
+            if (enc.attentionMask()[0][s] != 0 && enc.specialTokensMask()[0][s] == 0) {
+                float[] v = new float[d];
+                System.arraycopy(forward.values()[0], s * d, v, 0, d);
+                tokens.add(v);
+            }
+        }
+        if (tokens.isEmpty()) {
+            return new Row[0];
+        }
+        float[] codes = SaeCodes.encode(encoder, tokens, canonical);
+        int latents = encoder.config().dSae();
+        float[] score = new float[latents];
+        for (int i = 0; i < codes.length; i++) {
+            score[i % latents] = Math.max(score[i % latents], codes[i]);
+        }
+        List<Integer> named = new ArrayList<>();
+        for (int l = 0; l < latents; l++) {
+            if (score[l] > 0 && concepts.get(l).isPresent()) {
+                named.add(l);
+            }
+        }
+        named.sort(Comparator.comparingDouble((Integer l) -> -score[l]).thenComparingInt(l -> l));
+        return named.stream().limit(topN)
+                .map(l -> RowFactory.create(concepts.get(l).get().name(), l, score[l])).toArray(Row[]::new);
+    }
+}

@@ -1,0 +1,130 @@
+package io.microw.spark;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.concepts.LatentContext;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/**
+ * Writes Spark {@link TopTexts} in the formats of microw's single-machine {@code TopTextsExport}, so the dashboard and
+ * the web UI load them: mi-crow's top-texts JSON and CSV, and a Neuronpedia-style feature file. Each file is written
+ * to a temporary name and renamed when complete.
+ */
+public final class TopTextsFiles {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private TopTextsFiles() {
+    }
+
+    /**
+     * mi-crow's top-texts JSON: an object keyed by latent index, every latent present.
+     *
+     * @param texts the contexts
+     * @param file  the JSON file to write
+     */
+    public static void writeJson(TopTexts texts, Path file) {
+        ObjectNode root = JSON.createObjectNode();
+        for (int latent = 0; latent < texts.latents(); latent++) {
+            ArrayNode list = root.putArray(Integer.toString(latent));
+            for (LatentContext c : texts.topTexts(latent)) {
+                ObjectNode o = list.addObject();
+                o.put("text", c.text());
+                o.put("score", c.activation());
+                o.put("token_str", c.token());
+                o.put("token_idx", c.position());
+                o.put("text_id", c.textId());
+                o.set("window", JSON.valueToTree(c.window()));
+                o.put("window_start", c.windowStart());
+                o.set("window_activations", JSON.valueToTree(c.windowActivations()));
+            }
+        }
+        write(file, w -> JSON.writeValue(w, root));
+    }
+
+    /**
+     * mi-crow's top-texts CSV: one row per text per latent ({@code neuron_idx,text,score,token_str,token_idx}).
+     *
+     * @param texts the contexts
+     * @param file  the CSV file to write
+     */
+    public static void writeCsv(TopTexts texts, Path file) {
+        write(file, w -> {
+            w.write("neuron_idx,text,score,token_str,token_idx\n");
+            for (int latent = 0; latent < texts.latents(); latent++) {
+                for (LatentContext c : texts.topTexts(latent)) {
+                    w.write(latent + "," + csv(c.text()) + "," + c.activation() + "," + csv(c.token()) + ","
+                            + c.position() + "\n");
+                }
+            }
+        });
+    }
+
+    /**
+     * A Neuronpedia-style feature file for some latents: index, firing frequency and maximum (from {@code stats}),
+     * and each top context's tokens with the latent's activation on every token.
+     *
+     * @param texts   the contexts
+     * @param stats   the statistics over the same tokens
+     * @param latents the latents to export
+     * @param modelId the model's id in the file
+     * @param layer   the layer's name in the file
+     * @param file    the JSON file to write
+     */
+    public static void writeNeuronpedia(TopTexts texts, FeatureStatistics stats, List<Integer> latents,
+                                        String modelId, String layer, Path file) {
+        ArrayNode features = JSON.createArrayNode();
+        for (int latent : latents) {
+            ObjectNode f = features.addObject();
+            f.put("modelId", modelId);
+            f.put("layer", layer);
+            f.put("index", latent);
+            f.put("frac_nonzero", stats.frequency(latent));
+            f.put("maxActApprox", stats.maxActivation(latent));
+            ArrayNode acts = f.putArray("activations");
+            for (LatentContext c : texts.topTexts(latent)) {
+                ObjectNode a = acts.addObject();
+                a.set("tokens", JSON.valueToTree(c.window()));
+                a.set("values", JSON.valueToTree(c.windowActivations()));
+                a.put("maxValue", c.activation());
+                a.put("maxValueTokenIndex", c.position() - c.windowStart());
+            }
+        }
+        write(file, w -> JSON.writeValue(w, features));
+    }
+
+    private interface Body {
+        void write(Writer w) throws IOException;
+    }
+
+    private static void write(Path file, Body body) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
+            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                body.write(w);
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String csv(String s) {
+        if (s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")) {
+            return "\"" + s.replace("\"", "\"\"") + "\"";
+        }
+        return s;
+    }
+}

@@ -1,0 +1,55 @@
+package io.microw.spark.cli;
+
+import io.microw.spark.LocalSpark;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Option;
+
+import java.util.Locale;
+
+/** The options every Spark command shares: the master, and how a text file becomes a DataFrame. */
+final class SparkOptions {
+
+    @Option(names = "--master", paramLabel = "URL",
+            description = "local[N] (loopback only) or local-cluster[...]; omit under spark-submit, which sets it")
+    String master;
+
+    private boolean created;
+
+    /** The session: spark-submit's, or a loopback-only local one for {@code --master local[...]}. */
+    SparkSession session(String app) {
+        created = SparkSession.getDefaultSession().isEmpty();
+        if (master != null) {
+            SparkSession spark = LocalSpark.session(master, app);
+            spark.sparkContext().setLogLevel("WARN");
+            return spark;
+        }
+        if (System.getProperty("spark.master") == null) {
+            throw new IllegalArgumentException("no master: give --master local[2] (or run under spark-submit)");
+        }
+        return SparkSession.builder().appName(app).getOrCreate();
+    }
+
+    /** Stops the session when this command started it. */
+    void close(SparkSession spark) {
+        if (created) {
+            spark.stop();
+        }
+    }
+
+    /** Reads texts by extension: .parquet, .json/.jsonl, .csv (with a header), else plain text (column "value"). */
+    static Dataset<Row> readTexts(SparkSession spark, String path) {
+        String p = path.toLowerCase(Locale.ROOT);
+        if (p.endsWith(".parquet")) {
+            return spark.read().parquet(path);
+        }
+        if (p.endsWith(".json") || p.endsWith(".jsonl")) {
+            return spark.read().json(path);
+        }
+        if (p.endsWith(".csv")) {
+            return spark.read().option("header", "true").csv(path);
+        }
+        return spark.read().text(path);
+    }
+}

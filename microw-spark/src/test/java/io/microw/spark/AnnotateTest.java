@@ -1,0 +1,105 @@
+package io.microw.spark;
+
+import ai.djl.ndarray.NDArray;
+import io.microw.concepts.ConceptDictionary;
+import io.microw.demo.BrownGpt2;
+import io.microw.lm.Interventions;
+import io.microw.lm.LanguageModel;
+import io.microw.lm.RunResult;
+import io.microw.sae.Sae;
+import io.microw.sae.SaeArchitecture;
+import io.microw.sae.SaeConfig;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class AnnotateTest {
+
+    private static final String LAYER = "transformer.h.1";
+    private static final int LATENTS = 64;
+
+    @TempDir
+    static Path dir;
+
+    private static ConceptAnnotator annotator;
+    private static List<String> texts;
+
+    @BeforeAll
+    static void saeAndDictionary() {
+        Sae sae = Sae.create(SaeConfig.of(SaeArchitecture.TOPK, 256, LATENTS, 8), 11);
+        sae.save(dir.resolve("sae"));
+        ConceptDictionary concepts = ConceptDictionary.forLatents(LATENTS);
+        for (int l = 0; l < LATENTS; l += 2) {
+            concepts.set(l, "concept-" + l, "even latent " + l, 1.0);
+        }
+        concepts.saveJson(dir.resolve("concepts.json"));
+        annotator = new ConceptAnnotator(ModelRef.demo(), LAYER, SaeRef.of(dir.resolve("sae").toString()),
+                dir.resolve("concepts.json").toString(), 3);
+        texts = TestSpark.brownSentences().subList(0, 6);
+    }
+
+    @Test
+    void sqlFunctionGivesEachTextsStrongestNamedConcepts() {
+        MicrowSpark.registerConceptFunction(TestSpark.session(), "microw_concepts", annotator);
+        TestSpark.texts(texts).createOrReplaceTempView("docs");
+        List<Row> rows = TestSpark.session().sql("SELECT id, microw_concepts(text) AS c FROM docs ORDER BY id")
+                .collectAsList();
+        assertThat(rows).hasSize(texts.size());
+        try (LanguageModel lm = BrownGpt2.load()) {
+            Sae sae = Sae.load(dir.resolve("sae"));
+            for (int i = 0; i < texts.size(); i++) {
+                List<Row> got = rows.get(i).getList(1);
+                List<float[]> want = expected(lm, sae, texts.get(i));
+                assertThat(got).as("text %d", i).hasSize(want.size());
+                for (int j = 0; j < want.size(); j++) {
+                    int latent = (int) want.get(j)[0];
+                    assertThat(got.get(j).getString(0)).isEqualTo("concept-" + latent);
+                    assertThat(got.get(j).getInt(1)).isEqualTo(latent);
+                    assertThat(got.get(j).getFloat(2)).isCloseTo(want.get(j)[1], within(1e-5f));
+                }
+            }
+        }
+    }
+
+    @Test
+    void annotateAddsAColumnAndKeepsNullTexts() {
+        List<String> withNull = new ArrayList<>(texts.subList(0, 2));
+        withNull.add(null);
+        Dataset<Row> out = MicrowSpark.annotate(TestSpark.texts(withNull), "text", annotator, "concepts")
+                .orderBy("id");
+        List<Row> rows = out.collectAsList();
+        assertThat(out.columns()).containsExactly("id", "text", "concepts");
+        assertThat(rows.get(0).getList(2)).hasSize(3);
+        assertThat(rows.get(2).isNullAt(2)).isTrue();
+    }
+
+    /** (latent, score) of the 3 strongest even latents over the text's tokens, computed with the model's cache. */
+    private static List<float[]> expected(LanguageModel lm, Sae sae, String text) {
+        try (RunResult run = lm.inference().run(List.of(text), Interventions.capture(LAYER))) {
+            NDArray acts = run.cache().get(LAYER);
+            float[] codes = sae.encode(acts.get(0)).toFloatArray();
+            float[] best = new float[LATENTS];
+            for (int i = 0; i < codes.length; i++) {
+                best[i % LATENTS] = Math.max(best[i % LATENTS], codes[i]);
+            }
+            List<float[]> named = new ArrayList<>();
+            for (int l = 0; l < LATENTS; l += 2) {
+                if (best[l] > 0) {
+                    named.add(new float[] {l, best[l]});
+                }
+            }
+            named.sort(Comparator.comparingDouble((float[] p) -> -p[1]).thenComparingDouble(p -> p[0]));
+            return named.subList(0, Math.min(3, named.size()));
+        }
+    }
+}
