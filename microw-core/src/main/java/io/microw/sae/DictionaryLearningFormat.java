@@ -131,10 +131,9 @@ public final class DictionaryLearningFormat implements SaeFormat {
         String model = trainer == null ? "" : PublishedWeights.text(trainer, "lm_name", "");
         JsonNode layer = trainer == null ? null : trainer.get("layer");
         String hook = layer != null && layer.isIntegralNumber() ? "blocks." + layer.intValue() + ".hook_resid_post" : "";
-        SaeConfig config = new SaeConfig(arch, dIn, dSae, k, applyBDec, model.substring(model.lastIndexOf('/') + 1),
-                hook, metadata);
         try {
-            return Sae.fromParameters(config, v);
+            return Sae.fromParameters(new SaeConfig(arch, dIn, dSae, k, applyBDec,
+                    model.substring(model.lastIndexOf('/') + 1), hook, metadata), v);
         } catch (SaeException e) {
             throw new SaeException(file + ": " + e.getMessage(), e);
         }

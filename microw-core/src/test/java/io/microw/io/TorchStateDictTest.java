@@ -62,6 +62,16 @@ class TorchStateDictTest {
     }
 
     @Test
+    void anOrderedDictWithItsMetadataAttributeIsAccepted() {
+        // pickle.dumps(OrderedDict() with _metadata = OrderedDict([('', {'version': 1})]), protocol=2), as Python
+        // writes it: REDUCE of OrderedDict, then BUILD with the attribute dict
+        Path file = pickle("meta.pt", "\u0080\u0002ccollections\nOrderedDict\nq\u0000)Rq\u0001}q\u0002X\u0009\u0000"
+                + "\u0000\u0000_metadataq\u0003h\u0000)Rq\u0004X\u0000\u0000\u0000\u0000q\u0005}q\u0006X\u0007\u0000"
+                + "\u0000\u0000versionq\u0007K\u0001sssb.");
+        assertThat(TorchStateDict.read(file)).isEmpty();
+    }
+
+    @Test
     void picklesThatCallAnythingElseAreRefused() {
         // a pickled instance of a class: GLOBAL __main__.Evil, EMPTY_TUPLE, REDUCE
         Path evil = pickle("evil.pt", "\u0080\u0002c__main__\nEvil\n)R.");
