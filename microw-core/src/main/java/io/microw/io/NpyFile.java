@@ -127,6 +127,10 @@ public final class NpyFile {
         long count = 1;
         for (long d : shape) {
             count *= d;
+            if (count > Integer.MAX_VALUE / 8) {
+                throw new TensorFileException(where + ": shape " + Arrays.toString(shape) + " is too large to read"
+                        + " into one array");
+            }
         }
         int dataStart = headerStart + headerLen;
         long needed = count * dtype.byteSize();

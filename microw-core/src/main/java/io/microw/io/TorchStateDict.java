@@ -87,6 +87,10 @@ public final class TorchStateDict {
         String storageClass = t.storage().storageClass();
         int size = elementSize(storageClass);
         long numel = t.storage().numel();
+        if (numel < 0 || numel > Integer.MAX_VALUE / 8 || t.offset() < 0) {
+            throw new TensorFileException(file + ": tensor '" + key + "' has storage of " + numel
+                    + " elements at offset " + t.offset() + "; expected 0.." + Integer.MAX_VALUE / 8 + " and >= 0");
+        }
         if (data.remaining() < numel * size) {
             throw new TensorFileException(file + ": storage data/" + t.storage().key() + " of tensor '" + key + "' has "
                     + data.remaining() + " bytes but " + storageClass + " of " + numel + " elements needs "

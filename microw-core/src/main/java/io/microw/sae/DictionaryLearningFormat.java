@@ -78,7 +78,7 @@ public final class DictionaryLearningFormat implements SaeFormat {
         }
         boolean jump = dictClass.equals("JumpReluAutoEncoder");
         String encKey = jump ? "W_enc" : "encoder.weight";
-        String needs = "a " + dictClass + " state dict needs " + encKey;
+        String needs = "the " + dictClass + " class needs " + encKey;
         long[] enc = PublishedWeights.matrixShape(t, encKey, file, needs);
         int dIn = Math.toIntExact(jump ? enc[0] : enc[1]);
         int dSae = Math.toIntExact(jump ? enc[1] : enc[0]);
@@ -143,7 +143,7 @@ public final class DictionaryLearningFormat implements SaeFormat {
     private record Parts(Map<String, FloatArray> t, Path file, String dictClass, int dIn, int dSae) {
 
         float[] get(String key, long... shape) {
-            return PublishedWeights.require(t, key, shape, file, "a " + dictClass + " state dict needs it");
+            return PublishedWeights.require(t, key, shape, file, "the " + dictClass + " class needs it");
         }
 
         /** encoder.weight/encoder.bias/decoder.weight as W_enc/b_enc/W_dec, and the decoder bias under {@code bias}. */

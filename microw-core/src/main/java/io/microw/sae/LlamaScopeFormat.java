@@ -17,7 +17,9 @@ import java.util.Map;
  * subtracted from the input, trained on inputs rescaled by the dataset norm. That scaling is the SAE's input scale
  * {@code s = √d_model / dataset_average_activation_norm.in} ({@link Sae#inputScale()}): {@code pre = (x·s) W_enc +
  * b_enc}, {@code code = pre} where {@code pre > jump_relu_threshold · s} (and {@code > 0}), {@code x̂ = (code W_dec +
- * b_dec) / s} — the function SAELens computes after {@code fold_activation_norm_scaling_factor(s)}.
+ * b_dec) / s} — the function SAELens computes after {@code fold_activation_norm_scaling_factor(s)}. The model
+ * name is SAELens' ({@code meta-llama/Llama-3.1-8B}), the hook name {@code hook_point_in}. A per-token
+ * {@code norm_activation} or {@code apply_decoder_bias_to_pre_encoder: true} is refused.
  */
 public final class LlamaScopeFormat implements SaeFormat {
 
@@ -51,6 +53,15 @@ public final class LlamaScopeFormat implements SaeFormat {
         String act = PublishedWeights.text(cfg, "act_fn", "jumprelu");
         if (!act.equals("jumprelu")) {
             throw new SaeException(cfgFile + ": key 'act_fn' is \"" + act + "\"; a Llama Scope SAE is \"jumprelu\"");
+        }
+        String norm = PublishedWeights.text(cfg, "norm_activation", "dataset-wise");
+        if (!norm.equals("dataset-wise")) {
+            throw new SaeException(cfgFile + ": key 'norm_activation' is \"" + norm + "\"; only \"dataset-wise\""
+                    + " (one input scale for every token) is supported");
+        }
+        if (PublishedWeights.bool(cfgFile, cfg, "apply_decoder_bias_to_pre_encoder", false)) {
+            throw new SaeException(cfgFile + ": key 'apply_decoder_bias_to_pre_encoder' is true; Llama Scope SAEs"
+                    + " (and SAELens' converter) encode without subtracting the decoder bias");
         }
         int dIn = PublishedWeights.positiveInt(cfgFile, cfg, "d_model");
         int dSae = PublishedWeights.positiveInt(cfgFile, cfg, "d_sae");

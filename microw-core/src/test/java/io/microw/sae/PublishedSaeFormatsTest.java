@@ -282,6 +282,18 @@ class PublishedSaeFormatsTest {
         }
     }
 
+    /** A sparsify layer folder as {@code SparseCoder.save_to_disk} writes it, with k 2 and d_in {@code dIn}. */
+    private static void sparsifyLayer(Path dir, int dIn, float[] encW, float[] encB, float[] wDec, float[] bDec)
+            throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("cfg.json"), "{\"activation\": \"topk\", \"expansion_factor\": 32,"
+                + " \"normalize_decoder\": true, \"num_latents\": " + F + ", \"k\": 2, \"multi_topk\": false,"
+                + " \"skip_connection\": false, \"transcode\": false, \"d_in\": " + dIn + "}");
+        new SafetensorsWriter().putFloats("encoder.weight", new long[] {F, D}, encW)
+                .putFloats("encoder.bias", new long[] {F}, encB).putFloats("W_dec", new long[] {F, D}, wDec)
+                .putFloats("b_dec", new long[] {D}, bDec).write(dir.resolve("sae.safetensors"));
+    }
+
     @Test
     void sparsifyLayerFoldersAreTopKWithTheirOwnEncode() throws IOException {
         Random r = new Random(3);
@@ -293,13 +305,7 @@ class PublishedSaeFormatsTest {
         Path run = Files.createDirectories(tmp.resolve("run"));
         Files.writeString(run.resolve("config.json"), "{\"model\": \"EleutherAI/pythia-70m\"}");
         for (String layer : new String[] {"layers.1", "layers.2"}) {
-            Path dir = Files.createDirectories(run.resolve(layer));
-            Files.writeString(dir.resolve("cfg.json"), "{\"activation\": \"topk\", \"expansion_factor\": 32,"
-                    + " \"normalize_decoder\": true, \"num_latents\": " + F + ", \"k\": 2, \"multi_topk\": false,"
-                    + " \"skip_connection\": false, \"transcode\": false, \"d_in\": " + D + "}");
-            new SafetensorsWriter().putFloats("encoder.weight", new long[] {F, D}, encW)
-                    .putFloats("encoder.bias", new long[] {F}, encB).putFloats("W_dec", new long[] {F, D}, wDec)
-                    .putFloats("b_dec", new long[] {D}, bDec).write(dir.resolve("sae.safetensors"));
+            sparsifyLayer(run.resolve(layer), D, encW, encB, wDec, bDec);
         }
         float[] codes = new float[ROWS * F];
         float[] recon = new float[ROWS * D];
@@ -328,6 +334,21 @@ class PublishedSaeFormatsTest {
                 .hasMessageContaining("sparsify run").hasMessageContaining("[layers.1, layers.2]");
     }
 
+    /** A Llama Scope folder with threshold 0.6, input norm 0.8 and the given d_model and norm_activation. */
+    private Path llamaScope(String name, int dModel, String normActivation, float[] encW, float[] encB, float[] decW,
+                            float[] decB) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve(name).resolve("checkpoints")).getParent();
+        Files.writeString(dir.resolve("hyperparams.json"), "{\"d_model\": " + dModel + ", \"d_sae\": " + F
+                + ", \"hook_point_in\": \"blocks.1.hook_resid_post\", \"hook_point_out\": \"blocks.1.hook_resid_post\","
+                + " \"act_fn\": \"jumprelu\", \"jump_relu_threshold\": 0.6, \"norm_activation\": \"" + normActivation
+                + "\", \"dataset_average_activation_norm\": {\"in\": 0.8, \"out\": 0.8},"
+                + " \"apply_decoder_bias_to_pre_encoder\": false}");
+        new SafetensorsWriter().putFloats("encoder.weight", new long[] {F, D}, encW)
+                .putFloats("encoder.bias", new long[] {F}, encB).putFloats("decoder.weight", new long[] {D, F}, decW)
+                .putFloats("decoder.bias", new long[] {D}, decB).write(dir.resolve("checkpoints/final.safetensors"));
+        return dir;
+    }
+
     @Test
     void llamaScopeScalesInputsByTheDatasetNormAndTheThresholdWithThem() throws IOException {
         Random r = new Random(4);
@@ -336,18 +357,9 @@ class PublishedSaeFormatsTest {
         float[] decW = gaussian(r, D * F);
         float[] decB = gaussian(r, D);
         float[] x = gaussian(r, ROWS * D);
-        double normIn = 0.8; // dataset average norm of the inputs
+        double normIn = 0.8; // as llamaScope() writes them
         double jumpThreshold = 0.6;
-        Path dir = Files.createDirectories(tmp.resolve("Llama3_1-8B-Base-L1R-8x"));
-        Files.writeString(dir.resolve("hyperparams.json"), "{\"d_model\": " + D + ", \"d_sae\": " + F
-                + ", \"hook_point_in\": \"blocks.1.hook_resid_post\", \"hook_point_out\": \"blocks.1.hook_resid_post\","
-                + " \"act_fn\": \"jumprelu\", \"jump_relu_threshold\": " + jumpThreshold + ", \"norm_activation\":"
-                + " \"dataset-wise\", \"dataset_average_activation_norm\": {\"in\": " + normIn + ", \"out\": "
-                + normIn + "}, \"apply_decoder_bias_to_pre_encoder\": false}");
-        Files.createDirectories(dir.resolve("checkpoints"));
-        new SafetensorsWriter().putFloats("encoder.weight", new long[] {F, D}, encW)
-                .putFloats("encoder.bias", new long[] {F}, encB).putFloats("decoder.weight", new long[] {D, F}, decW)
-                .putFloats("decoder.bias", new long[] {D}, decB).write(dir.resolve("checkpoints/final.safetensors"));
+        Path dir = llamaScope("Llama3_1-8B-Base-L1R-8x", D, "dataset-wise", encW, encB, decW, decB);
         double s = Math.sqrt(D) / normIn;
         float[] codes = new float[ROWS * F];
         float[] recon = new float[ROWS * D];
@@ -441,6 +453,26 @@ class PublishedSaeFormatsTest {
         assertThatThrownBy(() -> Sae.load(dir)).isInstanceOf(SaeException.class)
                 .hasMessageContaining("'trainer.dict_class' is \"MatryoshkaBatchTopKSAE\"")
                 .hasMessageContaining("AutoEncoderTopK");
+    }
+
+    @Test
+    void sparsifyAndLlamaScopeConfigsThatDisagreeWithTheirWeightsAreNamed() throws IOException {
+        Random r = new Random(5);
+        float[] w = gaussian(r, F * D);
+        float[] bF = gaussian(r, F);
+        float[] bD = gaussian(r, D);
+        Path layer = tmp.resolve("run").resolve("layers.3");
+        sparsifyLayer(layer, D + 1, w, bF, w, bD);
+        assertThatThrownBy(() -> Sae.load(layer)).isInstanceOf(SaeException.class)
+                .hasMessageContaining(layer.resolve("sae.safetensors").toString())
+                .hasMessageContaining("array 'encoder.weight' has shape [6, 4], expected [6, 5]");
+        Path llama = llamaScope("wide", D + 1, "dataset-wise", w, bF, w, bD);
+        assertThatThrownBy(() -> Sae.load(llama)).isInstanceOf(SaeException.class)
+                .hasMessageContaining(llama.resolve("checkpoints/final.safetensors").toString())
+                .hasMessageContaining("array 'encoder.weight' has shape [6, 4], expected [6, 5]");
+        Path tokenWise = llamaScope("token", D, "token-wise", w, bF, w, bD);
+        assertThatThrownBy(() -> Sae.load(tokenWise)).isInstanceOf(SaeException.class)
+                .hasMessageContaining("hyperparams.json").hasMessageContaining("'norm_activation' is \"token-wise\"");
     }
 
     @Test
