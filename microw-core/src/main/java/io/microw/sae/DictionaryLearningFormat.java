@@ -42,6 +42,10 @@ public final class DictionaryLearningFormat implements SaeFormat {
     public static final List<String> CLASSES = List.of("AutoEncoder", "AutoEncoderTopK", "BatchTopKSAE",
             "JumpReluAutoEncoder", "GatedAutoEncoder");
 
+    /** The format (stateless; {@link SaeFormats#ALL} holds one). */
+    public DictionaryLearningFormat() {
+    }
+
     @Override
     public String name() {
         return "dictionary_learning";

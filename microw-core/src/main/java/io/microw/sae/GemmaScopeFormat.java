@@ -29,6 +29,10 @@ public final class GemmaScopeFormat implements SaeFormat {
     private static final String NEEDS = "a Gemma Scope SAE needs W_enc [d_in, d_sae], W_dec [d_sae, d_in], b_enc,"
             + " b_dec and threshold";
 
+    /** The format (stateless; {@link SaeFormats#ALL} holds one). */
+    public GemmaScopeFormat() {
+    }
+
     @Override
     public String name() {
         return "Gemma Scope";

@@ -31,6 +31,10 @@ public final class LlamaScopeFormat implements SaeFormat {
     private static final String NEEDS = "a Llama Scope SAE needs encoder.weight [d_sae, d_model], encoder.bias,"
             + " decoder.weight [d_model, d_sae] and decoder.bias";
 
+    /** The format (stateless; {@link SaeFormats#ALL} holds one). */
+    public LlamaScopeFormat() {
+    }
+
     @Override
     public String name() {
         return "Llama Scope";

@@ -35,6 +35,10 @@ public final class SparsifyFormat implements SaeFormat {
     private static final String NEEDS = "a sparsify SAE needs encoder.weight [d_sae, d_in], encoder.bias, W_dec"
             + " [d_sae, d_in] and b_dec";
 
+    /** The format (stateless; {@link SaeFormats#ALL} holds one). */
+    public SparsifyFormat() {
+    }
+
     @Override
     public String name() {
         return "EleutherAI sparsify";
