@@ -80,13 +80,14 @@ public abstract class Sae implements AutoCloseable {
     }
 
     /**
-     * Loads an SAE saved in SAELens' format (cfg.json + sae_weights.safetensors); see {@link SaeLensFormat}.
+     * Loads an SAE from a folder or file in any format of {@link SaeFormats#ALL} (SAELens, Gemma Scope, Llama
+     * Scope, EleutherAI sparsify, dictionary_learning), detected from its file names.
      *
-     * @param dir the SAE's folder
+     * @param dir the SAE's folder (or its single file, such as {@code params.npz} or {@code ae.pt})
      * @return the SAE, of the class its architecture needs
      */
     public static Sae load(Path dir) {
-        return SaeLensFormat.read(dir);
+        return SaeFormats.load(dir);
     }
 
     /**

@@ -87,6 +87,31 @@ public final class SaeLensFormat {
 
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+    /** This layout as a {@link SaeFormat}: a folder holding cfg.json and sae_weights.safetensors. */
+    public static final SaeFormat FORMAT = new SaeFormat() {
+        @Override
+        public String name() {
+            return "SAELens";
+        }
+
+        @Override
+        public String looksFor() {
+            return "a folder with " + CONFIG_FILE + " and " + WEIGHTS_FILE;
+        }
+
+        /** cfg.json without sparsify's sae.safetensors beside it, so SAELens' own errors name a missing file. */
+        @Override
+        public boolean detects(Path path) {
+            return Files.isRegularFile(path.resolve(CONFIG_FILE)) && (Files.isRegularFile(path.resolve(WEIGHTS_FILE))
+                    || !Files.exists(path.resolve(SparsifyFormat.WEIGHTS_FILE)));
+        }
+
+        @Override
+        public Sae load(Path path) {
+            return read(path);
+        }
+    };
+
     private SaeLensFormat() {
     }
 

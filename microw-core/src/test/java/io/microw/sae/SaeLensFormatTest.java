@@ -611,9 +611,14 @@ class SaeLensFormatTest {
                 .hasMessageContaining(none.toString()).hasMessageContaining("does not exist");
         Path file = Files.writeString(tmp.resolve("plain.txt"), "x");
         assertThatThrownBy(() -> Sae.load(file)).isInstanceOf(SaeException.class)
+                .hasMessageContaining("no known SAE format at " + file + " (a file)");
+        assertThatThrownBy(() -> SaeLensFormat.read(file)).isInstanceOf(SaeException.class)
                 .hasMessageContaining("is not a directory");
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         assertThatThrownBy(() -> Sae.load(empty)).isInstanceOf(SaeException.class)
+                .hasMessageContaining("no known SAE format at " + empty + " (an empty folder)")
+                .hasMessageContaining("SAELens (a folder with cfg.json and sae_weights.safetensors)");
+        assertThatThrownBy(() -> SaeLensFormat.read(empty)).isInstanceOf(SaeException.class)
                 .hasMessageContaining("no cfg.json in " + empty).hasMessageContaining("found nothing");
         Path noWeights = folder("noweights", TOPK_CFG, null);
         assertThatThrownBy(() -> Sae.load(noWeights)).isInstanceOf(SaeException.class)
