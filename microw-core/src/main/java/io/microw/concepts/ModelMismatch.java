@@ -18,6 +18,9 @@ import java.util.Optional;
  * what the kwargs turn on ({@code fold_ln}, {@code center_writing_weights}, {@code center_unembed},
  * {@code fold_value_biases}); the model's {@link io.microw.lm.LoadOptions#weightProcessing()} must be that. An SAE
  * without kwargs makes no claim and is never checked.
+ *
+ * <p>SAELens' {@code prepend_bos} (true by default there) is checked too, against whether the model's tokenizer adds
+ * a BOS token; microw does not prepend one itself, so that mismatch is always a warning, never a refusal.
  */
 public enum ModelMismatch {
 
@@ -41,6 +44,12 @@ public enum ModelMismatch {
      * @throws IllegalArgumentException in {@link #REFUSE} mode when they do not match
      */
     public void check(LanguageModel lm, SaeConfig config) {
+        if (lm.hasTokenizer()) {
+            long[] ids = lm.tokenizer().encode("a");
+            boolean addsBos = ids.length > 0 && lm.tokenizer().bosTokenId().isPresent()
+                    && ids[0] == lm.tokenizer().bosTokenId().getAsLong();
+            describePrependBos(config, addsBos).ifPresent(message -> LOG.warn("{}", message));
+        }
         Optional<String> problem = describe(config, lm.loadOptions().weightProcessing());
         if (problem.isEmpty()) {
             return;
@@ -49,6 +58,26 @@ public enum ModelMismatch {
             throw new IllegalArgumentException(problem.get());
         }
         LOG.warn("{}", problem.get());
+    }
+
+    /**
+     * Whether the SAE's {@code prepend_bos} metadata disagrees with the tokenizer: the SAE was trained with a BOS
+     * token in front of every text and the tokenizer adds none, or the other way round.
+     *
+     * @param config        the SAE's config
+     * @param tokenizerAddsBos whether encoding a text puts the BOS token first
+     * @return the mismatch, or empty when they agree or the SAE does not say
+     */
+    public static Optional<String> describePrependBos(SaeConfig config, boolean tokenizerAddsBos) {
+        if (!(config.metadata().get("prepend_bos") instanceof Boolean wanted) || wanted == tokenizerAddsBos) {
+            return Optional.empty();
+        }
+        return Optional.of("the SAE" + (config.hookName().isEmpty() ? "" : " for " + config.hookName())
+                + " was trained with prepend_bos=" + wanted + " but this model's tokenizer "
+                + (tokenizerAddsBos ? "adds" : "does not add") + " a BOS token, so its activations differ from the"
+                + " SAE's training data; " + (wanted ? "put the BOS token id first in each row of input ids"
+                        : "drop the BOS token from each row of input ids") + " (microw does not change tokenization"
+                + " for an SAE)");
     }
 
     /**

@@ -58,6 +58,15 @@ class ModelMismatchTest {
     }
 
     @Test
+    void prependBosDisagreeingWithTheTokenizerIsDescribed() {
+        SaeConfig trainedWithBos = withKwargs(Map.of()).withMetadata(Map.of("prepend_bos", true));
+        assertThat(ModelMismatch.describePrependBos(trainedWithBos, true)).isEmpty();
+        assertThat(ModelMismatch.describePrependBos(trainedWithBos, false).orElseThrow())
+                .contains("prepend_bos=true", "does not add a BOS token", "put the BOS token id first");
+        assertThat(ModelMismatch.describePrependBos(withKwargs(Map.of()), false)).as("the SAE does not say").isEmpty();
+    }
+
+    @Test
     void attachAndSpliceRefuseOnlyAMismatchWhenStrict() {
         SaeConfig config = withKwargs(Map.of("center_writing_weights", true));
         try (Fixture fixture = Fixture.open("gpt2");
