@@ -95,7 +95,9 @@ public record WeightProcessing(boolean foldLn, boolean centerWritingWeights, boo
             modules.put(m.name(), m);
         }
         Linear unembed = linear(modules, layout.unembed());
-        untie(model, unembed, modules);
+        if (foldLn || centerWritingWeights || centerUnembed) {
+            untie(model, unembed, modules);
+        }
         if (foldLn) {
             for (WeightLayout.NormReaders site : layout.norms()) {
                 foldNorm(modules, site, layout.layerNorm());
