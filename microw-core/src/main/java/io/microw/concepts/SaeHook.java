@@ -36,6 +36,9 @@ import java.util.UUID;
  *
  * <p>{@link #splice} does the same to one call, as an {@link Interventions} value that registers nothing.
  *
+ * <p>Both check the SAE's {@code model_from_pretrained_kwargs} against the model's weight processing
+ * ({@link ModelMismatch}): a mismatch is logged as a warning, or refused with {@link ModelMismatch#REFUSE}.
+ *
  * <p>The hook keeps its concept state (tracking, dictionary, manipulations, mode) across detach and re-attach. It
  * owns no native memory: the codes of a forward live in that forward's manager, and {@link #close()} detaches but
  * does not close the SAE, which belongs to the caller.
@@ -49,6 +52,7 @@ public final class SaeHook implements Detector, Controller, AutoCloseable {
     private volatile boolean enabled = true;
     private volatile String attachedLayer;
     private volatile LanguageModel model;
+    private volatile ModelMismatch onMismatch = ModelMismatch.WARN;
 
     /** Codes of the current forward, kept between the detector and the controller call. */
     private record Encoded(ForwardBatch batch, NDArray codes) {
@@ -112,7 +116,25 @@ public final class SaeHook implements Detector, Controller, AutoCloseable {
      */
     public static Interventions splice(LanguageModel lm, String layer, Sae sae, SaeMode mode,
                                        ConceptManipulations edits) {
+        return splice(lm, layer, sae, mode, edits, ModelMismatch.WARN);
+    }
+
+    /**
+     * Like {@link #splice(LanguageModel, String, Sae, SaeMode, ConceptManipulations)}, choosing what a model
+     * processed differently from the SAE's {@code model_from_pretrained_kwargs} does.
+     *
+     * @param lm         the model whose layer the SAE reads
+     * @param layer      a layer name, alias or index
+     * @param sae        the SAE; it must stay open while the value is used
+     * @param mode       {@link SaeMode#STEER} or {@link SaeMode#REPLACE}
+     * @param edits      latent edits for an SAE of {@code sae.nLatents()} latents, scoped ALL or PROMPT
+     * @param onMismatch warn, or refuse, on a weight-processing mismatch
+     * @return the splice, an edit of the layer's output
+     */
+    public static Interventions splice(LanguageModel lm, String layer, Sae sae, SaeMode mode,
+                                       ConceptManipulations edits, ModelMismatch onMismatch) {
         Objects.requireNonNull(lm, "lm");
+        Objects.requireNonNull(onMismatch, "onMismatch");
         Objects.requireNonNull(sae, "sae");
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(edits, "edits");
@@ -129,6 +151,7 @@ public final class SaeHook implements Detector, Controller, AutoCloseable {
                     + "so they would never apply; scope them ALL or PROMPT");
         }
         String canonical = checkedLayer(lm, sae, layer);
+        onMismatch.check(lm, sae.config());
         CodeEdits codeEdits = CodeEdits.of(edits);
         return Interventions.edit(canonical, x -> {
             if (leavesOutput(mode, codeEdits.empty())) {
@@ -157,11 +180,24 @@ public final class SaeHook implements Detector, Controller, AutoCloseable {
                     + "'; detach() it before attaching it to '" + layer + "'");
         }
         String canonical = checkedLayer(lm, sae, layer);
+        onMismatch.check(lm, sae.config());
         if (lm.hasTokenizer()) {
             concepts.setTokenDecoder(lm.tokenizer()::tokenText);
         }
         lm.layers().registerHook(canonical, this);
         model = lm;
+        return this;
+    }
+
+    /**
+     * Chooses what {@link #attachTo} does when the model's weight processing differs from the SAE's
+     * {@code model_from_pretrained_kwargs}: {@link ModelMismatch#WARN} (the default) or {@link ModelMismatch#REFUSE}.
+     *
+     * @param value warn or refuse
+     * @return this hook
+     */
+    public SaeHook onModelMismatch(ModelMismatch value) {
+        onMismatch = Objects.requireNonNull(value, "onModelMismatch");
         return this;
     }
 

@@ -20,6 +20,7 @@ import io.microw.models.ModelFamily;
 import io.microw.models.Init;
 import io.microw.models.ParameterSource;
 import io.microw.models.RandomParameters;
+import io.microw.models.WeightProcessing;
 import io.microw.models.TransformerModel;
 import io.microw.tokenizer.Tokenizer;
 import org.slf4j.Logger;
@@ -114,9 +115,24 @@ public final class LanguageModel implements AutoCloseable {
      * @return the loaded model; close it to free its weights
      */
     public static LanguageModel fromPretrained(String idOrPath, PretrainedOptions options) {
+        return fromPretrained(idOrPath, options, WeightProcessing.none());
+    }
+
+    /**
+     * Like {@link #fromPretrained(String, PretrainedOptions)}, with TransformerLens' weight processing applied once
+     * the weights are loaded (see {@link LoadOptions#withWeightProcessing}).
+     *
+     * @param idOrPath   a model directory or a Hub repo id
+     * @param options    Hub, cache, device and dtype settings
+     * @param processing the weight processing ({@link WeightProcessing#none()} for Hugging Face's weights)
+     * @return the loaded model; close it to free its weights
+     */
+    public static LanguageModel fromPretrained(String idOrPath, PretrainedOptions options,
+            WeightProcessing processing) {
         Objects.requireNonNull(idOrPath, "model id or path");
         Objects.requireNonNull(options, "options");
-        LoadOptions load = LoadOptions.defaults().withDevice(options.device()).withDtype(options.dtype());
+        LoadOptions load = LoadOptions.defaults().withDevice(options.device()).withDtype(options.dtype())
+                .withWeightProcessing(processing);
         load.validate();
         Path local = localDirectory(idOrPath);
         if (local != null) {
@@ -163,6 +179,7 @@ public final class LanguageModel implements AutoCloseable {
             CheckpointParameters params = new CheckpointParameters(weights, manager, family.optionalWeightPrefix());
             ModelParameters recorded = new ModelParameters(cast(params, options.dtype()));
             TransformerModel model = family.build(config, recorded, manager);
+            options.weightProcessing().apply(model);
             List<String> unused = params.unused();
             if (!unused.isEmpty()) {
                 LOG.info("{} tensors in {} are not used by {}: {}", unused.size(), weights.describe(),
@@ -209,6 +226,7 @@ public final class LanguageModel implements AutoCloseable {
             ParameterSource random = cast(new RandomParameters(manager, seed, std), options.dtype());
             ModelParameters params = new ModelParameters(random);
             TransformerModel model = family.build(config, params, manager);
+            options.weightProcessing().apply(model);
             return new LanguageModel(null, options, manager, model, params, null);
         } catch (RuntimeException | Error e) {
             manager.close();
@@ -356,6 +374,15 @@ public final class LanguageModel implements AutoCloseable {
      */
     public DataType dtype() {
         return loadOptions.dtype();
+    }
+
+    /**
+     * The options this model was loaded with (device, dtype, weight processing).
+     *
+     * @return the load options
+     */
+    public LoadOptions loadOptions() {
+        return loadOptions;
     }
 
     /**

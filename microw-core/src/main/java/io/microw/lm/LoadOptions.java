@@ -2,6 +2,7 @@ package io.microw.lm;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import io.microw.models.WeightProcessing;
 
 import java.util.Objects;
 import java.util.Set;
@@ -13,24 +14,30 @@ import java.util.Set;
  * wider on the CPU; float64 on any device, meant for gradient checks such as finite differences: the weights are
  * the checkpoint's widened and the whole forward computes in float64, slower than float32 and with twice its
  * memory). bfloat16 is refused: DJL 0.36's PyTorch engine aborts the whole JVM when it creates or converts a
- * bfloat16 array (bfloat16 checkpoints load fine, widened to float32). Immutable; each {@code with...} returns a
- * changed copy.
+ * bfloat16 array (bfloat16 checkpoints load fine, widened to float32). Optionally TransformerLens' weight
+ * processing ({@link WeightProcessing}: {@code fold_ln}, {@code center_writing_weights}, {@code center_unembed},
+ * {@code fold_value_biases}) is applied once the weights are loaded; all off by default, so microw keeps Hugging Face's
+ * weights and its hook values are Hugging Face's (TransformerLens' {@code from_pretrained} turns all four on).
+ * Immutable; each {@code with...} returns a changed copy.
  */
 public final class LoadOptions {
 
     private static final Set<DataType> DTYPES = Set.of(DataType.FLOAT32, DataType.FLOAT16, DataType.FLOAT64);
-    private static final LoadOptions DEFAULTS = new LoadOptions(Device.cpu(), DataType.FLOAT32);
+    private static final LoadOptions DEFAULTS = new LoadOptions(Device.cpu(), DataType.FLOAT32,
+            WeightProcessing.none());
 
     private final Device device;
     private final DataType dtype;
+    private final WeightProcessing processing;
 
-    private LoadOptions(Device device, DataType dtype) {
+    private LoadOptions(Device device, DataType dtype, WeightProcessing processing) {
         this.device = device;
         this.dtype = dtype;
+        this.processing = processing;
     }
 
     /**
-     * CPU, float32.
+     * CPU, float32, Hugging Face's weights unprocessed.
      *
      * @return the default options
      */
@@ -63,7 +70,7 @@ public final class LoadOptions {
      * @return the changed copy
      */
     public LoadOptions withDevice(Device value) {
-        return new LoadOptions(Objects.requireNonNull(value, "device"), dtype);
+        return new LoadOptions(Objects.requireNonNull(value, "device"), dtype, processing);
     }
 
     /**
@@ -83,7 +90,77 @@ public final class LoadOptions {
             throw new IllegalArgumentException("dtype " + value + " is not supported for weights; use float32,"
                     + " float64, or float16 on a GPU");
         }
-        return new LoadOptions(device, value);
+        return new LoadOptions(device, value, processing);
+    }
+
+    /**
+     * The TransformerLens weight processing applied after loading.
+     *
+     * @return the processing (none by default)
+     */
+    public WeightProcessing weightProcessing() {
+        return processing;
+    }
+
+    /**
+     * These options with all four weight-processing settings at once ({@link WeightProcessing#transformerLensDefaults()}
+     * for what TransformerLens' {@code from_pretrained} does).
+     *
+     * @param value the processing
+     * @return the changed copy
+     */
+    public LoadOptions withWeightProcessing(WeightProcessing value) {
+        return new LoadOptions(device, dtype, Objects.requireNonNull(value, "weight processing"));
+    }
+
+    /**
+     * TransformerLens' {@code fold_ln}: each norm's scale (and a LayerNorm's bias) folded into the layers reading it,
+     * on LayerNorm and RMSNorm decoders; norm outputs then lack the scale.
+     *
+     * @param value whether to fold
+     * @return the changed copy
+     */
+    public LoadOptions withFoldLn(boolean value) {
+        WeightProcessing p = processing;
+        return withWeightProcessing(new WeightProcessing(value, p.centerWritingWeights(), p.centerUnembed(),
+                p.foldValueBiases()));
+    }
+
+    /**
+     * TransformerLens' {@code center_writing_weights}: weights writing to the residual stream centred over d_model;
+     * LayerNorm decoders only (GPT-2, GPT-NeoX), refused at load for others.
+     *
+     * @param value whether to centre
+     * @return the changed copy
+     */
+    public LoadOptions withCenterWritingWeights(boolean value) {
+        WeightProcessing p = processing;
+        return withWeightProcessing(new WeightProcessing(p.foldLn(), value, p.centerUnembed(), p.foldValueBiases()));
+    }
+
+    /**
+     * TransformerLens' {@code center_unembed}: the output head centred over the vocabulary (logits shift by a
+     * constant per position); refused at load for a model that soft-caps its logits (Gemma 2).
+     *
+     * @param value whether to centre
+     * @return the changed copy
+     */
+    public LoadOptions withCenterUnembed(boolean value) {
+        WeightProcessing p = processing;
+        return withWeightProcessing(new WeightProcessing(p.foldLn(), p.centerWritingWeights(), value,
+                p.foldValueBiases()));
+    }
+
+    /**
+     * TransformerLens' {@code fold_value_biases}: each attention's value bias folded into its output bias.
+     *
+     * @param value whether to fold
+     * @return the changed copy
+     */
+    public LoadOptions withFoldValueBiases(boolean value) {
+        WeightProcessing p = processing;
+        return withWeightProcessing(new WeightProcessing(p.foldLn(), p.centerWritingWeights(), p.centerUnembed(),
+                value));
     }
 
     /** Checks the combination: float16 needs a GPU device. */
@@ -97,6 +174,6 @@ public final class LoadOptions {
 
     @Override
     public String toString() {
-        return "LoadOptions{device=" + device + ", dtype=" + dtype + "}";
+        return "LoadOptions{device=" + device + ", dtype=" + dtype + ", weightProcessing=" + processing + "}";
     }
 }

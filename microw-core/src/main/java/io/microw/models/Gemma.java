@@ -18,6 +18,7 @@ import io.microw.nn.RotaryEmbedding;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -91,6 +92,28 @@ public final class Gemma implements ModelFamily {
                     "ln_final", "model.norm",
                     "ln_final.hook_normalized", "model.norm",
                     "unembed", "lm_head"), perBlock);
+        }
+
+        @Override
+        public Optional<WeightLayout> weightLayout() {
+            GemmaConfig c = config();
+            List<WeightLayout.NormReaders> norms = new ArrayList<>();
+            List<WeightLayout.ValueBias> values = new ArrayList<>();
+            for (int i = 0; i < c.numLayers(); i++) {
+                String b = blockName(i) + ".";
+                norms.add(new WeightLayout.NormReaders(b + "input_layernorm",
+                        List.of(b + "self_attn.q_proj", b + "self_attn.k_proj", b + "self_attn.v_proj")));
+                // Gemma 2's post-sublayer norms (TransformerLens' ln1_post, ln2_post) stay as they are
+                norms.add(new WeightLayout.NormReaders(b + (c.sandwichNorms() ? "pre_feedforward_layernorm"
+                        : "post_attention_layernorm"), List.of(b + "mlp.gate_proj", b + "mlp.up_proj")));
+                if (c.attentionBias()) {
+                    values.add(WeightLayout.ValueBias.grouped(b + "self_attn.v_proj", b + "self_attn.o_proj", 0,
+                            c.numHeads(), c.numKvHeads(), c.headDim()));
+                }
+            }
+            norms.add(new WeightLayout.NormReaders("model.norm", List.of("lm_head")));
+            return Optional.of(new WeightLayout(false, norms, List.of(), List.of(), values, "lm_head",
+                    finalSoftcap > 0));
         }
 
         @Override

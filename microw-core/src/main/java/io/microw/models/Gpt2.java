@@ -20,6 +20,7 @@ import io.microw.nn.ModuleList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -110,6 +111,26 @@ public final class Gpt2 implements ModelFamily {
         @Override
         public Map<String, String> aliases() {
             return aliases;
+        }
+
+        @Override
+        public Optional<WeightLayout> weightLayout() {
+            List<WeightLayout.NormReaders> norms = new ArrayList<>();
+            List<String> writers = new ArrayList<>();
+            List<WeightLayout.ValueBias> values = new ArrayList<>();
+            int d = config.hiddenSize();
+            for (int i = 0; i < config.numLayers(); i++) {
+                String b = blockName(i) + ".";
+                norms.add(new WeightLayout.NormReaders(b + "ln_1", List.of(b + "attn.c_attn")));
+                norms.add(new WeightLayout.NormReaders(b + "ln_2", List.of(b + "mlp.c_fc")));
+                writers.add(b + "attn.c_proj");
+                writers.add(b + "mlp.c_proj");
+                values.add(WeightLayout.ValueBias.grouped(b + "attn.c_attn", b + "attn.c_proj", 2L * d,
+                        config.numHeads(), config.numHeads(), config.headDim()));
+            }
+            norms.add(new WeightLayout.NormReaders("transformer.ln_f", List.of("lm_head")));
+            return Optional.of(new WeightLayout(true, norms, List.of("transformer.wte", "transformer.wpe"), writers,
+                    values, "lm_head", false));
         }
 
         @Override

@@ -19,6 +19,7 @@ import io.microw.nn.RotaryEmbedding;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -71,6 +72,33 @@ public final class GptNeoX implements ModelFamily {
                     "ln_final", "gpt_neox.final_layer_norm",
                     "ln_final.hook_normalized", "gpt_neox.final_layer_norm",
                     "unembed", "lm_head"), perBlock);
+        }
+
+        @Override
+        public Optional<WeightLayout> weightLayout() {
+            GptNeoXConfig c = config();
+            List<WeightLayout.NormReaders> norms = new ArrayList<>();
+            List<String> writers = new ArrayList<>();
+            List<WeightLayout.ValueBias> values = new ArrayList<>();
+            int hd = c.headDim();
+            for (int i = 0; i < c.numLayers(); i++) {
+                String b = blockName(i) + ".";
+                norms.add(new WeightLayout.NormReaders(b + "input_layernorm", List.of(b + "attention.query_key_value")));
+                norms.add(new WeightLayout.NormReaders(b + "post_attention_layernorm", List.of(b + "mlp.dense_h_to_4h")));
+                writers.add(b + "attention.dense");
+                writers.add(b + "mlp.dense_4h_to_h");
+                if (c.attentionBias()) {
+                    // query_key_value's rows are [head][q, k, v][channel]
+                    long[] rows = new long[c.numHeads() * hd];
+                    for (int j = 0; j < rows.length; j++) {
+                        rows[j] = (long) (j / hd) * 3 * hd + 2L * hd + j % hd;
+                    }
+                    values.add(new WeightLayout.ValueBias(b + "attention.query_key_value", rows, b + "attention.dense"));
+                }
+            }
+            norms.add(new WeightLayout.NormReaders("gpt_neox.final_layer_norm", List.of("lm_head")));
+            return Optional.of(new WeightLayout(true, norms, List.of("gpt_neox.embed_in"), writers, values, "lm_head",
+                    false));
         }
 
         @Override

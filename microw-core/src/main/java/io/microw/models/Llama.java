@@ -16,6 +16,7 @@ import io.microw.nn.RotaryEmbedding;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -65,6 +66,29 @@ public final class Llama extends LlamaLikeFamily {
                     "ln_final", "model.norm",
                     "ln_final.hook_normalized", "model.norm",
                     "unembed", "lm_head"), perBlock);
+        }
+
+        @Override
+        public Optional<WeightLayout> weightLayout() {
+            LlamaConfig c = config();
+            List<WeightLayout.NormReaders> norms = new ArrayList<>();
+            List<WeightLayout.ValueBias> values = new ArrayList<>();
+            for (int i = 0; i < c.numLayers(); i++) {
+                String b = blockName(i) + ".";
+                norms.add(new WeightLayout.NormReaders(b + "input_layernorm", c.fused()
+                        ? List.of(b + "self_attn.qkv_proj")
+                        : List.of(b + "self_attn.q_proj", b + "self_attn.k_proj", b + "self_attn.v_proj")));
+                norms.add(new WeightLayout.NormReaders(b + "post_attention_layernorm", c.fused()
+                        ? List.of(b + "mlp.gate_up_proj") : List.of(b + "mlp.gate_proj", b + "mlp.up_proj")));
+                if (c.qkvBias()) {
+                    int kvRows = c.numKvHeads() * c.headDim();
+                    values.add(WeightLayout.ValueBias.grouped(b + (c.fused() ? "self_attn.qkv_proj" : "self_attn.v_proj"),
+                            b + "self_attn.o_proj", c.fused() ? (long) c.numHeads() * c.headDim() + kvRows : 0,
+                            c.numHeads(), c.numKvHeads(), c.headDim()));
+                }
+            }
+            norms.add(new WeightLayout.NormReaders("model.norm", List.of("lm_head")));
+            return Optional.of(new WeightLayout(false, norms, List.of(), List.of(), values, "lm_head", false));
         }
 
         @Override

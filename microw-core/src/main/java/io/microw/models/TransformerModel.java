@@ -5,6 +5,7 @@ import io.microw.nn.ForwardContext;
 import io.microw.nn.Module;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The root module of a model: it runs on a batch of token ids (positions and mask come from the
@@ -50,6 +51,16 @@ public abstract class TransformerModel extends Module {
      */
     public boolean isDecoder() {
         return true;
+    }
+
+    /**
+     * Where TransformerLens' weight processing finds this model's weights; empty where TransformerLens defines none
+     * (an encoder).
+     *
+     * @return the layout, or empty
+     */
+    public Optional<WeightLayout> weightLayout() {
+        return Optional.empty();
     }
 
     /** Runs the model; inputs hold the int64 token ids [batch, seq]. */

@@ -51,4 +51,15 @@ public final class LayerNorm extends Module implements ResidualNorm {
     public Optional<NDArray> bias() {
         return Optional.of(bias);
     }
+
+    @Override
+    public NDArray scale() {
+        return weight;
+    }
+
+    @Override
+    public void removeAffine() {
+        weight.muli(0).addi(1);
+        bias.muli(0);
+    }
 }

@@ -11,8 +11,8 @@ import java.util.Optional;
  */
 public final class Linear extends Module {
 
-    private final NDArray weight;
-    private final NDArray bias;
+    private NDArray weight;
+    private NDArray bias;
     private final String typeName;
 
     /**
@@ -51,6 +51,27 @@ public final class Linear extends Module {
      */
     public Optional<NDArray> bias() {
         return Optional.ofNullable(bias);
+    }
+
+    /**
+     * Replaces the weight and bias (weight processing such as folding a norm into this layer, or giving a layer
+     * that shares its weight with another, like a tied output head, a copy of its own). The arrays must belong to
+     * the model's manager.
+     *
+     * @param newWeight [out, in], shaped as the current weight
+     * @param newBias   [out], or {@code null} for none
+     */
+    public void setParameters(NDArray newWeight, NDArray newBias) {
+        if (!newWeight.getShape().equals(weight.getShape())) {
+            throw new IllegalArgumentException("new weight for " + name() + " has shape " + newWeight.getShape()
+                    + " but the layer's weight has shape " + weight.getShape());
+        }
+        if (newBias != null && newBias.getShape().get(0) != weight.getShape().get(0)) {
+            throw new IllegalArgumentException("new bias for " + name() + " has shape " + newBias.getShape()
+                    + " but the layer has " + weight.getShape().get(0) + " outputs");
+        }
+        this.weight = newWeight;
+        this.bias = newBias;
     }
 
     /**

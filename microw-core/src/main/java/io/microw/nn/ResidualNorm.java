@@ -37,4 +37,18 @@ public interface ResidualNorm {
      * @return the bias [d], or empty
      */
     Optional<NDArray> bias();
+
+    /**
+     * The per-feature multiplier the norm applies after normalising (a LayerNorm's weight; an RMSNorm's w, or 1 + w
+     * for Gemma's offset form).
+     *
+     * @return the scale [d]
+     */
+    NDArray scale();
+
+    /**
+     * Sets the scale to ones and any bias to zeros, in place: the norm then only normalises (TransformerLens'
+     * {@code LayerNormPre} / {@code RMSNormPre}), as after its scale and bias were folded into the layers reading it.
+     */
+    void removeAffine();
 }

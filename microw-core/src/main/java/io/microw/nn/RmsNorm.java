@@ -57,6 +57,16 @@ public final class RmsNorm extends Module implements ResidualNorm {
         return Optional.empty();
     }
 
+    @Override
+    public NDArray scale() {
+        return scale;
+    }
+
+    @Override
+    public void removeAffine() {
+        scale.muli(0).addi(1);
+    }
+
     /** 1 / sqrt(mean(x²) + eps) over the last dimension, kept as [..., 1]. */
     private NDArray inverseRms(NDArray x) {
         return Autograd.pow(x.square().mean(new int[] {-1}, true).addi(eps), -0.5f);

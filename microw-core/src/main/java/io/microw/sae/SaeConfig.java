@@ -98,6 +98,22 @@ public record SaeConfig(SaeArchitecture architecture, int dIn, int dSae, int k, 
     }
 
     /**
+     * SAELens' {@code model_from_pretrained_kwargs}: the keyword arguments of TransformerLens'
+     * {@code from_pretrained_no_processing} that loaded the model whose activations trained this SAE (such as
+     * {@code center_writing_weights: true}); empty when the config names none.
+     *
+     * @return the kwargs, unmodifiable
+     */
+    public Map<String, Object> modelFromPretrainedKwargs() {
+        if (metadata.get("model_from_pretrained_kwargs") instanceof Map<?, ?> kwargs) {
+            Map<String, Object> out = new java.util.LinkedHashMap<>();
+            kwargs.forEach((key, value) -> out.put(String.valueOf(key), value));
+            return java.util.Collections.unmodifiableMap(out);
+        }
+        return Map.of();
+    }
+
+    /**
      * This config as another architecture (BatchTopK becomes JumpReLU at save time, for instance).
      *
      * @param other the new architecture

@@ -25,6 +25,9 @@ import io.microw.lm.GenerationResult;
 import io.microw.lm.InferenceOptions;
 import io.microw.lm.InferenceResult;
 import io.microw.lm.LanguageModel;
+import io.microw.lm.LoadOptions;
+import io.microw.lm.RunResult;
+import io.microw.models.WeightProcessing;
 import io.microw.lm.SaveOptions;
 import io.microw.sae.Sae;
 import io.microw.sae.TopKSae;
@@ -134,6 +137,30 @@ class DocSnippetsTest {
         assertThat(resid).startsWith("transformer.h.1");
         assertThat(aliases).contains("layer_1");
         assertThat(shape[shape.length - 1]).isEqualTo(256);
+    }
+
+    @Test
+    void loadingProcessing() {
+        long[][] ids = {lm.tokenizer().encode("The jury said")};
+        float[] rowMeans;
+        // snippet:loading.processing
+        LoadOptions asTransformerLens = LoadOptions.defaults()
+                .withFoldLn(true)                  // norm scale (and LayerNorm bias) folded into the layers reading it
+                .withCenterWritingWeights(true)    // LayerNorm models only: residual stream with mean zero
+                .withCenterUnembed(true)           // logits with mean zero over the vocabulary
+                .withFoldValueBiases(true);        // value biases folded into the attention output bias
+        // or .withWeightProcessing(WeightProcessing.transformerLensDefaults()) for all four at once
+        try (LanguageModel processed = LanguageModel.load(BrownGpt2.directory(), asTransformerLens);
+             RunResult run = processed.inference().runWithCache(ids, null, "ln_final.hook_normalized")) {
+            NDArray normalized = run.cache().get("ln_final.hook_normalized");   // (x - mean) / std
+            rowMeans = normalized.mean(new int[] {-1}).toFloatArray();
+        }
+        // end-snippet
+        assertThat(rowMeans).hasSize(ids[0].length);
+        for (float mean : rowMeans) {
+            assertThat(Math.abs(mean)).isLessThan(1e-4f);
+        }
+        assertThat(asTransformerLens.weightProcessing()).isEqualTo(WeightProcessing.transformerLensDefaults());
     }
 
     // ================================================================ inference-and-generation.md

@@ -1,0 +1,98 @@
+package io.microw.concepts;
+
+import io.microw.lm.LanguageModel;
+import io.microw.lm.LoadOptions;
+import io.microw.models.WeightProcessing;
+import io.microw.sae.SaeConfig;
+import io.microw.sae.SaeLensFormat;
+import io.microw.sae.TopKSae;
+import io.microw.testing.Fixture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * An SAE whose SAELens config names {@code model_from_pretrained_kwargs}: the kwargs are read from cfg.json, and
+ * attaching or splicing it into a model loaded with other weight processing warns, or with
+ * {@link ModelMismatch#REFUSE} refuses, naming the LoadOptions settings to use.
+ */
+class ModelMismatchTest {
+
+    private static final String LAYER = "blocks.0.hook_resid_post";
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void kwargsAreReadFromSaeLensMetadata() throws IOException {
+        Files.writeString(tmp.resolve(SaeLensFormat.CONFIG_FILE), """
+                {"architecture": "topk", "d_in": 3, "d_sae": 4, "k": 2, "apply_b_dec_to_input": true,
+                 "normalize_activations": "none", "reshape_activations": "none",
+                 "metadata": {"model_name": "gpt2", "hook_name": "blocks.0.hook_resid_post", "prepend_bos": true,
+                              "model_from_pretrained_kwargs": {"center_writing_weights": true, "fold_ln": false}}}
+                """);
+        SaeConfig config = SaeLensFormat.readConfig(tmp);
+        assertThat(config.modelFromPretrainedKwargs())
+                .containsExactlyInAnyOrderEntriesOf(Map.of("center_writing_weights", true, "fold_ln", false));
+        assertThat(SaeConfig.of(io.microw.sae.SaeArchitecture.TOPK, 3, 4, 2).modelFromPretrainedKwargs()).isEmpty();
+    }
+
+    @Test
+    void describeNamesEachDifferingSettingAndTheLoadOptionsToUse() {
+        SaeConfig config = withKwargs(Map.of("center_writing_weights", true));
+        assertThat(ModelMismatch.describe(config, new WeightProcessing(false, true, false, false))).isEmpty();
+        String problem = ModelMismatch.describe(config, new WeightProcessing(true, false, false, false)).orElseThrow();
+        assertThat(problem).contains("fold_ln=false (model: true)", "center_writing_weights=true (model: false)",
+                "LoadOptions.defaults().withFoldLn(false).withCenterWritingWeights(true)", LAYER);
+        assertThat(ModelMismatch.describe(withKwargs(Map.of()), new WeightProcessing(true, true, true, true)))
+                .as("no kwargs, no claim").isEmpty();
+        assertThat(ModelMismatch.describe(withKwargs(Map.of("refactor_factored_attn_matrices", true)),
+                WeightProcessing.none()).orElseThrow()).contains("does not implement");
+    }
+
+    @Test
+    void prependBosDisagreeingWithTheTokenizerIsDescribed() {
+        SaeConfig trainedWithBos = withKwargs(Map.of()).withMetadata(Map.of("prepend_bos", true));
+        assertThat(ModelMismatch.describePrependBos(trainedWithBos, true)).isEmpty();
+        assertThat(ModelMismatch.describePrependBos(trainedWithBos, false).orElseThrow())
+                .contains("prepend_bos=true", "does not add a BOS token", "put the BOS token id first");
+        assertThat(ModelMismatch.describePrependBos(withKwargs(Map.of()), false)).as("the SAE does not say").isEmpty();
+    }
+
+    @Test
+    void attachAndSpliceRefuseOnlyAMismatchWhenStrict() {
+        SaeConfig config = withKwargs(Map.of("center_writing_weights", true));
+        try (Fixture fixture = Fixture.open("gpt2");
+             LanguageModel plain = LanguageModel.load(fixture.modelDir());
+             LanguageModel centred = LanguageModel.load(fixture.modelDir(),
+                     LoadOptions.defaults().withCenterWritingWeights(true));
+             TopKSae sae = new TopKSae(config, 1)) {
+            assertThatThrownBy(() -> new SaeHook(sae).onModelMismatch(ModelMismatch.REFUSE).attachTo(plain, LAYER))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("withCenterWritingWeights(true)");
+            assertThat(plain.layers().allHooks()).isEmpty();
+            assertThatThrownBy(() -> SaeHook.splice(plain, LAYER, sae, SaeMode.STEER,
+                    new ConceptManipulations(sae.nLatents()), ModelMismatch.REFUSE))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("withCenterWritingWeights(true)");
+            try (SaeHook warned = SaeHook.attach(plain, sae, LAYER)) {
+                assertThat(warned.attachedLayer()).as("a warning still attaches").isPresent();
+            }
+            try (SaeHook strict = new SaeHook(sae).onModelMismatch(ModelMismatch.REFUSE).attachTo(centred, LAYER)) {
+                assertThat(strict.attachedLayer()).isPresent();
+            }
+        }
+    }
+
+    private static SaeConfig withKwargs(Map<String, Object> kwargs) {
+        return SaeConfig.of(io.microw.sae.SaeArchitecture.TOPK, 64, 32, 4).withSource("gpt2", LAYER)
+                .withMetadata(Map.of("model_from_pretrained_kwargs", kwargs));
+    }
+}
