@@ -248,9 +248,13 @@ final class Endpoints {
     void loadSae(Context ctx) {
         ObjectNode body = Requests.body(ctx);
         String release = Requests.text(body, "release", false);
-        if ((release == null) == (Requests.text(body, "path", false) == null)) {
-            throw ApiException.badRequest("give exactly one of 'path' (an SAE folder inside a file root) or 'release' "
-                    + "and 'sae_id' (a published SAE; GET /api/sae-releases lists them)");
+        boolean hasPath = Requests.text(body, "path", false) != null;
+        if (release == null && !hasPath) {
+            throw ApiException.badRequest("missing 'path' (an SAE folder inside a file root) or 'release' and 'sae_id'"
+                    + " (a published SAE; GET /api/sae-releases lists them)");
+        }
+        if (release != null && hasPath) {
+            throw ApiException.badRequest("give 'path' or 'release' (with 'sae_id'), not both");
         }
         if (release != null) {
             String saeId = Requests.text(body, "sae_id", true);

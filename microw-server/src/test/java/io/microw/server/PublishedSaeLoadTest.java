@@ -56,14 +56,14 @@ class PublishedSaeLoadTest {
     }
 
     @Test
-    void idsNotInTheRegistryAre404sNamingTheClosestAndPathOrReleaseIsRequiredOnce() {
+    void idsNotInTheRegistryAre404sNamingTheClosestAndPathOrReleaseIsRequired() {
         assertError(http.post("/api/saes/load", BODY.replace("hook_resid_post", "hook_resid_pre")), 404,
                 "closest: [blocks.2.hook_resid_post]");
         assertError(http.post("/api/saes/load", BODY.replace("brown-gpt2-res", "brown-gpt2-rez")), 404,
                 "closest: [brown-gpt2-res");
         assertError(http.post("/api/saes/load", BODY.replace("{", "{\"path\": \"saes/h2\", ")), 400,
-                "exactly one of 'path'");
-        assertError(http.post("/api/saes/load", "{\"model\": \"brown-gpt2\"}"), 400, "exactly one of 'path'");
+                "not both");
+        assertError(http.post("/api/saes/load", "{\"model\": \"brown-gpt2\"}"), 400, "missing 'path'");
         assertError(http.post("/api/saes/load", "{\"release\": \"brown-gpt2-res\", \"model\": \"brown-gpt2\"}"), 400,
                 "missing 'sae_id'");
     }
