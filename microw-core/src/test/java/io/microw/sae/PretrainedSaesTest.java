@@ -30,6 +30,7 @@ class PretrainedSaesTest {
     private static final String GEMMA_RELEASE = "gemma-scope-2b-pt-res";
     private static final String GEMMA_ID = "layer_12/width_16k/average_l0_82";
     private static final String SAELENS_REPO = "microw-test/gpt2-saes";
+    private static final float[] SPARSITY = {-1f, -2f, -3f, -4f, -5f, -6f, -7f, -8f, -9f, -10f, -2.5f, -1.5f};
 
     @TempDir
     Path tmp;
@@ -123,6 +124,10 @@ class PretrainedSaesTest {
         }
 
         hub.clearRequests();
+        try (Sae again = saes.load("gpt2-test-res", "blocks.0.hook_resid_post", options())) {
+            assertThat(again.nLatents()).isEqualTo(12);
+        }
+        assertThat(hub.requests()).as("complete in the cache, the absent sparsity file remembered").isEmpty();
         try (Sae offline = saes.load("gpt2-test-res", "blocks.0.hook_resid_post", options().withOffline(true))) {
             assertThat(offline.nLatents()).isEqualTo(12);
         }
@@ -153,6 +158,10 @@ class PretrainedSaesTest {
                 assertThat(gotBDec[i]).isCloseTo(bDec[i] / 2.5f, within(1e-6f));
             }
             assertThat(sae.parameter("b_enc")).containsExactly(original.parameter("b_enc"));
+            assertThat(gets()).containsExactly("saes/h1/cfg.json", "saes/h1/sae_weights.safetensors",
+                    "saes/h1/sparsity.safetensors");
+            assertThat(SaeLensFormat.readSparsity(sae.pretrained().orElseThrow().folder()).orElseThrow())
+                    .containsExactly(SPARSITY);
             assertThat(sae.inputScale()).isEqualTo(1f);
             assertThat(sae.config().metadata()).containsEntry("normalize_activations", "none");
             assertThat(sae.config().modelName()).isEqualTo("gpt2-small");
@@ -206,8 +215,8 @@ class PretrainedSaesTest {
 
     /**
      * A registry file and a Hub repo with two SAELens-format SAEs: {@code saes/h0} (JumpReLU, no sparsity file) and
-     * {@code saes/h1} (TopK whose config asks for the registry's {@code norm_scaling_factor} 2.5); also a third folder
-     * and a README that must not be downloaded.
+     * {@code saes/h1} (TopK with a sparsity file, whose config asks for the registry's {@code norm_scaling_factor} 2.5);
+     * also a third folder and a README that must not be downloaded.
      */
     private Path saeLensRelease() throws IOException {
         SaeConfig c0 = new SaeConfig(SaeArchitecture.JUMP_RELU, 6, 12, 0, true, "gpt2", "blocks.0.hook_resid_pre", null);
@@ -218,6 +227,7 @@ class PretrainedSaesTest {
             h0.save(tmp.resolve("made/h0"));
             h1.save(tmp.resolve("made/h1"));
         }
+        SaeLensFormat.writeSparsity(tmp.resolve("made/h1"), SPARSITY);
         assertThat(Files.readString(tmp.resolve("made/h1/cfg.json"))).contains("expected_average_only_in");
         Map<String, byte[]> repo = new LinkedHashMap<>();
         for (String sae : List.of("h0", "h1")) {
