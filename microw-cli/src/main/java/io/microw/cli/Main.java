@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
         description = "Mechanistic interpretability for language models on the JVM.",
         subcommands = {DemoCommand.class, LayersCommand.class, ModelCommand.class, ActivationsCommand.class,
             SaeCommand.class, ConceptsCommand.class, SteerCommand.class, PatchCommand.class, AttributeCommand.class,
-            LensCommand.class, BenchCommand.class, ServeCommand.class,
+            LensCommand.class, ProbeCommand.class, BenchCommand.class, ServeCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Options with a default can also come from the environment (--store: MICROW_STORE) or a",
             "properties file ($MICROW_CONFIG, else ~/.microw/config.properties: activations.save.store=... or store=...).",

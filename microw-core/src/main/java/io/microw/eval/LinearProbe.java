@@ -5,6 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import io.microw.nn.Autograd;
 
 import java.util.Arrays;
 import java.util.Objects;
@@ -14,9 +18,10 @@ import java.util.Random;
  * A linear probe: multinomial logistic regression (two classes or more) with an L2 penalty, trained with Adam on
  * activations, e.g. a layer's residual stream per token against a part-of-speech label. Features are standardised
  * for training (the returned weights act on raw activations); a seeded shuffle holds out a validation split, on
- * which the {@link ProbeReport} gives accuracy and macro F1. The gradient of the penalised cross-entropy is written
- * out (softmax minus one-hot), as the SAE trainer does, so a probe needs no autograd session and trains while
- * gradient calls run. {@link #direction()} is usable as a steering vector.
+ * which the {@link ProbeReport} gives accuracy and macro F1. Each minibatch step takes the gradient of the penalised
+ * cross-entropy (mean cross-entropy plus λ·‖W‖²) with autograd and applies DJL's Adam; a step holds the JVM's one
+ * gradient collector ({@link Autograd#collectorLock()}) only for its forward and backward, so probes and
+ * {@code lm.gradients()} calls take turns. {@link #direction()} is usable as a steering vector.
  * <pre>{@code
  * LinearProbe probe = LinearProbe.train(features, labels, ProbeOptions.defaults());
  * System.out.println(probe.report().validationAccuracy());
@@ -74,15 +79,53 @@ public final class LinearProbe {
         }
     }
 
-    /** Minibatch Adam on standardised features: returns weights [d, classes] and bias [classes]. */
+    /**
+     * Trains a probe on activations held in a tensor, e.g. one layer of an {@code ActivationCache} or a stored run's
+     * tensor, reshaped to one row per example ({@code cache.get(site).reshape(-1, d)} for every token).
+     *
+     * @param features [examples, width], any float type; read, not changed or closed
+     * @param labels   each example's class, 0..classes-1, with at least two classes present
+     * @param options  the training settings
+     * @return the trained probe with its report
+     * @throws IllegalArgumentException for a tensor that is not two-dimensional, and as {@link #train(float[][],
+     *                                  int[], ProbeOptions)}
+     */
+    public static LinearProbe train(NDArray features, int[] labels, ProbeOptions options) {
+        Objects.requireNonNull(features, "features");
+        Shape shape = features.getShape();
+        if (shape.dimension() != 2) {
+            throw new IllegalArgumentException("features must be [examples, width], got shape " + shape
+                    + "; reshape a [batch, seq, width] activation with reshape(-1, width)");
+        }
+        int n = (int) shape.get(0);
+        int d = (int) shape.get(1);
+        float[] flat;
+        try (NDArray asFloat = features.toType(DataType.FLOAT32, true)) {
+            flat = asFloat.toFloatArray();
+        }
+        float[][] rows = new float[n][];
+        for (int i = 0; i < n; i++) {
+            rows[i] = Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+        }
+        return train(rows, labels, options);
+    }
+
+    /**
+     * Minibatch Adam (DJL's) on standardised features: each step differentiates the penalised cross-entropy with
+     * autograd, holding the JVM's one gradient collector only for its forward and backward. Returns weights
+     * [d, classes] and bias [classes].
+     */
     private static NDArray[] fit(NDManager manager, NDArray x, int[] y, int classes, ProbeOptions o) {
         int n = y.length;
         int d = (int) x.getShape().get(1);
         NDArray w = manager.zeros(new Shape(d, classes));
         NDArray b = manager.zeros(new Shape(classes));
-        Adam adamW = new Adam(manager, w.getShape(), o.learningRate());
-        Adam adamB = new Adam(manager, b.getShape(), o.learningRate());
+        w.setRequiresGradient(true);
+        b.setRequiresGradient(true);
+        Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) o.learningRate())).build();
         NDArray oneHot = manager.create(y).oneHot(classes).toType(DataType.FLOAT32, false);
+        // a scalar PyTorch allocates: the backward of the product keeps it (see Autograd)
+        NDArray l2 = manager.full(new Shape(), (float) o.l2(), DataType.FLOAT32, x.getDevice());
         Random random = new Random(o.seed());
         for (int epoch = 0; epoch < o.epochs(); epoch++) {
             int[] batchOrder = shuffled(n, random.nextLong());
@@ -90,18 +133,38 @@ public final class LinearProbe {
                 int end = Math.min(n, start + o.batchSize());
                 try (NDManager step = manager.newSubManager()) {
                     NDArray index = step.create(Arrays.copyOfRange(batchOrder, start, end));
-                    NDArray xb = x.get(index);
-                    NDArray yb = oneHot.get(index);
-                    NDArray p = xb.matMul(w).add(b).softmax(-1);
-                    NDArray error = p.sub(yb).div(end - start);
-                    NDArray gradW = xb.transpose().matMul(error).add(w.mul(2 * o.l2()));
-                    NDArray gradB = error.sum(new int[] {0});
-                    w = adamW.step(w, gradW);
-                    b = adamB.step(b, gradB);
+                    NDArray xb = in(step, x.get(index));
+                    NDArray yb = in(step, oneHot.get(index));
+                    synchronized (Autograd.collectorLock()) {
+                        try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                            NDArray crossEntropy = xb.matMul(w).add(b).logSoftmax(-1).mul(yb).sum(new int[] {1})
+                                    .mean().neg();
+                            NDArray penalty = in(step, w.square()).sum().mul(l2);
+                            collector.backward(crossEntropy.add(penalty));
+                        }
+                    }
+                    descend(adam, "w", w);
+                    descend(adam, "b", b);
                 }
             }
         }
+        w.setRequiresGradient(false);
+        b.setRequiresGradient(false);
         return new NDArray[] {w, b};
+    }
+
+    /** One Adam step on a parameter from the gradient its backward left, which is then zeroed for the next step. */
+    private static void descend(Optimizer adam, String name, NDArray parameter) {
+        try (NDArray gradient = parameter.getGradient()) {
+            adam.update(name, parameter, gradient);
+            gradient.subi(gradient);
+        }
+    }
+
+    /** {@code array}, moved into {@code manager} (an operation's result lives in its first operand's manager). */
+    private static NDArray in(NDManager manager, NDArray array) {
+        array.attach(manager);
+        return array;
     }
 
     /**
@@ -175,7 +238,17 @@ public final class LinearProbe {
      * @return [inputs]
      */
     public float[] weights(int c) {
-        return weights[c].clone();
+        return weights[checkedClass(c)].clone();
+    }
+
+    /**
+     * Class {@code c}'s bias: its score of an all-zero row.
+     *
+     * @param c the class
+     * @return the bias
+     */
+    public float bias(int c) {
+        return bias[checkedClass(c)];
     }
 
     /**
@@ -199,10 +272,7 @@ public final class LinearProbe {
      * @return [inputs], of length 1
      */
     public float[] direction(int c) {
-        if (c < 0 || c >= classes()) {
-            throw new IllegalArgumentException("class " + c + " is out of range: the probe has " + classes()
-                    + " classes (0.." + (classes() - 1) + ")");
-        }
+        checkedClass(c);
         float[] mean = new float[inputs()];
         for (float[] row : weights) {
             for (int j = 0; j < mean.length; j++) {
@@ -210,6 +280,14 @@ public final class LinearProbe {
             }
         }
         return unit(difference(weights[c], mean));
+    }
+
+    private int checkedClass(int c) {
+        if (c < 0 || c >= classes()) {
+            throw new IllegalArgumentException("class " + c + " is out of range: the probe has " + classes()
+                    + " classes (0.." + (classes() - 1) + ")");
+        }
+        return c;
     }
 
     private static float[] difference(float[] a, float[] b) {
@@ -303,46 +381,5 @@ public final class LinearProbe {
             }
         }
         return out;
-    }
-
-    /** Adam's moment estimates for one parameter. */
-    private static final class Adam {
-        private static final float BETA1 = 0.9f;
-        private static final float BETA2 = 0.999f;
-        private static final float EPSILON = 1e-8f;
-
-        private final float learningRate;
-        private NDArray m;
-        private NDArray v;
-        private int t;
-
-        Adam(NDManager manager, Shape shape, double learningRate) {
-            this.learningRate = (float) learningRate;
-            m = manager.zeros(shape);
-            v = manager.zeros(shape);
-        }
-
-        /** The parameter after one step, in the parameter's manager; the old parameter is closed. */
-        NDArray step(NDArray parameter, NDArray gradient) {
-            t++;
-            NDManager keep = parameter.getManager();
-            NDArray newM = m.mul(BETA1).add(gradient.mul(1 - BETA1));
-            NDArray newV = v.mul(BETA2).add(gradient.square().mul(1 - BETA2));
-            float correction1 = 1 - (float) Math.pow(BETA1, t);
-            float correction2 = 1 - (float) Math.pow(BETA2, t);
-            NDArray updated = parameter.sub(newM.div(correction1).div(newV.div(correction2).sqrt().add(EPSILON))
-                    .mul(learningRate));
-            m.close();
-            v.close();
-            parameter.close();
-            m = owned(newM, keep);
-            v = owned(newV, keep);
-            return owned(updated, keep);
-        }
-
-        private static NDArray owned(NDArray array, NDManager manager) {
-            array.attach(manager);
-            return array;
-        }
     }
 }

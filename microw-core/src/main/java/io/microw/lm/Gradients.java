@@ -34,7 +34,7 @@ import java.util.Set;
  */
 public final class Gradients {
 
-    private static final Object ONE_COLLECTOR = new Object();
+    private static final Object ONE_COLLECTOR = Autograd.collectorLock();
 
     private final Layers layers;
     private final InferenceEngine engine;

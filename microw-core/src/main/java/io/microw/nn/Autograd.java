@@ -16,8 +16,19 @@ import java.util.function.Supplier;
 public final class Autograd {
 
     private static final ThreadLocal<Boolean> RECORDING = ThreadLocal.withInitial(() -> false);
+    private static final Object COLLECTOR_LOCK = new Object();
 
     private Autograd() {
+    }
+
+    /**
+     * The lock to hold while a DJL gradient collector is open: the PyTorch engine allows one collector at a time in
+     * the JVM, so every user of one ({@code lm.gradients()}, probe training) synchronizes on this object.
+     *
+     * @return the JVM-wide lock
+     */
+    public static Object collectorLock() {
+        return COLLECTOR_LOCK;
     }
 
     /**

@@ -1,5 +1,8 @@
 package io.microw.eval;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -93,6 +96,100 @@ class LinearProbeTest {
         LinearProbe chance = LinearProbe.train(x, unrelated, ProbeOptions.defaults().withEpochs(10));
         assertThat(chance.report().validationAccuracy()).as("held-out accuracy on unrelated labels")
                 .isBetween(0.35, 0.65);
+    }
+
+    /**
+     * The probe is the minimum of its objective, mean cross-entropy + λ‖W‖²: at the trained weights that objective's
+     * gradient, written out here in double precision (softmax minus one-hot), vanishes. Overlapping clusters keep
+     * the minimum finite; features standardised over all rows, none held out, make the returned raw weights the
+     * trained ones.
+     */
+    @Test
+    void theTrainedWeightsMinimiseThePenalisedCrossEntropy() {
+        int n = 300;
+        int d = 4;
+        int classes = 3;
+        float[][] centres = new float[classes][D];
+        centres[1][0] = 0.15f;
+        centres[2][1] = 0.15f;
+        int[] y = labels(n, classes, 6);
+        float[][] raw = clusters(y, centres, 7);
+        float[][] x = new float[n][d];
+        for (int j = 0; j < d; j++) {
+            double mean = 0;
+            double square = 0;
+            for (float[] row : raw) {
+                mean += row[j] / (double) n;
+            }
+            for (float[] row : raw) {
+                square += (row[j] - mean) * (row[j] - mean) / n;
+            }
+            for (int i = 0; i < n; i++) {
+                x[i][j] = (float) ((raw[i][j] - mean) / Math.sqrt(square));
+            }
+        }
+        double lambda = 0.01;
+        LinearProbe probe = LinearProbe.train(x, y, new ProbeOptions(0.01, lambda, 1500, n, 0, 0));
+        double[][] gradW = new double[classes][d];
+        double[] gradB = new double[classes];
+        for (int i = 0; i < n; i++) {
+            double[] p = new double[classes];
+            double sum = 0;
+            for (int c = 0; c < classes; c++) {
+                p[c] = Math.exp(score(probe, c, x[i]));
+                sum += p[c];
+            }
+            for (int c = 0; c < classes; c++) {
+                double error = (p[c] / sum - (y[i] == c ? 1 : 0)) / n;
+                gradB[c] += error;
+                for (int j = 0; j < d; j++) {
+                    gradW[c][j] += error * x[i][j];
+                }
+            }
+        }
+        double largest = 0;
+        for (int c = 0; c < classes; c++) {
+            largest = Math.max(largest, Math.abs(gradB[c]));
+            float[] w = probe.weights(c);
+            for (int j = 0; j < d; j++) {
+                largest = Math.max(largest, Math.abs(gradW[c][j] + 2 * lambda * w[j]));
+            }
+        }
+        assertThat(probe.report().validationRows()).isZero();
+        assertThat(largest).as("largest component of the objective's gradient at the trained probe").isLessThan(1e-3);
+        assertThat(probe.weights(1)[0]).as("class 1's weight on its own feature").isGreaterThan(0.1f);
+    }
+
+    /** Class {@code c}'s score of {@code row}: its weights times the row plus its bias, in double precision. */
+    private static double score(LinearProbe probe, int c, float[] row) {
+        float[] w = probe.weights(c);
+        double s = probe.bias(c);
+        for (int j = 0; j < row.length; j++) {
+            s += (double) w[j] * row[j];
+        }
+        return s;
+    }
+
+    @Test
+    void aProbeTrainsOnATensorAsOnItsRows() {
+        float[] axis = new float[D];
+        axis[2] = 1;
+        int[] y = labels(200, 2, 8);
+        float[][] x = clusters(y, new float[][] {new float[D], axis}, 9);
+        ProbeOptions options = ProbeOptions.defaults().withEpochs(5);
+        LinearProbe fromRows = LinearProbe.train(x, y, options);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            float[] flat = new float[200 * D];
+            for (int i = 0; i < 200; i++) {
+                System.arraycopy(x[i], 0, flat, i * D, D);
+            }
+            NDArray tensor = manager.create(flat, new Shape(200, D));
+            LinearProbe fromTensor = LinearProbe.train(tensor, y, options);
+            assertThat(fromTensor.weights(1)).containsExactly(fromRows.weights(1));
+            assertThat(fromTensor.report()).isEqualTo(fromRows.report());
+            assertThatThrownBy(() -> LinearProbe.train(tensor.reshape(10, 20, D), y, options))
+                    .hasMessageContaining("[examples, width], got shape (10, 20, 16)");
+        }
     }
 
     @Test

@@ -8,6 +8,8 @@ import io.microw.concepts.ConceptDictionary;
 import io.microw.demo.BrownCorpus;
 import io.microw.demo.BrownDiscovery;
 import io.microw.demo.BrownGpt2;
+import io.microw.demo.BrownProbeData;
+import io.microw.demo.BrownProbeLabel;
 import io.microw.eval.LinearProbe;
 import io.microw.eval.ProbeOptions;
 import io.microw.hooks.FunctionController;
@@ -24,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -152,5 +156,19 @@ class GradientsSnippetsTest {
         // end-snippet
         assertThat(probe.report().validationAccuracy()).isGreaterThan(0.85);
         assertThat(probe.direction()[0]).isGreaterThan(0.9f);
+    }
+
+    @Test
+    void aProbePerLayerOnBrown() {
+        // snippet:gradients.probe-brown
+        BrownProbeData data = BrownProbeData.collect(lm, BrownProbeLabel.parse("pos:nn,vb"), 100,
+                List.of("blocks.0.hook_resid_pre", "blocks.3.hook_resid_post"));
+        Map<String, LinearProbe> probes = data.probes(ProbeOptions.defaults().withEpochs(20));
+        probes.forEach((layer, p) -> System.out.println(layer + " " + p.report().validationAccuracy()));
+        float[] towardVerbs = probes.get("transformer.h.3.hook_resid_post").direction(); // a steering vector
+        // end-snippet
+        assertThat(probes).hasSize(2);
+        assertThat(towardVerbs).hasSize(lm.config().hiddenSize());
+        assertThat(probes.get("transformer.h.3.hook_resid_post").report().validationAccuracy()).isGreaterThan(0.85);
     }
 }
