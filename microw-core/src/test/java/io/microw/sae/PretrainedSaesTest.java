@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,9 +70,12 @@ class PretrainedSaesTest {
         repo.put("README.md", "# Gemma Scope".getBytes(StandardCharsets.UTF_8));
         hub.serve("google/gemma-scope-2b-pt-res", repo);
 
-        Path folder = PretrainedSaes.defaults().download(GEMMA_RELEASE, GEMMA_ID, options());
+        List<String> progress = new ArrayList<>();
+        Path folder = PretrainedSaes.defaults().download(GEMMA_RELEASE, GEMMA_ID,
+                options().withProgress((file, done, total) -> progress.add(file + ":" + done + "/" + total)));
 
         assertThat(gets()).containsExactly(GEMMA_ID + "/params.npz");
+        assertThat(progress).last().isEqualTo(GEMMA_ID + "/params.npz:" + params.length + "/" + params.length);
         assertThat(folder).isEqualTo(cache.resolve("models--google--gemma-scope-2b-pt-res/snapshots")
                 .resolve(FakeHub.COMMIT).resolve(GEMMA_ID));
         assertThat(folder.resolve("params.npz")).hasBinaryContent(params);
