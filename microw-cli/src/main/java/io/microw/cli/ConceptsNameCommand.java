@@ -48,8 +48,9 @@ final class ConceptsNameCommand implements Callable<Integer> {
     @Option(names = "--remove", description = "Remove the latent's name instead.")
     boolean remove;
 
-    @Option(names = "--sae", paramLabel = "DIR", description = "SAE the dictionary belongs to (for its latent count).")
-    Path saeDir;
+    @Option(names = "--sae", paramLabel = "DIR|RELEASE:ID", converter = SaeSource.Converter.class,
+            description = "SAE the dictionary belongs to (for its latent count): a folder or RELEASE:ID.")
+    SaeSource source;
 
     @Option(names = "--latents-count", paramLabel = "N", description = "Latent count of a new dictionary.")
     Integer latentsCount;
@@ -67,8 +68,8 @@ final class ConceptsNameCommand implements Callable<Integer> {
             throw new ParameterException(cmd, "--score must be a finite number, got " + score);
         }
         int n = -1;
-        if (saeDir != null) {
-            try (Sae sae = SaeSupport.openSae(cmd, saeDir)) {
+        if (source != null) {
+            try (Sae sae = SaeSupport.openSae(cmd, source)) {
                 n = sae.nLatents();
             }
         } else if (latentsCount != null) {

@@ -32,8 +32,9 @@ final class SaeExportCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    @Option(names = "--sae", required = true, paramLabel = "DIR", description = "SAE folder to export.")
-    Path saeDir;
+    @Option(names = "--sae", required = true, paramLabel = "DIR|RELEASE:ID", converter = SaeSource.Converter.class,
+            description = "SAE folder to export, or a published SAE by release and id (RELEASE:ID).")
+    SaeSource source;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "New folder to write.")
     Path out;
@@ -46,7 +47,8 @@ final class SaeExportCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Sae sae = SaeSupport.openSae(spec.commandLine(), saeDir)) {
+        try (Sae sae = SaeSupport.openSae(spec.commandLine(), source)) {
+            Path saeDir = source.folder(sae);
             if (Files.exists(out) && !force && !isEmptyDir(out)) {
                 throw new IllegalArgumentException(out + " already exists; choose another --out or add --force");
             }

@@ -33,8 +33,9 @@ final class SaeInfoCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    @Option(names = "--sae", required = true, paramLabel = "DIR", description = "SAE folder (SAELens layout).")
-    Path saeDir;
+    @Option(names = "--sae", required = true, paramLabel = "DIR|RELEASE:ID", converter = SaeSource.Converter.class,
+            description = "SAE folder (SAELens layout), or a published SAE by release and id (RELEASE:ID).")
+    SaeSource source;
 
     @Option(names = "--json", description = "Print as JSON.")
     boolean json;
@@ -42,7 +43,9 @@ final class SaeInfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Map<String, Object> m = new LinkedHashMap<>();
-        try (Sae sae = SaeSupport.openSae(spec.commandLine(), saeDir)) {
+        Path saeDir;
+        try (Sae sae = SaeSupport.openSae(spec.commandLine(), source)) {
+            saeDir = source.folder(sae);
             SaeConfig c = sae.config();
             m.put("path", saeDir.toString());
             m.put("architecture", c.architecture().saeLensName());
@@ -63,6 +66,12 @@ final class SaeInfoCommand implements Callable<Integer> {
             m.put("parameters", shapes);
             m.put("parameter_count", params);
             m.put("metadata", c.metadata());
+            sae.pretrained().ifPresent(p -> {
+                m.put("release", p.release());
+                m.put("sae_id", p.saeId());
+                m.put("repo_id", p.repoId());
+                m.put("neuronpedia_id", p.neuronpediaId());
+            });
             Path sparsityFile = saeDir.resolve(SaeLensFormat.SPARSITY_FILE);
             m.put("sparsity_file", Files.isRegularFile(sparsityFile));
             Optional<float[]> sparsity = SaeLensFormat.readSparsity(saeDir);
@@ -84,6 +93,9 @@ final class SaeInfoCommand implements Callable<Integer> {
             return 0;
         }
         out.printf(Locale.ROOT, "SAE %s%n", saeDir);
+        if (m.containsKey("release")) {
+            out.printf(Locale.ROOT, "  release        %s : %s (%s)%n", m.get("release"), m.get("sae_id"), m.get("repo_id"));
+        }
         out.printf(Locale.ROOT, "  architecture   %s%n", m.get("architecture"));
         out.printf(Locale.ROOT, "  d_in, d_sae    %s, %s%n", m.get("d_in"), m.get("d_sae"));
         out.printf(Locale.ROOT, "  k              %s%n", m.get("k"));

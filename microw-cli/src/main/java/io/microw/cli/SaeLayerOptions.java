@@ -4,13 +4,14 @@ import io.microw.sae.Sae;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 
-/** The {@code --sae DIR} and {@code --layer LAYER} options of the commands that run an SAE on a model. */
+/** The {@code --sae DIR|RELEASE:ID} and {@code --layer LAYER} options of the commands that run an SAE on a model. */
 final class SaeLayerOptions {
 
-    @Option(names = "--sae", required = true, paramLabel = "DIR", description = "SAE folder (SAELens layout).")
-    Path saeDir;
+    @Option(names = "--sae", required = true, paramLabel = "DIR|RELEASE:ID", converter = SaeSource.Converter.class,
+            description = "SAE folder (SAELens layout), or a published SAE by release and id "
+                    + "(e.g. brown-gpt2-res:blocks.2.hook_resid_post; see `microw sae list-releases`).")
+    SaeSource sae;
 
     @Option(names = "--layer", paramLabel = "LAYER",
             description = "Layer the SAE reads (default: the layer recorded in its cfg.json).")
@@ -18,7 +19,7 @@ final class SaeLayerOptions {
 
     /** Opens the SAE (a missing or invalid folder is a usage error). */
     Sae open(CommandLine cmd) {
-        return SaeSupport.openSae(cmd, saeDir);
+        return SaeSupport.openSae(cmd, sae);
     }
 
     /** The layer given, or the one the SAE records. */

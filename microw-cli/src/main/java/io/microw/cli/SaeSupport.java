@@ -9,7 +9,9 @@ import io.microw.data.LoadingStrategy;
 import io.microw.data.TextDataset;
 import io.microw.demo.BrownCorpus;
 import io.microw.demo.BrownGpt2;
+import io.microw.sae.PretrainedSaes;
 import io.microw.sae.Sae;
+import io.microw.sae.SaeException;
 import io.microw.sae.SaeLensFormat;
 import io.microw.store.Store;
 import picocli.CommandLine;
@@ -30,6 +32,30 @@ import java.util.Map;
 final class SaeSupport {
 
     private SaeSupport() {
+    }
+
+    /**
+     * Loads what {@code --sae} names: a folder (see {@link #openSae(CommandLine, Path)}), or a published SAE by
+     * release, downloaded into the Hugging Face cache (or unpacked, for an embedded release) on first use.
+     */
+    static Sae openSae(CommandLine cmd, SaeSource source) {
+        if (source == null) {
+            throw new ParameterException(cmd, "missing --sae DIR or --sae RELEASE:ID");
+        }
+        if (!source.isRelease()) {
+            return openSae(cmd, source.dir());
+        }
+        checkRegistered(cmd, PretrainedSaes.defaults(), source.release(), source.saeId());
+        return Sae.fromPretrained(source.release(), source.saeId());
+    }
+
+    /** A release or id not in {@code registry} is a usage error naming the closest valid ones. */
+    static void checkRegistered(CommandLine cmd, PretrainedSaes registry, String release, String saeId) {
+        try {
+            registry.release(release).sae(saeId);
+        } catch (SaeException e) {
+            throw new ParameterException(cmd, e.getMessage());
+        }
     }
 
     /** Loads the SAE folder given to {@code --sae}; a folder that is not there is a usage error. */

@@ -68,9 +68,9 @@ final class SteerCommand implements Callable<Integer> {
     }
 
     static final class SaeEdit {
-        @Option(names = "--sae", paramLabel = "DIR", required = true,
-                description = "SAE directory (cfg.json + sae_weights.safetensors).")
-        Path dir;
+        @Option(names = "--sae", paramLabel = "DIR|RELEASE:ID", converter = SaeSource.Converter.class, required = true,
+                description = "SAE directory (cfg.json + sae_weights.safetensors), or a published SAE (RELEASE:ID).")
+        SaeSource source;
 
         @Option(names = "--layer", paramLabel = "L", description = "Layer to attach the SAE to (default: its hook_name).")
         String layer;
@@ -126,18 +126,20 @@ final class SteerCommand implements Callable<Integer> {
             ObjectNode e = doc.putObject("edit");
             baseline = generate(lm, config);
             if (edit.sae != null) {
-                try (Sae sae = Sae.load(edit.sae.dir)) {
+                SaeSource source = edit.sae.source;
+                try (Sae sae = source.isRelease() ? SaeSupport.openSae(spec.commandLine(), source)
+                        : Sae.load(source.dir())) {
                     String layer = saeLayer(lm, sae);
                     checkLatentEdits(sae);
                     e.put("kind", "sae");
-                    e.put("sae", edit.sae.dir.toString());
+                    e.put("sae", edit.sae.source.toString());
                     e.put("layer", layer);
                     e.put("latents", sae.nLatents());
                     try (SaeHook hook = SaeHook.attach(lm, sae, layer)) {
                         applyLatentEdits(hook, positions, e);
                         steered = generate(lm, config);
                     }
-                    description = "SAE " + edit.sae.dir + " on " + layer + ": " + latentEdits();
+                    description = "SAE " + edit.sae.source + " on " + layer + ": " + latentEdits();
                 }
             } else {
                 SteeringVector v = SteeringVector.load(edit.vector.file);
@@ -200,7 +202,7 @@ final class SteerCommand implements Callable<Integer> {
     private String saeLayer(LanguageModel lm, Sae sae) {
         String layer = edit.sae.layer != null ? edit.sae.layer : sae.config().hookName();
         if (layer == null || layer.isBlank()) {
-            throw new ParameterException(spec.commandLine(), "--layer is required: the SAE in " + edit.sae.dir
+            throw new ParameterException(spec.commandLine(), "--layer is required: the SAE in " + edit.sae.source
                     + " does not record the layer it was trained on");
         }
         return HookFlags.resolve(spec.commandLine(), lm.layers(), "--layer", layer);

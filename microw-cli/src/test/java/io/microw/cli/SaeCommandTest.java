@@ -190,7 +190,7 @@ class SaeCommandTest {
 
     @Test
     void everySubcommandHasHelpWithAnExample() {
-        for (String sub : new String[] {"train", "eval", "info", "export"}) {
+        for (String sub : new String[] {"train", "eval", "info", "export", "pull", "list-releases"}) {
             CliRun help = CliRun.of("sae", sub, "--help");
             assertThat(help.exitCode()).isZero();
             assertThat(help.out()).contains("Usage: microw sae " + sub, "Example", "microw sae " + sub + " --");

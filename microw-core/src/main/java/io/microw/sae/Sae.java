@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.microw.io.hub.PretrainedOptions;
 import io.microw.nn.Autograd;
 
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -31,7 +33,8 @@ import java.util.Set;
  */
 public abstract class Sae implements AutoCloseable {
 
-    private final SaeConfig config;
+    private volatile SaeConfig config;
+    private volatile PretrainedSaeInfo pretrained;
     private final NDManager manager;
     private final Map<String, NDArray> parameters = new LinkedHashMap<>();
     private float inputScale = 1f;
@@ -88,6 +91,52 @@ public abstract class Sae implements AutoCloseable {
      */
     public static Sae load(Path dir) {
         return SaeFormats.load(dir);
+    }
+
+    /**
+     * Loads a published SAE by release and id, as SAELens' {@code SAE.from_pretrained(release, sae_id)}: resolved in
+     * {@link PretrainedSaes#defaults()} (SAELens' {@code pretrained_saes.yaml} and the embedded releases), its files
+     * downloaded into the Hugging Face cache (Hub settings from the environment), then read by {@link #load}.
+     *
+     * @param release the release, e.g. {@code gemma-scope-2b-pt-res}
+     * @param saeId   the SAE's id in the release, e.g. {@code layer_12/width_16k/average_l0_82}
+     * @return the SAE, with {@link #pretrained()} set
+     */
+    public static Sae fromPretrained(String release, String saeId) {
+        return fromPretrained(release, saeId, PretrainedOptions.defaults());
+    }
+
+    /**
+     * {@link #fromPretrained(String, String)} with Hub settings: cache, offline, progress, token, endpoint, revision.
+     *
+     * @param release the release
+     * @param saeId   the SAE's id in the release
+     * @param options the Hub settings
+     * @return the SAE, with {@link #pretrained()} set
+     */
+    public static Sae fromPretrained(String release, String saeId, PretrainedOptions options) {
+        return PretrainedSaes.defaults().load(release, saeId, options);
+    }
+
+    /**
+     * Where this SAE comes from and what it was trained on, when it was loaded by release.
+     *
+     * @return the registry metadata, or empty for an SAE not loaded by {@link #fromPretrained}
+     */
+    public Optional<PretrainedSaeInfo> pretrained() {
+        return Optional.ofNullable(pretrained);
+    }
+
+    /** Records registry metadata: a config that differs from the current one only in provenance, and the info. */
+    void describePretrained(SaeConfig described, PretrainedSaeInfo info) {
+        SaeConfig c = config;
+        if (described.architecture() != c.architecture() || described.dIn() != c.dIn() || described.dSae() != c.dSae()
+                || described.k() != c.k() || described.applyBDecToInput() != c.applyBDecToInput()) {
+            throw new IllegalArgumentException("registry metadata may not change the SAE's architecture or sizes: "
+                    + c + " -> " + described);
+        }
+        config = described;
+        pretrained = info;
     }
 
     /**

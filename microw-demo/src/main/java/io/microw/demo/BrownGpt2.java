@@ -21,6 +21,13 @@ public final class BrownGpt2 {
 
     /** The name microw uses for the demo model. */
     public static final String NAME = "brown-gpt2";
+    /**
+     * The embedded SAE release of the demo model (registered in {@code META-INF/microw/sae-releases.yaml}), loaded
+     * with {@code Sae.fromPretrained(SAE_RELEASE, SAE_ID)} without network.
+     */
+    public static final String SAE_RELEASE = "brown-gpt2-res";
+    /** The id of the demo SAE in {@link #SAE_RELEASE}: a TopK SAE (1,024 latents, k 16) on the third block's output. */
+    public static final String SAE_ID = "blocks.2.hook_resid_post";
 
     private static final String RESOURCE_DIR = "/io/microw/demo/brown-gpt2/";
     private static final List<String> FILES = List.of("config.json", "model.safetensors", "tokenizer.json",

@@ -14,6 +14,7 @@ import io.microw.lm.NextToken;
 import io.microw.util.TopK;
 import io.microw.lm.Layers;
 import io.microw.nn.Module;
+import io.microw.sae.PretrainedSaeInfo;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeLensFormat;
 
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /** The handlers behind the routes of {@link MicrowServer}. */
 final class Endpoints {
@@ -32,14 +34,16 @@ final class Endpoints {
     private final ServerConfig config;
     private final ModelRegistry models;
     private final SaeRegistry saes;
+    private final PublishedSaes published;
     private final long startedAt = System.currentTimeMillis();
     final AtomicLong requests = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
 
-    Endpoints(ServerConfig config, ModelRegistry models, SaeRegistry saes) {
+    Endpoints(ServerConfig config, ModelRegistry models, SaeRegistry saes, PublishedSaes published) {
         this.config = config;
         this.models = models;
         this.saes = saes;
+        this.published = published;
     }
 
     static void json(Context ctx, int status, JsonNode node) {
@@ -243,6 +247,24 @@ final class Endpoints {
 
     void loadSae(Context ctx) {
         ObjectNode body = Requests.body(ctx);
+        String release = Requests.text(body, "release", false);
+        boolean hasPath = Requests.text(body, "path", false) != null;
+        if (release == null && !hasPath) {
+            throw ApiException.badRequest("missing 'path' (an SAE folder inside a file root) or 'release' and 'sae_id'"
+                    + " (a published SAE; GET /api/sae-releases lists them)");
+        }
+        if (release != null && hasPath) {
+            throw ApiException.badRequest("give 'path' or 'release' (with 'sae_id'), not both");
+        }
+        if (release != null) {
+            String saeId = Requests.text(body, "sae_id", true);
+            String modelId = Requests.text(body, "model", true);
+            try (ModelRegistry.Lease lease = models.lease(modelId)) {
+                json(ctx, 201, describe(addSae(lease.model(), body, null, release + ":" + saeId,
+                        () -> published.open(release, saeId))));
+            }
+            return;
+        }
         Path dir = PathGuard.confine(Requests.text(body, "path", true), config.allFileRoots(), "path");
         String shown = PathGuard.display(dir, config);
         if (!Files.isDirectory(dir)) {
@@ -254,20 +276,26 @@ final class Endpoints {
         }
         String modelId = Requests.text(body, "model", true);
         try (ModelRegistry.Lease lease = models.lease(modelId)) {
-            json(ctx, 201, describe(addSae(lease.model(), body, dir)));
+            json(ctx, 201, describe(addSae(lease.model(), body, dir, shown, () -> loadFolder(dir, shown))));
         }
     }
 
-    /** Loads the SAE at {@code dir} for layer "layer" (or the one it records) of {@code l}, checking its width. */
-    private SaeRegistry.Entry addSae(ModelRegistry.Loaded l, ObjectNode body, Path dir) {
-        String shown = PathGuard.display(dir, config);
-        Sae sae;
+    private Sae loadFolder(Path dir, String shown) {
         try {
-            sae = Sae.load(dir);
+            return Sae.load(dir);
         } catch (RuntimeException e) {
             throw ApiException.badRequest("cannot load the SAE at " + shown + ": "
                     + PathGuard.redact(e.getMessage(), config));
         }
+    }
+
+    /**
+     * Opens an SAE for layer "layer" (or the one it records) of {@code l}, checking its width: from {@code dir}, or
+     * (when {@code dir} is null) a published one, recorded at the folder its files were put in.
+     */
+    private SaeRegistry.Entry addSae(ModelRegistry.Loaded l, ObjectNode body, Path dir, String shown,
+                                     Supplier<Sae> open) {
+        Sae sae = open.get();
         try {
             String given = Requests.text(body, "layer", false);
             if (given == null || given.isBlank()) {
@@ -289,7 +317,8 @@ final class Endpoints {
             } finally {
                 l.lock.unlock();
             }
-            return saes.add(dir, shown, l.id, layer, sae);
+            Path folder = dir != null ? dir : sae.pretrained().map(PretrainedSaeInfo::folder).orElseThrow();
+            return saes.add(folder, shown, l.id, layer, sae);
         } catch (RuntimeException e) {
             sae.close();
             throw e;
@@ -300,6 +329,11 @@ final class Endpoints {
         ObjectNode n = Json.object();
         n.put("id", e.id());
         n.put("path", e.shown());
+        e.sae().pretrained().ifPresent(p -> {
+            n.put("release", p.release());
+            n.put("sae_id", p.saeId());
+            n.put("neuronpedia_id", p.neuronpediaId());
+        });
         n.put("model", e.model());
         n.put("layer", e.layer());
         n.put("architecture", e.sae().architecture().toString());

@@ -8,6 +8,7 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
 import io.microw.io.ConfigException;
 import io.microw.io.SafetensorsException;
+import io.microw.io.hub.PretrainedOptions;
 import io.microw.models.ModelLoadException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,7 @@ public final class MicrowServer implements AutoCloseable {
     private final ServerConfig config;
     private final ModelRegistry models;
     private final SaeRegistry saes = new SaeRegistry();
+    private final PublishedSaes published;
     private final Endpoints endpoints;
     private final JobEndpoints jobEndpoints;
     private final ConceptEndpoints conceptEndpoints;
@@ -63,7 +65,8 @@ public final class MicrowServer implements AutoCloseable {
     public MicrowServer(ServerConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.models = new ModelRegistry(config);
-        this.endpoints = new Endpoints(config, models, saes);
+        this.published = new PublishedSaes(config, PretrainedOptions.defaults());
+        this.endpoints = new Endpoints(config, models, saes, published);
         this.jobEndpoints = new JobEndpoints(config, models);
         this.conceptEndpoints = new ConceptEndpoints(config, models, saes);
         this.steeringEndpoints = new SteeringEndpoints(models, saes);
@@ -153,9 +156,13 @@ public final class MicrowServer implements AutoCloseable {
                         + "\"method\": \"ig\", \"steps\": 32}",
                         new int[] {200, 400, 401, 404, 409, 413}, saliencyEndpoints::saliency, "SaliencyRequest",
                         Map.of(200, "SaliencyResult")),
-                new Route(HandlerType.POST, "/api/saes/load", "Load an SAE folder (SAELens layout) inside a file root",
+                new Route(HandlerType.POST, "/api/saes/load", "Load an SAE: a folder (SAELens layout) inside a file "
+                        + "root, or a published SAE by release and id (downloaded into the Hugging Face cache)",
                         "saes", "{\"path\": \"saes/layer1\", \"model\": \"brown-gpt2\", \"layer\": \"transformer.h.1\"}",
-                        new int[] {201, 400, 401, 403, 404, 409, 413}, e::loadSae),
+                        new int[] {201, 400, 401, 403, 404, 409, 413, 502}, e::loadSae, "SaeLoadRequest", Map.of()),
+                new Route(HandlerType.GET, "/api/sae-releases", "Published SAEs that POST /api/saes/load can load by "
+                        + "release and id (SAELens' registry and the embedded releases); ?model=M keeps one model's",
+                        "saes", null, new int[] {200, 401}, published::list),
                 new Route(HandlerType.GET, "/api/saes", "Loaded SAEs", "saes", null, new int[] {200, 401},
                         e::listSaes),
                 new Route(HandlerType.GET, "/api/saes/{id}", "One SAE's metadata", "saes", null,

@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.within;
 class ConceptsAndSteeringTest {
 
     static final String M = "/api/models/brown-gpt2";
-    static final Path SAE_RESOURCE = Path.of("../microw-demo/src/test/resources/io/microw/demo/sae-h2-topk1024");
+    static final Path SAE_RESOURCE = Path.of("../microw-demo/src/main/resources/io/microw/demo/sae-h2-topk1024");
 
     @TempDir
     static Path data;

@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class WebUiTest {
 
-    static final Path TEST_SAE = Path.of("..", "microw-demo", "src", "test", "resources", "io", "microw", "demo",
+    static final Path TEST_SAE = Path.of("..", "microw-demo", "src", "main", "resources", "io", "microw", "demo",
             "sae-h2-topk1024");
 
     @TempDir

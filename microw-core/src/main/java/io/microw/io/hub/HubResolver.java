@@ -144,6 +144,41 @@ public final class HubResolver {
         }
     }
 
+    /**
+     * Like {@link #file}, for a file the repository may lack: empty when the Hub answers 404 (remembered in the
+     * cache's {@code .no_exist}, so later calls ask nothing), and offline when the cache does not hold it.
+     *
+     * @param repo    the repository
+     * @param file    the file's path in the repository
+     * @param options revision, token, cache, endpoint and offline settings
+     * @return the file's path in the cache, or empty when it is absent
+     */
+    public static Optional<Path> optionalFile(RepoId repo, String file, PretrainedOptions options) {
+        HubSettings settings = HubSettings.from(options);
+        HfCache cache = new HfCache(settings.cacheRoot());
+        String revision = options.revision();
+        HfCache.checkRelative(revision, "revision");
+        Optional<String> cached = cache.commitFor(repo, revision);
+        if (cached.isPresent() && (settings.offline() || !options.refresh())) {
+            Optional<Path> present = cache.cachedFile(repo, cached.get(), file);
+            if (present.isPresent() || cache.knownMissing(repo, cached.get(), file)) {
+                return present;
+            }
+        }
+        if (settings.offline()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(file(repo, file, options));
+        } catch (HubException e) {
+            if (e.status() != 404) {
+                throw e;
+            }
+            cache.commitFor(repo, revision).ifPresent(commit -> cache.markMissing(repo, commit, file));
+            return Optional.empty();
+        }
+    }
+
     private static Path download(RepoId repo, String revision, HfCache cache, HubClient client, Download download) {
         HubClient.FileMetadata config = client.head(repo, revision, CONFIG);
         String commit = config.commit();

@@ -31,13 +31,15 @@ import java.util.stream.Stream;
  * sha256 for "LFS" files (safetensors) and a git-blob sha1 for the rest, {@code X-Linked-Size}), {@code Range}
  * support, an optional required token, and faults to inject. Records every request.
  */
-final class FakeHub implements AutoCloseable {
+public final class FakeHub implements AutoCloseable {
 
-    static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
+    /** The commit every repository is at. */
+    public static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
     /** One request as the server saw it. */
-    record Request(String method, String path, String range, String authorization) {
-        String file() {
+    public record Request(String method, String path, String range, String authorization) {
+        /** The file's path in the repository. */
+        public String file() {
             return path.substring(path.indexOf("/resolve/") + "/resolve/".length()).replaceFirst("^[^/]+/", "");
         }
     }
@@ -50,7 +52,8 @@ final class FakeHub implements AutoCloseable {
     private volatile boolean ignoreRange;
     private volatile String requiredToken;
 
-    FakeHub() throws IOException {
+    /** Starts the server on 127.0.0.1, on a free port. */
+    public FakeHub() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
         server.start();
@@ -67,22 +70,26 @@ final class FakeHub implements AutoCloseable {
         return serve(repo, files);
     }
 
-    FakeHub serve(String repo, Map<String, byte[]> files) {
+    /** Serves {@code files} (by path in the repository) as repo {@code repo}. */
+    public FakeHub serve(String repo, Map<String, byte[]> files) {
         repos.put(repo, new LinkedHashMap<>(files));
         return this;
     }
 
-    String endpoint() {
+    /** The server's base URL. */
+    public String endpoint() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    List<Request> requests() {
+    /** Every request so far. */
+    public List<Request> requests() {
         synchronized (requests) {
             return List.copyOf(requests);
         }
     }
 
-    void clearRequests() {
+    /** Forgets the requests so far. */
+    public void clearRequests() {
         requests.clear();
     }
 

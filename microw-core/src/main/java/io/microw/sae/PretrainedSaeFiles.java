@@ -1,0 +1,155 @@
+package io.microw.sae;
+
+import io.microw.io.hub.HubResolver;
+import io.microw.io.hub.PretrainedOptions;
+import io.microw.io.hub.RepoId;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.net.URLConnection;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Puts the files of one registry SAE in a local folder: for a Hub release, exactly the files its converter needs,
+ * through the Hugging Face cache ({@link HubResolver}: progress, resume, offline from the cache); for an embedded
+ * release ({@code repo_id: classpath:<folder>}), its resources unpacked once under {@code $MICROW_HOME/saes}
+ * (default {@code ~/.cache/microw/saes}), into a temporary folder renamed when complete.
+ */
+final class PretrainedSaeFiles {
+
+    private PretrainedSaeFiles() {
+    }
+
+    /**
+     * The local folder of an SAE, downloading or unpacking what is missing.
+     *
+     * @param release   the release
+     * @param sae       the SAE
+     * @param converter the release's file format
+     * @param options   Hub settings (cache, offline, progress, ...) and the environment ({@code MICROW_HOME})
+     * @return the folder holding the SAE's files
+     */
+    static Path fetch(SaeRelease release, SaeRelease.Entry sae, SaeConverter converter, PretrainedOptions options) {
+        checkRelative(sae.path(), release, sae);
+        return release.embedded() ? unpack(release, sae, converter, options) : download(release, sae, converter, options);
+    }
+
+    private static Path download(SaeRelease release, SaeRelease.Entry sae, SaeConverter converter,
+                                 PretrainedOptions options) {
+        RepoId repo = RepoId.parse(release.repoId());
+        Path folder = null;
+        for (String file : converter.files()) {
+            folder = folderOf(HubResolver.file(repo, sae.path() + "/" + file, options), file);
+        }
+        for (String file : converter.optionalFiles()) {
+            HubResolver.optionalFile(repo, sae.path() + "/" + file, options);
+        }
+        return folder;
+    }
+
+    /** The SAE's folder, given where one of its files (a path relative to the folder) lies. */
+    private static Path folderOf(Path fetched, String file) {
+        Path folder = fetched;
+        for (int i = file.split("/").length; i > 0; i--) {
+            folder = folder.getParent();
+        }
+        return folder;
+    }
+
+    private static Path unpack(SaeRelease release, SaeRelease.Entry sae, SaeConverter converter,
+                               PretrainedOptions options) {
+        String base = release.repoId().substring(SaeRelease.CLASSPATH.length()).replaceAll("^/+|/+$", "")
+                + "/" + sae.path() + "/";
+        ClassLoader loader = PretrainedSaeFiles.class.getClassLoader();
+        List<String> present = converter.optionalFiles().stream().filter(f -> loader.getResource(base + f) != null)
+                .toList();
+        List<String> files = Stream.concat(converter.files().stream(), present.stream()).toList();
+        long size = 0;
+        for (String file : files) {
+            size += resourceSize(loader, base + file, release, sae);
+        }
+        Path target = microwHome(options).resolve("saes").resolve(release.name())
+                .resolve(sae.path() + "-" + Long.toString(size, 36));
+        if (files.stream().allMatch(f -> Files.isRegularFile(target.resolve(f)))) {
+            return target;
+        }
+        try {
+            Files.createDirectories(target.getParent());
+            Path temp = Files.createTempDirectory(target.getParent(), target.getFileName() + ".partial-");
+            for (String file : files) {
+                Path out = temp.resolve(file);
+                Files.createDirectories(out.getParent());
+                try (InputStream in = loader.getResourceAsStream(base + file)) {
+                    Files.copy(in, out, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
+                deleteTree(temp);
+            } catch (IOException e) {
+                if (!Files.isDirectory(target)) {
+                    throw e;
+                }
+                deleteTree(temp);
+            }
+            return target;
+        } catch (IOException e) {
+            throw new SaeException("cannot unpack SAE '" + sae.id() + "' of release '" + release.name() + "' into "
+                    + target + ": " + e.getMessage() + " (set MICROW_HOME to a writable folder)", e);
+        }
+    }
+
+    private static long resourceSize(ClassLoader loader, String name, SaeRelease release, SaeRelease.Entry sae) {
+        URL url = loader.getResource(name);
+        if (url == null) {
+            throw new SaeException("release '" + release.name() + "' is embedded but its SAE '" + sae.id()
+                    + "' lacks the resource " + name + " on the class path");
+        }
+        try {
+            URLConnection connection = url.openConnection();
+            connection.setUseCaches(false);
+            long size = connection.getContentLengthLong();
+            connection.getInputStream().close();
+            return size;
+        } catch (IOException e) {
+            throw new SaeException("cannot read the resource " + name + " of release '" + release.name() + "': "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static Path microwHome(PretrainedOptions options) {
+        String home = options.environment().apply("MICROW_HOME");
+        if (home != null && !home.isBlank()) {
+            return Path.of(home);
+        }
+        return Path.of(System.getProperty("user.home"), ".cache", "microw");
+    }
+
+    private static void checkRelative(String path, SaeRelease release, SaeRelease.Entry sae) {
+        boolean bad = path.isEmpty() || path.startsWith("/") || path.contains("\\") || path.contains("\0");
+        for (String part : path.split("/", -1)) {
+            bad |= part.isEmpty() || part.equals(".") || part.equals("..");
+        }
+        if (bad) {
+            throw new SaeException("SAE '" + sae.id() + "' of release '" + release.name() + "' has path '" + path
+                    + "'; expected a relative folder without empty, '.' or '..' parts");
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
