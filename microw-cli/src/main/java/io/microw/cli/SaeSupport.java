@@ -12,7 +12,7 @@ import io.microw.demo.BrownGpt2;
 import io.microw.sae.PretrainedSaes;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeException;
-import io.microw.sae.SaeLensFormat;
+import io.microw.sae.SaeFormats;
 import io.microw.store.Store;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -58,19 +58,24 @@ final class SaeSupport {
         }
     }
 
-    /** Loads the SAE folder given to {@code --sae}; a folder that is not there is a usage error. */
-    static Sae openSae(CommandLine cmd, Path dir) {
-        if (dir == null) {
-            throw new ParameterException(cmd, "missing --sae DIR (a folder with cfg.json and sae_weights.safetensors)");
+    /**
+     * Loads the SAE given to {@code --sae}: a folder or weights file in any format {@code Sae.load} reads; a path that
+     * is not there, or holds no known format, is a usage error.
+     */
+    static Sae openSae(CommandLine cmd, Path path) {
+        if (path == null) {
+            throw new ParameterException(cmd, "missing --sae DIR (an SAE folder, e.g. cfg.json and "
+                    + "sae_weights.safetensors, or a published SAE as RELEASE:ID)");
         }
-        if (!Files.isDirectory(dir)) {
-            throw new ParameterException(cmd, "--sae " + dir + " is not a folder");
+        if (!Files.exists(path)) {
+            throw new ParameterException(cmd, "--sae " + path + " is not a folder or file");
         }
-        if (!Files.isRegularFile(dir.resolve(SaeLensFormat.CONFIG_FILE))) {
-            throw new ParameterException(cmd, "--sae " + dir + " holds no " + SaeLensFormat.CONFIG_FILE
-                    + "; it is not an SAE folder (SAELens layout)");
+        try {
+            SaeFormats.detect(path);
+        } catch (SaeException e) {
+            throw new ParameterException(cmd, "--sae " + path + ": " + e.getMessage());
         }
-        return Sae.load(dir);
+        return Sae.load(path);
     }
 
     /** The layer named on the command line, else the one recorded in the SAE's config. */

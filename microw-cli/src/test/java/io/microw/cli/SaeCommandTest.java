@@ -179,11 +179,11 @@ class SaeCommandTest {
         expectUsage(CliRun.of("sae", "train", "--texts-file", t, "--layer", "2", "--out", out, "--bogus"),
                 "--bogus");
         expectUsage(CliRun.of("sae", "eval", "--sae", dir.resolve("missing").toString(), "--brown", "validation"),
-                "is not a folder");
+                "is not a folder or file");
         expectUsage(CliRun.of("sae", "eval", "--sae", trained.resolve("sae").toString()), "exactly one of");
         expectUsage(CliRun.of("sae", "eval", "--sae", trained.resolve("sae").toString(), "--brown", "test"),
                 "unknown --brown split 'test'");
-        expectUsage(CliRun.of("sae", "info", "--sae", dir.toString()), "holds no cfg.json");
+        expectUsage(CliRun.of("sae", "info", "--sae", dir.toString()), "no known SAE format");
         expectUsage(CliRun.of("sae", "export", "--sae", trained.resolve("sae").toString()), "--out");
         assertThat(Path.of(out)).doesNotExist();
     }

@@ -16,7 +16,8 @@ import io.microw.lm.Layers;
 import io.microw.nn.Module;
 import io.microw.sae.PretrainedSaeInfo;
 import io.microw.sae.Sae;
-import io.microw.sae.SaeLensFormat;
+import io.microw.sae.SaeException;
+import io.microw.sae.SaeFormats;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -271,8 +272,11 @@ final class Endpoints {
             throw ApiException.notFound("no SAE folder at " + shown);
         }
         PathGuard.confineEntries(dir, config.allFileRoots(), "path");
-        if (!Files.isRegularFile(dir.resolve(SaeLensFormat.CONFIG_FILE))) {
-            throw ApiException.badRequest(shown + " holds no " + SaeLensFormat.CONFIG_FILE + "; it is not an SAE folder");
+        try {
+            SaeFormats.detect(dir);
+        } catch (SaeException e) {
+            throw ApiException.badRequest(shown + " is not an SAE folder: "
+                    + PathGuard.redact(e.getMessage(), config));
         }
         String modelId = Requests.text(body, "model", true);
         try (ModelRegistry.Lease lease = models.lease(modelId)) {

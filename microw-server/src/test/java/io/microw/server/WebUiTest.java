@@ -521,6 +521,8 @@ class WebUiTest {
         type("config-name", "ui-edits");
         byId("save").click();
         awaitStatus("Saved ui-edits");
+        // the table of saved configs is redrawn after the status line changes: wait for its row
+        waiting().until(d -> d.findElements(By.cssSelector("button[aria-label='Preview ui-edits']")).size() == 1);
         driver.findElement(By.cssSelector("button[aria-label='Preview ui-edits']")).click();
         awaitStatus("Previewed ui-edits");
         assertThat(byId("steered").getText()).isEqualTo(steered);
