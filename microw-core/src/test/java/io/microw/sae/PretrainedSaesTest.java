@@ -86,6 +86,21 @@ class PretrainedSaesTest {
         assertThat(hub.requests()).isEmpty();
     }
 
+    /** End to end: the release's real Gemma Scope file (the numpy-written fixture) is downloaded and read as JumpReLU. */
+    @Test
+    void gemmaScopeReleaseLoadsAsTheFormatDefinesIt() throws Exception {
+        Path fixture = PublishedSaeFormatsTest.resource("gemma-scope/layer_3/width_64/average_l0_7/params.npz");
+        hub.serve("google/gemma-scope-2b-pt-res", Map.of(GEMMA_ID + "/params.npz", Files.readAllBytes(fixture)));
+        try (Sae sae = Sae.fromPretrained(GEMMA_RELEASE, GEMMA_ID, options())) {
+            assertThat(sae.nInputs()).isEqualTo(16);
+            assertThat(sae.nLatents()).isEqualTo(64);
+            assertThat(sae.config().hookName()).isEqualTo("blocks.12.hook_resid_post");
+            assertThat(sae.pretrained()).get().extracting(PretrainedSaeInfo::release).isEqualTo(GEMMA_RELEASE);
+            PublishedSaeFormatsTest.assertMatchesExpected(sae, PublishedSaeFormatsTest.resource(
+                    "gemma-scope/expected.safetensors"));
+        }
+    }
+
     @Test
     void gemmaScopeIdNotInTheRegistryIsRefusedWithTheClosestIds() {
         assertThatThrownBy(() -> Sae.fromPretrained(GEMMA_RELEASE, "layer_12/width_16k/average_l0_83", options()))

@@ -42,7 +42,7 @@ class PublishedSaeFormatsTest {
 
     // ------------------------------------------------------------------------------------------------ helpers
 
-    private static Path resource(String path) throws URISyntaxException {
+    static Path resource(String path) throws URISyntaxException {
         return Path.of(PublishedSaeFormatsTest.class.getResource("/sae-formats/" + path).toURI());
     }
 
@@ -66,7 +66,7 @@ class PublishedSaeFormatsTest {
         }
     }
 
-    private static void assertMatchesExpected(Sae sae, Path expectedFile) {
+    static void assertMatchesExpected(Sae sae, Path expectedFile) {
         try (SafetensorsFile expected = SafetensorsFile.open(expectedFile)) {
             float[][] out = run(sae, expected.readFloats("x"), 5);
             assertClose(out[0], expected.readFloats("codes"), 1e-5);
