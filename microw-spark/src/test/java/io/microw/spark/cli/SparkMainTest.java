@@ -67,6 +67,14 @@ class SparkMainTest {
     }
 
     @Test
+    void annotateWithNothingToComputeIsAUsageError() {
+        Microw run = Microw.run("spark", "annotate", "--master", "local[1]", "--texts", "x.txt", "--output",
+                dir.resolve("o").toString());
+        assertThat(run.code()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(run.err()).contains("--concepts", "--direction");
+    }
+
+    @Test
     void microwSparkHelpListsTheJobs() {
         Microw top = Microw.run("--help");
         assertThat(top.out()).contains("spark");
