@@ -41,6 +41,9 @@ import static org.apache.spark.sql.functions.when;
  */
 public final class MicrowSpark {
 
+    /** The batching of jobs that run the model without writing an extraction (their output is never used). */
+    private static final ExtractOptions IN_MEMORY = ExtractOptions.into("in-memory");
+
     private MicrowSpark() {
     }
 
@@ -109,6 +112,27 @@ public final class MicrowSpark {
         return extracted.filter(col("special").equalTo(false)).select(col(column)).javaRDD()
                 .mapPartitions(new StatisticsPartition(sae, column))
                 .treeReduce(FeatureStatistics::merge);
+    }
+
+    /**
+     * As {@link #featureStatistics(Dataset, String, SaeRef)}, with the model run on texts instead of read from an
+     * extraction: each task runs its partition's texts through the model as {@link #extractActivations} would
+     * (length-sorted windows, batches of 8) and feeds the layer's non-special token vectors straight to the SAE; no
+     * Parquet is written. Null texts are skipped.
+     *
+     * @param texts      the texts, one per row
+     * @param textColumn their string column
+     * @param model      the model
+     * @param layer      the layer the SAE reads
+     * @param sae        the SAE, whose input width must be the layer's
+     * @return the statistics
+     */
+    public static FeatureStatistics featureStatistics(Dataset<Row> texts, String textColumn, ModelRef model,
+                                                      String layer, SaeRef sae) {
+        checkColumn(texts, textColumn, "text", DataTypes.StringType);
+        ExtractPlan plan = ExtractPlan.of(model, ExecutorModels.get(model, 0), List.of(layer), IN_MEMORY);
+        JavaRDD<Row> rows = idsAndTexts(texts, textColumn, null).mapPartitions(new PartitionExtraction(plan));
+        return featureStatistics(texts.sparkSession().createDataFrame(rows, plan.schema()), plan.layers().get(0), sae);
     }
 
     /**

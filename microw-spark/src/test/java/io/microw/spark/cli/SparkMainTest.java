@@ -49,6 +49,17 @@ class SparkMainTest {
         assertThat(s.path("tokens").asLong()).isEqualTo(manifest.path("rows").asLong() - manifest.path(
                 "special_tokens").asLong());
         assertThat(s.path("latents")).hasSize(32);
+        Path fromTexts = dir.resolve("stats-texts.json");
+        assertThat(Microw.run("spark", "stats", "--master", "local[2]", "--texts", texts.toString(), "--layer",
+                "transformer.h.1", "--sae", dir.resolve("sae").toString(), "--output", fromTexts.toString()).code())
+                .isZero();
+        JsonNode t2 = new ObjectMapper().readTree(fromTexts.toFile());
+        assertThat(t2.path("tokens")).isEqualTo(s.path("tokens"));
+        for (int l = 0; l < 32; l++) {
+            assertThat(t2.path("latents").get(l).path("firings")).isEqualTo(s.path("latents").get(l).path("firings"));
+            assertThat(t2.path("latents").get(l).path("histogram")).isEqualTo(s.path("latents").get(l)
+                    .path("histogram"));
+        }
 
         Path top = dir.resolve("top.json");
         assertThat(SparkMain.run("top-texts", "--master", "local[2]", "--input", out, "--layer", "transformer.h.1",
