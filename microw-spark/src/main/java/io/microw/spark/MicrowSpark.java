@@ -80,7 +80,10 @@ public final class MicrowSpark {
         long nullTexts = texts.filter(text.isNull()).count();
         JavaRDD<Row> idsAndTexts = idsAndTexts(texts, textColumn, options.idColumn());
         JavaRDD<Row> rows = idsAndTexts.mapPartitions(new PartitionExtraction(plan));
-        spark.createDataFrame(rows, plan.schema()).write().mode(SaveMode.Overwrite).parquet(options.output());
+        SparkFailures.run(() -> {
+            spark.createDataFrame(rows, plan.schema()).write().mode(SaveMode.Overwrite).parquet(options.output());
+            return null;
+        });
 
         Row counts = spark.read().parquet(options.output())
                 .agg(countDistinct(col("text_id")), count(lit(1)), sum(when(col("special"), 1L).otherwise(0L)))
@@ -109,9 +112,9 @@ public final class MicrowSpark {
     public static FeatureStatistics featureStatistics(Dataset<Row> extracted, String layer, SaeRef sae) {
         String column = layerColumn(extracted, layer);
         ExecutorModels.sae(sae);
-        return extracted.filter(col("special").equalTo(false)).select(col(column)).javaRDD()
+        return SparkFailures.run(() -> extracted.filter(col("special").equalTo(false)).select(col(column)).javaRDD()
                 .mapPartitions(new StatisticsPartition(sae, column))
-                .treeReduce(FeatureStatistics::merge);
+                .treeReduce(FeatureStatistics::merge));
     }
 
     /**
@@ -158,10 +161,11 @@ public final class MicrowSpark {
         }
         String column = layerColumn(extracted, layer);
         ExecutorModels.sae(sae);
-        return extracted.select(col("text_id"), col("position"), col("token_id"), col("special"), col(column))
+        return SparkFailures.run(() -> extracted.select(col("text_id"), col("position"), col("token_id"),
+                        col("special"), col(column))
                 .repartition(col("text_id")).sortWithinPartitions("text_id", "position").javaRDD()
                 .mapPartitions(new TopTextsPartition(sae, model, column, topK, bottomK, window))
-                .treeReduce(TopTexts::merge);
+                .treeReduce(TopTexts::merge));
     }
 
     /**

@@ -11,6 +11,7 @@ import io.microw.sae.SaeArchitecture;
 import io.microw.sae.SaeConfig;
 import io.microw.steering.SteeringVector;
 import io.microw.steering.TokenMode;
+import org.apache.spark.SparkException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +23,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
+import org.assertj.core.api.InstanceOfAssertFactories;
+
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 class AnnotateTest {
@@ -138,6 +142,31 @@ class AnnotateTest {
             unit = unit.div(unit.norm());
             return acts.matMul(unit.reshape(v.length, 1)).mean().getFloat();
         }
+    }
+
+    @Test
+    void anSaeThatCannotBeLoadedOnTheExecutorsFailsWithTheExecutorsOneLineError() {
+        ConceptAnnotator broken = new ConceptAnnotator(ModelRef.demo(), LAYER,
+                SaeRef.of(dir.resolve("no-such-sae").toString()), dir.resolve("concepts.json").toString(), 3);
+        Dataset<Row> out = MicrowSpark.annotate(TestSpark.texts(texts), "text", broken, "concepts");
+        assertThatThrownBy(out::collectAsList).isInstanceOf(SparkException.class)
+                .hasMessageContaining("Job aborted");
+        assertThatThrownBy(() -> SparkFailures.run(out::collectAsList)).isInstanceOf(ModelLoadException.class)
+                .hasMessageStartingWith("cannot load the SAE '" + dir.resolve("no-such-sae"))
+                .hasMessageContaining(" on ")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n").doesNotContain("Job aborted"));
+    }
+
+    @Test
+    void aFailureKnownOnlyByItsMessageIsReducedToTheExecutorsLine() {
+        RuntimeException spark = new RuntimeException("Job aborted due to stage failure: Task 0 in stage 1.0 failed 4 "
+                + "times, most recent failure: Lost task 0.3 (TID 9) (127.0.0.1 executor 1): "
+                + ModelLoadException.class.getName() + ": cannot load model 'm' on executor 1: no config.json\n"
+                + "\tat io.microw.spark.ExecutorModels.load(ExecutorModels.java:60)");
+        assertThat(SparkFailures.modelLoadFailure(spark)).get(InstanceOfAssertFactories.THROWABLE)
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessage("cannot load model 'm' on executor 1: no config.json");
+        assertThat(SparkFailures.modelLoadFailure(new IllegalStateException("output exists"))).isEmpty();
     }
 
     /** (latent, score) of the 3 strongest even latents over the text's tokens, computed with the model's cache. */

@@ -6,6 +6,7 @@ import io.microw.spark.MicrowSpark;
 import io.microw.spark.ModelRef;
 import io.microw.spark.ProjectionScorer;
 import io.microw.spark.SaeRef;
+import io.microw.spark.SparkFailures;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -92,7 +93,11 @@ final class AnnotateCommand implements Callable<Integer> {
                 out = MicrowSpark.annotate(out, column, new ProjectionScorer(ModelRef.of(model),
                         DirectionRef.of(direction)), "projection", batchSize);
             }
-            out.write().mode(overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(output);
+            Dataset<Row> annotated = out;
+            SparkFailures.run(() -> {
+                annotated.write().mode(overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(output);
+                return null;
+            });
             spec.commandLine().getOut().printf("%s: texts with %s%n", output, concepts == null ? "their projection"
                     : direction == null ? "their top " + topN + " concepts"
                     : "their top " + topN + " concepts and projection");

@@ -86,6 +86,20 @@ class SparkMainTest {
     }
 
     @Test
+    void anSaeMissingOnTheExecutorsIsOneLineAtTheDriver() throws Exception {
+        Path texts = dir.resolve("t.txt");
+        Files.write(texts, List.of("It rained in Atlanta."));
+        Path concepts = dir.resolve("concepts.json");
+        Files.writeString(concepts, "{\"n_size\": 32, \"concepts\": {\"0\": {\"name\": \"rain\", \"score\": 1}}}");
+        Microw run = Microw.run("spark", "annotate", "--master", "local[1]", "--texts", texts.toString(), "--layer",
+                "transformer.h.1", "--sae", dir.resolve("no-sae").toString(), "--concepts", concepts.toString(),
+                "--output", dir.resolve("annotated").toString());
+        assertThat(run.code()).isEqualTo(Main.EXIT_ERROR);
+        assertThat(run.err().strip().lines()).singleElement().asString()
+                .startsWith("microw: error: cannot load the SAE").contains("no-sae").doesNotContain("Job aborted");
+    }
+
+    @Test
     void microwSparkHelpListsTheJobs() {
         Microw top = Microw.run("--help");
         assertThat(top.out()).contains("spark");
