@@ -101,13 +101,13 @@ final class BenchCommand implements Callable<Integer> {
             ActivationsManifest m = MicrowSpark.extractActivations(input, "text", ModelRef.demo(), List.of(layer),
                     ExtractOptions.into(work.resolve("one").toString()).withBatchSize(batchSize));
             double seconds = (System.nanoTime() - start) / 1e9;
-            long peak = java.lang.management.ManagementFactory.getMemoryPoolMXBeans().stream()
-                    .filter(p -> p.getType() == java.lang.management.MemoryType.HEAP)
+            long oldPeak = java.lang.management.ManagementFactory.getMemoryPoolMXBeans().stream()
+                    .filter(p -> p.getType() == java.lang.management.MemoryType.HEAP && p.getName().contains("Old"))
                     .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
             spec.commandLine().getOut().printf("%d texts in 1 partition, layer %s, batch %d, master %s: %d rows, "
-                            + "%.1f s, %.0f tokens/s; max heap (-Xmx) %d MiB, peak heap used %d MiB%n", texts.size(),
+                            + "%.1f s, %.0f tokens/s; max heap (-Xmx) %d MiB, peak old generation %d MiB%n", texts.size(),
                     layer, batchSize, session.sparkContext().master(), m.rows(), seconds, m.rows() / seconds,
-                    Runtime.getRuntime().maxMemory() >> 20, peak >> 20);
+                    Runtime.getRuntime().maxMemory() >> 20, oldPeak >> 20);
             return 0;
         } finally {
             spark.close(session);

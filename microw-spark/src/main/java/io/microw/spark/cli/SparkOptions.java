@@ -26,7 +26,10 @@ final class SparkOptions {
             if (master.startsWith("local-cluster")) {
                 // the workers start executor JVMs through $SPARK_HOME (a directory with a jars/ folder, empty will
                 // do); they get this JVM's class path
-                builder.config("spark.executor.extraClassPath", System.getProperty("java.class.path"))
+                // and the executor's cores, which size the model's threads (local-cluster does not set them)
+                String cores = master.replaceAll("local-cluster\\[\\s*\\d+\\s*,\\s*(\\d+)\\s*,.*", "$1");
+                builder.config("spark.executor.cores", cores)
+                        .config("spark.executor.extraClassPath", System.getProperty("java.class.path"))
                         .config("spark.executor.extraJavaOptions", "-Dai.djl.offline="
                                 + System.getProperty("ai.djl.offline", "false"));
             }
