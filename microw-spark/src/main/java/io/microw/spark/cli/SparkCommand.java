@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
  * {@code microw spark}: microw's Spark jobs ({@code extract}, {@code stats}, {@code top-texts}, {@code annotate},
  * {@code bench}); added to {@code microw} by {@link SparkPlugin} when this module is on the classpath.
  */
-@Command(name = "spark", mixinStandardHelpOptions = true,
+@Command(name = "spark",
         description = "microw on Apache Spark: extraction, feature statistics, top texts, annotation.",
         subcommands = {ExtractCommand.class, StatsCommand.class, TopTextsCommand.class, AnnotateCommand.class,
             BenchCommand.class})
@@ -15,6 +15,9 @@ public final class SparkCommand implements Runnable {
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     /** {@code microw spark} alone prints its usage. */
     @Override
