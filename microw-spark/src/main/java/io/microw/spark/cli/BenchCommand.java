@@ -55,12 +55,21 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (onePartition > 0) {
-            return onePartition();
+        Path work = Files.createTempDirectory("microw-spark-bench");
+        try {
+            return onePartition > 0 ? onePartition(work) : overhead(work);
+        } finally {
+            try (var paths = Files.walk(work)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
+    }
+
+    private Integer overhead(Path work) throws IOException {
         List<String> texts = BrownCorpus.load().sentences().stream().map(BrownCorpus.Sentence::text).limit(count)
                 .toList();
-        Path work = Files.createTempDirectory("microw-spark-bench");
         double single = Double.NaN;
         if (!noBaseline) {
             single = singleProcess(texts, work);
@@ -88,12 +97,11 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private Integer onePartition() throws IOException {
+    private Integer onePartition(Path work) {
         List<String> texts = new java.util.ArrayList<>(onePartition);
         for (int i = 0; i < onePartition; i++) {
             texts.add("the jury said " + i + " times");
         }
-        Path work = Files.createTempDirectory("microw-spark-bench");
         SparkSession session = spark.session("microw bench");
         try {
             Dataset<Row> input = session.createDataset(texts, Encoders.STRING()).toDF("text").coalesce(1);
