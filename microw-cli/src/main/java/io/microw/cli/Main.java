@@ -6,6 +6,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 
 /**
@@ -23,7 +24,9 @@ import java.util.concurrent.Callable;
             CommandLine.HelpCommand.class},
         footer = {"", "Options with a default can also come from the environment (--store: MICROW_STORE) or a",
             "properties file ($MICROW_CONFIG, else ~/.microw/config.properties: activations.save.store=... or store=...).",
-            "Exit codes: 0 success, 1 usage error, 2 runtime failure.", "", "Start with: microw demo"})
+            "Exit codes: 0 success, 1 usage error, 2 runtime failure.",
+            "Jobs on Apache Spark (microw spark ...) come with the microw-spark jar on the classpath.", "",
+            "Start with: microw demo"})
 public final class Main implements Callable<Integer> {
 
     /** Exit code of a command line that could not be used: unknown flag, missing argument, bad value, unknown layer. */
@@ -49,6 +52,7 @@ public final class Main implements Callable<Integer> {
     /** A configured command line; tests use it to run commands in-process with their own writers. */
     public static CommandLine commandLine() {
         CommandLine cmd = new CommandLine(new Main());
+        ServiceLoader.load(CommandPlugin.class).forEach(plugin -> cmd.addSubcommand(plugin.command()));
         cmd.setExecutionExceptionHandler(new ErrorHandler());
         cmd.setParameterExceptionHandler(new UsageErrorHandler());
         cmd.setDefaultValueProvider(ConfigDefaults.fromEnvironment());

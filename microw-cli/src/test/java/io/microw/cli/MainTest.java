@@ -21,6 +21,16 @@ class MainTest {
     }
 
     @Test
+    void withoutTheSparkModuleThereIsNoSparkCommandAndHelpSaysWhereItComesFrom() {
+        assertThat(Main.commandLine().getSubcommands()).doesNotContainKey("spark");
+        CliRun help = CliRun.of("--help");
+        assertThat(help.out()).contains("microw-spark jar");
+        CliRun run = CliRun.of("spark", "extract");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("spark");
+    }
+
+    @Test
     void noSubcommandIsUsageError() {
         CliRun run = CliRun.of();
         assertThat(run.exitCode()).isEqualTo(1);

@@ -4,13 +4,11 @@ import io.microw.concepts.ConceptDictionary;
 import io.microw.lm.InferenceOptions;
 import io.microw.lm.LanguageModel;
 import io.microw.sae.Sae;
-import io.microw.tokenizer.Encodings;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 
-import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -33,9 +31,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param topN       concepts per text, at least 1
  */
 public record ConceptAnnotator(ModelRef model, String layer, SaeRef sae, String dictionary, int topN)
-        implements Serializable {
+        implements TextAnnotation {
 
     private static final Map<String, ConceptDictionary> DICTIONARIES = new ConcurrentHashMap<>();
+    /** The SQL type of an annotation: {@code array<struct<concept: string, latent: int, score: float>>}. */
+    private static final DataType TYPE = DataTypes.createArrayType(DataTypes.createStructType(List.of(
+            DataTypes.createStructField("concept", DataTypes.StringType, false),
+            DataTypes.createStructField("latent", DataTypes.IntegerType, false),
+            DataTypes.createStructField("score", DataTypes.FloatType, false))), false);
 
     /** Checks the arguments. */
     public ConceptAnnotator {
@@ -48,16 +51,10 @@ public record ConceptAnnotator(ModelRef model, String layer, SaeRef sae, String 
         }
     }
 
-    /**
-     * The SQL type of an annotation: {@code array<struct<concept: string, latent: int, score: float>>}.
-     *
-     * @return the type
-     */
-    public static DataType resultType() {
-        return DataTypes.createArrayType(DataTypes.createStructType(List.of(
-                DataTypes.createStructField("concept", DataTypes.StringType, false),
-                DataTypes.createStructField("latent", DataTypes.IntegerType, false),
-                DataTypes.createStructField("score", DataTypes.FloatType, false))), false);
+    /** @return {@link #resultType()}'s type */
+    @Override
+    public DataType resultType() {
+        return TYPE;
     }
 
     /**
@@ -67,27 +64,26 @@ public record ConceptAnnotator(ModelRef model, String layer, SaeRef sae, String 
      * @return the strongest named concepts, strongest first
      */
     public Row[] annotate(String text) {
-        if (text == null) {
-            return null;
-        }
+        return text == null ? null : (Row[]) annotate(List.of(text))[0];
+    }
+
+    @Override
+    public Object[] annotate(List<String> texts) {
         LanguageModel lm = ExecutorModels.get(model, 0);
         Sae encoder = ExecutorModels.sae(sae);
         ConceptDictionary concepts = DICTIONARIES.computeIfAbsent(Path.of(dictionary).toAbsolutePath().toString(),
                 k -> ConceptDictionary.load(Path.of(dictionary), encoder.config().dSae()));
         String canonical = lm.layers().resolve(layer);
-        LayerForward forward = LayerForward.run(lm, List.of(text), List.of(canonical),
+        LayerForward forward = LayerForward.run(lm, texts, List.of(canonical),
                 InferenceOptions.defaults().withStopAfterLayer(canonical));
-        Encodings enc = forward.encodings();
-        int seq = enc.seqLength();
-        int d = forward.values()[0].length / seq;
-        List<float[]> tokens = new ArrayList<>();
-        for (int s = 0; s < seq; s++) {
-            if (enc.attentionMask()[0][s] != 0 && enc.specialTokensMask()[0][s] == 0) {
-                float[] v = new float[d];
-                System.arraycopy(forward.values()[0], s * d, v, 0, d);
-                tokens.add(v);
-            }
+        Object[] annotations = new Object[texts.size()];
+        for (int t = 0; t < texts.size(); t++) {
+            annotations[t] = strongest(forward.tokens(0, t), encoder, concepts, canonical);
         }
+        return annotations;
+    }
+
+    private Row[] strongest(List<float[]> tokens, Sae encoder, ConceptDictionary concepts, String canonical) {
         if (tokens.isEmpty()) {
             return new Row[0];
         }

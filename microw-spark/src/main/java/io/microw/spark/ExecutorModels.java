@@ -3,13 +3,16 @@ package io.microw.spark;
 import ai.djl.pytorch.jni.JniUtils;
 import io.microw.lm.LanguageModel;
 import io.microw.sae.Sae;
+import io.microw.steering.SteeringVector;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * The models and SAEs of this JVM (an executor's, or the driver's in local mode): each is loaded once, lazily, keyed
- * by its identity ({@link ModelRef#identity()}, {@link SaeRef#identity()}), and then shared by every task the JVM runs. A model that failed to load is
+ * by its identity ({@link ModelRef#identity()}, {@link SaeRef#identity()},
+ * {@link DirectionRef#identity()}), and then shared by every task the JVM runs. A model that failed to load is
  * remembered with its error, so a retried task on the same executor fails at once with the same one-line message
  * instead of loading again.
  */
@@ -36,12 +39,24 @@ final class ExecutorModels {
      * @throws ModelLoadException when it cannot be loaded (now or at an earlier try in this JVM)
      */
     static Sae sae(SaeRef ref) {
-        return (Sae) entry(MODELS.computeIfAbsent("sae:" + ref.identity(), key -> {
+        return (Sae) cached("sae:" + ref.identity(), "the SAE '" + ref.directory() + "'", ref::load);
+    }
+
+    /**
+     * The direction {@code ref} names, loaded on first use in this JVM.
+     *
+     * @throws ModelLoadException when it cannot be loaded (now or at an earlier try in this JVM)
+     */
+    static SteeringVector direction(DirectionRef ref) {
+        return (SteeringVector) cached("direction:" + ref.identity(), "the direction '" + ref.file() + "'", ref::load);
+    }
+
+    private static Object cached(String key, String what, Supplier<Object> load) {
+        return entry(MODELS.computeIfAbsent(key, k -> {
             try {
-                return ref.load();
+                return load.get();
             } catch (RuntimeException | LinkageError e) {
-                return new ModelLoadException("cannot load the SAE '" + ref.directory() + "' on " + whereAmI() + ": "
-                        + e.getMessage(), e);
+                return new ModelLoadException("cannot load " + what + " on " + whereAmI() + ": " + e.getMessage(), e);
             }
         }));
     }

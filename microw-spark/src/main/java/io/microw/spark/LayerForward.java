@@ -42,4 +42,25 @@ record LayerForward(Encodings encodings, float[][] values) {
             }
         }
     }
+
+    /**
+     * The real, non-special tokens' vectors of one text for one captured layer.
+     *
+     * @param layer the layer's index among the captured layers
+     * @param text  the text's index in the batch
+     * @return one vector per token, in order
+     */
+    List<float[]> tokens(int layer, int text) {
+        int seq = encodings.seqLength();
+        int d = values[layer].length / (encodings.batchSize() * seq);
+        List<float[]> tokens = new ArrayList<>();
+        for (int s = 0; s < seq; s++) {
+            if (encodings.attentionMask()[text][s] != 0 && encodings.specialTokensMask()[text][s] == 0) {
+                float[] v = new float[d];
+                System.arraycopy(values[layer], (text * seq + s) * d, v, 0, d);
+                tokens.add(v);
+            }
+        }
+        return tokens;
+    }
 }

@@ -7,14 +7,15 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
-import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,7 +33,6 @@ import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
 /**
@@ -40,6 +40,9 @@ import static org.apache.spark.sql.functions.when;
  * executors and writes the activations of named layers as a Parquet dataset, one row per real token, with a manifest.
  */
 public final class MicrowSpark {
+
+    /** The batching of jobs that run the model without writing an extraction (their output is never used). */
+    private static final ExtractOptions IN_MEMORY = ExtractOptions.into("in-memory");
 
     private MicrowSpark() {
     }
@@ -77,7 +80,10 @@ public final class MicrowSpark {
         long nullTexts = texts.filter(text.isNull()).count();
         JavaRDD<Row> idsAndTexts = idsAndTexts(texts, textColumn, options.idColumn());
         JavaRDD<Row> rows = idsAndTexts.mapPartitions(new PartitionExtraction(plan));
-        spark.createDataFrame(rows, plan.schema()).write().mode(SaveMode.Overwrite).parquet(options.output());
+        SparkFailures.run(() -> {
+            spark.createDataFrame(rows, plan.schema()).write().mode(SaveMode.Overwrite).parquet(options.output());
+            return null;
+        });
 
         Row counts = spark.read().parquet(options.output())
                 .agg(countDistinct(col("text_id")), count(lit(1)), sum(when(col("special"), 1L).otherwise(0L)))
@@ -106,9 +112,30 @@ public final class MicrowSpark {
     public static FeatureStatistics featureStatistics(Dataset<Row> extracted, String layer, SaeRef sae) {
         String column = layerColumn(extracted, layer);
         ExecutorModels.sae(sae);
-        return extracted.filter(col("special").equalTo(false)).select(col(column)).javaRDD()
+        return SparkFailures.run(() -> extracted.filter(col("special").equalTo(false)).select(col(column)).javaRDD()
                 .mapPartitions(new StatisticsPartition(sae, column))
-                .treeReduce(FeatureStatistics::merge);
+                .treeReduce(FeatureStatistics::merge));
+    }
+
+    /**
+     * As {@link #featureStatistics(Dataset, String, SaeRef)}, with the model run on texts instead of read from an
+     * extraction: each task runs its partition's texts through the model as {@link #extractActivations} would
+     * (length-sorted windows, batches of 8) and feeds the layer's non-special token vectors straight to the SAE; no
+     * Parquet is written. Null texts are skipped.
+     *
+     * @param texts      the texts, one per row
+     * @param textColumn their string column
+     * @param model      the model
+     * @param layer      the layer the SAE reads
+     * @param sae        the SAE, whose input width must be the layer's
+     * @return the statistics
+     */
+    public static FeatureStatistics featureStatistics(Dataset<Row> texts, String textColumn, ModelRef model,
+                                                      String layer, SaeRef sae) {
+        checkColumn(texts, textColumn, "text", DataTypes.StringType);
+        ExtractPlan plan = ExtractPlan.of(model, ExecutorModels.get(model, 0), List.of(layer), IN_MEMORY);
+        JavaRDD<Row> rows = idsAndTexts(texts, textColumn, null).mapPartitions(new PartitionExtraction(plan));
+        return featureStatistics(texts.sparkSession().createDataFrame(rows, plan.schema()), plan.layers().get(0), sae);
     }
 
     /**
@@ -134,40 +161,78 @@ public final class MicrowSpark {
         }
         String column = layerColumn(extracted, layer);
         ExecutorModels.sae(sae);
-        return extracted.select(col("text_id"), col("position"), col("token_id"), col("special"), col(column))
+        return SparkFailures.run(() -> extracted.select(col("text_id"), col("position"), col("token_id"),
+                        col("special"), col(column))
                 .repartition(col("text_id")).sortWithinPartitions("text_id", "position").javaRDD()
                 .mapPartitions(new TopTextsPartition(sae, model, column, topK, bottomK, window))
-                .treeReduce(TopTexts::merge);
+                .treeReduce(TopTexts::merge));
     }
 
     /**
      * Registers {@code annotator} as the Spark SQL function {@code name} (e.g. {@code microw_concepts}), so that
      * analysts write {@code SELECT id, microw_concepts(text) FROM docs}; it returns
-     * {@link ConceptAnnotator#resultType()}, null for a null text.
+     * {@link ConceptAnnotator#resultType()}, null for a null text. A SQL function sees one row at a time (one forward
+     * per text); {@link #annotate} batches the forwards.
      *
      * @param spark     the session
      * @param name      the function's name
      * @param annotator what it computes
      */
     public static void registerConceptFunction(SparkSession spark, String name, ConceptAnnotator annotator) {
-        spark.udf().register(name, (UDF1<String, Row[]>) annotator::annotate, ConceptAnnotator.resultType());
+        spark.udf().register(name, (UDF1<String, Row[]>) annotator::annotate, annotator.resultType());
     }
 
     /**
-     * {@code texts} with a column {@code outputColumn} of each text's strongest named concepts (see
-     * {@link ConceptAnnotator}).
+     * Registers {@code scorer} as the Spark SQL function {@code name} (e.g. {@code microw_projection}): a float per
+     * text, null for a null text (see {@link ProjectionScorer}); one forward per text.
+     *
+     * @param spark  the session
+     * @param name   the function's name
+     * @param scorer what it computes
+     */
+    public static void registerProjectionFunction(SparkSession spark, String name, ProjectionScorer scorer) {
+        spark.udf().register(name, (UDF1<String, Float>) scorer::score, scorer.resultType());
+    }
+
+    /**
+     * {@code texts} with a column {@code outputColumn} of each text's annotation (a {@link ConceptAnnotator}'s
+     * strongest named concepts, a {@link ProjectionScorer}'s score), null for a null text; 8 texts per forward.
      *
      * @param texts        the texts
      * @param textColumn   their string column
-     * @param annotator    what to compute
+     * @param annotation   what to compute
      * @param outputColumn the new column's name
      * @return the annotated DataFrame (lazy, like any Spark transformation)
      */
-    public static Dataset<Row> annotate(Dataset<Row> texts, String textColumn, ConceptAnnotator annotator,
+    public static Dataset<Row> annotate(Dataset<Row> texts, String textColumn, TextAnnotation annotation,
                                         String outputColumn) {
+        return annotate(texts, textColumn, annotation, outputColumn, 8);
+    }
+
+    /**
+     * As {@link #annotate(Dataset, String, TextAnnotation, String)}, with {@code batchSize} texts per forward: each
+     * task reads its partition a batch at a time.
+     *
+     * @param texts        the texts
+     * @param textColumn   their string column
+     * @param annotation   what to compute
+     * @param outputColumn the new column's name
+     * @param batchSize    texts per forward, at least 1
+     * @return the annotated DataFrame (lazy)
+     */
+    public static Dataset<Row> annotate(Dataset<Row> texts, String textColumn, TextAnnotation annotation,
+                                        String outputColumn, int batchSize) {
         checkColumn(texts, textColumn, "text", DataTypes.StringType);
-        UserDefinedFunction concepts = udf((UDF1<String, Row[]>) annotator::annotate, ConceptAnnotator.resultType());
-        return texts.withColumn(outputColumn, concepts.apply(col(textColumn)));
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size is " + batchSize + "; expected at least 1 text per forward");
+        }
+        if (Arrays.asList(texts.columns()).contains(outputColumn)) {
+            throw new IllegalArgumentException("the texts already have a column '" + outputColumn + "'; name the "
+                    + "annotation column differently");
+        }
+        StructType schema = texts.schema().add(outputColumn, annotation.resultType(), true);
+        return texts.mapPartitions(new AnnotatedPartition(annotation, texts.schema().fieldIndex(textColumn),
+                batchSize), Encoders.row(schema));
     }
 
     /** The column of {@code layer} in an extracted dataset, checked to be there with {@code special}. */

@@ -2,7 +2,10 @@ package io.microw.spark;
 
 import io.microw.MicrowException;
 
-/** A model ({@link ModelRef}) or SAE ({@link SaeRef}) could not be loaded in a JVM of the job; the message says which, where and why. */
+/**
+ * A model ({@link ModelRef}), SAE ({@link SaeRef}) or direction ({@link DirectionRef}) could not be loaded in a JVM of
+ * the job; the message, one line, says which, where and why ({@link SparkFailures} brings it back from an executor).
+ */
 public final class ModelLoadException extends MicrowException {
 
     /**

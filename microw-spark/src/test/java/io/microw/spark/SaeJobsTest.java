@@ -62,7 +62,18 @@ class SaeJobsTest {
 
     @Test
     void equalSingleMachineStatistics() {
-        FeatureStatistics stats = MicrowSpark.featureStatistics(extracted.repartition(4), LAYER, saeRef);
+        assertEqualSingleMachine(MicrowSpark.featureStatistics(extracted.repartition(4), LAYER, saeRef));
+    }
+
+    @Test
+    void statisticsFromTextsEqualSingleMachineStatistics() {
+        List<String> withNull = new java.util.ArrayList<>(TestSpark.brownSentences());
+        withNull.add(7, null);
+        assertEqualSingleMachine(MicrowSpark.featureStatistics(TestSpark.texts(withNull).repartition(2), "text",
+                ModelRef.demo(), LAYER, saeRef));
+    }
+
+    private static void assertEqualSingleMachine(FeatureStatistics stats) {
         LatentStatistics want = single.statistics();
         assertThat(stats.tokens()).isEqualTo(want.tokens()).isPositive();
         long fired = 0;

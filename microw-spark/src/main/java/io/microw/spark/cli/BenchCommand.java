@@ -46,21 +46,33 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "8", paramLabel = "N", description = "texts per forward")
     int batchSize;
 
+    @Option(names = "--no-baseline", description = "skip the single-process run (for scaling runs)")
+    boolean noBaseline;
+
+    @Option(names = "--one-partition", paramLabel = "N", description = "instead: N short synthetic texts in a single "
+            + "partition, to check that a task's memory stays bounded (reports the JVM's -Xmx and peak heap)")
+    int onePartition;
+
     @Override
     public Integer call() throws IOException {
+        Path work = Files.createTempDirectory("microw-spark-bench");
+        try {
+            return onePartition > 0 ? onePartition(work) : overhead(work);
+        } finally {
+            try (var paths = Files.walk(work)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    private Integer overhead(Path work) throws IOException {
         List<String> texts = BrownCorpus.load().sentences().stream().map(BrownCorpus.Sentence::text).limit(count)
                 .toList();
-        Path work = Files.createTempDirectory("microw-spark-bench");
-        double single;
-        try (LanguageModel lm = BrownGpt2.load()) {
-            SaveOptions options = SaveOptions.into(work.resolve("store")).withBatchSize(batchSize);
-            lm.activations().saveActivations(texts.subList(0, Math.min(64, texts.size())), List.of(layer),
-                    options.withRunName("warmup"));
-            long[] tokens = {0};
-            long start = System.nanoTime();
-            lm.activations().saveActivations(texts, List.of(layer),
-                    options.withRunName("bench").withProgress(p -> tokens[0] = p.tokens()));
-            single = tokens[0] / ((System.nanoTime() - start) / 1e9);
+        double single = Double.NaN;
+        if (!noBaseline) {
+            single = singleProcess(texts, work);
         }
         SparkSession session = spark.session("microw bench");
         try {
@@ -74,12 +86,62 @@ final class BenchCommand implements Callable<Integer> {
             spec.commandLine().getOut().printf("%d texts, layer %s, batch %d, master %s%n"
                             + "single-process saveActivations: %.0f tokens/s%n"
                             + "Spark extractActivations:       %.0f tokens/s (%d rows, %d partitions)%n"
-                            + "ratio Spark / single:           %.2f%n", texts.size(), layer, batchSize,
-                    session.sparkContext().master(), single, distributed, m.rows(), input.rdd().getNumPartitions(),
-                    distributed / single);
+                            + "ratio Spark / single:           %.2f%n"
+                            + "Parquet:                        %.0f bytes per token row (layer width %d)%n",
+                    texts.size(), layer, batchSize, session.sparkContext().master(), single, distributed, m.rows(),
+                    input.rdd().getNumPartitions(), distributed / single,
+                    (double) parquetBytes(work.resolve("spark")) / m.rows(), m.widths().get(0));
             return 0;
         } finally {
             spark.close(session);
+        }
+    }
+
+    private Integer onePartition(Path work) {
+        List<String> texts = new java.util.ArrayList<>(onePartition);
+        for (int i = 0; i < onePartition; i++) {
+            texts.add("the jury said " + i + " times");
+        }
+        SparkSession session = spark.session("microw bench");
+        try {
+            Dataset<Row> input = session.createDataset(texts, Encoders.STRING()).toDF("text").coalesce(1);
+            long start = System.nanoTime();
+            ActivationsManifest m = MicrowSpark.extractActivations(input, "text", ModelRef.demo(), List.of(layer),
+                    ExtractOptions.into(work.resolve("one").toString()).withBatchSize(batchSize));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long oldPeak = java.lang.management.ManagementFactory.getMemoryPoolMXBeans().stream()
+                    .filter(p -> p.getType() == java.lang.management.MemoryType.HEAP && p.getName().contains("Old"))
+                    .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+            spec.commandLine().getOut().printf("%d texts in 1 partition, layer %s, batch %d, master %s: %d rows, "
+                            + "%.1f s, %.0f tokens/s; max heap (-Xmx) %d MiB, peak old generation %d MiB%n", texts.size(),
+                    layer, batchSize, session.sparkContext().master(), m.rows(), seconds, m.rows() / seconds,
+                    Runtime.getRuntime().maxMemory() >> 20, oldPeak >> 20);
+            return 0;
+        } finally {
+            spark.close(session);
+        }
+    }
+
+    private static long parquetBytes(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            long bytes = 0;
+            for (Path f : files.filter(f -> f.toString().endsWith(".parquet")).toList()) {
+                bytes += Files.size(f);
+            }
+            return bytes;
+        }
+    }
+
+    private double singleProcess(List<String> texts, Path work) {
+        try (LanguageModel lm = BrownGpt2.load()) {
+            SaveOptions options = SaveOptions.into(work.resolve("store")).withBatchSize(batchSize);
+            lm.activations().saveActivations(texts.subList(0, Math.min(64, texts.size())), List.of(layer),
+                    options.withRunName("warmup"));
+            long[] tokens = {0};
+            long start = System.nanoTime();
+            lm.activations().saveActivations(texts, List.of(layer),
+                    options.withRunName("bench").withProgress(p -> tokens[0] = p.tokens()));
+            return tokens[0] / ((System.nanoTime() - start) / 1e9);
         }
     }
 }

@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
 @Command(name = "extract", mixinStandardHelpOptions = true,
         description = "Runs a model over texts on Spark and writes layers' activations as Parquet (one row per token)"
                 + " with a _microw.json manifest.",
-        footer = {"", "Example:", "  java -jar microw-spark-bundle.jar extract --master local[2] --texts brown.txt "
+        footer = {"", "Example:", "  java -jar microw-spark-bundle.jar spark extract --master local[2] --texts brown.txt "
                 + "--layers transformer.h.1 --output brown-acts"})
 final class ExtractCommand implements Callable<Integer> {
 

@@ -1,56 +1,35 @@
 package io.microw.spark.cli;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import io.microw.cli.Main;
+
+import java.util.stream.Stream;
 
 /**
- * {@code microw-spark}: microw's Spark jobs from the command line ({@code extract}, {@code stats}, {@code top-texts},
- * {@code annotate}); run with {@code java -jar} (the bundle, local mode) or {@code spark-submit} (a cluster).
+ * An alias of {@code microw spark} for {@code spark-submit --class io.microw.spark.cli.SparkMain jar extract ...}:
+ * the arguments are those of {@code microw spark}, with the exit codes of {@code microw} (0 success, 1 usage error,
+ * 2 a failed job).
  */
-@Command(name = "microw-spark", mixinStandardHelpOptions = true,
-        description = "microw on Apache Spark: extraction, feature statistics, top texts, annotation.",
-        subcommands = {ExtractCommand.class, StatsCommand.class, TopTextsCommand.class, AnnotateCommand.class,
-            BenchCommand.class})
-public final class SparkMain implements Runnable {
+public final class SparkMain {
 
-    @CommandLine.Spec
-    private CommandLine.Model.CommandSpec spec;
+    private SparkMain() {
+    }
 
     /**
-     * Runs the command line and exits with its status.
+     * Runs {@code microw spark ARGS} and exits with its status.
      *
-     * @param args the arguments
+     * @param args the arguments after {@code spark}
      */
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
     /**
-     * Runs the command line without exiting: 0 on success, 1 on a failed job, 2 on a usage error.
+     * Runs {@code microw spark ARGS} without exiting.
      *
-     * @param args the arguments
+     * @param args the arguments after {@code spark}
      * @return the exit status
      */
     public static int run(String... args) {
-        return new CommandLine(new SparkMain())
-                .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    cmd.getErr().println("microw-spark: " + rootMessage(e));
-                    return 1;
-                })
-                .execute(args);
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t && !(t instanceof IllegalArgumentException)
-                && !(t instanceof IllegalStateException)) {
-            t = t.getCause();
-        }
-        return t.getMessage();
-    }
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        return Main.commandLine().execute(Stream.concat(Stream.of("spark"), Stream.of(args)).toArray(String[]::new));
     }
 }

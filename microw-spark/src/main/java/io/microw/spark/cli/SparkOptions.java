@@ -12,7 +12,8 @@ import java.util.Locale;
 final class SparkOptions {
 
     @Option(names = "--master", paramLabel = "URL",
-            description = "local[N] (loopback only) or local-cluster[...]; omit under spark-submit, which sets it")
+            description = "local[N] or local-cluster[E,C,MB] (E executor JVMs of C cores, MB each; needs SPARK_HOME "
+                    + "with a jars/ folder), loopback only; omit under spark-submit, which sets it")
     String master;
 
     private boolean created;
@@ -21,7 +22,18 @@ final class SparkOptions {
     SparkSession session(String app) {
         created = SparkSession.getDefaultSession().isEmpty();
         if (master != null) {
-            SparkSession spark = LocalSpark.session(master, app);
+            SparkSession.Builder builder = LocalSpark.builder(master, app);
+            if (master.startsWith("local-cluster")) {
+                // the workers start executor JVMs through $SPARK_HOME (a directory with a jars/ folder, empty will
+                // do); they get this JVM's class path
+                // and the executor's cores, which size the model's threads (local-cluster does not set them)
+                String cores = master.replaceAll("local-cluster\\[\\s*\\d+\\s*,\\s*(\\d+)\\s*,.*", "$1");
+                builder.config("spark.executor.cores", cores)
+                        .config("spark.executor.extraClassPath", System.getProperty("java.class.path"))
+                        .config("spark.executor.extraJavaOptions", "-Dai.djl.offline="
+                                + System.getProperty("ai.djl.offline", "false"));
+            }
+            SparkSession spark = builder.getOrCreate();
             spark.sparkContext().setLogLevel("WARN");
             return spark;
         }

@@ -5,8 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.spark.FeatureStatistics;
 import io.microw.spark.MicrowSpark;
+import io.microw.spark.ModelRef;
 import io.microw.spark.SaeRef;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,11 +18,13 @@ import picocli.CommandLine.Spec;
 
 import java.io.File;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code stats}: per-latent firing statistics of an SAE over an extracted dataset, as JSON. */
+/** {@code stats}: per-latent firing statistics of an SAE over an extracted dataset or over texts, as JSON. */
 @Command(name = "stats", mixinStandardHelpOptions = true,
-        description = "Per-latent frequency, mean, max and histograms of an SAE over an extracted dataset (JSON).")
+        description = "Per-latent frequency, mean, max and histograms of an SAE over an extracted dataset (--input) or "
+                + "over texts the model is run on (--texts) (JSON).")
 final class StatsCommand implements Callable<Integer> {
 
     @Mixin
@@ -27,8 +33,25 @@ final class StatsCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--input", required = true, paramLabel = "DIR", description = "a dataset 'extract' wrote")
-    String input;
+    @ArgGroup(multiplicity = "1")
+    Source source;
+
+    /** Where the activations come from: an extraction, or texts run through the model. */
+    static final class Source {
+        @Option(names = "--input", required = true, paramLabel = "DIR", description = "a dataset 'extract' wrote")
+        String input;
+
+        @Option(names = "--texts", required = true, paramLabel = "PATH", description = "texts, as for 'extract'")
+        String texts;
+    }
+
+    @Option(names = "--text-column", paramLabel = "COL", description = "with --texts: the text column (default: text,"
+            + " or value)")
+    String textColumn;
+
+    @Option(names = "--model", paramLabel = "MODEL", defaultValue = "brown-gpt2", description = "with --texts: the "
+            + "model")
+    String model;
 
     @Option(names = "--layer", required = true, paramLabel = "LAYER", description = "the layer the SAE reads")
     String layer;
@@ -43,7 +66,15 @@ final class StatsCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         SparkSession session = spark.session("microw stats");
         try {
-            FeatureStatistics s = MicrowSpark.featureStatistics(session.read().parquet(input), layer, SaeRef.of(sae));
+            FeatureStatistics s;
+            if (source.input != null) {
+                s = MicrowSpark.featureStatistics(session.read().parquet(source.input), layer, SaeRef.of(sae));
+            } else {
+                Dataset<Row> texts = SparkOptions.readTexts(session, source.texts);
+                String column = textColumn != null ? textColumn
+                        : List.of(texts.columns()).contains("text") ? "text" : "value";
+                s = MicrowSpark.featureStatistics(texts, column, ModelRef.of(model), layer, SaeRef.of(sae));
+            }
             ObjectMapper json = new ObjectMapper();
             ObjectNode root = json.createObjectNode();
             root.put("tokens", s.tokens());

@@ -5,13 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeArchitecture;
 import io.microw.sae.SaeConfig;
+import io.microw.cli.Main;
 import io.microw.spark.ActivationsManifest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,24 +30,16 @@ class SparkMainTest {
         Files.write(texts, List.of("The jury said the election was conducted well.", "It rained in Atlanta.",
                 "Mayor Allen won the primary."));
         String out = dir.resolve("acts").toString();
-        String[] extract = {"extract", "--master", "local[2]", "--texts", texts.toString(), "--layers",
+        String[] extract = {"spark", "extract", "--master", "local[2]", "--texts", texts.toString(), "--layers",
             "transformer.h.1", "--output", out};
-        assertThat(SparkMain.run(extract)).isZero();
+        assertThat(Microw.run(extract).code()).isZero();
         JsonNode manifest = new ObjectMapper().readTree(Path.of(out, ActivationsManifest.FILE).toFile());
         assertThat(manifest.path("texts").asLong()).isEqualTo(3);
         assertThat(manifest.path("layers").get(0).path("column").asText()).isEqualTo("transformer_h_1");
 
-        PrintStream err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int again;
-        try {
-            again = SparkMain.run(extract);
-        } finally {
-            System.setErr(err);
-        }
-        assertThat(again).isEqualTo(1);
-        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("already exists").contains("--overwrite");
+        Microw again = Microw.run(extract);
+        assertThat(again.code()).isEqualTo(Main.EXIT_ERROR);
+        assertThat(again.err()).contains("already exists").contains("--overwrite");
 
         Sae.create(SaeConfig.of(SaeArchitecture.TOPK, 256, 32, 4), 3).save(dir.resolve("sae"));
         Path stats = dir.resolve("stats.json");
@@ -56,6 +49,17 @@ class SparkMainTest {
         assertThat(s.path("tokens").asLong()).isEqualTo(manifest.path("rows").asLong() - manifest.path(
                 "special_tokens").asLong());
         assertThat(s.path("latents")).hasSize(32);
+        Path fromTexts = dir.resolve("stats-texts.json");
+        assertThat(Microw.run("spark", "stats", "--master", "local[2]", "--texts", texts.toString(), "--layer",
+                "transformer.h.1", "--sae", dir.resolve("sae").toString(), "--output", fromTexts.toString()).code())
+                .isZero();
+        JsonNode t2 = new ObjectMapper().readTree(fromTexts.toFile());
+        assertThat(t2.path("tokens")).isEqualTo(s.path("tokens"));
+        for (int l = 0; l < 32; l++) {
+            assertThat(t2.path("latents").get(l).path("firings")).isEqualTo(s.path("latents").get(l).path("firings"));
+            assertThat(t2.path("latents").get(l).path("histogram")).isEqualTo(s.path("latents").get(l)
+                    .path("histogram"));
+        }
 
         Path top = dir.resolve("top.json");
         assertThat(SparkMain.run("top-texts", "--master", "local[2]", "--input", out, "--layer", "transformer.h.1",
@@ -67,7 +71,53 @@ class SparkMainTest {
 
     @Test
     void refusesARemoteMaster() {
-        assertThat(SparkMain.run("extract", "--master", "spark://10.1.2.3:7077", "--texts", "x.txt", "--layers",
-                "transformer.h.0", "--output", dir.resolve("o").toString())).isEqualTo(1);
+        Microw run = Microw.run("spark", "extract", "--master", "spark://10.1.2.3:7077", "--texts", "x.txt",
+                "--layers", "transformer.h.0", "--output", dir.resolve("o").toString());
+        assertThat(run.code()).isEqualTo(Main.EXIT_ERROR);
+        assertThat(run.err()).contains("10.1.2.3");
+    }
+
+    @Test
+    void annotateWithNothingToComputeIsAUsageError() {
+        Microw run = Microw.run("spark", "annotate", "--master", "local[1]", "--texts", "x.txt", "--output",
+                dir.resolve("o").toString());
+        assertThat(run.code()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(run.err()).contains("--concepts", "--direction");
+    }
+
+    @Test
+    void anSaeMissingOnTheExecutorsIsOneLineAtTheDriver() throws Exception {
+        Path texts = dir.resolve("t.txt");
+        Files.write(texts, List.of("It rained in Atlanta."));
+        Path concepts = dir.resolve("concepts.json");
+        Files.writeString(concepts, "{\"n_size\": 32, \"concepts\": {\"0\": {\"name\": \"rain\", \"score\": 1}}}");
+        Microw run = Microw.run("spark", "annotate", "--master", "local[1]", "--texts", texts.toString(), "--layer",
+                "transformer.h.1", "--sae", dir.resolve("no-sae").toString(), "--concepts", concepts.toString(),
+                "--output", dir.resolve("annotated").toString());
+        assertThat(run.code()).isEqualTo(Main.EXIT_ERROR);
+        assertThat(run.err().strip().lines()).singleElement().asString()
+                .startsWith("microw: error: cannot load the SAE").contains("no-sae").doesNotContain("Job aborted");
+    }
+
+    @Test
+    void microwSparkHelpListsTheJobs() {
+        Microw top = Microw.run("--help");
+        assertThat(top.out()).contains("spark");
+        Microw help = Microw.run("spark", "--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("Usage: microw spark", "extract", "stats", "top-texts", "annotate", "bench");
+    }
+
+    /** {@code microw ARGS} run in-process: exit code, stdout and stderr. */
+    private record Microw(int code, String out, String err) {
+        static Microw run(String... args) {
+            CommandLine cmd = Main.commandLine();
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            cmd.setOut(new PrintWriter(out, true));
+            cmd.setErr(new PrintWriter(err, true));
+            int code = cmd.execute(args);
+            return new Microw(code, out.toString(), err.toString());
+        }
     }
 }
