@@ -5,7 +5,7 @@ package io.microw.concepts;
  * histogram of its codes over {@code [0, upper)} in {@link #BINS} bins (the upper bound doubles, merging bins, when
  * a larger code arrives).
  */
-public final class LatentStatistics {
+public final class LatentStatistics implements LatentSummary {
 
     /** Histogram bins per latent. */
     public static final int BINS = 32;

@@ -16,7 +16,7 @@ import java.util.function.LongFunction;
  * (firing count, mean and max activation, histogram). Only counted tokens (real, not special) are seen. Token
  * strings come from the token ids the model saw, decoded one token at a time. Feed it with {@link #add}.
  */
-public final class TopTextTracker {
+public final class TopTextTracker implements TopTextSource {
 
     private final int latents;
     private final int topK;

@@ -30,10 +30,10 @@ public final class TopTextsExport {
     /**
      * mi-crow's top-texts JSON, every latent (empty lists for latents that never fired).
      *
-     * @param tracker the tracked contexts
+     * @param tracker the tracked contexts (a {@link TopTextTracker}, or any other source)
      * @param file the JSON file to write
      */
-    public static void writeJson(TopTextTracker tracker, Path file) {
+    public static void writeJson(TopTextSource tracker, Path file) {
         ObjectNode root = JSON.createObjectNode();
         for (int latent = 0; latent < tracker.latents(); latent++) {
             ArrayNode list = root.putArray(Integer.toString(latent));
@@ -55,10 +55,10 @@ public final class TopTextsExport {
     /**
      * mi-crow's top-texts CSV: one row per text per latent.
      *
-     * @param tracker the tracked contexts
+     * @param tracker the tracked contexts (a {@link TopTextTracker}, or any other source)
      * @param file the CSV file to write
      */
-    public static void writeCsv(TopTextTracker tracker, Path file) {
+    public static void writeCsv(TopTextSource tracker, Path file) {
         write(file, w -> {
             w.write("neuron_idx,text,score,token_str,token_idx\n");
             for (int latent = 0; latent < tracker.latents(); latent++) {
@@ -82,8 +82,22 @@ public final class TopTextsExport {
      */
     public static void writeNeuronpedia(TopTextTracker tracker, List<Integer> latents, String modelId, String layer,
                                         Path file) {
+        writeNeuronpedia(tracker, tracker.statistics(), latents, modelId, layer, file);
+    }
+
+    /**
+     * The Neuronpedia-style feature file from any source of contexts and the statistics over the same tokens.
+     *
+     * @param texts   the contexts
+     * @param stats   how often and how strongly each latent fired over the same tokens
+     * @param latents the latents to export
+     * @param modelId the model's id in the file
+     * @param layer   the layer's name in the file
+     * @param file    the JSON file to write
+     */
+    public static void writeNeuronpedia(TopTextSource texts, LatentSummary stats, List<Integer> latents,
+                                        String modelId, String layer, Path file) {
         ArrayNode features = JSON.createArrayNode();
-        LatentStatistics stats = tracker.statistics();
         for (int latent : latents) {
             ObjectNode f = features.addObject();
             f.put("modelId", modelId);
@@ -92,7 +106,7 @@ public final class TopTextsExport {
             f.put("frac_nonzero", stats.frequency(latent));
             f.put("maxActApprox", stats.maxActivation(latent));
             ArrayNode acts = f.putArray("activations");
-            for (LatentContext c : tracker.topTexts(latent)) {
+            for (LatentContext c : texts.topTexts(latent)) {
                 ObjectNode a = acts.addObject();
                 a.set("tokens", JSON.valueToTree(c.window()));
                 a.set("values", JSON.valueToTree(c.windowActivations()));

@@ -1,5 +1,7 @@
 package io.microw.spark;
 
+import io.microw.concepts.LatentSummary;
+
 import java.io.Serializable;
 import java.util.Arrays;
 
@@ -11,7 +13,7 @@ import java.util.Arrays;
  * {@code 1e-4} to {@code 1e4}, codes outside clamped to the end bins). Merging is exact, so the result does not depend
  * on how the tokens were partitioned (the mean's sum aside, which is a double sum in another order).
  */
-public final class FeatureStatistics implements Serializable {
+public final class FeatureStatistics implements Serializable, LatentSummary {
 
     /** Linear histogram bins per latent, as {@code LatentStatistics.BINS}. */
     public static final int BINS = 32;

@@ -1,6 +1,7 @@
 package io.microw.spark;
 
 import io.microw.concepts.LatentContext;
+import io.microw.concepts.TopTextSource;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -13,7 +14,7 @@ import java.util.List;
  * the smaller text id), and the k weakest positive ones. Built per partition with bounded lists and merged by a tree
  * reduction; merging is exact, so the result does not depend on the partitioning.
  */
-public final class TopTexts implements Serializable {
+public final class TopTexts implements Serializable, TopTextSource {
 
     /** A candidate context (a serializable {@link LatentContext}). */
     record Context(long textId, String text, int position, String token, float activation, List<String> window,

@@ -108,9 +108,9 @@ class SaeJobsTest {
         TopTexts texts = MicrowSpark.topTexts(extracted, LAYER, saeRef, ModelRef.demo(), 5, 3, 4);
         FeatureStatistics stats = MicrowSpark.featureStatistics(extracted, LAYER, saeRef);
         List<Integer> latents = List.of(0, 5, 17);
-        TopTextsFiles.writeJson(texts, dir.resolve("spark.json"));
+        TopTextsExport.writeJson(texts, dir.resolve("spark.json"));
         TopTextsExport.writeJson(single, dir.resolve("single.json"));
-        TopTextsFiles.writeNeuronpedia(texts, stats, latents, "brown-gpt2", LAYER, dir.resolve("spark-np.json"));
+        TopTextsExport.writeNeuronpedia(texts, stats, latents, "brown-gpt2", LAYER, dir.resolve("spark-np.json"));
         TopTextsExport.writeNeuronpedia(single, latents, "brown-gpt2", LAYER, dir.resolve("single-np.json"));
         ObjectMapper json = new ObjectMapper();
         assertJsonClose(json.readTree(dir.resolve("spark.json").toFile()),
@@ -118,7 +118,7 @@ class SaeJobsTest {
         assertJsonClose(json.readTree(dir.resolve("spark-np.json").toFile()),
                 json.readTree(dir.resolve("single-np.json").toFile()), "$");
 
-        TopTextsFiles.writeCsv(texts, dir.resolve("spark.csv"));
+        TopTextsExport.writeCsv(texts, dir.resolve("spark.csv"));
         TopTextsExport.writeCsv(single, dir.resolve("single.csv"));
         List<String> got = Files.readAllLines(dir.resolve("spark.csv"));
         List<String> want = Files.readAllLines(dir.resolve("single.csv"));

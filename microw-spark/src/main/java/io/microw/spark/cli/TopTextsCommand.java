@@ -1,10 +1,10 @@
 package io.microw.spark.cli;
 
+import io.microw.concepts.TopTextsExport;
 import io.microw.spark.MicrowSpark;
 import io.microw.spark.ModelRef;
 import io.microw.spark.SaeRef;
 import io.microw.spark.TopTexts;
-import io.microw.spark.TopTextsFiles;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -53,7 +53,7 @@ final class TopTextsCommand implements Callable<Integer> {
         try {
             TopTexts texts = MicrowSpark.topTexts(session.read().parquet(input), layer, SaeRef.of(sae),
                     ModelRef.of(model), topK, 0, window);
-            TopTextsFiles.writeJson(texts, output);
+            TopTextsExport.writeJson(texts, output);
             spec.commandLine().getOut().printf("%s: top %d contexts of %d latents%n", output, topK, texts.latents());
             return 0;
         } finally {
