@@ -159,9 +159,11 @@ class GradientsBackwardControllerTest {
              GradientResult patched = lm.gradients().of(IDS, MASK, Interventions.patch(patterns, clean.cache()),
                      METRIC, sites)) {
             assertThat(frozen.value()).isEqualTo(plain.value());
+            // the constants come from a plain forward, whose element-wise ops round differently from a recorded one
+            // (about 1 ulp): 1e-5, the tolerance, where freeing the patterns moves gradients by ~0.1
             for (String site : sites) {
                 assertThat(frozen.get(site).toFloatArray()).as(site)
-                        .containsExactly(patched.get(site).toFloatArray(), within(1e-6f));
+                        .containsExactly(patched.get(site).toFloatArray(), within(1e-5f));
             }
             assertThat(frozen.get(sites[0]).toFloatArray()).as("frozen vs free patterns")
                     .isNotEqualTo(plain.get(sites[0]).toFloatArray());
