@@ -1,7 +1,5 @@
 package io.microw.cli;
 
-import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.lm.LanguageModel;
@@ -59,9 +57,8 @@ final class BenchGradientsCommand implements Callable<Integer> {
         validate();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        int threadCount = peerOptions.threadCount(spec.commandLine());
-        String engine = "PyTorch " + Engine.getEngine("PyTorch").getVersion() + " via DJL " + Engine.getDjlVersion();
-        JniUtils.setNumThreads(threadCount);
+        int threadCount = peerOptions.startEngine(spec.commandLine());
+        String engine = PeerBenchOptions.engineLabel();
         List<GradientsBenchmark.Result> results = new ArrayList<>();
         for (String id : peerOptions.workloads(spec.commandLine())) {
             ForwardWorkload w = ForwardWorkload.byId(id);

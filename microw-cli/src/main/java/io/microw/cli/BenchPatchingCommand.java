@@ -1,7 +1,5 @@
 package io.microw.cli;
 
-import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.lm.LanguageModel;
@@ -62,9 +60,8 @@ final class BenchPatchingCommand implements Callable<Integer> {
         validate();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        int threadCount = peerOptions.threadCount(spec.commandLine());
-        String engine = "PyTorch " + Engine.getEngine("PyTorch").getVersion() + " via DJL " + Engine.getDjlVersion();
-        JniUtils.setNumThreads(threadCount);
+        int threadCount = peerOptions.startEngine(spec.commandLine());
+        String engine = PeerBenchOptions.engineLabel();
         List<PatchingBenchmark.Result> results = new ArrayList<>();
         for (String id : peerOptions.workloads(spec.commandLine())) {
             ForwardWorkload w = ForwardWorkload.byId(id);

@@ -1,5 +1,7 @@
 package io.microw.cli;
 
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -40,14 +42,26 @@ final class PeerBenchOptions {
         return models;
     }
 
-    /** The threads to run with, after checking {@code --threads}. */
-    int threadCount(CommandLine commandLine) {
+    /**
+     * Sets PyTorch's intra-op threads to {@code --threads} (else the default) before a benchmark runs.
+     *
+     * @param commandLine the command, for its usage error
+     * @return the threads set
+     */
+    int startEngine(CommandLine commandLine) {
         if (threads != null && threads < 1) {
             throw new ParameterException(commandLine, "--threads must be at least 1, got " + threads);
         }
-        return threads != null ? threads : BenchSupport.defaultThreads();
+        int count = threads != null ? threads : BenchSupport.defaultThreads();
+        Engine.getEngine("PyTorch");   // loads the native library the next call needs
+        JniUtils.setNumThreads(count);
+        return count;
     }
 
+    /** The engine as the benchmark lines name it, e.g. {@code PyTorch 2.7.1 via DJL 0.36.0}. */
+    static String engineLabel() {
+        return "PyTorch " + Engine.getEngine("PyTorch").getVersion() + " via DJL " + Engine.getDjlVersion();
+    }
     /** The peer's JSON lines for {@code workload}, or none with {@code --no-peer}. */
     List<JsonNode> peerLines(String workload, PrintWriter err) {
         return noPeer ? List.of() : TorchPeer.run(peer != null ? peer : TorchPeer.find(), workload, err);
