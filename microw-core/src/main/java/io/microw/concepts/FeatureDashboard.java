@@ -1,11 +1,6 @@
 package io.microw.concepts;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import io.microw.lm.LanguageModel;
-import io.microw.nn.Linear;
-import io.microw.nn.Module;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeException;
 
@@ -119,39 +114,23 @@ public final class FeatureDashboard {
     }
 
     private void logitEffects(StringBuilder html, int latent) {
-        Linear head = unembedding();
-        if (head == null) {
+        Unembedding unembedding = Unembedding.of(lm, sae);
+        if (unembedding == null) {
             return;
         }
-        float[] direction = new float[sae.nInputs()];
-        float[] wDec = sae.parameter("W_dec");
-        System.arraycopy(wDec, latent * sae.nInputs(), direction, 0, sae.nInputs());
-        try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray logits = head.weight().matMul(manager.create(direction));
-            logits.attach(manager); // made in the model's manager: move it here so it is freed with this one
-            NDList up = logits.topK(TOKENS_SHOWN, -1, true, true);
-            NDList down = logits.neg().topK(TOKENS_SHOWN, -1, true, true);
-            html.append("<p class=\"up\">Promotes: ").append(tokens(up.get(1).toLongArray(), up.get(0).toFloatArray()))
-                    .append("</p>\n<p class=\"down\">Suppresses: ")
-                    .append(tokens(down.get(1).toLongArray(), down.get(0).neg().toFloatArray())).append("</p>\n");
-        }
+        LogitTable table = LogitTable.of(unembedding.logits(Unembedding.decoderRow(sae, latent)), TOKENS_SHOWN);
+        html.append("<p class=\"up\">Promotes: ").append(tokens(unembedding, table.topIds(), table.topValues()))
+                .append("</p>\n<p class=\"down\">Suppresses: ")
+                .append(tokens(unembedding, table.bottomIds(), table.bottomValues())).append("</p>\n");
     }
 
-    private String tokens(long[] ids, float[] values) {
+    private static String tokens(Unembedding unembedding, int[] ids, float[] values) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < ids.length; i++) {
-            sb.append(i == 0 ? "" : ", ").append("<code>").append(escape(lm.tokenizer().tokenText(ids[i])))
+            sb.append(i == 0 ? "" : ", ").append("<code>").append(escape(unembedding.token(ids[i])))
                     .append("</code> (").append(fmt(values[i])).append(")");
         }
         return sb.toString();
-    }
-
-    private Linear unembedding() {
-        if (lm == null || !lm.hasTokenizer() || !lm.layers().names().contains("lm_head")) {
-            return null;
-        }
-        Module m = lm.layers().module("lm_head");
-        return m instanceof Linear l && l.weight().getShape().get(1) == sae.nInputs() ? l : null;
     }
 
     private static void contexts(StringBuilder html, String title, List<LatentContext> list) {

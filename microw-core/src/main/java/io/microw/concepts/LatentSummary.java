@@ -1,8 +1,8 @@
 package io.microw.concepts;
 
 /**
- * How often each latent fired and how strongly, over some tokens: what a Neuronpedia-style export
- * ({@link TopTextsExport#writeNeuronpedia}) records beside the contexts. {@link LatentStatistics} is one.
+ * How often each latent fired and how strongly, over some tokens: what a Neuronpedia export
+ * ({@link NeuronpediaExport}) records beside the contexts. {@link LatentStatistics} is one.
  */
 public interface LatentSummary {
 
@@ -21,4 +21,21 @@ public interface LatentSummary {
      * @return its maximum activation
      */
     float maxActivation(int latent);
+
+    /**
+     * A latent's histogram of the codes it fired with: bin i counts codes in
+     * {@code [i, i+1) * histogramUpper(latent) / bins}.
+     *
+     * @param latent the latent
+     * @return the bin counts (a copy)
+     */
+    long[] histogram(int latent);
+
+    /**
+     * The upper end of a latent's histogram range.
+     *
+     * @param latent the latent
+     * @return the upper end
+     */
+    float histogramUpper(int latent);
 }

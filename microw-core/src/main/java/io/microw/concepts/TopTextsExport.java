@@ -12,13 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.List;
 
 /**
  * Writes tracked top texts: mi-crow's JSON ({@code {"<latent>": [{"text", "score", "token_str", "token_idx"}]}},
  * plus microw's {@code text_id}, {@code window}, {@code window_start} and {@code window_activations}), mi-crow's CSV
- * (columns {@code neuron_idx,text,score,token_str,token_idx}), and a Neuronpedia-style feature JSON (per-token
- * activations of each context). Every file is written to a temporary name and renamed.
+ * (columns {@code neuron_idx,text,score,token_str,token_idx}); {@link NeuronpediaExport} writes Neuronpedia's
+ * batch layout. Every file is written to a temporary name and renamed.
  */
 public final class TopTextsExport {
 
@@ -70,58 +69,13 @@ public final class TopTextsExport {
         });
     }
 
-    /**
-     * A Neuronpedia-style feature file for some latents: per latent, its index, firing statistics and each top
-     * context's tokens with the latent's activation on every token.
-     *
-     * @param tracker the tracked contexts
-     * @param latents the latents to export
-     * @param modelId the model's id in the file
-     * @param layer the layer's name in the file
-     * @param file the JSON file to write
-     */
-    public static void writeNeuronpedia(TopTextTracker tracker, List<Integer> latents, String modelId, String layer,
-                                        Path file) {
-        writeNeuronpedia(tracker, tracker.statistics(), latents, modelId, layer, file);
-    }
-
-    /**
-     * The Neuronpedia-style feature file from any source of contexts and the statistics over the same tokens.
-     *
-     * @param texts   the contexts
-     * @param stats   how often and how strongly each latent fired over the same tokens
-     * @param latents the latents to export
-     * @param modelId the model's id in the file
-     * @param layer   the layer's name in the file
-     * @param file    the JSON file to write
-     */
-    public static void writeNeuronpedia(TopTextSource texts, LatentSummary stats, List<Integer> latents,
-                                        String modelId, String layer, Path file) {
-        ArrayNode features = JSON.createArrayNode();
-        for (int latent : latents) {
-            ObjectNode f = features.addObject();
-            f.put("modelId", modelId);
-            f.put("layer", layer);
-            f.put("index", latent);
-            f.put("frac_nonzero", stats.frequency(latent));
-            f.put("maxActApprox", stats.maxActivation(latent));
-            ArrayNode acts = f.putArray("activations");
-            for (LatentContext c : texts.topTexts(latent)) {
-                ObjectNode a = acts.addObject();
-                a.set("tokens", JSON.valueToTree(c.window()));
-                a.set("values", JSON.valueToTree(c.windowActivations()));
-                a.put("maxValue", c.activation());
-                a.put("maxValueTokenIndex", c.position() - c.windowStart());
-            }
-        }
-        write(file, w -> JSON.writeValue(w, features));
-    }
-
-    private interface Body {
+    /** What writes a file's contents. */
+    interface Body {
         void write(Writer w) throws IOException;
     }
 
-    private static void write(Path file, Body body) {
+    /** Writes {@code file} through a temporary name in its folder, then renames it (creating the folder). */
+    static void write(Path file, Body body) {
         try {
             Path parent = file.toAbsolutePath().getParent();
             Files.createDirectories(parent);
