@@ -1,5 +1,8 @@
 package io.microw.cli;
 
+import io.microw.concepts.ConceptDictionary;
+import io.microw.concepts.NeuronpediaExport;
+import io.microw.concepts.NeuronpediaSource;
 import io.microw.concepts.TopTextTracker;
 import io.microw.concepts.TopTextsExport;
 import io.microw.lm.LanguageModel;
@@ -17,11 +20,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code microw concepts export}: top contexts of every latent as mi-crow's JSON or CSV, or Neuronpedia features. */
+/**
+ * {@code microw concepts export}: top contexts of every latent as mi-crow's JSON or CSV, or chosen latents as a
+ * Neuronpedia batch (SAEDashboard's {@code batch-N.json} layout, see {@link NeuronpediaExport}).
+ */
 @Command(name = "export",
         description = {"Collect every latent's top contexts (from a saved run or texts) and write them: json and csv "
-            + "in mi-crow's top-texts layout (all latents), neuronpedia as Neuronpedia-style feature JSON (--latents, "
-            + "else the --count most frequent)."},
+            + "in mi-crow's top-texts layout (all latents), neuronpedia as a Neuronpedia batch file in SAEDashboard's "
+            + "batch-N.json layout (--latents, else the --count most frequent)."},
         footer = {"", "Example:",
             "  microw concepts export --sae sae-h2/sae --layer transformer.h.2 --brown validation --limit 500 "
                 + "--format csv --out top-texts.csv"})
@@ -51,6 +57,15 @@ final class ConceptsExportCommand implements Callable<Integer> {
     @Option(names = "--count", defaultValue = "50", paramLabel = "N",
             description = "neuronpedia without --latents: the N most frequent (default: ${DEFAULT-VALUE}).")
     int count;
+
+    @Option(names = "--neuronpedia-id", paramLabel = "MODEL/LAYER-SET",
+            description = "neuronpedia: where the features go, e.g. gpt2-small/0-res-jb (default: the SAE's "
+                + "neuronpedia_id, else MODEL/<layer number>-microw).")
+    String neuronpediaId;
+
+    @Option(names = "--dictionary", paramLabel = "FILE",
+            description = "neuronpedia: concept dictionary whose names become the features' explanations.")
+    Path dictionary;
 
     @Override
     public Integer call() {
@@ -82,8 +97,14 @@ final class ConceptsExportCommand implements Callable<Integer> {
                 default -> {
                     List<Integer> chosen = ContextSourceOptions.chooseLatents(cmd, latents, tracker, sae.nLatents(),
                             count);
-                    TopTextsExport.writeNeuronpedia(tracker, chosen, SaeSupport.modelName(source.model), layerName,
-                            out);
+                    ConceptDictionary names = dictionary == null ? null
+                            : ConceptDictionary.load(dictionary, sae.nLatents());
+                    NeuronpediaSource where = neuronpediaId != null
+                            ? NeuronpediaSource.parse(neuronpediaId, source.describe(), tracker.textsSeen(),
+                                    source.contextTokens())
+                            : NeuronpediaSource.of(sae, SaeSupport.modelName(source.model), layerName,
+                                    source.describe(), tracker.textsSeen(), source.contextTokens());
+                    new NeuronpediaExport(sae, lm, names).write(tracker, chosen, where, out);
                     what = chosen.size() + " Neuronpedia features";
                 }
             }

@@ -82,6 +82,19 @@ final class ContextSourceOptions {
         }
     }
 
+    /** The contexts' source in a few words: {@code brown:SPLIT}, the texts file's name, or {@code run:ID}. */
+    String describe() {
+        if (run != null) {
+            return "run:" + run;
+        }
+        return brown != null ? "brown:" + brown : textsFile.getFileName().toString();
+    }
+
+    /** The longest context a tracker keeps: the firing token and {@code --window} tokens each side. */
+    int contextTokens() {
+        return 2 * window + 1;
+    }
+
     LanguageModel openModel() {
         return Models.open(model.equals("demo") ? null : model);
     }

@@ -131,7 +131,11 @@ class ConceptsCommandTest {
         }
         assertThat(JSON.readTree(dir.resolve("top.json").toFile()).size()).isEqualTo(64);
         assertThat(Files.readString(dir.resolve("top.csv"))).startsWith("neuron_idx,text,score,token_str,token_idx");
-        assertThat(JSON.readTree(dir.resolve("top.neuronpedia").toFile()).size()).isEqualTo(3);
+        JsonNode batch = JSON.readTree(dir.resolve("top.neuronpedia").toFile());
+        assertThat(batch.get("features").size()).isEqualTo(3);
+        assertThat(batch.get("layer").asInt()).isEqualTo(2);
+        assertThat(batch.get("sae_set").asText()).isEqualTo("microw");
+        assertThat(batch.get("features").get(0).get("pos_str")).hasSize(10);
 
         Path dict = dir.resolve("names.json");
         assertThat(CliRun.of("concepts", "name", "--dictionary", dict.toString(), "--latents-count", "64",

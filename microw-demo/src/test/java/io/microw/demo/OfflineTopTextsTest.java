@@ -3,6 +3,8 @@ package io.microw.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.microw.concepts.LatentContext;
+import io.microw.concepts.NeuronpediaExport;
+import io.microw.concepts.NeuronpediaSource;
 import io.microw.concepts.OfflineTopTexts;
 import io.microw.concepts.SaeHook;
 import io.microw.concepts.TopTextTracker;
@@ -10,6 +12,7 @@ import io.microw.concepts.TopTextsExport;
 import io.microw.data.Datasets;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.SaveOptions;
+import io.microw.nn.Linear;
 import io.microw.sae.TopKSae;
 import io.microw.store.LocalStore;
 import org.junit.jupiter.api.Test;
@@ -65,7 +68,8 @@ class OfflineTopTextsTest {
             TopTextsExport.writeJson(live, json);
             TopTextsExport.writeCsv(live, csv);
             int someLatent = firstWithTexts(live);
-            TopTextsExport.writeNeuronpedia(live, List.of(someLatent), "brown-gpt2", "transformer.h.1", np);
+            new NeuronpediaExport(sae, lm, null).write(live, List.of(someLatent),
+                    NeuronpediaSource.of(sae, "brown-gpt2", "transformer.h.1", "brown", live.textsSeen(), 7), np);
             JsonNode root = new ObjectMapper().readTree(json.toFile());
             assertThat(root.size()).isEqualTo(128);
             JsonNode first = root.get(Integer.toString(someLatent)).get(0);
@@ -78,13 +82,52 @@ class OfflineTopTextsTest {
                 rows += live.topTexts(latent).size();
             }
             assertThat(lines).hasSize((int) rows + 1);
-            JsonNode feature = new ObjectMapper().readTree(np.toFile()).get(0);
-            assertThat(feature.get("index").asInt()).isEqualTo(someLatent);
+            JsonNode batch = new ObjectMapper().readTree(np.toFile());
+            assertThat(batch.get("layer").asInt()).isEqualTo(1);
+            JsonNode feature = batch.get("features").get(0);
+            assertThat(feature.get("feature_index").asInt()).isEqualTo(someLatent);
+            LatentContext best = live.topTexts(someLatent).get(0);
             JsonNode act = feature.get("activations").get(0);
-            assertThat(act.get("tokens").size()).isEqualTo(act.get("values").size());
-            assertThat(act.get("values").get(act.get("maxValueTokenIndex").asInt()).floatValue())
-                    .isEqualTo(act.get("maxValue").floatValue());
+            assertThat(act.get("tokens").size()).isEqualTo(best.window().size());
+            assertThat(act.get("tokens").get(act.get("qualifying_token_index").asInt()).asText()).isEqualTo(best.token());
+            assertThat(act.get("values").get(act.get("qualifying_token_index").asInt()).doubleValue())
+                    .isCloseTo(best.activation(), within(1e-5));
+            assertLogitTable(feature, lm, sae.parameter("W_dec"), someLatent, lm.config().hiddenSize());
         }
+    }
+
+    /** The promoted and suppressed tokens against W_U · W_dec[latent] computed here with plain loops. */
+    private static void assertLogitTable(JsonNode feature, LanguageModel lm, float[] wDec, int latent, int d) {
+        float[] wU = ((Linear) lm.layers().module("lm_head")).weight().toFloatArray();
+        int vocab = wU.length / d;
+        double max = Double.NEGATIVE_INFINITY;
+        double min = Double.POSITIVE_INFINITY;
+        int argMax = -1;
+        int argMin = -1;
+        for (int t = 0; t < vocab; t++) {
+            double dot = 0;
+            for (int i = 0; i < d; i++) {
+                dot += (double) wU[t * d + i] * wDec[latent * d + i];
+            }
+            if (dot > max) {
+                max = dot;
+                argMax = t;
+            }
+            if (dot < min) {
+                min = dot;
+                argMin = t;
+            }
+        }
+        assertThat(feature.get("pos_values")).hasSize(10);
+        assertThat(feature.get("pos_values").get(0).doubleValue()).isCloseTo(max, within(2e-5));
+        assertThat(feature.get("neg_values").get(0).doubleValue()).isCloseTo(min, within(2e-5));
+        assertThat(feature.get("pos_str").get(0).asText()).isEqualTo(lm.tokenizer().tokenText(argMax));
+        assertThat(feature.get("neg_str").get(0).asText()).isEqualTo(lm.tokenizer().tokenText(argMin));
+        long counted = 0;
+        for (JsonNode h : feature.get("logits_hist_data_bar_heights")) {
+            counted += h.asLong();
+        }
+        assertThat(counted).as("every vocabulary token in the logit histogram").isEqualTo(vocab);
     }
 
     private static int firstWithTexts(TopTextTracker t) {

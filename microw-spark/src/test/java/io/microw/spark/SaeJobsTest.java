@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.microw.concepts.LatentContext;
 import io.microw.concepts.LatentStatistics;
+import io.microw.concepts.NeuronpediaExport;
+import io.microw.concepts.NeuronpediaSource;
 import io.microw.concepts.OfflineTopTexts;
 import io.microw.concepts.TopTextTracker;
 import io.microw.concepts.TopTextsExport;
@@ -110,8 +112,10 @@ class SaeJobsTest {
         List<Integer> latents = List.of(0, 5, 17);
         TopTextsExport.writeJson(texts, dir.resolve("spark.json"));
         TopTextsExport.writeJson(single, dir.resolve("single.json"));
-        TopTextsExport.writeNeuronpedia(texts, stats, latents, "brown-gpt2", LAYER, dir.resolve("spark-np.json"));
-        TopTextsExport.writeNeuronpedia(single, latents, "brown-gpt2", LAYER, dir.resolve("single-np.json"));
+        NeuronpediaExport neuronpedia = new NeuronpediaExport(sae, null, null);
+        NeuronpediaSource where = NeuronpediaSource.of(sae, "brown-gpt2", LAYER, "brown", single.textsSeen(), 9);
+        neuronpedia.write(texts, stats, latents, where, dir.resolve("spark-np.json"));
+        neuronpedia.write(single, latents, where, dir.resolve("single-np.json"));
         ObjectMapper json = new ObjectMapper();
         assertJsonClose(json.readTree(dir.resolve("spark.json").toFile()),
                 json.readTree(dir.resolve("single.json").toFile()), "$");
