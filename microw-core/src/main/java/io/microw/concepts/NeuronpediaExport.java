@@ -130,13 +130,14 @@ public final class NeuronpediaExport {
                                NeuronpediaSource source) {
         ObjectNode f = JSON.createObjectNode();
         f.put("feature_index", latent);
-        neuronAlignment(f, Unembedding.decoderRow(sae, latent));
+        float[] direction = Unembedding.decoderRow(sae, latent);
+        neuronAlignment(f, direction);
         for (String table : new String[] {"correlated_neurons", "correlated_features"}) {
             f.putArray(table + "_indices");
             f.putArray(table + "_l1");
             f.putArray(table + "_pearson");
         }
-        float[] logits = unembedding == null ? new float[0] : unembedding.logits(Unembedding.decoderRow(sae, latent));
+        float[] logits = unembedding == null ? new float[0] : unembedding.logits(direction);
         logitTables(f, logits);
         activationHistogram(f, latent, stats);
         EvenHistogram logitHist = EvenHistogram.of(logits, LOGIT_BINS);
