@@ -53,9 +53,15 @@ public enum ModelMismatch {
         describe(config, lm.loadOptions().weightProcessing()).ifPresent(problems::add);
         Optional<Boolean> wanted = trainedPrependBos(config);
         if (wanted.isPresent() && lm.hasTokenizer()) {
+            boolean hasBos = lm.tokenizer().bosTokenId().isPresent();
             boolean modelPrepends = lm.loadOptions().prependBos()
-                    .orElseGet(() -> attached ? wanted.get() : lm.tokenizer().addsBos());
-            describePrependBos(config, modelPrepends).ifPresent(problems::add);
+                    .orElseGet(() -> attached ? wanted.get() && hasBos : lm.tokenizer().addsBos());
+            if (wanted.get() && !hasBos) {
+                problems.add(sae(config) + " was trained with prepend_bos=true but this model's tokenizer has no BOS"
+                        + " token (no single-token bos_token in tokenizer_config.json), so its texts run without one");
+            } else {
+                describePrependBos(config, modelPrepends).ifPresent(problems::add);
+            }
         }
         if (problems.isEmpty()) {
             return;
@@ -91,8 +97,7 @@ public enum ModelMismatch {
             return Optional.empty();
         }
         boolean wanted = trained.get();
-        return Optional.of("the SAE" + (config.hookName().isEmpty() ? "" : " for " + config.hookName())
-                + " was trained with prepend_bos=" + wanted + " but this model runs texts "
+        return Optional.of(sae(config) + " was trained with prepend_bos=" + wanted + " but this model runs texts "
                 + (modelPrepends ? "with" : "without") + " a BOS token first, so its activations differ from the"
                 + " SAE's training data; load the model with LoadOptions.defaults().withPrependBos(" + wanted + ")"
                 + " (or leave it unset: an attached SAE sets it) or pass InferenceOptions.defaults().withPrependBos("
@@ -130,10 +135,14 @@ public enum ModelMismatch {
         if (differences.isEmpty()) {
             return Optional.empty();
         }
-        String sae = config.hookName().isEmpty() ? "the SAE" : "the SAE for " + config.hookName();
-        return Optional.of(sae + " was trained on a model loaded with model_from_pretrained_kwargs " + kwargs
+        return Optional.of(sae(config) + " was trained on a model loaded with model_from_pretrained_kwargs " + kwargs
                 + " (TransformerLens' from_pretrained_no_processing), but this model's weight processing differs: "
                 + String.join(", ", differences)
                 + (fixes.isEmpty() ? "" : "; load the model with LoadOptions.defaults()" + String.join("", fixes)));
+    }
+
+    /** "the SAE", with its hook name when it has one. */
+    private static String sae(SaeConfig config) {
+        return config.hookName().isEmpty() ? "the SAE" : "the SAE for " + config.hookName();
     }
 }

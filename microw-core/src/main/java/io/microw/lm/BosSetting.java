@@ -8,7 +8,9 @@ import java.util.Optional;
 /**
  * Which {@code prepend_bos} a call that tokenizes texts uses: the call's {@link InferenceOptions#prependBos()}, else
  * the model's {@link LoadOptions#prependBos()}, else what the enabled hooks ask for ({@link Hook#prependBos()}, an
- * attached SAE's training setting) when the call runs hooks, else none (the tokenizer's own special tokens).
+ * attached SAE's training setting) when the call runs hooks and the tokenizer can follow them (a request for a BOS
+ * token is passed over when the tokenizer has none: {@code ModelMismatch} reports that when the SAE is attached), else
+ * none (the tokenizer's own special tokens).
  */
 final class BosSetting {
 
@@ -18,10 +20,12 @@ final class BosSetting {
     /**
      * The setting, or empty for the tokenizer's own special tokens.
      *
+     * @param hasBos whether the tokenizer has a BOS token to put first
+     *
      * @throws IllegalStateException when two enabled hooks ask for different settings and neither the call nor the
      *                               model chooses
      */
-    static Optional<Boolean> resolve(InferenceOptions call, LoadOptions model, List<Hook> hooks) {
+    static Optional<Boolean> resolve(InferenceOptions call, LoadOptions model, List<Hook> hooks, boolean hasBos) {
         if (call.prependBos().isPresent()) {
             return call.prependBos();
         }
@@ -31,7 +35,7 @@ final class BosSetting {
         Hook first = null;
         for (Hook hook : hooks) {
             Optional<Boolean> wanted = hook.prependBos();
-            if (!hook.isEnabled() || wanted.isEmpty()) {
+            if (!hook.isEnabled() || wanted.isEmpty() || (wanted.get() && !hasBos)) {
                 continue;
             }
             if (first == null) {

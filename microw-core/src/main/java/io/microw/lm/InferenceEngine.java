@@ -173,7 +173,8 @@ public final class InferenceEngine {
     /**
      * The {@code prepend_bos} that texts run with {@code options} get (TransformerLens' setting): the options' own,
      * else the model's {@link LoadOptions#prependBos()}, else the {@link io.microw.hooks.Hook#prependBos()} of the
-     * enabled registered hooks (an attached SAE's training setting; only when the options run hooks).
+     * enabled registered hooks (an attached SAE's training setting; only when the options run hooks, and a request
+     * for a BOS token only when the tokenizer has one).
      *
      * @param options the call's options
      * @return true when every text starts with the BOS token, false when none does, empty when texts keep the
@@ -181,7 +182,8 @@ public final class InferenceEngine {
      * @throws IllegalStateException when enabled hooks ask for different settings and nothing else chooses
      */
     public Optional<Boolean> prependBos(InferenceOptions options) {
-        return BosSetting.resolve(options, loadOptions, layers.allHooks());
+        boolean hasBos = tokenizer != null && tokenizer.bosTokenId().isPresent();
+        return BosSetting.resolve(options, loadOptions, layers.allHooks(), hasBos);
     }
 
     /**

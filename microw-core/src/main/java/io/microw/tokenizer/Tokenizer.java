@@ -244,7 +244,7 @@ public final class Tokenizer implements AutoCloseable {
                                  boolean prependBos) {
         if (prependBos && bosId.isEmpty()) {
             throw new IllegalArgumentException("prepend_bos=true needs a BOS token, but this tokenizer has none (no"
-                    + " single-token bos_token in tokenizer_config.json); run without prepending a BOS token");
+                    + " single-token bos_token in tokenizer_config.json); ask for prepend_bos=false or leave it unset");
         }
         return encodePadded(texts, maxLength, truncation, side, prependBos);
     }

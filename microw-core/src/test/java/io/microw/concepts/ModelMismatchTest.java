@@ -105,6 +105,21 @@ class ModelMismatchTest {
     }
 
     @Test
+    void anSaeAskingForABosTheTokenizerLacksIsReportedAndPassedOver() throws IOException {
+        Path dir = WordTokenizers.gpt2ModelWith(tmp.resolve("model"));
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|endoftext|>\"}");
+        try (LanguageModel lm = LanguageModel.load(dir);
+             TopKSae sae = new TopKSae(trainedWithBos(), 1)) {
+            assertThatThrownBy(() -> new SaeHook(sae).onModelMismatch(ModelMismatch.REFUSE).attachTo(lm, LAYER))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("has no BOS token");
+            try (SaeHook warned = SaeHook.attach(lm, sae, LAYER);
+                 InferenceResult r = lm.inference().executeInference(List.of("the cat"))) {
+                assertThat(r.encodings().inputIds()[0]).containsExactly(10, 11);
+            }
+        }
+    }
+
+    @Test
     void aSpliceFollowsNothingSoTheModelMustPrependItself() throws IOException {
         Path dir = WordTokenizers.gpt2ModelWith(tmp.resolve("model"));
         try (LanguageModel lm = LanguageModel.load(dir);
