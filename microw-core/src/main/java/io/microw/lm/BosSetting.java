@@ -21,7 +21,6 @@ final class BosSetting {
      * The setting, or empty for the tokenizer's own special tokens.
      *
      * @param hasBos whether the tokenizer has a BOS token to put first
-     *
      * @throws IllegalStateException when two enabled hooks ask for different settings and neither the call nor the
      *                               model chooses
      */

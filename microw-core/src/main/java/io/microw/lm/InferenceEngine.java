@@ -195,11 +195,6 @@ public final class InferenceEngine {
      * @return the encodings
      */
     public Encodings tokenize(List<String> texts, InferenceOptions options) {
-        return encode(texts, options.maxLength(), options.truncation(), options.paddingSide(), prependBos(options));
-    }
-
-    private Encodings encode(List<String> texts, int maxLength, boolean truncation, PaddingSide side,
-                             Optional<Boolean> prependBos) {
         if (tokenizer == null) {
             throw new IllegalStateException("this model has no tokenizer (no tokenizer.json was found); "
                     + "pass token ids to forward() or generate() instead of texts");
@@ -207,9 +202,12 @@ public final class InferenceEngine {
         if (texts == null || texts.isEmpty()) {
             throw new IllegalArgumentException("no texts given: the list is empty");
         }
-        int limit = maxLength == 0 ? config().maxPositions() : Math.min(maxLength, config().maxPositions());
-        return prependBos.isEmpty() ? tokenizer.encodeBatch(texts, limit, truncation, side)
-                : tokenizer.encodeBatch(texts, limit, truncation, side, prependBos.get());
+        int max = options.maxLength();
+        int limit = max == 0 ? config().maxPositions() : Math.min(max, config().maxPositions());
+        Optional<Boolean> prependBos = prependBos(options);
+        return prependBos.isEmpty()
+                ? tokenizer.encodeBatch(texts, limit, options.truncation(), options.paddingSide())
+                : tokenizer.encodeBatch(texts, limit, options.truncation(), options.paddingSide(), prependBos.get());
     }
 
     private synchronized InferenceResult run(long[][] ids, long[][] mask, long[][] positions, Encodings encodings,
