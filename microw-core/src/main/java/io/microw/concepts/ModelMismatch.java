@@ -19,8 +19,10 @@ import java.util.Optional;
  * {@code fold_value_biases}); the model's {@link io.microw.lm.LoadOptions#weightProcessing()} must be that. An SAE
  * without kwargs makes no claim and is never checked.
  *
- * <p>SAELens' {@code prepend_bos} (true by default there) is checked too, against whether the model's tokenizer adds
- * a BOS token; microw does not prepend one itself, so that mismatch is always a warning, never a refusal.
+ * <p>SAELens' {@code prepend_bos} (true by default there) is checked too. An attached {@link SaeHook} makes the model
+ * follow it ({@link io.microw.hooks.Hook#prependBos()}), so attaching only disagrees when the model was loaded with
+ * another {@link io.microw.lm.LoadOptions#withPrependBos}; a splice registers nothing, so there the model's own
+ * setting (its LoadOptions, else whether its tokenizer adds a BOS token) must match.
  */
 public enum ModelMismatch {
 
@@ -37,47 +39,70 @@ public enum ModelMismatch {
             "withCenterUnembed", "withFoldValueBiases");
 
     /**
-     * Checks an SAE against the model it is being attached to: warns or refuses on a mismatch.
+     * Checks an SAE against the model it is being attached to or spliced into: warns or refuses on a mismatch of
+     * weight processing or of {@code prepend_bos}.
      *
-     * @param lm     the model
-     * @param config the SAE's config
+     * @param lm       the model
+     * @param config   the SAE's config
+     * @param attached true for a hook registered on the model (the model's texts then follow the SAE's
+     *                 {@code prepend_bos} unless its LoadOptions set one), false for a splice (they do not)
      * @throws IllegalArgumentException in {@link #REFUSE} mode when they do not match
      */
-    public void check(LanguageModel lm, SaeConfig config) {
-        if (lm.hasTokenizer()) {
-            long[] ids = lm.tokenizer().encode("a");
-            boolean addsBos = ids.length > 0 && lm.tokenizer().bosTokenId().isPresent()
-                    && ids[0] == lm.tokenizer().bosTokenId().getAsLong();
-            describePrependBos(config, addsBos).ifPresent(message -> LOG.warn("{}", message));
+    public void check(LanguageModel lm, SaeConfig config, boolean attached) {
+        List<String> problems = new ArrayList<>();
+        describe(config, lm.loadOptions().weightProcessing()).ifPresent(problems::add);
+        Optional<Boolean> wanted = trainedPrependBos(config);
+        if (wanted.isPresent() && lm.hasTokenizer()) {
+            boolean hasBos = lm.tokenizer().bosTokenId().isPresent();
+            boolean modelPrepends = lm.loadOptions().prependBos()
+                    .orElseGet(() -> attached ? wanted.get() && hasBos : lm.tokenizer().addsBos());
+            if (wanted.get() && !hasBos) {
+                problems.add(sae(config) + " was trained with prepend_bos=true but this model's tokenizer has no BOS"
+                        + " token (no single-token bos_token in tokenizer_config.json), so its texts run without one");
+            } else {
+                describePrependBos(config, modelPrepends).ifPresent(problems::add);
+            }
         }
-        Optional<String> problem = describe(config, lm.loadOptions().weightProcessing());
-        if (problem.isEmpty()) {
+        if (problems.isEmpty()) {
             return;
         }
         if (this == REFUSE) {
-            throw new IllegalArgumentException(problem.get());
+            throw new IllegalArgumentException(String.join("; also ", problems));
         }
-        LOG.warn("{}", problem.get());
+        problems.forEach(problem -> LOG.warn("{}", problem));
     }
 
     /**
-     * Whether the SAE's {@code prepend_bos} metadata disagrees with the tokenizer: the SAE was trained with a BOS
-     * token in front of every text and the tokenizer adds none, or the other way round.
+     * The {@code prepend_bos} an SAE's activations were computed with, from its SAELens metadata.
+     *
+     * @param config the SAE's config
+     * @return true when every training text started with the BOS token, false when none did, empty when the SAE
+     *         does not say
+     */
+    public static Optional<Boolean> trainedPrependBos(SaeConfig config) {
+        return config.metadata().get("prepend_bos") instanceof Boolean wanted ? Optional.of(wanted) : Optional.empty();
+    }
+
+    /**
+     * Whether the SAE's {@code prepend_bos} metadata disagrees with what the model does to texts, with the options
+     * that would match.
      *
      * @param config        the SAE's config
-     * @param tokenizerAddsBos whether encoding a text puts the BOS token first
+     * @param modelPrepends whether the model's texts start with the BOS token
      * @return the mismatch, or empty when they agree or the SAE does not say
      */
-    public static Optional<String> describePrependBos(SaeConfig config, boolean tokenizerAddsBos) {
-        if (!(config.metadata().get("prepend_bos") instanceof Boolean wanted) || wanted == tokenizerAddsBos) {
+    public static Optional<String> describePrependBos(SaeConfig config, boolean modelPrepends) {
+        Optional<Boolean> trained = trainedPrependBos(config);
+        if (trained.isEmpty() || trained.get() == modelPrepends) {
             return Optional.empty();
         }
-        return Optional.of("the SAE" + (config.hookName().isEmpty() ? "" : " for " + config.hookName())
-                + " was trained with prepend_bos=" + wanted + " but this model's tokenizer "
-                + (tokenizerAddsBos ? "adds" : "does not add") + " a BOS token, so its activations differ from the"
-                + " SAE's training data; " + (wanted ? "put the BOS token id first in each row of input ids"
-                        : "drop the BOS token from each row of input ids") + " (microw does not change tokenization"
-                + " for an SAE)");
+        boolean wanted = trained.get();
+        return Optional.of(sae(config) + " was trained with prepend_bos=" + wanted + " but this model runs texts "
+                + (modelPrepends ? "with" : "without") + " a BOS token first, so its activations differ from the"
+                + " SAE's training data; load the model with LoadOptions.defaults().withPrependBos(" + wanted + ")"
+                + " (or leave it unset: an attached SAE sets it) or pass InferenceOptions.defaults().withPrependBos("
+                + wanted + ") per call; with token ids, " + (wanted ? "put the BOS token id first in each row"
+                        : "drop the BOS token from each row"));
     }
 
     /**
@@ -110,10 +135,14 @@ public enum ModelMismatch {
         if (differences.isEmpty()) {
             return Optional.empty();
         }
-        String sae = config.hookName().isEmpty() ? "the SAE" : "the SAE for " + config.hookName();
-        return Optional.of(sae + " was trained on a model loaded with model_from_pretrained_kwargs " + kwargs
+        return Optional.of(sae(config) + " was trained on a model loaded with model_from_pretrained_kwargs " + kwargs
                 + " (TransformerLens' from_pretrained_no_processing), but this model's weight processing differs: "
                 + String.join(", ", differences)
                 + (fixes.isEmpty() ? "" : "; load the model with LoadOptions.defaults()" + String.join("", fixes)));
+    }
+
+    /** "the SAE", with its hook name when it has one. */
+    private static String sae(SaeConfig config) {
+        return config.hookName().isEmpty() ? "the SAE" : "the SAE for " + config.hookName();
     }
 }

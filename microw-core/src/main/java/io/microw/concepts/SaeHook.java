@@ -36,8 +36,10 @@ import java.util.UUID;
  *
  * <p>{@link #splice} does the same to one call, as an {@link Interventions} value that registers nothing.
  *
- * <p>Both check the SAE's {@code model_from_pretrained_kwargs} against the model's weight processing
- * ({@link ModelMismatch}): a mismatch is logged as a warning, or refused with {@link ModelMismatch#REFUSE}.
+ * <p>Both check the SAE's {@code model_from_pretrained_kwargs} against the model's weight processing, and its
+ * {@code prepend_bos} against the model's ({@link ModelMismatch}): a mismatch is logged as a warning, or refused with
+ * {@link ModelMismatch#REFUSE}. While attached and enabled, the hook asks the model to tokenize texts with the SAE's
+ * {@code prepend_bos} ({@link #prependBos()}), which the model follows unless its LoadOptions or the call set one.
  *
  * <p>The hook keeps its concept state (tracking, dictionary, manipulations, mode) across detach and re-attach. It
  * owns no native memory: the codes of a forward live in that forward's manager, and {@link #close()} detaches but
@@ -151,7 +153,7 @@ public final class SaeHook implements Detector, Controller, AutoCloseable {
                     + "so they would never apply; scope them ALL or PROMPT");
         }
         String canonical = checkedLayer(lm, sae, layer);
-        onMismatch.check(lm, sae.config());
+        onMismatch.check(lm, sae.config(), false);
         CodeEdits codeEdits = CodeEdits.of(edits);
         return Interventions.edit(canonical, x -> {
             if (leavesOutput(mode, codeEdits.empty())) {
@@ -180,7 +182,7 @@ public final class SaeHook implements Detector, Controller, AutoCloseable {
                     + "'; detach() it before attaching it to '" + layer + "'");
         }
         String canonical = checkedLayer(lm, sae, layer);
-        onMismatch.check(lm, sae.config());
+        onMismatch.check(lm, sae.config(), true);
         if (lm.hasTokenizer()) {
             concepts.setTokenDecoder(lm.tokenizer()::tokenText);
         }
@@ -259,6 +261,12 @@ public final class SaeHook implements Detector, Controller, AutoCloseable {
     @Override
     public String layerSignature() {
         return attachedLayer;
+    }
+
+    /** The SAE's training {@code prepend_bos} ({@link ModelMismatch#trainedPrependBos}), which texts then follow. */
+    @Override
+    public Optional<Boolean> prependBos() {
+        return ModelMismatch.trainedPrependBos(sae.config());
     }
 
     @Override

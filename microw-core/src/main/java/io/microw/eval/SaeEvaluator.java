@@ -196,7 +196,8 @@ public final class SaeEvaluator {
             if (batch.isEmpty()) {
                 continue;
             }
-            Encodings enc = lm.tokenizer().encodeBatch(batch, limit, true, paddingSide);
+            Encodings enc = lm.inference().tokenize(batch,
+                    InferenceOptions.defaults().withMaxLength(limit).withPaddingSide(paddingSide));
             evaluateBatch(sae, canonical, enc, acc);
             batchCount++;
             textCount += batch.size();

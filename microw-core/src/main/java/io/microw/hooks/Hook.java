@@ -1,5 +1,7 @@
 package io.microw.hooks;
 
+import java.util.Optional;
+
 /**
  * Something that runs at a named layer during a forward pass. A hook is a {@link Detector} (observes), a
  * {@link Controller} (changes activations), or both. Register one with
@@ -52,5 +54,16 @@ public interface Hook {
 
     /** Called by the registry after the hook was removed; default: nothing. */
     default void onUnregistered() {
+    }
+
+    /**
+     * The {@code prepend_bos} the values at this hook's layer must be computed with, if it needs one (an attached
+     * SAE asks for the setting it was trained with): while the hook is registered and enabled, texts the model
+     * tokenizes follow it unless the model or the call sets {@code prepend_bos} itself. Default: no need.
+     *
+     * @return true for a BOS token first in every text, false for none, empty for no need
+     */
+    default Optional<Boolean> prependBos() {
+        return Optional.empty();
     }
 }

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -35,13 +36,16 @@ public final class InferenceEngine {
     private final Layers layers;
     private final Tokenizer tokenizer;
     private final NDManager modelManager;
+    private final LoadOptions loadOptions;
     private final AtomicLong batchCounter = new AtomicLong();
 
-    InferenceEngine(TransformerModel model, Layers layers, Tokenizer tokenizer, NDManager modelManager) {
+    InferenceEngine(TransformerModel model, Layers layers, Tokenizer tokenizer, NDManager modelManager,
+                    LoadOptions loadOptions) {
         this.model = model;
         this.layers = layers;
         this.tokenizer = tokenizer;
         this.modelManager = modelManager;
+        this.loadOptions = loadOptions;
     }
 
     private ModelConfig config() {
@@ -49,7 +53,8 @@ public final class InferenceEngine {
     }
 
     /**
-     * Tokenizes the texts (right padding, truncation to the context) and runs the model with all hooks.
+     * Tokenizes the texts (right padding, truncation to the context, a BOS token first when {@link #prependBos}
+     * says so) and runs the model with all hooks.
      *
      * @param texts the texts, at least one
      * @return the logits and encodings; close it to free them
@@ -59,14 +64,14 @@ public final class InferenceEngine {
     }
 
     /**
-     * Tokenizes the texts as the options say and runs the model.
+     * Tokenizes the texts as the options say ({@link #tokenize}) and runs the model.
      *
      * @param texts   the texts, at least one
      * @param options padding, length, truncation, hooks and early stop
      * @return the output and encodings; close it to free them
      */
     public InferenceResult executeInference(List<String> texts, InferenceOptions options) {
-        Encodings encodings = encode(texts, options.maxLength(), options.truncation(), options.paddingSide());
+        Encodings encodings = tokenize(texts, options);
         return run(encodings.inputIds(), encodings.attentionMask(), null, encodings, options, Map.of());
     }
 
@@ -122,15 +127,15 @@ public final class InferenceEngine {
     }
 
     /**
-     * Tokenizes the texts (right padding, truncation to the context) and runs them with per-call interventions.
+     * Tokenizes the texts (right padding, truncation to the context, a BOS token first when {@link #prependBos}
+     * says so) and runs them with per-call interventions.
      *
      * @param texts         the texts, at least one
      * @param interventions what to capture and change
      * @return the logits, encodings and cache; close it to free them
      */
     public RunResult run(List<String> texts, Interventions interventions) {
-        InferenceOptions defaults = InferenceOptions.defaults();
-        Encodings encodings = encode(texts, defaults.maxLength(), defaults.truncation(), defaults.paddingSide());
+        Encodings encodings = tokenize(texts, InferenceOptions.defaults());
         return runWith(encodings.inputIds(), encodings.attentionMask(), encodings, interventions, Map.of());
     }
 
@@ -165,7 +170,31 @@ public final class InferenceEngine {
         }
     }
 
-    private Encodings encode(List<String> texts, int maxLength, boolean truncation, PaddingSide side) {
+    /**
+     * The {@code prepend_bos} that texts run with {@code options} get (TransformerLens' setting): the options' own,
+     * else the model's {@link LoadOptions#prependBos()}, else the {@link io.microw.hooks.Hook#prependBos()} of the
+     * enabled registered hooks (an attached SAE's training setting; only when the options run hooks, and a request
+     * for a BOS token only when the tokenizer has one).
+     *
+     * @param options the call's options
+     * @return true when every text starts with the BOS token, false when none does, empty when texts keep the
+     *         tokenizer's own special tokens
+     * @throws IllegalStateException when enabled hooks ask for different settings and nothing else chooses
+     */
+    public Optional<Boolean> prependBos(InferenceOptions options) {
+        boolean hasBos = tokenizer != null && tokenizer.bosTokenId().isPresent();
+        return BosSetting.resolve(options, loadOptions, layers.allHooks(), hasBos);
+    }
+
+    /**
+     * The encodings {@link #executeInference(List, InferenceOptions)} runs: tokenized, truncated and padded as the
+     * options say, with a BOS token first in every row when {@link #prependBos} says so (marked special).
+     *
+     * @param texts   the texts, at least one
+     * @param options padding, length, truncation and BOS
+     * @return the encodings
+     */
+    public Encodings tokenize(List<String> texts, InferenceOptions options) {
         if (tokenizer == null) {
             throw new IllegalStateException("this model has no tokenizer (no tokenizer.json was found); "
                     + "pass token ids to forward() or generate() instead of texts");
@@ -173,8 +202,12 @@ public final class InferenceEngine {
         if (texts == null || texts.isEmpty()) {
             throw new IllegalArgumentException("no texts given: the list is empty");
         }
-        int limit = maxLength == 0 ? config().maxPositions() : Math.min(maxLength, config().maxPositions());
-        return tokenizer.encodeBatch(texts, limit, truncation, side);
+        int max = options.maxLength();
+        int limit = max == 0 ? config().maxPositions() : Math.min(max, config().maxPositions());
+        Optional<Boolean> prependBos = prependBos(options);
+        return prependBos.isEmpty()
+                ? tokenizer.encodeBatch(texts, limit, options.truncation(), options.paddingSide())
+                : tokenizer.encodeBatch(texts, limit, options.truncation(), options.paddingSide(), prependBos.get());
     }
 
     private synchronized InferenceResult run(long[][] ids, long[][] mask, long[][] positions, Encodings encodings,
@@ -258,14 +291,15 @@ public final class InferenceEngine {
     }
 
     /**
-     * Generates from texts: left padding, KV cache, hooks at every step.
+     * Generates from texts: left padding, KV cache, hooks at every step; a BOS token first when
+     * {@link #prependBos} says so for the default options.
      *
      * @param prompts the prompts, at least one
      * @param config  decoding settings
      * @return the token ids and texts of prompts and completions
      */
     public GenerationResult generate(List<String> prompts, GenerationConfig config) {
-        Encodings encodings = encode(prompts, config().maxPositions(), true, PaddingSide.LEFT);
+        Encodings encodings = tokenize(prompts, InferenceOptions.defaults().withPaddingSide(PaddingSide.LEFT));
         long[][] rows = new long[encodings.batchSize()][];
         for (int i = 0; i < rows.length; i++) {
             rows[i] = realTokens(encodings.inputIds()[i], encodings.attentionMask()[i]);

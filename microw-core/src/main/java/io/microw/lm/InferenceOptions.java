@@ -2,13 +2,17 @@ package io.microw.lm;
 
 import io.microw.tokenizer.PaddingSide;
 
+import java.util.Optional;
+
 /**
  * Options of one inference call: padding side, maximum length and truncation, whether controllers (or any hook)
- * run, and a layer after which to stop. Immutable; each {@code with...} returns a changed copy.
+ * run, a layer after which to stop, and whether texts get a BOS token first. Immutable; each {@code with...}
+ * returns a changed copy.
  */
 public final class InferenceOptions {
 
-    private static final InferenceOptions DEFAULTS = new InferenceOptions(PaddingSide.RIGHT, 0, true, true, null, true);
+    private static final InferenceOptions DEFAULTS = new InferenceOptions(PaddingSide.RIGHT, 0, true, true, null, true,
+            null);
 
     private final PaddingSide paddingSide;
     private final int maxLength;
@@ -16,15 +20,17 @@ public final class InferenceOptions {
     private final boolean withControllers;
     private final String stopAfterLayer;
     private final boolean withHooks;
+    private final Boolean prependBos;
 
     private InferenceOptions(PaddingSide paddingSide, int maxLength, boolean truncation, boolean withControllers,
-                             String stopAfterLayer, boolean withHooks) {
+                             String stopAfterLayer, boolean withHooks, Boolean prependBos) {
         this.paddingSide = paddingSide;
         this.maxLength = maxLength;
         this.truncation = truncation;
         this.withControllers = withControllers;
         this.stopAfterLayer = stopAfterLayer;
         this.withHooks = withHooks;
+        this.prependBos = prependBos;
     }
 
     /**
@@ -88,7 +94,8 @@ public final class InferenceOptions {
      * @return the changed copy
      */
     public InferenceOptions withPaddingSide(PaddingSide side) {
-        return new InferenceOptions(side, maxLength, truncation, withControllers, stopAfterLayer, withHooks);
+        return new InferenceOptions(side, maxLength, truncation, withControllers, stopAfterLayer, withHooks,
+                prependBos);
     }
 
     /**
@@ -101,7 +108,8 @@ public final class InferenceOptions {
         if (length < 0) {
             throw new IllegalArgumentException("maxLength must be >= 0 (0 = model context), got " + length);
         }
-        return new InferenceOptions(paddingSide, length, truncation, withControllers, stopAfterLayer, withHooks);
+        return new InferenceOptions(paddingSide, length, truncation, withControllers, stopAfterLayer, withHooks,
+                prependBos);
     }
 
     /**
@@ -111,7 +119,7 @@ public final class InferenceOptions {
      * @return the changed copy
      */
     public InferenceOptions withTruncation(boolean on) {
-        return new InferenceOptions(paddingSide, maxLength, on, withControllers, stopAfterLayer, withHooks);
+        return new InferenceOptions(paddingSide, maxLength, on, withControllers, stopAfterLayer, withHooks, prependBos);
     }
 
     /**
@@ -121,7 +129,7 @@ public final class InferenceOptions {
      * @return the changed copy
      */
     public InferenceOptions withControllers(boolean on) {
-        return new InferenceOptions(paddingSide, maxLength, truncation, on, stopAfterLayer, withHooks);
+        return new InferenceOptions(paddingSide, maxLength, truncation, on, stopAfterLayer, withHooks, prependBos);
     }
 
     /**
@@ -131,7 +139,7 @@ public final class InferenceOptions {
      * @return the changed copy
      */
     public InferenceOptions withStopAfterLayer(String layer) {
-        return new InferenceOptions(paddingSide, maxLength, truncation, withControllers, layer, withHooks);
+        return new InferenceOptions(paddingSide, maxLength, truncation, withControllers, layer, withHooks, prependBos);
     }
 
     /**
@@ -150,6 +158,29 @@ public final class InferenceOptions {
      * @return the changed copy
      */
     public InferenceOptions withHooks(boolean on) {
-        return new InferenceOptions(paddingSide, maxLength, truncation, withControllers, stopAfterLayer, on);
+        return new InferenceOptions(paddingSide, maxLength, truncation, withControllers, stopAfterLayer, on,
+                prependBos);
+    }
+
+    /**
+     * Whether this call's texts get a BOS token first, when set for the call.
+     *
+     * @return the setting, or empty (the default) to follow the model's ({@link InferenceEngine#prependBos})
+     */
+    public Optional<Boolean> prependBos() {
+        return Optional.ofNullable(prependBos);
+    }
+
+    /**
+     * These options with TransformerLens' {@code prepend_bos} for this call's texts: true puts the BOS token first
+     * in every row (once), false leaves it out; overrides the model's {@link LoadOptions#withPrependBos} and an
+     * attached SAE's {@code prepend_bos}. Token-id calls ({@code forward}) ignore it.
+     *
+     * @param value whether every text starts with the BOS token
+     * @return the changed copy
+     */
+    public InferenceOptions withPrependBos(boolean value) {
+        return new InferenceOptions(paddingSide, maxLength, truncation, withControllers, stopAfterLayer, withHooks,
+                value);
     }
 }

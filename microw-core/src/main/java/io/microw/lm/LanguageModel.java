@@ -86,7 +86,7 @@ public final class LanguageModel implements AutoCloseable {
         this.model = model;
         this.tokenizer = tokenizer;
         this.layers = new Layers(model);
-        this.inference = new InferenceEngine(model, layers, tokenizer, manager);
+        this.inference = new InferenceEngine(model, layers, tokenizer, manager, loadOptions);
         this.activations = new Activations(this);
         this.parameters = parameters;
     }

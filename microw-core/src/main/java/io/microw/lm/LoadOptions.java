@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import io.microw.models.WeightProcessing;
 
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -18,22 +19,26 @@ import java.util.Set;
  * processing ({@link WeightProcessing}: {@code fold_ln}, {@code center_writing_weights}, {@code center_unembed},
  * {@code fold_value_biases}) is applied once the weights are loaded; all off by default, so microw keeps Hugging Face's
  * weights and its hook values are Hugging Face's (TransformerLens' {@code from_pretrained} turns all four on).
- * Immutable; each {@code with...} returns a changed copy.
+ * Optionally whether texts get a BOS token first ({@link #withPrependBos}, TransformerLens' {@code prepend_bos});
+ * unset, texts keep the tokenizer's own special tokens unless an attached SAE asks otherwise (see
+ * {@link InferenceEngine#prependBos}). Immutable; each {@code with...} returns a changed copy.
  */
 public final class LoadOptions {
 
     private static final Set<DataType> DTYPES = Set.of(DataType.FLOAT32, DataType.FLOAT16, DataType.FLOAT64);
     private static final LoadOptions DEFAULTS = new LoadOptions(Device.cpu(), DataType.FLOAT32,
-            WeightProcessing.none());
+            WeightProcessing.none(), null);
 
     private final Device device;
     private final DataType dtype;
     private final WeightProcessing processing;
+    private final Boolean prependBos;
 
-    private LoadOptions(Device device, DataType dtype, WeightProcessing processing) {
+    private LoadOptions(Device device, DataType dtype, WeightProcessing processing, Boolean prependBos) {
         this.device = device;
         this.dtype = dtype;
         this.processing = processing;
+        this.prependBos = prependBos;
     }
 
     /**
@@ -70,7 +75,7 @@ public final class LoadOptions {
      * @return the changed copy
      */
     public LoadOptions withDevice(Device value) {
-        return new LoadOptions(Objects.requireNonNull(value, "device"), dtype, processing);
+        return new LoadOptions(Objects.requireNonNull(value, "device"), dtype, processing, prependBos);
     }
 
     /**
@@ -90,7 +95,7 @@ public final class LoadOptions {
             throw new IllegalArgumentException("dtype " + value + " is not supported for weights; use float32,"
                     + " float64, or float16 on a GPU");
         }
-        return new LoadOptions(device, value, processing);
+        return new LoadOptions(device, value, processing, prependBos);
     }
 
     /**
@@ -110,7 +115,7 @@ public final class LoadOptions {
      * @return the changed copy
      */
     public LoadOptions withWeightProcessing(WeightProcessing value) {
-        return new LoadOptions(device, dtype, Objects.requireNonNull(value, "weight processing"));
+        return new LoadOptions(device, dtype, Objects.requireNonNull(value, "weight processing"), prependBos);
     }
 
     /**
@@ -163,6 +168,30 @@ public final class LoadOptions {
                 value));
     }
 
+    /**
+     * Whether texts run through the model get a BOS token first, when set: TransformerLens' {@code prepend_bos}.
+     *
+     * @return the setting, or empty (the default) for the tokenizer's own special tokens, or an attached SAE's
+     *         {@code prepend_bos}
+     */
+    public Optional<Boolean> prependBos() {
+        return Optional.ofNullable(prependBos);
+    }
+
+    /**
+     * These options with TransformerLens' {@code prepend_bos} set for every text the model tokenizes
+     * ({@code executeInference}, {@code run} on texts, {@code generate} on prompts, saving activations): true puts
+     * the tokenizer's BOS token first in every row (once: a tokenizer that adds one itself, like Llama's, is not
+     * doubled), false leaves it out (even where the tokenizer adds one). Set, it overrides an attached SAE's
+     * {@code prepend_bos}; a per-call {@link InferenceOptions#withPrependBos} overrides it.
+     *
+     * @param value whether every text starts with the BOS token
+     * @return the changed copy
+     */
+    public LoadOptions withPrependBos(boolean value) {
+        return new LoadOptions(device, dtype, processing, value);
+    }
+
     /** Checks the combination: float16 needs a GPU device. */
     void validate() {
         if (dtype == DataType.FLOAT16 && !device.isGpu()) {
@@ -174,6 +203,7 @@ public final class LoadOptions {
 
     @Override
     public String toString() {
-        return "LoadOptions{device=" + device + ", dtype=" + dtype + ", weightProcessing=" + processing + "}";
+        return "LoadOptions{device=" + device + ", dtype=" + dtype + ", weightProcessing=" + processing
+                + (prependBos == null ? "" : ", prependBos=" + prependBos) + "}";
     }
 }

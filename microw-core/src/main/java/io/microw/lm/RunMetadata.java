@@ -22,7 +22,9 @@ import java.util.Properties;
  * The {@code meta.json} of an activation run: model ({@link ModelIdentity}), layers, dataset (with its
  * {@link DatasetIdentity}), options, microw version, the writing process ({@link WriterProcess}), and, as the run
  * goes, status, counts and timings. The parts that define what the batches hold (model, layers, options,
- * dataset) must match when a run is resumed; a run that another live process is writing cannot be resumed.
+ * dataset) must match when a run is resumed; {@code options.prepend_bos} says whether every text started with the BOS
+ * token (true) or none did (false), and is absent when texts kept the tokenizer's own special tokens; a run that
+ * another live process is writing cannot be resumed.
  * <p>
  * Format 2 added the dataset identity, the writer and the model's name in {@code model.id} (format 1 kept the
  * model's folder there). A run of format 1 resumes when its config hash matches; its dataset cannot be checked, and
@@ -55,6 +57,7 @@ final class RunMetadata {
         opts.put("save_attention_masks", options.saveAttentionMasks());
         opts.put("save_input_ids", options.saveInputIds());
         opts.put("stop_after_layer", stopAfter);
+        lm.inference().prependBos(InferenceOptions.defaults()).ifPresent(bos -> opts.put("prepend_bos", bos));
         ObjectNode data = node.putObject("dataset");
         data.put("description", texts.describe());
         texts.length().ifPresent(n -> data.put("length", n));

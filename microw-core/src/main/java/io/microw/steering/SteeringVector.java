@@ -5,10 +5,9 @@ import io.microw.io.SafetensorsException;
 import io.microw.io.SafetensorsFile;
 import io.microw.io.SafetensorsWriter;
 import io.microw.io.TensorInfo;
+import io.microw.lm.InferenceOptions;
 import io.microw.lm.LanguageModel;
 import io.microw.tokenizer.Encodings;
-import io.microw.tokenizer.PaddingSide;
-import io.microw.tokenizer.Tokenizer;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -139,14 +138,12 @@ public final class SteeringVector {
     }
 
     private static Mean mean(LanguageModel lm, String layer, List<String> texts, ContrastiveOptions options) {
-        Tokenizer tokenizer = lm.tokenizer();
-        int context = lm.config().maxPositions();
-        int limit = options.maxLength() == 0 ? context : Math.min(options.maxLength(), context);
+        InferenceOptions tokenizing = InferenceOptions.defaults().withMaxLength(options.maxLength());
         double[] sum = null;
         long rows = 0;
         for (int start = 0; start < texts.size(); start += options.batchSize()) {
             List<String> chunk = texts.subList(start, Math.min(texts.size(), start + options.batchSize()));
-            Encodings enc = tokenizer.encodeBatch(chunk, limit, true, PaddingSide.RIGHT);
+            Encodings enc = lm.inference().tokenize(chunk, tokenizing);
             LayerRunner.Output out = LayerRunner.run(lm, layer, enc.inputIds(), enc.attentionMask());
             if (sum == null) {
                 sum = new double[out.width()];

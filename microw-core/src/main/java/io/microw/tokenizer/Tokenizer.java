@@ -199,7 +199,20 @@ public final class Tokenizer implements AutoCloseable {
     }
 
     /**
-     * Tokenizes and pads a batch.
+     * Whether {@link #encode} puts the BOS token first (Llama's tokenizers do, GPT-2's does not).
+     *
+     * @return true when the tokenizer adds a BOS token to every text
+     */
+    public boolean addsBos() {
+        if (bosId.isEmpty()) {
+            return false;
+        }
+        Encoding e = hf.encode("a", addSpecialTokens, false);
+        return e.getIds().length > 0 && e.getIds()[0] == bosId.getAsLong() && e.getSpecialTokenMask()[0] == 1;
+    }
+
+    /**
+     * Tokenizes and pads a batch, with the special tokens the tokenizer adds itself.
      *
      * @param texts      the texts, none null or without tokens
      * @param maxLength  longest row; longer texts are truncated when {@code truncation}, an error otherwise
@@ -208,6 +221,37 @@ public final class Tokenizer implements AutoCloseable {
      * @return the padded batch, as long as its longest row; padding uses {@link #padTokenIdOrDefault()}
      */
     public Encodings encodeBatch(List<String> texts, int maxLength, boolean truncation, PaddingSide side) {
+        return encodePadded(texts, maxLength, truncation, side, null);
+    }
+
+    /**
+     * Tokenizes and pads a batch with or without a BOS token first in every row, as TransformerLens'
+     * {@code to_tokens(prepend_bos=...)} does: with {@code prependBos} each row starts with exactly one BOS token
+     * (the tokenizer's own when it adds one, else the BOS id put in front of the text's tokens); without, the BOS
+     * token the tokenizer adds is left out (a BOS typed in the text stays). The BOS token is marked special and
+     * counts towards {@code maxLength}; the text's own tokens are unchanged.
+     *
+     * @param texts      the texts, none null or without tokens
+     * @param maxLength  longest row, BOS included; longer rows are truncated when {@code truncation}, an error
+     *                   otherwise
+     * @param truncation whether rows longer than {@code maxLength} are cut instead of rejected
+     * @param side       where padding goes
+     * @param prependBos whether every row starts with the BOS token
+     * @return the padded batch, as long as its longest row; padding uses {@link #padTokenIdOrDefault()}
+     * @throws IllegalArgumentException when {@code prependBos} is asked of a tokenizer without a BOS token
+     */
+    public Encodings encodeBatch(List<String> texts, int maxLength, boolean truncation, PaddingSide side,
+                                 boolean prependBos) {
+        if (prependBos && bosId.isEmpty()) {
+            throw new IllegalArgumentException("prepend_bos=true needs a BOS token, but this tokenizer has none (no"
+                    + " single-token bos_token in tokenizer_config.json); ask for prepend_bos=false or leave it unset");
+        }
+        return encodePadded(texts, maxLength, truncation, side, prependBos);
+    }
+
+    /** Tokenizes and pads; {@code prependBos} null keeps the tokenizer's own special tokens. */
+    private Encodings encodePadded(List<String> texts, int maxLength, boolean truncation, PaddingSide side,
+                                   Boolean prependBos) {
         if (texts.isEmpty()) {
             throw new IllegalArgumentException("no texts to tokenize: the list is empty");
         }
@@ -223,25 +267,41 @@ public final class Tokenizer implements AutoCloseable {
             }
             Encoding e = hf.encode(text, addSpecialTokens, false);
             long[] ids = e.getIds();
-            if (ids.length == 0) {
+            long[] special = e.getSpecialTokenMask();
+            String[] tokens = e.getTokens();
+            boolean hasBos = ids.length > 0 && special[0] == 1 && bosId.isPresent() && ids[0] == bosId.getAsLong();
+            int skip = Boolean.FALSE.equals(prependBos) && hasBos ? 1 : 0;
+            int front = Boolean.TRUE.equals(prependBos) && !hasBos ? 1 : 0;
+            if (ids.length - skip == 0) {
                 throw new IllegalArgumentException("text " + i + " (\"" + text + "\") has no tokens");
             }
-            if (ids.length > maxLength) {
+            int len = ids.length - skip + front;
+            if (len > maxLength) {
                 if (!truncation) {
-                    throw new IllegalArgumentException("text " + i + " has " + ids.length + " tokens, more than the "
-                            + "maximum " + maxLength + "; enable truncation or shorten it");
+                    throw new IllegalArgumentException("text " + i + " has " + len + " tokens"
+                            + (front == 1 ? " with the BOS token" : "") + ", more than the maximum " + maxLength
+                            + "; enable truncation or shorten it");
                 }
-                ids = Arrays.copyOf(ids, maxLength);
+                len = maxLength;
             }
-            rowIds[i] = ids;
-            rowSpecial[i] = Arrays.copyOf(e.getSpecialTokenMask(), ids.length);
-            for (int j = 0; j < ids.length; j++) {
-                if (specialIds.contains(ids[j])) {
+            rowIds[i] = new long[len];
+            rowSpecial[i] = new long[len];
+            rowTokens[i] = new String[len];
+            if (front == 1) {
+                rowIds[i][0] = bosId.getAsLong();
+                rowSpecial[i][0] = 1;
+                rowTokens[i][0] = tokenText(bosId.getAsLong());
+            }
+            int copied = len - front;
+            System.arraycopy(ids, skip, rowIds[i], front, copied);
+            System.arraycopy(special, skip, rowSpecial[i], front, copied);
+            System.arraycopy(tokens, skip, rowTokens[i], front, copied);
+            for (int j = 0; j < len; j++) {
+                if (specialIds.contains(rowIds[i][j])) {
                     rowSpecial[i][j] = 1; // a special token typed in the text: the tokenizers library leaves it 0
                 }
             }
-            rowTokens[i] = Arrays.copyOf(e.getTokens(), ids.length);
-            longest = Math.max(longest, ids.length);
+            longest = Math.max(longest, len);
         }
         long pad = padTokenIdOrDefault();
         String padText = tokenText(pad);

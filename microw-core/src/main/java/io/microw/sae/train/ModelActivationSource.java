@@ -174,7 +174,7 @@ public final class ModelActivationSource implements LayerActivationSource {
             long n = 0;
             Iterator<List<String>> it = textBatches();
             while (it.hasNext()) {
-                Encodings enc = lm.tokenizer().encodeBatch(it.next(), lengthLimit(), truncation, PaddingSide.RIGHT);
+                Encodings enc = lm.inference().tokenize(it.next(), inference);
                 for (int b = 0; b < enc.batchSize(); b++) {
                     for (int s = 0; s < enc.seqLength(); s++) {
                         if (kept(enc, b, s)) {
@@ -235,11 +235,6 @@ public final class ModelActivationSource implements LayerActivationSource {
                     + " is empty: no texts to train on");
         }
         return it;
-    }
-
-    private int lengthLimit() {
-        int context = lm.config().maxPositions();
-        return maxLength == 0 ? context : Math.min(maxLength, context);
     }
 
     private boolean kept(Encodings enc, int b, int s) {
