@@ -1,6 +1,7 @@
 package io.microw.concepts;
 
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -13,8 +14,8 @@ import java.util.List;
  *   <li>{@link Format#CSV}: mi-crow's CSV ({@code neuron_idx,text,score,token_str,token_idx}). It has no text ids and
  *   no windows: a context's text id is -1 and its window is the firing token alone, with its score.</li>
  * </ul>
- * A Neuronpedia-style feature file is not read back (it lacks the texts, text ids and positions). Contexts keep the
- * file's order (strongest first as written); the file keeps no weakest firings.
+ * A Neuronpedia-style feature file is not read back (it lacks the texts, text ids and positions). Each latent's
+ * contexts come strongest first (equal ones in the file's order); the files keep no weakest firings.
  */
 public final class TopTextsFile implements TopTextSource {
 
@@ -36,7 +37,8 @@ public final class TopTextsFile implements TopTextSource {
     private TopTextsFile(Path file, Format format, List<List<LatentContext>> contexts) {
         this.file = file;
         this.format = format;
-        this.contexts = contexts;
+        this.contexts = contexts.stream().map(list -> list.stream()
+                .sorted(Comparator.comparingDouble(LatentContext::activation).reversed()).toList()).toList();
     }
 
     /**

@@ -95,6 +95,15 @@ class TopTextsFileTest {
     }
 
     @Test
+    void contextsComeStrongestFirstWhateverTheFileOrder() throws Exception {
+        Path csv = dir.resolve("unordered.csv");
+        Files.writeString(csv, "neuron_idx,text,score,token_str,token_idx\r\n1,weak,1.0,w,0\r\n1,strong,2.0,s,1\r\n"
+                + "1,also weak,1.0,v,2\r\n");
+        assertThat(TopTextsFile.read(csv, LATENTS).topTexts(1)).extracting(LatentContext::text)
+                .containsExactly("strong", "weak", "also weak");
+    }
+
+    @Test
     void badJsonIsRefusedNamingFileLatentAndField() throws Exception {
         expect("{\"0\": [], \"1\": [", "top.json", "is not valid JSON");
         expect("{\"0\": [], \"1\": []}", "holds 2 latents; the SAE has 3");
