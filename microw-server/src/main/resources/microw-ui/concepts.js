@@ -1,6 +1,6 @@
 // Concepts page: load an SAE, find the texts that make each latent fire (or import them from an exported file),
-// browse and search latents, read a
-// latent's top contexts (tokens shaded by activation) and histogram, and name latents.
+// browse and search latents, read a latent's top contexts (tokens shaded by activation) and histogram, and name
+// latents.
 'use strict';
 (() => {
   const { api, el, $, say, act, tokens, loadedModels, loadedSaes, number } = microw;
@@ -135,8 +135,8 @@
       body.statistics = stats;
     }
     const r = await api('POST', '/saes/' + sae() + '/top-texts', body);
-    say('status', 'Imported ' + r.file + ': ' + r.latents_fired + ' latents with contexts' + (r.statistics ? ' over '
-      + r.tokens + ' tokens' : ', no statistics (frequency and histogram unknown)'), 'ok');
+    say('status', 'Imported ' + r.file + ': ' + (r.statistics ? r.latents_fired + ' latents fired over ' + r.tokens + ' tokens'
+      : r.latents_fired + ' latents with contexts, no statistics (frequency and histogram unknown)'), 'ok');
     offset = 0;
     await refreshSaes();
   }
