@@ -1,5 +1,6 @@
-// Concepts page: load an SAE, find the texts that make each latent fire, browse and search latents, read a
-// latent's top contexts (tokens shaded by activation) and histogram, and name latents.
+// Concepts page: load an SAE, find the texts that make each latent fire (or import them from an exported file),
+// browse and search latents, read a latent's top contexts (tokens shaded by activation) and histogram, and name
+// latents.
 'use strict';
 (() => {
   const { api, el, $, say, act, tokens, loadedModels, loadedSaes, number } = microw;
@@ -27,7 +28,7 @@
       await listLatents();
     } else {
       $('latents').replaceChildren(el('tr', {}, el('td', { colspan: '4', class: 'muted' },
-        s ? 'Find top texts first.' : 'No SAE loaded.')));
+        s ? 'Find or import top texts first.' : 'No SAE loaded.')));
       $('page').textContent = '';
     }
   }
@@ -41,7 +42,7 @@
       const link = el('button', { type: 'button', class: 'secondary', 'data-latent': l.latent, 'aria-label': 'Show latent ' + l.latent }, String(l.latent));
       link.addEventListener('click', () => act(link, 'status', () => showLatent(l.latent)));
       return el('tr', {}, el('td', {}, link), el('td', {}, l.name || ''),
-        el('td', {}, (100 * l.frequency).toFixed(3) + '%'), el('td', {}, l.max.toFixed(3)));
+        el('td', {}, l.frequency === null ? 'unknown' : (100 * l.frequency).toFixed(3) + '%'), el('td', {}, l.max.toFixed(3)));
     }));
     if (!data.latents.length) {
       $('latents').append(el('tr', {}, el('td', { colspan: '4', class: 'muted' }, 'No latent matches.')));
@@ -96,11 +97,13 @@
     $('detail').replaceChildren(
       el('h3', {}, 'Latent ' + d.latent + (d.name ? ' · ' + d.name : '')),
       el('div', { class: 'row' }, el('label', { for: 'latent-name' }, 'Name'), name, save),
-      el('p', {}, 'Fires on ' + (100 * d.frequency).toFixed(3) + '% of tokens; mean ' + d.mean.toFixed(3) + ', max ' + d.max.toFixed(3) + '.'),
-      histogram(d.histogram),
+      el('p', {}, d.frequency === null
+        ? 'Firing statistics unknown (imported without them); strongest context ' + d.max.toFixed(3) + '.'
+        : 'Fires on ' + (100 * d.frequency).toFixed(3) + '% of tokens; mean ' + d.mean.toFixed(3) + ', max ' + d.max.toFixed(3) + '.'),
+      d.histogram ? histogram(d.histogram) : el('p', { class: 'muted' }, 'No activation histogram.'),
       el('h3', {}, 'Top contexts'),
       ...d.top.map(c => el('div', { class: 'context' },
-        el('p', { class: 'muted' }, 'text ' + c.text_id + ', token ' + c.position + ' (' + JSON.stringify(c.token) + '): ' + c.activation.toFixed(3)),
+        el('p', { class: 'muted' }, (c.text_id === null ? '' : 'text ' + c.text_id + ', ') + 'token ' + c.position + ' (' + JSON.stringify(c.token) + '): ' + c.activation.toFixed(3)),
         tokens(c.tokens, c.activations, c.center))));
     say('status', '', '');
   }
@@ -125,6 +128,19 @@
     await refreshSaes();
   }
 
+  async function importTopTexts() {
+    const body = { path: $('top-path').value.trim() };
+    const stats = $('stats-path').value.trim();
+    if (stats) {
+      body.statistics = stats;
+    }
+    const r = await api('POST', '/saes/' + sae() + '/top-texts', body);
+    say('status', 'Imported ' + r.file + ': ' + (r.statistics ? r.latents_fired + ' latents fired over ' + r.tokens + ' tokens'
+      : r.latents_fired + ' latents with contexts, no statistics (frequency and histogram unknown)'), 'ok');
+    offset = 0;
+    await refreshSaes();
+  }
+
   async function loadDictionary() {
     const r = await api('POST', '/saes/' + sae() + '/concepts', { path: $('dict-path').value.trim() });
     say('status', 'Loaded ' + r.concepts.length + ' names', 'ok');
@@ -140,6 +156,7 @@
 
   submit('load-form', 'load', loadSae);
   submit('top-form', 'track', track);
+  submit('import-form', 'import', importTopTexts);
   submit('dict-form', 'dict-load', loadDictionary);
   submit('search-form', 'search', () => {
     offset = 0;

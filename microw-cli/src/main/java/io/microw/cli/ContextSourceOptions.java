@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.IntToDoubleFunction;
 import java.util.stream.IntStream;
 
 /**
@@ -138,9 +139,19 @@ final class ContextSourceOptions {
             return SaeSupport.latents(cmd, given, nLatents);
         }
         LatentStatistics stats = tracker.statistics();
-        return new ArrayList<>(IntStream.range(0, nLatents).filter(l -> stats.firings(l) > 0).boxed()
-                .sorted(Comparator.comparingLong((Integer l) -> stats.firings(l)).reversed()
+        return highest(nLatents, n, stats::firings);
+    }
+
+    /** The {@code n} latents of highest positive {@code score}, highest first (ties: the smaller index). */
+    static List<Integer> highest(int nLatents, int n, IntToDoubleFunction score) {
+        return new ArrayList<>(IntStream.range(0, nLatents).filter(l -> score.applyAsDouble(l) > 0).boxed()
+                .sorted(Comparator.comparingDouble((Integer l) -> score.applyAsDouble(l)).reversed()
                         .thenComparing(Comparator.naturalOrder()))
                 .limit(n).toList());
+    }
+
+    /** Whether any option naming a source of contexts was given. */
+    boolean given() {
+        return store != null || run != null || brown != null || textsFile != null;
     }
 }

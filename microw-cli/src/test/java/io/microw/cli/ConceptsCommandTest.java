@@ -149,6 +149,49 @@ class ConceptsCommandTest {
     }
 
     @Test
+    void aDashboardFromAnExportedFileShowsTheSameContexts() throws Exception {
+        String t = texts.toString();
+        Path json = dir.resolve("exported.json");
+        CliRun export = CliRun.of("concepts", "export", "--sae", sae, "--layer", "transformer.h.2", "--texts-file", t,
+                "--format", "json", "--out", json.toString());
+        assertThat(export.exitCode()).as(export.err()).isZero();
+        Path fromTexts = dir.resolve("from-texts.html");
+        CliRun live = CliRun.of("concepts", "dashboard", "--sae", sae, "--layer", "transformer.h.2", "--texts-file", t,
+                "--count", "4", "--out", fromTexts.toString());
+        assertThat(live.exitCode()).as(live.err()).isZero();
+        String want = Files.readString(fromTexts);
+        java.util.List<String> shown = java.util.regex.Pattern.compile("<section id=\"latent-(\\d+)\"").matcher(want)
+                .results().map(m -> m.group(1)).toList();
+        assertThat(shown).hasSize(4);
+
+        Path fromFile = dir.resolve("from-file.html");
+        CliRun dash = CliRun.of("concepts", "dashboard", "--sae", sae, "--top-texts", json.toString(), "--latents",
+                String.join(",", shown), "--out", fromFile.toString());
+        assertThat(dash.exitCode()).as(dash.err()).isZero();
+        assertThat(dash.out()).contains("dashboard of 4 latents");
+        String got = Files.readString(fromFile);
+        assertThat(contexts(got)).as("the same contexts as the dashboard of the texts").isEqualTo(contexts(want))
+                .hasSizeGreaterThan(4);
+        assertThat(got).contains("Firing statistics unknown").doesNotContain("firing frequency");
+
+        Path wrong = dir.resolve("two-latents.json");
+        Files.writeString(wrong, "{\"0\": [], \"1\": []}");
+        CliRun mismatch = CliRun.of("concepts", "dashboard", "--sae", sae, "--top-texts", wrong.toString(), "--out",
+                dir.resolve("x.html").toString());
+        assertThat(mismatch.exitCode()).isEqualTo(Main.EXIT_ERROR);
+        assertThat(mismatch.err()).contains("two-latents.json holds 2 latents; the SAE has 64");
+        SaeCommandTest.expectUsage(CliRun.of("concepts", "dashboard", "--sae", sae, "--top-texts", json.toString(),
+                "--texts-file", t, "--out", dir.resolve("x.html").toString()), "--top-texts FILE replaces");
+        SaeCommandTest.expectUsage(CliRun.of("concepts", "dashboard", "--sae", sae, "--texts-file", t, "--statistics",
+                json.toString(), "--out", dir.resolve("x.html").toString()), "--statistics goes with --top-texts");
+    }
+
+    /** The context lines of a dashboard, in order. */
+    private static java.util.List<String> contexts(String html) {
+        return html.lines().filter(l -> l.startsWith("<div class=\"ctx\"")).toList();
+    }
+
+    @Test
     void usageErrorsExitOne() {
         String t = texts.toString();
         SaeCommandTest.expectUsage(CliRun.of("concepts"), "name a subcommand");

@@ -9,11 +9,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -291,7 +289,7 @@ public final class ConceptDictionary {
     public static ConceptDictionary load(Path file, int nLatents, Duplicates duplicates) {
         Objects.requireNonNull(file, "file");
         Path path = Files.isDirectory(file) ? file.resolve("concepts.json") : file;
-        String text = readText(path);
+        String text = Utf8File.read("concept file", path);
         ConceptDictionary d = switch (format(path)) {
             case "json" -> parseJson(path, text, nLatents, duplicates);
             default -> parseCsv(path, text, nLatents, duplicates);
@@ -309,20 +307,6 @@ public final class ConceptDictionary {
             return "csv";
         }
         throw new ConceptException("concept file " + path + ": unknown format; the name must end in .json or .csv");
-    }
-
-    private static String readText(Path path) {
-        try {
-            byte[] bytes = Files.readAllBytes(path);
-            String text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-            return text.startsWith("\uFEFF") ? text.substring(1) : text;
-        } catch (NoSuchFileException e) {
-            throw new ConceptException("concept file " + path + " does not exist", e);
-        } catch (CharacterCodingException e) {
-            throw new ConceptException("concept file " + path + " is not UTF-8 text", e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read concept file " + path, e);
-        }
     }
 
     /** Collects entries, applying the range check and the duplicate policy. */
@@ -499,7 +483,7 @@ public final class ConceptDictionary {
             throw new ConceptException("concept file " + path + " is a CSV, which does not say its latent count; "
                     + "load it with load(file, sae.nLatents())");
         }
-        List<Csv.Record> records = Csv.parse(path, text);
+        List<Csv.Record> records = Csv.parse("concept file", path, text);
         if (records.isEmpty()) {
             throw new ConceptException("concept file " + path + " is empty: expected the header "
                     + COL_INDEX + "," + COL_NAME + "," + COL_SCORE);

@@ -14,7 +14,7 @@ final class Csv {
     private Csv() {
     }
 
-    static List<Record> parse(Path path, String text) {
+    static List<Record> parse(String what, Path path, String text) {
         List<Record> out = new ArrayList<>();
         List<String> fields = new ArrayList<>();
         StringBuilder field = new StringBuilder();
@@ -44,7 +44,7 @@ final class Csv {
             switch (c) {
                 case '"' -> {
                     if (field.length() > 0 || wasQuoted) {
-                        throw new ConceptException("concept file " + path + ", line " + line
+                        throw new ConceptException(what + " " + path + ", line " + line
                                 + ": a quote inside an unquoted field; quote the whole field and double inner quotes");
                     }
                     quoted = true;
@@ -69,7 +69,7 @@ final class Csv {
                 }
                 default -> {
                     if (wasQuoted) {
-                        throw new ConceptException("concept file " + path + ", line " + line
+                        throw new ConceptException(what + " " + path + ", line " + line
                                 + ": text after a closing quote");
                     }
                     field.append(c);
@@ -77,7 +77,7 @@ final class Csv {
             }
         }
         if (quoted) {
-            throw new ConceptException("concept file " + path + ", line " + start + ": a quoted field is never closed");
+            throw new ConceptException(what + " " + path + ", line " + start + ": a quoted field is never closed");
         }
         if (field.length() > 0 || !fields.isEmpty() || wasQuoted) {
             fields.add(field.toString());

@@ -17,30 +17,50 @@ import java.util.Map;
  * A static HTML feature dashboard, one self-contained file (no scripts, no network): for each chosen latent its
  * name, firing statistics, an activation histogram, the tokens its decoder direction promotes and suppresses
  * through the unembedding ({@code W_U · W_dec[latent]}, when the model has an {@code lm_head}), and its top (and
- * bottom) contexts with every token shaded by the latent's activation.
+ * bottom) contexts with every token shaded by the latent's activation. The contexts and statistics come from a
+ * {@link TopTextTracker} or from any {@link TopTextSource} and {@link LatentSummary} (e.g. files read back).
  */
 public final class FeatureDashboard {
 
     private static final int TOKENS_SHOWN = 10;
 
     private final Sae sae;
-    private final TopTextTracker tracker;
+    private final TopTextSource texts;
+    private final LatentSummary stats;
     private final LanguageModel lm;
     private final Map<Integer, String> names;
 
     /**
+     * A dashboard of what a tracker collected: its contexts, weakest firings and statistics.
+     *
      * @param lm    the model, for promoted/suppressed tokens; {@code null} leaves them out
      * @param names concept names by latent (may be empty)
      * @param sae the SAE whose latents are shown
      * @param tracker the tracked contexts and statistics
      */
     public FeatureDashboard(Sae sae, TopTextTracker tracker, LanguageModel lm, Map<Integer, String> names) {
+        this(sae, tracker, tracker.statistics(), lm, names);
+    }
+
+    /**
+     * A dashboard of contexts and statistics from anywhere, e.g. read back from files ({@link TopTextsFile},
+     * {@link LatentSummaryFile}). Without statistics the page says they are unknown instead of showing zeros.
+     *
+     * @param sae   the SAE whose latents are shown
+     * @param texts the contexts per latent
+     * @param stats firing statistics over the same tokens, or {@code null} when there are none
+     * @param lm    the model, for promoted/suppressed tokens; {@code null} leaves them out
+     * @param names concept names by latent (may be empty)
+     */
+    public FeatureDashboard(Sae sae, TopTextSource texts, LatentSummary stats, LanguageModel lm,
+                            Map<Integer, String> names) {
         this.sae = java.util.Objects.requireNonNull(sae, "sae");
-        this.tracker = java.util.Objects.requireNonNull(tracker, "tracker");
+        this.texts = java.util.Objects.requireNonNull(texts, "texts");
+        this.stats = stats;
         this.lm = lm;
         this.names = Map.copyOf(names);
-        if (tracker.latents() != sae.nLatents()) {
-            throw new SaeException("the tracker has " + tracker.latents() + " latents; the SAE has " + sae.nLatents());
+        if (texts.latents() != sae.nLatents()) {
+            throw new SaeException("the top texts have " + texts.latents() + " latents; the SAE has " + sae.nLatents());
         }
     }
 
@@ -59,7 +79,8 @@ public final class FeatureDashboard {
                 .append(".up{color:#064}.down{color:#900}</style></head><body>\n")
                 .append("<h1>Feature dashboard</h1>\n<p>").append(escape(sae.toString())).append(", layer ")
                 .append(escape(sae.config().hookName())).append(", ")
-                .append(tracker.statistics().tokens()).append(" tokens tracked.</p>\n");
+                .append(stats == null ? "no firing statistics given" : stats.tokens() + " tokens tracked")
+                .append(".</p>\n");
         for (int latent : latents) {
             if (latent < 0 || latent >= sae.nLatents()) {
                 throw new SaeException("latent index " + latent + " is out of range: this SAE has latents 0.."
@@ -80,17 +101,23 @@ public final class FeatureDashboard {
     }
 
     private void section(StringBuilder html, int latent) {
-        LatentStatistics stats = tracker.statistics();
         String name = names.getOrDefault(latent, "");
         html.append("<section id=\"latent-").append(latent).append("\"><h2>Latent ").append(latent)
-                .append(name.isEmpty() ? "" : ": " + escape(name)).append("</h2>\n<table class=\"stats\"><tr>")
-                .append("<td>firing frequency ").append(fmt(stats.frequency(latent) * 100)).append("%</td>")
-                .append("<td>mean activation ").append(fmt(stats.meanActivation(latent))).append("</td>")
-                .append("<td>max activation ").append(fmt(stats.maxActivation(latent))).append("</td></tr></table>\n");
-        histogram(html, stats.histogram(latent), stats.histogramUpper(latent));
+                .append(name.isEmpty() ? "" : ": " + escape(name)).append("</h2>\n");
+        if (stats == null) {
+            html.append("<p class=\"nostats\">Firing statistics unknown: none were given with these top texts ")
+                    .append("(frequency, mean, maximum and histogram).</p>\n");
+        } else {
+            html.append("<table class=\"stats\"><tr>")
+                    .append("<td>firing frequency ").append(fmt(stats.frequency(latent) * 100)).append("%</td>")
+                    .append("<td>mean activation ").append(fmt(stats.meanActivation(latent))).append("</td>")
+                    .append("<td>max activation ").append(fmt(stats.maxActivation(latent)))
+                    .append("</td></tr></table>\n");
+            histogram(html, stats.histogram(latent), stats.histogramUpper(latent));
+        }
         logitEffects(html, latent);
-        contexts(html, "Top contexts", tracker.topTexts(latent));
-        List<LatentContext> bottom = tracker.bottomTexts(latent);
+        contexts(html, "Top contexts", texts.topTexts(latent));
+        List<LatentContext> bottom = texts.bottomTexts(latent);
         if (!bottom.isEmpty()) {
             contexts(html, "Weakest firings", bottom);
         }
@@ -98,6 +125,10 @@ public final class FeatureDashboard {
     }
 
     private static void histogram(StringBuilder html, long[] counts, float upper) {
+        if (counts.length == 0) {
+            html.append("<p class=\"nostats\">Activation histogram unknown: the statistics have none.</p>\n");
+            return;
+        }
         long max = 1;
         for (long c : counts) {
             max = Math.max(max, c);
@@ -144,7 +175,8 @@ public final class FeatureDashboard {
             max = Math.max(max, c.activation());
         }
         for (LatentContext c : list) {
-            html.append("<div class=\"ctx\" title=\"text ").append(c.textId()).append(", token ").append(c.position())
+            html.append("<div class=\"ctx\" title=\"").append(c.textId() < 0 ? "" : "text " + c.textId() + ", ")
+                    .append("token ").append(c.position())
                     .append("\">").append(fmt(c.activation())).append(" &nbsp; ");
             for (int i = 0; i < c.window().size(); i++) {
                 float a = c.windowActivations().get(i);

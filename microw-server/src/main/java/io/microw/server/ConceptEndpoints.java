@@ -8,9 +8,10 @@ import io.microw.MicrowException;
 import io.microw.concepts.AutoencoderConcepts;
 import io.microw.concepts.ConceptDictionary;
 import io.microw.concepts.LatentContext;
-import io.microw.concepts.LatentStatistics;
+import io.microw.concepts.LatentSummary;
 import io.microw.concepts.OfflineTopTexts;
 import io.microw.concepts.TopTextTracker;
+import io.microw.concepts.TopTextsFile;
 import io.microw.data.Datasets;
 
 import java.nio.file.Files;
@@ -25,7 +26,8 @@ import java.util.Optional;
 
 /**
  * What an SAE's latents mean: its concept dictionary (names per latent, loaded from mi-crow JSON or CSV files or
- * set by hand), and the top texts and firing statistics of its latents over texts run through its model.
+ * set by hand), and the top texts and firing statistics of its latents over texts run through its model or imported
+ * from an exported file.
  *
  * @param config the server's configuration (its file roots)
  * @param models the loaded models
@@ -165,40 +167,92 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
     // ---- top texts and statistics
 
     /**
-     * POST /api/saes/{id}/top-texts: runs texts through the model and keeps the tracker on the SAE entry. The model's
-     * lock is taken for one batch at a time, so other requests' forwards run between batches; the batches (and so
-     * the text ids, top texts and statistics) are those of one pass over all the texts.
+     * POST /api/saes/{id}/top-texts: runs texts through the model and keeps the tracker on the SAE entry, or (with
+     * "path") imports top texts exported before ({@link TopTextsImport}). The model's lock is taken for one batch at a
+     * time, so other requests' forwards run between batches; the batches (and so the text ids, top texts and
+     * statistics) are those of one pass over all the texts.
      */
     void topTexts(Context ctx) {
         ObjectNode body = Requests.body(ctx);
         SaeRegistry.Entry e = saes.get(ctx.pathParam("id"));
+        long start = System.nanoTime();
+        SaeRegistry.TopTexts top;
+        if (body.hasNonNull("path")) {
+            if (body.hasNonNull("texts") || body.hasNonNull("brown")) {
+                throw ApiException.badRequest("give one of 'path' (an exported top-texts file), 'texts' or 'brown'");
+            }
+            top = TopTextsImport.read(body, e.sae().nLatents(), config);
+        } else if (body.hasNonNull("statistics")) {
+            throw ApiException.badRequest("'statistics' goes with 'path' (computed top texts bring their own)");
+        } else {
+            top = SaeRegistry.TopTexts.computed(compute(body, e));
+        }
+        e.tracked().set(top);
+        int fired = 0;
+        for (int j = 0; j < e.sae().nLatents(); j++) {
+            fired += fired(top, j) ? 1 : 0;
+        }
+        ObjectNode out = describe(top);
+        out.put("sae", e.id());
+        out.put("latents_fired", fired);
+        out.put("seconds", (System.nanoTime() - start) / 1e9);
+        Endpoints.json(ctx, 200, out);
+    }
+
+    private TopTextTracker compute(ObjectNode body, SaeRegistry.Entry e) {
         List<String> texts = texts(body);
         int topK = Requests.integer(body, "top_k", 5, 1, 50);
         int window = Requests.integer(body, "window", 4, 0, 32);
-        TopTextTracker tracker;
-        long start = System.nanoTime();
         try (ModelRegistry.Lease lease = models.lease(e.model())) {
             ModelRegistry.Loaded l = lease.model();
             Endpoints.requireTokenizer(l.lm);
             Endpoints.requireWithinContext(l, texts); // before the first batch: a refused request changes nothing
-            tracker = new TopTextTracker(e.sae().nLatents(), topK, 0, window, l.lm.tokenizer()::tokenText);
+            TopTextTracker tracker = new TopTextTracker(e.sae().nLatents(), topK, 0, window,
+                    l.lm.tokenizer()::tokenText);
             for (int from = 0; from < texts.size(); from += BATCH) {
                 track(l, e, texts.subList(from, Math.min(from + BATCH, texts.size())), tracker);
             }
+            return tracker;
         }
-        e.tracked().set(tracker);
-        LatentStatistics stats = tracker.statistics();
-        int fired = 0;
-        for (int j = 0; j < e.sae().nLatents(); j++) {
-            fired += stats.firings(j) > 0 ? 1 : 0;
+    }
+
+    /**
+     * What an SAE's top texts cover: texts and tokens (null when unknown: imported without statistics), whether
+     * statistics are known, and the imported file (null when computed) with its format.
+     */
+    static ObjectNode describe(SaeRegistry.TopTexts top) {
+        ObjectNode n = Json.object();
+        if (top.textCount() < 0) {
+            n.putNull("texts");
+        } else {
+            n.put("texts", top.textCount());
         }
-        ObjectNode out = Json.object();
-        out.put("sae", e.id());
-        out.put("texts", tracker.textsSeen());
-        out.put("tokens", stats.tokens());
-        out.put("latents_fired", fired);
-        out.put("seconds", (System.nanoTime() - start) / 1e9);
-        Endpoints.json(ctx, 200, out);
+        if (top.stats() == null) {
+            n.putNull("tokens");
+        } else {
+            n.put("tokens", top.stats().tokens());
+        }
+        n.put("statistics", top.stats() != null);
+        n.put("file", top.file());
+        if (top.texts() instanceof TopTextsFile f) {
+            n.put("format", f.format().name().toLowerCase(Locale.ROOT));
+            n.put("windows", f.hasWindows());
+        }
+        return n;
+    }
+
+    /** Whether a latent fired: by its statistics, or (without them) by its having a context. */
+    private static boolean fired(SaeRegistry.TopTexts top, int latent) {
+        return top.stats() != null ? top.stats().firings(latent) > 0 : !top.texts().topTexts(latent).isEmpty();
+    }
+
+    /** A latent's largest activation: from its statistics, or (without them) its strongest context's. */
+    private static float max(SaeRegistry.TopTexts top, int latent) {
+        if (top.stats() != null) {
+            return top.stats().maxActivation(latent);
+        }
+        List<LatentContext> contexts = top.texts().topTexts(latent);
+        return contexts.isEmpty() ? 0 : contexts.get(0).activation();
     }
 
     /**
@@ -226,7 +280,7 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
         String brown = Requests.text(body, "brown", false);
         if (hasTexts == (brown != null)) {
             throw ApiException.badRequest("give either 'texts' (an array of strings) or 'brown' (\"train\" or "
-                    + "\"validation\", with an optional 'limit')");
+                    + "\"validation\", with an optional 'limit'), or 'path' (an exported top-texts file)");
         }
         if (hasTexts) {
             return Requests.texts(body, "texts", null, MAX_TOP_TEXTS, Endpoints.MAX_CHARS);
@@ -234,8 +288,8 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
         return TextSources.brown(TextSources.brownSplit(brown), Requests.integer(body, "limit", 300, 1, MAX_TOP_TEXTS));
     }
 
-    private static TopTextTracker tracker(SaeRegistry.Entry e) {
-        TopTextTracker t = e.tracked().tracker();
+    private static SaeRegistry.TopTexts topTexts(SaeRegistry.Entry e) {
+        SaeRegistry.TopTexts t = e.tracked().get();
         if (t == null) {
             throw ApiException.conflict("no top texts for SAE '" + e.id() + "' yet: POST /api/saes/" + e.id()
                     + "/top-texts first");
@@ -246,15 +300,17 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
     /** GET /api/saes/{id}/latents: latents that fired or are named, filtered, sorted and paged; 409 before top texts. */
     void listLatents(Context ctx) {
         SaeRegistry.Entry e = saes.get(ctx.pathParam("id"));
-        TopTextTracker tracker = tracker(e);
+        SaeRegistry.TopTexts top = topTexts(e);
         String q = ctx.queryParam("q");
         String sort = Optional.ofNullable(ctx.queryParam("sort")).orElse("frequency");
         int offset = Requests.queryInt(ctx, "offset", 0, 0, Integer.MAX_VALUE);
         int limit = Requests.queryInt(ctx, "limit", 50, 1, 1000);
-        LatentStatistics stats = tracker.statistics();
+        LatentSummary stats = top.stats();
+        Comparator<Integer> byMax = Comparator.comparingDouble((Integer j) -> max(top, j)).reversed();
         Comparator<Integer> order = switch (sort) {
-            case "frequency" -> Comparator.comparingLong((Integer j) -> stats.firings(j)).reversed();
-            case "max" -> Comparator.comparingDouble((Integer j) -> stats.maxActivation(j)).reversed();
+            case "frequency" -> stats == null ? byMax // unknown without statistics: as max
+                    : Comparator.comparingLong((Integer j) -> stats.firings(j)).reversed();
+            case "max" -> byMax;
             case "latent" -> Comparator.naturalOrder();
             default -> throw ApiException.badRequest("'sort' must be frequency, max or latent, got '" + sort + "'");
         };
@@ -270,7 +326,7 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
         String needle = q == null ? "" : q.strip().toLowerCase(Locale.ROOT);
         for (int j = 0; j < names.size(); j++) {
             String name = names.get(j);
-            boolean listed = stats.firings(j) > 0 || name != null;
+            boolean listed = fired(top, j) || name != null;
             boolean matching = needle.isEmpty() || needle.equals(Integer.toString(j))
                     || name != null && name.toLowerCase(Locale.ROOT).contains(needle);
             if (listed && matching) {
@@ -281,7 +337,7 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
         ObjectNode out = Json.object();
         out.put("sae", e.id());
         out.put("total", matches.size());
-        out.put("tokens", stats.tokens());
+        out.setAll(describe(top));
         ArrayNode list = out.putArray("latents");
         for (int i = offset; i < matches.size() && i < (long) offset + limit; i++) {
             int j = matches.get(i);
@@ -292,16 +348,24 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
             } else {
                 n.put("name", names.get(j));
             }
-            putStatistics(n, stats, j);
+            putStatistics(n, top, j);
         }
         Endpoints.json(ctx, 200, out);
     }
 
-    private static void putStatistics(ObjectNode n, LatentStatistics stats, int latent) {
-        Json.putNumber(n, "frequency", stats.frequency(latent));
-        Json.putNumber(n, "mean", stats.meanActivation(latent));
-        n.put("max", stats.maxActivation(latent)); // a float, as the contexts' activations
-        n.put("firings", stats.firings(latent));
+    /** A latent's frequency, mean, max and firings; without statistics only max (its strongest context's). */
+    private static void putStatistics(ObjectNode n, SaeRegistry.TopTexts top, int latent) {
+        LatentSummary stats = top.stats();
+        if (stats == null) {
+            n.putNull("frequency");
+            n.putNull("mean");
+            n.putNull("firings");
+        } else {
+            Json.putNumber(n, "frequency", stats.frequency(latent));
+            Json.putNumber(n, "mean", stats.meanActivation(latent));
+            n.put("firings", stats.firings(latent));
+        }
+        n.put("max", max(top, latent)); // a float, as the contexts' activations
     }
 
     /** GET /api/saes/{id}/latents/{latent}: one latent's name, statistics, histogram and top contexts. */
@@ -312,8 +376,7 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
             throw ApiException.notFound("no latent " + latent + " in SAE '" + e.id() + "': it has latents 0 to "
                     + (e.sae().nLatents() - 1));
         }
-        TopTextTracker tracker = tracker(e);
-        LatentStatistics stats = tracker.statistics();
+        SaeRegistry.TopTexts top = topTexts(e);
         ObjectNode out = Json.object();
         out.put("sae", e.id());
         out.put("latent", latent);
@@ -329,22 +392,17 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
             out.putNull("name");
             out.putNull("score");
         }
-        putStatistics(out, stats, latent);
-        out.put("tokens", stats.tokens());
-        ObjectNode histogram = out.putObject("histogram");
-        ArrayNode edges = histogram.putArray("edges");
-        float upper = stats.histogramUpper(latent);
-        for (int i = 0; i <= LatentStatistics.BINS; i++) {
-            edges.add(upper * i / LatentStatistics.BINS);
-        }
-        ArrayNode counts = histogram.putArray("counts");
-        for (long count : stats.histogram(latent)) {
-            counts.add(count);
-        }
-        ArrayNode top = out.putArray("top");
-        for (LatentContext t : tracker.topTexts(latent)) {
-            ObjectNode n = top.addObject();
-            n.put("text_id", t.textId());
+        putStatistics(out, top, latent);
+        out.setAll(describe(top));
+        putHistogram(out, top.stats(), latent);
+        ArrayNode list = out.putArray("top");
+        for (LatentContext t : top.texts().topTexts(latent)) {
+            ObjectNode n = list.addObject();
+            if (t.textId() < 0) {
+                n.putNull("text_id"); // mi-crow's CSV has no text ids
+            } else {
+                n.put("text_id", t.textId());
+            }
             n.put("text", t.text());
             n.put("position", t.position());
             n.put("token", t.token());
@@ -356,5 +414,24 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
             n.put("center", t.position() - t.windowStart());
         }
         Endpoints.json(ctx, 200, out);
+    }
+
+    /** The latent's histogram as edges and counts; null when there are no statistics or they have no histogram. */
+    private static void putHistogram(ObjectNode out, LatentSummary stats, int latent) {
+        long[] counts = stats == null ? new long[0] : stats.histogram(latent);
+        if (counts.length == 0) {
+            out.putNull("histogram");
+            return;
+        }
+        ObjectNode histogram = out.putObject("histogram");
+        ArrayNode edges = histogram.putArray("edges");
+        float upper = stats.histogramUpper(latent);
+        for (int i = 0; i <= counts.length; i++) {
+            edges.add(upper * i / counts.length);
+        }
+        ArrayNode list = histogram.putArray("counts");
+        for (long count : counts) {
+            list.add(count);
+        }
     }
 }

@@ -344,13 +344,11 @@ final class Endpoints {
         n.put("d_in", e.sae().nInputs());
         n.put("d_sae", e.sae().nLatents());
         n.put("k", e.sae().config().k());
-        var tracker = e.tracked().tracker();
-        if (tracker == null) {
-            n.putNull("top_texts"); // POST /api/saes/{id}/top-texts computes them
+        SaeRegistry.TopTexts top = e.tracked().get();
+        if (top == null) {
+            n.putNull("top_texts"); // POST /api/saes/{id}/top-texts computes or imports them
         } else {
-            ObjectNode t = n.putObject("top_texts");
-            t.put("texts", tracker.textsSeen());
-            t.put("tokens", tracker.statistics().tokens());
+            n.set("top_texts", ConceptEndpoints.describe(top));
         }
         return n;
     }

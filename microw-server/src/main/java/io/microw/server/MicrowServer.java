@@ -184,9 +184,10 @@ public final class MicrowServer implements AutoCloseable {
                         "{\"name\": \"numbers\", \"score\": 0.5}",
                         new int[] {200, 400, 401, 404, 413}, c::nameConcept),
                 new Route(HandlerType.POST, "/api/saes/{id}/top-texts",
-                        "Run texts through the SAE's model and keep each latent's top contexts and statistics",
+                        "Run texts through the SAE's model and keep each latent's top contexts and statistics, or "
+                        + "import top texts exported before (a file in the file roots, with optional statistics)",
                         "concepts", "{\"brown\": \"validation\", \"limit\": 300, \"top_k\": 5, \"window\": 4}",
-                        new int[] {200, 400, 401, 404, 409, 413}, c::topTexts),
+                        new int[] {200, 400, 401, 403, 404, 409, 413}, c::topTexts, "TopTextsRequest", Map.of()),
                 new Route(HandlerType.GET, "/api/saes/{id}/latents",
                         "Latents with statistics from the last top texts (?q=, sort=frequency|max|latent, offset, limit)",
                         "concepts", null, new int[] {200, 400, 401, 404, 409}, c::listLatents),

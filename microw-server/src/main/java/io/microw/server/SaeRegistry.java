@@ -1,6 +1,8 @@
 package io.microw.server;
 
+import io.microw.concepts.LatentSummary;
 import io.microw.concepts.SaeHook;
+import io.microw.concepts.TopTextSource;
 import io.microw.concepts.TopTextTracker;
 import io.microw.sae.Sae;
 
@@ -18,7 +20,7 @@ final class SaeRegistry implements AutoCloseable {
      * @param path    its folder
      * @param shown   its folder as responses show it, relative to the server's roots ({@link PathGuard#display})
      * @param hook    the SAE with its concept state (dictionary, manipulations), attached while steering
-     * @param tracked the result of its last top-texts computation, if any
+     * @param tracked its last computed or imported top texts, if any
      */
     record Entry(String id, Path path, String shown, String model, String layer, SaeHook hook, Tracked tracked) {
 
@@ -28,18 +30,34 @@ final class SaeRegistry implements AutoCloseable {
         }
     }
 
-    /** The top texts and firing statistics last computed for an SAE (POST /api/saes/{id}/top-texts). */
-    static final class Tracked {
-        private TopTextTracker tracker;
+    /**
+     * An SAE's top texts: computed by POST /api/saes/{id}/top-texts, or imported there from an exported file.
+     *
+     * @param texts     the contexts per latent
+     * @param stats     firing statistics over the same tokens, or null when an imported file came without them
+     * @param textCount texts run through the model, or -1 when imported
+     * @param file      the imported file as responses show it, or null when computed
+     */
+    record TopTexts(TopTextSource texts, LatentSummary stats, long textCount, String file) {
 
-        /** The last tracker, or null before the first computation. */
-        synchronized TopTextTracker tracker() {
-            return tracker;
+        /** Computed by a tracker: its contexts, statistics and text count. */
+        static TopTexts computed(TopTextTracker tracker) {
+            return new TopTexts(tracker, tracker.statistics(), tracker.textsSeen(), null);
+        }
+    }
+
+    /** The top texts last computed or imported for an SAE (POST /api/saes/{id}/top-texts). */
+    static final class Tracked {
+        private TopTexts texts;
+
+        /** The last top texts, or null before the first. */
+        synchronized TopTexts get() {
+            return texts;
         }
 
-        /** Replaces the tracker with a newly computed one. */
-        synchronized void set(TopTextTracker t) {
-            tracker = t;
+        /** Replaces the top texts with new ones. */
+        synchronized void set(TopTexts t) {
+            texts = t;
         }
     }
 

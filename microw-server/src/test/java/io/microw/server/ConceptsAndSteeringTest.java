@@ -1,6 +1,9 @@
 package io.microw.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.microw.concepts.LatentContext;
+import io.microw.concepts.TopTextSource;
+import io.microw.concepts.TopTextsExport;
 import io.microw.demo.BrownGpt2;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -226,6 +229,89 @@ class ConceptsAndSteeringTest {
 
     @Test
     @Order(4)
+    void exportedTopTextsAreImportedWithOrWithoutStatistics() throws Exception {
+        LatentContext strong = new LatentContext(41, "The jury said it was fine", 2, " said", 3.5f,
+                List.of(" jury", " said", " it"), 1, List.of(0.25f, 3.5f, 0f));
+        LatentContext weak = new LatentContext(7, "He said no", 1, " said", 1.25f, List.of("He", " said", " no"), 0,
+                List.of(0f, 1.25f, 0.5f));
+        TopTextSource source = new FixedTopTexts(1024, java.util.Map.of(9, List.of(strong, weak), 700, List.of(weak)));
+        TopTextsExport.writeJson(source, data.resolve("top.json"));
+        Http.Resp r = http.post(s("$SAE/top-texts"), "{\"path\": \"top.json\"}");
+        assertThat(r.status()).as(r.raw()).isEqualTo(200);
+        assertThat(r.json().path("file").asText()).isEqualTo("data:top.json");
+        assertThat(r.json().path("format").asText()).isEqualTo("json");
+        assertThat(r.json().path("statistics").asBoolean()).isFalse();
+        assertThat(r.json().path("tokens").isNull()).isTrue();
+        assertThat(r.json().path("latents_fired").asInt()).isEqualTo(2);
+        assertThat(http.get(s("$SAE")).json().path("top_texts").path("file").asText()).isEqualTo("data:top.json");
+
+        JsonNode list = http.get(s("$SAE/latents")).json();
+        assertThat(list.path("latents")).extracting(n -> n.path("latent").asInt()).startsWith(9, 700);
+        JsonNode first = list.path("latents").get(0);
+        assertThat(first.path("frequency").isNull()).isTrue();
+        assertThat(first.path("max").asDouble()).isEqualTo(3.5);
+        JsonNode d = http.get(s("$SAE/latents/9")).json();
+        assertThat(d.path("histogram").isNull()).isTrue();
+        assertThat(d.path("mean").isNull()).isTrue();
+        assertThat(d.path("top")).hasSize(2);
+        JsonNode c = d.path("top").get(0);
+        assertThat(c.path("text_id").asLong()).isEqualTo(41);
+        assertThat(c.path("text").asText()).isEqualTo(strong.text());
+        assertThat(c.path("position").asInt()).isEqualTo(2);
+        assertThat(c.path("center").asInt()).isEqualTo(1);
+        assertThat(c.path("tokens")).extracting(JsonNode::asText).containsExactly(" jury", " said", " it");
+        assertThat(c.path("activations")).extracting(JsonNode::asDouble).containsExactly(0.25, 3.5, 0.0);
+
+        StringBuilder stats = new StringBuilder("{\"tokens\": 400, \"latents\": [");
+        for (int l = 0; l < 1024; l++) {
+            stats.append(l == 0 ? "" : ", ").append("{\"latent\": ").append(l).append(", \"firings\": ")
+                    .append(l == 700 ? 40 : l == 9 ? 4 : 0).append(", \"frequency\": ").append(l == 700 ? 0.1
+                    : l == 9 ? 0.01 : 0).append(", \"mean\": 1.0, \"max\": ").append(l == 9 ? 3.5 : l == 700 ? 1.25
+                    : 0).append(", \"histogram_upper\": 4.0, \"histogram\": [").append(l == 9 ? "1, 3" : "0, 0")
+                    .append("]}");
+        }
+        Files.writeString(data.resolve("stats.json"), stats.append("]}"));
+        r = http.post(s("$SAE/top-texts"), "{\"path\": \"data:top.json\", \"statistics\": \"stats.json\"}");
+        assertThat(r.status()).as(r.raw()).isEqualTo(200);
+        assertThat(r.json().path("tokens").asLong()).isEqualTo(400);
+        assertThat(http.get(s("$SAE/latents")).json().path("latents")).extracting(n -> n.path("latent").asInt())
+                .startsWith(700, 9); // by frequency now
+        d = http.get(s("$SAE/latents/9")).json();
+        assertThat(d.path("frequency").asDouble()).isEqualTo(0.01);
+        assertThat(d.path("histogram").path("counts")).extracting(JsonNode::asLong).containsExactly(1L, 3L);
+        assertThat(d.path("histogram").path("edges")).extracting(JsonNode::asDouble).containsExactly(0.0, 2.0, 4.0);
+
+        Files.writeString(data.resolve("bad.json"), Files.readString(data.resolve("top.json"))
+                .replaceFirst("\"window_start\" : 1", "\"window_start\" : \"one\""));
+        Http.Resp bad = http.post(s("$SAE/top-texts"), "{\"path\": \"bad.json\"}");
+        assertError(bad, 400, "data:bad.json, latent \"9\", context 0: 'window_start' must be an integer");
+        assertThat(bad.raw()).doesNotContain(data.toString());
+        Files.writeString(data.resolve("small.json"), "{\"0\": [], \"1\": []}");
+        assertError(http.post(s("$SAE/top-texts"), "{\"path\": \"small.json\"}"), 400, "holds 2 latents; the SAE has "
+                + "1024");
+        assertError(http.post(s("$SAE/top-texts"), "{\"path\": \"../../etc/passwd\"}"), 403, "file roots");
+        assertError(http.post(s("$SAE/top-texts"), "{\"path\": \"missing.json\"}"), 404, "no file at data:missing.json");
+        assertError(http.post(s("$SAE/top-texts"), "{\"path\": \"top.json\", \"brown\": \"train\"}"), 400, "one of");
+        assertError(http.post(s("$SAE/top-texts"), "{\"path\": \"top.json\", \"top_k\": 3}"), 400, "'top_k'");
+        assertError(http.post(s("$SAE/top-texts"), "{\"brown\": \"train\", \"statistics\": \"stats.json\"}"), 400,
+                "'statistics' goes with 'path'");
+        // the refused imports kept the last good one
+        assertThat(http.get(s("$SAE/latents/9")).json().path("frequency").asDouble()).isEqualTo(0.01);
+
+        TopTextsExport.writeCsv(source, data.resolve("top.csv"));
+        r = http.post(s("$SAE/top-texts"), "{\"path\": \"top.csv\", \"statistics\": \"stats.json\"}");
+        assertThat(r.status()).as(r.raw()).isEqualTo(200);
+        assertThat(r.json().path("format").asText()).isEqualTo("csv");
+        assertThat(r.json().path("windows").asBoolean()).isFalse();
+        c = http.get(s("$SAE/latents/9")).json().path("top").get(0);
+        assertThat(c.path("text_id").isNull()).isTrue();
+        assertThat(c.path("text").asText()).isEqualTo(strong.text());
+        assertThat(c.path("tokens")).extracting(JsonNode::asText).containsExactly(" said");
+        assertThat(c.path("center").asInt()).isZero();
+    }
+
+    @Test
+    @Order(5)
     void inferReportsTokenNormsAndChosenLatentValues() {
         Http.Resp r = http.post(M + "/infer", "{\"texts\": [\"The jury said\"], \"hooks\": [{\"type\": \"capture\", "
                 + "\"layer\": \"transformer.h.2\"}]}");
@@ -264,7 +350,7 @@ class ConceptsAndSteeringTest {
             + "{\"latent\": 9, \"op\": \"add\", \"value\": 20.0}]";
 
     @Test
-    @Order(5)
+    @Order(6)
     void steerChangesOnlyTheSteeredPassAndLeavesNoManipulation() {
         String before = generate("The jury said");
         Http.Resp r = http.post(M + "/steer", "{\"prompt\": \"The jury said\", \"sae\": \"" + sae + "\", " + CLAMP
@@ -311,7 +397,7 @@ class ConceptsAndSteeringTest {
     // ---- manipulations
 
     @Test
-    @Order(6)
+    @Order(7)
     void manipulationsAreCreatedPreviewedAppliedAndDeleted() {
         Http.Resp c = http.post("/api/manipulations", "{\"name\": \"more-fives\", \"sae\": \"" + sae + "\", " + CLAMP
                 + ", \"scope\": \"all\"}");
@@ -362,7 +448,7 @@ class ConceptsAndSteeringTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void manipulationsSurviveARestartAndNeedTheirSaeLoaded() {
         Http.Resp c = http.post("/api/manipulations", "{\"name\": \"kept\", \"sae\": \"" + sae + "\", " + CLAMP + "}");
         assertThat(c.status()).as(c.raw()).isEqualTo(201);

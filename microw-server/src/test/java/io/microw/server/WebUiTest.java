@@ -1,6 +1,8 @@
 package io.microw.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.microw.concepts.LatentContext;
+import io.microw.concepts.TopTextsExport;
 import io.microw.demo.BrownGpt2;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -546,5 +548,24 @@ class WebUiTest {
         type("latent-name", "ui test name");
         byId("save-name").click();
         waiting().until(d -> byId("latents").getText().contains("ui test name"));
+    }
+
+    @Test
+    void conceptsImportExportedTopTexts() {
+        LatentContext c = new LatentContext(3, "The jury said it", 2, " said", 2.5f, List.of(" jury", " said", " it"), 1,
+                List.of(0.5f, 2.5f, 0f));
+        TopTextsExport.writeJson(new FixedTopTexts(1024, java.util.Map.of(11, List.of(c))), data.resolve("ui-top.json"));
+        open("concepts.html");
+        type("top-path", "ui-top.json");
+        byId("import").click();
+        awaitStatus("Imported data:ui-top.json");
+        assertThat(status()).contains("no statistics");
+        waiting().until(d -> !byId("latents").findElements(By.cssSelector("button[data-latent='11']")).isEmpty());
+        assertThat(byId("latents").getText()).contains("unknown");
+        byId("latents").findElement(By.cssSelector("button[data-latent='11']")).click();
+        waiting().until(d -> byId("detail").getText().startsWith("Latent 11"));
+        assertThat(byId("detail").getText()).contains("Firing statistics unknown", "text 3, token 2");
+        assertThat(byId("detail").findElements(By.cssSelector(".context .tok.center"))).hasSize(1);
+        assertThat(byId("detail").findElements(By.tagName("rect"))).isEmpty();
     }
 }

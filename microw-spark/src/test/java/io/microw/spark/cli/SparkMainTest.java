@@ -67,6 +67,16 @@ class SparkMainTest {
         JsonNode t = new ObjectMapper().readTree(top.toFile());
         assertThat(t.size()).isEqualTo(32);
         assertThat(t.path("0").size()).isLessThanOrEqualTo(2);
+
+        // the exported contexts and statistics load into the dashboard
+        Path html = dir.resolve("dashboard.html");
+        Microw dash = Microw.run("concepts", "dashboard", "--sae", dir.resolve("sae").toString(), "--top-texts",
+                top.toString(), "--statistics", stats.toString(), "--count", "3", "--out", html.toString());
+        assertThat(dash.code()).as(dash.err()).isZero();
+        assertThat(dash.out()).contains("dashboard of 3 latents");
+        String page = Files.readString(html);
+        assertThat(page).contains(s.path("tokens").asLong() + " tokens tracked", "firing frequency", "<svg",
+                "class=\"ctx\"").doesNotContain("statistics unknown");
     }
 
     @Test
