@@ -14,8 +14,9 @@ import java.util.List;
  *   <li>{@link Format#CSV}: mi-crow's CSV ({@code neuron_idx,text,score,token_str,token_idx}). It has no text ids and
  *   no windows: a context's text id is -1 and its window is the firing token alone, with its score.</li>
  * </ul>
- * A Neuronpedia batch file ({@link NeuronpediaExport}) is not read back (it lacks the texts, text ids and positions). Each latent's
- * contexts come strongest first (equal ones in the file's order); the files keep no weakest firings.
+ * A Neuronpedia batch file ({@link NeuronpediaExport}) is not read back (it lacks the texts, text ids and
+ * positions). Each latent's contexts come strongest first (equal ones in the file's order); the files keep no
+ * weakest firings.
  */
 public final class TopTextsFile implements TopTextSource {
 
