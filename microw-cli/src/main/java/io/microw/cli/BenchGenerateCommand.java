@@ -131,7 +131,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
         m.put("threads", threads);
         m.put("microw", VersionProvider.microwVersion());
         m.put("engine", engine);
-        OmpWaitPolicy.current().putInto(m);
+        OmpWaitPolicy.current().jsonFields().forEach(m::put);
         if (peer != null) {
             double theirs = peer.path("new_tokens_per_s").asDouble();
             m.put("peer_torch", peer.path("torch").asText("unknown"));

@@ -1,7 +1,6 @@
 package io.microw.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -79,10 +78,12 @@ record OmpWaitPolicy(String value, String source) {
         env.remove(MARKER);
     }
 
-    /** Adds {@code omp_wait_policy} (the value, or "unset") and {@code omp_wait_policy_source} to a JSON line. */
-    void putInto(ObjectNode json) {
-        json.put("omp_wait_policy", value == null ? SOURCE_UNSET : value);
-        json.put("omp_wait_policy_source", source);
+    /** The fields of a benchmark's JSON line: {@code omp_wait_policy} (the value, or "unset") and its source. */
+    Map<String, String> jsonFields() {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("omp_wait_policy", value == null ? SOURCE_UNSET : value);
+        fields.put("omp_wait_policy_source", source);
+        return fields;
     }
 
     /** One line for people, e.g. {@code OMP_WAIT_POLICY=PASSIVE (microw's default)}. */

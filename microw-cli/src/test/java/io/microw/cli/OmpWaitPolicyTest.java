@@ -52,10 +52,10 @@ class OmpWaitPolicyTest {
 
     @Test
     void jsonFieldsNameValueAndSource() {
-        var json = Json.object();
-        OmpWaitPolicy.of(Map.of()).putInto(json);
-        assertThat(json.get("omp_wait_policy").asText()).isEqualTo("unset");
-        assertThat(json.get("omp_wait_policy_source").asText()).isEqualTo("unset");
+        assertThat(OmpWaitPolicy.of(Map.of()).jsonFields())
+                .containsExactly(Map.entry("omp_wait_policy", "unset"), Map.entry("omp_wait_policy_source", "unset"));
+        assertThat(OmpWaitPolicy.of(Map.of("OMP_WAIT_POLICY", "ACTIVE")).jsonFields())
+                .containsEntry("omp_wait_policy", "ACTIVE").containsEntry("omp_wait_policy_source", "user");
     }
 
     @Test
