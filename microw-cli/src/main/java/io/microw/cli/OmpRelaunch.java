@@ -20,6 +20,8 @@ import java.util.OptionalInt;
  * binary, JVM options, jar or class path, arguments), inherits the terminal, and its exit code becomes ours. Ctrl-C
  * reaches the child directly (same process group), so this process ignores it and waits; a termination signal sent
  * to this process alone is passed on. When the command line cannot be read, nothing happens (one warning line).
+ * JVM options that cannot run twice at once (a debug agent listening on a fixed port) need {@code OMP_WAIT_POLICY}
+ * set by the user, which skips the relaunch.
  */
 final class OmpRelaunch {
 
