@@ -25,7 +25,8 @@ class BenchGenerateCommandTest {
         Path script = dir.resolve("peer.sh");
         Files.writeString(script, "#!/bin/bash\n[ \"$1\" = generate ] || exit 3\n"
                 + "echo '{\"workload\": \"generate_greedy_kv\", \"model\": \"brown-gpt2 shape (4L)\", \"batch\": 2, "
-                + "\"prompt\": 3, \"new_tokens\": 4, \"new_tokens_per_s\": 10.0, \"torch\": \"2.13.0+cpu\"}'\n");
+                + "\"prompt\": 3, \"new_tokens\": 4, \"new_tokens_per_s\": 10.0, \"torch\": \"2.13.0+cpu\", "
+                + "\"policy\": \"'\"${OMP_WAIT_POLICY:-unset}\"'\"}'\n");
         CliRun run = CliRun.of("bench", "generate", "--model", "brown-gpt2", "--batch", "2", "--prompt", "3",
                 "--new-tokens", "4", "--warmup", "0", "--peer", script.toString(), "--json");
         assertThat(run.exitCode()).as(run.err()).isZero();
@@ -40,6 +41,9 @@ class BenchGenerateCommandTest {
         assertThat(mine).isPositive();
         assertThat(ours.path("ratio").asDouble()).isCloseTo(mine / 10.0, within(0.01 + mine / 1000));
         assertThat(ours.path("omp_wait_policy").asText()).isNotEmpty();
+        String policy = System.getenv("OMP_WAIT_POLICY");   // microw's default (surefire's) is not passed on
+        String peerSees = policy == null || "1".equals(System.getenv("MICROW_OMP_DEFAULT")) ? "unset" : policy;
+        assertThat(JSON.readTree(lines.get(1)).path("policy").asText()).isEqualTo(peerSees);
     }
 
     @Test
