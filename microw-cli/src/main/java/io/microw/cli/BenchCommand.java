@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench",
         description = "Benchmarks, printed as one JSON line per workload plus a summary.",
         subcommands = {BenchForwardCommand.class, BenchGradientsCommand.class, BenchPatchingCommand.class,
-            BenchSaeCommand.class, BenchSaeQualityCommand.class, BenchServeCommand.class})
+            BenchSaeCommand.class, BenchSaeQualityCommand.class, BenchServeCommand.class,
+            BenchGenerateCommand.class, BenchLoadCommand.class})
 final class BenchCommand extends CommandGroup {
 }

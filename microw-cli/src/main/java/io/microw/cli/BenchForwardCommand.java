@@ -187,6 +187,7 @@ final class BenchForwardCommand implements Callable<Integer> {
         m.put("pairs", c.ratios().length);
         m.put("threads", threads);
         m.put("engine", engine);
+        m.putAll(OmpWaitPolicy.current().jsonFields());
         return toJson(m);
     }
 
@@ -208,6 +209,7 @@ final class BenchForwardCommand implements Callable<Integer> {
         m.put("threads", threads);
         m.put("microw", VersionProvider.microwVersion());
         m.put("engine", engine);
+        m.putAll(OmpWaitPolicy.current().jsonFields());
         try {
             return JSON.writeValueAsString(m);
         } catch (JsonProcessingException e) {

@@ -121,6 +121,7 @@ final class BenchPatchingCommand implements Callable<Integer> {
         m.put("threads", threads);
         m.put("microw", VersionProvider.microwVersion());
         m.put("engine", engine);
+        OmpWaitPolicy.current().jsonFields().forEach(m::put);
         return m.toString();
     }
 

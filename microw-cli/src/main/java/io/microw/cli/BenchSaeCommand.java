@@ -131,6 +131,7 @@ final class BenchSaeCommand implements Callable<Integer> {
         m.put("threads", threads);
         m.put("microw", VersionProvider.microwVersion());
         m.put("engine", engine);
+        m.putAll(OmpWaitPolicy.current().jsonFields());
         try {
             return JSON.writeValueAsString(m);
         } catch (JsonProcessingException e) {

@@ -79,6 +79,9 @@ final class BenchSaeQualityCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Threads (default: $THREADS, else 2).")
     Integer threads;
 
+    @Option(names = "--no-progress", description = "No progress line while evaluating.")
+    boolean noProgress;
+
     @Option(names = "--out", description = "Folder to save the SAE (SAELens format), history.json and results.json.")
     Path out;
 
@@ -117,8 +120,13 @@ final class BenchSaeQualityCommand implements Callable<Integer> {
                         m.tokensPerSecond());
                 err.flush();
             }).train(source);
-            SaeEvaluation eval = new SaeEvaluator(lm).batchSize(32)
+            err.println("sae-quality: evaluating on the validation split (three forwards per batch for the CE/KL "
+                    + "scores)...");
+            err.flush();
+            EvalProgressLine progress = new EvalProgressLine(new ProgressLine(err, !noProgress), "sentences");
+            SaeEvaluation eval = new SaeEvaluator(lm).batchSize(32).progress(progress)
                     .evaluate(sae, layer, BrownCorpus.load().sentenceDataset(BrownCorpus.Split.VALIDATION));
+            progress.finish();
             result.put("training_tokens_per_epoch", rows);
             result.put("epochs", epochs);
             result.put("steps", training.steps());
@@ -127,6 +135,7 @@ final class BenchSaeQualityCommand implements Callable<Integer> {
             result.put("dead_fraction_training", training.last().deadFraction());
             result.put("train_explained_variance_last", training.last().explainedVariance());
             result.put("eval", eval.toMap());
+            result.putAll(OmpWaitPolicy.current().jsonFields());
             if (out != null) {
                 sae.save(out.resolve("sae"));
                 write(out.resolve("results.json"), result);

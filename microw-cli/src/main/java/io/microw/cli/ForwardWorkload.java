@@ -26,10 +26,7 @@ enum ForwardWorkload {
      * random weights: batch 1 x 128, as the peer's {@code llama} workload.
      */
     TINYLLAMA("llama", "TinyLlama shape (22L 2048d 32/4 heads ff 5632 vocab 32000, random)", 1, 128,
-            () -> LanguageModel.randomInit(HfConfig.parse("{\"model_type\": \"llama\", \"num_hidden_layers\": 22, "
-                    + "\"hidden_size\": 2048, \"num_attention_heads\": 32, \"num_key_value_heads\": 4, "
-                    + "\"intermediate_size\": 5632, \"vocab_size\": 32000, \"max_position_embeddings\": 2048, "
-                    + "\"rms_norm_eps\": 1e-5, \"rope_theta\": 10000.0, \"tie_word_embeddings\": false}"), 0));
+            () -> LanguageModel.randomInit(HfConfig.parse(LlamaShape.TINYLLAMA.configJson()), 0));
 
     final String id;
     final String label;

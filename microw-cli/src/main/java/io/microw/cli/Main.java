@@ -6,6 +6,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.util.OptionalInt;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 
@@ -66,7 +67,17 @@ public final class Main implements Callable<Integer> {
         cmd.getSubcommands().values().forEach(Main::useUsageExitCode);
     }
 
+    /**
+     * Runs the command line and exits with its code. Started without {@code OMP_WAIT_POLICY}, it first restarts itself
+     * with microw's default ({@link OmpRelaunch}), before anything loads libtorch.
+     *
+     * @param args the arguments
+     */
     public static void main(String[] args) {
+        OptionalInt relaunched = OmpRelaunch.ifNeeded(System.err);
+        if (relaunched.isPresent()) {
+            System.exit(relaunched.getAsInt());
+        }
         Logging.configure(Logging.isVerbose(args));
         System.exit(commandLine().execute(args));
     }

@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * The options of a benchmark run beside its PyTorch peer ({@code --model}, {@code --threads}, {@code --peer},
- * {@code --no-peer}, {@code --json}), mixed into {@code microw bench patching} and {@code microw bench gradients}.
+ * {@code --no-peer}, {@code --json}), mixed into {@code microw bench patching}, {@code gradients} and {@code generate}.
  */
 final class PeerBenchOptions {
 

@@ -66,13 +66,12 @@ final class SaeEvalCommand implements Callable<Integer> {
         }
         TextDataset texts = SaeSupport.texts(cmd, brown, textsFile, limit, "--brown SPLIT or --texts-file FILE");
         PrintWriter err = cmd.getErr();
-        ProgressLine progress = new ProgressLine(err, !noProgress);
+        EvalProgressLine progress = new EvalProgressLine(new ProgressLine(err, !noProgress), "texts");
         try (Sae sae = saeOptions.open(cmd);
              LanguageModel lm = Models.open(model.equals("demo") ? null : model)) {
             String layerName = lm.layers().resolve(saeOptions.layer(cmd, sae));
             SaeEvaluation eval = new SaeEvaluator(lm).batchSize(batchSize)
-                    .progress(p -> progress.update(p.texts(), p.totalTexts(), "texts",
-                            SaeSupport.count(p.tokens()) + " tokens"))
+                    .progress(progress)
                     .evaluate(sae, layerName, texts);
             progress.finish();
             Map<String, Object> m = eval.toMap();

@@ -32,7 +32,8 @@ final class TorchPeer {
 
     /**
      * Runs {@code script workload} and returns the JSON lines of its stdout; its stderr goes to {@code err}. A
-     * missing script or a failure is reported on {@code err} and gives an empty list.
+     * missing script or a failure is reported on {@code err} and gives an empty list. The peer does not inherit
+     * microw's default {@code OMP_WAIT_POLICY} (one the user set is passed on).
      */
     static List<JsonNode> run(Path script, String workload, PrintWriter err) {
         List<JsonNode> lines = new ArrayList<>();
@@ -42,8 +43,10 @@ final class TorchPeer {
             return lines;
         }
         try {
-            Process p = new ProcessBuilder("bash", script.toString(), workload)
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            ProcessBuilder builder = new ProcessBuilder("bash", script.toString(), workload)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT);
+            OmpWaitPolicy.removeDefault(builder.environment());   // the peer runs as its users run it
+            Process p = builder.start();
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
                     StandardCharsets.UTF_8))) {
                 String line;

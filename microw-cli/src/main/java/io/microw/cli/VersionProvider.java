@@ -6,7 +6,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
 
-/** {@code microw --version}: microw's version (filtered in by Maven at build time) and the Java runtime. */
+/**
+ * {@code microw --version}: microw's version (filtered in by Maven at build time), the Java runtime, and the OpenMP
+ * wait policy libtorch will run under ({@link OmpWaitPolicy}).
+ */
 final class VersionProvider implements IVersionProvider {
 
     /** microw's version, or "unknown" when the build did not record it. */
@@ -28,7 +31,8 @@ final class VersionProvider implements IVersionProvider {
         return new String[] {
             "microw " + microwVersion(),
             "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + "), "
-                + System.getProperty("os.name") + " " + System.getProperty("os.arch")
+                + System.getProperty("os.name") + " " + System.getProperty("os.arch"),
+            OmpWaitPolicy.current().describe()
         };
     }
 }

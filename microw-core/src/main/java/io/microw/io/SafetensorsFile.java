@@ -160,6 +160,38 @@ public final class SafetensorsFile implements WeightSource {
         return out;
     }
 
+    /**
+     * Writes the tensor's elements as float32 into {@code target}. A float32 tensor is read straight from the file
+     * into the buffer (no mapping, no Java array: the only copy in memory is the target); other dtypes are converted
+     * chunk by chunk from mapped bytes.
+     */
+    @Override
+    public void readFloats(String name, ByteBuffer target) {
+        TensorInfo t = info(name);
+        long bytes = 4 * t.numel();
+        if (target.remaining() < bytes) {
+            throw new IllegalArgumentException("tensor '" + name + "' needs " + bytes + " bytes but the buffer has "
+                    + target.remaining() + " remaining");
+        }
+        if (t.dtype() == DType.F32 && target.order() == ByteOrder.LITTLE_ENDIAN) {
+            readInto(t, target);
+            return;
+        }
+        int length = arrayLength(t);
+        DType dtype = t.dtype();
+        forEachChunk(t, length, CHUNK_BYTES, (b, start, count) -> {
+            for (int i = 0; i < count; i++) {
+                target.putFloat(switch (dtype) {
+                    case F32 -> b.getFloat(4 * i);
+                    case F16 -> HalfFloats.halfToFloat(b.getShort(2 * i));
+                    case BF16 -> HalfFloats.bf16ToFloat(b.getShort(2 * i));
+                    case F64 -> (float) b.getDouble(8 * i);
+                    default -> integerAt(b, dtype, i);
+                });
+            }
+        });
+    }
+
     /** The elements of an integer or bool tensor (U8 read unsigned, BOOL as 0/1); a floating tensor is an error. */
     @Override
     public long[] readLongs(String name) {
@@ -203,6 +235,25 @@ public final class SafetensorsFile implements WeightSource {
         } catch (IOException e) {
             throw new SafetensorsException(path + ": cannot close: " + e, e);
         }
+    }
+
+    private void readInto(TensorInfo t, ByteBuffer target) {
+        if (closed) {
+            throw new SafetensorsException(path + ": file is closed; cannot read tensor '" + t.name() + "'");
+        }
+        ByteBuffer window = target.slice().limit((int) (t.end() - t.begin()));
+        long position = dataStart + t.begin();
+        try {
+            while (window.hasRemaining()) {
+                int n = channel.read(window, position + window.position());
+                if (n < 0) {
+                    throw new SafetensorsException(path + ": file ended inside tensor '" + t.name() + "'");
+                }
+            }
+        } catch (IOException e) {
+            throw new SafetensorsException(path + ": cannot read tensor '" + t.name() + "': " + e, e);
+        }
+        target.position(target.position() + window.limit());
     }
 
     /** Receives the mapped bytes of elements {@code [start, start + count)} of a tensor. */

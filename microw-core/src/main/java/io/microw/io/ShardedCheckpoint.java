@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -113,6 +114,11 @@ public final class ShardedCheckpoint implements WeightSource {
     @Override
     public float[] readFloats(String name) {
         return shardOf(name).readFloats(name);
+    }
+
+    @Override
+    public void readFloats(String name, ByteBuffer target) {
+        shardOf(name).readFloats(name, target);
     }
 
     @Override

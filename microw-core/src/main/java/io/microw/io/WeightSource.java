@@ -1,5 +1,6 @@
 package io.microw.io;
 
+import java.nio.ByteBuffer;
 import java.util.Set;
 
 /** Named tensors to load model weights from: one safetensors file or a sharded checkpoint. */
@@ -27,6 +28,19 @@ public interface WeightSource extends AutoCloseable {
      * @return the values, row-major
      */
     float[] readFloats(String name);
+
+    /**
+     * Writes the tensor's elements, converted to float32, into {@code target} at its position (which advances by
+     * 4 bytes per element), in the buffer's byte order. Meant for a direct buffer that becomes an engine tensor, so
+     * that no Java array holds a second copy of the weights.
+     *
+     * @param name   a tensor name
+     * @param target a buffer with at least 4 bytes per element remaining
+     */
+    default void readFloats(String name, ByteBuffer target) {
+        target.asFloatBuffer().put(readFloats(name));
+        target.position(target.position() + 4 * (int) info(name).numel());
+    }
 
     /**
      * The elements of an integer or bool tensor as longs.

@@ -2,11 +2,13 @@ package io.microw.models;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.microw.io.TensorInfo;
 import io.microw.io.WeightSource;
 import io.microw.util.EditDistance;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -16,7 +18,8 @@ import java.util.stream.Collectors;
 
 /**
  * Parameters read from a safetensors checkpoint, widened to float32, checked against the shapes the config
- * implies. Checkpoints saved without the base-model prefix ({@code h.0.attn...} for
+ * implies. Each tensor is read straight into a direct buffer that becomes the engine's tensor (no Java array in
+ * between, no file mapping kept), so loading holds one copy of the weights. Checkpoints saved without the base-model prefix ({@code h.0.attn...} for
  * {@code transformer.h.0.attn...}) are found too.
  */
 public final class CheckpointParameters implements ParameterSource {
@@ -57,7 +60,14 @@ public final class CheckpointParameters implements ParameterSource {
                     + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(shape.getShape()));
         }
         used.add(key);
-        return manager.create(source.readFloats(key), shape);
+        long bytes = 4 * info.numel();
+        if (bytes > Integer.MAX_VALUE) {
+            throw new ModelLoadException("weight '" + key + "' in " + source.describe() + " is " + bytes
+                    + " bytes as float32, more than one engine buffer holds (" + Integer.MAX_VALUE + ")");
+        }
+        ByteBuffer buffer = manager.allocateDirect((int) bytes);
+        source.readFloats(key, buffer);
+        return manager.create(buffer.rewind(), shape, DataType.FLOAT32);
     }
 
     /**

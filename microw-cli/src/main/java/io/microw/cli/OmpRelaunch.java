@@ -1,0 +1,132 @@
+package io.microw.cli;
+
+import sun.misc.Signal;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * Starts the {@code microw} command again, in a child JVM whose environment holds microw's default
+ * {@link OmpWaitPolicy}, when it was started without one ({@code java -jar microw.jar ...}). An environment variable
+ * must be set before libtorch and its OpenMP runtime load, and a running JVM cannot change its own environment, so
+ * this is the only way to give plain {@code java -jar} the default. The child gets the same command line (java
+ * binary, JVM options, jar or class path, arguments), inherits the terminal, and its exit code becomes ours. Ctrl-C
+ * reaches the child directly (same process group), so this process ignores it and waits; a termination signal sent
+ * to this process alone is passed on. When the command line cannot be read, nothing happens (one warning line).
+ * JVM options that cannot run twice at once (a debug agent listening on a fixed port) need {@code OMP_WAIT_POLICY}
+ * set by the user, which skips the relaunch.
+ */
+final class OmpRelaunch {
+
+    private OmpRelaunch() {
+    }
+
+    /**
+     * Runs the command in a child JVM with the default policy if this process has none.
+     *
+     * @param err where the warning goes when relaunching is impossible
+     * @return the child's exit code, or empty when this process should run the command itself
+     */
+    static OptionalInt ifNeeded(PrintStream err) {
+        if (!OmpWaitPolicy.needsDefault(System.getenv())) {
+            return OptionalInt.empty();
+        }
+        Optional<List<String>> command = command();
+        if (command.isEmpty()) {
+            err.println("microw: warning: " + OmpWaitPolicy.VARIABLE + " is unset and this JVM's command line cannot "
+                    + "be read to restart with " + OmpWaitPolicy.DEFAULT + "; export " + OmpWaitPolicy.VARIABLE + "="
+                    + OmpWaitPolicy.DEFAULT + " (or use bin/microw) for full speed on a busy machine");
+            return OptionalInt.empty();
+        }
+        ProcessBuilder builder = new ProcessBuilder(command.get()).inheritIO();
+        OmpWaitPolicy.applyDefault(builder.environment());
+        try {
+            return OptionalInt.of(runToEnd(builder.start()));
+        } catch (IOException e) {
+            err.println("microw: warning: cannot restart with " + OmpWaitPolicy.VARIABLE + "=" + OmpWaitPolicy.DEFAULT
+                    + " (" + e.getMessage() + "); running without it");
+            return OptionalInt.empty();
+        }
+    }
+
+    /**
+     * This JVM's full command line (executable first), from {@code /proc/self/cmdline} on Linux (the JDK's
+     * {@link ProcessHandle.Info#arguments()} drops long ones, such as a long class path), else from the JDK.
+     *
+     * @return the command and its arguments, or empty when the platform does not tell
+     */
+    static Optional<List<String>> command() {
+        Path cmdline = Path.of("/proc/self/cmdline");
+        if (Files.isReadable(cmdline)) {
+            try {
+                return parseCmdline(Files.readAllBytes(cmdline));
+            } catch (IOException e) {
+                // fall back to the JDK's view
+            }
+        }
+        ProcessHandle.Info info = ProcessHandle.current().info();
+        if (info.command().isEmpty() || info.arguments().isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> command = new ArrayList<>();
+        command.add(info.command().get());
+        command.addAll(List.of(info.arguments().get()));
+        return Optional.of(command);
+    }
+
+    /**
+     * The arguments in the contents of a {@code /proc/PID/cmdline} file (NUL-terminated strings).
+     *
+     * @param bytes the file's contents
+     * @return the arguments, or empty when there are none
+     */
+    static Optional<List<String>> parseCmdline(byte[] bytes) {
+        List<String> args = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i <= bytes.length; i++) {
+            if (i == bytes.length || bytes[i] == 0) {
+                if (i > start || i < bytes.length) {
+                    args.add(new String(bytes, start, i - start, StandardCharsets.UTF_8));
+                }
+                start = i + 1;
+            }
+        }
+        return args.isEmpty() ? Optional.empty() : Optional.of(args);
+    }
+
+    private static int runToEnd(Process child) {
+        ignore("INT");
+        forward("TERM", child);
+        forward("HUP", child);
+        while (true) {
+            try {
+                return child.waitFor();
+            } catch (InterruptedException e) {
+                child.destroy();
+            }
+        }
+    }
+
+    private static void ignore(String signal) {
+        try {
+            Signal.handle(new Signal(signal), s -> { });
+        } catch (IllegalArgumentException e) {
+            // the signal does not exist here, or the JVM reserves it: keep the default
+        }
+    }
+
+    private static void forward(String signal, Process child) {
+        try {
+            Signal.handle(new Signal(signal), s -> child.destroy());
+        } catch (IllegalArgumentException e) {
+            // as above
+        }
+    }
+}

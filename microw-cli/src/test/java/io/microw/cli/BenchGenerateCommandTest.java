@@ -1,0 +1,68 @@
+package io.microw.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** A smoke test only: a tiny generation on brown-gpt2 and a stand-in peer script; the real benchmark runs by hand. */
+class BenchGenerateCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void tinyRunNamesThePeersTorchAndTheRatioInItsJsonLine() throws Exception {
+        Path script = dir.resolve("peer.sh");
+        Files.writeString(script, "#!/bin/bash\n[ \"$1\" = generate ] || exit 3\n"
+                + "echo '{\"workload\": \"generate_greedy_kv\", \"model\": \"brown-gpt2 shape (4L)\", \"batch\": 2, "
+                + "\"prompt\": 3, \"new_tokens\": 4, \"new_tokens_per_s\": 10.0, \"torch\": \"2.13.0+cpu\", "
+                + "\"policy\": \"'\"${OMP_WAIT_POLICY:-unset}\"'\"}'\n");
+        CliRun run = CliRun.of("bench", "generate", "--model", "brown-gpt2", "--batch", "2", "--prompt", "3",
+                "--new-tokens", "4", "--warmup", "0", "--peer", script.toString(), "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        List<String> lines = run.out().lines().filter(l -> l.startsWith("{")).toList();
+        assertThat(lines).hasSize(2);
+        JsonNode ours = JSON.readTree(lines.get(0));
+        assertThat(ours.path("workload").asText()).isEqualTo("generate_greedy_kv");
+        assertThat(ours.path("generated_tokens").asLong()).isEqualTo(2 * 4);
+        assertThat(ours.path("peer_torch").asText()).isEqualTo("2.13.0+cpu");
+        assertThat(ours.path("peer_new_tokens_per_s").asDouble()).isEqualTo(10.0);
+        double mine = ours.path("new_tokens_per_s").asDouble();
+        assertThat(mine).isPositive();
+        assertThat(ours.path("ratio").asDouble()).isCloseTo(mine / 10.0, within(0.01 + mine / 1000));
+        assertThat(ours.path("omp_wait_policy").asText()).isNotEmpty();
+        String policy = System.getenv("OMP_WAIT_POLICY");   // microw's default (surefire's) is not passed on
+        String peerSees = policy == null || "1".equals(System.getenv("MICROW_OMP_DEFAULT")) ? "unset" : policy;
+        assertThat(JSON.readTree(lines.get(1)).path("policy").asText()).isEqualTo(peerSees);
+    }
+
+    @Test
+    void withoutAPeerThereIsNoPeerField() throws Exception {
+        CliRun run = CliRun.of("bench", "generate", "--model", "brown-gpt2", "--batch", "1", "--prompt", "2",
+                "--new-tokens", "2", "--warmup", "0", "--no-peer", "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode ours = JSON.readTree(run.out().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow());
+        assertThat(ours.has("peer_torch")).isFalse();
+        assertThat(ours.path("generated_tokens").asLong()).isEqualTo(2);
+    }
+
+    @Test
+    void badValuesAreUsageErrors() {
+        CliRun bad = CliRun.of("bench", "generate", "--new-tokens", "0", "--no-peer");
+        assertThat(bad.exitCode()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(bad.err().strip()).startsWith("microw: error: --new-tokens must be at least 1, got 0");
+        CliRun tooLong = CliRun.of("bench", "generate", "--model", "brown-gpt2", "--prompt", "100000", "--no-peer");
+        assertThat(tooLong.exitCode()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(tooLong.err()).contains("positions, more than brown-gpt2 has");
+    }
+}
