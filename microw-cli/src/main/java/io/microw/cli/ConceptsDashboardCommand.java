@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code microw concepts dashboard}: a self-contained HTML page about chosen latents. */
@@ -48,7 +49,8 @@ final class ConceptsDashboardCommand implements Callable<Integer> {
             description = "Without --latents or a dictionary: the N most frequent (default: ${DEFAULT-VALUE}).")
     int count;
 
-    @Option(names = "--dictionary", paramLabel = "FILE", description = "Concept dictionary with the latents' names.")
+    @Option(names = "--dictionary", paramLabel = "FILE", description = "Concept dictionary with the latents' names "
+            + "(default: the one shipped beside the SAE, as brown-gpt2-res ships one).")
     Path dictionary;
 
     @Option(names = "--out", required = true, paramLabel = "FILE.html", description = "HTML file to write.")
@@ -66,10 +68,9 @@ final class ConceptsDashboardCommand implements Callable<Integer> {
                 SaeSupport.latents(cmd, latents, sae.nLatents());
             }
             Map<Integer, String> names = new LinkedHashMap<>();
-            if (dictionary != null) {
-                ConceptDictionary dict = ConceptDictionary.load(dictionary, sae.nLatents());
-                dict.concepts().forEach(c -> names.put(c.latent(), c.name()));
-            }
+            Optional<ConceptDictionary> dict = dictionary != null
+                    ? Optional.of(ConceptDictionary.load(dictionary, sae.nLatents())) : saeOptions.shippedConcepts(sae);
+            dict.ifPresent(d -> d.concepts().forEach(c -> names.put(c.latent(), c.name())));
             String layerName = source.resolveLayer(cmd, lm, saeOptions.layer(cmd, sae));
             TopTextTracker tracker = source.track(cmd, lm, sae, layerName);
             List<Integer> chosen = latents != null && !latents.isEmpty() ? latents
