@@ -170,7 +170,8 @@ public final class MicrowServer implements AutoCloseable {
                         new int[] {200, 400, 401, 404, 409, 413}, saliencyEndpoints::saliency, "SaliencyRequest",
                         Map.of(200, "SaliencyResult")),
                 new Route(HandlerType.POST, "/api/saes/load", "Load an SAE: a folder (SAELens layout) inside a file "
-                        + "root, or a published SAE by release and id (downloaded into the Hugging Face cache)",
+                        + "root, or a published SAE by release and id (downloaded into the Hugging Face cache); a "
+                        + "concepts.json beside it names its latents",
                         "saes", "{\"path\": \"saes/layer1\", \"model\": \"brown-gpt2\", \"layer\": \"transformer.h.1\"}",
                         new int[] {201, 400, 401, 403, 404, 409, 413, 502}, e::loadSae, "SaeLoadRequest", Map.of()),
                 new Route(HandlerType.GET, "/api/sae-releases", "Published SAEs that POST /api/saes/load can load by "
