@@ -18,9 +18,9 @@ import java.util.Set;
 
 /**
  * Finds SAE folders (any format {@link SaeFormats} detects) under the server's file roots, for the SAE picker: a
- * bounded walk ({@value #MAX_DEPTH} levels, {@value #MAX_VISITS} folders, {@value #MAX_FOUND} SAEs) that follows no
- * link, skips hidden folders and the data directory's own stores, and keeps only folders {@link PathGuard#confine}
- * accepts.
+ * bounded walk (folders up to {@value #MAX_DEPTH} levels below a root, {@value #MAX_VISITS} folders looked at,
+ * {@value #MAX_FOUND} SAEs) that follows no link, skips hidden folders and the data directory's own stores, and keeps
+ * only folders {@link PathGuard#confine} accepts.
  */
 final class SaeFolders {
 
@@ -53,7 +53,7 @@ final class SaeFolders {
             }
             boolean data = root.equals(roots.get(0));
             try {
-                Files.walkFileTree(root, Set.of(), MAX_DEPTH, new SimpleFileVisitor<>() {
+                Files.walkFileTree(root, Set.of(), MAX_DEPTH + 1, new SimpleFileVisitor<>() {
                     @Override
                     public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
                         if (found.size() >= MAX_FOUND || ++visits[0] > MAX_VISITS) {

@@ -47,6 +47,7 @@ class AvailableSaesTest {
     static void start() throws IOException {
         copySae(files.resolve("nested/my-sae"));
         copySae(files.resolve(".hidden/sae"));
+        copySae(files.resolve("d1/d2/d3/d4/too-deep")); // five levels down: past the walk's bound
         copySae(outside.resolve("sae"));
         Files.createSymbolicLink(files.resolve("escape"), outside.resolve("sae"));
         Files.createDirectories(files.resolve("not-an-sae"));
@@ -119,7 +120,7 @@ class AvailableSaesTest {
         assertThat(job.path("label").asText()).contains("job " + jobId).contains("transformer.h.1");
         assertThat(job.path("model").asText()).isEqualTo(BrownGpt2.NAME);
 
-        JsonNode folder = only(entries, "folder"); // not .hidden/sae, not the link leading out, not not-an-sae
+        JsonNode folder = only(entries, "folder"); // not .hidden, too-deep, the link leading out or not-an-sae
         assertThat(folder.path("path").asText()).isEqualTo("files1:nested/my-sae");
         assertThat(folder.path("layer").asText()).isEqualTo("transformer.h.2");
         assertThat(folder.path("label").asText()).contains("named concepts");
@@ -164,10 +165,7 @@ class AvailableSaesTest {
                     400, "concepts.json beside the SAE files1:bad-concepts");
             assertThat(http.get("/api/saes").json().path("saes")).isEmpty();
         } finally {
-            for (String f : List.of("cfg.json", "sae_weights.safetensors", ConceptDictionary.FILE_NAME)) {
-                Files.deleteIfExists(bad.resolve(f));
-            }
-            Files.delete(bad);
+            JobRunner.deleteTree(bad);
         }
     }
 
