@@ -75,17 +75,4 @@ class BrownSaeConceptsTest {
                     .isLessThan(MEAN_TOLERANCE);
         }
     }
-
-    @Test
-    void anSaeLoadedFromItsFolderHasNoShippedDictionaryUnlessTheFolderHoldsOne(@TempDir Path folder) {
-        try (Sae sae = Sae.create(io.microw.sae.SaeConfig.of(io.microw.sae.SaeArchitecture.TOPK, 8, 16, 2), 1)) {
-            sae.save(folder);
-            assertThat(ConceptDictionary.ofPretrained(sae)).isEmpty();
-            assertThat(ConceptDictionary.besideSae(folder, 16)).isEmpty();
-            ConceptDictionary d = ConceptDictionary.forLatents(16);
-            d.set(3, "numbers", "", 0.7);
-            d.save(folder.resolve(ConceptDictionary.FILE_NAME));
-            assertThat(ConceptDictionary.besideSae(folder, 16).orElseThrow().concepts()).isEqualTo(d.concepts());
-        }
-    }
 }
