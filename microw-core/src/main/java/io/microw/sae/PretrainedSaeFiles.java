@@ -92,8 +92,7 @@ final class PretrainedSaeFiles {
 
     private static Path unpack(SaeRelease release, SaeRelease.Entry sae, SaeConverter converter,
                                PretrainedOptions options) {
-        String base = release.repoId().substring(SaeRelease.CLASSPATH.length()).replaceAll("^/+|/+$", "")
-                + "/" + sae.path() + "/";
+        String base = resourceFolder(release, sae);
         ClassLoader loader = PretrainedSaeFiles.class.getClassLoader();
         List<String> present = Stream.concat(converter.optionalFiles().stream(), Stream.of(CONCEPTS))
                 .filter(f -> loader.getResource(base + f) != null).toList();
@@ -132,6 +131,24 @@ final class PretrainedSaeFiles {
             throw new SaeException("cannot unpack SAE '" + sae.id() + "' of release '" + release.name() + "' into "
                     + target + ": " + e.getMessage() + " (set MICROW_HOME to a writable folder)", e);
         }
+    }
+
+    /**
+     * Whether an embedded release ships a concept dictionary ({@value #CONCEPTS}) beside an SAE; false for a Hub release.
+     *
+     * @param release the release
+     * @param sae     the SAE
+     * @return true when the class path holds the SAE's {@value #CONCEPTS}
+     */
+    static boolean shipsConcepts(SaeRelease release, SaeRelease.Entry sae) {
+        return release.embedded() && PretrainedSaeFiles.class.getClassLoader()
+                .getResource(resourceFolder(release, sae) + CONCEPTS) != null;
+    }
+
+    /** The class-path folder of an embedded SAE's files, ending in a slash. */
+    private static String resourceFolder(SaeRelease release, SaeRelease.Entry sae) {
+        return release.repoId().substring(SaeRelease.CLASSPATH.length()).replaceAll("^/+|/+$", "") + "/" + sae.path()
+                + "/";
     }
 
     private static long resourceSize(ClassLoader loader, String name, SaeRelease release, SaeRelease.Entry sae) {

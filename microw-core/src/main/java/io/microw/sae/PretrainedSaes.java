@@ -136,6 +136,18 @@ public final class PretrainedSaes {
     }
 
     /**
+     * Whether an SAE of an embedded release comes with a concept dictionary ({@code concepts.json} beside its files,
+     * which {@code ConceptDictionary.ofPretrained} reads once it is loaded); false for Hub releases.
+     *
+     * @param release the release
+     * @param sae     the SAE
+     * @return true when it ships one
+     */
+    public boolean shipsConcepts(SaeRelease release, SaeRelease.Entry sae) {
+        return PretrainedSaeFiles.shipsConcepts(release, sae);
+    }
+
+    /**
      * The SAEs of Hub releases whose files are all in the local Hugging Face cache already, so that {@link #load}
      * opens them offline; releases in a format microw cannot load are left out. Reads the cache only.
      *

@@ -39,5 +39,8 @@ class PretrainedSaesCachedTest {
                 .extracting(c -> c.release().name() + ":" + c.sae().id())
                 .containsExactly("gpt2-small-res-jb:blocks.8.hook_resid_pre");
         assertThat(PretrainedSaes.defaults().cached(options.withRevision("other-branch"))).isEmpty();
+        SaeRelease hubRelease = PretrainedSaes.defaults().release("gpt2-small-res-jb");
+        assertThat(PretrainedSaes.defaults().shipsConcepts(hubRelease, hubRelease.sae("blocks.8.hook_resid_pre")))
+                .as("Hub releases ship no concept names").isFalse();
     }
 }

@@ -4,7 +4,9 @@ import io.microw.concepts.ConceptDictionary;
 import io.microw.concepts.LabelledDiscovery;
 import io.microw.io.hub.PretrainedOptions;
 import io.microw.lm.LanguageModel;
+import io.microw.sae.PretrainedSaes;
 import io.microw.sae.Sae;
+import io.microw.sae.SaeRelease;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +46,8 @@ class BrownSaeConceptsTest {
                 .withCacheDir(home.resolve("hub"));
         try (Sae sae = Sae.fromPretrained(BrownGpt2.SAE_RELEASE, BrownGpt2.SAE_ID, options);
              LanguageModel lm = BrownGpt2.load()) {
+            SaeRelease release = PretrainedSaes.defaults().release(BrownGpt2.SAE_RELEASE);
+            assertThat(PretrainedSaes.defaults().shipsConcepts(release, release.sae(BrownGpt2.SAE_ID))).isTrue();
             ConceptDictionary shipped = ConceptDictionary.ofPretrained(sae).orElseThrow();
             assertThat(shipped.nLatents()).isEqualTo(sae.nLatents());
             assertThat(shipped.size()).isGreaterThanOrEqualTo(20);

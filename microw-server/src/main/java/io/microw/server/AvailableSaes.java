@@ -26,7 +26,8 @@ import java.util.function.Supplier;
  * wrote, SAE folders under the file roots ({@link SaeFolders}) and registry releases already in the Hugging Face
  * cache. Each entry has a {@code kind} ({@value #RELEASE}, {@value #JOB}, {@value #FOLDER}, {@value #CACHED}), a
  * {@code label}, what {@code POST /api/saes/load} needs ({@code path}, or {@code release} and {@code sae_id}), the
- * model and layer it records when known, and the id of the loaded SAE it already is, if any.
+ * model and layer it records when known, whether it comes with concept names ({@code concepts.json}), and the id of
+ * the loaded SAE it already is, if any.
  */
 final class AvailableSaes {
 
@@ -62,7 +63,7 @@ final class AvailableSaes {
         PretrainedSaes registry = PretrainedSaes.defaults();
         for (SaeRelease r : registry.releases()) {
             if (r.embedded()) {
-                r.saes().forEach(e -> addRelease(list, RELEASE, r, e, "embedded", loaded));
+                r.saes().forEach(e -> addRelease(list, RELEASE, r, e, registry.shipsConcepts(r, e), loaded));
             }
         }
         Set<Path> listed = new HashSet<>();
@@ -80,20 +81,22 @@ final class AvailableSaes {
             }
         }
         for (PretrainedSaes.Cached c : registry.cached(options)) {
-            addRelease(list, CACHED, c.release(), c.sae(), "cached", loaded);
+            addRelease(list, CACHED, c.release(), c.sae(), false, loaded);
         }
         Endpoints.json(ctx, 200, n);
     }
 
-    private static void addRelease(ArrayNode list, String kind, SaeRelease r, SaeRelease.Entry e, String where,
+    private static void addRelease(ArrayNode list, String kind, SaeRelease r, SaeRelease.Entry e, boolean named,
                                    Map<String, String> loaded) {
         ObjectNode o = list.addObject();
         o.put("kind", kind);
-        o.put("label", r.name() + " / " + e.id() + " (" + where + (r.model().isEmpty() ? "" : ", " + r.model()) + ")");
+        o.put("label", r.name() + " / " + e.id() + " (" + (kind.equals(RELEASE) ? "embedded" : "cached")
+                + (r.model().isEmpty() ? "" : ", " + r.model()) + (named ? ", named concepts" : "") + ")");
         o.put("release", r.name());
         o.put("sae_id", e.id());
         o.put("model", r.model());
         o.put("layer", "");
+        o.put("concepts", named);
         putLoaded(o, loaded.get(r.name() + ":" + e.id()));
     }
 
@@ -125,6 +128,7 @@ final class AvailableSaes {
         o.put("path", shown);
         o.put("model", c == null ? "" : c.modelName());
         o.put("layer", c == null ? "" : c.hookName());
+        o.put("concepts", named);
         putLoaded(o, loaded.get(shown));
     }
 

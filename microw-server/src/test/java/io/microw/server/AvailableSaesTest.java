@@ -113,7 +113,9 @@ class AvailableSaesTest {
         assertThat(entries.get(0).path("release").asText()).isEqualTo(BrownGpt2.SAE_RELEASE);
         assertThat(entries.get(0).path("sae_id").asText()).isEqualTo(BrownGpt2.SAE_ID);
         assertThat(entries.get(0).path("model").asText()).isEqualTo(BrownGpt2.NAME);
-        assertThat(entries.get(0).path("label").asText()).contains(BrownGpt2.SAE_RELEASE).contains("embedded");
+        assertThat(entries.get(0).path("label").asText()).contains(BrownGpt2.SAE_RELEASE).contains("embedded")
+                .contains("named concepts");
+        assertThat(entries.get(0).path("concepts").asBoolean()).isTrue();
 
         JsonNode job = only(entries, "job");
         assertThat(job.path("path").asText()).isEqualTo("data:saes/" + jobId);
@@ -124,11 +126,14 @@ class AvailableSaesTest {
         assertThat(folder.path("path").asText()).isEqualTo("files1:nested/my-sae");
         assertThat(folder.path("layer").asText()).isEqualTo("transformer.h.2");
         assertThat(folder.path("label").asText()).contains("named concepts");
+        assertThat(folder.path("concepts").asBoolean()).isTrue();
+        assertThat(job.path("concepts").asBoolean()).isFalse();
 
         JsonNode cached = only(entries, "cached");
         assertThat(cached.path("release").asText()).isEqualTo("gpt2-small-res-jb");
         assertThat(cached.path("sae_id").asText()).isEqualTo("blocks.8.hook_resid_pre");
         assertThat(cached.path("model").asText()).isEqualTo("gpt2-small");
+        assertThat(cached.path("concepts").asBoolean()).isFalse();
         assertThat(entries).allSatisfy(e -> assertThat(e.path("loaded").isNull()).as(e.toString()).isTrue());
     }
 
