@@ -1,6 +1,6 @@
-// Concepts page: load an SAE, find the texts that make each latent fire (or import them from an exported file),
-// browse and search latents, read a latent's top contexts (tokens shaded by activation) and histogram, and name
-// latents.
+// Concepts page: pick an SAE to load (the concept names it ships show at once), find the texts that make each latent
+// fire (or import them from an exported file), browse and search latents, read a latent's top contexts (tokens shaded
+// by activation) and histogram, and name latents.
 'use strict';
 (() => {
   const { api, el, $, say, act, tokens, loadedModels, loadedSaes, number } = microw;
@@ -21,16 +21,35 @@
     return saes.find(s => s.id === $('sae').value);
   }
 
-  async function refreshSaes() {
+  async function refreshSaes(choose) {
     saes = await loadedSaes($('sae'));
+    if (choose) {
+      $('sae').value = choose;
+    }
     const s = current();
     if (s && s.top_texts) {
       await listLatents();
+    } else if (s && s.concepts) {
+      await listNamed();
     } else {
       $('latents').replaceChildren(el('tr', {}, el('td', { colspan: '4', class: 'muted' },
-        s ? 'Find or import top texts first.' : 'No SAE loaded.')));
+        s ? 'Find or import top texts first.' : 'No SAE loaded: choose one to load above.')));
       $('page').textContent = '';
     }
+  }
+
+  /** Before any top texts: the SAE's named latents (its concept dictionary), without statistics. */
+  async function listNamed() {
+    const q = $('q').value.trim();
+    const data = await api('GET', '/saes/' + sae() + '/concepts' + (q ? '?q=' + encodeURIComponent(q) : ''));
+    $('latents').replaceChildren(...data.concepts.map(c => el('tr', { class: 'named' }, el('td', {}, String(c.latent)),
+      el('td', { title: c.description }, c.name), el('td', { class: 'muted' }, '—'), el('td', { class: 'muted' }, '—'))));
+    if (!data.concepts.length) {
+      $('latents').append(el('tr', {}, el('td', { colspan: '4', class: 'muted' }, 'No name matches.')));
+    }
+    $('page').textContent = data.concepts.length + ' named latents; find top texts for their statistics and contexts';
+    $('prev').disabled = true;
+    $('next').disabled = true;
   }
 
   async function listLatents() {
@@ -109,15 +128,11 @@
   }
 
   async function loadSae() {
-    const body = { path: $('sae-path').value.trim(), model: $('model').value };
-    const layer = $('sae-layer').value.trim();
-    if (layer) {
-      body.layer = layer;
-    }
-    const s = await api('POST', '/saes/load', body);
-    await refreshSaes();
-    $('sae').value = s.id;
-    say('status', 'Loaded ' + s.id, 'ok');
+    const s = await saePicker.load($('sae-pick'), $('model').value, $('sae-layer').value.trim());
+    await Promise.all([loadedModels($('model')), saePicker.fill($('sae-pick'))]);
+    offset = 0;
+    await refreshSaes(s.id);
+    say('status', 'Loaded ' + s.id + (s.concepts ? ' with ' + s.concepts + ' named concepts' : ''), 'ok');
   }
 
   async function track() {
@@ -158,9 +173,10 @@
   submit('top-form', 'track', track);
   submit('import-form', 'import', importTopTexts);
   submit('dict-form', 'dict-load', loadDictionary);
-  submit('search-form', 'search', () => {
+  submit('search-form', 'search', async () => {
     offset = 0;
-    return listLatents();
+    await refreshSaes();
+    say('status', '', '');
   });
   $('sae').addEventListener('change', () => {
     offset = 0;
@@ -176,7 +192,8 @@
   }));
   $('delete-sae').addEventListener('click', e => act(e.target, 'status', async () => {
     await api('DELETE', '/saes/' + sae());
-    await refreshSaes();
+    await Promise.all([saePicker.fill($('sae-pick')), refreshSaes()]);
   }));
-  Promise.all([loadedModels($('model')), refreshSaes()]).catch(e => say('status', e.message, 'error'));
+  Promise.all([loadedModels($('model')), saePicker.fill($('sae-pick')), refreshSaes()])
+    .catch(e => say('status', e.message, 'error'));
 })();

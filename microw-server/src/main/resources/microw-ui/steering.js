@@ -1,15 +1,23 @@
-// Steering playground: pick SAE latents, set each one's edit (scale, add or clamp) with a slider, and read the
-// baseline and steered continuations side by side; save the edits as a named manipulation config.
+// Steering playground: load an SAE from the picker, pick its latents (named ones are suggested by concept), set each
+// one's edit (scale, add or clamp) with a slider, and read the baseline and steered continuations side by side; save
+// the edits as a named manipulation config.
 'use strict';
 (() => {
   const { api, el, $, say, act, options, loadedModels, loadedSaes, number } = microw;
   let rows = 0;
+  let names = new Map();
 
   const RANGES = { scale: [-5, 10, 0.1, 2], add: [-50, 50, 0.5, 10], clamp: [-50, 50, 0.5, 10] };
 
   function addEdit(latent, op, value) {
     const n = rows++;
-    const latentInput = el('input', { id: 'edit-latent-' + n, type: 'number', min: '0', value: latent === undefined ? '' : latent, size: '6', class: 'edit-latent' });
+    const latentInput = el('input', { id: 'edit-latent-' + n, type: 'number', min: '0', value: latent === undefined ? '' : latent, size: '6', class: 'edit-latent', list: 'named-latents' });
+    const concept = el('span', { class: 'muted edit-name', id: 'edit-name-' + n });
+    const showName = () => {
+      concept.textContent = names.get(Number(latentInput.value)) || '';
+    };
+    latentInput.addEventListener('input', showName);
+    showName();
     const opSelect = el('select', { id: 'edit-op-' + n, class: 'edit-op' });
     options(opSelect, [['scale', 'scale by'], ['add', 'add'], ['clamp', 'pin at']]);
     opSelect.value = op || 'clamp';
@@ -30,7 +38,7 @@
     fit(value);
     const remove = el('button', { type: 'button', class: 'secondary', 'aria-label': 'Remove this latent edit' }, 'Remove');
     const row = el('div', { class: 'edit-row' },
-      el('label', { for: latentInput.id }, 'Latent'), latentInput,
+      el('label', { for: latentInput.id }, 'Latent'), latentInput, concept,
       el('label', { for: opSelect.id }, 'Edit'), opSelect,
       el('label', { for: slider.id }, 'Value'), slider, shown, remove);
     remove.addEventListener('click', () => row.remove());
@@ -91,6 +99,26 @@
     say('status', 'Suggested ' + out.top_latents.length + ' latents (pinned at twice their peak on the prompt)', 'ok');
   }
 
+  /** The named latents of the chosen SAE, offered in the latent fields and shown beside them. */
+  async function refreshNames() {
+    const s = $('sae').value;
+    const concepts = s ? (await api('GET', '/saes/' + s + '/concepts')).concepts : [];
+    names = new Map(concepts.map(c => [c.latent, c.name]));
+    $('named-latents').replaceChildren(...concepts.map(c => el('option', { value: String(c.latent) }, c.name)));
+    for (const input of document.querySelectorAll('.edit-latent')) {
+      input.dispatchEvent(new Event('input'));
+    }
+  }
+
+  async function loadSae() {
+    const s = await saePicker.load($('sae-pick'), $('model').value, '');
+    await Promise.all([loadedModels($('model')), loadedSaes($('sae')), saePicker.fill($('sae-pick'))]);
+    $('model').value = s.model;
+    $('sae').value = s.id;
+    await refreshNames();
+    say('status', 'Loaded ' + s.id + (s.concepts ? ' with ' + s.concepts + ' named concepts' : ''), 'ok');
+  }
+
   async function saveConfig() {
     const name = $('config-name').value.trim();
     await api('POST', '/manipulations', { name, sae: $('sae').value, edits: edits(), scope: $('scope').value });
@@ -129,8 +157,14 @@
     e.preventDefault();
     act($('save'), 'status', saveConfig);
   });
+  $('load-form').addEventListener('submit', e => {
+    e.preventDefault();
+    act($('load'), 'status', loadSae);
+  });
+  $('sae').addEventListener('change', () => refreshNames().catch(e => say('status', e.message, 'error')));
   $('add-edit').addEventListener('click', () => addEdit());
   $('suggest').addEventListener('click', e => act(e.target, 'status', suggest));
   addEdit();
-  Promise.all([loadedModels($('model')), loadedSaes($('sae')), refreshConfigs()]).catch(e => say('status', e.message, 'error'));
+  Promise.all([loadedModels($('model')), loadedSaes($('sae')).then(refreshNames), saePicker.fill($('sae-pick')),
+    refreshConfigs()]).catch(e => say('status', e.message, 'error'));
 })();

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.IntToDoubleFunction;
 
@@ -58,7 +59,8 @@ final class ConceptsDashboardCommand implements Callable<Integer> {
                     + "with the strongest top context) (default: ${DEFAULT-VALUE}).")
     int count;
 
-    @Option(names = "--dictionary", paramLabel = "FILE", description = "Concept dictionary with the latents' names.")
+    @Option(names = "--dictionary", paramLabel = "FILE", description = "Concept dictionary with the latents' names "
+            + "(default: the one shipped beside the SAE, as brown-gpt2-res ships one).")
     Path dictionary;
 
     @Option(names = "--out", required = true, paramLabel = "FILE.html", description = "HTML file to write.")
@@ -92,10 +94,9 @@ final class ConceptsDashboardCommand implements Callable<Integer> {
                 SaeSupport.latents(cmd, latents, sae.nLatents());
             }
             Map<Integer, String> names = new LinkedHashMap<>();
-            if (dictionary != null) {
-                ConceptDictionary dict = ConceptDictionary.load(dictionary, sae.nLatents());
-                dict.concepts().forEach(c -> names.put(c.latent(), c.name()));
-            }
+            Optional<ConceptDictionary> dict = dictionary != null
+                    ? Optional.of(ConceptDictionary.load(dictionary, sae.nLatents())) : saeOptions.shippedConcepts(sae);
+            dict.ifPresent(d -> d.concepts().forEach(c -> names.put(c.latent(), c.name())));
             FeatureDashboard dashboard;
             IntToDoubleFunction rank;
             if (topTexts != null) {

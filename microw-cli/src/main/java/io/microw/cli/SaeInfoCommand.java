@@ -1,5 +1,6 @@
 package io.microw.cli;
 
+import io.microw.concepts.ConceptDictionary;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeConfig;
 import io.microw.sae.SaeLensFormat;
@@ -72,6 +73,8 @@ final class SaeInfoCommand implements Callable<Integer> {
                 m.put("repo_id", p.repoId());
                 m.put("neuronpedia_id", p.neuronpediaId());
             });
+            m.put("concepts", ConceptDictionary.besideSae(saeDir, sae.nLatents()).map(ConceptDictionary::size)
+                    .orElse(0));
             Path sparsityFile = saeDir.resolve(SaeLensFormat.SPARSITY_FILE);
             m.put("sparsity_file", Files.isRegularFile(sparsityFile));
             Optional<float[]> sparsity = SaeLensFormat.readSparsity(saeDir);
@@ -106,6 +109,8 @@ final class SaeInfoCommand implements Callable<Integer> {
         @SuppressWarnings("unchecked")
         Map<String, Object> shapes = (Map<String, Object>) m.get("parameters");
         shapes.forEach((name, shape) -> out.printf(Locale.ROOT, "    %-8s %s%n", name, shape));
+        out.printf(Locale.ROOT, "  concepts       %s%n", (Integer) m.get("concepts") == 0 ? "no " + ConceptDictionary.FILE_NAME
+                : m.get("concepts") + " named latents in " + ConceptDictionary.FILE_NAME);
         if (Boolean.TRUE.equals(m.get("sparsity_file"))) {
             out.printf(Locale.ROOT, "  sparsity       %s present: %s dead latents (log10 density < %.0f), mean log10 "
                     + "density %.3f%n", SaeLensFormat.SPARSITY_FILE, m.get("dead_latents"), DEAD_LOG10,

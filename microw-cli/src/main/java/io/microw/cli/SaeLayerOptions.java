@@ -1,8 +1,11 @@
 package io.microw.cli;
 
+import io.microw.concepts.ConceptDictionary;
 import io.microw.sae.Sae;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
+
+import java.util.Optional;
 
 
 /** The {@code --sae DIR|RELEASE:ID} and {@code --layer LAYER} options of the commands that run an SAE on a model. */
@@ -20,6 +23,11 @@ final class SaeLayerOptions {
     /** Opens the SAE (a missing or invalid folder is a usage error). */
     Sae open(CommandLine cmd) {
         return SaeSupport.openSae(cmd, sae);
+    }
+
+    /** The concept dictionary shipped beside the SAE ({@code concepts.json} in its folder or release), if any. */
+    Optional<ConceptDictionary> shippedConcepts(Sae sae) {
+        return ConceptDictionary.besideSae(this.sae.folder(sae), sae.nLatents());
     }
 
     /** The layer given, or the one the SAE records. */

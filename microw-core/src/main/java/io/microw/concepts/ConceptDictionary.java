@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.sae.Sae;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -62,6 +63,9 @@ public final class ConceptDictionary {
         /** Keep the entry with the highest score, as mi-crow's {@code from_csv} does. */
         KEEP_HIGHEST_SCORE
     }
+
+    /** The file name of a dictionary in a folder: {@link #load(Path)} of a folder reads it, an SAE's folder may hold one. */
+    public static final String FILE_NAME = "concepts.json";
 
     /** Column names of mi-crow's CSV, then microw's two extra ones. */
     public static final String COL_INDEX = "neuron_idx";
@@ -288,7 +292,7 @@ public final class ConceptDictionary {
      */
     public static ConceptDictionary load(Path file, int nLatents, Duplicates duplicates) {
         Objects.requireNonNull(file, "file");
-        Path path = Files.isDirectory(file) ? file.resolve("concepts.json") : file;
+        Path path = Files.isDirectory(file) ? file.resolve(FILE_NAME) : file;
         String text = Utf8File.read("concept file", path);
         ConceptDictionary d = switch (format(path)) {
             case "json" -> parseJson(path, text, nLatents, duplicates);
@@ -296,6 +300,31 @@ public final class ConceptDictionary {
         };
         d.origin = path;
         return d;
+    }
+
+    /**
+     * The dictionary shipped beside an SAE: the {@value #FILE_NAME} in its folder, checked against its latent count;
+     * empty when the folder holds none.
+     *
+     * @param saeFolder the SAE's folder
+     * @param nLatents  the SAE's latent count
+     * @return the dictionary, or empty
+     */
+    public static Optional<ConceptDictionary> besideSae(Path saeFolder, int nLatents) {
+        Path file = saeFolder.resolve(FILE_NAME);
+        return Files.isRegularFile(file) ? Optional.of(load(file, nLatents)) : Optional.empty();
+    }
+
+    /**
+     * The dictionary that came with an SAE loaded by release ({@code Sae.fromPretrained}): the one its release ships
+     * beside it (the embedded {@code brown-gpt2-res} does); empty for an SAE not loaded by release or a release
+     * without one.
+     *
+     * @param sae the SAE
+     * @return the dictionary, or empty
+     */
+    public static Optional<ConceptDictionary> ofPretrained(Sae sae) {
+        return sae.pretrained().flatMap(p -> besideSae(p.folder(), sae.nLatents()));
     }
 
     private static String format(Path path) {
@@ -526,7 +555,7 @@ public final class ConceptDictionary {
      */
     public void save(Path file) {
         Objects.requireNonNull(file, "file");
-        Path path = Files.isDirectory(file) ? file.resolve("concepts.json") : file;
+        Path path = Files.isDirectory(file) ? file.resolve(FILE_NAME) : file;
         if (format(path).equals("json")) {
             saveJson(path);
         } else {

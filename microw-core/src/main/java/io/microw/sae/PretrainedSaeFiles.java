@@ -21,9 +21,13 @@ import java.util.stream.Stream;
  * Puts the files of one registry SAE in a local folder: for a Hub release, exactly the files its converter needs,
  * through the Hugging Face cache ({@link HubResolver}: progress, resume, offline from the cache); for an embedded
  * release ({@code repo_id: classpath:<folder>}), its resources unpacked once under {@code $MICROW_HOME/saes}
- * (default {@code ~/.cache/microw/saes}), into a temporary folder renamed when complete.
+ * (default {@code ~/.cache/microw/saes}), into a temporary folder renamed when complete, with the concept dictionary
+ * ({@value #CONCEPTS}) the release ships beside the SAE, if any.
  */
 final class PretrainedSaeFiles {
+
+    /** The concept dictionary an embedded release may ship beside an SAE (the file name ConceptDictionary reads). */
+    static final String CONCEPTS = "concepts.json";
 
     private PretrainedSaeFiles() {
     }
@@ -40,6 +44,28 @@ final class PretrainedSaeFiles {
     static Path fetch(SaeRelease release, SaeRelease.Entry sae, SaeConverter converter, PretrainedOptions options) {
         checkRelative(sae.path(), release, sae);
         return release.embedded() ? unpack(release, sae, converter, options) : download(release, sae, converter, options);
+    }
+
+    /**
+     * The SAEs of a Hub release whose needed files are all in the local Hugging Face cache; reads the cache only.
+     *
+     * @param release   a Hub release
+     * @param converter its file format
+     * @param options   cache and revision settings
+     * @return the cached SAEs, in registry order
+     */
+    static List<SaeRelease.Entry> cached(SaeRelease release, SaeConverter converter, PretrainedOptions options) {
+        RepoId repo;
+        try {
+            repo = RepoId.parse(release.repoId());
+        } catch (RuntimeException e) {
+            return List.of(); // a registry entry with a malformed repo id cannot have been downloaded
+        }
+        if (!HubResolver.isCached(repo, List.of(), options)) {
+            return List.of(); // the repository is not in the cache at that revision: no SAE of it is
+        }
+        return release.saes().stream().filter(e -> HubResolver.isCached(repo,
+                converter.files().stream().map(f -> e.path() + "/" + f).toList(), options)).toList();
     }
 
     private static Path download(SaeRelease release, SaeRelease.Entry sae, SaeConverter converter,
@@ -66,11 +92,10 @@ final class PretrainedSaeFiles {
 
     private static Path unpack(SaeRelease release, SaeRelease.Entry sae, SaeConverter converter,
                                PretrainedOptions options) {
-        String base = release.repoId().substring(SaeRelease.CLASSPATH.length()).replaceAll("^/+|/+$", "")
-                + "/" + sae.path() + "/";
+        String base = resourceFolder(release, sae);
         ClassLoader loader = PretrainedSaeFiles.class.getClassLoader();
-        List<String> present = converter.optionalFiles().stream().filter(f -> loader.getResource(base + f) != null)
-                .toList();
+        List<String> present = Stream.concat(converter.optionalFiles().stream(), Stream.of(CONCEPTS))
+                .filter(f -> loader.getResource(base + f) != null).toList();
         List<String> files = Stream.concat(converter.files().stream(), present.stream()).toList();
         long size = 0;
         for (String file : files) {
@@ -106,6 +131,24 @@ final class PretrainedSaeFiles {
             throw new SaeException("cannot unpack SAE '" + sae.id() + "' of release '" + release.name() + "' into "
                     + target + ": " + e.getMessage() + " (set MICROW_HOME to a writable folder)", e);
         }
+    }
+
+    /**
+     * Whether an embedded release ships a concept dictionary ({@value #CONCEPTS}) beside an SAE; false for a Hub release.
+     *
+     * @param release the release
+     * @param sae     the SAE
+     * @return true when the class path holds the SAE's {@value #CONCEPTS}
+     */
+    static boolean shipsConcepts(SaeRelease release, SaeRelease.Entry sae) {
+        return release.embedded() && PretrainedSaeFiles.class.getClassLoader()
+                .getResource(resourceFolder(release, sae) + CONCEPTS) != null;
+    }
+
+    /** The class-path folder of an embedded SAE's files, ending in a slash. */
+    private static String resourceFolder(SaeRelease release, SaeRelease.Entry sae) {
+        return release.repoId().substring(SaeRelease.CLASSPATH.length()).replaceAll("^/+|/+$", "") + "/" + sae.path()
+                + "/";
     }
 
     private static long resourceSize(ClassLoader loader, String name, SaeRelease release, SaeRelease.Entry sae) {

@@ -136,6 +136,47 @@ public final class PretrainedSaes {
     }
 
     /**
+     * Whether an SAE of an embedded release comes with a concept dictionary ({@code concepts.json} beside its files,
+     * which {@code ConceptDictionary.ofPretrained} reads once it is loaded); false for Hub releases.
+     *
+     * @param release the release
+     * @param sae     the SAE
+     * @return true when it ships one
+     */
+    public boolean shipsConcepts(SaeRelease release, SaeRelease.Entry sae) {
+        return PretrainedSaeFiles.shipsConcepts(release, sae);
+    }
+
+    /**
+     * The SAEs of Hub releases whose files are all in the local Hugging Face cache already, so that {@link #load}
+     * opens them offline; releases in a format microw cannot load are left out. Reads the cache only.
+     *
+     * @param options cache and revision settings
+     * @return each cached SAE with its release, in registry order
+     */
+    public List<Cached> cached(PretrainedOptions options) {
+        List<Cached> out = new ArrayList<>();
+        for (SaeRelease r : releases.values()) {
+            if (r.embedded() || !SaeConverter.knows(r.converter())) {
+                continue;
+            }
+            for (SaeRelease.Entry e : PretrainedSaeFiles.cached(r, SaeConverter.named(r.converter(), r.name()), options)) {
+                out.add(new Cached(r, e));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * One SAE of a release whose files are in the local cache.
+     *
+     * @param release the release
+     * @param sae     the SAE
+     */
+    public record Cached(SaeRelease release, SaeRelease.Entry sae) {
+    }
+
+    /**
      * The local folder of an SAE, downloading exactly the files its converter needs (or unpacking an embedded one).
      *
      * @param release the release's name

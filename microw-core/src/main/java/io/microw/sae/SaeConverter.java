@@ -56,6 +56,16 @@ public enum SaeConverter {
     }
 
     /**
+     * Whether microw can load releases whose registry entry names converter {@code name}.
+     *
+     * @param name the registry's {@code conversion_func}
+     * @return true for a converter {@link #named} finds
+     */
+    static boolean knows(String name) {
+        return Arrays.stream(values()).anyMatch(c -> c.registryName.equals(name));
+    }
+
+    /**
      * SAELens' name of this converter.
      *
      * @return the name, e.g. {@code gemma_2}

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
+import io.microw.concepts.AutoencoderConcepts;
+import io.microw.concepts.ConceptDictionary;
 import io.microw.hooks.LayerActivationDetector;
 import io.microw.lm.GenerationConfig;
 import io.microw.lm.InferenceResult;
@@ -23,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -322,10 +325,23 @@ final class Endpoints {
                 l.lock.unlock();
             }
             Path folder = dir != null ? dir : sae.pretrained().map(PretrainedSaeInfo::folder).orElseThrow();
-            return saes.add(folder, shown, l.id, layer, sae);
+            Optional<ConceptDictionary> named = shippedConcepts(folder, sae, shown);
+            SaeRegistry.Entry entry = saes.add(folder, shown, l.id, layer, sae);
+            named.ifPresent(entry.hook().concepts()::setDictionary);
+            return entry;
         } catch (RuntimeException e) {
             sae.close();
             throw e;
+        }
+    }
+
+    /** The concept dictionary shipped in the SAE's folder ({@code concepts.json}), if any; 400 when it is unreadable. */
+    private Optional<ConceptDictionary> shippedConcepts(Path folder, Sae sae, String shown) {
+        try {
+            return ConceptDictionary.besideSae(folder, sae.nLatents());
+        } catch (RuntimeException e) {
+            throw ApiException.badRequest("the concept dictionary " + ConceptDictionary.FILE_NAME + " beside the SAE "
+                    + shown + " cannot be loaded: " + PathGuard.redact(e.getMessage(), config));
         }
     }
 
@@ -344,6 +360,10 @@ final class Endpoints {
         n.put("d_in", e.sae().nInputs());
         n.put("d_sae", e.sae().nLatents());
         n.put("k", e.sae().config().k());
+        AutoencoderConcepts concepts = e.hook().concepts();
+        synchronized (concepts) {
+            n.put("concepts", concepts.dictionary().size());
+        }
         SaeRegistry.TopTexts top = e.tracked().get();
         if (top == null) {
             n.putNull("top_texts"); // POST /api/saes/{id}/top-texts computes or imports them

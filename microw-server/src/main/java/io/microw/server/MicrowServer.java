@@ -42,6 +42,7 @@ public final class MicrowServer implements AutoCloseable {
     private final ModelRegistry models;
     private final SaeRegistry saes = new SaeRegistry();
     private final PublishedSaes published;
+    private final AvailableSaes available;
     private final Endpoints endpoints;
     private final JobEndpoints jobEndpoints;
     private final ConceptEndpoints conceptEndpoints;
@@ -63,9 +64,21 @@ public final class MicrowServer implements AutoCloseable {
      * @param config host, port, data directory, allowed models, roots, API key and limits
      */
     public MicrowServer(ServerConfig config) {
+        this(config, PretrainedOptions.defaults());
+    }
+
+    /**
+     * A server whose published SAEs come through {@code hub}: its Hugging Face cache and offline setting, and the
+     * {@code MICROW_HOME} embedded releases are unpacked into (tests give folders of their own).
+     *
+     * @param config host, port, data directory, allowed models, roots, API key and limits
+     * @param hub    Hub settings for loading and listing published SAEs
+     */
+    MicrowServer(ServerConfig config, PretrainedOptions hub) {
         this.config = Objects.requireNonNull(config, "config");
         this.models = new ModelRegistry(config);
-        this.published = new PublishedSaes(config, PretrainedOptions.defaults());
+        this.published = new PublishedSaes(config, hub);
+        this.available = new AvailableSaes(config, hub, saes, () -> jobs == null ? List.of() : jobs.store().list());
         this.endpoints = new Endpoints(config, models, saes, published);
         this.jobEndpoints = new JobEndpoints(config, models);
         this.conceptEndpoints = new ConceptEndpoints(config, models, saes);
@@ -157,7 +170,8 @@ public final class MicrowServer implements AutoCloseable {
                         new int[] {200, 400, 401, 404, 409, 413}, saliencyEndpoints::saliency, "SaliencyRequest",
                         Map.of(200, "SaliencyResult")),
                 new Route(HandlerType.POST, "/api/saes/load", "Load an SAE: a folder (SAELens layout) inside a file "
-                        + "root, or a published SAE by release and id (downloaded into the Hugging Face cache)",
+                        + "root, or a published SAE by release and id (downloaded into the Hugging Face cache); a "
+                        + "concepts.json beside it names its latents",
                         "saes", "{\"path\": \"saes/layer1\", \"model\": \"brown-gpt2\", \"layer\": \"transformer.h.1\"}",
                         new int[] {201, 400, 401, 403, 404, 409, 413, 502}, e::loadSae, "SaeLoadRequest", Map.of()),
                 new Route(HandlerType.GET, "/api/sae-releases", "Published SAEs that POST /api/saes/load can load by "
@@ -165,6 +179,10 @@ public final class MicrowServer implements AutoCloseable {
                         "saes", null, new int[] {200, 401}, published::list),
                 new Route(HandlerType.GET, "/api/saes", "Loaded SAEs", "saes", null, new int[] {200, 401},
                         e::listSaes),
+                new Route(HandlerType.GET, "/api/saes/available", "SAEs that POST /api/saes/load can load, for a "
+                        + "picker: the embedded releases, SAEs trained by jobs, SAE folders in the file roots and "
+                        + "registry releases already in the Hugging Face cache, each with a kind and a label",
+                        "saes", null, new int[] {200, 401}, available::list, null, Map.of(200, "AvailableSaes")),
                 new Route(HandlerType.GET, "/api/saes/{id}", "One SAE's metadata", "saes", null,
                         new int[] {200, 401, 404}, e::getSae),
                 new Route(HandlerType.DELETE, "/api/saes/{id}", "Unload an SAE", "saes", null,

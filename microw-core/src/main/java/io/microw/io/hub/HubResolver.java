@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -142,6 +143,24 @@ public final class HubResolver {
             }
             throw e;
         }
+    }
+
+    /**
+     * Whether every one of {@code files} of a repository is in the local cache at {@code options.revision()}, so that
+     * reading them works offline; reads the cache only, never the network.
+     *
+     * @param repo    the repository
+     * @param files   the files' paths in the repository
+     * @param options revision and cache settings
+     * @return true when all are cached
+     */
+    public static boolean isCached(RepoId repo, List<String> files, PretrainedOptions options) {
+        HfCache cache = new HfCache(HubSettings.from(options).cacheRoot());
+        if (!Files.isDirectory(cache.repoDir(repo))) {
+            return false;
+        }
+        Optional<String> commit = cache.commitFor(repo, options.revision());
+        return commit.isPresent() && files.stream().allMatch(f -> cache.cachedFile(repo, commit.get(), f).isPresent());
     }
 
     /**
