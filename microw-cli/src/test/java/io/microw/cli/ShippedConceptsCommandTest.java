@@ -5,6 +5,7 @@ import io.microw.concepts.ConceptDictionary;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -18,14 +19,20 @@ class ShippedConceptsCommandTest {
     @TempDir
     Path dir;
 
-    static ConceptDictionary shipped() throws Exception {
-        return ConceptDictionary.load(Path.of(ShippedConceptsCommandTest.class
-                .getResource("/io/microw/demo/sae-h2-topk1024/" + ConceptDictionary.FILE_NAME).toURI()));
+    /** The shipped dictionary, copied out of the demo jar (or classes folder) it lives in. */
+    static ConceptDictionary shipped(Path dir) throws Exception {
+        Path copy = dir.resolve("shipped-" + ConceptDictionary.FILE_NAME);
+        try (InputStream in = ShippedConceptsCommandTest.class
+                .getResourceAsStream("/io/microw/demo/sae-h2-topk1024/" + ConceptDictionary.FILE_NAME)) {
+            assertThat(in).as("the shipped concepts.json resource").isNotNull();
+            Files.copy(in, copy);
+        }
+        return ConceptDictionary.load(copy);
     }
 
     @Test
     void saeInfoCountsTheShippedNamesAndTheDashboardUsesThemWithoutADictionary() throws Exception {
-        ConceptDictionary shipped = shipped();
+        ConceptDictionary shipped = shipped(dir);
         CliRun info = CliRun.of("sae", "info", "--sae", DEMO_SAE, "--json");
         assertThat(info.exitCode()).as(info.err()).isZero();
         assertThat(new ObjectMapper().readTree(info.out()).path("concepts").asInt()).isEqualTo(shipped.size());
