@@ -2,17 +2,16 @@ package io.microw.cli;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.lm.LanguageModel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,19 +22,20 @@ import java.util.function.Consumer;
 
 /**
  * {@code microw bench forward}: tokens/s of a forward pass with one detector on the middle block, and the
- * hook's overhead, for the workloads of the PyTorch peer ({@code shared/bench/torch_ref.py forward}). Prints one
- * JSON line per workload (the peer's fields plus microw's) and a summary.
+ * hook's overhead, for the workloads of the PyTorch peer ({@code shared/bench/torch_ref.py forward}, {@code llama}),
+ * paired with the peer through {@link PeerPairing}. Prints one JSON line per workload (the peer's fields plus
+ * microw's, with the 1024³ product's speed as {@code calib_gflops}) and a summary.
  */
 @Command(name = "forward",
         description = {"Forward-pass throughput with a LayerActivationDetector on the middle block, and without "
             + "any hook (hook overhead), on brown-gpt2 (batch 32 x 128) and a random GPT-2-small-shaped model "
             + "(batch 8 x 128); with --model llama, a random TinyLlama-shaped model (batch 1 x 128)."},
-        footer = {"", "Examples:", "  microw bench forward --json", "  microw bench forward --model llama --breakdown", "",
-            "Compare with the PyTorch peer, run right before or after on the same machine:",
-            "  /work/shared/bench/run-torch-ref.sh forward      (llama: run-torch-ref.sh llama)"})
+        footer = {"", "Examples:", "  microw bench forward --json", "  microw bench forward --model llama --breakdown --no-peer",
+            "  microw bench forward --pairs 3 --json     3 back-to-back pairs with run-torch-ref.sh forward"})
 final class BenchForwardCommand implements Callable<Integer> {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The side of the calibration product, as the 1024³ {@code calib} of BENCHMARKS.md. */
+    static final int CALIB_SIZE = 1024;
 
     @Spec
     CommandSpec spec;
@@ -71,6 +71,9 @@ final class BenchForwardCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print only the JSON lines.")
     boolean jsonOnly;
 
+    @Mixin
+    PeerPairing pairing;
+
     @Option(names = "--times", description = "Also print every timed forward's seconds to stderr.")
     boolean times;
 
@@ -100,38 +103,42 @@ final class BenchForwardCommand implements Callable<Integer> {
         List<ForwardBenchmark.Result> results = new ArrayList<>();
         Map<String, Consumer<PrintWriter>> breakdowns = new LinkedHashMap<>();
         List<ForwardBenchmark.CacheResult> cacheResults = new ArrayList<>();
-        for (ForwardWorkload w : workloads) {
-            int b = batch != null ? batch : w.batch;
-            int s = seq != null ? seq : w.seq;
-            err.printf(Locale.ROOT, "bench forward: %s, batch %d x %d, %d warm-up + %d timed forwards per variant...%n",
-                    w.id, b, s, warmup, reps);
-            err.flush();
-            try (LanguageModel lm = w.load()) {
-                if (s > lm.config().maxPositions()) {
-                    throw new ParameterException(spec.commandLine(), "--seq " + s + " exceeds " + w.id
-                            + "'s context of " + lm.config().maxPositions() + " positions");
-                }
-                ForwardBenchmark bench = new ForwardBenchmark(lm, b, s, seed);
-                ForwardBenchmark.Result r = bench.run(w.label, reps, warmup);
-                results.add(r);
-                if (times) {
-                    err.println("  with hook (s): " + seconds(r.hooked()));
-                    err.println("  no hook (s):   " + seconds(r.plain()));
-                    err.flush();
-                }
-                out.println(json(r, engineVersion, threadCount));
-                out.flush();
-                if (cachePoints != null) {
-                    ForwardBenchmark.CacheResult c = bench.cacheOverhead(w.label, cachePoints, reps, warmup);
-                    out.println(cacheJson(c, engineVersion, threadCount));
-                    out.flush();
-                    cacheResults.add(c);
-                }
-                if (breakdown) {
-                    breakdowns.put(w.label + ", " + b + "x" + s, bench.breakdown(reps));
-                }
-            }
-        }
+        PeerPairing.Outcome outcome = pairing.run(spec.commandLine(), new PeerPairing.Peer(peerWorkloads(workloads),
+                "tokens_per_s"), pair -> {
+                    List<ObjectNode> lines = new ArrayList<>();
+                    double calib = EngineCalib.measure(CALIB_SIZE, CALIB_SIZE, CALIB_SIZE).gflops();
+                    for (ForwardWorkload w : workloads) {
+                        int b = batch != null ? batch : w.batch;
+                        int s = seq != null ? seq : w.seq;
+                        err.printf(Locale.ROOT, "bench forward: %s, batch %d x %d, %d warm-up + %d timed forwards per "
+                                + "variant...%n", w.id, b, s, warmup, reps);
+                        err.flush();
+                        try (LanguageModel lm = w.load()) {
+                            if (s > lm.config().maxPositions()) {
+                                throw new ParameterException(spec.commandLine(), "--seq " + s + " exceeds " + w.id
+                                        + "'s context of " + lm.config().maxPositions() + " positions");
+                            }
+                            ForwardBenchmark bench = new ForwardBenchmark(lm, b, s, seed);
+                            ForwardBenchmark.Result r = bench.run(w.label, reps, warmup);
+                            results.add(r);
+                            if (times) {
+                                err.println("  with hook (s): " + seconds(r.hooked()));
+                                err.println("  no hook (s):   " + seconds(r.plain()));
+                                err.flush();
+                            }
+                            lines.add(json(r, calib, engineVersion, threadCount));
+                            if (cachePoints != null && pair == 1) {
+                                ForwardBenchmark.CacheResult c = bench.cacheOverhead(w.label, cachePoints, reps, warmup);
+                                lines.add(cacheJson(c, engineVersion, threadCount));
+                                cacheResults.add(c);
+                            }
+                            if (breakdown && pair == 1) {
+                                breakdowns.put(w.label + ", " + b + "x" + s, bench.breakdown(reps));
+                            }
+                        }
+                    }
+                    return lines;
+                });
         if (!jsonOnly) {
             summary(out, results, engineVersion, threadCount);
             for (ForwardBenchmark.CacheResult c : cacheResults) {
@@ -139,6 +146,7 @@ final class BenchForwardCommand implements Callable<Integer> {
                         + "(median of %d pairs)%n", c.points().size(), c.model(), c.batch(), c.seq(),
                         c.overheadPercent(), c.ratios().length);
             }
+            outcome.printTable(out);
         }
         breakdowns.forEach((label, table) -> {
             out.println();
@@ -147,6 +155,18 @@ final class BenchForwardCommand implements Callable<Integer> {
         });
         out.flush();
         return 0;
+    }
+
+    /** The peer's workloads for these: {@code forward} for the GPT-2 shapes, {@code llama} for the TinyLlama one. */
+    static List<String> peerWorkloads(List<ForwardWorkload> workloads) {
+        List<String> args = new ArrayList<>();
+        if (workloads.stream().anyMatch(w -> w != ForwardWorkload.TINYLLAMA)) {
+            args.add("forward");
+        }
+        if (workloads.contains(ForwardWorkload.TINYLLAMA)) {
+            args.add("llama");
+        }
+        return args;
     }
 
     private void validate() {
@@ -166,18 +186,11 @@ final class BenchForwardCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
         }
         BenchSupport.checkWorkloads(spec.commandLine(), models);
+        pairing.validate(spec.commandLine());
     }
 
-    private static String toJson(Map<String, Object> m) {
-        try {
-            return JSON.writeValueAsString(m);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String cacheJson(ForwardBenchmark.CacheResult c, String engine, int threads) {
-        Map<String, Object> m = new LinkedHashMap<>();
+    private static ObjectNode cacheJson(ForwardBenchmark.CacheResult c, String engine, int threads) {
+        ObjectNode m = Json.object();
         m.put("workload", "run_with_cache");
         m.put("model", c.model());
         m.put("batch", c.batch());
@@ -187,18 +200,20 @@ final class BenchForwardCommand implements Callable<Integer> {
         m.put("pairs", c.ratios().length);
         m.put("threads", threads);
         m.put("engine", engine);
-        m.putAll(OmpWaitPolicy.current().jsonFields());
-        return toJson(m);
+        OmpWaitPolicy.current().jsonFields().forEach(m::put);
+        return m;
     }
 
-    private static String json(ForwardBenchmark.Result r, String engine, int threads) {
-        Map<String, Object> m = new LinkedHashMap<>();
+    /** microw's line for one workload, with {@code calib_gflops}: the 1024³ product's speed measured in the same run. */
+    private static ObjectNode json(ForwardBenchmark.Result r, double calib, String engine, int threads) {
+        ObjectNode m = Json.object();
         m.put("workload", "forward");
         m.put("model", r.model());
         m.put("batch", r.batch());
         m.put("seq", r.seq());
         m.put("tokens_per_s", BenchSupport.round(r.tokensPerSecond()));
         m.put("gflops", BenchSupport.round(r.gflops()));
+        m.put("calib_gflops", BenchSupport.round(calib));
         m.put("tokens_per_s_median", BenchSupport.round(r.tokensPerSecondMedian()));
         m.put("tokens_per_s_no_hook", BenchSupport.round(r.tokensPerSecondNoHook()));
         m.put("tokens_per_s_no_hook_median", BenchSupport.round(r.tokensPerSecondNoHookMedian()));
@@ -209,12 +224,8 @@ final class BenchForwardCommand implements Callable<Integer> {
         m.put("threads", threads);
         m.put("microw", VersionProvider.microwVersion());
         m.put("engine", engine);
-        m.putAll(OmpWaitPolicy.current().jsonFields());
-        try {
-            return JSON.writeValueAsString(m);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+        OmpWaitPolicy.current().jsonFields().forEach(m::put);
+        return m;
     }
 
     private static String seconds(double[] xs) {
@@ -237,6 +248,5 @@ final class BenchForwardCommand implements Callable<Integer> {
         }
         out.println("  tokens/s = tokens / total time of the timed forwards (as the PyTorch peer); overhead = median over"
                 + " the interleaved pairs of (time with the detector / time without) - 1.");
-        out.println("  Compare with: /work/shared/bench/run-torch-ref.sh forward (llama: run-torch-ref.sh llama; same machine, right before or after).");
     }
 }

@@ -1,8 +1,6 @@
 package io.microw.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.microw.lm.LanguageModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -11,7 +9,6 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -26,7 +23,8 @@ import java.util.concurrent.Callable;
                 + "tokens) on brown-gpt2 and a random GPT-2-small-shaped model, side by side with the PyTorch peer "
                 + "(run-torch-ref.sh generate) when it exists."},
         footer = {"", "Examples:", "  microw bench generate",
-            "  microw bench generate --model gpt2-small --reps 3 --no-peer --json"})
+            "  microw bench generate --model gpt2-small --reps 3 --no-peer --json",
+            "  microw bench generate --pairs 3           median ratio of 3 back-to-back pairs"})
 final class BenchGenerateCommand implements Callable<Integer> {
 
     /** The peer's workload name, in its JSON lines and ours. */
@@ -60,34 +58,35 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Mixin
     PeerBenchOptions peerOptions;
 
+    @Mixin
+    PeerPairing pairing;
+
     @Override
     public Integer call() {
         validate();
-        PrintWriter out = spec.commandLine().getOut();
+        pairing.validate(spec.commandLine());
         PrintWriter err = spec.commandLine().getErr();
         int threadCount = peerOptions.startEngine(spec.commandLine());
         String engine = PeerBenchOptions.engineLabel();
-        List<GenerateBenchmark.Result> results = new ArrayList<>();
-        for (String id : peerOptions.workloads(spec.commandLine())) {
-            ForwardWorkload w = ForwardWorkload.byId(id);
-            err.printf(Locale.ROOT, "bench generate: %s, %d prompts x %d tokens, %d new tokens, %d warm-up + %d timed "
-                    + "runs...%n", w.id, batch, prompt, newTokens, warmup, reps);
-            err.flush();
-            try (LanguageModel lm = w.load()) {
-                results.add(GenerateBenchmark.run(w, lm, batch, prompt, newTokens, reps, warmup, 0));
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), e.getMessage());
-            }
-        }
-        List<JsonNode> peerLines = peerOptions.peerLines("generate", err);
-        for (GenerateBenchmark.Result r : results) {
-            out.println(json(r, peerLine(r, peerLines), engine, threadCount));
-        }
-        peerLines.forEach(out::println);
+        PeerPairing.Outcome outcome = pairing.run(spec.commandLine(),
+                new PeerPairing.Peer(List.of("generate"), "new_tokens_per_s"),
+                peerOptions.eachModel(spec.commandLine(), (w, lm) -> {
+                    err.printf(Locale.ROOT, "bench generate: %s, %d prompts x %d tokens, %d new tokens, %d warm-up + %d "
+                            + "timed runs...%n", w.id, batch, prompt, newTokens, warmup, reps);
+                    err.flush();
+                    try {
+                        return json(GenerateBenchmark.run(w, lm, batch, prompt, newTokens, reps, warmup, 0), engine,
+                                threadCount);
+                    } catch (IllegalArgumentException e) {
+                        throw new ParameterException(spec.commandLine(), e.getMessage());
+                    }
+                }));
         if (!peerOptions.jsonOnly) {
-            summary(out, results, peerLines, engine, threadCount);
+            PrintWriter out = spec.commandLine().getOut();
+            outcome.printTable(out);
+            out.printf(Locale.ROOT, "  Greedy generation with the KV cache (%s, %d threads).%n", engine, threadCount);
+            out.flush();
         }
-        out.flush();
         return 0;
     }
 
@@ -109,16 +108,8 @@ final class BenchGenerateCommand implements Callable<Integer> {
         }
     }
 
-    /** The peer's line for the same model id and shape, or {@code null}. */
-    static JsonNode peerLine(GenerateBenchmark.Result r, List<JsonNode> peer) {
-        return peer.stream().filter(n -> n.path("workload").asText().equals(WORKLOAD)
-                && n.path("model").asText().startsWith(r.id() + " ") && n.path("batch").asInt() == r.batch()
-                && n.path("prompt").asInt() == r.prompt() && n.path("new_tokens").asInt() == r.newTokens())
-                .findFirst().orElse(null);
-    }
-
-    /** microw's JSON line; with a peer line, the peer's torch version, its number and the ratio too. */
-    static String json(GenerateBenchmark.Result r, JsonNode peer, String engine, int threads) {
+    /** microw's JSON line for one workload. */
+    static ObjectNode json(GenerateBenchmark.Result r, String engine, int threads) {
         ObjectNode m = Json.object();
         m.put("workload", WORKLOAD);
         m.put("model", r.model());
@@ -132,29 +123,6 @@ final class BenchGenerateCommand implements Callable<Integer> {
         m.put("microw", VersionProvider.microwVersion());
         m.put("engine", engine);
         OmpWaitPolicy.current().jsonFields().forEach(m::put);
-        if (peer != null) {
-            double theirs = peer.path("new_tokens_per_s").asDouble();
-            m.put("peer_torch", peer.path("torch").asText("unknown"));
-            m.put("peer_new_tokens_per_s", theirs);
-            m.put("ratio", Math.round(r.newTokensPerSecond() / theirs * 100) / 100.0);
-        }
-        return m.toString();
-    }
-
-    private static void summary(PrintWriter out, List<GenerateBenchmark.Result> results, List<JsonNode> peer,
-                                String engine, int threads) {
-        out.println();
-        out.printf(Locale.ROOT, "Greedy generation with the KV cache (%s, %d threads; new tokens/s, higher is better)%n",
-                engine, threads);
-        out.printf(Locale.ROOT, "  %-48s %12s %12s %12s %8s%n", "model", "shape", "microw", "PyTorch", "ratio");
-        for (GenerateBenchmark.Result r : results) {
-            JsonNode p = peerLine(r, peer);
-            double theirs = p == null ? Double.NaN : p.path("new_tokens_per_s").asDouble();
-            out.printf(Locale.ROOT, "  %-48s %12s %12.1f %12s %8s%n", r.model(),
-                    r.batch() + "x" + r.prompt() + "+" + r.newTokens(), r.newTokensPerSecond(),
-                    p == null ? "-" : String.format(Locale.ROOT, "%.1f", theirs),
-                    p == null ? "-" : String.format(Locale.ROOT, "%.2fx", r.newTokensPerSecond() / theirs));
-        }
-        out.println("  Ratios only mean something measured side by side on the same machine.");
+        return m;
     }
 }

@@ -1,8 +1,6 @@
 package io.microw.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.microw.lm.LanguageModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -11,7 +9,6 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -52,34 +49,33 @@ final class BenchGradientsCommand implements Callable<Integer> {
     @Mixin
     PeerBenchOptions peerOptions;
 
+    @Mixin
+    PeerPairing pairing;
+
     @Override
     public Integer call() {
         validate();
-        PrintWriter out = spec.commandLine().getOut();
+        pairing.validate(spec.commandLine());
         PrintWriter err = spec.commandLine().getErr();
         int threadCount = peerOptions.startEngine(spec.commandLine());
         String engine = PeerBenchOptions.engineLabel();
-        List<GradientsBenchmark.Result> results = new ArrayList<>();
-        for (String id : peerOptions.workloads(spec.commandLine())) {
-            ForwardWorkload w = ForwardWorkload.byId(id);
-            int rows = batch != null ? batch : w.batch;
-            int tokens = seq != null ? seq : w.seq;
-            err.printf(Locale.ROOT, "bench gradients: %s, %d x %d tokens, %d warm-up + %d timed calls...%n", w.id,
-                    rows, tokens, warmup, reps);
-            err.flush();
-            try (LanguageModel lm = w.load()) {
-                GradientsBenchmark.Result r = GradientsBenchmark.run(w, lm, rows, tokens, reps, warmup, 0);
-                results.add(r);
-                out.println(json(r, engine, threadCount));
-                out.flush();
-            }
-        }
-        List<JsonNode> peerLines = peerOptions.peerLines("gradients", err);
-        peerLines.forEach(out::println);
+        PeerPairing.Outcome outcome = pairing.run(spec.commandLine(),
+                new PeerPairing.Peer(List.of("gradients"), "tokens_per_s"),
+                peerOptions.eachModel(spec.commandLine(), (w, lm) -> {
+                    int rows = batch != null ? batch : w.batch;
+                    int tokens = seq != null ? seq : w.seq;
+                    err.printf(Locale.ROOT, "bench gradients: %s, %d x %d tokens, %d warm-up + %d timed calls...%n", w.id,
+                            rows, tokens, warmup, reps);
+                    err.flush();
+                    return json(GradientsBenchmark.run(w, lm, rows, tokens, reps, warmup, 0), engine, threadCount);
+                }));
         if (!peerOptions.jsonOnly) {
-            summary(out, results, peerLines, engine, threadCount);
+            PrintWriter out = spec.commandLine().getOut();
+            outcome.printTable(out);
+            out.printf(Locale.ROOT, "  Forward + backward, gradients at every block input (%s, %d threads).%n", engine,
+                    threadCount);
+            out.flush();
         }
-        out.flush();
         return 0;
     }
 
@@ -98,7 +94,7 @@ final class BenchGradientsCommand implements Callable<Integer> {
         }
     }
 
-    private static String json(GradientsBenchmark.Result r, String engine, int threads) {
+    private static ObjectNode json(GradientsBenchmark.Result r, String engine, int threads) {
         ObjectNode m = Json.object();
         m.put("workload", "gradients_resid_pre");
         m.put("model", r.model());
@@ -110,25 +106,6 @@ final class BenchGradientsCommand implements Callable<Integer> {
         m.put("microw", VersionProvider.microwVersion());
         m.put("engine", engine);
         OmpWaitPolicy.current().jsonFields().forEach(m::put);
-        return m.toString();
-    }
-
-    /** The table: per workload microw's tokens/s, the peer's for the same shape (matched by model id), the ratio. */
-    private static void summary(PrintWriter out, List<GradientsBenchmark.Result> results, List<JsonNode> peer,
-                                String engine, int threads) {
-        out.println();
-        out.printf(Locale.ROOT, "Forward + backward, gradients at every block input (%s, %d threads; tokens/s, higher "
-                + "is better)%n", engine, threads);
-        out.printf(Locale.ROOT, "  %-48s %9s %12s %12s %8s%n", "model", "shape", "microw", "PyTorch", "ratio");
-        for (GradientsBenchmark.Result r : results) {
-            JsonNode p = peer.stream().filter(n -> n.path("workload").asText().equals("gradients_resid_pre")
-                    && n.path("model").asText().startsWith(r.id() + " ") && n.path("batch").asInt() == r.batch()
-                    && n.path("seq").asInt() == r.seq()).findFirst().orElse(null);
-            double theirs = p == null ? Double.NaN : p.path("tokens_per_s").asDouble();
-            out.printf(Locale.ROOT, "  %-48s %9s %12.1f %12s %8s%n", r.model(), r.batch() + "x" + r.seq(),
-                    r.tokensPerSecond(), p == null ? "-" : String.format(Locale.ROOT, "%.1f", theirs),
-                    p == null ? "-" : String.format(Locale.ROOT, "%.2fx", r.tokensPerSecond() / theirs));
-        }
-        out.println("  Ratios only mean something measured side by side on the same machine.");
+        return m;
     }
 }

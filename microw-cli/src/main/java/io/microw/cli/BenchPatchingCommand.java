@@ -1,8 +1,6 @@
 package io.microw.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.microw.lm.LanguageModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -11,7 +9,6 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -55,33 +52,32 @@ final class BenchPatchingCommand implements Callable<Integer> {
     @Mixin
     PeerBenchOptions peerOptions;
 
+    @Mixin
+    PeerPairing pairing;
+
     @Override
     public Integer call() {
         validate();
-        PrintWriter out = spec.commandLine().getOut();
+        pairing.validate(spec.commandLine());
         PrintWriter err = spec.commandLine().getErr();
         int threadCount = peerOptions.startEngine(spec.commandLine());
         String engine = PeerBenchOptions.engineLabel();
-        List<PatchingBenchmark.Result> results = new ArrayList<>();
-        for (String id : peerOptions.workloads(spec.commandLine())) {
-            ForwardWorkload w = ForwardWorkload.byId(id);
-            err.printf(Locale.ROOT, "bench patching: %s, 1 x %d tokens, %d warm-up + %d timed sweeps...%n", w.id, seq,
-                    warmup, reps);
-            err.flush();
-            try (LanguageModel lm = w.load()) {
-                PatchingBenchmark.Result r = PatchingBenchmark.run(w, lm, seq, corruptPosition(), maxBatch, reps,
-                        warmup, 0);
-                results.add(r);
-                out.println(json(r, engine, threadCount));
-                out.flush();
-            }
-        }
-        List<JsonNode> peerLines = peerOptions.peerLines("patching", err);
-        peerLines.forEach(out::println);
+        PeerPairing.Outcome outcome = pairing.run(spec.commandLine(),
+                new PeerPairing.Peer(List.of("patching"), "cells_per_s"),
+                peerOptions.eachModel(spec.commandLine(), (w, lm) -> {
+                    err.printf(Locale.ROOT, "bench patching: %s, 1 x %d tokens, %d warm-up + %d timed sweeps...%n", w.id,
+                            seq, warmup, reps);
+                    err.flush();
+                    return json(PatchingBenchmark.run(w, lm, seq, corruptPosition(), maxBatch, reps, warmup, 0), engine,
+                            threadCount);
+                }));
         if (!peerOptions.jsonOnly) {
-            summary(out, results, peerLines, engine, threadCount);
+            PrintWriter out = spec.commandLine().getOut();
+            outcome.printTable(out);
+            out.printf(Locale.ROOT, "  Residual-stream patching (%s, %d threads): microw batches the patched copies "
+                    + "(--max-batch per forward); the peer runs one hooked forward per cell.%n", engine, threadCount);
+            out.flush();
         }
-        out.flush();
         return 0;
     }
 
@@ -108,7 +104,7 @@ final class BenchPatchingCommand implements Callable<Integer> {
         }
     }
 
-    private static String json(PatchingBenchmark.Result r, String engine, int threads) {
+    private static ObjectNode json(PatchingBenchmark.Result r, String engine, int threads) {
         ObjectNode m = Json.object();
         m.put("workload", "patching_resid_pre");
         m.put("model", r.model());
@@ -122,25 +118,6 @@ final class BenchPatchingCommand implements Callable<Integer> {
         m.put("microw", VersionProvider.microwVersion());
         m.put("engine", engine);
         OmpWaitPolicy.current().jsonFields().forEach(m::put);
-        return m.toString();
-    }
-
-    /** The table: per workload microw's cells/s, the peer's for the same shape (matched by model id), the ratio. */
-    private static void summary(PrintWriter out, List<PatchingBenchmark.Result> results, List<JsonNode> peer,
-                                String engine, int threads) {
-        out.println();
-        out.printf(Locale.ROOT, "Residual-stream patching (%s, %d threads; cells/s, higher is better)%n", engine, threads);
-        out.printf(Locale.ROOT, "  %-48s %7s %12s %12s %8s%n", "model", "cells", "microw", "PyTorch", "ratio");
-        for (PatchingBenchmark.Result r : results) {
-            JsonNode p = peer.stream().filter(n -> n.path("workload").asText().equals("patching_resid_pre")
-                    && n.path("model").asText().startsWith(r.id() + " ") && n.path("seq").asInt() == r.seq())
-                    .findFirst().orElse(null);
-            double theirs = p == null ? Double.NaN : p.path("cells_per_s").asDouble();
-            out.printf(Locale.ROOT, "  %-48s %7d %12.1f %12s %8s%n", r.model(), r.cells(), r.cellsPerSecond(),
-                    p == null ? "-" : String.format(Locale.ROOT, "%.1f", theirs),
-                    p == null ? "-" : String.format(Locale.ROOT, "%.2fx", r.cellsPerSecond() / theirs));
-        }
-        out.println("  microw batches the patched copies (--max-batch per forward); the peer runs one hooked forward "
-                + "per cell. Ratios only mean something measured side by side on the same machine.");
+        return m;
     }
 }

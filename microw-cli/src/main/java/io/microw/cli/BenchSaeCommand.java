@@ -2,19 +2,17 @@ package io.microw.cli;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.sae.train.SaeTrainingConfig.CodePath;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,19 +21,18 @@ import java.util.concurrent.Callable;
 /**
  * {@code microw bench sae}: TopK SAE training throughput at the PyTorch peer's two shapes
  * ({@code shared/bench/torch_ref.py sae}), with microw's sparse kernels, and optionally the dense path and the
- * loss check (sparse and dense training from the same weights on the same data reach the same MSE).
+ * loss check (sparse and dense training from the same weights on the same data reach the same MSE). Each number has
+ * its bound beside it ({@link EngineCalib}), and is paired with the peer's through {@link PeerPairing}.
  */
 @Command(name = "sae",
         description = {"TopK SAE training throughput (tokens/s) at d_in 256 / d_sae 4096 and d_in 768 / d_sae 24576, "
             + "k 32, batch 4096: encode, top-k, decode, MSE, Adam, decoder renorm, as the PyTorch peer."},
         footer = {"", "Examples:",
             "  microw bench sae                       both shapes, sparse kernels",
-            "  microw bench sae --shape small --dense --steps 20   also the dense path, and the final-MSE check",
-            "", "Compare with the PyTorch peer, run right before or after on the same machine:",
-            "  /work/shared/bench/run-torch-ref.sh sae"})
+            "  microw bench sae --shape small --dense --steps 20 --no-peer   also the dense path, and the final-MSE check",
+            "  microw bench sae --pairs 3 --json      3 back-to-back pairs with run-torch-ref.sh sae"})
 final class BenchSaeCommand implements Callable<Integer> {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, SaeTrainingBenchmark.Workload> SHAPES = Map.of(
             "small", new SaeTrainingBenchmark.Workload(256, 4096, 32, 4096),
             "large", new SaeTrainingBenchmark.Workload(768, 24576, 32, 4096));
@@ -65,6 +62,9 @@ final class BenchSaeCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print only the JSON lines.")
     boolean jsonOnly;
 
+    @Mixin
+    PeerPairing pairing;
+
     @Override
     public Integer call() {
         for (String s : shapes) {
@@ -80,25 +80,36 @@ final class BenchSaeCommand implements Callable<Integer> {
         if (threads != null && threads < 1) {
             throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
         }
+        pairing.validate(spec.commandLine());
         int threadCount = threads != null ? threads : BenchSupport.defaultThreads();
         String engine = "PyTorch " + Engine.getEngine("PyTorch").getVersion() + " via DJL " + Engine.getDjlVersion();
         JniUtils.setNumThreads(threadCount);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        for (String name : shapes) {
-            SaeTrainingBenchmark.Workload w = SHAPES.get(name);
-            int n = steps != null ? steps : (name.equals("small") ? 11 : 4);
-            List<CodePath> paths = dense ? List.of(CodePath.SPARSE, CodePath.DENSE) : List.of(CodePath.SPARSE);
-            List<SaeTrainingBenchmark.Result> results = new ArrayList<>();
-            for (CodePath path : paths) {
-                err.printf(Locale.ROOT, "bench sae: %s, %s path, %d steps...%n", w.label(), path, n);
-                err.flush();
-                SaeTrainingBenchmark.Result r = SaeTrainingBenchmark.run(w, path, n, seed, threadCount);
-                results.add(r);
-                out.println(json(r, engine, threadCount));
-                out.flush();
-            }
-            if (!jsonOnly) {
+        List<CodePath> paths = dense ? List.of(CodePath.SPARSE, CodePath.DENSE) : List.of(CodePath.SPARSE);
+        List<List<SaeTrainingBenchmark.Result>> runs = new ArrayList<>();
+        PeerPairing.Outcome outcome = pairing.run(spec.commandLine(), new PeerPairing.Peer(List.of("sae"),
+                "tokens_per_s"), pair -> {
+                    List<ObjectNode> lines = new ArrayList<>();
+                    for (String name : shapes) {
+                        SaeTrainingBenchmark.Workload w = SHAPES.get(name);
+                        int n = steps != null ? steps : (name.equals("small") ? 11 : 4);
+                        EngineCalib bound = EngineCalib.measure(w.batch(), w.dIn(), w.dSae());
+                        List<SaeTrainingBenchmark.Result> results = new ArrayList<>();
+                        for (CodePath path : paths) {
+                            err.printf(Locale.ROOT, "bench sae: %s, %s path, %d steps...%n", w.label(), path, n);
+                            err.flush();
+                            SaeTrainingBenchmark.Result r = SaeTrainingBenchmark.run(w, path, n, seed, threadCount);
+                            results.add(r);
+                            lines.add(json(r, bound, engine, threadCount));
+                        }
+                        runs.add(results);
+                    }
+                    return lines;
+                });
+        if (!jsonOnly) {
+            for (List<SaeTrainingBenchmark.Result> results : runs) {
+                out.println(results.get(0).workload().label() + ":");
                 for (SaeTrainingBenchmark.Result r : results) {
                     out.printf(Locale.ROOT, "  %-6s %10.1f tokens/s   MSE %.4f -> %.4f%n", r.path(), r.tokensPerSecond(),
                             r.firstMse(), r.finalMse());
@@ -108,22 +119,31 @@ final class BenchSaeCommand implements Callable<Integer> {
                     out.printf(Locale.ROOT, "  final MSE sparse vs dense: relative difference %.2e (goal < 1e-2)%n", rel);
                 }
             }
-        }
-        if (!jsonOnly) {
-            out.println("Compare with: /work/shared/bench/run-torch-ref.sh sae (same machine, right before or after).");
+            outcome.printTable(out);
+            out.println("  of_bound: tokens/s over the bound batch / (time of one batch x d_in x d_sae product), "
+                    + "measured in the same run.");
         }
         out.flush();
         return 0;
     }
 
-    private static String json(SaeTrainingBenchmark.Result r, String engine, int threads) {
-        Map<String, Object> m = new LinkedHashMap<>();
+    /**
+     * microw's line for one training, with the bound beside it: {@code calib_gflops}, the speed of the one dense
+     * product training cannot avoid (batch × d_in × d_sae) measured in the same run, {@code bound_tokens_per_s}
+     * (batch over that product's time) and {@code of_bound} (tokens/s over the bound).
+     */
+    private static ObjectNode json(SaeTrainingBenchmark.Result r, EngineCalib bound, String engine, int threads) {
+        ObjectNode m = Json.object();
         m.put("workload", "sae_topk_train");
         m.put("d_in", r.workload().dIn());
         m.put("d_sae", r.workload().dSae());
         m.put("k", r.workload().k());
         m.put("batch", r.workload().batch());
         m.put("tokens_per_s", BenchSupport.round(r.tokensPerSecond()));
+        double boundTokens = r.workload().batch() / bound.seconds();
+        m.put("calib_gflops", BenchSupport.round(bound.gflops()));
+        m.put("bound_tokens_per_s", BenchSupport.round(boundTokens));
+        m.put("of_bound", PeerPairing.round3(r.tokensPerSecond() / boundTokens));
         m.put("path", r.path().name().toLowerCase(Locale.ROOT));
         m.put("steps", r.steps());
         m.put("first_mse", r.firstMse());
@@ -131,11 +151,7 @@ final class BenchSaeCommand implements Callable<Integer> {
         m.put("threads", threads);
         m.put("microw", VersionProvider.microwVersion());
         m.put("engine", engine);
-        m.putAll(OmpWaitPolicy.current().jsonFields());
-        try {
-            return JSON.writeValueAsString(m);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+        OmpWaitPolicy.current().jsonFields().forEach(m::put);
+        return m;
     }
 }

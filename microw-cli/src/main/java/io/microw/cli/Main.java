@@ -69,16 +69,18 @@ public final class Main implements Callable<Integer> {
 
     /**
      * Runs the command line and exits with its code. Started without {@code OMP_WAIT_POLICY}, it first restarts itself
-     * with microw's default ({@link OmpRelaunch}), before anything loads libtorch.
+     * with microw's default ({@link OmpRelaunch}), before anything loads libtorch; libtorch's own warnings then show
+     * only with {@code --verbose}.
      *
      * @param args the arguments
      */
     public static void main(String[] args) {
-        OptionalInt relaunched = OmpRelaunch.ifNeeded(System.err);
+        boolean verbose = Logging.isVerbose(args);
+        OptionalInt relaunched = OmpRelaunch.ifNeeded(System.err, verbose);
         if (relaunched.isPresent()) {
             System.exit(relaunched.getAsInt());
         }
-        Logging.configure(Logging.isVerbose(args));
+        Logging.configure(verbose);
         System.exit(commandLine().execute(args));
     }
 }

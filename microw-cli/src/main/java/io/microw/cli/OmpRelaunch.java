@@ -2,7 +2,10 @@ package io.microw.cli;
 
 import sun.misc.Signal;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +22,10 @@ import java.util.OptionalInt;
  * this is the only way to give plain {@code java -jar} the default. The child gets the same command line (java
  * binary, JVM options, jar or class path, arguments), inherits the terminal, and its exit code becomes ours. Ctrl-C
  * reaches the child directly (same process group), so this process ignores it and waits; a termination signal sent
- * to this process alone is passed on. When the command line cannot be read, nothing happens (one warning line).
+ * to this process alone is passed on. Without {@code --verbose}, the child's stderr comes through an
+ * {@link EngineLogFilter}, which leaves out libtorch's own warnings (written by native code, out of any Java logger's
+ * reach); with it, the child writes to the terminal directly. When the command line cannot be read, nothing happens
+ * (one warning line).
  * JVM options that cannot run twice at once (a debug agent listening on a fixed port) need {@code OMP_WAIT_POLICY}
  * set by the user, which skips the relaunch.
  */
@@ -31,10 +37,11 @@ final class OmpRelaunch {
     /**
      * Runs the command in a child JVM with the default policy if this process has none.
      *
-     * @param err where the warning goes when relaunching is impossible
+     * @param err       where the warning goes when relaunching is impossible
+     * @param engineLog whether libtorch's own warnings should show ({@code --verbose})
      * @return the child's exit code, or empty when this process should run the command itself
      */
-    static OptionalInt ifNeeded(PrintStream err) {
+    static OptionalInt ifNeeded(PrintStream err, boolean engineLog) {
         if (!OmpWaitPolicy.needsDefault(System.getenv())) {
             return OptionalInt.empty();
         }
@@ -42,13 +49,22 @@ final class OmpRelaunch {
         if (command.isEmpty()) {
             err.println("microw: warning: " + OmpWaitPolicy.VARIABLE + " is unset and this JVM's command line cannot "
                     + "be read to restart with " + OmpWaitPolicy.DEFAULT + "; export " + OmpWaitPolicy.VARIABLE + "="
-                    + OmpWaitPolicy.DEFAULT + " (or use bin/microw) for full speed on a busy machine");
+                    + OmpWaitPolicy.DEFAULT + " for full speed on a busy machine");
             return OptionalInt.empty();
         }
         ProcessBuilder builder = new ProcessBuilder(command.get()).inheritIO();
+        if (!engineLog) {
+            builder.redirectError(ProcessBuilder.Redirect.PIPE);
+        }
         OmpWaitPolicy.applyDefault(builder.environment());
         try {
-            return OptionalInt.of(runToEnd(builder.start()));
+            Process child = builder.start();
+            Thread stderr = engineLog ? null : filterStderr(child);
+            int code = runToEnd(child);
+            if (stderr != null) {
+                join(stderr);
+            }
+            return OptionalInt.of(code);
         } catch (IOException e) {
             err.println("microw: warning: cannot restart with " + OmpWaitPolicy.VARIABLE + "=" + OmpWaitPolicy.DEFAULT
                     + " (" + e.getMessage() + "); running without it");
@@ -99,6 +115,32 @@ final class OmpRelaunch {
             }
         }
         return args.isEmpty() ? Optional.empty() : Optional.of(args);
+    }
+
+    /** Copies the child's stderr to ours through an {@link EngineLogFilter}, on a thread of its own. */
+    private static Thread filterStderr(Process child) {
+        OutputStream ours = new FileOutputStream(FileDescriptor.err);
+        Thread t = new Thread(() -> {
+            try {
+                new EngineLogFilter(child.getErrorStream(), ours).copy();
+            } catch (IOException e) {
+                // our stderr is gone: nothing left to report to
+            }
+        }, "microw-stderr");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static void join(Thread t) {
+        while (true) {
+            try {
+                t.join();
+                return;
+            } catch (InterruptedException e) {
+                // keep waiting: the child has ended, its last lines are on their way
+            }
+        }
     }
 
     private static int runToEnd(Process child) {

@@ -2,19 +2,19 @@ package io.microw.cli;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.lm.LanguageModel;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
-import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 
 /**
- * The options of a benchmark run beside its PyTorch peer ({@code --model}, {@code --threads}, {@code --peer},
- * {@code --no-peer}, {@code --json}), mixed into {@code microw bench patching}, {@code gradients} and {@code generate}.
+ * The options of a benchmark of the peer's model workloads ({@code --model}, {@code --threads}, {@code --json}), mixed
+ * into {@code microw bench patching}, {@code gradients} and {@code generate} beside {@link PeerPairing}.
  */
 final class PeerBenchOptions {
 
@@ -24,14 +24,6 @@ final class PeerBenchOptions {
 
     @Option(names = "--threads", description = "PyTorch intra-op threads (default: $THREADS, else 2, as the peer).")
     Integer threads;
-
-    @Option(names = "--peer", paramLabel = "SCRIPT",
-            description = "The PyTorch peer's script (default: ../shared/bench/run-torch-ref.sh, else "
-                    + "/work/shared/bench/run-torch-ref.sh).")
-    Path peer;
-
-    @Option(names = "--no-peer", description = "Do not run the PyTorch peer.")
-    boolean noPeer;
 
     @Option(names = "--json", description = "Print only the JSON lines.")
     boolean jsonOnly;
@@ -58,12 +50,29 @@ final class PeerBenchOptions {
         return count;
     }
 
+    /**
+     * microw's side of a pairing over the {@code --model} workloads: loads each model, measures it, closes it.
+     *
+     * @param commandLine the command, for a usage error in {@code --model}
+     * @param measure     one JSON line for one loaded workload
+     * @return the side, for {@link PeerPairing#run}
+     */
+    PeerPairing.MicrowSide eachModel(CommandLine commandLine, BiFunction<ForwardWorkload, LanguageModel, ObjectNode> measure) {
+        List<String> ids = workloads(commandLine);
+        return pair -> {
+            List<ObjectNode> lines = new ArrayList<>();
+            for (String id : ids) {
+                ForwardWorkload w = ForwardWorkload.byId(id);
+                try (LanguageModel lm = w.load()) {
+                    lines.add(measure.apply(w, lm));
+                }
+            }
+            return lines;
+        };
+    }
+
     /** The engine as the benchmark lines name it, e.g. {@code PyTorch 2.7.1 via DJL 0.36.0}. */
     static String engineLabel() {
         return "PyTorch " + Engine.getEngine("PyTorch").getVersion() + " via DJL " + Engine.getDjlVersion();
-    }
-    /** The peer's JSON lines for {@code workload}, or none with {@code --no-peer}. */
-    List<JsonNode> peerLines(String workload, PrintWriter err) {
-        return noPeer ? List.of() : TorchPeer.run(peer != null ? peer : TorchPeer.find(), workload, err);
     }
 }

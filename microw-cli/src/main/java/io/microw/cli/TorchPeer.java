@@ -31,20 +31,30 @@ final class TorchPeer {
     }
 
     /**
-     * Runs {@code script workload} and returns the JSON lines of its stdout; its stderr goes to {@code err}. A
-     * missing script or a failure is reported on {@code err} and gives an empty list. The peer does not inherit
-     * microw's default {@code OMP_WAIT_POLICY} (one the user set is passed on).
+     * The peer's script: {@code script} when given, else the first default that exists; {@code null}, with a note on
+     * {@code err}, when there is none.
      */
-    static List<JsonNode> run(Path script, String workload, PrintWriter err) {
-        List<JsonNode> lines = new ArrayList<>();
-        if (script == null || !Files.isRegularFile(script)) {
-            err.println("PyTorch peer: no script " + (script == null ? "at " + DEFAULT_SCRIPTS : script)
+    static Path resolve(Path script, PrintWriter err) {
+        Path found = script != null ? script : find();
+        if (found == null || !Files.isRegularFile(found)) {
+            err.println("PyTorch peer: no script " + (found == null ? "at " + DEFAULT_SCRIPTS : found)
                     + "; printing microw's numbers alone");
-            return lines;
+            return null;
         }
+        return found;
+    }
+
+    /**
+     * Runs {@code script workloads...} and returns the JSON lines of its stdout; its stderr goes to {@code err}. A
+     * failure is reported on {@code err} and gives what was read before it. The peer does not inherit microw's
+     * default {@code OMP_WAIT_POLICY} (one the user set is passed on).
+     */
+    static List<JsonNode> run(Path script, List<String> workloads, PrintWriter err) {
+        List<JsonNode> lines = new ArrayList<>();
         try {
-            ProcessBuilder builder = new ProcessBuilder("bash", script.toString(), workload)
-                    .redirectError(ProcessBuilder.Redirect.INHERIT);
+            List<String> command = new ArrayList<>(List.of("bash", script.toString()));
+            command.addAll(workloads);
+            ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
             OmpWaitPolicy.removeDefault(builder.environment());   // the peer runs as its users run it
             Process p = builder.start();
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
@@ -58,7 +68,7 @@ final class TorchPeer {
             }
             int code = p.waitFor();
             if (code != 0) {
-                err.println("PyTorch peer: " + script + " " + workload + " exited with " + code);
+                err.println("PyTorch peer: " + script + " " + String.join(" ", workloads) + " exited with " + code);
             }
         } catch (IOException e) {
             err.println("PyTorch peer: cannot run " + script + ": " + e.getMessage());

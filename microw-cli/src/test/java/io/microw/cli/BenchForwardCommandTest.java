@@ -15,7 +15,7 @@ class BenchForwardCommandTest {
     @Test
     void tinyRunPrintsOneJsonLinePerWorkloadAndASummary() throws Exception {
         CliRun run = CliRun.of("bench", "forward", "--model", "brown-gpt2", "--reps", "2", "--warmup", "1",
-                "--batch", "2", "--seq", "16", "--breakdown");
+                "--batch", "2", "--seq", "16", "--breakdown", "--no-peer");
         assertThat(run.exitCode()).as(run.err()).isZero();
         String first = run.out().lines().findFirst().orElseThrow();
         JsonNode json = new ObjectMapper().readTree(first);
@@ -27,6 +27,8 @@ class BenchForwardCommandTest {
         assertThat(json.get("tokens_per_s_no_hook").asDouble()).isPositive();
         assertThat(json.get("hook_layer").asText()).isEqualTo("transformer.h.2");
         assertThat(json.has("hook_overhead_pct")).isTrue();
+        assertThat(json.get("calib_gflops").asDouble()).isPositive();
+        assertThat(json.has("peer_torch")).isFalse();
         assertThat(run.out()).contains("Forward throughput", "with hook", "no hook");
         assertThat(run.out()).contains("Where a forward's time goes", "transformer.h.N.mlp.act", "lm_head");
     }

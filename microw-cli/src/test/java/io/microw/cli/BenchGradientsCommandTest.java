@@ -30,15 +30,17 @@ class BenchGradientsCommandTest {
                 "1", "--warmup", "0", "--peer", script.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         List<String> lines = run.out().lines().filter(l -> l.startsWith("{")).toList();
-        assertThat(lines).hasSize(2);
+        assertThat(lines).hasSize(3);   // ours, the peer's, the summary
         JsonNode ours = JSON.readTree(lines.get(0));
         assertThat(ours.path("workload").asText()).isEqualTo("gradients_resid_pre");
         assertThat(ours.path("batch").asInt()).isEqualTo(2);
         double tokensPerS = ours.path("tokens_per_s").asDouble();
         assertThat(tokensPerS).isPositive();
+        assertThat(ours.path("peer_tokens_per_s").asDouble()).isEqualTo(50.0);
+        assertThat(ours.path("ratio").asDouble()).isCloseTo(tokensPerS / 50.0, within(0.0005));
         String row = run.out().lines().filter(l -> l.contains("brown-gpt2 (4L") && !l.startsWith("{")).findFirst()
                 .orElseThrow();
-        assertThat(row).contains(" 2x4 ", " 50.0 ");
+        assertThat(row).contains("batch 2 seq 4", " 50.0 ");
         double ratio = Double.parseDouble(row.trim().replaceAll(".* ([0-9.]+)x$", "$1"));
         assertThat(ratio).isCloseTo(tokensPerS / 50.0, within(0.02 + tokensPerS / 5000));
     }

@@ -8,7 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,15 +29,16 @@ class BenchPatchingCommandTest {
                 "0", "--peer", script.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         List<String> lines = run.out().lines().filter(l -> l.startsWith("{")).toList();
-        assertThat(lines).hasSize(2);
+        assertThat(lines).hasSize(3);   // ours, the peer's, the summary
         JsonNode ours = JSON.readTree(lines.get(0));
         assertThat(ours.path("workload").asText()).isEqualTo("patching_resid_pre");
         assertThat(ours.path("cells").asInt()).isEqualTo(4 * 3);
         double cellsPerS = ours.path("cells_per_s").asDouble();
         assertThat(cellsPerS).isPositive();
+        assertThat(ours.path("peer_cells_per_s").asDouble()).isEqualTo(50.0);
         String row = run.out().lines().filter(l -> l.contains("brown-gpt2 (4L") && !l.startsWith("{")).findFirst()
                 .orElseThrow();
-        assertThat(row).contains(" 12 ", " 50.0 ");
+        assertThat(row).contains("seq 3", " 50.0 ");
         assertThat(row.trim()).endsWith("x");
         double ratio = Double.parseDouble(row.trim().replaceAll(".* ([0-9.]+)x$", "$1"));
         assertThat(ratio).isCloseTo(cellsPerS / 50.0, org.assertj.core.api.Assertions.within(0.02 + cellsPerS / 5000));
@@ -50,7 +50,8 @@ class BenchPatchingCommandTest {
                 "0", "--peer", dir.resolve("absent.sh").toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.err()).contains("PyTorch peer: no script " + dir.resolve("absent.sh"));
-        assertThat(run.out()).containsPattern(String.format(Locale.ROOT, "brown-gpt2 .*\\s+8\\s+[0-9.]+\\s+-\\s+-"));
+        assertThat(run.out()).containsPattern("brown-gpt2 .*seq 2\\s+[0-9.]+\\s+-\\s+-");
+        assertThat(run.out().lines().filter(l -> l.startsWith("{"))).hasSize(1).allMatch(l -> !l.contains("peer_"));
 
         CliRun bad = CliRun.of("bench", "patching", "--seq", "0", "--no-peer");
         assertThat(bad.exitCode()).isEqualTo(Main.EXIT_USAGE);

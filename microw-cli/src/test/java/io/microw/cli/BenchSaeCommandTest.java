@@ -3,7 +3,10 @@ package io.microw.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,14 +14,40 @@ import static org.assertj.core.api.Assertions.within;
 
 class BenchSaeCommandTest {
 
+    @TempDir
+    Path dir;
+
     @Test
-    void sparseAndDenseRunsPrintJsonAndReachTheSameMse() throws Exception {
-        CliRun run = CliRun.of("bench", "sae", "--shape", "small", "--steps", "3", "--dense");
+    void sparseAndDenseRunsPrintJsonWithTheirBoundBesideThePeerAndReachTheSameMse() throws Exception {
+        Path script = dir.resolve("peer.sh");
+        Files.writeString(script, "#!/bin/bash\n[ \"$1\" = sae ] || exit 3\n"
+                + "echo '{\"workload\": \"sae_topk_train\", \"d_in\": 768, \"d_sae\": 24576, \"k\": 32, \"batch\": 4096, "
+                + "\"tokens_per_s\": 600.0, \"torch\": \"2.13.0+cpu\"}'\n"
+                + "echo '{\"workload\": \"sae_topk_train\", \"d_in\": 256, \"d_sae\": 4096, \"k\": 32, \"batch\": 4096, "
+                + "\"tokens_per_s\": 8000.0, \"torch\": \"2.13.0+cpu\"}'\n");
+        CliRun run = CliRun.of("bench", "sae", "--shape", "small", "--steps", "3", "--dense", "--peer",
+                script.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         List<JsonNode> lines = run.out().lines().filter(l -> l.startsWith("{")).map(CliRunJson::parse).toList();
-        assertThat(lines).hasSize(2);
+        assertThat(lines).hasSize(2 + 2 + 2);   // sparse, dense, the peer's two, a summary each
         JsonNode sparse = lines.get(0);
         JsonNode dense = lines.get(1);
+        for (JsonNode ours : List.of(sparse, dense)) {
+            double tokens = ours.get("tokens_per_s").asDouble();
+            assertThat(ours.get("peer_torch").asText()).isEqualTo("2.13.0+cpu");
+            assertThat(ours.get("peer_tokens_per_s").asDouble()).isEqualTo(8000.0);   // the small shape's, not the large
+            assertThat(ours.get("ratio").asDouble()).isCloseTo(tokens / 8000.0, within(0.0005));
+            assertThat(ours.get("calib_gflops").asDouble()).isPositive();
+            double bound = ours.get("bound_tokens_per_s").asDouble();
+            // the bound is the batch over one 4096 x 256 x 4096 product's time, whose speed is calib_gflops
+            assertThat(bound).isCloseTo(ours.get("calib_gflops").asDouble() * 1e9 / (2.0 * 256 * 4096),
+                    within(0.06 * 1e9 / (2.0 * 256 * 4096)));   // calib_gflops is rounded to 0.1
+            assertThat(ours.get("of_bound").asDouble()).isCloseTo(tokens / bound, within(0.001));
+        }
+        JsonNode summary = lines.get(4);
+        assertThat(summary.get("summary").asBoolean()).isTrue();
+        assertThat(summary.get("path").asText()).isEqualTo("sparse");
+        assertThat(summary.get("ratio_median").asDouble()).isEqualTo(sparse.get("ratio").asDouble());
         assertThat(sparse.get("workload").asText()).isEqualTo("sae_topk_train");
         assertThat(sparse.get("d_in").asInt()).isEqualTo(256);
         assertThat(sparse.get("d_sae").asInt()).isEqualTo(4096);
@@ -30,7 +59,7 @@ class BenchSaeCommandTest {
         assertThat(sparse.get("final_mse").asDouble()).isLessThan(sparse.get("first_mse").asDouble());
         assertThat(sparse.get("final_mse").asDouble())
                 .isCloseTo(dense.get("final_mse").asDouble(), within(1e-4 * dense.get("final_mse").asDouble()));
-        assertThat(run.out()).contains("final MSE sparse vs dense", "run-torch-ref.sh sae");
+        assertThat(run.out()).contains("final MSE sparse vs dense", "Beside the PyTorch peer (torch 2.13.0+cpu");
     }
 
     @Test
