@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
             + "k 32, batch 4096: encode, top-k, decode, MSE, Adam, decoder renorm, as the PyTorch peer."},
         footer = {"", "Examples:",
             "  microw bench sae                       both shapes, sparse kernels",
-            "  microw bench sae --shape small --dense --steps 20 --no-peer   also the dense path, and the final-MSE check",
+            "  microw bench sae --shape small --dense --steps 20 --no-peer",
+            "                                         also the dense path, and the final-MSE check",
             "  microw bench sae --pairs 3 --json      3 back-to-back pairs with run-torch-ref.sh sae"})
 final class BenchSaeCommand implements Callable<Integer> {
 

@@ -39,7 +39,7 @@ public final class Main implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
-            description = "Show log messages and full stack traces of errors.")
+            description = "Show log messages (DJL's, and libtorch's own warnings) and full stack traces of errors.")
     boolean verbose;
 
     /** {@code microw} alone: prints the usage to stderr and exits with the usage code. */

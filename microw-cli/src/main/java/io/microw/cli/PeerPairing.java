@@ -40,7 +40,7 @@ final class PeerPairing {
 
     @Option(names = "--pairs", paramLabel = "N", defaultValue = "1",
             description = "Back-to-back pairs to run (microw, then the peer); the summary line gives the median "
-                    + "ratio over them (default: ${DEFAULT-VALUE}; BENCHMARKS.md reports medians of 3 or more).")
+                    + "ratio over them (default: ${DEFAULT-VALUE}; 3 or more for a ratio worth reporting).")
     int pairs;
 
     /** microw's side of one pair: its JSON lines, one per measured workload. */
