@@ -7,6 +7,8 @@ import io.microw.io.HfConfig;
 import io.microw.lm.LanguageModel;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -31,6 +33,14 @@ class BenchForwardCommandTest {
         assertThat(json.has("peer_torch")).isFalse();
         assertThat(run.out()).contains("Forward throughput", "with hook", "no hook");
         assertThat(run.out()).contains("Where a forward's time goes", "transformer.h.N.mlp.act", "lm_head");
+    }
+
+    @Test
+    void theLlamaShapeIsPairedWithThePeersLlamaWorkload() {
+        assertThat(BenchForwardCommand.peerWorkloads(List.of(ForwardWorkload.BROWN_GPT2, ForwardWorkload.TINYLLAMA)))
+                .containsExactly("forward", "llama");
+        assertThat(BenchForwardCommand.peerWorkloads(List.of(ForwardWorkload.TINYLLAMA))).containsExactly("llama");
+        assertThat(BenchForwardCommand.peerWorkloads(List.of(ForwardWorkload.GPT2_SMALL))).containsExactly("forward");
     }
 
     @Test
