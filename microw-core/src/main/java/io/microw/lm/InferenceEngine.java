@@ -362,22 +362,34 @@ public final class InferenceEngine {
         }
         long[][] stepIds = ids;
         long[][] stepPositions = BatchInputs.positionsFromMask(mask);
+        // greedy decoding without a penalty only needs each row's argmax: the engine finds it, and the logits stay there
+        boolean argmaxOnEngine = !config.doSample() && config.repetitionPenalty() == 1.0;
         try (NDManager genManager = modelManager.newSubManager()) {
-            KvCache cache = new KvCache(genManager);
+            KvCache cache = new KvCache(genManager, longest + config.maxNewTokens());
             for (int step = 0; step < config.maxNewTokens(); step++) {
-                float[][] last = lastLogits(genManager, cache, stepIds, mask, stepPositions, texts, step);
                 long[][] nextIds = new long[b][1];
                 long[][] nextPositions = new long[b][1];
-                for (int i = 0; i < b; i++) {
-                    long token = pad;
-                    if (!done[i]) {
-                        RepetitionPenalty.apply(last[i], prompts[i], generated.get(i), config.repetitionPenalty());
-                        token = sampler.next(last[i]);
-                        generated.get(i).add(token);
-                        done[i] = config.stopAtEos() && eos.contains(token) || reachedStopString(generated.get(i), config);
+                try (NDManager work = genManager.newSubManager()) {
+                    NDArray last = lastLogits(work, cache, stepIds, mask, stepPositions, texts, step);
+                    long[] argmax = argmaxOnEngine ? last.argMax(1).toLongArray() : null;
+                    float[][] rows = argmaxOnEngine ? null : rows(last);
+                    for (int i = 0; i < b; i++) {
+                        long token = pad;
+                        if (!done[i]) {
+                            if (argmax != null) {
+                                token = argmax[i];
+                            } else {
+                                RepetitionPenalty.apply(rows[i], prompts[i], generated.get(i),
+                                        config.repetitionPenalty());
+                                token = sampler.next(rows[i]);
+                            }
+                            generated.get(i).add(token);
+                            done[i] = config.stopAtEos() && eos.contains(token)
+                                    || reachedStopString(generated.get(i), config);
+                        }
+                        nextIds[i][0] = token;
+                        nextPositions[i][0] = stepPositions[i][stepPositions[i].length - 1] + 1;
                     }
-                    nextIds[i][0] = token;
-                    nextPositions[i][0] = stepPositions[i][stepPositions[i].length - 1] + 1;
                 }
                 if (allTrue(done)) {
                     break;
@@ -406,25 +418,28 @@ public final class InferenceEngine {
         return config.stopStrings().stream().anyMatch(text::contains);
     }
 
-    private float[][] lastLogits(NDManager genManager, KvCache cache, long[][] ids, long[][] mask, long[][] positions,
-                                 List<String> texts, int step) {
-        try (NDManager work = genManager.newSubManager()) {
-            ForwardBatch batch = new ForwardBatch(BatchInputs.toArray(work, ids), BatchInputs.toArray(work, mask),
-                    BatchInputs.toArray(work, positions), texts, null, batchCounter.getAndIncrement(), step);
-            ForwardContext ctx = new ForwardContext(work, batch, layers.runner(true), cache, null);
-            NDArray logits = model.call(ctx, new NDList(batch.inputIds())).head();
-            cache.commit();
-            long seq = logits.getShape().get(1);
-            NDArray last = logits.get(new NDIndex(":, {}, :", seq - 1));
-            int rows = (int) last.getShape().get(0);
-            int vocab = (int) last.getShape().get(1);
-            float[] flat = last.toType(DataType.FLOAT32, false).toFloatArray();
-            float[][] out = new float[rows][];
-            for (int i = 0; i < rows; i++) {
-                out[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
-            }
-            return out;
+    /** Runs one decoding step's forward in {@code work} and returns the logits of its last position [batch, vocab]. */
+    private NDArray lastLogits(NDManager work, KvCache cache, long[][] ids, long[][] mask, long[][] positions,
+                               List<String> texts, int step) {
+        ForwardBatch batch = new ForwardBatch(BatchInputs.toArray(work, ids), BatchInputs.toArray(work, mask),
+                BatchInputs.toArray(work, positions), texts, null, batchCounter.getAndIncrement(), step);
+        ForwardContext ctx = new ForwardContext(work, batch, layers.runner(true), cache, null);
+        NDArray logits = model.call(ctx, new NDList(batch.inputIds())).head();
+        cache.commit();
+        long seq = logits.getShape().get(1);
+        return logits.get(new NDIndex(":, {}, :", seq - 1));
+    }
+
+    /** Logits [batch, vocab] as one float32 row per batch row. */
+    private static float[][] rows(NDArray logits) {
+        int rows = (int) logits.getShape().get(0);
+        int vocab = (int) logits.getShape().get(1);
+        float[] flat = logits.toType(DataType.FLOAT32, false).toFloatArray();
+        float[][] out = new float[rows][];
+        for (int i = 0; i < rows; i++) {
+            out[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
         }
+        return out;
     }
 
     private List<Long> eosIds() {
