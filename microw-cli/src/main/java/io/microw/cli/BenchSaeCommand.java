@@ -23,7 +23,9 @@ import java.util.concurrent.Callable;
 /**
  * {@code microw bench sae}: TopK SAE training throughput at the PyTorch peer's two shapes
  * ({@code shared/bench/torch_ref.py sae}), with microw's sparse kernels, and optionally the dense path and the
- * loss check (sparse and dense training from the same weights on the same data reach the same MSE).
+ * loss check (sparse and dense training from the same weights on the same data reach the same MSE). Every line
+ * carries the bound measured in the same run: the tokens/s of the dense encoder product alone
+ * ({@link DenseEncoderBound}), and the fraction of it the training reached.
  */
 @Command(name = "sae",
         description = {"TopK SAE training throughput (tokens/s) at d_in 256 / d_sae 4096 and d_in 768 / d_sae 24576, "
@@ -100,8 +102,9 @@ final class BenchSaeCommand implements Callable<Integer> {
             }
             if (!jsonOnly) {
                 for (SaeTrainingBenchmark.Result r : results) {
-                    out.printf(Locale.ROOT, "  %-6s %10.1f tokens/s   MSE %.4f -> %.4f%n", r.path(), r.tokensPerSecond(),
-                            r.firstMse(), r.finalMse());
+                    out.printf(Locale.ROOT, "  %-6s %10.1f tokens/s = %.2f of the bound %.1f tokens/s (dense encoder "
+                                    + "product %.1f GFLOP/s)   MSE %.4f -> %.4f%n", r.path(), r.tokensPerSecond(),
+                            r.fractionOfBound(), r.boundTokensPerSecond(), r.boundGflops(), r.firstMse(), r.finalMse());
                 }
                 if (results.size() == 2) {
                     double rel = Math.abs(results.get(0).finalMse() - results.get(1).finalMse()) / results.get(1).finalMse();
@@ -124,6 +127,10 @@ final class BenchSaeCommand implements Callable<Integer> {
         m.put("k", r.workload().k());
         m.put("batch", r.workload().batch());
         m.put("tokens_per_s", BenchSupport.round(r.tokensPerSecond()));
+        m.put("bound_tokens_per_s", BenchSupport.round(r.boundTokensPerSecond()));
+        m.put("bound_gflops", BenchSupport.round(r.boundGflops()));
+        m.put("bound_products", r.boundProducts());
+        m.put("fraction_of_bound", Math.round(r.fractionOfBound() * 1000) / 1000.0);
         m.put("path", r.path().name().toLowerCase(Locale.ROOT));
         m.put("steps", r.steps());
         m.put("first_mse", r.firstMse());

@@ -27,10 +27,20 @@ class BenchSaeCommandTest {
         assertThat(sparse.get("path").asText()).isEqualTo("sparse");
         assertThat(dense.get("path").asText()).isEqualTo("dense");
         assertThat(sparse.get("tokens_per_s").asDouble()).isPositive();
+        for (JsonNode line : lines) {
+            // the bound: batch / median time of the dense encoder product, one timed after each of the 3 steps
+            assertThat(line.get("bound_products").asInt()).isEqualTo(3);
+            assertThat(line.get("bound_gflops").asDouble()).isPositive();
+            double bound = line.get("bound_tokens_per_s").asDouble();
+            assertThat(line.get("bound_gflops").asDouble() * 1e9 / (2.0 * 256 * 4096))
+                    .isCloseTo(bound, within(0.01 * bound));
+            assertThat(line.get("fraction_of_bound").asDouble())
+                    .isCloseTo(line.get("tokens_per_s").asDouble() / bound, within(0.002));
+        }
         assertThat(sparse.get("final_mse").asDouble()).isLessThan(sparse.get("first_mse").asDouble());
         assertThat(sparse.get("final_mse").asDouble())
                 .isCloseTo(dense.get("final_mse").asDouble(), within(1e-4 * dense.get("final_mse").asDouble()));
-        assertThat(run.out()).contains("final MSE sparse vs dense", "run-torch-ref.sh sae");
+        assertThat(run.out()).contains("final MSE sparse vs dense", "run-torch-ref.sh sae", "of the bound");
     }
 
     @Test
