@@ -21,8 +21,10 @@ import java.util.concurrent.Callable;
 /**
  * {@code microw bench sae}: TopK SAE training throughput at the PyTorch peer's two shapes
  * ({@code shared/bench/torch_ref.py sae}), with microw's sparse kernels, and optionally the dense path and the
- * loss check (sparse and dense training from the same weights on the same data reach the same MSE). Each number has
- * its bound beside it ({@link EngineCalib}), and is paired with the peer's through {@link PeerPairing}.
+ * loss check (sparse and dense training from the same weights on the same data reach the same MSE). Every line
+ * carries the bound measured in the same run: the tokens/s of the dense encoder product alone
+ * ({@link DenseEncoderBound}), and the fraction of it the training reached. Each run is paired with the peer's
+ * through {@link PeerPairing}.
  */
 @Command(name = "sae",
         description = {"TopK SAE training throughput (tokens/s) at d_in 256 / d_sae 4096 and d_in 768 / d_sae 24576, "
@@ -95,14 +97,13 @@ final class BenchSaeCommand implements Callable<Integer> {
                     for (String name : shapes) {
                         SaeTrainingBenchmark.Workload w = SHAPES.get(name);
                         int n = steps != null ? steps : (name.equals("small") ? 11 : 4);
-                        EngineCalib bound = EngineCalib.measure(w.batch(), w.dIn(), w.dSae());
                         List<SaeTrainingBenchmark.Result> results = new ArrayList<>();
                         for (CodePath path : paths) {
                             err.printf(Locale.ROOT, "bench sae: %s, %s path, %d steps...%n", w.label(), path, n);
                             err.flush();
                             SaeTrainingBenchmark.Result r = SaeTrainingBenchmark.run(w, path, n, seed, threadCount);
                             results.add(r);
-                            lines.add(json(r, bound, engine, threadCount));
+                            lines.add(json(r, engine, threadCount));
                         }
                         runs.add(results);
                     }
@@ -112,8 +113,9 @@ final class BenchSaeCommand implements Callable<Integer> {
             for (List<SaeTrainingBenchmark.Result> results : runs) {
                 out.println(results.get(0).workload().label() + ":");
                 for (SaeTrainingBenchmark.Result r : results) {
-                    out.printf(Locale.ROOT, "  %-6s %10.1f tokens/s   MSE %.4f -> %.4f%n", r.path(), r.tokensPerSecond(),
-                            r.firstMse(), r.finalMse());
+                    out.printf(Locale.ROOT, "  %-6s %10.1f tokens/s = %.2f of the bound %.1f tokens/s (dense encoder "
+                                    + "product %.1f GFLOP/s)   MSE %.4f -> %.4f%n", r.path(), r.tokensPerSecond(),
+                            r.fractionOfBound(), r.boundTokensPerSecond(), r.boundGflops(), r.firstMse(), r.finalMse());
                 }
                 if (results.size() == 2) {
                     double rel = Math.abs(results.get(0).finalMse() - results.get(1).finalMse()) / results.get(1).finalMse();
@@ -121,19 +123,19 @@ final class BenchSaeCommand implements Callable<Integer> {
                 }
             }
             outcome.printTable(out);
-            out.println("  of_bound: tokens/s over the bound batch / (time of one batch x d_in x d_sae product), "
-                    + "measured in the same run.");
+            out.println("  fraction_of_bound: tokens/s over the bound batch / (time of one batch x d_in x d_sae "
+                    + "product), measured in the same run.");
         }
         out.flush();
         return 0;
     }
 
     /**
-     * microw's line for one training, with the bound beside it: {@code calib_gflops}, the speed of the one dense
-     * product training cannot avoid (batch × d_in × d_sae) measured in the same run, {@code bound_tokens_per_s}
-     * (batch over that product's time) and {@code of_bound} (tokens/s over the bound).
+     * microw's line for one training, with the bound beside it: {@code bound_tokens_per_s} (batch over the time of the
+     * one dense product training cannot avoid, batch × d_in × d_sae, timed in the same run), {@code bound_gflops},
+     * {@code bound_products} (how many timings the median is over) and {@code fraction_of_bound}.
      */
-    private static ObjectNode json(SaeTrainingBenchmark.Result r, EngineCalib bound, String engine, int threads) {
+    private static ObjectNode json(SaeTrainingBenchmark.Result r, String engine, int threads) {
         ObjectNode m = Json.object();
         m.put("workload", "sae_topk_train");
         m.put("d_in", r.workload().dIn());
@@ -141,10 +143,10 @@ final class BenchSaeCommand implements Callable<Integer> {
         m.put("k", r.workload().k());
         m.put("batch", r.workload().batch());
         m.put("tokens_per_s", BenchSupport.round(r.tokensPerSecond()));
-        double boundTokens = r.workload().batch() / bound.seconds();
-        m.put("calib_gflops", BenchSupport.round(bound.gflops()));
-        m.put("bound_tokens_per_s", BenchSupport.round(boundTokens));
-        m.put("of_bound", PeerPairing.round3(r.tokensPerSecond() / boundTokens));
+        m.put("bound_tokens_per_s", BenchSupport.round(r.boundTokensPerSecond()));
+        m.put("bound_gflops", BenchSupport.round(r.boundGflops()));
+        m.put("bound_products", r.boundProducts());
+        m.put("fraction_of_bound", Math.round(r.fractionOfBound() * 1000) / 1000.0);
         m.put("path", r.path().name().toLowerCase(Locale.ROOT));
         m.put("steps", r.steps());
         m.put("first_mse", r.firstMse());

@@ -28,7 +28,7 @@ final class PeerPairing {
     /** The fields that say which peer line measured the same thing as one of microw's (beside workload and model). */
     static final List<String> SHAPE_FIELDS = List.of("batch", "seq", "prompt", "new_tokens", "d_in", "d_sae", "k");
     /** microw's fields that a summary line gives the median of, when present (the machine check beside a number). */
-    static final List<String> MEDIAN_FIELDS = List.of("calib_gflops", "bound_tokens_per_s", "of_bound");
+    static final List<String> MEDIAN_FIELDS = List.of("calib_gflops", "bound_tokens_per_s", "fraction_of_bound");
 
     @Option(names = "--peer", paramLabel = "SCRIPT",
             description = "The PyTorch peer's script (default: ../shared/bench/run-torch-ref.sh, else "

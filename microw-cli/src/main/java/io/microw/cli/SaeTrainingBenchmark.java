@@ -14,7 +14,9 @@ import java.util.SplittableRandom;
 /**
  * The PyTorch peer's {@code sae} workload run through microw's {@link SaeTrainer}: TopK training steps (encode,
  * top-k, decode, MSE, Adam, decoder row renormalisation) on one fixed Gaussian batch, as the peer does. Tokens/s
- * are timed from the end of the first step (warm-up) to the end of the last.
+ * are timed from the end of the first step (warm-up) to the end of the last. After every step the run times the
+ * dense encoder product alone ({@link DenseEncoderBound}, excluded from the training time): its median gives the
+ * bound, the tokens/s of a step that did nothing but that product.
  */
 final class SaeTrainingBenchmark {
 
@@ -25,9 +27,20 @@ final class SaeTrainingBenchmark {
         }
     }
 
-    /** One measured training. */
+    /**
+     * One measured training.
+     *
+     * @param boundTokensPerSecond batch ÷ the median time of the dense encoder product in the same run
+     * @param boundGflops          that product's GFLOP/s
+     * @param boundProducts        how many products the median is over
+     */
     record Result(Workload workload, CodePath path, int steps, double tokensPerSecond, double firstMse,
-                  double finalMse) {
+                  double finalMse, double boundTokensPerSecond, double boundGflops, int boundProducts) {
+
+        /** Tokens/s as a fraction of the bound. */
+        double fractionOfBound() {
+            return tokensPerSecond / boundTokensPerSecond;
+        }
     }
 
     private SaeTrainingBenchmark() {
@@ -66,9 +79,10 @@ final class SaeTrainingBenchmark {
                 .totalTrainingTokens((long) w.batch() * steps).auxLossCoefficient(0).maxGradNorm(0)
                 .normalizeActivations(false).initBDecToMean(false).metricsEvery(1).codePath(path)
                 .threads(threads).seed(seed).build();
-        long[] times = new long[2];
+        long[] times = new long[3];
         double[] mse = new double[2];
-        try (Sae sae = Sae.create(SaeConfig.of(SaeArchitecture.TOPK, w.dIn(), w.dSae(), w.k()), seed)) {
+        try (DenseEncoderBound bound = new DenseEncoderBound(w.batch(), w.dIn(), w.dSae(), seed + 1);
+             Sae sae = Sae.create(SaeConfig.of(SaeArchitecture.TOPK, w.dIn(), w.dSae(), w.k()), seed)) {
             new SaeTrainer(sae, config).onMetrics(m -> {
                 long now = System.nanoTime();
                 if (m.step() == 1) {
@@ -77,20 +91,32 @@ final class SaeTrainingBenchmark {
                 }
                 times[1] = now;
                 mse[1] = m.mse();
+                long product = bound.measure();
+                if (m.step() < steps) {
+                    times[2] += product; // inside the timed window: not training time
+                }
             }).train(source);
+            double seconds = (times[1] - times[0] - times[2]) / 1e9;
+            return new Result(w, path, steps, (double) w.batch() * (steps - 1) / seconds, mse[0], mse[1],
+                    w.batch() / bound.medianSeconds(), bound.gflops(), bound.count());
         }
-        double seconds = (times[1] - times[0]) / 1e9;
-        return new Result(w, path, steps, (double) w.batch() * (steps - 1) / seconds, mse[0], mse[1]);
+    }
+
+    /** {@code n} standard normal floats. */
+    static float[] gaussian(SplittableRandom random, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            double u = 1.0 - random.nextDouble();
+            v[i] = (float) (Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble()));
+        }
+        return v;
     }
 
     private static float[][] gaussianBatch(int rows, int d, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        float[][] x = new float[rows][d];
-        for (float[] row : x) {
-            for (int c = 0; c < d; c++) {
-                double u = 1.0 - random.nextDouble();
-                row[c] = (float) (Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble()));
-            }
+        float[][] x = new float[rows][];
+        for (int r = 0; r < rows; r++) {
+            x[r] = gaussian(random, d);
         }
         return x;
     }

@@ -37,12 +37,6 @@ class BenchSaeCommandTest {
             assertThat(ours.get("peer_torch").asText()).isEqualTo("2.13.0+cpu");
             assertThat(ours.get("peer_tokens_per_s").asDouble()).isEqualTo(8000.0);   // the small shape's, not the large
             assertThat(ours.get("ratio").asDouble()).isCloseTo(tokens / 8000.0, within(0.0005));
-            assertThat(ours.get("calib_gflops").asDouble()).isPositive();
-            double bound = ours.get("bound_tokens_per_s").asDouble();
-            // the bound is the batch over one 4096 x 256 x 4096 product's time, whose speed is calib_gflops
-            assertThat(bound).isCloseTo(ours.get("calib_gflops").asDouble() * 1e9 / (2.0 * 256 * 4096),
-                    within(0.06 * 1e9 / (2.0 * 256 * 4096)));   // calib_gflops is rounded to 0.1
-            assertThat(ours.get("of_bound").asDouble()).isCloseTo(tokens / bound, within(0.001));
         }
         JsonNode summary = lines.get(4);
         assertThat(summary.get("summary").asBoolean()).isTrue();
@@ -56,10 +50,20 @@ class BenchSaeCommandTest {
         assertThat(sparse.get("path").asText()).isEqualTo("sparse");
         assertThat(dense.get("path").asText()).isEqualTo("dense");
         assertThat(sparse.get("tokens_per_s").asDouble()).isPositive();
+        for (JsonNode line : List.of(sparse, dense)) {
+            // the bound: batch / median time of the dense encoder product, one timed after each of the 3 steps
+            assertThat(line.get("bound_products").asInt()).isEqualTo(3);
+            assertThat(line.get("bound_gflops").asDouble()).isPositive();
+            double bound = line.get("bound_tokens_per_s").asDouble();
+            assertThat(line.get("bound_gflops").asDouble() * 1e9 / (2.0 * 256 * 4096))
+                    .isCloseTo(bound, within(0.01 * bound));
+            assertThat(line.get("fraction_of_bound").asDouble())
+                    .isCloseTo(line.get("tokens_per_s").asDouble() / bound, within(0.002));
+        }
         assertThat(sparse.get("final_mse").asDouble()).isLessThan(sparse.get("first_mse").asDouble());
         assertThat(sparse.get("final_mse").asDouble())
                 .isCloseTo(dense.get("final_mse").asDouble(), within(1e-4 * dense.get("final_mse").asDouble()));
-        assertThat(run.out()).contains("final MSE sparse vs dense", "Beside the PyTorch peer (torch 2.13.0+cpu");
+        assertThat(run.out()).contains("final MSE sparse vs dense", "Beside the PyTorch peer (torch 2.13.0+cpu", "of the bound");
     }
 
     @Test

@@ -3,16 +3,20 @@ package io.microw.sae.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.microw.sae.SaeArchitecture;
 
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
  * Forward pass and gradients of one training batch, accumulated into the {@link TrainingModel}'s gradient
- * buffers. The encoder product {@code (x − b_dec) W_enc} is one dense matrix product in the engine; everything
- * after the activation runs on the codes: with {@link SparseKernels} when they are sparse (TopK, BatchTopK, a
+ * buffers. The encoder product {@code (x − b_dec) W_enc} is the one dense matrix product, in the engine (for TopK
+ * a slice of rows at a time, each slice's top k picked in Java as it comes); everything after the activation runs
+ * on the codes: with {@link SparseKernels} when they are sparse (TopK, BatchTopK, a
  * sparse ReLU), with dense engine products otherwise (and on request, to check the sparse path against).
  *
  * <p>Loss: {@code mean_b ‖x̂_b − x_b‖²} plus the architecture's term: AuxK for TopK/BatchTopK (dead latents
@@ -23,6 +27,8 @@ final class GradientStep {
 
     /** Code density above which AUTO uses the dense path. */
     static final double DENSE_ABOVE = 0.02;
+    /** Largest TopK encoder product slice, in bytes (glibc maps blocks above 32 MiB afresh on every allocation). */
+    static final long SLICE_BYTES = 24L << 20;
 
     /** What a step computed, for metrics. */
     record Result(double loss, double mse, double auxLoss, double sparsityLoss, float[] reconstruction,
@@ -61,21 +67,33 @@ final class GradientStep {
         Arrays.fill(touchedEnc, false);
         int d = model.dIn;
         float[] xc = centred(x, rows);
+        AuxK aux = auxK(dead, auxCoefficient, kAux);
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray xcNd = manager.create(xc, new Shape(rows, d));
-            NDArray pre = xcNd.matMul(model.wEncT.view(manager).transpose()).add(model.bEnc.view(manager));
-            if (model.architecture == SaeArchitecture.JUMP_RELU) {
-                return dense(manager, x, xc, xcNd, rows, jumpReluCodes(manager, pre), pre, coefficient, bandwidth);
-            }
             SparseCodes codes = null;
+            SparseCodes auxCodes = null;
             NDArray denseCodes = null;
-            switch (model.architecture) {
-                case TOPK -> {
-                    NDList top = pre.topK(model.k, -1, true, false);
-                    codes = SparseCodes.fixedK(rows, model.k, top.get(1).toLongArray(), top.get(0).toFloatArray(), true);
+            if (model.architecture == SaeArchitecture.TOPK) {
+                Selection selected = topKBySlices(manager, xcNd, rows, aux);
+                codes = selected.codes();
+                auxCodes = selected.aux();
+            } else {
+                NDArray pre = xcNd.matMul(model.encoderView(manager).transpose()).addi(model.bEnc.view(manager));
+                if (model.architecture == SaeArchitecture.JUMP_RELU) {
+                    return dense(manager, x, xc, xcNd, rows, jumpReluCodes(manager, pre), pre, coefficient, bandwidth);
                 }
-                case BATCH_TOPK -> codes = batchTopK(pre, rows);
-                default -> denseCodes = pre.maximum(0f);
+                if (model.architecture == SaeArchitecture.BATCH_TOPK) {
+                    codes = batchTopK(pre, rows);
+                    if (aux != null) {
+                        int[] latent = new int[rows * aux.k()];
+                        float[] value = new float[rows * aux.k()];
+                        RowTopK.select(workers, floats(pre), aux.offset(new float[model.dSae]), rows, aux.k(), false,
+                                latent, value, 0);
+                        auxCodes = SparseCodes.fixedK(rows, aux.k(), latent, value);
+                    }
+                } else {
+                    denseCodes = pre.maximum(0f);
+                }
             }
             boolean sparse = switch (path) {
                 case SPARSE -> true;
@@ -85,23 +103,100 @@ final class GradientStep {
             if (codes == null && sparse) {
                 codes = toSparse(denseCodes, rows);
             }
-            if (!sparse) {
+            Result r;
+            if (sparse) {
+                r = sparse(x, xc, rows, codes, coefficient);
+            } else {
                 NDArray z = denseCodes != null ? denseCodes : toDense(manager, codes);
-                Result r = dense(manager, x, xc, xcNd, rows, z, null, coefficient, bandwidth);
-                return codes != null ? withAux(r, manager, x, xc, rows, pre, dead, auxCoefficient, kAux) : r;
+                r = dense(manager, x, xc, xcNd, rows, z, null, coefficient, bandwidth);
             }
-            Result r = sparse(x, xc, rows, codes, coefficient);
-            return withAux(r, manager, x, xc, rows, pre, dead, auxCoefficient, kAux);
+            return auxCodes == null ? r : withAux(r, x, xc, rows, auxCodes, aux.weight());
         }
+    }
+
+    /**
+     * AuxK for one step (TopK and BatchTopK): the dead latents, how many of them each row keeps, and the weight of
+     * the loss ({@code coefficient · min(dead / k_aux, 1)}).
+     */
+    private record AuxK(boolean[] dead, int k, double weight) {
+
+        /** Per latent: {@code bias} for a dead one, −∞ for a live one (left out of the selection). */
+        float[] offset(float[] bias) {
+            float[] offset = new float[dead.length];
+            for (int i = 0; i < dead.length; i++) {
+                offset[i] = dead[i] ? bias[i] : Float.NEGATIVE_INFINITY;
+            }
+            return offset;
+        }
+    }
+
+    /** This step's AuxK, or null when it does not apply (another architecture, no coefficient, nothing dead). */
+    private AuxK auxK(boolean[] dead, double coefficient, int kAux) {
+        boolean topK = model.architecture == SaeArchitecture.TOPK || model.architecture == SaeArchitecture.BATCH_TOPK;
+        if (!topK || dead == null || coefficient <= 0) {
+            return null;
+        }
+        int numDead = 0;
+        for (boolean b : dead) {
+            if (b) {
+                numDead++;
+            }
+        }
+        if (numDead == 0) {
+            return null;
+        }
+        return new AuxK(dead, Math.min(kAux, numDead), coefficient * Math.min(numDead / (double) kAux, 1.0));
+    }
+
+    /** The TopK codes of a batch, and AuxK's (null when it does not apply). */
+    private record Selection(SparseCodes codes, SparseCodes aux) {
+    }
+
+    /**
+     * TopK: the encoder product {@code (x − b_dec) W_enc} computed a slice of rows at a time, each slice's top k
+     * (with {@code b_enc} added as it is scanned) and AuxK's top among the dead latents picked while it is fresh.
+     * A slice's output stays under {@link #SLICE_BYTES}, a size the allocator reuses from step to step; the whole
+     * {@code [batch, d_sae]} product would be mapped afresh, and its pages faulted in, every step.
+     */
+    private Selection topKBySlices(NDManager manager, NDArray xcNd, int rows, AuxK aux) {
+        int k = model.k;
+        int slice = (int) Math.max(1, Math.min(rows, SLICE_BYTES / ((long) Float.BYTES * model.dSae)));
+        NDArray encoderT = model.encoderView(manager).transpose();
+        int[] latent = new int[rows * k];
+        float[] value = new float[rows * k];
+        float[] auxOffset = aux == null ? null : aux.offset(model.bEnc.data);
+        int[] auxLatent = aux == null ? null : new int[rows * aux.k()];
+        float[] auxValue = aux == null ? null : new float[rows * aux.k()];
+        for (int first = 0; first < rows; first += slice) {
+            int n = Math.min(slice, rows - first);
+            try (NDArray xSlice = xcNd.get(new NDIndex("{}:{}", first, first + n));
+                 NDArray product = xSlice.matMul(encoderT)) {
+                FloatBuffer values = floats(product);
+                RowTopK.select(workers, values, model.bEnc.data, n, k, true, latent, value, first);
+                if (aux != null) {
+                    RowTopK.select(workers, values, auxOffset, n, aux.k(), false, auxLatent, auxValue, first);
+                }
+            }
+        }
+        return new Selection(SparseCodes.fixedK(rows, k, latent, value),
+                aux == null ? null : SparseCodes.fixedK(rows, aux.k(), auxLatent, auxValue));
+    }
+
+    /** A float view of a contiguous engine array's memory (a copy only where the engine cannot share it). */
+    private static FloatBuffer floats(NDArray array) {
+        return array.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     private float[] centred(float[] x, int rows) {
         int d = model.dIn;
         float[] xc = Arrays.copyOf(x, rows * d);
         if (model.applyBDecToInput) {
-            float[] b = model.bDec.values();
-            for (int i = 0; i < xc.length; i++) {
-                xc[i] -= b[i % d];
+            float[] b = model.bDec.data;
+            for (int r = 0; r < rows; r++) {
+                int base = r * d;
+                for (int c = 0; c < d; c++) {
+                    xc[base + c] -= b[c];
+                }
             }
         }
         return xc;
@@ -110,9 +205,10 @@ final class GradientStep {
     private Result sparse(float[] x, float[] xc, int rows, SparseCodes codes, double l1) {
         int d = model.dIn;
         float[] recon = new float[rows * d];
-        SparseKernels.decode(workers, codes, model.wDec.data, d, model.bDec.values(), recon);
         float[] g = new float[rows * d];
-        double mse = errorGradient(recon, x, rows, 1.0, g);
+        float[] gradValue = new float[codes.size()];
+        double mse = SparseKernels.decodeWithGradient(workers, codes, model.wDec.data, d, model.bDec.data, x,
+                (float) (2.0 / rows), recon, g, gradValue) / rows;
         double sparsityLoss = 0;
         float[] extra = null;
         float[] norms = null;
@@ -124,7 +220,7 @@ final class GradientStep {
                 sparsityLoss += l1 / rows * codes.value[e] * norms[codes.latent[e]];
             }
         }
-        backprop(codes, xc, g, extra, true, true);
+        backprop(codes, xc, g, gradValue, extra, true, true);
         if (norms != null) {
             addL1DecoderGradient(codeColumnSums(codes), norms, l1 / rows);
         }
@@ -133,27 +229,31 @@ final class GradientStep {
     }
 
     /**
-     * Adds the gradients of {@code Σ_b g_b · decode(codes_b)} (plus {@code extra[e]} on each code's gradient):
+     * Adds the gradients of {@code Σ_b g_b · decode(codes_b)}, given {@code gradValue[e] = g_b · W_dec[latent e]}
+     * (plus {@code extra[e]} on each code's gradient):
      * decoder rows, encoder rows, {@code b_enc}, and {@code b_dec} through the input centring (and the decoder
      * bias when {@code decoderBias}). With {@code relu} the codes are ReLU outputs and only positive ones pass a
      * gradient to the encoder; without it (AuxK's raw top pre-activations, as in SAELens) every code does.
      */
-    private void backprop(SparseCodes codes, float[] xc, float[] g, float[] extra, boolean decoderBias, boolean relu) {
+    private void backprop(SparseCodes codes, float[] xc, float[] g, float[] gradValue, float[] extra,
+                          boolean decoderBias, boolean relu) {
         int d = model.dIn;
         int[] rowOf = codes.rowOfEntries();
-        float[] gradValue = new float[codes.size()];
-        SparseKernels.rowDots(workers, codes, model.wDec.data, d, g, gradValue);
+        SparseCodes.ByLatent byLatent = codes.byLatent(model.dSae);
         float[] gradPre = new float[codes.size()];
         for (int e = 0; e < gradPre.length; e++) {
             if (!relu || codes.value[e] > 0) {
                 gradPre[e] = gradValue[e] + (extra == null ? 0f : extra[e]);
             }
         }
-        SparseKernels.scatterRows(workers, codes, rowOf, codes.value, g, d, model.wDec.grad, touchedDec, model.dSae);
-        SparseKernels.scatterRows(workers, codes, rowOf, gradPre, xc, d, model.wEncT.grad, touchedEnc, model.dSae);
+        SparseKernels.scatterRows(workers, byLatent, rowOf, codes.value, g, d, model.wDec.grad, touchedDec);
+        SparseKernels.scatterRows(workers, byLatent, rowOf, gradPre, xc, d, model.wEncT.grad, touchedEnc);
+        float[] gradPreSums = new float[model.dSae];
         for (int e = 0; e < gradPre.length; e++) {
-            int l = codes.latent[e];
-            model.bEnc.grad[l] = model.bEnc.grad[l] + gradPre[e];
+            gradPreSums[codes.latent[e]] += gradPre[e];
+        }
+        for (int l = 0; l < model.dSae; l++) {
+            model.bEnc.grad[l] = model.bEnc.grad[l] + gradPreSums[l];
         }
         float[] bDecGrad = new float[d];
         if (decoderBias) {
@@ -164,7 +264,8 @@ final class GradientStep {
             }
         }
         if (model.applyBDecToInput) {
-            float[] through = SparseKernels.weightedRowSum(workers, codes, gradPre, model.wEncT.data, d);
+            // Σ_e gradPre[e] · W_enc^T[latent e], summed per latent first: one row per latent, not per entry
+            float[] through = SparseKernels.weightedRowSum(workers, gradPreSums, model.wEncT.data, d);
             for (int c = 0; c < d; c++) {
                 bDecGrad[c] -= through[c];
             }
@@ -172,39 +273,22 @@ final class GradientStep {
         model.bDec.addGradient(bDecGrad);
     }
 
-    /** AuxK: the dead latents' top {@code kAux} pre-activations reconstruct the (fixed) residual {@code x − x̂}. */
-    private Result withAux(Result r, NDManager manager, float[] x, float[] xc, int rows, NDArray pre, boolean[] dead,
-                           double coefficient, int kAux) {
-        boolean topK = model.architecture == SaeArchitecture.TOPK || model.architecture == SaeArchitecture.BATCH_TOPK;
-        if (!topK || dead == null || coefficient <= 0) {
-            return r;
-        }
-        int numDead = 0;
-        float[] mask = new float[model.dSae];
-        for (int i = 0; i < dead.length; i++) {
-            if (dead[i]) {
-                numDead++;
-            } else {
-                mask[i] = Float.NEGATIVE_INFINITY;
-            }
-        }
-        if (numDead == 0) {
-            return r;
-        }
-        int k = Math.min(kAux, numDead);
-        double scale = Math.min(numDead / (double) kAux, 1.0);
-        NDList top = pre.add(manager.create(mask)).topK(k, -1, true, false);
-        SparseCodes aux = SparseCodes.fixedK(rows, k, top.get(1).toLongArray(), top.get(0).toFloatArray(), false);
+    /**
+     * AuxK: the dead latents' top pre-activations ({@code aux}) reconstruct the (fixed) residual {@code x − x̂};
+     * {@code weight} scales the loss.
+     */
+    private Result withAux(Result r, float[] x, float[] xc, int rows, SparseCodes aux, double weight) {
         int d = model.dIn;
         float[] auxRecon = new float[rows * d];
-        SparseKernels.decode(workers, aux, model.wDec.data, d, null, auxRecon);
         float[] residual = new float[rows * d];
         for (int i = 0; i < residual.length; i++) {
             residual[i] = x[i] - r.reconstruction()[i];
         }
         float[] g = new float[rows * d];
-        double auxLoss = errorGradient(auxRecon, residual, rows, coefficient * scale, g) * coefficient * scale;
-        backprop(aux, xc, g, null, false, false);
+        float[] gradValue = new float[aux.size()];
+        double auxLoss = SparseKernels.decodeWithGradient(workers, aux, model.wDec.data, d, null, residual,
+                (float) (2.0 * weight / rows), auxRecon, g, gradValue) / rows * weight;
+        backprop(aux, xc, g, gradValue, null, false, false);
         return new Result(r.loss() + auxLoss, r.mse(), auxLoss, r.sparsityLoss(), r.reconstruction(),
                 r.activeCounts(), r.activeTotal(), r.codeSum(), r.usedSparsePath());
     }

@@ -1,5 +1,7 @@
 package io.microw.sae.train;
 
+import java.util.Arrays;
+
 /**
  * The non-zero codes of a batch, row by row (compressed sparse rows): entries {@code rowStart[b]} to
  * {@code rowStart[b+1]} of {@code latent} and {@code value} belong to row {@code b}. Values are the codes after
@@ -19,20 +21,11 @@ final class SparseCodes {
         this.value = value;
     }
 
-    /**
-     * Codes with exactly {@code k} entries per row: indices and values row-major [rows, k], ReLU'd when {@code relu}
-     * (TopK), raw otherwise (AuxK uses the dead latents' raw top pre-activations, as SAELens does).
-     */
-    static SparseCodes fixedK(int rows, int k, long[] indices, float[] values, boolean relu) {
+    /** Codes with exactly {@code k} entries per row: {@code latent} and {@code value} row-major [rows, k]. */
+    static SparseCodes fixedK(int rows, int k, int[] latent, float[] value) {
         int[] start = new int[rows + 1];
         for (int b = 0; b <= rows; b++) {
             start[b] = b * k;
-        }
-        int[] latent = new int[rows * k];
-        float[] value = new float[rows * k];
-        for (int e = 0; e < latent.length; e++) {
-            latent[e] = (int) indices[e];
-            value[e] = relu ? Math.max(values[e], 0f) : values[e];
         }
         return new SparseCodes(rows, start, latent, value);
     }
@@ -71,6 +64,36 @@ final class SparseCodes {
             }
         }
         return counts;
+    }
+
+    /**
+     * The entries grouped by latent (a counting sort, stable): entries {@code entry[start[l]]} to
+     * {@code entry[start[l+1] - 1]} have latent {@code l}, in increasing entry order.
+     */
+    record ByLatent(int[] start, int[] entry) {
+
+        /** Number of latents. */
+        int latents() {
+            return start.length - 1;
+        }
+    }
+
+    /** The entries grouped by latent, for {@code latents} latents. */
+    ByLatent byLatent(int latents) {
+        int[] start = new int[latents + 1];
+        int n = size();
+        for (int e = 0; e < n; e++) {
+            start[latent[e] + 1]++;
+        }
+        for (int l = 0; l < latents; l++) {
+            start[l + 1] += start[l];
+        }
+        int[] next = Arrays.copyOf(start, latents);
+        int[] entry = new int[n];
+        for (int e = 0; e < n; e++) {
+            entry[next[latent[e]]++] = e;
+        }
+        return new ByLatent(start, entry);
     }
 
     /** The row of entry {@code e}'s position lists, expanded: {@code rowOf[e]}. */

@@ -1,9 +1,15 @@
 package io.microw.sae.train;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeArchitecture;
 import io.microw.sae.SaeInit;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +34,8 @@ final class TrainingModel {
     final ParamTensor logThreshold;
     /** BatchTopK: running mean of the smallest kept activation, the inference threshold. */
     double batchTopKThreshold;
+    /** The engine's copy of {@code W_enc^T}, made once and refilled by {@link #encoderView}. */
+    private ByteBuffer encoderBuffer;
 
     TrainingModel(Sae sae) {
         this.architecture = sae.architecture();
@@ -69,6 +77,19 @@ final class TrainingModel {
                 wEncT.data[r * dIn + c] = w;
             }
         }
+    }
+
+    /**
+     * {@code W_enc^T [d_sae, d_in]} as an engine array in {@code manager} over this model's own direct buffer: the
+     * current values are copied into it, and the engine allocates nothing. The array reads that buffer, so it holds
+     * these values only until the next call.
+     */
+    NDArray encoderView(NDManager manager) {
+        if (encoderBuffer == null) {
+            encoderBuffer = ByteBuffer.allocateDirect(Float.BYTES * wEncT.size()).order(ByteOrder.nativeOrder());
+        }
+        encoderBuffer.asFloatBuffer().put(wEncT.data);
+        return manager.create(encoderBuffer, new Shape(dSae, dIn), DataType.FLOAT32);
     }
 
     /** The tensors Adam updates. */

@@ -251,74 +251,26 @@ final class TrainingRun implements AutoCloseable {
     }
 
     private void applyUpdate(long step) {
-        boolean[] touchedDec = gradients.touchedDecoderRows();
-        if (config.normalizeDecoder()) {
-            removeParallelComponent(model, touchedDec, workers);
+        float clip = config.maxGradNorm() > 0 ? clipFactor() : 1f;
+        float lr = (float) learningRate(step);
+        for (ParamTensor p : model.trainable()) {
+            boolean unitRows = p == model.wDec && config.normalizeDecoder();
+            p.adam(workers, lr, (float) config.adamBeta1(), (float) config.adamBeta2(), 1e-8f, step, clip, unitRows);
         }
-        double squared = model.wDec.gradSquaredSum(touchedDec) + model.wEncT.gradSquaredSum(gradients.touchedEncoderRows())
+    }
+
+    /**
+     * Global gradient clipping: the factor that brings the gradient's norm down to the maximum (1 below it). With
+     * unit-norm decoder rows, the decoder's gradient counts without its component along each row, as Adam applies it.
+     */
+    private float clipFactor() {
+        double decoder = config.normalizeDecoder() ? model.wDec.gradSquaredSumOrthogonalToRows()
+                : model.wDec.gradSquaredSum(gradients.touchedDecoderRows());
+        double squared = decoder + model.wEncT.gradSquaredSum(gradients.touchedEncoderRows())
                 + model.bEnc.gradSquaredSum(null) + model.bDec.gradSquaredSum(null)
                 + (model.logThreshold == null ? 0 : model.logThreshold.gradSquaredSum(null));
         double norm = Math.sqrt(squared);
-        float clip = config.maxGradNorm() > 0 && norm > config.maxGradNorm() ? (float) (config.maxGradNorm() / norm) : 1f;
-        float lr = (float) learningRate(step);
-        for (ParamTensor p : model.trainable()) {
-            p.adam(workers, lr, (float) config.adamBeta1(), (float) config.adamBeta2(), 1e-8f, step, clip);
-        }
-        if (config.normalizeDecoder()) {
-            normaliseRows(model, workers);
-        }
-    }
-
-    /** Removes from each decoder row's gradient its component along the row (the rows stay unit norm). */
-    private static void removeParallelComponent(TrainingModel model, boolean[] touched, Workers workers) {
-        int d = model.dIn;
-        workers.forRange(model.dSae, (part, from, to) -> {
-            for (int r = from; r < to; r++) {
-                removeParallelComponent(model, touched, r, d);
-            }
-        });
-    }
-
-    private static void removeParallelComponent(TrainingModel model, boolean[] touched, int r, int d) {
-        if (!touched[r]) {
-            return;
-        }
-        int base = r * d;
-        double dot = 0;
-        double norm = 0;
-        for (int c = 0; c < d; c++) {
-            float w = model.wDec.data[base + c];
-            dot += w * model.wDec.grad[base + c];
-            norm += w * w;
-        }
-        if (norm == 0) {
-            return;
-        }
-        float f = (float) (dot / norm);
-        for (int c = 0; c < d; c++) {
-            model.wDec.grad[base + c] = model.wDec.grad[base + c] - f * model.wDec.data[base + c];
-        }
-    }
-
-    private static void normaliseRows(TrainingModel model, Workers workers) {
-        int d = model.dIn;
-        workers.forRange(model.dSae, (part, from, to) -> {
-            for (int r = from; r < to; r++) {
-                int base = r * d;
-                double norm = 0;
-                for (int c = 0; c < d; c++) {
-                    float w = model.wDec.data[base + c];
-                    norm += w * w;
-                }
-                if (norm == 0) {
-                    continue;
-                }
-                float inv = (float) (1 / Math.sqrt(norm));
-                for (int c = 0; c < d; c++) {
-                    model.wDec.data[base + c] = model.wDec.data[base + c] * inv;
-                }
-            }
-        });
+        return norm > config.maxGradNorm() ? (float) (config.maxGradNorm() / norm) : 1f;
     }
 
     private void writeHistory(Path file) {
