@@ -45,6 +45,21 @@ final class HookDispatcher implements HookRunner {
     }
 
     @Override
+    public boolean observesWithin(Module module) {
+        String name = module.name();
+        if (name.isEmpty()) {
+            return !byLayer.isEmpty();
+        }
+        String below = name + ".";
+        for (String layer : byLayer.keySet()) {
+            if (layer.equals(name) || layer.startsWith(below)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
     public NDList insteadOfForward(Module module, NDList inputs, ForwardContext ctx) {
         List<HookRegistration> registrations = byLayer.get(module.name());
         if (registrations != null) {

@@ -20,7 +20,6 @@ abstract class RotaryAttention extends Module {
 
     private final int layerIndex;
     private final int heads;
-    private final int kvHeads;
     private final int headDim;
     private final float scale;
     private final float softcap;
@@ -44,7 +43,6 @@ abstract class RotaryAttention extends Module {
         }
         this.layerIndex = layerIndex;
         this.heads = heads;
-        this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.scale = scale;
         this.softcap = softcap;
@@ -85,10 +83,9 @@ abstract class RotaryAttention extends Module {
             kh = all.get(0);
             vh = all.get(1);
         }
-        int groups = heads / kvHeads;
-        NDArray pattern = hookPattern.call(ctx, AttentionCore.pattern(qh, AttentionCore.repeatKv(kh, groups),
-                ctx.attentionBias(slidingWindow), scale, softcap));
-        NDArray z = hookZ.call(ctx, AttentionCore.swapSeqAndHeads(pattern.matMul(AttentionCore.repeatKv(vh, groups))));
+        NDArray pattern = hookPattern.call(ctx, AttentionCore.pattern(qh, kh, ctx.attentionBias(slidingWindow), scale,
+                softcap));
+        NDArray z = hookZ.call(ctx, AttentionCore.swapSeqAndHeads(AttentionCore.weigh(pattern, vh)));
         return new NDList(z.reshape(batch, seq, (long) heads * headDim), pattern);
     }
 }

@@ -1,6 +1,7 @@
 package io.microw.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * The arithmetic every attention module shares, on tensors laid out [batch, heads, seq, headDim]:
@@ -13,17 +14,23 @@ public final class AttentionCore {
 
     /**
      * Attention probabilities [batch, heads, query, key]: softmax(cap(q kᵀ · scale) + bias), where cap is
-     * {@code softcap · tanh(x / softcap)} when {@code softcap > 0} (Gemma 2) and the identity otherwise.
+     * {@code softcap · tanh(x / softcap)} when {@code softcap > 0} (Gemma 2) and the identity otherwise. With
+     * grouped-query attention (fewer key heads than query heads) query head h reads key head h / (heads / kvHeads),
+     * without copying the keys once per query head.
      *
      * @param q       queries [batch, heads, query, headDim]
-     * @param k       keys [batch, heads, key, headDim]
+     * @param k       keys [batch, kvHeads, key, headDim], kvHeads dividing heads
      * @param bias    additive mask, broadcastable to [batch, heads, query, key]
      * @param scale   factor on the scores, usually 1 / sqrt(headDim)
      * @param softcap the soft cap, or 0 for none
      * @return the attention pattern, each row summing to 1
      */
     public static NDArray pattern(NDArray q, NDArray k, NDArray bias, float scale, float softcap) {
-        NDArray scores = Autograd.times(q, scale).matMul(k.transpose(0, 1, 3, 2));
+        Shape qs = q.getShape();
+        long keys = k.getShape().get(2);
+        // the scale goes on the keys, the smaller operand when key heads are shared
+        NDArray scores = grouped(q, k.getShape().get(1)).matMul(Autograd.times(k, scale).transpose(0, 1, 3, 2));
+        scores = ungrouped(scores, qs.get(0), qs.get(1), qs.get(2), keys);
         if (softcap > 0) {
             scores = Autograd.mul(Autograd.div(scores, softcap).tanh(), softcap);
         }
@@ -31,14 +38,38 @@ public final class AttentionCore {
     }
 
     /**
-     * Repeats each of the kv heads {@code groups} times in place order, so kv head i serves query heads i*g..i*g+g-1.
+     * The attention-weighted values z = pattern · v, with grouped-query sharing as in {@link #pattern}.
      *
-     * @param kv     keys or values [batch, kvHeads, seq, headDim]
-     * @param groups query heads per kv head
-     * @return [batch, kvHeads * groups, seq, headDim]; {@code kv} itself when {@code groups} is 1
+     * @param pattern attention probabilities [batch, heads, query, key]
+     * @param v       values [batch, kvHeads, key, headDim], kvHeads dividing heads
+     * @return z [batch, heads, query, headDim]
      */
-    public static NDArray repeatKv(NDArray kv, int groups) {
-        return groups == 1 ? kv : kv.repeat(1, groups);
+    public static NDArray weigh(NDArray pattern, NDArray v) {
+        Shape ps = pattern.getShape();
+        NDArray z = grouped(pattern, v.getShape().get(1)).matMul(v);
+        return ungrouped(z, ps.get(0), ps.get(1), ps.get(2), v.getShape().get(3));
+    }
+
+    /**
+     * x [batch, heads, rows, cols] as [batch, kvHeads, (heads / kvHeads) · rows, cols]: the query heads that share
+     * a key/value head, one after another, so that one product with that head serves them all.
+     */
+    private static NDArray grouped(NDArray x, long kvHeads) {
+        Shape s = x.getShape();
+        long heads = s.get(1);
+        if (heads == kvHeads) {
+            return x;
+        }
+        if (kvHeads <= 0 || heads % kvHeads != 0) {
+            throw new IllegalArgumentException(heads + " query heads cannot share " + kvHeads
+                    + " key/value heads; the query heads must be a multiple of the key/value heads");
+        }
+        return x.reshape(s.get(0), kvHeads, heads / kvHeads * s.get(2), s.get(3));
+    }
+
+    /** The inverse of {@link #grouped}: back to [batch, heads, rows, cols] (a view; nothing is copied). */
+    private static NDArray ungrouped(NDArray x, long batch, long heads, long rows, long cols) {
+        return x.getShape().get(1) == heads ? x : x.reshape(batch, heads, rows, cols);
     }
 
     /**

@@ -8,8 +8,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The state of one forward pass: its manager (every intermediate tensor belongs to it and is freed with it),
- * the batch, the hooks to run, an optional KV cache and an optional layer to stop after.
+ * The state of one forward pass: its manager (the intermediate tensors a hook can see belong to it and are freed
+ * with it; a module that no hook observes frees its own when it returns), the batch, the
+ * hooks to run, an optional KV cache and an optional layer to stop after.
  */
 public final class ForwardContext {
 
@@ -20,6 +21,7 @@ public final class ForwardContext {
     private final String stopAfter;
     private static final int PADDING_ONLY = -1;
     private final Map<Integer, NDArray> biases = new HashMap<>();
+    private NDManager scope;
 
     /**
      * The state of a forward about to run.
@@ -36,6 +38,7 @@ public final class ForwardContext {
         this.hooks = hooks;
         this.kvCache = kvCache;
         this.stopAfter = stopAfter;
+        this.scope = manager;
     }
 
     /**
@@ -96,6 +99,32 @@ public final class ForwardContext {
     }
 
     NDList run(Module module, NDList inputs) {
+        if (!freesEarly(module)) {
+            return runHooked(module, inputs);
+        }
+        NDManager outer = scope;
+        try (ModuleScope local = new ModuleScope(outer, inputs)) {
+            scope = local.manager();
+            return local.keep(runHooked(module, inputs));
+        } finally {
+            scope = outer;
+        }
+    }
+
+    /**
+     * Whether the module's intermediate tensors can be freed when it returns: no hook is registered on it or below
+     * it, the forward does not stop inside it, and neither autograd (the backward reads them) nor a KV cache (it
+     * keeps the keys and values) needs them afterwards. A hook point makes nothing, so it is not worth a scope.
+     */
+    private boolean freesEarly(Module module) {
+        if (module instanceof HookPoint || kvCache != null || Autograd.recording() || hooks.observesWithin(module)) {
+            return false;
+        }
+        String name = module.name();
+        return stopAfter == null || !(name.isEmpty() || stopAfter.equals(name) || stopAfter.startsWith(name + "."));
+    }
+
+    private NDList runHooked(Module module, NDList inputs) {
         NDList in = hooks.beforeForward(module, inputs, this);
         NDList replaced = hooks.insteadOfForward(module, in, this);
         NDList out = replaced != null ? replaced : module.runForward(this, in);

@@ -39,8 +39,24 @@ public interface HookRunner {
         return null;
     }
 
+    /**
+     * Whether any hook of this forward is registered on the module or on a module below it. A forward frees the
+     * intermediate tensors of a module that no hook observes as soon as the module returns.
+     *
+     * @param module a module of the model
+     * @return true (the default) when a hook may see a tensor made inside the module
+     */
+    default boolean observesWithin(Module module) {
+        return true;
+    }
+
     /** Runs no hooks. */
     HookRunner NONE = new HookRunner() {
+        @Override
+        public boolean observesWithin(Module module) {
+            return false;
+        }
+
         @Override
         public NDList beforeForward(Module module, NDList inputs, ForwardContext ctx) {
             return inputs;
