@@ -103,7 +103,9 @@ final class BenchCommand implements Callable<Integer> {
             Map<ActivationLayout, List<Double>> ratios = new EnumMap<>(ActivationLayout.class);
             for (int run = 1; run <= runs; run++) {
                 double single = lm == null ? Double.NaN : singleProcess(lm, texts, work, "bench-" + run);
-                out.printf("run %d: single-process saveActivations %.0f tokens/s%n", run, single);
+                if (lm != null) {
+                    out.printf("run %d: single-process saveActivations %.0f tokens/s%n", run, single);
+                }
                 for (ActivationLayout l : layouts) {
                     Path dir = work.resolve("spark-" + l.id() + "-" + run);
                     long start = System.nanoTime();
