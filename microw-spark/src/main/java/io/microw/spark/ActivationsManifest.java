@@ -19,8 +19,8 @@ import java.util.List;
 /**
  * The manifest {@code _microw.json} of an extracted Parquet dataset, written only once the dataset is committed (so a
  * dataset without it is incomplete): the model (identity, architecture, config hash), the tokenizer, the maximum
- * length, the layers with their columns and widths, the counts (texts, token rows, special tokens, null texts
- * skipped) and the microw version.
+ * length, the layers with their columns and widths, the columns' layout, the counts (texts, token rows, special
+ * tokens, null texts skipped) and the microw version.
  *
  * @param model         the model's identity ({@link ModelRef#identity()})
  * @param architecture  the model's architecture
@@ -30,6 +30,7 @@ import java.util.List;
  * @param layers        canonical layer names
  * @param columns       the column of each layer
  * @param widths        the width of each layer
+ * @param layout        how the layer columns store their vectors (a manifest without it is {@code float-array})
  * @param texts         texts with at least one token row
  * @param rows          token rows (every real token, special ones included)
  * @param specialTokens rows that are special tokens
@@ -39,8 +40,8 @@ import java.util.List;
  */
 public record ActivationsManifest(String model, String architecture, String configHash, String tokenizer,
                                   int maxLength, List<String> layers, List<String> columns, List<Integer> widths,
-                                  long texts, long rows, long specialTokens, long nullTexts, String microwVersion,
-                                  String created) {
+                                  ActivationLayout layout, long texts, long rows, long specialTokens, long nullTexts,
+                                  String microwVersion, String created) {
 
     /** The manifest's file name inside the dataset directory. */
     public static final String FILE = "_microw.json";
@@ -61,6 +62,10 @@ public record ActivationsManifest(String model, String architecture, String conf
         ArrayNode ls = root.putArray("layers");
         for (int i = 0; i < layers.size(); i++) {
             ls.addObject().put("name", layers.get(i)).put("column", columns.get(i)).put("width", widths.get(i));
+        }
+        root.put("layout", layout.id());
+        if (layout == ActivationLayout.BINARY) {
+            root.put("layout_encoding", "float32 little-endian, 4 bytes per element");
         }
         root.put("texts", texts);
         root.put("rows", rows);
@@ -85,7 +90,8 @@ public record ActivationsManifest(String model, String architecture, String conf
         JsonNode m = root.path("model");
         return new ActivationsManifest(m.path("id").asText(), m.path("architecture").asText(),
                 m.path("config_hash").asText(), root.path("tokenizer").asText(), root.path("max_length").asInt(),
-                layers, columns, widths, root.path("texts").asLong(), root.path("rows").asLong(),
+                layers, columns, widths, ActivationLayout.parse(root.path("layout").asText("float-array")),
+                root.path("texts").asLong(), root.path("rows").asLong(),
                 root.path("special_tokens").asLong(), root.path("null_texts").asLong(),
                 root.path("microw_version").asText(), root.path("created").asText());
     }

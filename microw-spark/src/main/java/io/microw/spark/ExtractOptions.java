@@ -7,7 +7,8 @@ import java.util.Objects;
  * Options of {@link MicrowSpark#extractActivations}: where the Parquet dataset goes (a local path or any Hadoop file
  * system URI), whether an existing output may be replaced, which input column (if any) holds the text ids, texts per
  * forward, the maximum length, how many texts each task sorts by length at once (what bounds a task's memory), and
- * the model's threads per executor. Immutable and serializable; each {@code with...} returns a changed copy.
+ * the model's threads per executor and the layer columns' {@link ActivationLayout}. Immutable and serializable; each
+ * {@code with...} returns a changed copy.
  */
 public final class ExtractOptions implements Serializable {
 
@@ -18,6 +19,7 @@ public final class ExtractOptions implements Serializable {
     private int maxLength;
     private int sortWindow = 4096;
     private int threads;
+    private ActivationLayout layout = ActivationLayout.FLOAT_ARRAY;
 
     private ExtractOptions(String output) {
         this.output = output;
@@ -25,7 +27,8 @@ public final class ExtractOptions implements Serializable {
 
     /**
      * Writes to {@code output}; defaults: no overwrite, ids by row order, batches of 8 texts, the model's context as
-     * maximum length, sorting windows of 4096 texts, as many model threads as the executor has cores.
+     * maximum length, sorting windows of 4096 texts, as many model threads as the executor has cores, layer columns as
+     * {@code array<float>}.
      *
      * @param output the output directory (path or URI)
      * @return the options
@@ -46,6 +49,7 @@ public final class ExtractOptions implements Serializable {
         o.maxLength = maxLength;
         o.sortWindow = sortWindow;
         o.threads = threads;
+        o.layout = layout;
         return o;
     }
 
@@ -126,6 +130,24 @@ public final class ExtractOptions implements Serializable {
         ExtractOptions o = copy();
         o.threads = count;
         return o;
+    }
+
+    /**
+     * How each layer's vector is stored: {@link ActivationLayout#FLOAT_ARRAY} ({@code array<float>}, the default) or
+     * {@link ActivationLayout#BINARY} (little-endian float32 bytes); recorded in the manifest.
+     *
+     * @param layout the layout
+     * @return the changed copy
+     */
+    public ExtractOptions withLayout(ActivationLayout layout) {
+        ExtractOptions o = copy();
+        o.layout = Objects.requireNonNull(layout, "layout");
+        return o;
+    }
+
+    /** @return the layer columns' layout */
+    public ActivationLayout layout() {
+        return layout;
     }
 
     /** @return the output directory or URI */

@@ -25,9 +25,11 @@ import java.util.Set;
  * @param batchSize texts per forward
  * @param sortWindow texts sorted by length together
  * @param threads   model threads per executor JVM (0: its cores)
+ * @param layout    how the layer columns store their vectors
  */
 record ExtractPlan(ModelRef model, List<String> layers, List<String> columns, List<Integer> widths, String stopAfter,
-                   int maxLength, int batchSize, int sortWindow, int threads) implements Serializable {
+                   int maxLength, int batchSize, int sortWindow, int threads, ActivationLayout layout)
+        implements Serializable {
 
     /** The fixed columns, before one column per layer. */
     static final List<String> KEY_COLUMNS = List.of("text_id", "position", "token_id", "special");
@@ -65,7 +67,7 @@ record ExtractPlan(ModelRef model, List<String> layers, List<String> columns, Li
         int maxLength = options.maxLength() == 0 ? context : Math.min(options.maxLength(), context);
         return new ExtractPlan(ref, names, List.copyOf(columns), List.copyOf(widths),
                 lm.layers().lastInModelOrder(names), maxLength, options.batchSize(), options.sortWindow(),
-                options.threads());
+                options.threads(), options.layout());
     }
 
     /** A layer's column: its canonical name with every character other than a letter, digit or '_' as '_'. */
@@ -73,7 +75,7 @@ record ExtractPlan(ModelRef model, List<String> layers, List<String> columns, Li
         return canonicalLayer.isEmpty() ? "root" : canonicalLayer.replaceAll("[^A-Za-z0-9_]", "_");
     }
 
-    /** The output schema: text_id, position, token_id, special, then one array&lt;float&gt; column per layer. */
+    /** The output schema: text_id, position, token_id, special, then one column per layer in the plan's layout. */
     StructType schema() {
         List<StructField> fields = new ArrayList<>(List.of(
                 DataTypes.createStructField("text_id", DataTypes.LongType, false),
@@ -81,7 +83,7 @@ record ExtractPlan(ModelRef model, List<String> layers, List<String> columns, Li
                 DataTypes.createStructField("token_id", DataTypes.LongType, false),
                 DataTypes.createStructField("special", DataTypes.BooleanType, false)));
         for (String column : columns) {
-            fields.add(DataTypes.createStructField(column, DataTypes.createArrayType(DataTypes.FloatType, false), false));
+            fields.add(DataTypes.createStructField(column, layout.columnType(), false));
         }
         return DataTypes.createStructType(fields);
     }

@@ -6,6 +6,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -41,6 +42,9 @@ import static org.apache.spark.sql.functions.when;
  */
 public final class MicrowSpark {
 
+    /** The SQL function {@link #registerFloatsFunction} registers. */
+    public static final String FLOATS_FUNCTION = "microw_floats";
+
     /** The batching of jobs that run the model without writing an extraction (their output is never used). */
     private static final ExtractOptions IN_MEMORY = ExtractOptions.into("in-memory");
 
@@ -50,8 +54,8 @@ public final class MicrowSpark {
     /**
      * Extracts the activations of {@code layers} over the texts of {@code textColumn} into a Parquet dataset at
      * {@code options.output()}: one row per real token (padding is never written) with {@code text_id},
-     * {@code position} (0-based among the text's tokens), {@code token_id}, {@code special} and one
-     * {@code array<float>} column per layer (its canonical name with '.' as '_'), then {@code _microw.json} once the
+     * {@code position} (0-based among the text's tokens), {@code token_id}, {@code special} and one column per layer
+     * (its canonical name with '.' as '_') in the options' {@link ActivationLayout}, then {@code _microw.json} once the
      * dataset is committed. Each executor JVM loads the model once; each task sorts its texts by length a window at a
      * time and streams batches. The rows do not depend on the partitioning. Null texts are skipped and counted.
      *
@@ -81,7 +85,12 @@ public final class MicrowSpark {
         JavaRDD<Row> idsAndTexts = idsAndTexts(texts, textColumn, options.idColumn());
         JavaRDD<Row> rows = idsAndTexts.mapPartitions(new PartitionExtraction(plan));
         SparkFailures.run(() -> {
-            spark.createDataFrame(rows, plan.schema()).write().mode(SaveMode.Overwrite).parquet(options.output());
+            DataFrameWriter<Row> writer = spark.createDataFrame(rows, plan.schema()).write().mode(SaveMode.Overwrite);
+            if (plan.layout() == ActivationLayout.BINARY) {
+                // every vector is distinct: a dictionary is never used, only tried for each page
+                plan.columns().forEach(c -> writer.option("parquet.enable.dictionary#" + c, "false"));
+            }
+            writer.parquet(options.output());
             return null;
         });
 
@@ -91,7 +100,7 @@ public final class MicrowSpark {
         ActivationsManifest manifest = new ActivationsManifest(model.identity(), lm.config().architecture(),
                 "sha256:" + sha256(lm.config().raw().json().toString()),
                 model.identity() + " (right padding, truncation at " + plan.maxLength() + ")", plan.maxLength(),
-                plan.layers(), plan.columns(), plan.widths(), counts.getLong(0), counts.getLong(1),
+                plan.layers(), plan.columns(), plan.widths(), plan.layout(), counts.getLong(0), counts.getLong(1),
                 counts.isNullAt(2) ? 0 : counts.getLong(2), nullTexts, version(), ActivationsManifest.now());
         manifest.write(options.output(), hadoop);
         return manifest;
@@ -103,7 +112,8 @@ public final class MicrowSpark {
      * merged by a tree reduction. Equal to the single-machine statistics of a {@code TopTextTracker} fed the same
      * tokens (the mean up to summation order).
      *
-     * @param extracted the dataset {@link #extractActivations} wrote ({@code spark.read().parquet(dir)})
+     * @param extracted the dataset {@link #extractActivations} wrote ({@code spark.read().parquet(dir)}), in either
+     *                  {@link ActivationLayout} (the column's type says which)
      * @param layer     the layer the SAE reads: its canonical name or its column
      * @param sae       the SAE, whose input width must be the layer's
      * @return the statistics
@@ -111,9 +121,10 @@ public final class MicrowSpark {
      */
     public static FeatureStatistics featureStatistics(Dataset<Row> extracted, String layer, SaeRef sae) {
         String column = layerColumn(extracted, layer);
+        ActivationLayout layout = ActivationLayout.of(extracted.schema().apply(column).dataType(), column);
         ExecutorModels.sae(sae);
         return SparkFailures.run(() -> extracted.filter(col("special").equalTo(false)).select(col(column)).javaRDD()
-                .mapPartitions(new StatisticsPartition(sae, column))
+                .mapPartitions(new StatisticsPartition(sae, column, layout))
                 .treeReduce(FeatureStatistics::merge));
     }
 
@@ -144,7 +155,7 @@ public final class MicrowSpark {
      * task keeps bounded per-latent lists, and the lists are merged by a tree reduction (shuffle volume: latents × k ×
      * partitions contexts). Special tokens are not counted.
      *
-     * @param extracted the dataset {@link #extractActivations} wrote
+     * @param extracted the dataset {@link #extractActivations} wrote, in either {@link ActivationLayout}
      * @param layer     the layer the SAE reads: its canonical name or its column
      * @param sae       the SAE
      * @param model     the model whose tokenizer decodes the tokens (the one that extracted the dataset)
@@ -160,11 +171,12 @@ public final class MicrowSpark {
                     + ": expected top-k >= 1, bottom-k >= 0 and window >= 0");
         }
         String column = layerColumn(extracted, layer);
+        ActivationLayout layout = ActivationLayout.of(extracted.schema().apply(column).dataType(), column);
         ExecutorModels.sae(sae);
         return SparkFailures.run(() -> extracted.select(col("text_id"), col("position"), col("token_id"),
                         col("special"), col(column))
                 .repartition(col("text_id")).sortWithinPartitions("text_id", "position").javaRDD()
-                .mapPartitions(new TopTextsPartition(sae, model, column, topK, bottomK, window))
+                .mapPartitions(new TopTextsPartition(sae, model, column, layout, topK, bottomK, window))
                 .treeReduce(TopTexts::merge));
     }
 
@@ -180,6 +192,19 @@ public final class MicrowSpark {
      */
     public static void registerConceptFunction(SparkSession spark, String name, ConceptAnnotator annotator) {
         spark.udf().register(name, (UDF1<String, Row[]>) annotator::annotate, annotator.resultType());
+    }
+
+    /**
+     * Registers the Spark SQL function {@value #FLOATS_FUNCTION}{@code (binary)} → {@code array<float>}, which decodes
+     * a layer column of the {@link ActivationLayout#BINARY} layout (little-endian float32) so that SQL can use it as
+     * the {@code float-array} layout's column: {@code SELECT microw_floats(transformer_h_1)[0] FROM acts}. Null for a
+     * null value; a length that is not a multiple of 4 fails the query.
+     *
+     * @param spark the session
+     */
+    public static void registerFloatsFunction(SparkSession spark) {
+        spark.udf().register(FLOATS_FUNCTION, (UDF1<byte[], float[]>) b -> b == null ? null
+                : ActivationLayout.floats(b), DataTypes.createArrayType(DataTypes.FloatType, false));
     }
 
     /**

@@ -16,10 +16,10 @@ import static org.apache.spark.sql.functions.col;
 
 /**
  * Training rows for {@code SaeTrainer} from a dataset {@link MicrowSpark#extractActivations} wrote (a local path or
- * any Hadoop file system URI): one layer's non-special token rows, in (text_id, position) order, streamed to this
- * JVM a partition at a time, mixed over all epochs by a {@link ShuffleBuffer} seeded as {@code StoreDataLoader}
- * seeds it. So the trainer sees exactly the batches it would see from the same rows in a {@code LocalStore} read
- * with the same buffer and seed.
+ * any Hadoop file system URI), in the layout its manifest names: one layer's non-special token rows, in (text_id,
+ * position) order, streamed to this JVM a partition at a time, mixed over all epochs by a {@link ShuffleBuffer} seeded
+ * as {@code StoreDataLoader} seeds it. So the trainer sees exactly the batches it would see from the same rows in a
+ * {@code LocalStore} read with the same buffer and seed.
  */
 public final class ParquetActivationSource implements ActivationSource {
 
@@ -27,6 +27,7 @@ public final class ParquetActivationSource implements ActivationSource {
     private final String dataset;
     private final String column;
     private final int width;
+    private final ActivationLayout layout;
     private final int shuffleRows;
     private final long seed;
     private final long rows;
@@ -51,6 +52,7 @@ public final class ParquetActivationSource implements ActivationSource {
                     + manifest.layers());
         }
         this.width = manifest.widths().get(at);
+        this.layout = manifest.layout();
         this.rows = manifest.rows() - manifest.specialTokens();
         this.shuffleRows = shuffleRows;
         this.seed = seed;
@@ -124,7 +126,7 @@ public final class ParquetActivationSource implements ActivationSource {
             if (!hasNext()) {
                 throw new NoSuchElementException("no more rows");
             }
-            return SaeCodes.vector(current.next(), 0);
+            return layout.decode(current.next(), 0, width, column);
         }
     }
 }

@@ -30,14 +30,4 @@ final class SaeCodes {
             return sae.encode(x).toFloatArray();
         }
     }
-
-    /** A row's array&lt;float&gt; column as a float array. */
-    static float[] vector(org.apache.spark.sql.Row row, int field) {
-        List<Float> list = row.getList(field);
-        float[] v = new float[list.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = list.get(i);
-        }
-        return v;
-    }
 }

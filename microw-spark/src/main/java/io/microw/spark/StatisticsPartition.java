@@ -8,27 +8,33 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
-/** One task of {@link MicrowSpark#featureStatistics}: the statistics of its partition's token vectors (one column). */
+/**
+ * One task of {@link MicrowSpark#featureStatistics}: the statistics of its partition's token vectors (one column, in
+ * either layout).
+ */
 final class StatisticsPartition implements FlatMapFunction<Iterator<Row>, FeatureStatistics> {
 
     private static final int BATCH = 512;
 
     private final SaeRef sae;
     private final String column;
+    private final ActivationLayout layout;
 
-    StatisticsPartition(SaeRef sae, String column) {
+    StatisticsPartition(SaeRef sae, String column, ActivationLayout layout) {
         this.sae = sae;
         this.column = column;
+        this.layout = layout;
     }
 
     @Override
     public Iterator<FeatureStatistics> call(Iterator<Row> vectors) {
         Sae model = ExecutorModels.sae(sae);
         int latents = model.config().dSae();
+        int width = model.config().dIn();
         FeatureStatistics stats = new FeatureStatistics(latents);
         List<float[]> batch = new ArrayList<>(BATCH);
         while (vectors.hasNext()) {
-            batch.add(SaeCodes.vector(vectors.next(), 0));
+            batch.add(layout.decode(vectors.next(), 0, width, column));
             if (batch.size() == BATCH || !vectors.hasNext()) {
                 float[] codes = SaeCodes.encode(model, batch, column);
                 for (int i = 0; i < codes.length; i++) {

@@ -8,7 +8,6 @@ import org.apache.spark.sql.RowFactory;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
@@ -108,7 +107,7 @@ final class TokenRows implements Iterator<Row> {
                 for (int l = 0; l < values.length; l++) {
                     int width = plan.widths().get(l);
                     int from = (b * seq + s) * width;
-                    row[4 + l] = Arrays.copyOfRange(values[l], from, from + width);
+                    row[4 + l] = plan.layout().encode(values[l], from, width);
                 }
                 ready.add(RowFactory.create(row));
             }

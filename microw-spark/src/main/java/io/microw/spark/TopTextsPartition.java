@@ -13,8 +13,8 @@ import java.util.Map;
 
 /**
  * One task of {@link MicrowSpark#topTexts}: reads its partition's token rows (text_id, position, token_id, special,
- * vector) sorted by text and position, encodes the counted (non-special) tokens with the SAE a group of texts at a
- * time, and keeps each latent's bounded top and bottom lists of the texts' strongest tokens.
+ * vector in either layout) sorted by text and position, encodes the counted (non-special) tokens with the SAE a group
+ * of texts at a time, and keeps each latent's bounded top and bottom lists of the texts' strongest tokens.
  */
 final class TopTextsPartition implements FlatMapFunction<Iterator<Row>, TopTexts> {
 
@@ -27,14 +27,17 @@ final class TopTextsPartition implements FlatMapFunction<Iterator<Row>, TopTexts
     private final SaeRef sae;
     private final ModelRef model;
     private final String column;
+    private final ActivationLayout layout;
     private final int topK;
     private final int bottomK;
     private final int window;
 
-    TopTextsPartition(SaeRef sae, ModelRef model, String column, int topK, int bottomK, int window) {
+    TopTextsPartition(SaeRef sae, ModelRef model, String column, ActivationLayout layout, int topK, int bottomK,
+                      int window) {
         this.sae = sae;
         this.model = model;
         this.column = column;
+        this.layout = layout;
         this.topK = topK;
         this.bottomK = bottomK;
         this.window = window;
@@ -65,7 +68,7 @@ final class TopTextsPartition implements FlatMapFunction<Iterator<Row>, TopTexts
             }
             current.tokenIds().add(r.getLong(2));
             current.special().add(r.getBoolean(3));
-            current.vectors().add(r.getBoolean(3) ? null : SaeCodes.vector(r, 4));
+            current.vectors().add(r.getBoolean(3) ? null : layout.decode(r, 4, encoder.config().dIn(), column));
             tokens++;
         }
         run(group, encoder, tokenizer, result);

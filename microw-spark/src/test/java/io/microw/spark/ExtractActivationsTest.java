@@ -7,9 +7,12 @@ import io.microw.store.LocalStore;
 import io.microw.store.Store;
 import io.microw.store.StoredTensor;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,35 +59,55 @@ class ExtractActivationsTest {
         ActivationsManifest m3 = MicrowSpark.extractActivations(texts.repartition(3), "text", ModelRef.demo(), LAYERS,
                 ExtractOptions.into(byId).withIdColumn("id").withBatchSize(4).withSortWindow(7));
 
-        Map<String, Object[]> one = read(byOrder);
-        Map<String, Object[]> three = read(byId);
-        assertThat(one.keySet()).isEqualTo(reference.keySet());
-        assertThat(three.keySet()).isEqualTo(reference.keySet());
-        for (Map<String, Object[]> run : List.of(one, three)) {
-            run.forEach((key, row) -> {
-                Object[] ref = reference.get(key);
-                assertThat(row[0]).as("token id at %s", key).isEqualTo(ref[0]);
-                assertThat(row[1]).as("special at %s", key).isEqualTo(ref[1]);
-                for (int l = 0; l < LAYERS.size(); l++) {
-                    float[] got = (float[]) row[2 + l];
-                    float[] want = (float[]) ref[2 + l];
-                    assertThat(got).hasSameSizeAs(want);
-                    for (int i = 0; i < want.length; i++) {
-                        assertThat(Math.abs(got[i] - want[i])).as("%s %s [%d]", key, LAYERS.get(l), i)
-                                .isLessThanOrEqualTo(1e-5f);
-                    }
-                }
-            });
-        }
+        assertEqualsReference(read(byOrder));
+        assertEqualsReference(read(byId));
         assertThat(m1.rows()).isEqualTo(reference.size());
         assertThat(m1.texts()).isEqualTo(sentences.size());
         assertThat(m1.layers()).isEqualTo(LAYERS);
         assertThat(m1.columns()).isEqualTo(COLUMNS);
         assertThat(m1.widths()).containsExactly(256, 256);
+        assertThat(m1.layout()).isEqualTo(ActivationLayout.FLOAT_ARRAY);
         assertThat(m1.model()).isEqualTo("brown-gpt2");
         assertThat(m1.configHash()).startsWith("sha256:").hasSize(7 + 64);
         assertThat(ActivationsManifest.read(byId, hadoop())).isEqualTo(m3);
         assertThat(Files.exists(Path.of(byId, ActivationsManifest.FILE))).isTrue();
+    }
+
+    @Test
+    void binaryLayoutHoldsTheSameValuesAsLittleEndianFloat32() throws Exception {
+        String out = dir.resolve("binary").toString();
+        ActivationsManifest m = MicrowSpark.extractActivations(TestSpark.texts(sentences).repartition(2), "text",
+                ModelRef.demo(), LAYERS, ExtractOptions.into(out).withIdColumn("id")
+                        .withLayout(ActivationLayout.BINARY));
+        assertThat(m.layout()).isEqualTo(ActivationLayout.BINARY);
+        assertThat(ActivationsManifest.read(out, hadoop())).isEqualTo(m);
+        assertThat(Files.readString(Path.of(out, ActivationsManifest.FILE))).contains("\"layout\" : \"binary\"");
+        Dataset<Row> back = TestSpark.session().read().parquet(out);
+        for (String column : COLUMNS) {
+            assertThat(back.schema().apply(column).dataType()).isEqualTo(DataTypes.BinaryType);
+        }
+        assertThat(back.select(functions.length(functions.col(COLUMNS.get(0)))).distinct().as(Encoders.INT())
+                .collectAsList()).as("bytes per value").containsExactly(4 * 256);
+        assertEqualsReference(read(out));
+        assertThat(m.rows()).isEqualTo(reference.size());
+    }
+
+    private static void assertEqualsReference(Map<String, Object[]> run) {
+        assertThat(run.keySet()).isEqualTo(reference.keySet());
+        run.forEach((key, row) -> {
+            Object[] ref = reference.get(key);
+            assertThat(row[0]).as("token id at %s", key).isEqualTo(ref[0]);
+            assertThat(row[1]).as("special at %s", key).isEqualTo(ref[1]);
+            for (int l = 0; l < LAYERS.size(); l++) {
+                float[] got = (float[]) row[2 + l];
+                float[] want = (float[]) ref[2 + l];
+                assertThat(got).hasSameSizeAs(want);
+                for (int i = 0; i < want.length; i++) {
+                    assertThat(Math.abs(got[i] - want[i])).as("%s %s [%d]", key, LAYERS.get(l), i)
+                            .isLessThanOrEqualTo(1e-5f);
+                }
+            }
+        });
     }
 
     @Test
@@ -149,6 +172,13 @@ class ExtractActivationsTest {
             v[0] = r.<Long>getAs("token_id");
             v[1] = r.<Boolean>getAs("special");
             for (int l = 0; l < COLUMNS.size(); l++) {
+                Object value = r.get(r.fieldIndex(COLUMNS.get(l)));
+                if (value instanceof byte[] bytes) { // the binary layout: little-endian float32
+                    float[] f = new float[bytes.length / 4];
+                    java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
+                    v[2 + l] = f;
+                    continue;
+                }
                 List<Float> list = r.getList(r.fieldIndex(COLUMNS.get(l)));
                 float[] f = new float[list.size()];
                 for (int i = 0; i < f.length; i++) {

@@ -38,7 +38,7 @@ class ParquetActivationSourceTest {
         int d = 256;
         float[] flat = new float[rows.size() * d];
         for (int i = 0; i < rows.size(); i++) {
-            System.arraycopy(SaeCodes.vector(rows.get(i), 0), 0, flat, i * d, d);
+            System.arraycopy(ActivationLayout.FLOAT_ARRAY.decode(rows.get(i), 0, d, "test"), 0, flat, i * d, d);
         }
         LocalStore store = new LocalStore(dir.resolve("store"));
         RunWriter writer = store.writer("rows");

@@ -42,6 +42,7 @@ class SaeJobsTest {
     private static SaeRef saeRef;
     private static TopTextTracker single;
     private static Dataset<Row> extracted;
+    private static Dataset<Row> extractedBinary;
 
     @BeforeAll
     static void extractAndTrackSingleMachine() {
@@ -60,6 +61,10 @@ class SaeJobsTest {
         MicrowSpark.extractActivations(TestSpark.texts(sentences).repartition(3), "text", ModelRef.demo(),
                 List.of(LAYER), ExtractOptions.into(out).withIdColumn("id"));
         extracted = TestSpark.session().read().parquet(out);
+        String binary = dir.resolve("extracted-binary").toString();
+        MicrowSpark.extractActivations(TestSpark.texts(sentences).repartition(2), "text", ModelRef.demo(),
+                List.of(LAYER), ExtractOptions.into(binary).withIdColumn("id").withLayout(ActivationLayout.BINARY));
+        extractedBinary = TestSpark.session().read().parquet(binary);
     }
 
     @Test
@@ -95,7 +100,19 @@ class SaeJobsTest {
 
     @Test
     void topTextsEqualSingleMachineOfflineTopTexts() {
-        TopTexts texts = MicrowSpark.topTexts(extracted.repartition(3), LAYER, saeRef, ModelRef.demo(), 5, 3, 4);
+        assertEqualSingleMachine(MicrowSpark.topTexts(extracted.repartition(3), LAYER, saeRef, ModelRef.demo(), 5, 3,
+                4));
+    }
+
+    @Test
+    void overTheBinaryLayoutStatisticsAndTopTextsEqualSingleMachine() {
+        assertThat(extractedBinary.schema().apply("transformer_h_1").dataType().simpleString()).isEqualTo("binary");
+        assertEqualSingleMachine(MicrowSpark.featureStatistics(extractedBinary.repartition(4), LAYER, saeRef));
+        assertEqualSingleMachine(MicrowSpark.topTexts(extractedBinary.repartition(3), LAYER, saeRef, ModelRef.demo(),
+                5, 3, 4));
+    }
+
+    private static void assertEqualSingleMachine(TopTexts texts) {
         int compared = 0;
         for (int l = 0; l < 96; l++) {
             assertSame(texts.topTexts(l), single.topTexts(l), "top of " + l);

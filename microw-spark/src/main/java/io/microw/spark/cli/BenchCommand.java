@@ -4,6 +4,7 @@ import io.microw.demo.BrownCorpus;
 import io.microw.demo.BrownGpt2;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.SaveOptions;
+import io.microw.spark.ActivationLayout;
 import io.microw.spark.ActivationsManifest;
 import io.microw.spark.ExtractOptions;
 import io.microw.spark.MicrowSpark;
@@ -18,14 +19,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
  * {@code bench}: Spark extraction against single-process {@code saveActivations} of the same Brown sentences and
- * layer on this machine, in real tokens per second (the model loaded and warmed up first in both).
+ * layer on this machine, in real tokens per second (the model loaded and warmed up first in both), each layer-column
+ * layout in turn, interleaved with the single-process runs run by run, with where the Spark side spent its time.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Tokens/s of Spark extraction vs single-process saveActivations (brown-gpt2, Brown sentences).")
@@ -46,6 +52,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "8", paramLabel = "N", description = "texts per forward")
     int batchSize;
 
+    @Option(names = "--layout", defaultValue = "both", paramLabel = "LAYOUT",
+            description = "float-array, binary, or both (default): the layouts alternate run by run")
+    String layout;
+
+    @Option(names = "--runs", defaultValue = "1", paramLabel = "N",
+            description = "rounds of (single-process, then each layout), interleaved; medians reported")
+    int runs;
+
     @Option(names = "--no-baseline", description = "skip the single-process run (for scaling runs)")
     boolean noBaseline;
 
@@ -59,41 +73,92 @@ final class BenchCommand implements Callable<Integer> {
         try {
             return onePartition > 0 ? onePartition(work) : overhead(work);
         } finally {
-            try (var paths = Files.walk(work)) {
-                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            delete(work);
         }
     }
 
     private Integer overhead(Path work) throws IOException {
+        if (runs < 1) {
+            throw new IllegalArgumentException("--runs is " + runs + "; expected at least 1");
+        }
         List<String> texts = BrownCorpus.load().sentences().stream().map(BrownCorpus.Sentence::text).limit(count)
                 .toList();
-        double single = Double.NaN;
-        if (!noBaseline) {
-            single = singleProcess(texts, work);
-        }
+        List<ActivationLayout> layouts = "both".equals(layout) ? List.of(ActivationLayout.values())
+                : List.of(ActivationLayout.parse(layout));
+        PrintWriter out = spec.commandLine().getOut();
         SparkSession session = spark.session("microw bench");
-        try {
+        StageTimes stages = new StageTimes();
+        session.sparkContext().addSparkListener(stages);
+        try (LanguageModel lm = noBaseline ? null : BrownGpt2.load()) {
             Dataset<Row> input = session.createDataset(texts, Encoders.STRING()).toDF("text");
-            ExtractOptions options = ExtractOptions.into(work.resolve("warmup").toString()).withBatchSize(batchSize);
-            MicrowSpark.extractActivations(input.limit(64), "text", ModelRef.demo(), List.of(layer), options);
-            long start = System.nanoTime();
-            ActivationsManifest m = MicrowSpark.extractActivations(input, "text", ModelRef.demo(), List.of(layer),
-                    ExtractOptions.into(work.resolve("spark").toString()).withBatchSize(batchSize));
-            double distributed = m.rows() / ((System.nanoTime() - start) / 1e9);
-            spec.commandLine().getOut().printf("%d texts, layer %s, batch %d, master %s%n"
-                            + "single-process saveActivations: %.0f tokens/s%n"
-                            + "Spark extractActivations:       %.0f tokens/s (%d rows, %d partitions)%n"
-                            + "ratio Spark / single:           %.2f%n"
-                            + "Parquet:                        %.0f bytes per token row (layer width %d)%n",
-                    texts.size(), layer, batchSize, session.sparkContext().master(), single, distributed, m.rows(),
-                    input.rdd().getNumPartitions(), distributed / single,
-                    (double) parquetBytes(work.resolve("spark")) / m.rows(), m.widths().get(0));
+            for (ActivationLayout l : layouts) {
+                extract(input.limit(64), l, work.resolve("warmup-" + l.id()));
+            }
+            if (lm != null) {
+                singleProcess(lm, texts.subList(0, Math.min(64, texts.size())), work, "warmup");
+            }
+            stages.drain();
+            out.printf("%d texts, layer %s, batch %d, master %s, %d partitions; runs interleaved%n", texts.size(),
+                    layer, batchSize, session.sparkContext().master(), input.rdd().getNumPartitions());
+            Map<ActivationLayout, List<Double>> ratios = new EnumMap<>(ActivationLayout.class);
+            for (int run = 1; run <= runs; run++) {
+                double single = lm == null ? Double.NaN : singleProcess(lm, texts, work, "bench-" + run);
+                if (lm != null) {
+                    out.printf("run %d: single-process saveActivations %.0f tokens/s%n", run, single);
+                }
+                for (ActivationLayout l : layouts) {
+                    Path dir = work.resolve("spark-" + l.id() + "-" + run);
+                    long start = System.nanoTime();
+                    ActivationsManifest m = extract(input, l, dir);
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    double tokensPerSecond = m.rows() / seconds;
+                    ratios.computeIfAbsent(l, k -> new ArrayList<>()).add(tokensPerSecond / single);
+                    out.printf("run %d: Spark %-11s %.0f tokens/s, ratio %.2f, %d rows, %.0f Parquet bytes per row "
+                                    + "(width %d), %.1f s%n", run, l.id(), tokensPerSecond, tokensPerSecond / single,
+                            m.rows(), (double) parquetBytes(dir) / m.rows(), m.widths().get(0), seconds);
+                    printStages(out, stages);
+                    delete(dir);
+                }
+            }
+            for (ActivationLayout l : layouts) {
+                out.printf("median ratio Spark %s / single: %.2f%n", l.id(), median(ratios.get(l)));
+            }
             return 0;
         } finally {
+            session.sparkContext().removeSparkListener(stages);
             spark.close(session);
+        }
+    }
+
+    private ActivationsManifest extract(Dataset<Row> input, ActivationLayout l, Path dir) {
+        return MicrowSpark.extractActivations(input, "text", ModelRef.demo(), List.of(layer),
+                ExtractOptions.into(dir.toString()).withBatchSize(batchSize).withLayout(l));
+    }
+
+    /** The stages of the last extraction: where the Spark side spent its time. */
+    private static void printStages(PrintWriter out, StageTimes stages) {
+        try {
+            Thread.sleep(300); // the listener bus delivers the last stage's end asynchronously
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (StageTimes.Stage s : stages.drain()) {
+            out.printf("         stage %-40s %6.2f s wall, tasks %6.2f s (GC %.2f s)%n", s.name(), s.wallSeconds(),
+                    s.taskSeconds(), s.gcSeconds());
+        }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 
@@ -132,16 +197,14 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private double singleProcess(List<String> texts, Path work) {
-        try (LanguageModel lm = BrownGpt2.load()) {
-            SaveOptions options = SaveOptions.into(work.resolve("store")).withBatchSize(batchSize);
-            lm.activations().saveActivations(texts.subList(0, Math.min(64, texts.size())), List.of(layer),
-                    options.withRunName("warmup"));
-            long[] tokens = {0};
-            long start = System.nanoTime();
-            lm.activations().saveActivations(texts, List.of(layer),
-                    options.withRunName("bench").withProgress(p -> tokens[0] = p.tokens()));
-            return tokens[0] / ((System.nanoTime() - start) / 1e9);
-        }
+    private double singleProcess(LanguageModel lm, List<String> texts, Path work, String run) throws IOException {
+        SaveOptions options = SaveOptions.into(work.resolve("store")).withBatchSize(batchSize);
+        long[] tokens = {0};
+        long start = System.nanoTime();
+        lm.activations().saveActivations(texts, List.of(layer),
+                options.withRunName(run).withProgress(p -> tokens[0] = p.tokens()));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        delete(work.resolve("store").resolve("runs").resolve(run));
+        return tokens[0] / seconds;
     }
 }

@@ -1,5 +1,6 @@
 package io.microw.spark.cli;
 
+import io.microw.spark.ActivationLayout;
 import io.microw.spark.ActivationsManifest;
 import io.microw.spark.ExtractOptions;
 import io.microw.spark.MicrowSpark;
@@ -59,8 +60,14 @@ final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--max-length", defaultValue = "0", paramLabel = "N", description = "tokens per text (0: context)")
     int maxLength;
 
+    @Option(names = "--layout", defaultValue = "float-array", paramLabel = "LAYOUT",
+            description = "layer columns: float-array (array<float>, default) or binary (little-endian float32 bytes;"
+                    + " SQL decodes it with microw_floats)")
+    String layout;
+
     @Override
     public Integer call() {
+        ActivationLayout columns = ActivationLayout.parse(layout);
         SparkSession session = spark.session("microw extract");
         ProgressListener progress = new ProgressListener(spec.commandLine().getErr());
         session.sparkContext().addSparkListener(progress);
@@ -71,12 +78,12 @@ final class ExtractCommand implements Callable<Integer> {
             long start = System.nanoTime();
             ActivationsManifest m = MicrowSpark.extractActivations(input, column, ModelRef.of(model), layers,
                     ExtractOptions.into(output).withOverwrite(overwrite).withIdColumn(idColumn)
-                            .withBatchSize(batchSize).withMaxLength(maxLength));
+                            .withBatchSize(batchSize).withMaxLength(maxLength).withLayout(columns));
             double seconds = (System.nanoTime() - start) / 1e9;
             progress.finish();
             spec.commandLine().getOut().printf("%s: %d texts, %d token rows (%d special), %d null texts skipped, "
-                            + "layers %s, %.1f s, %.0f tokens/s%n", output, m.texts(), m.rows(), m.specialTokens(),
-                    m.nullTexts(), m.layers(), seconds, m.rows() / seconds);
+                            + "layers %s (%s), %.1f s, %.0f tokens/s%n", output, m.texts(), m.rows(), m.specialTokens(),
+                    m.nullTexts(), m.layers(), m.layout().id(), seconds, m.rows() / seconds);
             return 0;
         } finally {
             session.sparkContext().removeSparkListener(progress);

@@ -80,6 +80,24 @@ class SparkMainTest {
     }
 
     @Test
+    void extractWritesTheLayoutAsked() throws Exception {
+        Path texts = dir.resolve("texts.txt");
+        Files.write(texts, List.of("It rained in Atlanta.", "Mayor Allen won the primary."));
+        String out = dir.resolve("binary").toString();
+        Microw run = Microw.run("spark", "extract", "--master", "local[2]", "--texts", texts.toString(), "--layers",
+                "transformer.h.1", "--output", out, "--layout", "binary");
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out()).contains("(binary)");
+        JsonNode manifest = new ObjectMapper().readTree(Path.of(out, ActivationsManifest.FILE).toFile());
+        assertThat(manifest.path("layout").asText()).isEqualTo("binary");
+
+        Microw bad = Microw.run("spark", "extract", "--master", "local[2]", "--texts", texts.toString(), "--layers",
+                "transformer.h.1", "--output", dir.resolve("never").toString(), "--layout", "floats");
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains("'floats'", "float-array or binary");
+    }
+
+    @Test
     void refusesARemoteMaster() {
         Microw run = Microw.run("spark", "extract", "--master", "spark://10.1.2.3:7077", "--texts", "x.txt",
                 "--layers", "transformer.h.0", "--output", dir.resolve("o").toString());
