@@ -46,13 +46,9 @@ final class HookDispatcher implements HookRunner {
 
     @Override
     public boolean observesWithin(Module module) {
-        String name = module.name();
-        if (name.isEmpty()) {
-            return !byLayer.isEmpty();
-        }
-        String below = name + ".";
+        String below = module.name().isEmpty() ? "" : module.name() + ".";
         for (String layer : byLayer.keySet()) {
-            if (layer.equals(name) || layer.startsWith(below)) {
+            if (layer.length() > below.length() && layer.startsWith(below)) {
                 return true;
             }
         }

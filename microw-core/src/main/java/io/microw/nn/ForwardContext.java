@@ -99,39 +99,44 @@ public final class ForwardContext {
     }
 
     NDList run(Module module, NDList inputs) {
+        NDList in = hooks.beforeForward(module, inputs, this);
+        NDList replaced = hooks.insteadOfForward(module, in, this);
+        NDList out = replaced != null ? replaced : runScoped(module, in);
+        out = hooks.afterForward(module, in, out, this);
+        if (module.name().equals(stopAfter)) {
+            throw new ForwardStopped(stopAfter, out);
+        }
+        return out;
+    }
+
+    /**
+     * Runs the module itself, in a scope of its own when it {@linkplain #freesEarly frees early}. The module's own
+     * hooks run outside that scope (see {@link #run}): they see its inputs and kept outputs, and what they make lives
+     * as long as it would without the scope.
+     */
+    private NDList runScoped(Module module, NDList inputs) {
         if (!freesEarly(module)) {
-            return runHooked(module, inputs);
+            return module.runForward(this, inputs);
         }
         NDManager outer = scope;
         try (ModuleScope local = new ModuleScope(outer, inputs)) {
             scope = local.manager();
-            return local.keep(runHooked(module, inputs));
+            return local.keep(module.runForward(this, inputs));
         } finally {
             scope = outer;
         }
     }
 
     /**
-     * Whether the module's intermediate tensors can be freed when it returns: no hook is registered on it or below
-     * it, the forward does not stop inside it, and neither autograd (the backward reads them) nor a KV cache (it
-     * keeps the keys and values) needs them afterwards. A hook point makes nothing, so it is not worth a scope.
+     * Whether the module's intermediate tensors can be freed when it returns: no hook is registered below it, the
+     * forward does not stop inside it, and autograd (the backward reads them) does not need them afterwards. The KV
+     * cache keeps its own buffers, so it does not stop this. A hook point makes nothing, so it is not worth a scope.
      */
     private boolean freesEarly(Module module) {
-        if (module instanceof HookPoint || kvCache != null || Autograd.recording() || hooks.observesWithin(module)) {
+        if (module instanceof HookPoint || Autograd.recording() || hooks.observesWithin(module)) {
             return false;
         }
         String name = module.name();
         return stopAfter == null || !(name.isEmpty() || stopAfter.equals(name) || stopAfter.startsWith(name + "."));
-    }
-
-    private NDList runHooked(Module module, NDList inputs) {
-        NDList in = hooks.beforeForward(module, inputs, this);
-        NDList replaced = hooks.insteadOfForward(module, in, this);
-        NDList out = replaced != null ? replaced : module.runForward(this, in);
-        out = hooks.afterForward(module, in, out, this);
-        if (module.name().equals(stopAfter)) {
-            throw new ForwardStopped(stopAfter, out);
-        }
-        return out;
     }
 }

@@ -40,8 +40,9 @@ public interface HookRunner {
     }
 
     /**
-     * Whether any hook of this forward is registered on the module or on a module below it. A forward frees the
-     * intermediate tensors of a module that no hook observes as soon as the module returns.
+     * Whether any hook of this forward is registered on a module below this one (its own hooks do not count: they run
+     * outside its scope and see only its inputs and outputs). A forward frees the intermediate tensors of a module
+     * with no hook below it as soon as the module returns.
      *
      * @param module a module of the model
      * @return true (the default) when a hook may see a tensor made inside the module

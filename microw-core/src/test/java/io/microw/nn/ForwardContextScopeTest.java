@@ -131,4 +131,40 @@ class ForwardContextScopeTest {
             assertThat(outer.inner.temporaries).noneMatch(NDArray::isReleased);
         }
     }
+
+    @Test
+    void aModulesOwnHooksRunOutsideItsScope() {
+        Outer outer = new Outer();
+        List<NDArray> seen = new ArrayList<>();
+        HookRunner onInner = new HookRunner() {
+            @Override
+            public boolean observesWithin(Module module) {
+                return module.name().equals("outer");
+            }
+
+            @Override
+            public NDList beforeForward(Module module, NDList inputs, ForwardContext ctx) {
+                return inputs;
+            }
+
+            @Override
+            public NDList afterForward(Module module, NDList inputs, NDList outputs, ForwardContext ctx) {
+                if (module.name().equals("outer.inner")) {
+                    seen.add(inputs.head());
+                    seen.add(outputs.head());
+                    seen.add(outputs.head().mul(10));
+                }
+                return outputs;
+            }
+        };
+        try (NDManager work = NDManager.newBaseManager()) {
+            NDArray out = outer.call(context(work, onInner, null), work.create(new float[] {1f, 2f}));
+            assertThat(out.toFloatArray()).containsExactly(10f, 18f);
+            assertThat(outer.inner.temporaries).as("inner itself is hooked, nothing below it").allMatch(NDArray::isReleased);
+            assertThat(seen).as("what the hook saw and made outlives inner's scope").noneMatch(NDArray::isReleased);
+            assertThat(seen.get(0).toFloatArray()).containsExactly(1f, 2f);
+            assertThat(seen.get(1).toFloatArray()).containsExactly(4f, 8f);
+            assertThat(seen.get(2).toFloatArray()).containsExactly(40f, 80f);
+        }
+    }
 }
