@@ -1,6 +1,7 @@
 package io.microw.models;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * How one model type of the Llama-like family differs from the others, as a row of named settings: which
@@ -79,7 +80,7 @@ public record LlamaVariant(String modelType, String classPrefix, ConfigFlag qkvB
     }
 
     /** The model types of {@link #TABLE}, in order. */
-    static java.util.Set<String> modelTypes() {
+    static Set<String> modelTypes() {
         return BY_TYPE.modelTypes();
     }
 

@@ -1,5 +1,6 @@
 package io.microw.models;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +29,7 @@ final class VariantTable<V> {
 
     /** The model types in table order. */
     Set<String> modelTypes() {
-        return java.util.Collections.unmodifiableSet(rows.keySet());
+        return Collections.unmodifiableSet(rows.keySet());
     }
 
     /** The row for {@code modelType}; {@code source} names the config in the error. */
