@@ -35,7 +35,7 @@ public final class Gemma implements ModelFamily {
 
     @Override
     public Set<String> modelTypes() {
-        return Set.of("gemma", "gemma2");
+        return GemmaVariant.modelTypes();
     }
 
     @Override

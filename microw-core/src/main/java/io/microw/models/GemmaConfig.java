@@ -11,24 +11,26 @@ import java.util.List;
 
 /**
  * Gemma's and Gemma 2's {@code config.json}: shapes are required, flags default as in transformers'
- * {@code GemmaConfig} and {@code Gemma2Config}. Gemma 2 adds soft-capping, sliding-window layers, sandwich norms
- * and {@code query_pre_attn_scalar}; for Gemma those are off and the attention scale is head_dim^-0.5.
+ * {@code GemmaConfig} and {@code Gemma2Config}. What Gemma 2 adds (soft-capping, sliding-window layers, sandwich
+ * norms, {@code query_pre_attn_scalar}) is its {@link GemmaVariant} row; without them the attention scale is
+ * head_dim^-0.5.
  *
- * @param slidingLayers per layer, whether it uses sliding-window attention
- * @param attnLogitSoftcap 0 for none
+ * @param variant           the model type's row of {@link GemmaVariant#TABLE}
+ * @param slidingLayers     per layer, whether it uses sliding-window attention
+ * @param attnLogitSoftcap  0 for none
  * @param finalLogitSoftcap 0 for none
  */
-public record GemmaConfig(HfConfig raw, String modelType, int vocabSize, int hiddenSize, int numLayers, int numHeads,
-                          int numKvHeads, int headDim, int intermediateSize, int maxPositions, double rmsNormEps,
-                          ActivationFunction activation, boolean tieWordEmbeddings, boolean attentionBias,
-                          double attentionScale, double attnLogitSoftcap, double finalLogitSoftcap,
-                          int slidingWindow, List<Boolean> slidingLayers, RopeScaling rope) implements ConfigTokenIds {
+public record GemmaConfig(HfConfig raw, GemmaVariant variant, int vocabSize, int hiddenSize, int numLayers,
+                          int numHeads, int numKvHeads, int headDim, int intermediateSize, int maxPositions,
+                          double rmsNormEps, ActivationFunction activation, double attentionScale,
+                          double attnLogitSoftcap, double finalLogitSoftcap, int slidingWindow,
+                          List<Boolean> slidingLayers, RopeScaling rope) implements ConfigTokenIds {
 
     /**
      * Makes an unmodifiable copy of {@code slidingLayers}.
      *
      * @param raw               the whole config.json
-     * @param modelType         {@code gemma} or {@code gemma2}
+     * @param variant           the model type's settings
      * @param vocabSize         {@code vocab_size}
      * @param hiddenSize        {@code hidden_size}
      * @param numLayers         {@code num_hidden_layers}
@@ -39,12 +41,10 @@ public record GemmaConfig(HfConfig raw, String modelType, int vocabSize, int hid
      * @param maxPositions      {@code max_position_embeddings}
      * @param rmsNormEps        {@code rms_norm_eps}
      * @param activation        {@code hidden_activation} (or {@code hidden_act})
-     * @param tieWordEmbeddings {@code tie_word_embeddings}
-     * @param attentionBias     {@code attention_bias}
      * @param attentionScale    the factor attention scores are multiplied by
-     * @param attnLogitSoftcap  Gemma 2's attention logit soft cap, 0 for none
-     * @param finalLogitSoftcap Gemma 2's output logit soft cap, 0 for none
-     * @param slidingWindow     Gemma 2's sliding window length, 0 for none
+     * @param attnLogitSoftcap  the attention logit soft cap, 0 for none
+     * @param finalLogitSoftcap the output logit soft cap, 0 for none
+     * @param slidingWindow     the sliding window length, 0 for none
      * @param slidingLayers     per layer, whether it uses the sliding window
      * @param rope              rotary embedding settings
      */
@@ -53,17 +53,16 @@ public record GemmaConfig(HfConfig raw, String modelType, int vocabSize, int hid
     }
 
     /**
-     * Reads a {@code gemma} or {@code gemma2} config; a missing shape key, or a size, epsilon or scale that is not
-     * positive, is an error naming it.
+     * Reads a config whose model type is in {@link GemmaVariant#TABLE}; a missing shape key, or a size, epsilon or
+     * scale that is not positive, is an error naming it.
      *
      * @param c the parsed {@code config.json}
      * @return the typed config
      * @throws io.microw.io.ConfigException on a missing shape key or a size, epsilon or scale that is not positive
-     * @throws ModelLoadException on an unsupported setting
+     * @throws ModelLoadException on an unknown model type or an unsupported setting
      */
     public static GemmaConfig from(HfConfig c) {
-        String type = c.modelType();
-        boolean v2 = type.equals("gemma2");
+        GemmaVariant v = GemmaVariant.of(c.source(), c.modelType());
         if (c.getBoolean("use_bidirectional_attention", false)) {
             throw new ModelLoadException(c.source() + ": use_bidirectional_attention=true (an encoder) is not "
                     + "supported; microw runs Gemma as a causal decoder");
@@ -73,9 +72,11 @@ public record GemmaConfig(HfConfig raw, String modelType, int vocabSize, int hid
         int layers = c.requirePositiveInt("num_hidden_layers");
         int headDim = c.getPositiveInt("head_dim", hidden / heads);
         int maxPositions = c.getPositiveInt("max_position_embeddings", 8192);
-        double scalar = v2 ? c.getPositiveDouble("query_pre_attn_scalar", 256) : headDim;
+        double scalar = v.queryPreAttnScalar().isPresent()
+                ? c.getPositiveDouble("query_pre_attn_scalar", v.queryPreAttnScalar().getAsDouble()) : headDim;
         String act = c.getString("hidden_activation", c.getString("hidden_act", "gelu_pytorch_tanh"));
-        return new GemmaConfig(c, type,
+        boolean slides = v.slidingWindow().isPresent();
+        return new GemmaConfig(c, v,
                 c.requirePositiveInt("vocab_size"),
                 hidden,
                 layers,
@@ -86,19 +87,20 @@ public record GemmaConfig(HfConfig raw, String modelType, int vocabSize, int hid
                 maxPositions,
                 c.getPositiveDouble("rms_norm_eps", 1e-6),
                 ActivationFunction.fromConfig(act),
-                c.getBoolean("tie_word_embeddings", true),
-                c.getBoolean("attention_bias", false),
                 Math.pow(scalar, -0.5),
-                v2 ? softcap(c, "attn_logit_softcapping", 50.0) : 0,
-                v2 ? softcap(c, "final_logit_softcapping", 30.0) : 0,
-                v2 ? c.getInt("sliding_window", 4096) : 0,
-                v2 ? slidingLayers(c, layers) : Collections.nCopies(layers, false),
+                softcap(c, "attn_logit_softcapping", v.attnLogitSoftcap()),
+                softcap(c, "final_logit_softcapping", v.finalLogitSoftcap()),
+                slides ? c.getInt("sliding_window", v.slidingWindow().getAsInt()) : 0,
+                slides ? slidingLayers(c, layers) : Collections.nCopies(layers, false),
                 RopeScaling.from(c, headDim, maxPositions));
     }
 
-    /** HF's default when the key is absent; JSON null switches capping off. */
-    private static double softcap(HfConfig c, String key, double def) {
-        return c.json().has(key) ? c.getDouble(key, 0) : def;
+    /** 0 when the variant has no cap, else the key's value (HF's default when absent; JSON null switches it off). */
+    private static double softcap(HfConfig c, String key, java.util.OptionalDouble def) {
+        if (def.isEmpty()) {
+            return 0;
+        }
+        return c.json().has(key) ? c.getDouble(key, 0) : def.getAsDouble();
     }
 
     /** {@code layer_types} when given, else HF's older rule: even layers slide. */
@@ -127,21 +129,40 @@ public record GemmaConfig(HfConfig raw, String modelType, int vocabSize, int hid
     }
 
     /**
-     * Gemma 2's post-attention and pre/post feed-forward norms around each sublayer.
+     * Whether each sublayer output is normalised again ({@link GemmaVariant.NormPlacement#SANDWICH}).
      *
-     * @return true for {@code gemma2}, false for {@code gemma}
+     * @return true for sandwich norms
      */
     public boolean sandwichNorms() {
-        return modelType.equals("gemma2");
+        return variant.norms() == GemmaVariant.NormPlacement.SANDWICH;
     }
 
     /** Prefix of HF's class names: {@code Gemma} or {@code Gemma2}. */
     String classPrefix() {
-        return sandwichNorms() ? "Gemma2" : "Gemma";
+        return variant.classPrefix();
+    }
+
+    @Override
+    public String modelType() {
+        return variant.modelType();
     }
 
     @Override
     public String architecture() {
         return classPrefix() + "ForCausalLM";
+    }
+
+    @Override
+    public boolean tieWordEmbeddings() {
+        return raw.getBoolean("tie_word_embeddings", true);
+    }
+
+    /**
+     * {@code attention_bias}: biases on the q, k, v and o projections.
+     *
+     * @return true when they have one
+     */
+    public boolean attentionBias() {
+        return raw.getBoolean("attention_bias", false);
     }
 }

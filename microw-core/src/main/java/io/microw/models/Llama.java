@@ -2,7 +2,9 @@ package io.microw.models;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.microw.io.HfConfig;
 import io.microw.nn.Activation;
 import io.microw.nn.Dropout;
 import io.microw.nn.Embedding;
@@ -27,13 +29,31 @@ import java.util.Set;
  * {@code input_layernorm}, {@code post_attention_layernorm}), {@code model.norm}, {@code model.rotary_emb} and
  * {@code lm_head}, plus hook points for the residual stream and the attention internals. Grouped-query attention,
  * rotary positions with the config's scaling, RMSNorm, a gated MLP, tied or untied head, biases and sliding
- * windows as the config sets them. Phi-3 ({@link Phi3}) builds the same tree with fused projections.
+ * windows as the config sets them. Phi-3 ({@code Phi3ForCausalLM}) builds the same tree with a fused
+ * {@code self_attn.qkv_proj} (queries, keys, values in that order), a fused {@code mlp.gate_up_proj} (gate, then
+ * up) with {@code activation_fn} and residual dropouts. Which model type does what is {@link LlamaVariant#TABLE};
+ * checkpoints may leave off {@code model.}.
  */
-public final class Llama extends LlamaLikeFamily {
+public final class Llama implements ModelFamily {
 
     @Override
     public Set<String> modelTypes() {
-        return Set.of("llama", "mistral", "qwen2", "qwen3");
+        return LlamaVariant.modelTypes();
+    }
+
+    @Override
+    public ModelConfig parseConfig(HfConfig config) {
+        return LlamaConfig.from(config);
+    }
+
+    @Override
+    public String optionalWeightPrefix() {
+        return "model.";
+    }
+
+    @Override
+    public TransformerModel build(ModelConfig config, ParameterSource params, NDManager manager) {
+        return new ForCausalLM((LlamaConfig) config, params);
     }
 
     /** The root ({@code LlamaForCausalLM} and its kin): {@code model} then {@code lm_head}. */
@@ -55,7 +75,7 @@ public final class Llama extends LlamaLikeFamily {
             this.lmHead = addLmHead(p, embedTokens.table(), "lm_head.weight");
             Map<String, String> perBlock = BlockAliases.preNorm("input_layernorm", "self_attn",
                     "post_attention_layernorm", "mlp", true);
-            if (c.fused()) {
+            if (c.variant().fusedProjections()) {
                 perBlock.put("mlp.hook_post", "mlp.activation_fn");
             } else {
                 perBlock.put("mlp.hook_pre", "mlp.gate_proj");
@@ -75,15 +95,15 @@ public final class Llama extends LlamaLikeFamily {
             List<WeightLayout.ValueBias> values = new ArrayList<>();
             for (int i = 0; i < c.numLayers(); i++) {
                 String b = blockName(i) + ".";
-                norms.add(new WeightLayout.NormReaders(b + "input_layernorm", c.fused()
+                norms.add(new WeightLayout.NormReaders(b + "input_layernorm", c.variant().fusedProjections()
                         ? List.of(b + "self_attn.qkv_proj")
                         : List.of(b + "self_attn.q_proj", b + "self_attn.k_proj", b + "self_attn.v_proj")));
-                norms.add(new WeightLayout.NormReaders(b + "post_attention_layernorm", c.fused()
+                norms.add(new WeightLayout.NormReaders(b + "post_attention_layernorm", c.variant().fusedProjections()
                         ? List.of(b + "mlp.gate_up_proj") : List.of(b + "mlp.gate_proj", b + "mlp.up_proj")));
                 if (c.qkvBias()) {
                     int kvRows = c.numKvHeads() * c.headDim();
-                    values.add(WeightLayout.ValueBias.grouped(b + (c.fused() ? "self_attn.qkv_proj" : "self_attn.v_proj"),
-                            b + "self_attn.o_proj", c.fused() ? (long) c.numHeads() * c.headDim() + kvRows : 0,
+                    values.add(WeightLayout.ValueBias.grouped(b + (c.variant().fusedProjections() ? "self_attn.qkv_proj" : "self_attn.v_proj"),
+                            b + "self_attn.o_proj", c.variant().fusedProjections() ? (long) c.numHeads() * c.headDim() + kvRows : 0,
                             c.numHeads(), c.numKvHeads(), c.headDim()));
                 }
             }
@@ -121,8 +141,8 @@ public final class Llama extends LlamaLikeFamily {
             mlp = add(new Mlp(child("mlp"), c, p));
             inputLayernorm = add(rmsNorm(child("input_layernorm"), c.hiddenSize(), c, p));
             postAttentionLayernorm = add(rmsNorm(child("post_attention_layernorm"), c.hiddenSize(), c, p));
-            residAttnDropout = c.fused() ? add(new Dropout(child("resid_attn_dropout"))) : null;
-            residMlpDropout = c.fused() ? add(new Dropout(child("resid_mlp_dropout"))) : null;
+            residAttnDropout = c.variant().fusedProjections() ? add(new Dropout(child("resid_attn_dropout"))) : null;
+            residMlpDropout = c.variant().fusedProjections() ? add(new Dropout(child("resid_mlp_dropout"))) : null;
             residPost = add(new HookPoint(child("hook_resid_post")));
         }
 
@@ -171,7 +191,7 @@ public final class Llama extends LlamaLikeFamily {
             int d = c.hiddenSize();
             qSize = c.numHeads() * c.headDim();
             kvSize = c.numKvHeads() * c.headDim();
-            if (c.fused()) {
+            if (c.variant().fusedProjections()) {
                 // Hugging Face registers Phi-3's o_proj before qkv_proj
                 oProj = add(linear(child("o_proj"), qSize, d, c.outputBias(), p));
                 qkvProj = add(linear(child("qkv_proj"), d, qSize + 2 * kvSize, c.qkvBias(), p));
@@ -187,8 +207,8 @@ public final class Llama extends LlamaLikeFamily {
                 oProj = add(linear(child("o_proj"), qSize, d, c.outputBias(), p));
                 qkvProj = null;
             }
-            qNorm = c.qkNorm() ? add(rmsNorm(child("q_norm"), c.headDim(), c, p)) : null;
-            kNorm = c.qkNorm() ? add(rmsNorm(child("k_norm"), c.headDim(), c, p)) : null;
+            qNorm = c.variant().qkNorm() ? add(rmsNorm(child("q_norm"), c.headDim(), c, p)) : null;
+            kNorm = c.variant().qkNorm() ? add(rmsNorm(child("k_norm"), c.headDim(), c, p)) : null;
         }
 
         @Override
@@ -243,7 +263,7 @@ public final class Llama extends LlamaLikeFamily {
             int d = c.hiddenSize();
             int inner = c.intermediateSize();
             boolean bias = c.mlpBias();
-            if (c.fused()) {
+            if (c.variant().fusedProjections()) {
                 gateUpProj = add(linear(child("gate_up_proj"), d, 2 * inner, bias, p));
                 gateProj = null;
                 upProj = null;
@@ -253,7 +273,7 @@ public final class Llama extends LlamaLikeFamily {
                 gateUpProj = null;
             }
             downProj = add(linear(child("down_proj"), inner, d, bias, p));
-            act = add(new Activation(child(c.fused() ? "activation_fn" : "act_fn"), c.activation()));
+            act = add(new Activation(child(c.variant().fusedProjections() ? "activation_fn" : "act_fn"), c.activation()));
         }
 
         @Override

@@ -7,7 +7,7 @@ import java.util.TreeMap;
 /** The architecture families microw knows, looked up by {@code model_type}. */
 public final class ModelFamilies {
 
-    private static final List<ModelFamily> FAMILIES = List.of(new Gpt2(), new Llama(), new Phi3(), new Gemma(), new GptNeoX(), new Bert());
+    private static final List<ModelFamily> FAMILIES = List.of(new Gpt2(), new Llama(), new Gemma(), new GptNeoX(), new Bert());
 
     private ModelFamilies() {
     }

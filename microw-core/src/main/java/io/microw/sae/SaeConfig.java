@@ -112,15 +112,4 @@ public record SaeConfig(SaeArchitecture architecture, int dIn, int dSae, int k, 
         }
         return Map.of();
     }
-
-    /**
-     * This config as another architecture (BatchTopK becomes JumpReLU at save time, for instance).
-     *
-     * @param other the new architecture
-     * @param newK its k, 0 where it has none
-     * @return the changed config
-     */
-    public SaeConfig withArchitecture(SaeArchitecture other, int newK) {
-        return new SaeConfig(other, dIn, dSae, newK, applyBDecToInput, modelName, hookName, metadata);
-    }
 }

@@ -141,7 +141,9 @@ class ModelMismatchTest {
         try (LanguageModel lm = LanguageModel.load(dir);
              TopKSae sae = new TopKSae(trainedWithBos(), 1);
              SaeHook hook = SaeHook.attach(lm, sae, LAYER)) {
+            assertThat(hook.concepts().isTextTrackingEnabled()).isFalse();
             hook.concepts().enableTextTracking(3);
+            assertThat(hook.concepts().isTextTrackingEnabled()).isTrue();
             lm.inference().executeInference(List.of(String.join(" ", words))).close();
             TokenLatents latents = hook.concepts().lastLatents().orElseThrow();
             assertThat(latents.tokenIds(0)[0]).isEqualTo(GPT2_BOS);
@@ -156,6 +158,9 @@ class ModelMismatchTest {
                 }
             }
             assertThat(contexts).as("k latents fire on each of the 6 words").isGreaterThan(0);
+            hook.concepts().disableTextTracking();
+            assertThat(hook.concepts().isTextTrackingEnabled()).isFalse();
+            assertThatThrownBy(() -> hook.concepts().topTexts(0)).hasMessageContaining("text tracking is off");
         }
     }
 

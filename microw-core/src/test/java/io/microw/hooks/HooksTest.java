@@ -221,6 +221,28 @@ class HooksTest {
         output.close();
     }
 
+    /** mi-crow's enable/disable by id: a disabled hook stays registered but is skipped until enabled again. */
+    @Test
+    void disableHookAndEnableHookSwitchOneHookById() {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        FunctionController counting = new FunctionController("layer_0", x -> {
+            calls.incrementAndGet();
+            return x;
+        });
+        String id = lm.layers().registerHook("layer_0", counting);
+        lm.layers().disableHook(id);
+        run();
+        assertThat(calls.get()).isZero();
+        assertThat(lm.layers().allHooks()).containsExactly(counting);
+        lm.layers().enableHook(id);
+        assertThat(counting.isEnabled()).isTrue();
+        run();
+        assertThat(calls.get()).isEqualTo(1);
+        assertThatThrownBy(() -> lm.layers().enableHook("no-such-hook"))
+                .isInstanceOf(HookException.class)
+                .hasMessageContaining("'no-such-hook'");
+    }
+
     @Test
     void hookIdsAreUniqueUnlessGiven() {
         FunctionController a = new FunctionController("layer_0", x -> x);

@@ -70,7 +70,7 @@ class LlamaFamilyTest {
         assertThat(qwen2.layerWindows()).containsExactly(0, 0, 0);
         LlamaConfig qwen3 = LlamaConfig.from(config("qwen3", ""));
         assertThat(qwen3.headDim()).as("Qwen3Config's default head_dim").isEqualTo(128);
-        assertThat(qwen3.qkNorm()).isTrue();
+        assertThat(qwen3.variant().qkNorm()).isTrue();
         assertThat(qwen3.qkvBias()).isFalse();
         LlamaConfig llama = LlamaConfig.from(config("llama", ",\"attention_bias\":true,\"mlp_bias\":true,"
                 + "\"tie_word_embeddings\":true,\"rms_norm_eps\":1e-5"));
@@ -89,7 +89,7 @@ class LlamaFamilyTest {
                 + "\"layer_types\":[\"sliding_attention\",\"full_attention\",\"sliding_attention\"]"))
                 .layerWindows()).containsExactly(16, 0, 16);
         LlamaConfig phi3 = LlamaConfig.from(config("phi3", ",\"partial_rotary_factor\":0.5"));
-        assertThat(phi3.fused()).isTrue();
+        assertThat(phi3.variant().fusedProjections()).isTrue();
         assertThat(phi3.rope().rotaryDim()).isEqualTo(4);
         assertThat(phi3.rmsNormEps()).isEqualTo(1e-5);
         assertThat(phi3.layerWindows()).containsExactly(0, 0, 0);

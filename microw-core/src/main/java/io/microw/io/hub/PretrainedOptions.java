@@ -21,8 +21,10 @@ public final class PretrainedOptions {
     /** The Hub's public endpoint, used when neither the options nor {@code HF_ENDPOINT} name another. */
     public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
 
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
     private static final PretrainedOptions DEFAULTS = new PretrainedOptions("main", null, null, null, null,
-            Device.cpu(), DataType.FLOAT32, new ConsoleProgress(), System::getenv, false, Duration.ofSeconds(30));
+            Device.cpu(), DataType.FLOAT32, new ConsoleProgress(), System::getenv, false);
 
     private final String revision;
     private final String token;
@@ -34,11 +36,9 @@ public final class PretrainedOptions {
     private final ProgressListener progress;
     private final Function<String, String> env;
     private final boolean refresh;
-    private final Duration timeout;
 
     private PretrainedOptions(String revision, String token, Path cacheDir, Boolean offline, String endpoint,
-            Device device, DataType dtype, ProgressListener progress, Function<String, String> env, boolean refresh,
-            Duration timeout) {
+            Device device, DataType dtype, ProgressListener progress, Function<String, String> env, boolean refresh) {
         this.revision = revision;
         this.token = token;
         this.cacheDir = cacheDir;
@@ -49,7 +49,6 @@ public final class PretrainedOptions {
         this.progress = progress;
         this.env = env;
         this.refresh = refresh;
-        this.timeout = timeout;
     }
 
     /**
@@ -153,12 +152,12 @@ public final class PretrainedOptions {
     }
 
     /**
-     * Connect and read timeout of each request; default 30 seconds.
+     * Connect and read timeout of each request: 30 seconds.
      *
      * @return the timeout
      */
     public Duration timeout() {
-        return timeout;
+        return REQUEST_TIMEOUT;
     }
 
     /**
@@ -172,7 +171,7 @@ public final class PretrainedOptions {
         if (value.isBlank()) {
             throw new IllegalArgumentException("revision must not be blank (use 'main', a tag or a commit hash)");
         }
-        return new PretrainedOptions(value, token, cacheDir, offline, endpoint, device, dtype, progress, env, refresh, timeout);
+        return new PretrainedOptions(value, token, cacheDir, offline, endpoint, device, dtype, progress, env, refresh);
     }
 
     /**
@@ -182,7 +181,7 @@ public final class PretrainedOptions {
      * @return the changed copy
      */
     public PretrainedOptions withToken(String value) {
-        return new PretrainedOptions(revision, value, cacheDir, offline, endpoint, device, dtype, progress, env, refresh, timeout);
+        return new PretrainedOptions(revision, value, cacheDir, offline, endpoint, device, dtype, progress, env, refresh);
     }
 
     /**
@@ -192,7 +191,7 @@ public final class PretrainedOptions {
      * @return the changed copy
      */
     public PretrainedOptions withCacheDir(Path value) {
-        return new PretrainedOptions(revision, token, value, offline, endpoint, device, dtype, progress, env, refresh, timeout);
+        return new PretrainedOptions(revision, token, value, offline, endpoint, device, dtype, progress, env, refresh);
     }
 
     /**
@@ -202,7 +201,7 @@ public final class PretrainedOptions {
      * @return the changed copy
      */
     public PretrainedOptions withOffline(boolean value) {
-        return new PretrainedOptions(revision, token, cacheDir, value, endpoint, device, dtype, progress, env, refresh, timeout);
+        return new PretrainedOptions(revision, token, cacheDir, value, endpoint, device, dtype, progress, env, refresh);
     }
 
     /**
@@ -212,7 +211,7 @@ public final class PretrainedOptions {
      * @return the changed copy
      */
     public PretrainedOptions withEndpoint(String value) {
-        return new PretrainedOptions(revision, token, cacheDir, offline, value, device, dtype, progress, env, refresh, timeout);
+        return new PretrainedOptions(revision, token, cacheDir, offline, value, device, dtype, progress, env, refresh);
     }
 
     /**
@@ -223,7 +222,7 @@ public final class PretrainedOptions {
      */
     public PretrainedOptions withDevice(Device value) {
         Objects.requireNonNull(value, "device");
-        return new PretrainedOptions(revision, token, cacheDir, offline, endpoint, value, dtype, progress, env, refresh, timeout);
+        return new PretrainedOptions(revision, token, cacheDir, offline, endpoint, value, dtype, progress, env, refresh);
     }
 
     /**
@@ -234,7 +233,7 @@ public final class PretrainedOptions {
      */
     public PretrainedOptions withDtype(DataType value) {
         Objects.requireNonNull(value, "dtype");
-        return new PretrainedOptions(revision, token, cacheDir, offline, endpoint, device, value, progress, env, refresh, timeout);
+        return new PretrainedOptions(revision, token, cacheDir, offline, endpoint, device, value, progress, env, refresh);
     }
 
     /**
@@ -245,7 +244,7 @@ public final class PretrainedOptions {
      */
     public PretrainedOptions withProgress(ProgressListener value) {
         Objects.requireNonNull(value, "progress listener (use ProgressListener.NONE for none)");
-        return new PretrainedOptions(revision, token, cacheDir, offline, endpoint, device, dtype, value, env, refresh, timeout);
+        return new PretrainedOptions(revision, token, cacheDir, offline, endpoint, device, dtype, value, env, refresh);
     }
 
     /**
@@ -256,7 +255,7 @@ public final class PretrainedOptions {
      */
     public PretrainedOptions withEnvironment(Function<String, String> value) {
         Objects.requireNonNull(value, "environment");
-        return new PretrainedOptions(revision, token, cacheDir, offline, endpoint, device, dtype, progress, value, refresh, timeout);
+        return new PretrainedOptions(revision, token, cacheDir, offline, endpoint, device, dtype, progress, value, refresh);
     }
 
     /**
@@ -277,19 +276,6 @@ public final class PretrainedOptions {
      * @return the changed copy
      */
     public PretrainedOptions withRefresh(boolean value) {
-        return new PretrainedOptions(revision, token, cacheDir, offline, endpoint, device, dtype, progress, env, value, timeout);
-    }
-
-    /**
-     * These options with another timeout for each request.
-     *
-     * @param value the timeout, positive
-     * @return the changed copy
-     */
-    public PretrainedOptions withTimeout(Duration value) {
-        if (value == null || value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException("timeout must be positive, got " + value);
-        }
-        return new PretrainedOptions(revision, token, cacheDir, offline, endpoint, device, dtype, progress, env, refresh, value);
+        return new PretrainedOptions(revision, token, cacheDir, offline, endpoint, device, dtype, progress, env, value);
     }
 }
