@@ -4,6 +4,7 @@ import io.microw.data.DatasetOptions;
 import io.microw.data.LoadingStrategy;
 import io.microw.data.TextDataset;
 import io.microw.demo.BrownCorpus;
+import io.microw.frontend.ModelReference;
 import io.microw.io.DType;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.SaveOptions;
@@ -115,12 +116,13 @@ final class ActivationsSaveCommand implements Callable<Integer> {
         SaveProgressBar bar = new SaveProgressBar(err);
         AtomicReference<SaveProgress> last = new AtomicReference<>();
         String runId;
-        try (LanguageModel lm = Models.open(model); Interrupts interrupts = Interrupts.install(err, "batch")) {
+        ModelReference reference = ModelReference.parse(model);
+        try (LanguageModel lm = reference.open(); Interrupts interrupts = Interrupts.install(err, "batch")) {
             SaveOptions options = SaveOptions.into(store).withRunName(run).withBatchSize(batchSize)
                     .withMaxLength(maxLength).withDtype(parseDtype(spec.commandLine(), dtype)).withResume(resume)
                     .withSaveAttentionMasks(!noMasks).withSaveInputIds(!noInputIds)
                     .withStopAfterDeepestLayer(!fullForward)
-                    .withModelName(Models.runName(model)).withDataset(identity())
+                    .withModelName(reference.runName()).withDataset(identity())
                     .withProgress(p -> {
                         last.set(p);
                         if (!noProgress) {

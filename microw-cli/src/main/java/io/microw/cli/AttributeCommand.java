@@ -6,6 +6,7 @@ import io.microw.analysis.AttributionSweeps;
 import io.microw.analysis.IntegratedGradients;
 import io.microw.analysis.PatchingResult;
 import io.microw.analysis.Pearson;
+import io.microw.frontend.ModelReference;
 import io.microw.lm.Interventions;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
@@ -123,9 +124,9 @@ final class AttributeCommand implements Callable<Integer> {
         checkOptions();
         PrintWriter stdout = spec.commandLine().getOut();
         ObjectNode doc = Json.object();
-        doc.put("model", ModelInfoCommand.label(model));
+        doc.put("model", ModelReference.displayName(model));
         doc.put("method", method.id());
-        try (LanguageModel lm = Models.open(model)) {
+        try (LanguageModel lm = ModelReference.parse(model).open()) {
             PromptTokens tokens = new PromptTokens(spec.commandLine(), lm);
             PromptPairOptions.Ids ids = prompts.ids(tokens);
             List<Plot> plots = method == AttributionMethod.ATP ? patching(doc, lm, tokens, ids)

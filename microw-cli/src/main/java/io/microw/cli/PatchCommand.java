@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.analysis.ActivationPatching;
 import io.microw.analysis.PatchingResult;
 import io.microw.analysis.PathPatching;
+import io.microw.frontend.ModelReference;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
 import picocli.CommandLine.Command;
@@ -93,7 +94,7 @@ final class PatchCommand implements Callable<Integer> {
         checkPathOptions();
         PrintWriter stdout = spec.commandLine().getOut();
         ObjectNode doc;
-        try (LanguageModel lm = Models.open(model)) {
+        try (LanguageModel lm = ModelReference.parse(model).open()) {
             PromptTokens tokens = new PromptTokens(spec.commandLine(), lm);
             PromptPairOptions.Ids ids = prompts.ids(tokens);
             PatchingResult result = sweep(lm, ids.clean(), ids.corrupt(), ids.metric());
@@ -148,7 +149,7 @@ final class PatchCommand implements Callable<Integer> {
     private ObjectNode document(PromptTokens tokens, PromptPairOptions.Ids ids, PatchingResult r,
                                 List<String> columns) {
         ObjectNode doc = Json.object();
-        doc.put("model", ModelInfoCommand.label(model));
+        doc.put("model", ModelReference.displayName(model));
         doc.put("what", what.id());
         if (what.isPath()) {
             ArrayNode heads = doc.putArray("receivers");

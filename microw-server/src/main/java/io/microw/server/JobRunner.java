@@ -78,6 +78,7 @@ final class JobRunner implements AutoCloseable {
     private final ServerConfig config;
     private final JobStore store;
     private final ModelRegistry models;
+    private final JobPacing pacing;
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "microw-jobs");
         t.setDaemon(true);
@@ -91,10 +92,11 @@ final class JobRunner implements AutoCloseable {
     record Event(String name, ObjectNode data, boolean last) {
     }
 
-    JobRunner(ServerConfig config, JobStore store, ModelRegistry models) {
+    JobRunner(ServerConfig config, JobStore store, ModelRegistry models, JobPacing pacing) {
         this.config = config;
         this.store = store;
         this.models = models;
+        this.pacing = pacing;
     }
 
     Path storeDirectory() {
@@ -376,7 +378,7 @@ final class JobRunner implements AutoCloseable {
         store.progress(id, fraction, message);
         store.log(id, message);
         publish(id, "progress", false);
-        pauseForTests();
+        pacing.afterReport(id);
     }
 
     // ---- patching and attribution
@@ -471,22 +473,8 @@ final class JobRunner implements AutoCloseable {
             store.log(id, "checkpoint at step " + m.step());
         }
         publish(id, "progress", false);
-        pauseForTests();
+        pacing.afterReport(id);
         checkStop(control);
-    }
-
-    /** Tests slow jobs down to stop them mid-way deterministically: milliseconds after each progress report. */
-    static volatile long testPauseMillis;
-
-    private static void pauseForTests() {
-        long ms = testPauseMillis;
-        if (ms > 0) {
-            try {
-                Thread.sleep(ms);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     /** Stops the running job (it is recorded interrupted) and waits for it. */

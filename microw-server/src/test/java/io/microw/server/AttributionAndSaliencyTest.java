@@ -139,7 +139,7 @@ class AttributionAndSaliencyTest extends DemoServerTest {
 
     @Test
     void cancelStopsAnAttributionJobAndNothingIsKept() {
-        JobRunner.testPauseMillis = 300;
+        pacing.pause(300);
         try {
             Http.Resp r = http.post(M + "/attribution", PatchingJobsTest.request(PatchingJobsTest.PREFIX, "resid-pre",
                     true).replace("}", ", \"compare\": true}"));
@@ -153,7 +153,7 @@ class AttributionAndSaliencyTest extends DemoServerTest {
             assertThat(cancelled.path("artifact").isNull()).isTrue();
             assertError(http.get("/api/jobs/" + id + "/result"), 409, "is cancelled");
         } finally {
-            JobRunner.testPauseMillis = 0;
+            pacing.pause(0);
         }
     }
 
