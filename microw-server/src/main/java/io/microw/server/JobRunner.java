@@ -6,6 +6,7 @@ import io.microw.data.DatasetOptions;
 import io.microw.data.Datasets;
 import io.microw.data.HubDatasets;
 import io.microw.data.TextDataset;
+import io.microw.frontend.ActivationsJobSpec;
 import io.microw.io.hub.PretrainedOptions;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.SaveOptions;
@@ -282,18 +283,17 @@ final class JobRunner implements AutoCloseable {
             source = "Brown " + p.path("brown").asText();
         }
         store.log(job.id(), "source: " + texts.size() + " texts from " + source);
-        String run = p.path("run").asText();
+        ActivationsJobSpec spec = ActivationsJobSpec.readFrom(p);
+        String run = spec.run();
         LocalStore local = new LocalStore(storeDirectory());
-        try (LanguageModel lm = models.open(p.path("model").asText())) {
+        try (LanguageModel lm = models.open(spec.model())) {
             List<String> layers = new ArrayList<>();
-            for (JsonNode l : p.path("layers")) {
-                layers.add(lm.layers().resolve(l.asText()));
+            for (String l : spec.layers()) {
+                layers.add(lm.layers().resolve(l));
             }
-            SaveOptions options = SaveOptions.into(local).withRunName(run)
-                    .withBatchSize(p.path("batch_size").asInt(8))
-                    .withMaxLength(p.path("max_length").asInt(0))
+            SaveOptions options = spec.saveOptions(local)
                     .withResume(control.resume || local.hasRun(run) && resumable(job))
-                    .withModelName(p.path("model").asText()).withDataset(datasetIdentity(p))
+                    .withModelName(spec.model()).withDataset(datasetIdentity(p))
                     .withProgress(sp -> onSave(job.id(), sp, control));
             checkStop(control);
             lm.activations().saveActivations(texts, layers, options);
