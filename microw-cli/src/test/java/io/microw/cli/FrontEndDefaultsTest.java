@@ -2,6 +2,7 @@ package io.microw.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.microw.frontend.ActivationsJobSpec;
+import io.microw.frontend.AttributionJobSpec;
 import io.microw.frontend.PatchingJobSpec;
 import io.microw.server.MicrowServer;
 import io.microw.server.ServerConfig;
@@ -66,7 +67,7 @@ class FrontEndDefaultsTest {
         cli.parseArgs("--clean", prompts[0], "--corrupt", prompts[1], "--answer", prompts[2], "--wrong", prompts[3]);
         PatchingJobSpec fromCli = ((PatchCommand) cli.getCommand()).jobSpec();
 
-        post("/api/models/brown-gpt2/load", "", 201);
+        post("/api/models/brown-gpt2/load", "", 201, 409);
         JsonNode job = post("/api/models/brown-gpt2/patching", "{\"clean\": \"" + prompts[0] + "\", \"corrupt\": \""
                 + prompts[1] + "\", \"answer\": \"" + prompts[2] + "\", \"wrong\": \"" + prompts[3] + "\", "
                 + "\"async\": true}", 202);
@@ -76,11 +77,30 @@ class FrontEndDefaultsTest {
         assertThat(fromCli.what().id()).isEqualTo("resid-pre");
     }
 
-    private static JsonNode post(String path, String body, int status) throws Exception {
+    @Test
+    void aMinimalAttributionJobIsTheSameFromBothFrontEnds() throws Exception {
+        String[] prompts = {"The jury said that the man", "The jury said that the woman", " was", " had"};
+        CommandLine cli = new CommandLine(new AttributeCommand());
+        cli.parseArgs("--clean", prompts[0], "--corrupt", prompts[1], "--answer", prompts[2], "--wrong", prompts[3]);
+        AttributionJobSpec fromCli = ((AttributeCommand) cli.getCommand()).jobSpec();
+
+        post("/api/models/brown-gpt2/load", "", 201, 409);
+        JsonNode job = post("/api/models/brown-gpt2/attribution", "{\"clean\": \"" + prompts[0] + "\", \"corrupt\": \""
+                + prompts[1] + "\", \"answer\": \"" + prompts[2] + "\", \"wrong\": \"" + prompts[3] + "\", "
+                + "\"async\": true}", 202);
+        AttributionJobSpec fromServer = AttributionJobSpec.readFrom(job.path("params"));
+
+        assertThat(fromServer).isEqualTo(fromCli);
+        assertThat(fromCli.what().id()).isEqualTo("resid-pre");
+        assertThat(fromCli.compare()).isFalse();
+    }
+
+    /** Posts {@code body}; the answer's status is one of {@code status} (loading a loaded model is 409). */
+    private static JsonNode post(String path, String body, Integer... status) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
         HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.statusCode()).as(response.body()).isIn((Object[]) status);
         return Json.MAPPER.readTree(response.body());
     }
 }

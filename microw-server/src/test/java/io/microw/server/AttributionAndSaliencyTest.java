@@ -161,8 +161,8 @@ class AttributionAndSaliencyTest extends DemoServerTest {
     void badAttributionRequestsAre400NamingTheFieldBeforeAnyJobIsMade() {
         int jobs = http.get("/api/jobs").json().path("jobs").size();
         for (String what : List.of("attn-pattern", "resid-mid", "path")) {
-            assertError(http.post(M + "/attribution", CircuitsTest.body(what)), 400, "'what' \"" + what
-                    + "\" cannot be estimated by attribution patching: one of [resid-pre, attn-out, mlp-out, heads]");
+            assertError(http.post(M + "/attribution", CircuitsTest.body(what)), 400, "'what': '" + what
+                    + "' is not one of resid-pre, attn-out, mlp-out, heads");
         }
         for (String what : List.of("heads", "resid-pre")) {
             String longer = CircuitsTest.body(what).replace("the woman", "the old woman");
