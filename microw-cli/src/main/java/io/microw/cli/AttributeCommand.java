@@ -175,7 +175,7 @@ final class AttributeCommand implements Callable<Integer> {
 
     /** The attribution patching job that {@code --what}, {@code --compare} and the prompts describe. */
     AttributionJobSpec jobSpec() {
-        return new AttributionJobSpec(what, compare, prompts.clean, prompts.corrupt, prompts.answer, prompts.wrong);
+        return new AttributionJobSpec(what, compare, prompts.pair());
     }
 
     /** Attribution patching of {@code --what} (and, with {@code --compare}, exact patching): the document's values. */

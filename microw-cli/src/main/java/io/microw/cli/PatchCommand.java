@@ -126,8 +126,7 @@ final class PatchCommand implements Callable<Integer> {
      */
     PatchingJobSpec jobSpec() {
         try {
-            return new PatchingJobSpec(what, receivers, channel, prompts.clean, prompts.corrupt, prompts.answer,
-                    prompts.wrong);
+            return new PatchingJobSpec(what, receivers, channel, prompts.pair());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--what " + what.id() + ": " + e.getMessage()
                     + " (--receiver L.H[,L.H...] and --channel q|k|v)");

@@ -19,13 +19,9 @@ import java.util.stream.Collectors;
  *
  * @param what    the patching site whose sweep is estimated, one of {@link #SITES}
  * @param compare whether the exact sweep runs too
- * @param clean   the clean prompt
- * @param corrupt the corrupted prompt
- * @param answer  the token the clean prompt predicts
- * @param wrong   the token it is compared with
+ * @param prompts the prompts and the answer and wrong tokens
  */
-public record AttributionJobSpec(PatchSite what, boolean compare, String clean, String corrupt, String answer,
-                                 String wrong) {
+public record AttributionJobSpec(PatchSite what, boolean compare, PromptPair prompts) {
 
     /** The sites attribution patching estimates, in the order the patching sites list them. */
     public static final List<PatchSite> SITES = List.of(PatchSite.RESID_PRE, PatchSite.ATTN_OUT, PatchSite.MLP_OUT,
@@ -40,23 +36,17 @@ public record AttributionJobSpec(PatchSite what, boolean compare, String clean, 
         if (!SITES.contains(what)) {
             throw unknown(what.id());
         }
-        Objects.requireNonNull(clean, "clean prompt");
-        Objects.requireNonNull(corrupt, "corrupted prompt");
-        Objects.requireNonNull(answer, "answer token");
-        Objects.requireNonNull(wrong, "wrong token");
+        Objects.requireNonNull(prompts, "prompts");
     }
 
     /**
      * A job estimating {@value #DEFAULT_WHAT}, without the exact comparison.
      *
-     * @param clean   the clean prompt
-     * @param corrupt the corrupted prompt
-     * @param answer  the answer token
-     * @param wrong   the wrong token
+     * @param prompts the prompts and tokens
      * @return the spec
      */
-    public static AttributionJobSpec of(String clean, String corrupt, String answer, String wrong) {
-        return new AttributionJobSpec(null, false, clean, corrupt, answer, wrong);
+    public static AttributionJobSpec of(PromptPair prompts) {
+        return new AttributionJobSpec(null, false, prompts);
     }
 
     /**
@@ -116,10 +106,7 @@ public record AttributionJobSpec(PatchSite what, boolean compare, String clean, 
      */
     public void writeTo(ObjectNode params) {
         params.put("what", what.id());
-        params.put("clean", clean);
-        params.put("corrupt", corrupt);
-        params.put("answer", answer);
-        params.put("wrong", wrong);
+        prompts.writeTo(params);
         params.put("compare", compare);
     }
 
@@ -131,7 +118,6 @@ public record AttributionJobSpec(PatchSite what, boolean compare, String clean, 
      */
     public static AttributionJobSpec readFrom(JsonNode params) {
         return new AttributionJobSpec(params.hasNonNull("what") ? site(params.get("what").asText()) : null,
-                params.path("compare").asBoolean(false), params.path("clean").asText(),
-                params.path("corrupt").asText(), params.path("answer").asText(), params.path("wrong").asText());
+                params.path("compare").asBoolean(false), PromptPair.readFrom(params));
     }
 }

@@ -18,13 +18,10 @@ import java.util.Objects;
  * @param what      what to patch
  * @param receivers the heads path patching ends at (empty for any other target)
  * @param channel   their input the paths end at (null for any other target)
- * @param clean     the clean prompt
- * @param corrupt   the corrupted prompt
- * @param answer    the token the clean prompt predicts
- * @param wrong     the token it is compared with
+ * @param prompts   the prompts and the answer and wrong tokens
  */
 public record PatchingJobSpec(PatchTarget what, List<PathPatching.Head> receivers, PathPatching.Channel channel,
-                              String clean, String corrupt, String answer, String wrong) {
+                              PromptPair prompts) {
 
     /** What is patched when nothing is named: the residual stream before each block. */
     public static final String DEFAULT_WHAT = "resid-pre";
@@ -40,10 +37,7 @@ public record PatchingJobSpec(PatchTarget what, List<PathPatching.Head> receiver
     public PatchingJobSpec {
         what = what == null ? PatchTarget.fromId(DEFAULT_WHAT) : what;
         receivers = receivers == null ? List.of() : List.copyOf(receivers);
-        Objects.requireNonNull(clean, "clean prompt");
-        Objects.requireNonNull(corrupt, "corrupted prompt");
-        Objects.requireNonNull(answer, "answer token");
-        Objects.requireNonNull(wrong, "wrong token");
+        Objects.requireNonNull(prompts, "prompts");
         if (what.isPath()) {
             if (receivers.isEmpty()) {
                 throw new IllegalArgumentException("path patching needs receivers: the heads the paths end at");
@@ -58,14 +52,11 @@ public record PatchingJobSpec(PatchTarget what, List<PathPatching.Head> receiver
     /**
      * A job patching {@value #DEFAULT_WHAT}.
      *
-     * @param clean   the clean prompt
-     * @param corrupt the corrupted prompt
-     * @param answer  the answer token
-     * @param wrong   the wrong token
+     * @param prompts the prompts and tokens
      * @return the spec
      */
-    public static PatchingJobSpec of(String clean, String corrupt, String answer, String wrong) {
-        return new PatchingJobSpec(null, null, null, clean, corrupt, answer, wrong);
+    public static PatchingJobSpec of(PromptPair prompts) {
+        return new PatchingJobSpec(null, null, null, prompts);
     }
 
     /**
@@ -76,10 +67,7 @@ public record PatchingJobSpec(PatchTarget what, List<PathPatching.Head> receiver
      */
     public void writeTo(ObjectNode params) {
         params.put("what", what.id());
-        params.put("clean", clean);
-        params.put("corrupt", corrupt);
-        params.put("answer", answer);
-        params.put("wrong", wrong);
+        prompts.writeTo(params);
         if (what.isPath()) {
             ArrayNode heads = params.putArray("receivers");
             receivers.forEach(h -> heads.addObject().put("layer", h.layer()).put("head", h.head()));
@@ -99,7 +87,6 @@ public record PatchingJobSpec(PatchTarget what, List<PathPatching.Head> receiver
                 h.path("head").asInt())));
         return new PatchingJobSpec(params.hasNonNull("what") ? PatchTarget.fromId(params.get("what").asText()) : null,
                 receivers, params.hasNonNull("channel") ? PathPatching.Channel.fromId(params.get("channel").asText())
-                : null, params.path("clean").asText(), params.path("corrupt").asText(), params.path("answer").asText(),
-                params.path("wrong").asText());
+                : null, PromptPair.readFrom(params));
     }
 }

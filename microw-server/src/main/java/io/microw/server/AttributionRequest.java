@@ -44,9 +44,7 @@ record AttributionRequest(PatchingRequest exact, boolean compare) implements Cir
         }
         Boolean compare = Requests.bool(body, "compare");
         ObjectNode fields = Json.object();
-        new AttributionJobSpec(site, compare != null && compare, CircuitsEndpoints.prompt(body, "clean"),
-                CircuitsEndpoints.prompt(body, "corrupt"), Requests.text(body, "answer", true),
-                Requests.text(body, "wrong", true)).writeTo(fields);
+        new AttributionJobSpec(site, compare != null && compare, PatchingRequest.prompts(body)).writeTo(fields);
         return fields;
     }
 

@@ -9,6 +9,7 @@ import io.microw.analysis.PatchingSweeps;
 import io.microw.analysis.PathPatching;
 import io.microw.frontend.PatchTarget;
 import io.microw.frontend.PatchingJobSpec;
+import io.microw.frontend.PromptPair;
 import io.microw.lm.LogitMetric;
 import io.microw.models.ModelConfig;
 
@@ -87,9 +88,7 @@ record PatchingRequest(PatchSite site, PathTarget path, long[] clean, long[] cor
         PatchingJobSpec spec;
         try {
             spec = new PatchingJobSpec(target, path || body.hasNonNull("receivers") ? receivers(body) : List.of(),
-                    channel == null ? null : PathPatching.Channel.fromId(channel), CircuitsEndpoints.prompt(body,
-                    "clean"), CircuitsEndpoints.prompt(body, "corrupt"), Requests.text(body, "answer", true),
-                    Requests.text(body, "wrong", true));
+                    channel == null ? null : PathPatching.Channel.fromId(channel), prompts(body));
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
@@ -99,15 +98,13 @@ record PatchingRequest(PatchSite site, PathTarget path, long[] clean, long[] cor
     }
 
     /**
-     * Copies the fields every circuits sweep takes, checked: {@code clean} and {@code corrupt} (1 to
+     * The fields every circuits sweep takes, checked: {@code clean} and {@code corrupt} (1 to
      * {@link Endpoints#MAX_CHARS} characters), {@code answer} and {@code wrong} (strings; {@link #of} checks that
      * each is one token).
      */
-    static void putPrompts(ObjectNode body, ObjectNode fields) {
-        fields.put("clean", CircuitsEndpoints.prompt(body, "clean"));
-        fields.put("corrupt", CircuitsEndpoints.prompt(body, "corrupt"));
-        fields.put("answer", Requests.text(body, "answer", true));
-        fields.put("wrong", Requests.text(body, "wrong", true));
+    static PromptPair prompts(ObjectNode body) {
+        return new PromptPair(CircuitsEndpoints.prompt(body, "clean"), CircuitsEndpoints.prompt(body, "corrupt"),
+                Requests.text(body, "answer", true), Requests.text(body, "wrong", true));
     }
 
     /** The receivers of a path patching body: 1 to {@link #MAX_RECEIVERS} objects {@code {"layer", "head"}}. */
