@@ -26,6 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class FrontEndDefaultsTest {
 
+    private static final String[] PROMPTS = {"The jury said that the man", "The jury said that the woman", " was",
+        " had"};
+
     @TempDir
     static Path data;
 
@@ -62,16 +65,8 @@ class FrontEndDefaultsTest {
 
     @Test
     void aMinimalPatchingJobIsTheSameFromBothFrontEnds() throws Exception {
-        String[] prompts = {"The jury said that the man", "The jury said that the woman", " was", " had"};
-        CommandLine cli = new CommandLine(new PatchCommand());
-        cli.parseArgs("--clean", prompts[0], "--corrupt", prompts[1], "--answer", prompts[2], "--wrong", prompts[3]);
-        PatchingJobSpec fromCli = ((PatchCommand) cli.getCommand()).jobSpec();
-
-        post("/api/models/brown-gpt2/load", "", 201, 409);
-        JsonNode job = post("/api/models/brown-gpt2/patching", "{\"clean\": \"" + prompts[0] + "\", \"corrupt\": \""
-                + prompts[1] + "\", \"answer\": \"" + prompts[2] + "\", \"wrong\": \"" + prompts[3] + "\", "
-                + "\"async\": true}", 202);
-        PatchingJobSpec fromServer = PatchingJobSpec.readFrom(job.path("params"));
+        PatchingJobSpec fromCli = parsed(new PatchCommand()).jobSpec();
+        PatchingJobSpec fromServer = PatchingJobSpec.readFrom(minimalSweep("patching"));
 
         assertThat(fromServer).isEqualTo(fromCli);
         assertThat(fromCli.what().id()).isEqualTo("resid-pre");
@@ -79,20 +74,27 @@ class FrontEndDefaultsTest {
 
     @Test
     void aMinimalAttributionJobIsTheSameFromBothFrontEnds() throws Exception {
-        String[] prompts = {"The jury said that the man", "The jury said that the woman", " was", " had"};
-        CommandLine cli = new CommandLine(new AttributeCommand());
-        cli.parseArgs("--clean", prompts[0], "--corrupt", prompts[1], "--answer", prompts[2], "--wrong", prompts[3]);
-        AttributionJobSpec fromCli = ((AttributeCommand) cli.getCommand()).jobSpec();
-
-        post("/api/models/brown-gpt2/load", "", 201, 409);
-        JsonNode job = post("/api/models/brown-gpt2/attribution", "{\"clean\": \"" + prompts[0] + "\", \"corrupt\": \""
-                + prompts[1] + "\", \"answer\": \"" + prompts[2] + "\", \"wrong\": \"" + prompts[3] + "\", "
-                + "\"async\": true}", 202);
-        AttributionJobSpec fromServer = AttributionJobSpec.readFrom(job.path("params"));
+        AttributionJobSpec fromCli = parsed(new AttributeCommand()).jobSpec();
+        AttributionJobSpec fromServer = AttributionJobSpec.readFrom(minimalSweep("attribution"));
 
         assertThat(fromServer).isEqualTo(fromCli);
         assertThat(fromCli.what().id()).isEqualTo("resid-pre");
         assertThat(fromCli.compare()).isFalse();
+    }
+
+    /** {@code command} with the prompt options alone. */
+    private static <T> T parsed(T command) {
+        CommandLine cli = new CommandLine(command);
+        cli.parseArgs("--clean", PROMPTS[0], "--corrupt", PROMPTS[1], "--answer", PROMPTS[2], "--wrong", PROMPTS[3]);
+        return command;
+    }
+
+    /** The parameters of the job the server queues for a {@code route} request with the prompts alone. */
+    private static JsonNode minimalSweep(String route) throws Exception {
+        post("/api/models/brown-gpt2/load", "", 201, 409);
+        return post("/api/models/brown-gpt2/" + route, "{\"clean\": \"" + PROMPTS[0] + "\", \"corrupt\": \""
+                + PROMPTS[1] + "\", \"answer\": \"" + PROMPTS[2] + "\", \"wrong\": \"" + PROMPTS[3] + "\", "
+                + "\"async\": true}", 202).path("params");
     }
 
     /** Posts {@code body}; the answer's status is one of {@code status} (loading a loaded model is 409). */

@@ -44,33 +44,41 @@ class FrontEndHookErrorsTest {
 
     @Test
     void aLayerBothCapturedAndScaledIsRefusedAlike() throws Exception {
-        String message = "layer 'transformer.h.2' is both captured and scaled: a layer takes a detector or a "
-                + "controller, not both, so they cannot name the same layer; capture the next layer instead";
-        CliRun cli = CliRun.of("model", "run", "--prompt", "x", "--capture", "layer_2", "--scale", "transformer.h.2=2");
-        assertThat(cli.exitCode()).isEqualTo(Main.EXIT_USAGE);
-        assertThat(cli.err()).contains("--capture: " + message);
-        assertThat(serverError("{\"type\": \"capture\", \"layer\": \"layer_2\"}, {\"type\": \"scale\", \"layer\": "
-                + "\"transformer.h.2\", \"factor\": 2}")).isEqualTo(message);
+        assertRefusedAlike("layer 'transformer.h.2' is both captured and scaled: a layer takes a detector or a "
+                + "controller, not both, so they cannot name the same layer; capture the next layer instead",
+                "--capture", new String[] {"--capture", "layer_2", "--scale", "transformer.h.2=2"},
+                "{\"type\": \"capture\", \"layer\": \"layer_2\"}, {\"type\": \"scale\", \"layer\": "
+                        + "\"transformer.h.2\", \"factor\": 2}");
     }
 
     @Test
     void twoControllersOnOneLayerAreRefusedAlike() throws Exception {
-        String message = "layer 'transformer.h.1' has two controllers (scale or ablate); give one per layer";
-        CliRun cli = CliRun.of("model", "run", "--prompt", "x", "--scale", "layer_1=2", "--scale", "transformer.h.1=3");
-        assertThat(cli.exitCode()).isEqualTo(Main.EXIT_USAGE);
-        assertThat(cli.err()).contains("--scale: " + message);
-        assertThat(serverError("{\"type\": \"scale\", \"layer\": \"layer_1\", \"factor\": 2}, {\"type\": \"scale\", "
-                + "\"layer\": \"transformer.h.1\", \"factor\": 3}")).isEqualTo(message);
+        assertRefusedAlike("layer 'transformer.h.1' has two controllers (scale or ablate); give one per layer",
+                "--scale", new String[] {"--scale", "layer_1=2", "--scale", "transformer.h.1=3"},
+                "{\"type\": \"scale\", \"layer\": \"layer_1\", \"factor\": 2}, {\"type\": \"scale\", "
+                        + "\"layer\": \"transformer.h.1\", \"factor\": 3}");
     }
 
     @Test
     void aContainerLayerIsRefusedAlike() throws Exception {
-        String message = "layer 'transformer.h' is a container that never runs; name one of its children, e.g. "
-                + "'transformer.h.0'";
-        CliRun cli = CliRun.of("model", "run", "--prompt", "x", "--capture", "transformer.h");
+        assertRefusedAlike("layer 'transformer.h' is a container that never runs; name one of its children, e.g. "
+                + "'transformer.h.0'", "--capture", new String[] {"--capture", "transformer.h"},
+                "{\"type\": \"capture\", \"layer\": \"transformer.h\"}");
+    }
+
+    /**
+     * {@code microw model run} with {@code flags} is a usage error saying {@code option: message}, and an infer
+     * request with {@code hooks} a 400 saying {@code message}.
+     */
+    private static void assertRefusedAlike(String message, String option, String[] flags, String hooks)
+            throws Exception {
+        String[] args = new String[flags.length + 4];
+        System.arraycopy(new String[] {"model", "run", "--prompt", "x"}, 0, args, 0, 4);
+        System.arraycopy(flags, 0, args, 4, flags.length);
+        CliRun cli = CliRun.of(args);
         assertThat(cli.exitCode()).isEqualTo(Main.EXIT_USAGE);
-        assertThat(cli.err()).contains("--capture: " + message);
-        assertThat(serverError("{\"type\": \"capture\", \"layer\": \"transformer.h\"}")).isEqualTo(message);
+        assertThat(cli.err()).contains(option + ": " + message);
+        assertThat(serverError(hooks)).isEqualTo(message);
     }
 
     /** The error of an infer request with these hooks, which must be refused with 400. */
