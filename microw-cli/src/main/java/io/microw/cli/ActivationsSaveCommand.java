@@ -4,6 +4,8 @@ import io.microw.data.DatasetOptions;
 import io.microw.data.LoadingStrategy;
 import io.microw.data.TextDataset;
 import io.microw.demo.BrownCorpus;
+import io.microw.frontend.ActivationsJobSpec;
+import io.microw.frontend.ModelReference;
 import io.microw.io.DType;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.SaveOptions;
@@ -45,7 +47,7 @@ final class ActivationsSaveCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    @Option(names = "--model", paramLabel = "MODEL", defaultValue = "brown-gpt2",
+    @Option(names = "--model", paramLabel = "MODEL", defaultValue = ActivationsJobSpec.DEFAULT_MODEL,
             description = "brown-gpt2 (the embedded demo model, default), a model directory, or a Hub id owner/name.")
     String model;
 
@@ -81,10 +83,10 @@ final class ActivationsSaveCommand implements Callable<Integer> {
     @Option(names = "--run", paramLabel = "ID", description = "Run id (default: made from the current time).")
     String run;
 
-    @Option(names = "--batch-size", defaultValue = "8", description = "Texts per forward (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "" + ActivationsJobSpec.DEFAULT_BATCH_SIZE, description = "Texts per forward (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--max-length", defaultValue = "0",
+    @Option(names = "--max-length", defaultValue = "" + ActivationsJobSpec.DEFAULT_MAX_LENGTH,
             description = "Truncate texts to this many tokens (default 0: the model's context).")
     int maxLength;
 
@@ -115,12 +117,13 @@ final class ActivationsSaveCommand implements Callable<Integer> {
         SaveProgressBar bar = new SaveProgressBar(err);
         AtomicReference<SaveProgress> last = new AtomicReference<>();
         String runId;
-        try (LanguageModel lm = Models.open(model); Interrupts interrupts = Interrupts.install(err, "batch")) {
-            SaveOptions options = SaveOptions.into(store).withRunName(run).withBatchSize(batchSize)
-                    .withMaxLength(maxLength).withDtype(parseDtype(spec.commandLine(), dtype)).withResume(resume)
+        ActivationsJobSpec job = jobSpec();
+        ModelReference reference = ModelReference.parse(job.model());
+        try (LanguageModel lm = reference.open(); Interrupts interrupts = Interrupts.install(err, "batch")) {
+            SaveOptions options = job.saveOptions(new LocalStore(store)).withDtype(parseDtype(spec.commandLine(), dtype)).withResume(resume)
                     .withSaveAttentionMasks(!noMasks).withSaveInputIds(!noInputIds)
                     .withStopAfterDeepestLayer(!fullForward)
-                    .withModelName(Models.runName(model)).withDataset(identity())
+                    .withModelName(reference.runName()).withDataset(identity())
                     .withProgress(p -> {
                         last.set(p);
                         if (!noProgress) {
@@ -131,7 +134,7 @@ final class ActivationsSaveCommand implements Callable<Integer> {
                         }
                     });
             try {
-                runId = lm.activations().saveActivations(texts, layers, options);
+                runId = lm.activations().saveActivations(texts, job.layers(), options);
             } catch (SaveStoppedException e) {
                 // said before the shutdown hook is released by closing interrupts, so that it is seen
                 bar.finish();
@@ -153,6 +156,15 @@ final class ActivationsSaveCommand implements Callable<Integer> {
                 meta.path("layers"), s.runDirectory(runId));
         out.flush();
         return 0;
+    }
+
+    /** The job the options describe (a bad batch size or max length is a usage error). */
+    ActivationsJobSpec jobSpec() {
+        try {
+            return ActivationsJobSpec.of(model, layers).withBatchSize(batchSize).withMaxLength(maxLength).withRun(run);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     /** The texts: a file in any dataset format (read lazily), or the Brown corpus' sentences. */

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.analysis.AttributionPatching;
 import io.microw.analysis.AttributionSweeps;
 import io.microw.analysis.IntegratedGradients;
+import io.microw.analysis.PatchSite;
 import io.microw.analysis.PatchingResult;
 import io.microw.analysis.Pearson;
+import io.microw.frontend.AttributionJobSpec;
+import io.microw.frontend.ModelReference;
 import io.microw.lm.Interventions;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
@@ -70,11 +73,11 @@ final class AttributeCommand implements Callable<Integer> {
             description = "One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     AttributionMethod method;
 
-    @Option(names = "--what", paramLabel = "WHAT", defaultValue = "resid-pre", converter = AttributionSite.Converter.class,
-            completionCandidates = AttributionSite.Ids.class,
+    @Option(names = "--what", paramLabel = "WHAT", defaultValue = AttributionJobSpec.DEFAULT_WHAT,
+            converter = AttributionSiteConverter.class, completionCandidates = AttributionSiteConverter.Ids.class,
             description = "With --method atp: the patching sweep to estimate, one of ${COMPLETION-CANDIDATES} (default: "
                     + "${DEFAULT-VALUE}). Each row is a layer, each column a position or, for heads, a head.")
-    AttributionSite what;
+    PatchSite what;
 
     @Option(names = "--grad-drop", description = "With --method atp: AtP*'s GradDrop, one corrupted forward-backward "
             + "per layer, and magnitudes (to rank cells by) instead of signed estimates.")
@@ -123,9 +126,9 @@ final class AttributeCommand implements Callable<Integer> {
         checkOptions();
         PrintWriter stdout = spec.commandLine().getOut();
         ObjectNode doc = Json.object();
-        doc.put("model", ModelInfoCommand.label(model));
+        doc.put("model", ModelReference.displayName(model));
         doc.put("method", method.id());
-        try (LanguageModel lm = Models.open(model)) {
+        try (LanguageModel lm = ModelReference.parse(model).open()) {
             PromptTokens tokens = new PromptTokens(spec.commandLine(), lm);
             PromptPairOptions.Ids ids = prompts.ids(tokens);
             List<Plot> plots = method == AttributionMethod.ATP ? patching(doc, lm, tokens, ids)
@@ -170,6 +173,11 @@ final class AttributeCommand implements Callable<Integer> {
         return spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
+    /** The attribution patching job that {@code --what}, {@code --compare} and the prompts describe. */
+    AttributionJobSpec jobSpec() {
+        return new AttributionJobSpec(what, compare, prompts.pair());
+    }
+
     /** Attribution patching of {@code --what} (and, with {@code --compare}, exact patching): the document's values. */
     private List<Plot> patching(ObjectNode doc, LanguageModel lm, PromptTokens tokens, PromptPairOptions.Ids ids) {
         if (ids.clean().length != ids.corrupt().length) {
@@ -183,9 +191,10 @@ final class AttributeCommand implements Callable<Integer> {
         LogitMetric metric = ids.metric();
         AttributionSweeps sweeps = gradDrop ? AttributionPatching.defaults().withGradDrop()
                 : AttributionPatching.defaults();
+        AttributionJobSpec job = jobSpec();
         PatchingResult estimate = CoreInput.checked(spec.commandLine(),
-                () -> what.estimate(sweeps, lm, c, d, metric));
-        List<String> columns = what.site().byPosition()
+                () -> AttributionJobSpec.estimate(job.what(), sweeps, lm, c, d, metric));
+        List<String> columns = what.byPosition()
                 ? PatchCommand.positionLabels(tokens.decoded(ids.clean()), tokens.decoded(ids.corrupt()))
                 : estimate.columnLabels();
         doc.put("what", what.id());
@@ -217,9 +226,9 @@ final class AttributeCommand implements Callable<Integer> {
 
     /** The exact sweep of the estimated site, its cells on the progress line. */
     private PatchingResult exact(LanguageModel lm, long[][] clean, long[][] corrupt, LogitMetric metric, int seq) {
-        long cells = (long) lm.config().numLayers() * (what.site().byPosition() ? seq : lm.config().numHeads());
+        long cells = (long) lm.config().numLayers() * (what.byPosition() ? seq : lm.config().numHeads());
         return ExactSweep.run(spec.commandLine(), !noProgress, maxBatch, cells, "exact " + what.id(),
-                patching -> what.site().run(patching, lm, clean, corrupt, metric));
+                patching -> what.run(patching, lm, clean, corrupt, metric));
     }
 
     /** Each cell's change from the corrupted metric, or its magnitude. */

@@ -4,6 +4,7 @@ import io.microw.concepts.ConceptDictionary;
 import io.microw.concepts.LabelledDiscovery.LatentScore;
 import io.microw.demo.BrownCorpus;
 import io.microw.demo.BrownDiscovery;
+import io.microw.frontend.ModelReference;
 import io.microw.lm.LanguageModel;
 import io.microw.sae.Sae;
 import picocli.CommandLine;
@@ -78,7 +79,7 @@ final class ConceptsDiscoverCommand implements Callable<Integer> {
         BrownCorpus.Split split = SaeSupport.split(cmd, brown);
         long t0 = System.nanoTime();
         try (Sae sae = saeOptions.open(cmd);
-             LanguageModel lm = Models.open(model.equals("demo") ? null : model)) {
+             LanguageModel lm = ModelReference.parse(model).open()) {
             String layerName = lm.layers().resolve(saeOptions.layer(cmd, sae));
             cmd.getErr().println("discovering on the Brown " + split.name().toLowerCase(Locale.ROOT) + " split"
                     + (limit > 0 ? " (first " + limit + " sentences)" : "") + " ...");

@@ -5,6 +5,7 @@ import io.microw.concepts.NeuronpediaExport;
 import io.microw.concepts.NeuronpediaSource;
 import io.microw.concepts.TopTextTracker;
 import io.microw.concepts.TopTextsExport;
+import io.microw.frontend.ModelReference;
 import io.microw.lm.LanguageModel;
 import io.microw.sae.Sae;
 import picocli.CommandLine;
@@ -102,7 +103,7 @@ final class ConceptsExportCommand implements Callable<Integer> {
                     NeuronpediaSource where = neuronpediaId != null
                             ? NeuronpediaSource.parse(neuronpediaId, source.describe(), tracker.textsSeen(),
                                     source.contextTokens())
-                            : NeuronpediaSource.of(sae, SaeSupport.modelName(source.model), layerName,
+                            : NeuronpediaSource.of(sae, ModelReference.displayName(source.model), layerName,
                                     source.describe(), tracker.textsSeen(), source.contextTokens());
                     new NeuronpediaExport(sae, lm, names).write(tracker, chosen, where, out);
                     what = chosen.size() + " Neuronpedia features";

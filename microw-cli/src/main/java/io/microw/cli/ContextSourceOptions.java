@@ -4,6 +4,7 @@ import io.microw.concepts.LatentStatistics;
 import io.microw.concepts.OfflineTopTexts;
 import io.microw.concepts.TopTextTracker;
 import io.microw.data.TextDataset;
+import io.microw.frontend.ModelReference;
 import io.microw.lm.LanguageModel;
 import io.microw.sae.Sae;
 import io.microw.store.LocalStore;
@@ -97,7 +98,7 @@ final class ContextSourceOptions {
     }
 
     LanguageModel openModel() {
-        return Models.open(model.equals("demo") ? null : model);
+        return ModelReference.parse(model).open();
     }
 
     /** The layer as the source names it: the run's stored name, or the model's canonical name. */

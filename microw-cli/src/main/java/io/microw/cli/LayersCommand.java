@@ -1,5 +1,6 @@
 package io.microw.cli;
 
+import io.microw.frontend.ModelReference;
 import io.microw.lm.LanguageModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,7 +43,7 @@ final class LayersCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (LanguageModel lm = Models.open(dir)) {
+        try (LanguageModel lm = (dir == null ? ModelReference.demo() : ModelReference.directory(dir)).open()) {
             if (flat) {
                 LayerTree.printFlat(out, lm);
             } else {

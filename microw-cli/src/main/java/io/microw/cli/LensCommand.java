@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.analysis.LogitLens;
+import io.microw.frontend.ModelReference;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
 import picocli.CommandLine.Command;
@@ -72,7 +73,7 @@ final class LensCommand implements Callable<Integer> {
         }
         PrintWriter stdout = spec.commandLine().getOut();
         ObjectNode doc = Json.object();
-        try (LanguageModel lm = Models.open(model)) {
+        try (LanguageModel lm = ModelReference.parse(model).open()) {
             int vocab = lm.config().vocabSize();
             if (k < 1 || k > vocab) {
                 throw new ParameterException(spec.commandLine(), "--k must be from 1 to " + vocab
@@ -107,7 +108,7 @@ final class LensCommand implements Callable<Integer> {
     }
 
     private void fill(ObjectNode doc, PromptTokens tokens, long[] ids, LogitLens.Result lens, List<float[]> logProbs) {
-        doc.put("model", ModelInfoCommand.label(model));
+        doc.put("model", ModelReference.displayName(model));
         doc.put("prompt", prompt);
         tokens.decoded(ids).forEach(doc.putArray("tokens")::add);
         doc.put("k", k);

@@ -2,6 +2,7 @@ package io.microw.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.frontend.ModelReference;
 import io.microw.lm.GenerationConfig;
 import io.microw.lm.GenerationResult;
 import io.microw.lm.LanguageModel;
@@ -65,17 +66,17 @@ final class ModelGenerateCommand implements Callable<Integer> {
         ProgressLine progress = new ProgressLine(err, !noProgress && texts.size() > 1);
         int done = 0;
         long started = System.nanoTime();
-        try (LanguageModel lm = Models.open(model);
+        try (LanguageModel lm = ModelReference.parse(model).open();
              HookFlags hooks = HookFlags.register(spec.commandLine(), lm, List.of(), scales);
              Interrupts interrupts = Interrupts.install(err, "prompt")) {
             ModelRunCommand.requireTokenizer(lm);
-            doc.put("model", ModelInfoCommand.label(model));
+            doc.put("model", ModelReference.displayName(model));
             sampling.putJson(doc);
             ArrayNode scaled = doc.putArray("scaled");
             hooks.scaled().forEach(scaled::add);
             ArrayNode results = doc.putArray("generations");
             if (!json) {
-                out.println(ModelInfoCommand.label(model) + ", " + sampling.describe() + ", up to "
+                out.println(ModelReference.displayName(model) + ", " + sampling.describe() + ", up to "
                         + config.maxNewTokens() + " new tokens"
                         + (hooks.scaled().isEmpty() ? "" : ", scaled: " + String.join(", ", hooks.scaled())));
             }

@@ -1,7 +1,7 @@
 package io.microw.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.microw.demo.BrownGpt2;
+import io.microw.frontend.ModelReference;
 import io.microw.io.Checkpoints;
 import io.microw.io.TensorInfo;
 import io.microw.io.WeightSource;
@@ -39,10 +39,10 @@ final class ModelInfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (LanguageModel lm = Models.open(model)) {
+        try (LanguageModel lm = ModelReference.parse(model).open()) {
             ModelConfig c = lm.config();
             Optional<Checkpoint> weights = lm.directory().flatMap(ModelInfoCommand::checkpoint);
-            String label = label(model);
+            String label = ModelReference.displayName(model);
             if (json) {
                 ObjectNode n = Json.object();
                 n.put("model", label);
@@ -85,10 +85,6 @@ final class ModelInfoCommand implements Callable<Integer> {
     static String device(LanguageModel lm) {
         ai.djl.Device d = lm.device();
         return d.isGpu() ? "gpu:" + d.getDeviceId() : d.getDeviceType();
-    }
-
-    static String label(String model) {
-        return model == null || model.equals(BrownGpt2.NAME) || model.equals("demo") ? BrownGpt2.NAME : model;
     }
 
     /** Parameters stored in a checkpoint and their dtypes ("F32", "BF16+F32"). */

@@ -1,5 +1,6 @@
 package io.microw.cli;
 
+import io.microw.frontend.ModelReference;
 import io.microw.lm.LanguageModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,13 +39,13 @@ final class ModelLayersCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (LanguageModel lm = Models.open(model)) {
+        try (LanguageModel lm = ModelReference.parse(model).open()) {
             if (json) {
-                Json.print(out, LayerTree.json(lm, ModelInfoCommand.label(model)));
+                Json.print(out, LayerTree.json(lm, ModelReference.displayName(model)));
             } else if (flat) {
                 LayerTree.printFlat(out, lm);
             } else {
-                LayerTree.printTree(out, lm, ModelInfoCommand.label(model), !noAliases);
+                LayerTree.printTree(out, lm, ModelReference.displayName(model), !noAliases);
             }
             out.flush();
         }

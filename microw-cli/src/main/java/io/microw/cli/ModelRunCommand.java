@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.frontend.ModelReference;
 import io.microw.hooks.LayerActivationDetector;
 import io.microw.lm.InferenceResult;
 import io.microw.lm.LanguageModel;
@@ -74,7 +75,7 @@ final class ModelRunCommand implements Callable<Integer> {
         ArrayNode results = doc.putArray("prompts");
         ProgressLine progress = new ProgressLine(err, !noProgress && texts.size() > 1);
         int done = 0;
-        try (LanguageModel lm = Models.open(model);
+        try (LanguageModel lm = ModelReference.parse(model).open();
              HookFlags hooks = HookFlags.register(spec.commandLine(), lm, capture, scales);
              Interrupts interrupts = Interrupts.install(err, "prompt")) {
             int vocab = lm.config().vocabSize();
@@ -83,11 +84,11 @@ final class ModelRunCommand implements Callable<Integer> {
                         + vocab + " (the vocabulary size), got " + top);
             }
             requireTokenizer(lm);
-            doc.put("model", ModelInfoCommand.label(model));
+            doc.put("model", ModelReference.displayName(model));
             ArrayNode scaled = doc.putArray("scaled");
             hooks.scaled().forEach(scaled::add);
             if (!json) {
-                out.println(ModelInfoCommand.label(model) + ": " + Models.describe(lm.config()));
+                out.println(ModelReference.displayName(model) + ": " + Models.describe(lm.config()));
                 if (!hooks.scaled().isEmpty()) {
                     out.println("scaled: " + String.join(", ", hooks.scaled()));
                 }

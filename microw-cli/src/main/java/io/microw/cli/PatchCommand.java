@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.analysis.ActivationPatching;
 import io.microw.analysis.PatchingResult;
 import io.microw.analysis.PathPatching;
+import io.microw.frontend.PatchTarget;
+import io.microw.frontend.PatchingJobSpec;
+import io.microw.frontend.ModelReference;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
 import picocli.CommandLine.Command;
@@ -21,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -53,8 +55,8 @@ final class PatchCommand implements Callable<Integer> {
     @Mixin
     PromptPairOptions prompts;
 
-    @Option(names = "--what", paramLabel = "WHAT", defaultValue = "resid-pre", converter = PatchTargetConverter.class,
-            completionCandidates = PatchTarget.Ids.class,
+    @Option(names = "--what", paramLabel = "WHAT", defaultValue = PatchingJobSpec.DEFAULT_WHAT,
+            converter = PatchTargetConverter.class, completionCandidates = PatchTargetConverter.Ids.class,
             description = "What to patch: one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}). Each row is a "
                     + "layer, each column a position or, for the sites that patch whole heads and for path, a head.")
     PatchTarget what;
@@ -90,20 +92,20 @@ final class PatchCommand implements Callable<Integer> {
         if (maxBatch < 1) {
             throw new ParameterException(spec.commandLine(), "--max-batch must be at least 1, got " + maxBatch);
         }
-        checkPathOptions();
+        PatchingJobSpec job = jobSpec();
         PrintWriter stdout = spec.commandLine().getOut();
         ObjectNode doc;
-        try (LanguageModel lm = Models.open(model)) {
+        try (LanguageModel lm = ModelReference.parse(model).open()) {
             PromptTokens tokens = new PromptTokens(spec.commandLine(), lm);
             PromptPairOptions.Ids ids = prompts.ids(tokens);
-            PatchingResult result = sweep(lm, ids.clean(), ids.corrupt(), ids.metric());
+            PatchingResult result = sweep(job, lm, ids.clean(), ids.corrupt(), ids.metric());
             List<String> columns = what.byPosition()
                     ? positionLabels(tokens.decoded(ids.clean()), tokens.decoded(ids.corrupt())) : result.columnLabels();
-            doc = document(tokens, ids, result, columns);
+            doc = document(job, tokens, ids, result, columns);
             Path png = out.resolve("patch-" + what.id() + ".png");
             Path file = out.resolve("patch-" + what.id() + ".json");
             createOut();
-            HeatmapPlot.write(png, title(), result.rowLabels(), columns, result.values(), result.corruptMetric());
+            HeatmapPlot.write(png, title(job), result.rowLabels(), columns, result.values(), result.corruptMetric());
             Json.write(file, doc);
             ObjectNode files = doc.putObject("files");
             files.put("png", png.toString());
@@ -118,42 +120,41 @@ final class PatchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Refuses path patching without receivers, and --receiver or --channel without path patching. */
-    private void checkPathOptions() {
-        if (what.isPath() && (receivers == null || receivers.isEmpty())) {
-            throw new ParameterException(spec.commandLine(), "--what path needs --receiver L.H[,L.H...]: the heads "
-                    + "the paths end at");
-        }
-        if (!what.isPath() && (receivers != null || channel != null)) {
-            throw new ParameterException(spec.commandLine(), "--receiver and --channel are for --what path, not --what "
-                    + what.id());
+    /**
+     * The job the options describe; path patching without {@code --receiver}, or {@code --receiver} or {@code
+     * --channel} without path patching, is a usage error.
+     */
+    PatchingJobSpec jobSpec() {
+        try {
+            return new PatchingJobSpec(what, receivers, channel, prompts.pair());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--what " + what.id() + ": " + e.getMessage()
+                    + " (--receiver L.H[,L.H...] and --channel q|k|v)");
         }
     }
 
     /** Runs the sweep; the core's refusal of the prompts or heads (before any forward) is a usage error. */
-    private PatchingResult sweep(LanguageModel lm, long[] cleanIds, long[] corruptIds, LogitMetric metric) {
+    private PatchingResult sweep(PatchingJobSpec job, LanguageModel lm, long[] cleanIds, long[] corruptIds,
+                                 LogitMetric metric) {
         int layers = lm.config().numLayers();
         long total = (long) layers * (what.byPosition() ? cleanIds.length : lm.config().numHeads());
         long[][] c = {cleanIds};
         long[][] d = {corruptIds};
         return ExactSweep.run(spec.commandLine(), !noProgress, maxBatch, total, what.id(),
-                patching -> what.isPath() ? PathPatching.senders(patching, lm, c, d, metric, channel(), receivers)
+                patching -> what.isPath()
+                        ? PathPatching.senders(patching, lm, c, d, metric, job.channel(), job.receivers())
                         : what.site().run(patching, lm, c, d, metric));
     }
 
-    private PathPatching.Channel channel() {
-        return channel == null ? PathPatching.Channel.Q : channel;
-    }
-
-    private ObjectNode document(PromptTokens tokens, PromptPairOptions.Ids ids, PatchingResult r,
+    private ObjectNode document(PatchingJobSpec job, PromptTokens tokens, PromptPairOptions.Ids ids, PatchingResult r,
                                 List<String> columns) {
         ObjectNode doc = Json.object();
-        doc.put("model", ModelInfoCommand.label(model));
+        doc.put("model", ModelReference.displayName(model));
         doc.put("what", what.id());
         if (what.isPath()) {
             ArrayNode heads = doc.putArray("receivers");
-            receivers.forEach(h -> heads.add(h.layer() + "." + h.head()));
-            doc.put("channel", channel().name().toLowerCase(Locale.ROOT));
+            job.receivers().forEach(h -> heads.add(h.layer() + "." + h.head()));
+            doc.put("channel", job.channel().id());
         }
         prompts.describe(doc, tokens, ids);
         Json.putNumber(doc, "clean_metric", r.cleanMetric());
@@ -177,8 +178,8 @@ final class PatchCommand implements Callable<Integer> {
         return "'" + token.replace("\n", "\\n") + "'";
     }
 
-    private String title() {
-        String what = this.what.isPath() ? "path patching into " + receivers + " (" + channel() + ")"
+    private String title(PatchingJobSpec job) {
+        String what = this.what.isPath() ? "path patching into " + job.receivers() + " (" + job.channel() + ")"
                 : this.what.id() + " patching";
         return what + ": " + prompts.metricLabel() + "  (white: the corrupted run's, red: higher, blue: lower)";
     }

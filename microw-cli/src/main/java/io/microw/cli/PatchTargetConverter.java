@@ -1,21 +1,28 @@
 package io.microw.cli;
 
-import io.microw.analysis.PatchSite;
+import io.microw.frontend.PatchTarget;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
+
+import java.util.Iterator;
 
 /** Reads {@code microw patch --what} as a {@link PatchTarget}; an unknown value is refused naming the accepted ones. */
 final class PatchTargetConverter implements ITypeConverter<PatchTarget> {
 
     @Override
     public PatchTarget convert(String value) {
-        if (PatchTarget.PATH.equals(value)) {
-            return PatchTarget.path();
-        }
         try {
-            return new PatchTarget(PatchSite.fromId(value));
+            return PatchTarget.fromId(value);
         } catch (IllegalArgumentException e) {
-            throw new TypeConversionException("'" + value + "' is not one of " + String.join(", ", PatchTarget.ids()));
+            throw new TypeConversionException(e.getMessage());
+        }
+    }
+
+    /** The names, as picocli's {@code completionCandidates} (which {@code ${COMPLETION-CANDIDATES}} lists in help). */
+    static final class Ids implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return PatchTarget.ids().iterator();
         }
     }
 }

@@ -8,6 +8,7 @@ import io.microw.demo.BrownProbeLabel;
 import io.microw.eval.LinearProbe;
 import io.microw.eval.ProbeOptions;
 import io.microw.eval.ProbeReport;
+import io.microw.frontend.ModelReference;
 import io.microw.lm.LanguageModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -113,7 +114,7 @@ final class ProbeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--l2 must be 0 or more, got " + l2);
         }
         ObjectNode doc;
-        try (LanguageModel lm = Models.open(model)) {
+        try (LanguageModel lm = ModelReference.parse(model).open()) {
             BrownProbeData data;
             try {
                 data = BrownProbeData.collect(lm, parsed, sentences, layers);
@@ -142,7 +143,7 @@ final class ProbeCommand implements Callable<Integer> {
 
     private ObjectNode document(BrownProbeData data, Map<String, LinearProbe> probes) {
         ObjectNode doc = Json.object();
-        doc.put("model", ModelInfoCommand.label(model));
+        doc.put("model", ModelReference.displayName(model));
         doc.put("label", data.label().spec());
         data.label().classes().forEach(doc.putArray("classes")::add);
         doc.put("feature", data.label().genre() ? "mean over the sentence's tokens" : "the word's last token");

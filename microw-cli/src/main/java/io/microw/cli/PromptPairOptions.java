@@ -1,6 +1,7 @@
 package io.microw.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.frontend.PromptPair;
 import io.microw.lm.LogitMetric;
 import picocli.CommandLine.Option;
 
@@ -48,6 +49,11 @@ final class PromptPairOptions {
         long[] cleanIds = tokens.prompt("--clean", clean);
         long[] corruptIds = tokens.prompt("--corrupt", corrupt);
         return new Ids(cleanIds, corruptIds, tokens.single("--answer", answer), tokens.single("--wrong", wrong));
+    }
+
+    /** The prompts and tokens as given, for a job spec. */
+    PromptPair pair() {
+        return new PromptPair(clean, corrupt, answer, wrong);
     }
 
     /** The metric as text: {@code logit(" was") - logit(" had")}. */

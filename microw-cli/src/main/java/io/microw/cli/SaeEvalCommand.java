@@ -3,6 +3,7 @@ package io.microw.cli;
 import io.microw.data.TextDataset;
 import io.microw.eval.SaeEvaluation;
 import io.microw.eval.SaeEvaluator;
+import io.microw.frontend.ModelReference;
 import io.microw.lm.LanguageModel;
 import io.microw.sae.Sae;
 import picocli.CommandLine;
@@ -68,7 +69,7 @@ final class SaeEvalCommand implements Callable<Integer> {
         PrintWriter err = cmd.getErr();
         EvalProgressLine progress = new EvalProgressLine(new ProgressLine(err, !noProgress), "texts");
         try (Sae sae = saeOptions.open(cmd);
-             LanguageModel lm = Models.open(model.equals("demo") ? null : model)) {
+             LanguageModel lm = ModelReference.parse(model).open()) {
             String layerName = lm.layers().resolve(saeOptions.layer(cmd, sae));
             SaeEvaluation eval = new SaeEvaluator(lm).batchSize(batchSize)
                     .progress(progress)

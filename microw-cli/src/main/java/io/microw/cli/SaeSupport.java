@@ -8,7 +8,6 @@ import io.microw.data.Datasets;
 import io.microw.data.LoadingStrategy;
 import io.microw.data.TextDataset;
 import io.microw.demo.BrownCorpus;
-import io.microw.demo.BrownGpt2;
 import io.microw.sae.PretrainedSaes;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeException;
@@ -126,11 +125,6 @@ final class SaeSupport {
             throw new MicrowException("--texts-file " + file + " does not exist");
         }
         return Datasets.fromFile(file, options);
-    }
-
-    /** A model name for an SAE's config: brown-gpt2 for the embedded model, else what was given. */
-    static String modelName(String spec) {
-        return spec == null || spec.equals("demo") ? BrownGpt2.NAME : spec;
     }
 
     /**

@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.microw.data.TextDataset;
+import io.microw.frontend.ModelReference;
 import io.microw.lm.LanguageModel;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeArchitecture;
@@ -177,16 +178,16 @@ final class SaeTrainCommand implements Callable<Integer> {
             if (fromStore) {
                 LocalStore s = new LocalStore(store);
                 layerName = SaeSupport.storeLayer(cmd, s, run, layer, null);
-                modelName = SaeSupport.modelName(model);
+                modelName = ModelReference.displayName(model);
                 StoreDataLoader loader = StoreDataLoader.builder(s, run, layerName).excludeSpecialTokens(true)
                         .shuffleBufferRows(1 << 17).seed(seed).build();
                 source = new StoreActivationSource(loader);
             } else {
                 TextDataset texts = SaeSupport.texts(cmd, brown, textsFile, limit,
                         "--store/--run, --brown or --texts-file");
-                lm = Models.open(model.equals("demo") ? null : model);
+                lm = ModelReference.parse(model).open();
                 layerName = lm.layers().resolve(layer);
-                modelName = SaeSupport.modelName(model);
+                modelName = ModelReference.displayName(model);
                 source = ModelActivationSource.builder(lm, texts, List.of(layerName)).seed(seed).build()
                         .layer(layerName);
             }

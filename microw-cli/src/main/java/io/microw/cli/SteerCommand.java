@@ -3,6 +3,7 @@ package io.microw.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.concepts.SaeHook;
+import io.microw.frontend.ModelReference;
 import io.microw.lm.GenerationConfig;
 import io.microw.lm.GenerationResult;
 import io.microw.lm.LanguageModel;
@@ -117,9 +118,9 @@ final class SteerCommand implements Callable<Integer> {
         String baseline;
         String steered;
         String description;
-        try (LanguageModel lm = Models.open(model)) {
+        try (LanguageModel lm = ModelReference.parse(model).open()) {
             ModelRunCommand.requireTokenizer(lm);
-            doc.put("model", ModelInfoCommand.label(model));
+            doc.put("model", ModelReference.displayName(model));
             doc.put("prompt", prompt);
             sampling.putJson(doc);
             doc.put("scope", positions.name().toLowerCase(Locale.ROOT));
@@ -166,7 +167,7 @@ final class SteerCommand implements Callable<Integer> {
             Json.print(out, doc);
             return 0;
         }
-        out.println(ModelInfoCommand.label(model) + ", " + sampling.describe() + ", up to " + config.maxNewTokens()
+        out.println(ModelReference.displayName(model) + ", " + sampling.describe() + ", up to " + config.maxNewTokens()
                 + " new tokens");
         out.println("edit: " + description + " (scope " + positions.name().toLowerCase(Locale.ROOT) + ")");
         out.println();

@@ -201,8 +201,7 @@ class AttributeCommandTest {
     void badInputIsOneLineUsageError() {
         assertUsage(attribute("--method", "shap"), "'shap' is not one of atp, ig, saliency");
         assertUsage(attribute("--what", "resid-mid"), "'resid-mid' is not one of resid-pre, attn-out, mlp-out, heads "
-                + "(attribution patching has no estimate of resid-mid; microw patch --what resid-mid patches it "
-                + "exactly)");
+                + "(attribution patching has no estimate of resid-mid; exact patching of resid-mid measures it)");
         assertUsage(attribute("--what", "everything"), "'everything' is not one of resid-pre, attn-out, mlp-out, "
                 + "heads");
         assertUsage(attribute("--method", "ig", "--compare"), "--compare is for --method atp, not --method ig");

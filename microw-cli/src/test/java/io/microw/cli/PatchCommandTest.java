@@ -160,10 +160,12 @@ class PatchCommandTest {
 
     @Test
     void badPathOptionsAreOneLineUsageErrors() {
-        assertUsage(patch("path"), "--what path needs --receiver L.H");
-        assertUsage(patch("heads", "--receiver", "1.0"), "--receiver and --channel are for --what path, not --what "
-                + "heads");
-        assertUsage(patch("resid-pre", "--channel", "v"), "--receiver and --channel are for --what path");
+        assertUsage(patch("path"), "--what path: path patching needs receivers: the heads the paths end at "
+                + "(--receiver L.H[,L.H...] and --channel q|k|v)");
+        assertUsage(patch("heads", "--receiver", "1.0"), "--what heads: receivers and a channel are for path "
+                + "patching, not for 'heads'");
+        assertUsage(patch("resid-pre", "--channel", "v"), "--what resid-pre: receivers and a channel are for path "
+                + "patching");
         assertUsage(patch("path", "--receiver", "1:0"), "'1:0' is not a head: write LAYER.HEAD");
         assertUsage(patch("path", "--receiver", "1.0", "--channel", "o"), "'o' is not one of q, k, v");
         int layers = lm.config().numLayers();

@@ -6,6 +6,7 @@ import io.microw.analysis.AttributionSweeps;
 import io.microw.analysis.PatchSite;
 import io.microw.analysis.PatchingResult;
 import io.microw.analysis.Pearson;
+import io.microw.frontend.AttributionJobSpec;
 import io.microw.models.ModelConfig;
 
 import java.util.List;
@@ -23,13 +24,9 @@ import java.util.function.IntConsumer;
  */
 record AttributionRequest(PatchingRequest exact, boolean compare) implements CircuitSweep {
 
-    /** The sites attribution patching estimates, in the order the patching route lists them. */
-    static final List<PatchSite> SITES = List.of(PatchSite.RESID_PRE, PatchSite.ATTN_OUT, PatchSite.MLP_OUT,
-            PatchSite.HEADS);
-
-    /** Every {@code what} an attribution request takes. */
+    /** Every {@code what} an attribution request takes ({@link AttributionJobSpec#SITES}). */
     static List<String> whats() {
-        return SITES.stream().map(PatchSite::id).toList();
+        return AttributionJobSpec.ids();
     }
 
     /**
@@ -39,16 +36,15 @@ record AttributionRequest(PatchingRequest exact, boolean compare) implements Cir
      */
     static ObjectNode fields(ObjectNode body) {
         String what = Requests.text(body, "what", false);
-        what = what == null ? PatchSite.RESID_PRE.id() : what;
-        if (!whats().contains(what)) {
-            throw ApiException.badRequest("'what' \"" + what + "\" cannot be estimated by attribution patching: one of "
-                    + whats() + " (the patching route measures the others exactly)");
+        PatchSite site;
+        try {
+            site = what == null ? null : AttributionJobSpec.site(what);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("'what': " + e.getMessage());
         }
-        ObjectNode fields = Json.object();
-        fields.put("what", what);
-        PatchingRequest.putPrompts(body, fields);
         Boolean compare = Requests.bool(body, "compare");
-        fields.put("compare", compare != null && compare);
+        ObjectNode fields = Json.object();
+        new AttributionJobSpec(site, compare != null && compare, PatchingRequest.prompts(body)).writeTo(fields);
         return fields;
     }
 
@@ -65,7 +61,7 @@ record AttributionRequest(PatchingRequest exact, boolean compare) implements Cir
                     + ": attribution patching needs prompts of equal length, \"" + PatchSite.HEADS.id() + "\" too "
                     + "(change words that are one token each)");
         }
-        return new AttributionRequest(PatchingRequest.of(fields, l), fields.path("compare").asBoolean());
+        return new AttributionRequest(PatchingRequest.of(fields, l), AttributionJobSpec.readFrom(fields).compare());
     }
 
     @Override
@@ -129,12 +125,6 @@ record AttributionRequest(PatchingRequest exact, boolean compare) implements Cir
         AttributionSweeps sweeps = AttributionPatching.defaults();
         long[][] c = {exact.clean()};
         long[][] d = {exact.corrupt()};
-        return switch (exact.site()) {
-            case RESID_PRE -> sweeps.residPre(l.lm, c, d, exact.metric());
-            case ATTN_OUT -> sweeps.attnOut(l.lm, c, d, exact.metric());
-            case MLP_OUT -> sweeps.mlpOut(l.lm, c, d, exact.metric());
-            case HEADS -> sweeps.attnHeads(l.lm, c, d, exact.metric());
-            default -> throw new IllegalStateException("attribution patching does not estimate " + exact.site());
-        };
+        return AttributionJobSpec.estimate(exact.site(), sweeps, l.lm, c, d, exact.metric());
     }
 }

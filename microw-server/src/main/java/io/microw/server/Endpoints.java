@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.microw.concepts.AutoencoderConcepts;
 import io.microw.concepts.ConceptDictionary;
+import io.microw.frontend.HookSpec;
 import io.microw.hooks.LayerActivationDetector;
 import io.microw.lm.GenerationConfig;
 import io.microw.lm.InferenceResult;
@@ -154,7 +155,7 @@ final class Endpoints {
     void infer(Context ctx) {
         ObjectNode body = Requests.body(ctx);
         List<String> texts = Requests.texts(body, "texts", "text", MAX_TEXTS, MAX_CHARS);
-        List<RequestHooks.Spec> specs = RequestHooks.parse(body.get("hooks"), true);
+        List<HookSpec> specs = RequestHooks.parse(body.get("hooks"), true);
         int topK = Requests.integer(body, "top_k", 5, 1, 100);
         try (ModelRegistry.Lease lease = models.lease(ctx.pathParam("id"))) {
             ModelRegistry.Loaded l = lease.model();
@@ -210,7 +211,7 @@ final class Endpoints {
     void generate(Context ctx) {
         ObjectNode body = Requests.body(ctx);
         List<String> prompts = Requests.texts(body, "prompts", "prompt", MAX_TEXTS, MAX_CHARS);
-        List<RequestHooks.Spec> specs = RequestHooks.parse(body.get("hooks"), false);
+        List<HookSpec> specs = RequestHooks.parse(body.get("hooks"), false);
         Requests.Generation gen = Requests.generation(body);
         GenerationConfig cfg = gen.config();
         boolean sample = gen.sampled();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.javalin.http.sse.SseClient;
 import io.javalin.http.sse.SseHandler;
+import io.microw.frontend.ActivationsJobSpec;
 import io.microw.sae.SaeArchitecture;
 import io.microw.sae.SaeException;
 import io.microw.store.LocalStore;
@@ -63,7 +64,7 @@ final class JobEndpoints {
     void createActivations(Context ctx) {
         ObjectNode body = Requests.body(ctx);
         ObjectNode params = Json.object();
-        params.put("model", models.canonicalId(Requests.text(body, "model", true)));
+        String model = models.canonicalId(Requests.text(body, "model", true));
         boolean hasTexts = body.hasNonNull("texts");
         String brown = Requests.text(body, "brown", false);
         boolean hasDataset = body.hasNonNull("dataset");
@@ -86,14 +87,13 @@ final class JobEndpoints {
             }
         }
         List<String> layers = Requests.strings(body, "layers", "layer", "layer", MAX_LAYERS, 200);
-        ArrayNode l = params.putArray("layers");
-        layers.forEach(l::add);
-        params.put("batch_size", Requests.integer(body, "batch_size", 8, 1, 1024));
-        params.put("max_length", Requests.integer(body, "max_length", 0, 0, 65536));
-        models.checkLayers(params.path("model").asText(), layers);
+        ActivationsJobSpec spec = ActivationsJobSpec.of(model, layers)
+                .withBatchSize(Requests.integer(body, "batch_size", ActivationsJobSpec.DEFAULT_BATCH_SIZE, 1, 1024))
+                .withMaxLength(Requests.integer(body, "max_length", ActivationsJobSpec.DEFAULT_MAX_LENGTH, 0, 65536));
+        models.checkLayers(model, layers);
         String given = Requests.text(body, "run", false);
         String run = runName(given == null ? "run-" + UUID.randomUUID().toString().substring(0, 8) : given, "'run'");
-        params.put("run", run);
+        spec.withRun(run).writeTo(params);
         synchronized (runner) {
             if (store().hasRun(run) || runner.store().runInUse(run)) {
                 throw ApiException.conflict("run '" + run + "' exists already (or a job is writing it); choose "

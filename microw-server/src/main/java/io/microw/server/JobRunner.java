@@ -6,6 +6,7 @@ import io.microw.data.DatasetOptions;
 import io.microw.data.Datasets;
 import io.microw.data.HubDatasets;
 import io.microw.data.TextDataset;
+import io.microw.frontend.ActivationsJobSpec;
 import io.microw.io.hub.PretrainedOptions;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.SaveOptions;
@@ -78,6 +79,7 @@ final class JobRunner implements AutoCloseable {
     private final ServerConfig config;
     private final JobStore store;
     private final ModelRegistry models;
+    private final JobPacing pacing;
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "microw-jobs");
         t.setDaemon(true);
@@ -91,10 +93,11 @@ final class JobRunner implements AutoCloseable {
     record Event(String name, ObjectNode data, boolean last) {
     }
 
-    JobRunner(ServerConfig config, JobStore store, ModelRegistry models) {
+    JobRunner(ServerConfig config, JobStore store, ModelRegistry models, JobPacing pacing) {
         this.config = config;
         this.store = store;
         this.models = models;
+        this.pacing = pacing;
     }
 
     Path storeDirectory() {
@@ -280,18 +283,17 @@ final class JobRunner implements AutoCloseable {
             source = "Brown " + p.path("brown").asText();
         }
         store.log(job.id(), "source: " + texts.size() + " texts from " + source);
-        String run = p.path("run").asText();
+        ActivationsJobSpec spec = ActivationsJobSpec.readFrom(p);
+        String run = spec.run();
         LocalStore local = new LocalStore(storeDirectory());
-        try (LanguageModel lm = models.open(p.path("model").asText())) {
+        try (LanguageModel lm = models.open(spec.model())) {
             List<String> layers = new ArrayList<>();
-            for (JsonNode l : p.path("layers")) {
-                layers.add(lm.layers().resolve(l.asText()));
+            for (String l : spec.layers()) {
+                layers.add(lm.layers().resolve(l));
             }
-            SaveOptions options = SaveOptions.into(local).withRunName(run)
-                    .withBatchSize(p.path("batch_size").asInt(8))
-                    .withMaxLength(p.path("max_length").asInt(0))
+            SaveOptions options = spec.saveOptions(local)
                     .withResume(control.resume || local.hasRun(run) && resumable(job))
-                    .withModelName(p.path("model").asText()).withDataset(datasetIdentity(p))
+                    .withModelName(spec.model()).withDataset(datasetIdentity(p))
                     .withProgress(sp -> onSave(job.id(), sp, control));
             checkStop(control);
             lm.activations().saveActivations(texts, layers, options);
@@ -376,7 +378,7 @@ final class JobRunner implements AutoCloseable {
         store.progress(id, fraction, message);
         store.log(id, message);
         publish(id, "progress", false);
-        pauseForTests();
+        pacing.afterReport(id);
     }
 
     // ---- patching and attribution
@@ -471,22 +473,8 @@ final class JobRunner implements AutoCloseable {
             store.log(id, "checkpoint at step " + m.step());
         }
         publish(id, "progress", false);
-        pauseForTests();
+        pacing.afterReport(id);
         checkStop(control);
-    }
-
-    /** Tests slow jobs down to stop them mid-way deterministically: milliseconds after each progress report. */
-    static volatile long testPauseMillis;
-
-    private static void pauseForTests() {
-        long ms = testPauseMillis;
-        if (ms > 0) {
-            try {
-                Thread.sleep(ms);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     /** Stops the running job (it is recorded interrupted) and waits for it. */

@@ -52,6 +52,7 @@ public final class MicrowServer implements AutoCloseable {
     private final CircuitsEndpoints circuitsEndpoints;
     private final SaliencyEndpoints saliencyEndpoints;
     private JobRunner jobs;
+    private final JobPacing pacing;
     private final List<Route> routes;
     private final List<String> registered = Collections.synchronizedList(new ArrayList<>());
     private final RequestGuard requestGuard;
@@ -75,7 +76,20 @@ public final class MicrowServer implements AutoCloseable {
      * @param hub    Hub settings for loading and listing published SAEs
      */
     MicrowServer(ServerConfig config, PretrainedOptions hub) {
+        this(config, hub, JobPacing.NONE);
+    }
+
+    /**
+     * A server whose job runner paces its jobs with {@code pacing} after each progress report (a caller that acts on
+     * a running job holds it there).
+     *
+     * @param config host, port, data directory, allowed models, roots, API key and limits
+     * @param hub    Hub settings for loading and listing published SAEs
+     * @param pacing what the job runner does after each progress report
+     */
+    MicrowServer(ServerConfig config, PretrainedOptions hub, JobPacing pacing) {
         this.config = Objects.requireNonNull(config, "config");
+        this.pacing = Objects.requireNonNull(pacing, "pacing");
         this.models = new ModelRegistry(config);
         this.published = new PublishedSaes(config, hub);
         this.available = new AvailableSaes(config, hub, saes, () -> jobs == null ? List.of() : jobs.store().list());
@@ -308,7 +322,7 @@ public final class MicrowServer implements AutoCloseable {
             LOG.info("{} job(s) left unfinished by an earlier server are marked interrupted",
                     jobStore.interruptedAtOpen());
         }
-        jobs = new JobRunner(config, jobStore, models);
+        jobs = new JobRunner(config, jobStore, models, pacing);
         jobEndpoints.attach(jobs);
         Javalin javalin = Javalin.create(c -> {
             c.showJavalinBanner = false;

@@ -1,6 +1,6 @@
 package io.microw.server;
 
-import io.microw.demo.BrownGpt2;
+import io.microw.frontend.ModelReference;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.Layers;
 import io.microw.lm.UnknownLayerException;
@@ -16,7 +16,6 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -125,17 +124,11 @@ final class ModelRegistry implements AutoCloseable {
     }
 
     private final ServerConfig config;
-    private final Function<String, LanguageModel> hubLoader;
     private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
     private final Object loadLock = new Object();
 
     ModelRegistry(ServerConfig config) {
-        this(config, LanguageModel::fromPretrained);
-    }
-
-    ModelRegistry(ServerConfig config, Function<String, LanguageModel> hubLoader) {
         this.config = config;
-        this.hubLoader = hubLoader;
     }
 
     /** The id as the allow-list or a model root knows it; 404 when it is neither. */
@@ -199,9 +192,8 @@ final class ModelRegistry implements AutoCloseable {
             if (loaded.containsKey(id)) {
                 throw ApiException.conflict("model '" + id + "' is already loaded");
             }
-            String[] source = new String[1];
-            LanguageModel lm = openCanonical(id, source);
-            Loaded l = new Loaded(id, source[0], lm);
+            ModelReference reference = reference(id);
+            Loaded l = new Loaded(id, reference.source(), reference.open());
             loaded.put(id, l);
             return l;
         }
@@ -212,20 +204,16 @@ final class ModelRegistry implements AutoCloseable {
      * meet a request's); the caller closes it. 404 when the id is not allowed.
      */
     LanguageModel open(String urlId) {
-        return openCanonical(canonicalId(urlId), new String[1]);
+        return reference(canonicalId(urlId)).open();
     }
 
-    private LanguageModel openCanonical(String id, String[] source) {
-        Optional<Path> local = config.allowedModels().contains(id) ? Optional.empty() : localDirectory(id);
-        if (local.isPresent()) {
-            source[0] = local.get().toString();
-            return LanguageModel.load(local.get());
-        } else if (id.equals(BrownGpt2.NAME)) {
-            source[0] = "embedded";
-            return BrownGpt2.load();
+    /** The model a canonical id names: an allowed id (the demo model or a Hub id), else a model root's folder. */
+    private ModelReference reference(String id) {
+        if (config.allowedModels().contains(id)) {
+            return ModelReference.ofId(id);
         }
-        source[0] = "hub";
-        return hubLoader.apply(id);
+        return ModelReference.directory(localDirectory(id).orElseThrow(() -> ApiException.notFound("model '" + id
+                + "' is not allowed on this server; GET /api/models lists those that are")));
     }
 
     /**

@@ -7,6 +7,9 @@ import io.microw.analysis.PatchSite;
 import io.microw.analysis.PatchingResult;
 import io.microw.analysis.PatchingSweeps;
 import io.microw.analysis.PathPatching;
+import io.microw.frontend.PatchTarget;
+import io.microw.frontend.PatchingJobSpec;
+import io.microw.frontend.PromptPair;
 import io.microw.lm.LogitMetric;
 import io.microw.models.ModelConfig;
 
@@ -34,7 +37,7 @@ record PatchingRequest(PatchSite site, PathTarget path, long[] clean, long[] cor
         implements CircuitSweep {
 
     /** The {@code what} of path patching ({@link PathPatching#senders}). */
-    static final String PATH = "path";
+    static final String PATH = PatchTarget.PATH;
 
     /** The most receivers a path patching request names. */
     static final int MAX_RECEIVERS = 1024;
@@ -56,9 +59,7 @@ record PatchingRequest(PatchSite site, PathTarget path, long[] clean, long[] cor
 
     /** Every {@code what} a request takes: the sites' ids ({@link PatchSite#ids()}), then {@value #PATH}. */
     static List<String> whats() {
-        List<String> all = new ArrayList<>(PatchSite.ids());
-        all.add(PATH);
-        return all;
+        return PatchTarget.ids();
     }
 
     /** Every {@code channel} a path patching request takes: {@code q}, {@code k}, {@code v}. */
@@ -67,62 +68,59 @@ record PatchingRequest(PatchSite site, PathTarget path, long[] clean, long[] cor
     }
 
     /**
-     * The fields of a request body that a patching job records ({@code what}, by default {@code resid-pre},
-     * {@code clean}, {@code corrupt}, {@code answer}, {@code wrong}; for {@value #PATH} also {@code receivers}, an
-     * array of {@code {"layer", "head"}}, and {@code channel}, by default {@code q}); 400 for an unknown {@code what}
-     * or {@code channel}, receivers or a channel without {@value #PATH}, or a missing or malformed field. The tokens
-     * and heads are checked by {@link #of}, against the model.
+     * The fields of a request body that a patching job records, a {@link PatchingJobSpec} ({@code what}, by default
+     * {@value PatchingJobSpec#DEFAULT_WHAT}, {@code clean}, {@code corrupt}, {@code answer}, {@code wrong}; for
+     * {@value #PATH} also {@code receivers}, an array of {@code {"layer", "head"}}, and {@code channel}, by default
+     * {@code q}); 400 for an unknown {@code what} or {@code channel}, receivers or a channel without {@value #PATH},
+     * or a missing or malformed field. The tokens and heads are checked by {@link #of}, against the model.
      */
     static ObjectNode fields(ObjectNode body) {
         String what = Requests.text(body, "what", false);
-        what = what == null ? PatchSite.RESID_PRE.id() : what;
-        if (!whats().contains(what)) {
+        if (what != null && !whats().contains(what)) {
             throw ApiException.badRequest("unknown 'what' \"" + what + "\": one of " + whats());
         }
-        ObjectNode fields = Json.object();
-        fields.put("what", what);
-        putPrompts(body, fields);
-        if (what.equals(PATH)) {
-            fields.set("receivers", receivers(body));
-            String channel = Requests.text(body, "channel", false);
-            channel = channel == null ? channels().get(0) : channel;
-            if (!channels().contains(channel)) {
-                throw ApiException.badRequest("unknown 'channel' \"" + channel + "\": one of " + channels());
-            }
-            fields.put("channel", channel);
-        } else if (body.hasNonNull("receivers") || body.hasNonNull("channel")) {
-            throw ApiException.badRequest("'receivers' and 'channel' are for \"what\": \"" + PATH + "\", not \""
-                    + what + "\"");
+        String channel = Requests.text(body, "channel", false);
+        if (channel != null && !channels().contains(channel)) {
+            throw ApiException.badRequest("unknown 'channel' \"" + channel + "\": one of " + channels());
         }
+        PatchTarget target = what == null ? null : PatchTarget.fromId(what);
+        boolean path = target != null && target.isPath();
+        PatchingJobSpec spec;
+        try {
+            spec = new PatchingJobSpec(target, path || body.hasNonNull("receivers") ? receivers(body) : List.of(),
+                    channel == null ? null : PathPatching.Channel.fromId(channel), prompts(body));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        ObjectNode fields = Json.object();
+        spec.writeTo(fields);
         return fields;
     }
 
     /**
-     * Copies the fields every circuits sweep takes, checked: {@code clean} and {@code corrupt} (1 to
+     * The fields every circuits sweep takes, checked: {@code clean} and {@code corrupt} (1 to
      * {@link Endpoints#MAX_CHARS} characters), {@code answer} and {@code wrong} (strings; {@link #of} checks that
      * each is one token).
      */
-    static void putPrompts(ObjectNode body, ObjectNode fields) {
-        fields.put("clean", CircuitsEndpoints.prompt(body, "clean"));
-        fields.put("corrupt", CircuitsEndpoints.prompt(body, "corrupt"));
-        fields.put("answer", Requests.text(body, "answer", true));
-        fields.put("wrong", Requests.text(body, "wrong", true));
+    static PromptPair prompts(ObjectNode body) {
+        return new PromptPair(CircuitsEndpoints.prompt(body, "clean"), CircuitsEndpoints.prompt(body, "corrupt"),
+                Requests.text(body, "answer", true), Requests.text(body, "wrong", true));
     }
 
     /** The receivers of a path patching body: 1 to {@link #MAX_RECEIVERS} objects {@code {"layer", "head"}}. */
-    private static ArrayNode receivers(ObjectNode body) {
+    private static List<PathPatching.Head> receivers(ObjectNode body) {
         JsonNode given = body.get("receivers");
         String shape = "'receivers' must be an array of 1 to " + MAX_RECEIVERS + " heads {\"layer\": L, \"head\": H}";
         if (given == null || !given.isArray() || given.isEmpty() || given.size() > MAX_RECEIVERS) {
             throw ApiException.badRequest(shape + ", got " + (given == null ? "none" : given.toString()));
         }
-        ArrayNode out = Json.MAPPER.createArrayNode();
+        List<PathPatching.Head> out = new ArrayList<>();
         for (JsonNode h : given) {
             if (!h.isObject() || !h.hasNonNull("layer") || !h.hasNonNull("head")) {
                 throw ApiException.badRequest(shape + ", got " + h);
             }
-            out.addObject().put("layer", Requests.integer(h, "layer", 0, 0, Integer.MAX_VALUE))
-                    .put("head", Requests.integer(h, "head", 0, 0, Integer.MAX_VALUE));
+            out.add(new PathPatching.Head(Requests.integer(h, "layer", 0, 0, Integer.MAX_VALUE),
+                    Requests.integer(h, "head", 0, 0, Integer.MAX_VALUE)));
         }
         return out;
     }
@@ -137,32 +135,29 @@ record PatchingRequest(PatchSite site, PathTarget path, long[] clean, long[] cor
         Endpoints.requireTokenizer(l.lm);
         long[] clean = CircuitsEndpoints.ids(l, fields.path("clean").asText(), "clean");
         long[] corrupt = CircuitsEndpoints.ids(l, fields.path("corrupt").asText(), "corrupt");
-        String what = fields.path("what").asText();
-        PatchSite site = what.equals(PATH) ? null : PatchSite.fromId(what);
+        PatchingJobSpec spec = PatchingJobSpec.readFrom(fields);
+        String what = spec.what().id();
+        PatchSite site = spec.what().site();
         if (clean.length != corrupt.length && (site == null || !site.alignsLengths())) {
             throw ApiException.badRequest("'clean' has " + clean.length + " tokens but 'corrupt' has "
                     + corrupt.length + ": \"" + what + "\" needs prompts of equal length (change words that are one "
                     + "token each; only \"" + PatchSite.HEADS.id() + "\" aligns prompts of different lengths)");
         }
-        return new PatchingRequest(site, site == null ? pathTarget(fields, l.lm.config()) : null, clean, corrupt,
+        return new PatchingRequest(site, site == null ? pathTarget(spec, l.lm.config()) : null, clean, corrupt,
                 CircuitsEndpoints.oneToken(l.lm, fields, "answer", true).getAsLong(),
                 CircuitsEndpoints.oneToken(l.lm, fields, "wrong", true).getAsLong());
     }
 
     /** The receivers and channel that {@link #fields} recorded; 400 naming a receiver the model does not have. */
-    private static PathTarget pathTarget(ObjectNode fields, ModelConfig c) {
-        List<PathPatching.Head> receivers = new ArrayList<>();
-        for (JsonNode h : fields.path("receivers")) {
-            PathPatching.Head head = new PathPatching.Head(h.path("layer").asInt(), h.path("head").asInt());
+    private static PathTarget pathTarget(PatchingJobSpec spec, ModelConfig c) {
+        for (PathPatching.Head head : spec.receivers()) {
             if (head.layer() >= c.numLayers() || head.head() >= c.numHeads()) {
                 throw ApiException.badRequest("receiver " + head + " is out of range: the model has " + c.numLayers()
                         + " blocks (0.." + (c.numLayers() - 1) + ") of " + c.numHeads() + " heads (0.."
                         + (c.numHeads() - 1) + ")");
             }
-            receivers.add(head);
         }
-        return new PathTarget(receivers,
-                PathPatching.Channel.fromId(fields.path("channel").asText()));
+        return new PathTarget(spec.receivers(), spec.channel());
     }
 
     /** The request's {@code what}: the site's id, or {@value #PATH}. */

@@ -5,51 +5,46 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.microw.hooks.FunctionController;
+import io.microw.frontend.HookSpec;
+import io.microw.frontend.HookSpecException;
+import io.microw.frontend.RegisteredHooks;
 import io.microw.hooks.LayerActivationDetector;
 import io.microw.lm.Layers;
 import io.microw.lm.LanguageModel;
-import io.microw.lm.UnknownLayerException;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The hooks one request asks for, from its {@code hooks} array and the {@link #catalogue()} of types:
- * {@code {"type": "capture", "layer"}} registers a {@link LayerActivationDetector}, {@code {"type": "scale", "layer",
- * "factor"}} a {@link FunctionController} that multiplies the layer's output, {@code {"type": "ablate", "layer"}} one
- * that zeroes it. Registered under the model's lock; {@link #close()} unregisters them all.
+ * {@code {"type": "capture", "layer"}}, {@code {"type": "scale", "layer", "factor"}} and {@code {"type": "ablate",
+ * "layer"}} become {@link HookSpec}s, which {@link RegisteredHooks} checks and registers as the command line's
+ * flags are. Registered under the model's lock; {@link #close()} unregisters them all.
  */
 final class RequestHooks implements AutoCloseable {
 
-    /** A parsed hook, not yet registered. */
-    record Spec(String type, String layer, float factor) {
-    }
+    private final RegisteredHooks hooks;
 
-    private final LanguageModel lm;
-    private final List<String> ids = new ArrayList<>();
-    private final Map<String, LayerActivationDetector> captures = new LinkedHashMap<>();
-    private final List<ObjectNode> scales = new ArrayList<>();
-
-    private RequestHooks(LanguageModel lm) {
-        this.lm = lm;
+    private RequestHooks(RegisteredHooks hooks) {
+        this.hooks = hooks;
     }
 
     /** The hook types a request may attach, with their fields: served at GET /api/hooks. */
     static ArrayNode catalogue() {
         ArrayNode types = Json.array();
-        hookType(types, "capture", "detector", "Records the layer's output: shape, mean, std, min, max, norm and the "
-                + "norm at each token (infer only)", "layer");
-        hookType(types, "scale", "controller", "Multiplies the layer's output by 'factor'", "layer", "factor");
-        hookType(types, "ablate", "controller", "Replaces the layer's output with zeros", "layer");
+        hookType(types, HookSpec.Kind.CAPTURE, "detector", "Records the layer's output: shape, mean, std, min, max, "
+                + "norm and the norm at each token (infer only)", "layer");
+        hookType(types, HookSpec.Kind.SCALE, "controller", "Multiplies the layer's output by 'factor'", "layer",
+                "factor");
+        hookType(types, HookSpec.Kind.ABLATE, "controller", "Replaces the layer's output with zeros", "layer");
         return types;
     }
 
-    private static void hookType(ArrayNode types, String type, String kind, String description, String... fields) {
+    private static void hookType(ArrayNode types, HookSpec.Kind type, String kind, String description,
+                                 String... fields) {
         ObjectNode t = types.addObject();
-        t.put("type", type);
+        t.put("type", type.id());
         t.put("kind", kind);
         t.put("description", description);
         ArrayNode f = t.putArray("fields");
@@ -58,9 +53,9 @@ final class RequestHooks implements AutoCloseable {
         }
     }
 
-    /** Parses and checks a {@code hooks} array (null or missing: none). */
-    static List<Spec> parse(JsonNode hooks, boolean allowCapture) {
-        List<Spec> specs = new ArrayList<>();
+    /** Parses a {@code hooks} array (null or missing: none); 400 for a malformed or refused hook. */
+    static List<HookSpec> parse(JsonNode hooks, boolean allowCapture) {
+        List<HookSpec> specs = new ArrayList<>();
         if (hooks == null || hooks.isNull() || hooks.isMissingNode()) {
             return specs;
         }
@@ -71,100 +66,51 @@ final class RequestHooks implements AutoCloseable {
             throw ApiException.badRequest("at most 32 hooks per request, got " + hooks.size());
         }
         for (JsonNode h : hooks) {
-            String type = Requests.text(h, "type", true);
-            String layer = Requests.text(h, "layer", true);
-            switch (type) {
-                case "capture" -> {
-                    if (!allowCapture) {
-                        throw ApiException.badRequest("hook type 'capture' is not available here; use 'scale' or "
-                                + "'ablate'");
-                    }
-                    specs.add(new Spec(type, layer, 1));
-                }
-                case "scale" -> {
-                    Double factor = Requests.number(h, "factor");
-                    if (factor == null) {
-                        throw ApiException.badRequest("a 'scale' hook needs a number 'factor'");
-                    }
-                    specs.add(new Spec(type, layer, factor.floatValue()));
-                }
-                case "ablate" -> specs.add(new Spec(type, layer, 0));
-                default -> throw ApiException.badRequest("unknown hook type '" + type + "'; known: capture, scale, "
-                        + "ablate (GET /api/hooks describes them)");
+            HookSpec spec;
+            try {
+                spec = HookSpec.of(Requests.text(h, "type", true), Requests.text(h, "layer", true),
+                        Requests.number(h, "factor"));
+            } catch (HookSpecException e) {
+                throw ApiException.badRequest(e.getMessage() + " (GET /api/hooks describes the hook types)");
             }
+            if (!allowCapture && !spec.kind().isController()) {
+                throw ApiException.badRequest("hook type 'capture' is not available here; use 'scale' or 'ablate'");
+            }
+            specs.add(spec);
         }
         return specs;
     }
 
-    /** Registers the hooks; on any failure unregisters those already registered. Call under the model's lock. */
-    static RequestHooks register(LanguageModel lm, List<Spec> specs) {
-        RequestHooks hooks = new RequestHooks(lm);
+    /** Registers the hooks; 400 for a refused one, with none left registered. Call under the model's lock. */
+    static RequestHooks register(LanguageModel lm, List<HookSpec> specs) {
         try {
-            Map<String, String> scaled = new LinkedHashMap<>();
-            for (Spec s : specs) {
-                if (!s.type().equals("capture")) { // a controller: scale or ablate
-                    String layer = resolve(lm.layers(), s.layer());
-                    if (scaled.put(layer, s.layer()) != null) {
-                        throw ApiException.badRequest("layer '" + layer + "' has two controllers (scale or ablate); "
-                                + "give one per layer");
-                    }
-                    float factor = s.factor();
-                    boolean ablate = s.type().equals("ablate");
-                    hooks.ids.add(lm.layers().registerHook(layer, new FunctionController(layer,
-                            ablate ? NDArray::zerosLike : x -> x.mul(factor))));
-                    ObjectNode n = Json.object();
-                    n.put("type", s.type());
-                    n.put("layer", layer);
-                    if (!ablate) {
-                        n.put("factor", factor);
-                    }
-                    hooks.scales.add(n);
-                }
-            }
-            for (Spec s : specs) {
-                if (s.type().equals("capture")) {
-                    String layer = resolve(lm.layers(), s.layer());
-                    if (scaled.containsKey(layer)) {
-                        throw ApiException.badRequest("layer '" + layer + "' is both captured and scaled; a layer takes "
-                                + "a detector or a controller, not both: capture the next layer instead");
-                    }
-                    if (hooks.captures.containsKey(layer)) {
-                        continue;
-                    }
-                    LayerActivationDetector d = new LayerActivationDetector(layer);
-                    hooks.captures.put(layer, d);
-                    hooks.ids.add(lm.layers().registerHook(layer, d));
-                }
-            }
-            return hooks;
-        } catch (RuntimeException e) {
-            hooks.close();
-            throw e;
+            return new RequestHooks(RegisteredHooks.register(lm, specs));
+        } catch (HookSpecException e) {
+            throw ApiException.badRequest(e.getMessage());
         }
     }
 
     /** The canonical name of a hookable layer; 400 for an unknown layer or a container. */
     static String resolve(Layers layers, String value) {
-        String canonical;
         try {
-            canonical = layers.resolve(value);
-        } catch (UnknownLayerException e) {
+            return RegisteredHooks.resolve(layers, value);
+        } catch (HookSpecException e) {
             throw ApiException.badRequest(e.getMessage());
         }
-        if (!layers.module(canonical).isCallable()) {
-            throw ApiException.badRequest("layer '" + canonical + "' is a container that never runs; name one of its "
-                    + "children");
-        }
-        return canonical;
     }
 
     /** Per-hook results after a forward: captured stats, then the scale hooks as applied. */
     ArrayNode results() {
         ArrayNode out = Json.array();
-        for (ObjectNode s : scales) {
-            out.add(s.deepCopy());
+        for (HookSpec s : hooks.controllers()) {
+            ObjectNode n = out.addObject();
+            n.put("type", s.kind().id());
+            n.put("layer", s.layer());
+            if (s.kind() == HookSpec.Kind.SCALE) {
+                n.put("factor", s.factor());
+            }
         }
-        for (Map.Entry<String, LayerActivationDetector> e : captures.entrySet()) {
+        for (Map.Entry<String, LayerActivationDetector> e : hooks.captures().entrySet()) {
             ObjectNode c = out.addObject();
             c.put("type", "capture");
             c.put("layer", e.getKey());
@@ -220,10 +166,6 @@ final class RequestHooks implements AutoCloseable {
 
     @Override
     public void close() {
-        for (String id : ids) {
-            lm.layers().unregisterHook(id);
-        }
-        ids.clear();
-        captures.values().forEach(LayerActivationDetector::close);
+        hooks.close();
     }
 }

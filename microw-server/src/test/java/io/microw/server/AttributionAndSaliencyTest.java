@@ -139,7 +139,7 @@ class AttributionAndSaliencyTest extends DemoServerTest {
 
     @Test
     void cancelStopsAnAttributionJobAndNothingIsKept() {
-        JobRunner.testPauseMillis = 300;
+        pacing.pause(300);
         try {
             Http.Resp r = http.post(M + "/attribution", PatchingJobsTest.request(PatchingJobsTest.PREFIX, "resid-pre",
                     true).replace("}", ", \"compare\": true}"));
@@ -153,7 +153,7 @@ class AttributionAndSaliencyTest extends DemoServerTest {
             assertThat(cancelled.path("artifact").isNull()).isTrue();
             assertError(http.get("/api/jobs/" + id + "/result"), 409, "is cancelled");
         } finally {
-            JobRunner.testPauseMillis = 0;
+            pacing.pause(0);
         }
     }
 
@@ -161,8 +161,8 @@ class AttributionAndSaliencyTest extends DemoServerTest {
     void badAttributionRequestsAre400NamingTheFieldBeforeAnyJobIsMade() {
         int jobs = http.get("/api/jobs").json().path("jobs").size();
         for (String what : List.of("attn-pattern", "resid-mid", "path")) {
-            assertError(http.post(M + "/attribution", CircuitsTest.body(what)), 400, "'what' \"" + what
-                    + "\" cannot be estimated by attribution patching: one of [resid-pre, attn-out, mlp-out, heads]");
+            assertError(http.post(M + "/attribution", CircuitsTest.body(what)), 400, "'what': '" + what
+                    + "' is not one of resid-pre, attn-out, mlp-out, heads");
         }
         for (String what : List.of("heads", "resid-pre")) {
             String longer = CircuitsTest.body(what).replace("the woman", "the old woman");

@@ -175,7 +175,7 @@ class CircuitsTest {
         assertError(http.post(M + "/patching", path.replace("}]}", "}], \"channel\": \"o\"}")), 400,
                 "unknown 'channel' \"o\": one of [q, k, v]");
         assertError(http.post(M + "/patching", body("heads").replace("}", ", \"channel\": \"q\"}")), 400,
-                "'receivers' and 'channel' are for \"what\": \"path\", not \"heads\"");
+                "receivers and a channel are for path patching, not for 'heads'");
     }
 
     @Test

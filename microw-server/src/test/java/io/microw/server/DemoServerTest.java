@@ -26,6 +26,8 @@ abstract class DemoServerTest {
 
     static MicrowServer server;
     static Http http;
+    /** Paces the server's jobs: a test that acts on a running job slows it down. */
+    static final PausingPacing pacing = new PausingPacing();
     /** The loaded SAE's id. */
     static String sae;
 
@@ -35,7 +37,7 @@ abstract class DemoServerTest {
         for (String f : List.of("cfg.json", "sae_weights.safetensors")) {
             Files.copy(ConceptsAndSteeringTest.SAE_RESOURCE.resolve(f), dir.resolve(f));
         }
-        server = new MicrowServer(ServerConfig.builder().dataDirectory(data)
+        server = pacing.server(ServerConfig.builder().dataDirectory(data)
                 .allowedModels(List.of(BrownGpt2.NAME)).build()).start(0);
         http = new Http(server.port());
         assertThat(http.post(M + "/load", null).status()).isEqualTo(201);

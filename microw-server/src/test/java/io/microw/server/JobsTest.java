@@ -28,10 +28,11 @@ class JobsTest {
 
     static MicrowServer server;
     static Http http;
+    static final PausingPacing pacing = new PausingPacing();
 
     @BeforeAll
     static void start() {
-        server = new MicrowServer(ServerConfig.builder().dataDirectory(data).build()).start(0);
+        server = pacing.server(ServerConfig.builder().dataDirectory(data).build()).start(0);
         http = new Http(server.port());
     }
 
@@ -44,7 +45,7 @@ class JobsTest {
 
     @AfterEach
     void noPause() {
-        JobRunner.testPauseMillis = 0;
+        pacing.pause(0);
     }
 
     static String activations(String run, String source) {
@@ -169,7 +170,7 @@ class JobsTest {
                 + "\"run\": \"resume-src\"}");
         assertThat(act.status()).as(act.raw()).isEqualTo(201);
         waitFor(http, act.json().path("id").asText(), "succeeded");
-        JobRunner.testPauseMillis = 40;
+        pacing.pause(40);
         Http.Resp r = http.post("/api/jobs/training", "{\"run\": \"resume-src\", \"d_sae\": 64, \"k\": 4, "
                 + "\"epochs\": 6, \"batch_size\": 64, \"metrics_every\": 1, \"checkpoint_every\": 4}");
         assertThat(r.status()).as(r.raw()).isEqualTo(201);
@@ -177,7 +178,7 @@ class JobsTest {
         waitFor(http, id, Set.of("running"), 0.3);
         assertThat(http.post("/api/jobs/" + id + "/cancel", null).status()).isIn(200, 202);
         JsonNode cancelled = waitFor(http, id, "cancelled");
-        JobRunner.testPauseMillis = 0;
+        pacing.pause(0);
         int seen = cancelled.path("metrics").size();
         assertThat(cancelled.path("progress").path("fraction").asDouble()).isLessThan(1.0);
         assertThat(Files.isDirectory(data.resolve("jobs").resolve(id).resolve("checkpoints"))).isTrue();
@@ -258,8 +259,8 @@ class JobsTest {
     @Test
     void aRestartMidJobReportsItInterruptedAndResumeCompletesIt(@TempDir Path dir) throws Exception {
         String id;
-        JobRunner.testPauseMillis = 100;
-        try (MicrowServer first = new MicrowServer(ServerConfig.builder().dataDirectory(dir).build()).start(0)) {
+        pacing.pause(100);
+        try (MicrowServer first = pacing.server(ServerConfig.builder().dataDirectory(dir).build()).start(0)) {
             Http h = new Http(first.port());
             Http.Resp r = h.post("/api/jobs/activations", activations("restart-run",
                     "\"brown\": \"validation\", \"limit\": 40"));
@@ -267,7 +268,7 @@ class JobsTest {
             id = r.json().path("id").asText();
             waitFor(h, id, Set.of("running"), 0.1);
         } // stopped mid-job
-        JobRunner.testPauseMillis = 0;
+        pacing.pause(0);
         try (MicrowServer second = new MicrowServer(ServerConfig.builder().dataDirectory(dir).build()).start(0)) {
             Http h = new Http(second.port());
             JsonNode job = h.get("/api/jobs/" + id).json();

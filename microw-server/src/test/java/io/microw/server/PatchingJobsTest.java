@@ -127,7 +127,7 @@ class PatchingJobsTest extends DemoServerTest {
 
     @Test
     void aCancelledPatchingJobSaysThatNothingIsKept() {
-        JobRunner.testPauseMillis = 300;
+        pacing.pause(300);
         try {
             Http.Resp r = http.post(M + "/patching", request(PREFIX, "mlp-out", true));
             assertThat(r.status()).as(r.raw()).isEqualTo(202);
@@ -141,7 +141,7 @@ class PatchingJobsTest extends DemoServerTest {
                     .contains("cancelled; nothing is kept: a resume runs it again from the start")
                     .doesNotContain("partial work");
         } finally {
-            JobRunner.testPauseMillis = 0;
+            pacing.pause(0);
         }
     }
 

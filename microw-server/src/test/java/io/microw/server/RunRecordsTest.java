@@ -3,7 +3,6 @@ package io.microw.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.store.WriterProcess;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,18 +20,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RunRecordsTest {
 
-    @AfterEach
-    void noPause() {
-        JobRunner.testPauseMillis = 0;
-    }
+    private final PausingPacing pacing = new PausingPacing();
 
-    private static MicrowServer start(Path data) {
-        return new MicrowServer(ServerConfig.builder().dataDirectory(data).build()).start(0);
+    private MicrowServer start(Path data) {
+        return pacing.server(ServerConfig.builder().dataDirectory(data).build()).start(0);
     }
 
     @Test
     void aCancelledJobsRunIsCancelledAndItIsNotResumedOntoARunOfOtherTexts(@TempDir Path data) {
-        JobRunner.testPauseMillis = 50;
+        pacing.pause(50);
         try (MicrowServer server = start(data)) {
             Http http = new Http(server.port());
             Http.Resp created = http.post("/api/jobs/activations", activations("mix",
@@ -47,7 +43,7 @@ class RunRecordsTest {
             assertThat(run.path("metadata").path("dataset").path("identity").path("source").asText())
                     .isEqualTo("validation");
             assertThat(run.path("model").path("id").asText()).isEqualTo("brown-gpt2");
-            JobRunner.testPauseMillis = 0;
+            pacing.pause(0);
 
             // the run is deleted and made again by another job, from other texts
             assertThat(http.delete("/api/runs/mix").status()).isEqualTo(200);
@@ -76,7 +72,7 @@ class RunRecordsTest {
         meta.set("writer", new WriterProcess(Integer.MAX_VALUE, me.startedAt(), me.host()).toJson());
         Files.writeString(ghost.resolve("meta.json"), meta.toString());
         String id;
-        JobRunner.testPauseMillis = 100;
+        pacing.pause(100);
         try (MicrowServer server = start(data)) {
             Http http = new Http(server.port());
             JsonNode run = http.get("/api/runs/ghost").json();
@@ -91,7 +87,7 @@ class RunRecordsTest {
             id = r.json().path("id").asText();
             waitFor(http, id, Set.of("running"), 0.1);
         } // stopped mid-job
-        JobRunner.testPauseMillis = 0;
+        pacing.pause(0);
         try (MicrowServer server = start(data)) {
             Http http = new Http(server.port());
             assertThat(http.get("/api/jobs/" + id).json().path("status").asText()).isEqualTo("interrupted");

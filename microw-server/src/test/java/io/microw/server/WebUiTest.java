@@ -42,13 +42,14 @@ class WebUiTest {
 
     static MicrowServer server;
     static Http http;
+    static final PausingPacing pacing = new PausingPacing();
     static WebDriver driver;
     static String base;
 
     @BeforeAll
     static void start() throws Exception {
         Browser.assumeEnabled();
-        server = new MicrowServer(ServerConfig.builder().dataDirectory(data)
+        server = pacing.server(ServerConfig.builder().dataDirectory(data)
                 .allowedModels(List.of(BrownGpt2.NAME)).build()).start(0);
         http = new Http(server.port());
         base = "http://127.0.0.1:" + server.port() + "/";
@@ -72,7 +73,7 @@ class WebUiTest {
 
     @AfterAll
     static void stop() {
-        JobRunner.testPauseMillis = 0;
+        pacing.pause(0);
         if (driver != null) {
             driver.quit();
         }
@@ -481,7 +482,7 @@ class WebUiTest {
 
     @Test
     void aTrainingJobStartsAndItsChartUpdates() {
-        JobRunner.testPauseMillis = 250;
+        pacing.pause(250);
         try {
             open("training.html");
             new Select(byId("run")).selectByValue("ui-run");
@@ -501,7 +502,7 @@ class WebUiTest {
             byId("cancel").click();
             waiting().until(d -> "cancelled".equals(byId("job-state").getAttribute("data-status")));
         } finally {
-            JobRunner.testPauseMillis = 0;
+            pacing.pause(0);
         }
     }
 
