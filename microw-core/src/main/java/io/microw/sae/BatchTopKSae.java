@@ -3,6 +3,7 @@ package io.microw.sae;
 import ai.djl.ndarray.NDArray;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * BatchTopK SAE (Bussmann et al. 2024): in training, the {@code k × batch} largest pre-activations of the whole
@@ -52,14 +53,51 @@ public class BatchTopKSae extends Sae {
         return config().k();
     }
 
-    @Override
-    protected Map<String, long[]> expectedShapes() {
-        return JumpReluSae.withThreshold(super.expectedShapes(), config().dSae());
-    }
-
     /** Inference: a JumpReLU with the threshold learned in training. */
     @Override
     protected NDArray encodeRows(NDArray x2d) {
         return JumpReluSae.jumpRelu(preActivations(x2d), parameterArray("threshold"));
+    }
+
+    /**
+     * The "batchtopk" architecture: takes k (cfg.json may give a fractional average), has a [d_sae] threshold
+     * (zero until trained), trains with {@link TrainingRule#BATCH_TOP_K} and is written to SAELens' files as the
+     * JumpReLU it is at inference.
+     */
+    static final class Architecture extends SaeArchitecture {
+
+        Architecture() {
+            super("batchtopk", "batch-topk");
+        }
+
+        @Override
+        public boolean usesK() {
+            return true;
+        }
+
+        @Override
+        public boolean acceptsFractionalK() {
+            return true;
+        }
+
+        @Override
+        public Map<String, long[]> parameterShapes(SaeConfig config) {
+            return JumpReluSae.withThreshold(super.parameterShapes(config), config.dSae());
+        }
+
+        @Override
+        public Sae create(SaeConfig config, Map<String, float[]> values) {
+            return new BatchTopKSae(config, values);
+        }
+
+        @Override
+        public Optional<TrainingRule> training() {
+            return Optional.of(TrainingRule.BATCH_TOP_K);
+        }
+
+        @Override
+        public SaeArchitecture savedAs() {
+            return SaeArchitecture.JUMP_RELU;
+        }
     }
 }

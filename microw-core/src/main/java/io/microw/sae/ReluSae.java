@@ -3,6 +3,7 @@ package io.microw.sae;
 import ai.djl.ndarray.NDArray;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The standard (L1) SAE: {@code codes = ReLU(pre)}, trained with an L1 penalty on the codes weighted by the
@@ -44,5 +45,23 @@ public class ReluSae extends Sae {
     @Override
     protected NDArray encodeRows(NDArray x2d) {
         return preActivations(x2d).maximum(0f);
+    }
+
+    /** The "standard" architecture (aliases "relu", "l1"): trained with {@link TrainingRule#RELU_L1}. */
+    static final class Architecture extends SaeArchitecture {
+
+        Architecture() {
+            super("standard", "relu", "l1");
+        }
+
+        @Override
+        public Sae create(SaeConfig config, Map<String, float[]> values) {
+            return new ReluSae(config, values);
+        }
+
+        @Override
+        public Optional<TrainingRule> training() {
+            return Optional.of(TrainingRule.RELU_L1);
+        }
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * TopK SAE: each row keeps its {@code k} largest pre-activations (ReLU'd), every other latent is zero
@@ -70,5 +71,28 @@ public class TopKSae extends Sae {
         NDList top = pre.topK(k(), -1, true, false);
         NDArray values = top.get(0).maximum(0f);
         return pre.zerosLike().scatter(top.get(1), values, -1);
+    }
+
+    /** The "topk" architecture: takes k, trained with {@link TrainingRule#TOP_K}. */
+    static final class Architecture extends SaeArchitecture {
+
+        Architecture() {
+            super("topk", "top-k");
+        }
+
+        @Override
+        public boolean usesK() {
+            return true;
+        }
+
+        @Override
+        public Sae create(SaeConfig config, Map<String, float[]> values) {
+            return new TopKSae(config, values);
+        }
+
+        @Override
+        public Optional<TrainingRule> training() {
+            return Optional.of(TrainingRule.TOP_K);
+        }
     }
 }
