@@ -47,7 +47,7 @@ import java.util.stream.Stream;
  * layout to {@code OUT/sae} (with its firing densities as sparsity.safetensors) and the metrics to
  * {@code OUT/history.json}.
  */
-@Command(name = "train", defaultValueProvider = TrainingDefaults.class,
+@Command(name = "train",
         description = {"Train a sparse autoencoder on a layer's activations: from a saved run (--store/--run) or on "
             + "the fly over texts (--brown or --texts-file, with --model). Checkpoints go to OUT/checkpoints; after "
             + "Ctrl-C, the same command with --resume continues. The SAE goes to OUT/sae (SAELens layout), the "
@@ -96,47 +96,55 @@ final class SaeTrainCommand implements Callable<Integer> {
             description = "Output folder: sae/, history.json, checkpoints/.")
     Path out;
 
-    @Option(names = {"--arch", "--architecture"}, paramLabel = "ARCH", completionCandidates = TrainableArchitectures.class,
+    @Option(names = {"--arch", "--architecture"}, paramLabel = "ARCH",
+            defaultValue = TrainingJobSpec.DEFAULT_ARCHITECTURE, completionCandidates = TrainableArchitectures.class,
             description = "Architecture: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     String arch;
 
-    @Option(names = "--d-sae", paramLabel = "N", description = "Latents (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--d-sae", defaultValue = "" + TrainingJobSpec.DEFAULT_D_SAE, paramLabel = "N",
+            description = "Latents (default: ${DEFAULT-VALUE}).")
     int dSae;
 
-    @Option(names = "--k", description = "Architectures that keep k latents per token: k (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--k", defaultValue = "" + TrainingJobSpec.DEFAULT_K,
+            description = "Architectures that keep k latents per token: k (default: ${DEFAULT-VALUE}).")
     int k;
 
-    @Option(names = "--epochs", paramLabel = "E", description = "Passes over the data (default 1; not with --tokens).")
+    @Option(names = "--epochs", paramLabel = "E", description = "Passes over the data (default "
+            + TrainingJobSpec.DEFAULT_EPOCHS + "; not with --tokens).")
     Integer epochs;
 
     @Option(names = "--tokens", paramLabel = "T", description = "Train on this many tokens instead of whole epochs.")
     Long tokens;
 
-    @Option(names = "--lr", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "" + TrainingJobSpec.DEFAULT_LR,
+            description = "Learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--lr-warm-up-steps", paramLabel = "N",
+    @Option(names = "--lr-warm-up-steps", defaultValue = "" + TrainingJobSpec.DEFAULT_LR_STEPS, paramLabel = "N",
             description = "Linear learning-rate warm-up steps (default: ${DEFAULT-VALUE}).")
     int lrWarmUp;
 
-    @Option(names = "--lr-decay-steps", paramLabel = "N",
+    @Option(names = "--lr-decay-steps", defaultValue = "" + TrainingJobSpec.DEFAULT_LR_STEPS, paramLabel = "N",
             description = "Linear decay to 0 over the last N steps (default: ${DEFAULT-VALUE}).")
     int lrDecay;
 
-    @Option(names = "--batch-size", paramLabel = "B",
+    @Option(names = "--batch-size", defaultValue = "" + TrainingJobSpec.DEFAULT_BATCH_SIZE, paramLabel = "B",
             description = "Tokens per training step (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--l1", description = "standard: L1 coefficient (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--l1", defaultValue = "" + TrainingJobSpec.DEFAULT_L1,
+            description = "standard: L1 coefficient (default: ${DEFAULT-VALUE}).")
     double l1;
 
-    @Option(names = "--l0", description = "jumprelu: L0 coefficient (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--l0", defaultValue = "" + TrainingJobSpec.DEFAULT_L0,
+            description = "jumprelu: L0 coefficient (default: ${DEFAULT-VALUE}).")
     double l0;
 
-    @Option(names = "--seed", description = "Seed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + TrainingJobSpec.DEFAULT_SEED,
+            description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--metrics-every", paramLabel = "N",
+    @Option(names = "--metrics-every", defaultValue = "" + TrainingJobSpec.DEFAULT_METRICS_EVERY, paramLabel = "N",
             description = "Steps between metrics lines (default: ${DEFAULT-VALUE}).")
     int metricsEvery;
 
@@ -145,7 +153,7 @@ final class SaeTrainCommand implements Callable<Integer> {
                 + TrainingJobSpec.METRICS_LINES_PER_CHECKPOINT + " x --metrics-every).")
     Integer checkpointEvery;
 
-    @Option(names = "--threads", description = "Threads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", defaultValue = "" + TrainingJobSpec.DEFAULT_THREADS, description = "Threads (default: ${DEFAULT-VALUE}).")
     int threads;
 
     @Option(names = "--resume", description = "Continue the training in OUT from its last checkpoint.")

@@ -81,6 +81,7 @@ class RegisteredArchitectureTest {
             assertThat(job.path("params").path("architecture").asText()).isEqualTo("toytopk");
             JsonNode done = waitFor(api, job.path("id").asText());
             assertThat(done.path("status").asText()).as(done.toString()).isEqualTo("succeeded");
+            post(api + "/models/brown-gpt2/load", "{}");
             JsonNode sae = post(api + "/saes/load", "{\"path\": \"" + done.path("artifact").asText() + "\", "
                     + "\"model\": \"brown-gpt2\", \"layer\": \"" + LAYER + "\"}");
             assertThat(sae.path("architecture").asText()).as(sae.toString()).isEqualTo("toytopk");

@@ -29,18 +29,20 @@ class TrainingDefaultsTest {
         CommandLine.ParseResult parsed = Main.commandLine().parseArgs("sae", "train", "--store", "st", "--run", "r",
                 "--layer", "transformer.h.1", "--out", data.resolve("out").toString());
         SaeTrainCommand train = (SaeTrainCommand) parsed.subcommand().subcommand().commandSpec().userObject();
-        // through JSON, as the server's parameters come: numbers compare by value, not by Java type
-        Map<String, Object> cli = new TreeMap<>(JSON.convertValue(JSON.valueToTree(train.spec().toParams()),
+        // through JSON text, as the server's parameters come: numbers compare by value, not by Java type
+        Map<String, Object> cli = new TreeMap<>(JSON.readValue(JSON.writeValueAsString(train.spec().toParams()),
                 Map.class));
-        cli.remove("tokens"); // the CLI's alternative to epochs; the server trains whole epochs
         Map<String, Object> server = new TreeMap<>();
         ServeCommandTest.serve(api -> {
             JsonNode act = RegisteredArchitectureTest.post(api + "/jobs/activations", "{\"model\": \"brown-gpt2\", "
                     + "\"texts\": [\"The jury said it\"], \"layers\": [\"transformer.h.1\"], \"run\": \"defaults\"}");
             RegisteredArchitectureTest.waitFor(api, act.path("id").asText());
             JsonNode job = RegisteredArchitectureTest.post(api + "/jobs/training", "{\"run\": \"defaults\"}");
-            job.path("params").fields().forEachRemaining(e -> server.put(e.getKey(),
-                    JSON.convertValue(e.getValue(), Object.class)));
+            try {
+                server.putAll(JSON.readValue(job.path("params").toString(), Map.class));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
             ServeCommandTest.send(HttpRequest.newBuilder(URI.create(api + "/jobs/" + job.path("id").asText()
                     + "/cancel")).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.noBody())
                     .build()); // 200, or 409 when it has ended already

@@ -42,9 +42,35 @@ public record TrainingJobSpec(String architecture, int dSae, int k, int epochs, 
 
     /** Checkpoints come every this many metrics lines unless a job says otherwise. */
     public static final int METRICS_LINES_PER_CHECKPOINT = 10;
+    /** Default architecture (constants, so that the CLI's option annotations can name them). */
+    public static final String DEFAULT_ARCHITECTURE = "topk";
+    /** Default number of latents. */
+    public static final int DEFAULT_D_SAE = 4096;
+    /** Default k. */
+    public static final int DEFAULT_K = 32;
+    /** Default epochs. */
+    public static final int DEFAULT_EPOCHS = 1;
+    /** Default learning rate. */
+    public static final double DEFAULT_LR = 4e-4;
+    /** Default warm-up and decay steps. */
+    public static final int DEFAULT_LR_STEPS = 0;
+    /** Default batch size. */
+    public static final int DEFAULT_BATCH_SIZE = 4096;
+    /** Default L1 coefficient. */
+    public static final double DEFAULT_L1 = 5.0;
+    /** Default L0 coefficient. */
+    public static final double DEFAULT_L0 = 1.0;
+    /** Default seed. */
+    public static final long DEFAULT_SEED = 42;
+    /** Default steps between metrics lines. */
+    public static final int DEFAULT_METRICS_EVERY = 10;
+    /** Default trainer threads. */
+    public static final int DEFAULT_THREADS = 2;
 
-    private static final TrainingJobSpec DEFAULTS = new TrainingJobSpec("topk", 4096, 32, 1, 0, 4e-4, 0, 0, 4096,
-            5.0, 1.0, 42, 10, 10 * METRICS_LINES_PER_CHECKPOINT, 2);
+    private static final TrainingJobSpec DEFAULTS = new TrainingJobSpec(DEFAULT_ARCHITECTURE, DEFAULT_D_SAE,
+            DEFAULT_K, DEFAULT_EPOCHS, 0, DEFAULT_LR, DEFAULT_LR_STEPS, DEFAULT_LR_STEPS, DEFAULT_BATCH_SIZE,
+            DEFAULT_L1, DEFAULT_L0, DEFAULT_SEED, DEFAULT_METRICS_EVERY,
+            METRICS_LINES_PER_CHECKPOINT * DEFAULT_METRICS_EVERY, DEFAULT_THREADS);
 
     /**
      * The defaults both front ends use for what a job leaves out.
