@@ -86,14 +86,16 @@
   // The trainable SAE architectures, from the server's registry; k is asked only of those that take it.
   let architectures = [];
   async function refreshArchitectures() {
-    architectures = (await api('GET', '/sae-architectures')).architectures.filter(a => a.trainable);
+    const data = await api('GET', '/sae-architectures');
+    architectures = data.architectures.filter(a => a.trainable);
     options($('architecture'), architectures.map(a => [a.name, a.name]));
+    $('architecture').value = data.training_defaults.architecture;
     architectureChanged();
   }
 
   function architectureChanged() {
     const a = architectures.find(x => x.name === $('architecture').value);
-    $('k').disabled = !a || !a.uses_k;
+    $('k').disabled = Boolean(a) && !a.uses_k;
   }
 
   function layersOfRun() {
