@@ -4,9 +4,9 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.microw.data.TextDataset;
+import io.microw.frontend.TrainingJobSpec;
 import io.microw.lm.LanguageModel;
 import io.microw.sae.Sae;
-import io.microw.frontend.TrainingJobSpec;
 import io.microw.sae.SaeArchitecture;
 import io.microw.sae.SaeArchitectures;
 import io.microw.sae.SaeConfig;
@@ -153,7 +153,8 @@ final class SaeTrainCommand implements Callable<Integer> {
                 + TrainingJobSpec.METRICS_LINES_PER_CHECKPOINT + " x --metrics-every).")
     Integer checkpointEvery;
 
-    @Option(names = "--threads", defaultValue = "" + TrainingJobSpec.DEFAULT_THREADS, description = "Threads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", defaultValue = "" + TrainingJobSpec.DEFAULT_THREADS,
+            description = "Threads (default: ${DEFAULT-VALUE}).")
     int threads;
 
     @Option(names = "--resume", description = "Continue the training in OUT from its last checkpoint.")
