@@ -9,7 +9,6 @@ import io.microw.sae.SaeException;
 import io.microw.sae.TrainingRule;
 
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * An SAE architecture that exists only in the tests, registered in
@@ -40,22 +39,12 @@ public class ToyTopKSae extends Sae {
 
         /** The instance {@link java.util.ServiceLoader} makes. */
         public Architecture() {
-            super(NAME, "toy-top-k");
+            super(NAME, ToyTopKSae::new, TrainingRule.TOP_K, "toy-top-k");
         }
 
         @Override
         public boolean usesK() {
             return true;
-        }
-
-        @Override
-        public Sae create(SaeConfig config, Map<String, float[]> values) {
-            return new ToyTopKSae(config, values);
-        }
-
-        @Override
-        public Optional<TrainingRule> training() {
-            return Optional.of(TrainingRule.TOP_K);
         }
     }
 }

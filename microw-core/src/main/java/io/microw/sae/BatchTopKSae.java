@@ -3,7 +3,6 @@ package io.microw.sae;
 import ai.djl.ndarray.NDArray;
 
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * BatchTopK SAE (Bussmann et al. 2024): in training, the {@code k × batch} largest pre-activations of the whole
@@ -67,7 +66,7 @@ public class BatchTopKSae extends Sae {
     static final class Architecture extends SaeArchitecture {
 
         Architecture() {
-            super("batchtopk", "batch-topk");
+            super("batchtopk", BatchTopKSae::new, TrainingRule.BATCH_TOP_K, "batch-topk");
         }
 
         @Override
@@ -83,16 +82,6 @@ public class BatchTopKSae extends Sae {
         @Override
         public Map<String, long[]> parameterShapes(SaeConfig config) {
             return JumpReluSae.withThreshold(super.parameterShapes(config), config.dSae());
-        }
-
-        @Override
-        public Sae create(SaeConfig config, Map<String, float[]> values) {
-            return new BatchTopKSae(config, values);
-        }
-
-        @Override
-        public Optional<TrainingRule> training() {
-            return Optional.of(TrainingRule.BATCH_TOP_K);
         }
 
         @Override

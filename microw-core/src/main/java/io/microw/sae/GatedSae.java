@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Gated SAE (Rajamanoharan et al. 2024; SAELens "gated"): a gate path {@code x W_enc + b_gate > 0} decides which
@@ -39,7 +38,7 @@ public class GatedSae extends Sae {
     static final class Architecture extends SaeArchitecture {
 
         Architecture() {
-            super("gated");
+            super("gated", GatedSae::new);
         }
 
         @Override
@@ -51,16 +50,6 @@ public class GatedSae extends Sae {
             shapes.put("b_mag", new long[] {dSae});
             shapes.put("r_mag", new long[] {dSae});
             return shapes;
-        }
-
-        @Override
-        public Sae create(SaeConfig config, Map<String, float[]> values) {
-            return new GatedSae(config, values);
-        }
-
-        @Override
-        public Optional<TrainingRule> training() {
-            return Optional.empty();
         }
     }
 }

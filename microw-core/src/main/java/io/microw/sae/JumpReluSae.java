@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * JumpReLU SAE: a latent passes its (ReLU'd) pre-activation only above its own learned {@code threshold}
@@ -68,7 +67,7 @@ public class JumpReluSae extends Sae {
     static final class Architecture extends SaeArchitecture {
 
         Architecture() {
-            super("jumprelu", "jump-relu");
+            super("jumprelu", JumpReluSae::new, TrainingRule.JUMP_RELU_L0, "jump-relu");
         }
 
         @Override
@@ -81,16 +80,6 @@ public class JumpReluSae extends Sae {
             Map<String, float[]> p = super.initialParameters(config, seed, decoderNorm);
             Arrays.fill(p.get("threshold"), SaeInit.JUMP_RELU_INITIAL_THRESHOLD);
             return p;
-        }
-
-        @Override
-        public Sae create(SaeConfig config, Map<String, float[]> values) {
-            return new JumpReluSae(config, values);
-        }
-
-        @Override
-        public Optional<TrainingRule> training() {
-            return Optional.of(TrainingRule.JUMP_RELU_L0);
         }
     }
 }

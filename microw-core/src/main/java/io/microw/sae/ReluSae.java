@@ -3,7 +3,6 @@ package io.microw.sae;
 import ai.djl.ndarray.NDArray;
 
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The standard (L1) SAE: {@code codes = ReLU(pre)}, trained with an L1 penalty on the codes weighted by the
@@ -51,17 +50,7 @@ public class ReluSae extends Sae {
     static final class Architecture extends SaeArchitecture {
 
         Architecture() {
-            super("standard", "relu", "l1");
-        }
-
-        @Override
-        public Sae create(SaeConfig config, Map<String, float[]> values) {
-            return new ReluSae(config, values);
-        }
-
-        @Override
-        public Optional<TrainingRule> training() {
-            return Optional.of(TrainingRule.RELU_L1);
+            super("standard", ReluSae::new, TrainingRule.RELU_L1, "relu", "l1");
         }
     }
 }

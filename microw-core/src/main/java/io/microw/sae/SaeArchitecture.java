@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -30,21 +31,55 @@ public abstract class SaeArchitecture {
     /** Separate gate and magnitude paths sharing the encoder directions (SAELens "gated"). */
     public static final SaeArchitecture GATED = new GatedSae.Architecture();
 
+    /** Makes the {@link Sae} of an architecture from a config and parameters (usually its constructor). */
+    @FunctionalInterface
+    public interface Factory {
+        /**
+         * The SAE.
+         *
+         * @param config the config, of this architecture
+         * @param values the values by SAELens parameter name, row-major
+         * @return the SAE
+         */
+        Sae create(SaeConfig config, Map<String, float[]> values);
+    }
+
     private final String saeLensName;
     private final List<String> aliases;
+    private final Factory factory;
+    private final Optional<TrainingRule> training;
 
     /**
-     * An architecture with its cfg.json name and further names users may type.
+     * An architecture microw can load and run but not train.
      *
      * @param saeLensName the name in SAELens' cfg.json "architecture", lower case
+     * @param factory     makes its SAEs
      * @param aliases     other accepted names (matched ignoring case, '-' and '_')
      */
-    protected SaeArchitecture(String saeLensName, String... aliases) {
+    protected SaeArchitecture(String saeLensName, Factory factory, String... aliases) {
+        this(saeLensName, factory, Optional.empty(), aliases);
+    }
+
+    /**
+     * An architecture trained with one of the trainer's gradient steps.
+     *
+     * @param saeLensName the name in SAELens' cfg.json "architecture", lower case
+     * @param factory     makes its SAEs
+     * @param training    the gradient step it trains with
+     * @param aliases     other accepted names (matched ignoring case, '-' and '_')
+     */
+    protected SaeArchitecture(String saeLensName, Factory factory, TrainingRule training, String... aliases) {
+        this(saeLensName, factory, Optional.of(training), aliases);
+    }
+
+    private SaeArchitecture(String saeLensName, Factory factory, Optional<TrainingRule> training, String... aliases) {
         if (saeLensName == null || saeLensName.isBlank()) {
             throw new SaeException("an SAE architecture needs a non-blank name, got '" + saeLensName + "'");
         }
         this.saeLensName = saeLensName;
         this.aliases = List.of(aliases);
+        this.factory = Objects.requireNonNull(factory, "factory");
+        this.training = training;
     }
 
     /**
@@ -109,7 +144,9 @@ public abstract class SaeArchitecture {
      * @param values the values by SAELens parameter name, row-major
      * @return the SAE
      */
-    public abstract Sae create(SaeConfig config, Map<String, float[]> values);
+    public final Sae create(SaeConfig config, Map<String, float[]> values) {
+        return factory.create(config, values);
+    }
 
     /**
      * Initial parameters: {@link SaeInit}'s decoder rows of norm {@code decoderNorm} and encoder set to their
@@ -139,7 +176,9 @@ public abstract class SaeArchitecture {
      *
      * @return the training rule
      */
-    public abstract Optional<TrainingRule> training();
+    public final Optional<TrainingRule> training() {
+        return training;
+    }
 
     /**
      * The architecture SAELens' files record for an SAE of this one (BatchTopK is written as the JumpReLU it is at

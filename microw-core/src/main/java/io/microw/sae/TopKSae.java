@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * TopK SAE: each row keeps its {@code k} largest pre-activations (ReLU'd), every other latent is zero
@@ -77,22 +76,12 @@ public class TopKSae extends Sae {
     static final class Architecture extends SaeArchitecture {
 
         Architecture() {
-            super("topk", "top-k");
+            super("topk", TopKSae::new, TrainingRule.TOP_K, "top-k");
         }
 
         @Override
         public boolean usesK() {
             return true;
-        }
-
-        @Override
-        public Sae create(SaeConfig config, Map<String, float[]> values) {
-            return new TopKSae(config, values);
-        }
-
-        @Override
-        public Optional<TrainingRule> training() {
-            return Optional.of(TrainingRule.TOP_K);
         }
     }
 }
