@@ -83,14 +83,29 @@
     layersOfRun();
   }
 
+  // The trainable SAE architectures, from the server's registry; k is asked only of those that take it.
+  let architectures = [];
+  async function refreshArchitectures() {
+    const data = await api('GET', '/sae-architectures');
+    architectures = data.architectures.filter(a => a.trainable);
+    options($('architecture'), architectures.map(a => [a.name, a.name]));
+    $('architecture').value = data.training_defaults.architecture;
+    architectureChanged();
+  }
+
+  function architectureChanged() {
+    const a = architectures.find(x => x.name === $('architecture').value);
+    $('k').disabled = Boolean(a) && !a.uses_k;
+  }
+
   function layersOfRun() {
     const run = runs.find(r => r.run === $('run').value);
     options($('layer'), ((run && run.layers) || []).map(l => [l, l]));
   }
 
   async function start() {
-    const body = { run: $('run').value, layer: $('layer').value, architecture: $('architecture').value,
-      d_sae: number('d-sae'), k: number('k'), epochs: number('epochs'), batch_size: number('batch'),
+    const body = { run: $('run').value, layer: $('layer').value, architecture: $('architecture').value || undefined,
+      d_sae: number('d-sae'), k: $('k').disabled ? undefined : number('k'), epochs: number('epochs'), batch_size: number('batch'),
       lr: number('lr'), metrics_every: number('metrics-every') };
     const job = await api('POST', '/jobs/training', body);
     say('status', 'Started ' + job.id, 'ok');
@@ -112,9 +127,11 @@
     act($('start'), 'status', start);
   });
   $('run').addEventListener('change', layersOfRun);
+  $('architecture').addEventListener('change', architectureChanged);
   $('job').addEventListener('change', () => show($('job').value).catch(e => say('status', e.message, 'error')));
   $('load-sae').addEventListener('click', e => act(e.target, 'status', loadSae));
   (async () => {
+    await refreshArchitectures();
     await refreshRuns();
     const training = await refreshJobs();
     if (training.length) {

@@ -5,10 +5,13 @@ import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.microw.data.TextDataset;
 import io.microw.frontend.ModelReference;
+import io.microw.frontend.TrainingJobSpec;
 import io.microw.lm.LanguageModel;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeArchitecture;
+import io.microw.sae.SaeArchitectures;
 import io.microw.sae.SaeConfig;
+import io.microw.sae.SaeException;
 import io.microw.sae.SaeLensFormat;
 import io.microw.sae.train.ActivationSource;
 import io.microw.sae.train.ModelActivationSource;
@@ -94,56 +97,66 @@ final class SaeTrainCommand implements Callable<Integer> {
             description = "Output folder: sae/, history.json, checkpoints/.")
     Path out;
 
-    @Option(names = "--arch", defaultValue = "topk", paramLabel = "topk|batchtopk|standard|jumprelu",
-            description = "Architecture (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--arch", "--architecture"}, paramLabel = "ARCH",
+            defaultValue = TrainingJobSpec.DEFAULT_ARCHITECTURE, completionCandidates = TrainableArchitectures.class,
+            description = "Architecture: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     String arch;
 
-    @Option(names = "--d-sae", defaultValue = "4096", paramLabel = "N", description = "Latents (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--d-sae", defaultValue = "" + TrainingJobSpec.DEFAULT_D_SAE, paramLabel = "N",
+            description = "Latents (default: ${DEFAULT-VALUE}).")
     int dSae;
 
-    @Option(names = "--k", defaultValue = "32", description = "topk/batchtopk: latents kept per token (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--k", defaultValue = "" + TrainingJobSpec.DEFAULT_K,
+            description = "Architectures that keep k latents per token: k (default: ${DEFAULT-VALUE}).")
     int k;
 
-    @Option(names = "--epochs", paramLabel = "E", description = "Passes over the data (default 1; not with --tokens).")
+    @Option(names = "--epochs", paramLabel = "E", description = "Passes over the data (default "
+            + TrainingJobSpec.DEFAULT_EPOCHS + "; not with --tokens).")
     Integer epochs;
 
     @Option(names = "--tokens", paramLabel = "T", description = "Train on this many tokens instead of whole epochs.")
     Long tokens;
 
-    @Option(names = "--lr", defaultValue = "4e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "" + TrainingJobSpec.DEFAULT_LR,
+            description = "Learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--lr-warm-up-steps", defaultValue = "0", paramLabel = "N",
+    @Option(names = "--lr-warm-up-steps", defaultValue = "" + TrainingJobSpec.DEFAULT_LR_STEPS, paramLabel = "N",
             description = "Linear learning-rate warm-up steps (default: ${DEFAULT-VALUE}).")
     int lrWarmUp;
 
-    @Option(names = "--lr-decay-steps", defaultValue = "0", paramLabel = "N",
+    @Option(names = "--lr-decay-steps", defaultValue = "" + TrainingJobSpec.DEFAULT_LR_STEPS, paramLabel = "N",
             description = "Linear decay to 0 over the last N steps (default: ${DEFAULT-VALUE}).")
     int lrDecay;
 
-    @Option(names = "--batch-size", defaultValue = "4096", paramLabel = "B",
+    @Option(names = "--batch-size", defaultValue = "" + TrainingJobSpec.DEFAULT_BATCH_SIZE, paramLabel = "B",
             description = "Tokens per training step (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--l1", defaultValue = "5.0", description = "standard: L1 coefficient (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--l1", defaultValue = "" + TrainingJobSpec.DEFAULT_L1,
+            description = "standard: L1 coefficient (default: ${DEFAULT-VALUE}).")
     double l1;
 
-    @Option(names = "--l0", defaultValue = "1.0", description = "jumprelu: L0 coefficient (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--l0", defaultValue = "" + TrainingJobSpec.DEFAULT_L0,
+            description = "jumprelu: L0 coefficient (default: ${DEFAULT-VALUE}).")
     double l0;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + TrainingJobSpec.DEFAULT_SEED,
+            description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--metrics-every", defaultValue = "10", paramLabel = "N",
+    @Option(names = "--metrics-every", defaultValue = "" + TrainingJobSpec.DEFAULT_METRICS_EVERY, paramLabel = "N",
             description = "Steps between metrics lines (default: ${DEFAULT-VALUE}).")
     int metricsEvery;
 
-    @Option(names = "--checkpoint-every", defaultValue = "100", paramLabel = "N",
-            description = "Steps between checkpoints, a multiple of --metrics-every; 0: none (default: ${DEFAULT-VALUE}).")
-    int checkpointEvery;
+    @Option(names = "--checkpoint-every", paramLabel = "N",
+            description = "Steps between checkpoints, a multiple of --metrics-every; 0: none (default: "
+                + TrainingJobSpec.METRICS_LINES_PER_CHECKPOINT + " x --metrics-every).")
+    Integer checkpointEvery;
 
-    @Option(names = "--threads", description = "Threads (default: $THREADS, else 2).")
-    Integer threads;
+    @Option(names = "--threads", defaultValue = "" + TrainingJobSpec.DEFAULT_THREADS,
+            description = "Threads (default: ${DEFAULT-VALUE}).")
+    int threads;
 
     @Option(names = "--resume", description = "Continue the training in OUT from its last checkpoint.")
     boolean resume;
@@ -161,12 +174,12 @@ final class SaeTrainCommand implements Callable<Integer> {
     public Integer call() {
         CommandLine cmd = spec.commandLine();
         SaeArchitecture architecture = architecture(cmd, arch);
-        validate(cmd, architecture);
+        TrainingJobSpec spec = spec();
+        validate(cmd, architecture, spec);
         Path checkpoints = out.resolve("checkpoints");
-        prepareOutput(cmd, architecture, checkpoints);
-        int threadCount = threads != null ? threads : BenchSupport.defaultThreads();
+        prepareOutput(cmd, architecture, spec, checkpoints);
         Engine.getEngine("PyTorch");
-        JniUtils.setNumThreads(threadCount);
+        JniUtils.setNumThreads(spec.threads());
         PrintWriter stdout = cmd.getOut();
         PrintWriter err = cmd.getErr();
         boolean fromStore = store != null;
@@ -191,19 +204,9 @@ final class SaeTrainCommand implements Callable<Integer> {
                 source = ModelActivationSource.builder(lm, texts, List.of(layerName)).seed(seed).build()
                         .layer(layerName);
             }
-            SaeConfig saeConfig = SaeConfig.of(architecture, source.width(), dSae, usesK(architecture) ? k : 0)
-                    .withSource(modelName, layerName);
-            SaeTrainingConfig.Builder builder = SaeTrainingConfig.builder().lr(lr).lrWarmUpSteps(lrWarmUp)
-                    .lrDecaySteps(lrDecay).batchSize(batchSize).l1Coefficient(l1).l0Coefficient(l0)
-                    .metricsEvery(metricsEvery).checkpointEvery(checkpointEvery).checkpointDir(checkpoints)
-                    .seed(seed).threads(threadCount);
-            if (tokens != null) {
-                builder.totalTrainingTokens(tokens);
-            } else {
-                builder.epochs(epochs == null ? 1 : epochs);
-            }
-            SaeTrainingConfig config = builder.build();
-            writeOptions(architecture, saeConfig);
+            SaeConfig saeConfig = spec.saeConfig(source.width(), modelName, layerName);
+            SaeTrainingConfig config = spec.trainingConfig(checkpoints);
+            writeOptions(spec, saeConfig);
             ProgressLine progress = new ProgressLine(err, !noProgress);
             Thread hook = new Thread(() -> {
                 progress.finish();
@@ -217,7 +220,7 @@ final class SaeTrainCommand implements Callable<Integer> {
                 SaeTrainer trainer = new SaeTrainer(sae, config).onMetrics(m -> progress.update(m.step(),
                         m.totalSteps(), "steps", detail(m)));
                 err.printf(Locale.ROOT, "sae train: %s d_in %d d_sae %d%s on %s%s%n", architecture.saeLensName(),
-                        saeConfig.dIn(), dSae, usesK(architecture) ? " k " + k : "", layerName,
+                        saeConfig.dIn(), dSae, architecture.usesK() ? " k " + k : "", layerName,
                         resume ? " (resuming)" : "");
                 err.flush();
                 result = resume ? trainer.resume(source) : trainer.train(source);
@@ -276,7 +279,24 @@ final class SaeTrainCommand implements Callable<Integer> {
         return m;
     }
 
-    private void validate(CommandLine cmd, SaeArchitecture architecture) {
+    /**
+     * The training job these options describe, unset options taking {@link TrainingJobSpec#defaults()}.
+     *
+     * @return the spec
+     */
+    TrainingJobSpec spec() {
+        TrainingJobSpec.Builder b = TrainingJobSpec.builder().architecture(arch).dSae(dSae).k(k)
+                .epochs(epochs == null ? TrainingJobSpec.defaults().epochs() : epochs)
+                .tokens(tokens == null ? 0 : tokens).lr(lr).lrWarmUpSteps(lrWarmUp).lrDecaySteps(lrDecay)
+                .batchSize(batchSize).l1Coefficient(l1).l0Coefficient(l0).seed(seed).metricsEvery(metricsEvery)
+                .threads(threads);
+        if (checkpointEvery != null) {
+            b.checkpointEvery(checkpointEvery);
+        }
+        return b.build();
+    }
+
+    private void validate(CommandLine cmd, SaeArchitecture architecture, TrainingJobSpec spec) {
         boolean fromStore = store != null || run != null;
         boolean fromTexts = brown != null || textsFile != null;
         if (fromStore == fromTexts) {
@@ -298,7 +318,7 @@ final class SaeTrainCommand implements Callable<Integer> {
         if (dSae < 2) {
             throw new ParameterException(cmd, "--d-sae must be at least 2, got " + dSae);
         }
-        if (usesK(architecture) && (k < 1 || k >= dSae)) {
+        if (architecture.usesK() && (k < 1 || k >= dSae)) {
             throw new ParameterException(cmd, "--k must be in 1.." + (dSae - 1) + " (fewer than --d-sae), got " + k);
         }
         if (!(lr > 0) || lr >= 10) {
@@ -313,14 +333,14 @@ final class SaeTrainCommand implements Callable<Integer> {
         if (metricsEvery < 1) {
             throw new ParameterException(cmd, "--metrics-every must be at least 1, got " + metricsEvery);
         }
-        if (checkpointEvery < 0 || checkpointEvery % metricsEvery != 0) {
+        if (spec.checkpointEvery() < 0 || spec.checkpointEvery() % metricsEvery != 0) {
             throw new ParameterException(cmd, "--checkpoint-every must be 0 or a multiple of --metrics-every ("
-                    + metricsEvery + "), got " + checkpointEvery);
+                    + metricsEvery + "), got " + spec.checkpointEvery());
         }
         if (limit < 0) {
             throw new ParameterException(cmd, "--limit must be >= 0, got " + limit);
         }
-        if (threads != null && threads < 1) {
+        if (threads < 1) {
             throw new ParameterException(cmd, "--threads must be at least 1, got " + threads);
         }
         if (resume && force) {
@@ -329,7 +349,7 @@ final class SaeTrainCommand implements Callable<Integer> {
     }
 
     /** Refuses to overwrite an earlier training unless --resume or --force; checks --resume's settings match. */
-    private void prepareOutput(CommandLine cmd, SaeArchitecture architecture, Path checkpoints) {
+    private void prepareOutput(CommandLine cmd, SaeArchitecture architecture, TrainingJobSpec spec, Path checkpoints) {
         boolean earlier = nonEmpty(checkpoints) || Files.exists(out.resolve("sae"));
         if (resume) {
             Path options = out.resolve(OPTIONS_FILE);
@@ -339,7 +359,7 @@ final class SaeTrainCommand implements Callable<Integer> {
                     String savedArch = saved.path("architecture").asText();
                     int savedDSae = saved.path("d_sae").asInt();
                     int savedK = saved.path("k").asInt();
-                    int kNow = usesK(architecture) ? k : 0;
+                    int kNow = spec.effectiveK();
                     if (!savedArch.equals(architecture.saeLensName()) || savedDSae != dSae || savedK != kNow) {
                         throw new ParameterException(cmd, "--resume: the training in " + out + " is " + savedArch
                                 + " d_sae " + savedDSae + " k " + savedK + "; give the same --arch, --d-sae and --k");
@@ -359,33 +379,19 @@ final class SaeTrainCommand implements Callable<Integer> {
         }
     }
 
-    private void writeOptions(SaeArchitecture architecture, SaeConfig saeConfig) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("architecture", architecture.saeLensName());
-        m.put("d_sae", dSae);
-        m.put("k", saeConfig.k());
+    private void writeOptions(TrainingJobSpec spec, SaeConfig saeConfig) {
+        Map<String, Object> m = new LinkedHashMap<>(spec.toParams());
         m.put("layer", saeConfig.hookName());
-        m.put("seed", seed);
-        m.put("batch_size", batchSize);
-        m.put("lr", lr);
-        m.put("epochs", epochs);
-        m.put("tokens", tokens);
         Json.write(out.resolve(OPTIONS_FILE), m);
     }
 
+    /** The trainable architecture {@code --arch} names; a usage error lists the trainable ones. */
     static SaeArchitecture architecture(CommandLine cmd, String name) {
-        return switch (name.toLowerCase(Locale.ROOT).replace("-", "").replace("_", "")) {
-            case "topk" -> SaeArchitecture.TOPK;
-            case "batchtopk" -> SaeArchitecture.BATCH_TOPK;
-            case "standard", "relu", "l1" -> SaeArchitecture.STANDARD;
-            case "jumprelu" -> SaeArchitecture.JUMP_RELU;
-            default -> throw new ParameterException(cmd, "unknown --arch '" + name
-                    + "'; use topk, batchtopk, standard or jumprelu");
-        };
-    }
-
-    private static boolean usesK(SaeArchitecture a) {
-        return a == SaeArchitecture.TOPK || a == SaeArchitecture.BATCH_TOPK;
+        try {
+            return SaeArchitectures.requireTrainable(name);
+        } catch (SaeException e) {
+            throw new ParameterException(cmd, "--arch '" + name + "': " + e.getMessage(), e);
+        }
     }
 
     private static float[] log10(double[] frequencies) {

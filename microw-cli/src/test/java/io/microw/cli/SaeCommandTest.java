@@ -166,7 +166,9 @@ class SaeCommandTest {
         expectUsage(CliRun.of("sae"), "name a subcommand");
         expectUsage(CliRun.of("sae", "train", "--texts-file", t, "--layer", "2"), "--out");
         expectUsage(CliRun.of("sae", "train", "--texts-file", t, "--layer", "2", "--out", out, "--arch", "gated"),
-                "unknown --arch 'gated'");
+                "--arch 'gated': gated SAEs can be loaded and run but not trained");
+        expectUsage(CliRun.of("sae", "train", "--texts-file", t, "--layer", "2", "--out", out, "--architecture",
+                "dense"), "unknown SAE architecture 'dense'; expected one of standard, topk");
         expectUsage(CliRun.of("sae", "train", "--texts-file", t, "--layer", "2", "--out", out, "--d-sae", "64",
                 "--k", "64"), "--k must be in 1..63");
         expectUsage(CliRun.of("sae", "train", "--layer", "2", "--out", out), "--store DIR --run ID");

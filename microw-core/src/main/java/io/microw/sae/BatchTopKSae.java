@@ -52,14 +52,41 @@ public class BatchTopKSae extends Sae {
         return config().k();
     }
 
-    @Override
-    protected Map<String, long[]> expectedShapes() {
-        return JumpReluSae.withThreshold(super.expectedShapes(), config().dSae());
-    }
-
     /** Inference: a JumpReLU with the threshold learned in training. */
     @Override
     protected NDArray encodeRows(NDArray x2d) {
         return JumpReluSae.jumpRelu(preActivations(x2d), parameterArray("threshold"));
+    }
+
+    /**
+     * The "batchtopk" architecture: takes k (cfg.json may give a fractional average), has a [d_sae] threshold
+     * (zero until trained), trains with {@link TrainingRule#BATCH_TOP_K} and is written to SAELens' files as the
+     * JumpReLU it is at inference.
+     */
+    static final class Architecture extends SaeArchitecture {
+
+        Architecture() {
+            super("batchtopk", BatchTopKSae::new, TrainingRule.BATCH_TOP_K, "batch-topk");
+        }
+
+        @Override
+        public boolean usesK() {
+            return true;
+        }
+
+        @Override
+        public boolean acceptsFractionalK() {
+            return true;
+        }
+
+        @Override
+        public Map<String, long[]> parameterShapes(SaeConfig config) {
+            return JumpReluSae.withThreshold(super.parameterShapes(config), config.dSae());
+        }
+
+        @Override
+        public SaeArchitecture savedAs() {
+            return SaeArchitecture.JUMP_RELU;
+        }
     }
 }

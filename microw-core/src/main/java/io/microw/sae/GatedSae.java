@@ -23,17 +23,6 @@ public class GatedSae extends Sae {
     }
 
     @Override
-    protected Map<String, long[]> expectedShapes() {
-        Map<String, long[]> shapes = new LinkedHashMap<>(super.expectedShapes());
-        shapes.remove("b_enc");
-        int dSae = config().dSae();
-        shapes.put("b_gate", new long[] {dSae});
-        shapes.put("b_mag", new long[] {dSae});
-        shapes.put("r_mag", new long[] {dSae});
-        return shapes;
-    }
-
-    @Override
     protected NDArray encodeRows(NDArray x2d) {
         // x (W_enc ⊙ exp(r_mag)) = (x W_enc) ⊙ exp(r_mag): one matmul, and no [d_in, d_sae] temporary. Every
         // temporary must come from the input's manager; exp(r_mag) is made by the SAE's, so it moves over.
@@ -43,5 +32,24 @@ public class GatedSae extends Sae {
         scale.attach(xw.getManager());
         NDArray magnitude = xw.mul(scale).add(parameterArray("b_mag")).maximum(0f);
         return magnitude.mul(active);
+    }
+
+    /** The "gated" architecture: no {@code b_enc}, plus {@code b_gate}, {@code b_mag}, {@code r_mag}; not trainable. */
+    static final class Architecture extends SaeArchitecture {
+
+        Architecture() {
+            super("gated", GatedSae::new);
+        }
+
+        @Override
+        public Map<String, long[]> parameterShapes(SaeConfig config) {
+            Map<String, long[]> shapes = new LinkedHashMap<>(super.parameterShapes(config));
+            shapes.remove("b_enc");
+            int dSae = config.dSae();
+            shapes.put("b_gate", new long[] {dSae});
+            shapes.put("b_mag", new long[] {dSae});
+            shapes.put("r_mag", new long[] {dSae});
+            return shapes;
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.microw.sae;
 
 import ai.djl.ndarray.NDArray;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -43,11 +44,6 @@ public class JumpReluSae extends Sae {
     }
 
     @Override
-    protected Map<String, long[]> expectedShapes() {
-        return withThreshold(super.expectedShapes(), config().dSae());
-    }
-
-    @Override
     protected NDArray encodeRows(NDArray x2d) {
         return jumpRelu(preActivations(x2d), parameterArray("threshold"));
     }
@@ -62,5 +58,28 @@ public class JumpReluSae extends Sae {
         Map<String, long[]> out = new LinkedHashMap<>(shapes);
         out.put("threshold", new long[] {dSae});
         return out;
+    }
+
+    /**
+     * The "jumprelu" architecture: a [d_sae] threshold starting at {@link SaeInit#JUMP_RELU_INITIAL_THRESHOLD},
+     * trained with {@link TrainingRule#JUMP_RELU_L0}.
+     */
+    static final class Architecture extends SaeArchitecture {
+
+        Architecture() {
+            super("jumprelu", JumpReluSae::new, TrainingRule.JUMP_RELU_L0, "jump-relu");
+        }
+
+        @Override
+        public Map<String, long[]> parameterShapes(SaeConfig config) {
+            return withThreshold(super.parameterShapes(config), config.dSae());
+        }
+
+        @Override
+        public Map<String, float[]> initialParameters(SaeConfig config, long seed, double decoderNorm) {
+            Map<String, float[]> p = super.initialParameters(config, seed, decoderNorm);
+            Arrays.fill(p.get("threshold"), SaeInit.JUMP_RELU_INITIAL_THRESHOLD);
+            return p;
+        }
     }
 }

@@ -45,4 +45,12 @@ public class ReluSae extends Sae {
     protected NDArray encodeRows(NDArray x2d) {
         return preActivations(x2d).maximum(0f);
     }
+
+    /** The "standard" architecture (aliases "relu", "l1"): trained with {@link TrainingRule#RELU_L1}. */
+    static final class Architecture extends SaeArchitecture {
+
+        Architecture() {
+            super("standard", ReluSae::new, TrainingRule.RELU_L1, "relu", "l1");
+        }
+    }
 }

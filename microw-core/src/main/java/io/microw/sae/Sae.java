@@ -73,13 +73,7 @@ public abstract class Sae implements AutoCloseable {
      * @return the SAE
      */
     public static Sae fromParameters(SaeConfig config, Map<String, float[]> values) {
-        return switch (config.architecture()) {
-            case TOPK -> new TopKSae(config, values);
-            case BATCH_TOPK -> new BatchTopKSae(config, values);
-            case STANDARD -> new ReluSae(config, values);
-            case JUMP_RELU -> new JumpReluSae(config, values);
-            case GATED -> new GatedSae(config, values);
-        };
+        return config.architecture().create(config, values);
     }
 
     /**
@@ -160,17 +154,12 @@ public abstract class Sae implements AutoCloseable {
     }
 
     /**
-     * The parameter names and shapes this architecture needs.
+     * The parameter names and shapes this architecture needs ({@link SaeArchitecture#parameterShapes}).
      *
      * @return the shapes by parameter name
      */
     protected Map<String, long[]> expectedShapes() {
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        shapes.put("W_enc", new long[] {config.dIn(), config.dSae()});
-        shapes.put("b_enc", new long[] {config.dSae()});
-        shapes.put("W_dec", new long[] {config.dSae(), config.dIn()});
-        shapes.put("b_dec", new long[] {config.dIn()});
-        return shapes;
+        return config.architecture().parameterShapes(config);
     }
 
     /**

@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param architecture     the activation rule
  * @param dIn              input width (the layer's hidden size)
  * @param dSae             number of latents
- * @param k                latents kept per row (TopK, BatchTopK); 0 for the other architectures
+ * @param k                latents kept per row where the architecture {@link SaeArchitecture#usesK() uses k}; 0 otherwise
  * @param applyBDecToInput subtract {@code b_dec} from the input before encoding (SAELens' default: true)
  * @param modelName        model the SAE was trained on, or "" when unknown
  * @param hookName         layer the SAE reads, or "" when unknown
@@ -26,7 +26,7 @@ public record SaeConfig(SaeArchitecture architecture, int dIn, int dSae, int k, 
      * @param architecture the activation rule
      * @param dIn input width, positive
      * @param dSae number of latents, positive
-     * @param k latents kept per row, 1 to dSae - 1 for TopK and BatchTopK, 0 for the others
+     * @param k latents kept per row, 1 to dSae - 1 where the architecture uses k, 0 otherwise
      * @param applyBDecToInput whether {@code b_dec} is subtracted from the input before encoding
      * @param modelName model the SAE was trained on, or ""
      * @param hookName layer the SAE reads, or ""
@@ -40,13 +40,12 @@ public record SaeConfig(SaeArchitecture architecture, int dIn, int dSae, int k, 
         if (dSae <= 0) {
             throw new SaeException("d_sae (number of latents) must be positive, got " + dSae);
         }
-        boolean usesK = architecture == SaeArchitecture.TOPK || architecture == SaeArchitecture.BATCH_TOPK;
-        if (usesK && (k <= 0 || k >= dSae)) {
+        if (architecture.usesK() && (k <= 0 || k >= dSae)) {
             throw new SaeException("k must be in 1.." + (dSae - 1) + " (fewer than d_sae=" + dSae + "), got " + k);
         }
-        if (!usesK && k != 0) {
-            throw new SaeException("k is only used by topk and batchtopk SAEs, not " + architecture.saeLensName()
-                    + " (got k=" + k + ")");
+        if (!architecture.usesK() && k != 0) {
+            throw new SaeException("k is only used by architectures that keep k latents per row, not "
+                    + architecture.saeLensName() + " (got k=" + k + ")");
         }
         modelName = modelName == null ? "" : modelName;
         hookName = hookName == null ? "" : hookName;

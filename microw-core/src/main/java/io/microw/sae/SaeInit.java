@@ -1,13 +1,12 @@
 package io.microw.sae;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
  * The standard SAE initialisation: decoder rows drawn from a Gaussian and scaled to a given norm, the encoder
- * set to the decoder's transpose, biases zero, JumpReLU thresholds at 0.001 (SAELens' default). Deterministic
- * for a seed.
+ * set to the decoder's transpose, biases zero; an architecture may start further parameters elsewhere (JumpReLU
+ * thresholds at {@link #JUMP_RELU_INITIAL_THRESHOLD}, SAELens' default). Deterministic for a seed.
  */
 public final class SaeInit {
 
@@ -18,7 +17,8 @@ public final class SaeInit {
     }
 
     /**
-     * Initial parameters for a config, decoder rows of norm {@code decoderNorm}.
+     * Initial parameters for a config, decoder rows of norm {@code decoderNorm}: as its architecture's
+     * {@link SaeArchitecture#initialParameters} says.
      *
      * @param config the architecture and sizes
      * @param seed the initialisation seed
@@ -26,30 +26,22 @@ public final class SaeInit {
      * @return the parameters by SAELens name
      */
     public static Map<String, float[]> initialParameters(SaeConfig config, long seed, double decoderNorm) {
+        return config.architecture().initialParameters(config, seed, decoderNorm);
+    }
+
+    /**
+     * The initial decoder {@code [d_sae, d_in]}: Gaussian rows scaled to norm {@code decoderNorm}.
+     *
+     * @param config the sizes
+     * @param seed the initialisation seed
+     * @param decoderNorm the norm of each decoder row, positive and finite
+     * @return the decoder, row-major
+     */
+    public static float[] decoderRows(SaeConfig config, long seed, double decoderNorm) {
         if (!(decoderNorm > 0) || Double.isInfinite(decoderNorm)) {
             throw new SaeException("decoder init norm must be positive and finite, got " + decoderNorm);
         }
-        int dIn = config.dIn();
-        int dSae = config.dSae();
-        float[] wDec = gaussianRows(dSae, dIn, seed, decoderNorm);
-        float[] wEnc = transpose(wDec, dSae, dIn);
-        Map<String, float[]> p = new LinkedHashMap<>();
-        p.put("W_enc", wEnc);
-        p.put("b_enc", new float[dSae]);
-        p.put("W_dec", wDec);
-        p.put("b_dec", new float[dIn]);
-        switch (config.architecture()) {
-            case JUMP_RELU -> p.put("threshold", filled(dSae, JUMP_RELU_INITIAL_THRESHOLD));
-            case BATCH_TOPK -> p.put("threshold", new float[dSae]);
-            case GATED -> {
-                p.put("b_gate", new float[dSae]);
-                p.put("b_mag", new float[dSae]);
-                p.put("r_mag", new float[dSae]);
-            }
-            default -> {
-            }
-        }
-        return p;
+        return gaussianRows(config.dSae(), config.dIn(), seed, decoderNorm);
     }
 
     /** {@code rows x cols} Gaussian values, each row scaled to norm {@code norm}. */
@@ -88,12 +80,6 @@ public final class SaeInit {
             }
         }
         return t;
-    }
-
-    private static float[] filled(int n, float value) {
-        float[] a = new float[n];
-        java.util.Arrays.fill(a, value);
-        return a;
     }
 
     /** Box–Muller from a SplittableRandom (java.util.Random's Gaussian is synchronized and slower). */

@@ -195,8 +195,7 @@ public final class SaeLensFormat {
      */
     public static void write(Sae sae, Path dir) {
         SaeConfig cfg = sae.config();
-        SaeArchitecture arch = cfg.architecture() == SaeArchitecture.BATCH_TOPK
-                ? SaeArchitecture.JUMP_RELU : cfg.architecture();
+        SaeArchitecture arch = cfg.architecture().savedAs();
         Map<String, float[]> values = new LinkedHashMap<>();
         for (String name : sae.parameterNames()) {
             values.put(name, sae.parameter(name));
@@ -241,7 +240,7 @@ public final class SaeLensFormat {
         root.put(NORMALIZE_ACTIVATIONS, folded || !(normalize instanceof String) ? "none" : (String) normalize);
         Object reshape = cfg.metadata().get(RESHAPE_ACTIVATIONS);
         root.put(RESHAPE_ACTIVATIONS, reshape instanceof String r ? r : "none");
-        if (arch == SaeArchitecture.TOPK) {
+        if (arch.usesK()) {
             root.put("k", cfg.k());
         }
         ObjectNode meta = root.putObject("metadata");
@@ -368,14 +367,15 @@ public final class SaeLensFormat {
         int dIn = positiveInt(cfgFile, root, "d_in");
         int dSae = positiveInt(cfgFile, root, "d_sae");
         int k = 0;
-        if (arch == SaeArchitecture.TOPK || arch == SaeArchitecture.BATCH_TOPK) {
+        if (arch.usesK()) {
             k = readK(cfgFile, root, arch, dSae);
         }
         boolean applyBDec = bool(cfgFile, root, "apply_b_dec_to_input", true);
         boolean finetuning = bool(cfgFile, root, "finetuning_scaling_factor", false);
         boolean rescale = bool(cfgFile, root, "rescale_acts_by_decoder_norm", false);
-        if (rescale && arch == SaeArchitecture.GATED) {
-            throw new SaeException(cfgFile + ": rescale_acts_by_decoder_norm=true is not supported for gated SAEs");
+        if (rescale && !arch.parameterShapes(SaeConfig.of(arch, dIn, dSae, k)).containsKey("b_enc")) {
+            throw new SaeException(cfgFile + ": rescale_acts_by_decoder_norm=true is not supported for "
+                    + arch.saeLensName() + " SAEs, which have no b_enc");
         }
         String normalize = normalizeActivations(cfgFile, root);
         if (!normalize.equals("none")) {
@@ -449,7 +449,7 @@ public final class SaeLensFormat {
         int k;
         if (node.isIntegralNumber() && node.canConvertToInt()) {
             k = node.intValue();
-        } else if (arch == SaeArchitecture.BATCH_TOPK && node.isNumber() && node.doubleValue() >= 1
+        } else if (arch.acceptsFractionalK() && node.isNumber() && node.doubleValue() >= 1
                 && node.doubleValue() < dSae) {
             k = (int) Math.round(node.doubleValue()); // SAELens allows a fractional average k for BatchTopK
         } else {
@@ -521,7 +521,7 @@ public final class SaeLensFormat {
         int dIn = cfg.dIn();
         int dSae = cfg.dSae();
         Path path = file.path();
-        Map<String, long[]> expected = expectedShapes(cfg);
+        Map<String, long[]> expected = cfg.architecture().parameterShapes(cfg);
         Map<String, float[]> values = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
             String name = e.getKey();
@@ -588,30 +588,6 @@ public final class SaeLensFormat {
             }
         }
         return values;
-    }
-
-    /** Parameter names and shapes per architecture, as SAELens stores them. */
-    static Map<String, long[]> expectedShapes(SaeConfig cfg) {
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        long dIn = cfg.dIn();
-        long dSae = cfg.dSae();
-        shapes.put("W_enc", new long[] {dIn, dSae});
-        if (cfg.architecture() != SaeArchitecture.GATED) {
-            shapes.put("b_enc", new long[] {dSae});
-        }
-        shapes.put("W_dec", new long[] {dSae, dIn});
-        shapes.put("b_dec", new long[] {dIn});
-        switch (cfg.architecture()) {
-            case JUMP_RELU, BATCH_TOPK -> shapes.put("threshold", new long[] {dSae});
-            case GATED -> {
-                shapes.put("b_gate", new long[] {dSae});
-                shapes.put("b_mag", new long[] {dSae});
-                shapes.put("r_mag", new long[] {dSae});
-            }
-            default -> {
-            }
-        }
-        return shapes;
     }
 
     private static float[] readTensor(SafetensorsFile file, String name, long[] shape, SaeConfig cfg) {

@@ -71,4 +71,17 @@ public class TopKSae extends Sae {
         NDArray values = top.get(0).maximum(0f);
         return pre.zerosLike().scatter(top.get(1), values, -1);
     }
+
+    /** The "topk" architecture: takes k, trained with {@link TrainingRule#TOP_K}. */
+    static final class Architecture extends SaeArchitecture {
+
+        Architecture() {
+            super("topk", TopKSae::new, TrainingRule.TOP_K, "top-k");
+        }
+
+        @Override
+        public boolean usesK() {
+            return true;
+        }
+    }
 }

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -416,7 +416,7 @@ class SaeLensFormatTest {
     // ------------------------------------------------------------------------------------------------ round trips
 
     @ParameterizedTest
-    @EnumSource(SaeArchitecture.class)
+    @MethodSource("io.microw.sae.SaeArchitecturesTest#builtIns")
     void writeThenReadGivesTheSameSae(SaeArchitecture arch) throws IOException {
         SaeConfig cfg = SaeArchitecturesTest.config(arch, 5, 9).withSource("gpt2", "blocks.2.hook_resid_post")
                 .withMetadata(Map.of("context_size", 256, "dataset_path", "brown", "history", List.of(1, 2, 3)));
@@ -509,7 +509,7 @@ class SaeLensFormatTest {
     }
 
     @ParameterizedTest
-    @EnumSource(SaeArchitecture.class)
+    @MethodSource("io.microw.sae.SaeArchitecturesTest#builtIns")
     void anInputScaleIsFoldedIntoTheWrittenWeightsWithoutChangingTheSae(SaeArchitecture arch) throws IOException {
         SaeConfig cfg = SaeArchitecturesTest.config(arch, 5, 9);
         Map<String, float[]> p = randomParameters(arch, 5, 9, 21);

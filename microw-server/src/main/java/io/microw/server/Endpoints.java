@@ -357,7 +357,7 @@ final class Endpoints {
         });
         n.put("model", e.model());
         n.put("layer", e.layer());
-        n.put("architecture", e.sae().architecture().toString());
+        n.put("architecture", e.sae().architecture().saeLensName());
         n.put("d_in", e.sae().nInputs());
         n.put("d_sae", e.sae().nLatents());
         n.put("k", e.sae().config().k());

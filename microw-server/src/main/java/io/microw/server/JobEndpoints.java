@@ -7,7 +7,9 @@ import io.javalin.http.Context;
 import io.javalin.http.sse.SseClient;
 import io.javalin.http.sse.SseHandler;
 import io.microw.frontend.ActivationsJobSpec;
+import io.microw.frontend.TrainingJobSpec;
 import io.microw.sae.SaeArchitecture;
+import io.microw.sae.SaeArchitectures;
 import io.microw.sae.SaeException;
 import io.microw.store.LocalStore;
 import io.microw.store.StoreDataLoader;
@@ -165,44 +167,67 @@ final class JobEndpoints {
         }
         params.put("run", run);
         params.put("layer", layer);
+        TrainingJobSpec d = TrainingJobSpec.defaults();
         String arch = Requests.text(body, "architecture", false);
         SaeArchitecture architecture;
         try {
-            architecture = SaeArchitecture.fromSaeLensName(arch == null ? "topk" : arch.toLowerCase(Locale.ROOT));
+            architecture = SaeArchitectures.requireTrainable(arch == null ? d.architecture() : arch);
         } catch (SaeException e) {
-            throw ApiException.badRequest(e.getMessage());
+            throw ApiException.badRequest("'architecture': " + e.getMessage());
         }
-        if (architecture == SaeArchitecture.GATED) {
-            throw ApiException.badRequest("gated SAEs cannot be trained; use topk, batchtopk, standard or jumprelu");
-        }
-        params.put("architecture", architecture.saeLensName());
-        int dSae = Requests.integer(body, "d_sae", 256, 1, 1 << 17);
-        params.put("d_sae", dSae);
-        params.put("k", JobLimits.k(body, architecture, dSae));
-        params.put("epochs", Requests.integer(body, "epochs", 1, 1, 1000));
-        int batchSize = Requests.integer(body, "batch_size", 1024, 1, 1 << 16);
-        params.put("batch_size", batchSize);
+        int dSae = Requests.integer(body, "d_sae", d.dSae(), 1, 1 << 17);
+        int k = JobLimits.k(body, architecture, dSae, d.k());
+        int batchSize = Requests.integer(body, "batch_size", d.batchSize(), 1, 1 << 16);
         int dIn = StoreDataLoader.builder(store, run, layer).build().width();
         JobLimits.requireTrainingFits(architecture, dIn, dSae, batchSize, JobLimits.Memory.ofThisMachine());
         Double lr = Requests.number(body, "lr");
         if (lr != null && lr <= 0) {
             throw ApiException.badRequest("'lr' must be positive");
         }
-        params.put("lr", lr == null ? 4e-4 : lr);
-        int metricsEvery = Requests.integer(body, "metrics_every", 1, 1, 100_000);
-        int checkpointEvery = Requests.integer(body, "checkpoint_every", 10 * metricsEvery, 1, 1_000_000);
-        if (checkpointEvery % metricsEvery != 0) {
-            throw ApiException.badRequest("'checkpoint_every' must be a multiple of 'metrics_every'");
+        Double l1 = Requests.number(body, "l1_coefficient");
+        Double l0 = Requests.number(body, "l0_coefficient");
+        if ((l1 != null && l1 < 0) || (l0 != null && l0 < 0)) {
+            throw ApiException.badRequest("'l1_coefficient' and 'l0_coefficient' must be >= 0");
         }
-        params.put("metrics_every", metricsEvery);
-        params.put("checkpoint_every", checkpointEvery);
-        params.put("seed", Requests.integer(body, "seed", 42, 0, Integer.MAX_VALUE));
-        params.put("threads", JobLimits.threads(body));
+        int metricsEvery = Requests.integer(body, "metrics_every", d.metricsEvery(), 1, 100_000);
+        TrainingJobSpec.Builder spec = TrainingJobSpec.builder().architecture(architecture.saeLensName()).dSae(dSae)
+                .k(k)
+                .epochs(Requests.integer(body, "epochs", d.epochs(), 1, 1000)).batchSize(batchSize)
+                .lr(lr == null ? d.lr() : lr)
+                .lrWarmUpSteps(Requests.integer(body, "lr_warm_up_steps", d.lrWarmUpSteps(), 0, 1_000_000))
+                .lrDecaySteps(Requests.integer(body, "lr_decay_steps", d.lrDecaySteps(), 0, 1_000_000))
+                .l1Coefficient(l1 == null ? d.l1Coefficient() : l1).l0Coefficient(l0 == null ? d.l0Coefficient() : l0)
+                .metricsEvery(metricsEvery)
+                .seed(Requests.integer(body, "seed", (int) d.seed(), 0, Integer.MAX_VALUE))
+                .threads(JobLimits.threads(body, d.threads()));
+        if (body.hasNonNull("checkpoint_every")) {
+            int checkpointEvery = Requests.integer(body, "checkpoint_every", 0, 1, 1_000_000);
+            if (checkpointEvery % metricsEvery != 0) {
+                throw ApiException.badRequest("'checkpoint_every' must be a multiple of 'metrics_every'");
+            }
+            spec.checkpointEvery(checkpointEvery);
+        }
+        params.setAll(Json.MAPPER.<ObjectNode>valueToTree(spec.build().toParams()));
         String model = Requests.text(body, "model", false);
         if (model != null) {
             params.put("model", model);
         }
         answerJob(ctx, 201, runner.submit(JobRunner.TRAINING, params));
+    }
+
+    /** {@code GET /api/sae-architectures}: the registry's SAE architectures, with what a training request needs. */
+    void architectures(Context ctx) {
+        ObjectNode out = Json.object();
+        var list = out.putArray("architectures");
+        for (SaeArchitecture a : SaeArchitectures.all()) {
+            ObjectNode n = list.addObject();
+            n.put("name", a.saeLensName());
+            a.aliases().forEach(n.putArray("aliases")::add);
+            n.put("uses_k", a.usesK());
+            n.put("trainable", a.training().isPresent());
+        }
+        out.set("training_defaults", Json.MAPPER.valueToTree(TrainingJobSpec.defaults().toParams()));
+        json(ctx, 200, out);
     }
 
     /**

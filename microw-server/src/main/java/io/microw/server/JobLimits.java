@@ -2,8 +2,11 @@ package io.microw.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.microw.sae.SaeArchitecture;
+import io.microw.sae.SaeConfig;
+import io.microw.sae.TrainingRule;
 
 import java.lang.management.ManagementFactory;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -47,31 +50,26 @@ final class JobLimits {
         }
     }
 
-    /** Whether SAEs of this architecture keep k latents per row (so that 1 <= k < d_sae). */
-    static boolean usesK(SaeArchitecture architecture) {
-        return architecture == SaeArchitecture.TOPK || architecture == SaeArchitecture.BATCH_TOPK;
-    }
-
     /**
-     * The "k" of a training request (default 32): below {@code dSae} for TopK and BatchTopK, which keep k of their
-     * d_sae latents; at most {@code dSae} for the others, which do not use it.
+     * The "k" of a training request ({@code fallback} when absent): below {@code dSae} for the architectures that keep
+     * k of their d_sae latents; at most {@code dSae} for the others, which do not use it.
      */
-    static int k(JsonNode body, SaeArchitecture architecture, int dSae) {
-        if (!usesK(architecture)) {
-            return integer(body, "k", Math.min(32, dSae), dSae, "d_sae");
+    static int k(JsonNode body, SaeArchitecture architecture, int dSae, int fallback) {
+        if (!architecture.usesK()) {
+            return integer(body, "k", Math.min(fallback, dSae), dSae, "d_sae");
         }
         if (dSae < 2) {
             throw ApiException.badRequest("'d_sae' must be at least 2 for a " + architecture.saeLensName()
                     + " SAE, which keeps k of its latents with 1 <= k < d_sae; got " + dSae);
         }
-        return integer(body, "k", Math.min(32, dSae - 1), dSae - 1, "fewer than d_sae = " + dSae + " for a "
+        return integer(body, "k", fallback, dSae - 1, "fewer than d_sae = " + dSae + " for a "
                 + architecture.saeLensName() + " SAE");
     }
 
-    /** The "threads" of a training request: 1 to this machine's cores (default 2, or 1 on a one-core machine). */
-    static int threads(JsonNode body) {
+    /** The "threads" of a training request: 1 to this machine's cores ({@code fallback} capped at the cores). */
+    static int threads(JsonNode body, int fallback) {
         int cores = Runtime.getRuntime().availableProcessors();
-        return integer(body, "threads", Math.min(2, cores), cores, "the cores of this machine");
+        return integer(body, "threads", Math.min(fallback, cores), cores, "the cores of this machine");
     }
 
     /** An integer field from 1 to {@code max}; 400 saying why {@code max} is the bound and what was given. */
@@ -90,7 +88,8 @@ final class JobLimits {
     /**
      * Heap and native bytes that the server's trainer ({@code io.microw.sae.train.SaeTrainer}) holds at once while
      * it trains an SAE of {@code dSae} latents on rows of width {@code dIn} in batches of {@code batch} rows, all in
-     * float32 (4 bytes); P = 2·d_in·d_sae + d_sae + d_in parameters (+ d_sae thresholds for JumpReLU and BatchTopK):
+     * float32 (4 bytes); P parameters, as the architecture's shapes say (2·d_in·d_sae + d_sae + d_in, + d_sae thresholds
+     * for JumpReLU and BatchTopK); the per-row constants below follow the architecture's training rule:
      * <ul>
      *   <li>heap: 4·P for the trainer's copy of the parameters, their gradients and Adam's two moments
      *       (TrainingModel's ParamTensors); 10·batch·d_in for the batch in training, the two read ahead and the one
@@ -109,14 +108,16 @@ final class JobLimits {
      * @return the heap and native bytes
      */
     static Memory trainingNeeds(SaeArchitecture architecture, long dIn, long dSae, long batch) {
-        boolean thresholds = architecture == SaeArchitecture.JUMP_RELU || architecture == SaeArchitecture.BATCH_TOPK;
-        boolean dense = architecture == SaeArchitecture.STANDARD || architecture == SaeArchitecture.JUMP_RELU;
-        long p = 2 * dIn * dSae + dSae + dIn + (thresholds ? dSae : 0);
-        long perRow = switch (architecture) {
-            case TOPK, BATCH_TOPK -> 3;
-            case STANDARD -> 9;
-            case JUMP_RELU -> 13;
-            case GATED -> throw new IllegalArgumentException("gated SAEs cannot be trained");
+        TrainingRule rule = architecture.training().orElseThrow(() -> new IllegalArgumentException(
+                architecture.saeLensName() + " SAEs cannot be trained"));
+        boolean dense = rule.dense();
+        long p = architecture.parameterShapes(SaeConfig.of(architecture, (int) dIn, (int) dSae,
+                architecture.usesK() ? 1 : 0)).values().stream()
+                .mapToLong(shape -> Arrays.stream(shape).reduce(1, Math::multiplyExact)).sum();
+        long perRow = switch (rule) {
+            case TOP_K, BATCH_TOP_K -> 3;
+            case RELU_L1 -> 9;
+            case JUMP_RELU_L0 -> 13;
         };
         long heap = 4 * p + 10 * batch * dIn + SHUFFLE_ROWS * dIn + (dense ? 2 * dSae * dIn + batch * dSae : 0);
         long nativeFloats = p + (dense ? 3 : 1) * dSae * dIn + 2 * batch * dIn + perRow * batch * dSae;

@@ -7,13 +7,13 @@ import io.microw.data.Datasets;
 import io.microw.data.HubDatasets;
 import io.microw.data.TextDataset;
 import io.microw.frontend.ActivationsJobSpec;
+import io.microw.frontend.TrainingJobSpec;
 import io.microw.io.hub.PretrainedOptions;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.SaveOptions;
 import io.microw.lm.SaveProgress;
 import io.microw.lm.SaveStoppedException;
 import io.microw.sae.Sae;
-import io.microw.sae.SaeArchitecture;
 import io.microw.sae.SaeConfig;
 import io.microw.sae.train.SaeTrainer;
 import io.microw.sae.train.SaeTrainingConfig;
@@ -414,24 +414,18 @@ final class JobRunner implements AutoCloseable {
         LocalStore local = new LocalStore(storeDirectory());
         String run = p.path("run").asText();
         String layer = p.path("layer").asText();
-        long seed = p.path("seed").asLong(42);
+        TrainingJobSpec spec = TrainingJobSpec.fromParams(p);
+        long seed = spec.seed();
         StoreDataLoader loader = StoreDataLoader.builder(local, run, layer).excludeSpecialTokens(true)
                 .shuffleBufferRows(1 << 14).seed(seed).build();
         StoreActivationSource source = new StoreActivationSource(loader);
-        SaeArchitecture arch = SaeArchitecture.fromSaeLensName(p.path("architecture").asText("topk"));
-        boolean usesK = arch == SaeArchitecture.TOPK || arch == SaeArchitecture.BATCH_TOPK;
         String model = p.hasNonNull("model") ? p.get("model").asText()
                 : local.runMetadata(run).path("model").path("id").asText("unknown");
-        SaeConfig saeConfig = SaeConfig.of(arch, source.width(), p.path("d_sae").asInt(),
-                usesK ? p.path("k").asInt() : 0).withSource(model, layer);
-        int metricsEvery = p.path("metrics_every").asInt(1);
-        int checkpointEvery = p.path("checkpoint_every").asInt(metricsEvery * 10);
+        SaeConfig saeConfig = spec.saeConfig(source.width(), model, layer);
+        int checkpointEvery = spec.checkpointEvery();
         Path checkpoints = checkpointDirectory(id);
         java.nio.file.Files.createDirectories(checkpoints);
-        SaeTrainingConfig cfg = SaeTrainingConfig.builder().lr(p.path("lr").asDouble(4e-4))
-                .batchSize(p.path("batch_size").asInt()).epochs(p.path("epochs").asInt(1))
-                .metricsEvery(metricsEvery).checkpointEvery(checkpointEvery).checkpointDir(checkpoints)
-                .seed(seed).threads(p.path("threads").asInt(2)).build();
+        SaeTrainingConfig cfg = spec.trainingConfig(checkpoints);
         Path out = saeDirectory(id);
         try (Sae sae = Sae.create(saeConfig, seed)) {
             SaeTrainer trainer = new SaeTrainer(sae, cfg).onMetrics(m -> onMetrics(id, m, checkpointEvery, control));

@@ -255,8 +255,11 @@ public final class MicrowServer implements AutoCloseable {
                         "{\"run\": \"brown-val-h1\", \"layer\": \"transformer.h.1\", \"architecture\": \"topk\", "
                         + "\"d_sae\": 256, \"k\": 16, \"epochs\": 2, \"batch_size\": 256, \"lr\": 0.0004, "
                         + "\"metrics_every\": 5, \"checkpoint_every\": 50}",
-                        new int[] {201, 400, 401, 404, 409, 413}, j::createTraining, null,
+                        new int[] {201, 400, 401, 404, 409, 413}, j::createTraining, "TrainingRequest",
                         Map.of(201, "Job")),
+                new Route(HandlerType.GET, "/api/sae-architectures", "SAE architectures (built-in and registered): "
+                        + "names, aliases, whether they take k and can be trained, and the training defaults", "jobs",
+                        null, new int[] {200, 401}, j::architectures),
                 new Route(HandlerType.GET, "/api/jobs", "Every job, newest first (?status= filters)", "jobs", null,
                         new int[] {200, 401}, j::listJobs),
                 new Route(HandlerType.GET, "/api/jobs/{id}", "One job: status, progress, metric history, artifact",

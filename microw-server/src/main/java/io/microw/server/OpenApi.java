@@ -2,6 +2,9 @@ package io.microw.server;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.frontend.TrainingJobSpec;
+import io.microw.sae.SaeArchitecture;
+import io.microw.sae.SaeArchitectures;
 
 import java.util.List;
 import java.util.Locale;
@@ -14,7 +17,8 @@ import java.util.regex.Pattern;
  * The OpenAPI 3 document of the server's routes, generated from the route table, with the schemas of
  * {@code openapi-schemas.json} (next to this class) for the routes that name them; the values a patching request
  * takes for {@code what} and {@code channel} come from {@link PatchingRequest}, an attribution request's {@code what}
- * from {@link AttributionRequest} and a saliency request's {@code method} from {@link SaliencyEndpoints}.
+ * from {@link AttributionRequest}, a saliency request's {@code method} from {@link SaliencyEndpoints}, and a training
+ * request's {@code architecture} and defaults from {@link SaeArchitectures} and {@link TrainingJobSpec}.
  */
 final class OpenApi {
 
@@ -115,6 +119,14 @@ final class OpenApi {
         enumOf((ObjectNode) schemas.path("AttributionRequest").path("properties"), "what",
                 AttributionRequest.whats());
         enumOf((ObjectNode) schemas.path("SaliencyRequest").path("properties"), "method", SaliencyEndpoints.methods());
+        ObjectNode training = (ObjectNode) schemas.path("TrainingRequest").path("properties");
+        enumOf(training, "architecture",
+                SaeArchitectures.trainable().stream().map(SaeArchitecture::saeLensName).toList());
+        TrainingJobSpec.defaults().toParams().forEach((name, value) -> {
+            if (training.get(name) instanceof ObjectNode property && !name.equals("checkpoint_every")) {
+                property.set("default", Json.MAPPER.valueToTree(value));
+            }
+        });
         return schemas;
     }
 

@@ -507,6 +507,19 @@ class WebUiTest {
     }
 
     @Test
+    void theTrainingPageOffersTheRegistrysTrainableArchitectures() {
+        open("training.html");
+        Select architecture = new Select(byId("architecture"));
+        waiting().until(d -> architecture.getOptions().size() == io.microw.sae.SaeArchitectures.trainable().size());
+        assertThat(architecture.getOptions()).extracting(o -> o.getAttribute("value"))
+                .contains("topk", "batchtopk", "standard", "jumprelu").doesNotContain("gated");
+        architecture.selectByValue("standard");
+        assertThat(byId("k").isEnabled()).as("standard SAEs take no k").isFalse();
+        architecture.selectByValue("batchtopk");
+        assertThat(byId("k").isEnabled()).isTrue();
+    }
+
+    @Test
     void theSteeringPlaygroundShowsTwoDifferentContinuations() {
         open("steering.html");
         type("prompt", "The committee met on Tuesday and");

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.microw.sae.SaeArchitecture;
+import io.microw.sae.TrainingRule;
 
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -73,16 +73,16 @@ final class GradientStep {
             SparseCodes codes = null;
             SparseCodes auxCodes = null;
             NDArray denseCodes = null;
-            if (model.architecture == SaeArchitecture.TOPK) {
+            if (model.rule == TrainingRule.TOP_K) {
                 Selection selected = topKBySlices(manager, xcNd, rows, aux);
                 codes = selected.codes();
                 auxCodes = selected.aux();
             } else {
                 NDArray pre = xcNd.matMul(model.encoderView(manager).transpose()).addi(model.bEnc.view(manager));
-                if (model.architecture == SaeArchitecture.JUMP_RELU) {
+                if (model.rule == TrainingRule.JUMP_RELU_L0) {
                     return dense(manager, x, xc, xcNd, rows, jumpReluCodes(manager, pre), pre, coefficient, bandwidth);
                 }
-                if (model.architecture == SaeArchitecture.BATCH_TOPK) {
+                if (model.rule == TrainingRule.BATCH_TOP_K) {
                     codes = batchTopK(pre, rows);
                     if (aux != null) {
                         int[] latent = new int[rows * aux.k()];
@@ -132,7 +132,7 @@ final class GradientStep {
 
     /** This step's AuxK, or null when it does not apply (another architecture, no coefficient, nothing dead). */
     private AuxK auxK(boolean[] dead, double coefficient, int kAux) {
-        boolean topK = model.architecture == SaeArchitecture.TOPK || model.architecture == SaeArchitecture.BATCH_TOPK;
+        boolean topK = model.rule.selectsK();
         if (!topK || dead == null || coefficient <= 0) {
             return null;
         }
@@ -212,7 +212,7 @@ final class GradientStep {
         double sparsityLoss = 0;
         float[] extra = null;
         float[] norms = null;
-        if (model.architecture == SaeArchitecture.STANDARD && l1 > 0) {
+        if (model.rule == TrainingRule.RELU_L1 && l1 > 0) {
             norms = model.decoderNorms();
             extra = new float[codes.size()];
             for (int e = 0; e < extra.length; e++) {
@@ -319,7 +319,7 @@ final class GradientStep {
         NDArray gradZ = gNd.matMul(wDec.transpose());
         double sparsityLoss = 0;
         float[] norms = null;
-        boolean l1 = model.architecture == SaeArchitecture.STANDARD && coefficient > 0;
+        boolean l1 = model.rule == TrainingRule.RELU_L1 && coefficient > 0;
         if (l1) {
             norms = model.decoderNorms();
             NDArray normsNd = manager.create(norms);
@@ -338,7 +338,7 @@ final class GradientStep {
         if (l1) {
             addL1DecoderGradient(z.sum(new int[] {0}).toFloatArray(), norms, coefficient / rows);
         }
-        if (model.architecture == SaeArchitecture.JUMP_RELU) {
+        if (model.rule == TrainingRule.JUMP_RELU_L0) {
             sparsityLoss = addThresholdGradient(manager, pre, gradZ, rows, coefficient, bandwidth);
         }
         Arrays.fill(touchedDec, true);

@@ -1,7 +1,7 @@
 package io.microw.sae.train;
 
 import io.microw.sae.Sae;
-import io.microw.sae.SaeArchitecture;
+import io.microw.sae.SaeArchitectures;
 import io.microw.sae.SaeException;
 
 import java.nio.file.Path;
@@ -32,7 +32,7 @@ public final class SaeTrainer {
     private final List<Consumer<TrainingMetrics>> listeners = new ArrayList<>();
 
     /**
-     * A trainer for {@code sae} (any architecture but gated) with the given recipe.
+     * A trainer for {@code sae} (any architecture with a {@link io.microw.sae.SaeArchitecture#training() training rule}) with the given recipe.
      *
      * @param sae the SAE, trained in place
      * @param config the recipe
@@ -40,10 +40,7 @@ public final class SaeTrainer {
     public SaeTrainer(Sae sae, SaeTrainingConfig config) {
         this.sae = Objects.requireNonNull(sae, "sae");
         this.config = Objects.requireNonNull(config, "config");
-        if (sae.architecture() == SaeArchitecture.GATED) {
-            throw new SaeException("gated SAEs can be loaded and run but not trained by microw; "
-                    + "train a topk, batchtopk, standard or jumprelu SAE");
-        }
+        SaeArchitectures.requireTrainable(sae.architecture().saeLensName());
     }
 
     /**

@@ -5,8 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.microw.sae.Sae;
-import io.microw.sae.SaeArchitecture;
+import io.microw.sae.SaeException;
 import io.microw.sae.SaeInit;
+import io.microw.sae.TrainingRule;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,7 +23,7 @@ import java.util.Map;
  */
 final class TrainingModel {
 
-    final SaeArchitecture architecture;
+    final TrainingRule rule;
     final int dIn;
     final int dSae;
     final int k;
@@ -38,7 +39,8 @@ final class TrainingModel {
     private ByteBuffer encoderBuffer;
 
     TrainingModel(Sae sae) {
-        this.architecture = sae.architecture();
+        this.rule = sae.architecture().training().orElseThrow(() -> new SaeException(
+                sae.architecture().saeLensName() + " SAEs have no training rule"));
         this.dIn = sae.nInputs();
         this.dSae = sae.nLatents();
         this.k = sae.config().k();
@@ -47,7 +49,7 @@ final class TrainingModel {
         this.bEnc = new ParamTensor("b_enc", dSae, 1, sae.parameter("b_enc"));
         this.wDec = new ParamTensor("W_dec", dSae, dIn, sae.parameter("W_dec"));
         this.bDec = new ParamTensor("b_dec", dIn, 1, sae.parameter("b_dec"));
-        if (architecture == SaeArchitecture.JUMP_RELU) {
+        if (rule == TrainingRule.JUMP_RELU_L0) {
             float[] t = sae.parameter("threshold");
             float[] log = new float[t.length];
             for (int i = 0; i < t.length; i++) {
@@ -57,7 +59,7 @@ final class TrainingModel {
         } else {
             this.logThreshold = null;
         }
-        if (architecture == SaeArchitecture.BATCH_TOPK) {
+        if (rule == TrainingRule.BATCH_TOP_K) {
             batchTopKThreshold = sae.parameter("threshold")[0];
         }
     }
@@ -127,9 +129,9 @@ final class TrainingModel {
         p.put("b_enc", bEnc.values());
         p.put("W_dec", wDec.values());
         p.put("b_dec", bDec.values());
-        if (architecture == SaeArchitecture.JUMP_RELU) {
+        if (rule == TrainingRule.JUMP_RELU_L0) {
             p.put("threshold", thresholds());
-        } else if (architecture == SaeArchitecture.BATCH_TOPK) {
+        } else if (rule == TrainingRule.BATCH_TOP_K) {
             float[] t = new float[dSae];
             java.util.Arrays.fill(t, (float) batchTopKThreshold);
             p.put("threshold", t);

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.microw.sae.FeatureDensity;
 import io.microw.sae.ReconstructionStats;
 import io.microw.sae.Sae;
-import io.microw.sae.SaeArchitecture;
 import io.microw.sae.SaeException;
+import io.microw.sae.TrainingRule;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -200,7 +200,7 @@ final class TrainingRun implements AutoCloseable {
     }
 
     private boolean usesAux() {
-        return (sae.architecture() == SaeArchitecture.TOPK || sae.architecture() == SaeArchitecture.BATCH_TOPK)
+        return model.rule.selectsK()
                 && config.auxLossCoefficient() > 0;
     }
 
@@ -230,12 +230,11 @@ final class TrainingRun implements AutoCloseable {
     }
 
     private double sparsityCoefficient() {
-        SaeArchitecture a = sae.architecture();
-        if (a == SaeArchitecture.STANDARD) {
+        if (model.rule == TrainingRule.RELU_L1) {
             double warm = config.l1WarmUpSteps() > 0 ? Math.min(1.0, (step + 1) / (double) config.l1WarmUpSteps()) : 1.0;
             return config.l1Coefficient() * warm;
         }
-        return a == SaeArchitecture.JUMP_RELU ? config.l0Coefficient() : 0;
+        return model.rule == TrainingRule.JUMP_RELU_L0 ? config.l0Coefficient() : 0;
     }
 
     /** Learning rate at (1-based) step: linear warm-up, constant, linear decay to 0 over the last steps. */

@@ -4,17 +4,22 @@ import io.microw.sae.Sae;
 import io.microw.sae.SaeArchitecture;
 import io.microw.sae.SaeConfig;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.Random;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The sparse kernels' gradients equal the dense matrix products' on the same batch and weights. */
 class SparseGradientTest {
 
+    static Stream<SaeArchitecture> sparse() {
+        return Stream.of(SaeArchitecture.TOPK, SaeArchitecture.BATCH_TOPK, SaeArchitecture.STANDARD);
+    }
+
     @ParameterizedTest
-    @EnumSource(value = SaeArchitecture.class, names = {"TOPK", "BATCH_TOPK", "STANDARD"})
+    @MethodSource("sparse")
     void sparseGradientsEqualDense(SaeArchitecture architecture) {
         int dIn = 24;
         int dSae = 96;
