@@ -23,6 +23,8 @@ import java.util.Map;
 final class TrainingModel {
 
     final SaeArchitecture architecture;
+    /** The SAE trained: the engine arrays of a step are made in its managers, on its device. */
+    private final Sae sae;
     final int dIn;
     final int dSae;
     final int k;
@@ -39,6 +41,7 @@ final class TrainingModel {
 
     TrainingModel(Sae sae) {
         this.architecture = sae.architecture();
+        this.sae = sae;
         this.dIn = sae.nInputs();
         this.dSae = sae.nLatents();
         this.k = sae.config().k();
@@ -60,6 +63,11 @@ final class TrainingModel {
         if (architecture == SaeArchitecture.BATCH_TOPK) {
             batchTopKThreshold = sae.parameter("threshold")[0];
         }
+    }
+
+    /** A manager for a step's engine arrays: the SAE's ({@link Sae#newManager()}), on its device. */
+    NDManager newManager() {
+        return sae.newManager();
     }
 
     /** Scales every decoder row to {@code norm} and sets the encoder to the decoder's transpose. */
