@@ -4,13 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.io.AtomicFiles;
 import io.microw.sae.SaeException;
 import io.microw.steering.PositionScope;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
@@ -198,13 +197,9 @@ public final class ConceptManipulations {
         root.set("add", JSON.valueToTree(keyed(add)));
         root.set("clamp", JSON.valueToTree(keyed(clamp)));
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            Path tmp = Files.createTempFile(parent, ".manipulations-", ".tmp");
-            JSON.writeValue(tmp.toFile(), root);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(file, out -> JSON.writeValue(out, root));
         } catch (IOException e) {
-            throw new SaeException("could not write manipulations to " + file + ": " + e.getMessage(), e);
+            throw new SaeException("could not write manipulations: " + e.getMessage(), e);
         }
     }
 

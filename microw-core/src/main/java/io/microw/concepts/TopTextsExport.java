@@ -4,14 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.io.AtomicFiles;
 import io.microw.sae.SaeException;
 
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Writes tracked top texts: mi-crow's JSON ({@code {"<latent>": [{"text", "score", "token_str", "token_idx"}]}},
@@ -77,15 +78,13 @@ public final class TopTextsExport {
     /** Writes {@code file} through a temporary name in its folder, then renames it (creating the folder). */
     static void write(Path file, Body body) {
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
-            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                body.write(w);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(file, out -> {
+                try (Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8))) {
+                    body.write(w);
+                }
+            });
         } catch (IOException e) {
-            throw new SaeException("could not write " + file + ": " + e.getMessage(), e);
+            throw new SaeException(e.getMessage(), e);
         }
     }
 
