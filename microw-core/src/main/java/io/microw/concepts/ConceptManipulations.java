@@ -2,9 +2,10 @@ package io.microw.concepts;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.io.AtomicFiles;
+import io.microw.io.JsonMapper;
 import io.microw.sae.SaeException;
 import io.microw.steering.PositionScope;
 
@@ -22,7 +23,9 @@ import java.util.TreeMap;
  */
 public final class ConceptManipulations {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = JsonMapper.mapper();
+
+    private static final ObjectWriter PRETTY = JsonMapper.pretty();
 
     private final int latents;
     private final Map<Integer, Float> scale = new TreeMap<>();
@@ -197,7 +200,7 @@ public final class ConceptManipulations {
         root.set("add", JSON.valueToTree(keyed(add)));
         root.set("clamp", JSON.valueToTree(keyed(clamp)));
         try {
-            AtomicFiles.write(file, out -> JSON.writeValue(out, root));
+            AtomicFiles.write(file, out -> PRETTY.writeValue(out, root));
         } catch (IOException e) {
             throw new SaeException("could not write manipulations: " + e.getMessage(), e);
         }

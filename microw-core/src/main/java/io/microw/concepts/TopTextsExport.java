@@ -1,10 +1,11 @@
 package io.microw.concepts;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.io.AtomicFiles;
+import io.microw.io.JsonMapper;
 import io.microw.sae.SaeException;
 
 import java.io.BufferedWriter;
@@ -22,7 +23,9 @@ import java.nio.file.Path;
  */
 public final class TopTextsExport {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = JsonMapper.mapper();
+
+    private static final ObjectWriter PRETTY = JsonMapper.pretty();
 
     private TopTextsExport() {
     }
@@ -49,7 +52,7 @@ public final class TopTextsExport {
                 o.set("window_activations", JSON.valueToTree(c.windowActivations()));
             }
         }
-        write(file, w -> JSON.writeValue(w, root));
+        write(file, w -> PRETTY.writeValue(w, root));
     }
 
     /**

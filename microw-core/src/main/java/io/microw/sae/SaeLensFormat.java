@@ -4,10 +4,11 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.io.AtomicFiles;
 import io.microw.io.DType;
+import io.microw.io.JsonMapper;
 import io.microw.io.SafetensorsException;
 import io.microw.io.SafetensorsFile;
 import io.microw.io.SafetensorsWriter;
@@ -81,7 +82,9 @@ public final class SaeLensFormat {
             "hook_point_layer", "hook_layer",
             "hook_point_head_index", "hook_head_index");
 
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper MAPPER = JsonMapper.mapper();
+
+    private static final ObjectWriter PRETTY = JsonMapper.pretty();
 
     /** This layout as a {@link SaeFormat}: a folder holding cfg.json and sae_weights.safetensors. */
     public static final SaeFormat FORMAT = new SaeFormat() {
@@ -264,7 +267,7 @@ public final class SaeLensFormat {
             meta.put("sae_lens_version", WRITTEN_SAE_LENS_VERSION);
         }
         try {
-            return MAPPER.writeValueAsBytes(root);
+            return PRETTY.writeValueAsBytes(root);
         } catch (JsonProcessingException e) {
             throw new SaeException("cannot write cfg.json: a metadata value is not JSON-serialisable: "
                     + e.getOriginalMessage(), e);

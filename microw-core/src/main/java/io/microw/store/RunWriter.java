@@ -1,9 +1,10 @@
 package io.microw.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.io.AtomicFiles;
+import io.microw.io.JsonMapper;
 import io.microw.io.SafetensorsException;
 import io.microw.io.SafetensorsWriter;
 
@@ -20,7 +21,9 @@ import java.util.stream.Stream;
  */
 public final class RunWriter {
 
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static final ObjectMapper JSON = JsonMapper.mapper();
+
+    private static final ObjectWriter PRETTY = JsonMapper.pretty();
 
     private final String runId;
     private final Path runDir;
@@ -99,7 +102,7 @@ public final class RunWriter {
                     e.putInto(writer);
                     writer.write(layerDir.resolve(e.key() + ".safetensors"));
                 }
-                Files.write(tmp.resolve("metadata.json"), JSON.writeValueAsBytes(contents.metadata()));
+                Files.write(tmp.resolve("metadata.json"), PRETTY.writeValueAsBytes(contents.metadata()));
             })) {
                 throw new FileAlreadyExistsException(target.toString());
             }
@@ -118,7 +121,7 @@ public final class RunWriter {
     public void writeMeta(ObjectNode meta) {
         Path target = runDir.resolve(LocalStore.META);
         try {
-            AtomicFiles.writeBytes(target, JSON.writeValueAsBytes(meta));
+            AtomicFiles.writeBytes(target, PRETTY.writeValueAsBytes(meta));
         } catch (IOException e) {
             throw new StoreException(e.getMessage() + " (disk full or directory not writable?)", e);
         }

@@ -1,8 +1,8 @@
 package io.microw.sae.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import io.microw.io.AtomicFiles;
+import io.microw.io.JsonMapper;
 import io.microw.sae.FeatureDensity;
 import io.microw.sae.ReconstructionStats;
 import io.microw.sae.Sae;
@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  */
 final class TrainingRun implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectWriter JSON = JsonMapper.pretty();
 
     private final Sae sae;
     private final SaeTrainingConfig config;
