@@ -336,10 +336,7 @@ public final class SaeHook implements Detector, Controller, AutoCloseable {
      * on the model's device.
      */
     private static String checkedLayer(LanguageModel lm, Sae sae, String layer) {
-        if (!sae.device().equals(lm.device())) {
-            throw new SaeException("the SAE is on device " + sae.device() + " but the model runs on " + lm.device()
-                    + "; move it first with sae.to(lm.device())");
-        }
+        sae.requireDevice(lm.device());
         String canonical = lm.layers().resolve(layer);
         long[] shape = lm.inference().layerOutputShape(canonical);
         sae.checkInputWidth(shape[shape.length - 1], canonical);

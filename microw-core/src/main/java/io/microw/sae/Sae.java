@@ -220,6 +220,19 @@ public abstract class Sae implements AutoCloseable {
     }
 
     /**
+     * Throws a clear error unless this SAE is on {@code device}, the device of the model whose activations it will
+     * read.
+     *
+     * @param device the model's device
+     */
+    public void requireDevice(Device device) {
+        if (!device().equals(device)) {
+            throw new SaeException("the SAE is on device " + device() + " but the model runs on " + device
+                    + "; move it first with sae.to(lm.device())");
+        }
+    }
+
+    /**
      * A new manager for the temporary arrays of work with this SAE: on its device, a child of the SAE's own manager
      * (closing the SAE closes it). Close it when done.
      *

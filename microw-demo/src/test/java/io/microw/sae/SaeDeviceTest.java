@@ -34,6 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * No cross-device operation: every array an SAE is given, by its helpers or by the model it is attached to, comes
@@ -89,6 +90,15 @@ class SaeDeviceTest {
             assertThat(m.getDevice()).isEqualTo(sae.device());
             assertThat(root(m)).isSameAs(sae.ownManager());
         }
+    }
+
+    @Test
+    void anSaeOnAnotherDeviceThanTheModelIsRefusedWithTheWayOut() {
+        sae.requireDevice(lm.device());
+        assertThatThrownBy(() -> sae.requireDevice(Device.gpu()))
+                .isInstanceOf(SaeException.class)
+                .hasMessageContaining("the SAE is on device cpu()")
+                .hasMessageContaining("sae.to(lm.device())");
     }
 
     @Test
