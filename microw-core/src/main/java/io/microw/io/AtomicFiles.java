@@ -1,5 +1,6 @@
 package io.microw.io;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
@@ -45,24 +46,37 @@ public final class AtomicFiles {
      */
     public static void write(Path file, IoConsumer<OutputStream> body) throws IOException {
         Path target = file.toAbsolutePath();
-        Path tmp = null;
+        Path tmp;
         try {
             Files.createDirectories(target.getParent());
             tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
+        } catch (IOException e) {
+            throw new IOException("cannot write " + file + ": " + e, e);
+        }
+        try {
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                 body.accept(out);
             }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }
             move(tmp, target);
-            tmp = null;
         } catch (IOException e) {
-            throw new IOException("cannot write " + file + ": " + e, e);
-        } finally {
-            if (tmp != null) {
-                Files.deleteIfExists(tmp);
-            }
+            IOException named = new IOException("cannot write " + file + ": " + e, e);
+            remove(tmp, named);
+            throw named;
+        } catch (Throwable e) {
+            remove(tmp, e);
+            throw e;
+        }
+    }
+
+    /** Deletes {@code leftover} after {@code failure}; a failure to delete it is added to {@code failure}. */
+    private static void remove(Path leftover, Throwable failure) {
+        try {
+            deleteTree(leftover);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
         }
     }
 
@@ -121,19 +135,22 @@ public final class AtomicFiles {
         Path tmp = Files.createDirectory(abs.resolveSibling("." + abs.getFileName() + "." + UUID.randomUUID() + ".tmp"));
         try {
             fill.accept(tmp);
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
-                return true;
-            } catch (AtomicMoveNotSupportedException e) {
-                throw e;
-            } catch (IOException e) {
-                if (Files.isDirectory(abs)) {
-                    return false;
-                }
-                throw e;
+        } catch (Throwable e) {
+            remove(tmp, e);
+            throw e;
+        }
+        try {
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        } catch (AtomicMoveNotSupportedException e) {
+            remove(tmp, e);
+            throw e;
+        } catch (IOException e) {
+            remove(tmp, e);
+            if (Files.isDirectory(abs)) {
+                return false;
             }
-        } finally {
-            deleteTree(tmp);
+            throw e;
         }
     }
 

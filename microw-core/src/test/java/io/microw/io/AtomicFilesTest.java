@@ -64,6 +64,18 @@ class AtomicFilesTest {
     }
 
     @Test
+    void aBodyThatFailsUncheckedKeepsTheOldFileAndLeavesNoTemp(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("out.csv");
+        Files.writeString(file, "old");
+        assertThatThrownBy(() -> AtomicFiles.write(file, out -> {
+            out.write(new byte[100_000]);
+            throw new IllegalStateException("a value is not serialisable");
+        })).isInstanceOf(IllegalStateException.class);
+        assertThat(Files.readString(file)).isEqualTo("old");
+        assertThat(names(dir)).containsExactly("out.csv");
+    }
+
+    @Test
     void aTargetThatCannotBeReplacedFailsNamingItAndLeavesNoTemp(@TempDir Path dir) throws IOException {
         Path target = dir.resolve("taken");
         Files.createDirectory(target);
@@ -82,6 +94,16 @@ class AtomicFilesTest {
         boolean second = AtomicFiles.publishDirectory(target, tmp -> Files.writeString(tmp.resolve("w"), "second"));
         assertThat(second).isFalse();
         assertThat(Files.readString(target.resolve("w"))).isEqualTo("first");
+        assertThat(names(dir)).containsExactly("model");
+    }
+
+    @Test
+    void aFillingThatFailsIsAnErrorEvenWhenTheFolderExists(@TempDir Path dir) throws IOException {
+        Path target = dir.resolve("model");
+        Files.createDirectory(target);
+        assertThatThrownBy(() -> AtomicFiles.publishDirectory(target, tmp -> {
+            throw new IOException("disk full");
+        })).hasMessage("disk full");
         assertThat(names(dir)).containsExactly("model");
     }
 
