@@ -132,7 +132,8 @@ public final class AtomicFiles {
     public static boolean publishDirectory(Path target, IoConsumer<Path> fill) throws IOException {
         Path abs = target.toAbsolutePath();
         Files.createDirectories(abs.getParent());
-        Path tmp = Files.createDirectory(abs.resolveSibling("." + abs.getFileName() + "." + UUID.randomUUID() + ".tmp"));
+        Path tmp = abs.resolveSibling("." + abs.getFileName() + "." + UUID.randomUUID() + ".tmp");
+        Files.createDirectory(tmp);
         try {
             fill.accept(tmp);
         } catch (Throwable e) {

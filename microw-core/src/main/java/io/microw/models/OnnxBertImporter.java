@@ -127,7 +127,8 @@ public final class OnnxBertImporter {
                 JsonNode tokenizer = mapper.readTree(tokenizerJson.toFile());
                 imported.config().put("pad_token_id", tokenizer.path("padding").path("pad_id").asInt(0));
                 Files.copy(tokenizerJson, outDir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
-                JsonMapper.pretty().writeValue(outDir.resolve("tokenizer_config.json").toFile(), tokenizerConfig(tokenizer, mapper));
+                JsonMapper.pretty().writeValue(outDir.resolve("tokenizer_config.json").toFile(),
+                        tokenizerConfig(tokenizer, mapper));
             }
             SafetensorsWriter writer = new SafetensorsWriter();
             imported.weights().forEach((name, w) -> writer.putFloats(name, w.shape(), w.values()));
