@@ -1,9 +1,9 @@
 package io.microw.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.io.JsonMapper;
 import io.microw.store.LocalStore;
 import io.microw.store.StoredTensor;
 import picocli.CommandLine.Command;
@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
         footer = {"", "Example:", "  microw activations info my-run --store microw-store --json"})
 final class ActivationsInfoCommand implements Callable<Integer> {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectWriter JSON = JsonMapper.pretty();
 
     @Spec
     CommandSpec spec;

@@ -2,12 +2,12 @@ package io.microw.cli;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import io.microw.demo.BrownCorpus;
 import io.microw.demo.BrownGpt2;
 import io.microw.eval.SaeEvaluation;
 import io.microw.eval.SaeEvaluator;
+import io.microw.io.JsonMapper;
 import io.microw.lm.LanguageModel;
 import io.microw.sae.SaeArchitecture;
 import io.microw.sae.SaeConfig;
@@ -47,7 +47,7 @@ import java.util.concurrent.Callable;
             "  microw bench sae-quality --store st --run brown-train-h2 --epochs 5 --k 32 --out sae-k32"})
 final class BenchSaeQualityCommand implements Callable<Integer> {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectWriter JSON = JsonMapper.pretty();
 
     @Spec
     CommandSpec spec;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.microw.MicrowException;
 import io.microw.demo.BrownGpt2;
+import io.microw.io.JsonMapper;
 import io.microw.server.MicrowServer;
 import io.microw.server.ServerConfig;
 import picocli.CommandLine.Command;
@@ -80,8 +81,8 @@ final class BenchServeCommand implements Callable<Integer> {
             "Most of the students in the class",
             "It is important to remember that");
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ObjectMapper PARSER = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMapper.mapper();
+    private static final ObjectMapper PARSER = JsonMapper.mapper();
     private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(5);
 
     @Spec

@@ -4,18 +4,19 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import io.microw.concepts.LabelledDiscovery;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import io.microw.concepts.LabelledDiscovery.LatentScore;
+import io.microw.concepts.LabelledDiscovery;
 import io.microw.concepts.SaeHook;
 import io.microw.concepts.TopTextTracker;
 import io.microw.data.Datasets;
 import io.microw.demo.BrownCorpus;
-import io.microw.demo.WordShare;
 import io.microw.demo.BrownDiscovery;
 import io.microw.demo.BrownGpt2;
+import io.microw.demo.WordShare;
 import io.microw.eval.SaeEvaluation;
 import io.microw.eval.SaeEvaluator;
+import io.microw.io.JsonMapper;
 import io.microw.lm.GenerationConfig;
 import io.microw.lm.LanguageModel;
 import io.microw.lm.SaveOptions;
@@ -77,7 +78,9 @@ final class DemoCommand implements Callable<Integer> {
             "We found", "After that", "In the morning", "The man told", "I think", "There is", "This is the",
             "One of the", "When he", "Then", "For the first time", "As a result");
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = JsonMapper.mapper();
+
+    private static final ObjectWriter PRETTY = JsonMapper.pretty();
 
     /** Sizes of one demo mode. */
     record Sizes(String mode, int trainSentences, int evalSentences, int conceptSentences, int dSae, int k,
@@ -308,7 +311,7 @@ final class DemoCommand implements Callable<Integer> {
             sae.save(saeDir);
         }
         List<Map<String, Object>> history = training.history().stream().map(TrainingMetrics::toMap).toList();
-        JSON.writeValue(out.resolve("history.json").toFile(), history);
+        PRETTY.writeValue(out.resolve("history.json").toFile(), history);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("key", sizes.saeKey());
         result.put("d_in", source.width());
@@ -364,7 +367,7 @@ final class DemoCommand implements Callable<Integer> {
         Map<String, Object> saved = new LinkedHashMap<>();
         saved.put("metrics", metrics);
         saved.put("density", eval.featureDensity());
-        JSON.writeValue(evalFile.toFile(), saved);
+        PRETTY.writeValue(evalFile.toFile(), saved);
         stdout.printf(Locale.ROOT, "  explained variance %.3f, CE loss score %.4f, KL score %.4f, L0 %.1f, dead %.1f%%"
                         + " on %,d tokens  (%.1f s)%n", eval.explainedVariance(), eval.ceLossScore(),
                 eval.klDivScore(), eval.l0(), 100 * eval.deadFraction(), eval.tokens(), elapsed(t));
@@ -480,7 +483,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private void writeState() throws IOException {
         Path tmp = out.resolve("state.json.tmp");
-        JSON.writeValue(tmp.toFile(), state);
+        PRETTY.writeValue(tmp.toFile(), state);
         Files.move(tmp, out.resolve("state.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 

@@ -1,9 +1,9 @@
 package io.microw.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import io.microw.concepts.LatentContext;
 import io.microw.concepts.TopTextTracker;
+import io.microw.io.JsonMapper;
 
 import java.awt.Color;
 import java.io.IOException;
@@ -28,7 +28,7 @@ final class DemoReport {
     static final String STEERING_PNG = "steering.png";
     static final String RESULTS_JSON = "results.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectWriter JSON = JsonMapper.pretty();
     private static final int CONCEPTS_SHOWN = 12;
     private static final int CONTEXTS_SHOWN = 3;
 

@@ -1,5 +1,6 @@
 package io.microw.cli;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -16,7 +17,7 @@ import java.util.SplittableRandom;
  */
 final class DenseEncoderBound implements AutoCloseable {
 
-    private final NDManager manager = NDManager.newBaseManager();
+    private final NDManager manager = NDManager.newBaseManager(Device.cpu());
     private final NDArray x;
     private final NDArray w;
     private final long flops;

@@ -1,5 +1,6 @@
 package io.microw.cli;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -27,7 +28,7 @@ record EngineCalib(int m, int k, int n, double seconds) {
      */
     static EngineCalib measure(int m, int k, int n) {
         double[] times = new double[REPS];
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             NDArray a = manager.randomNormal(new Shape(m, k));
             NDArray b = manager.randomNormal(new Shape(k, n));
             for (int i = -1; i < REPS; i++) {

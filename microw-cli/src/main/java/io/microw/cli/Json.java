@@ -3,14 +3,15 @@ package io.microw.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.io.AtomicFiles;
+import io.microw.io.JsonMapper;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +20,9 @@ import java.util.Map;
 /** The one JSON document a {@code --json} command prints on stdout (indented, UTF-8, one trailing newline). */
 final class Json {
 
-    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static final ObjectMapper MAPPER = JsonMapper.mapper();
+
+    private static final ObjectWriter PRETTY = JsonMapper.pretty();
 
     private Json() {
     }
@@ -35,7 +38,7 @@ final class Json {
     /** Writes {@code node} and a newline, and flushes. */
     static void print(PrintWriter out, JsonNode node) {
         try {
-            out.println(MAPPER.writeValueAsString(node));
+            out.println(PRETTY.writeValueAsString(node));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
@@ -94,7 +97,7 @@ final class Json {
     /** Prints {@code value} as indented JSON. */
     static void print(PrintWriter out, Object value) {
         try {
-            out.println(MAPPER.writeValueAsString(finite(value)));
+            out.println(PRETTY.writeValueAsString(finite(value)));
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -104,14 +107,9 @@ final class Json {
     /** Writes {@code value} as indented JSON to {@code file}, creating folders. */
     static void write(Path file, Object value) {
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
-            MAPPER.writeValue(tmp.toFile(), finite(value));
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(file, out -> PRETTY.writeValue(out, finite(value)));
         } catch (IOException e) {
-            throw new UncheckedIOException("could not write " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(e.getMessage(), e);
         }
     }
 }

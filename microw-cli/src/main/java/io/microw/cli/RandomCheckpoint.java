@@ -2,6 +2,7 @@ package io.microw.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.io.AtomicFiles;
 import io.microw.io.DType;
 import io.microw.io.SafetensorsFile;
 import io.microw.io.TensorInfo;
@@ -10,12 +11,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -50,9 +50,7 @@ final class RandomCheckpoint {
         try {
             Files.createDirectories(dir);
             Files.deleteIfExists(dir.resolve("config.json"));   // written last: marks a complete directory
-            Path tmp = dir.resolve(WEIGHTS + ".tmp");
-            writeWeights(tmp, shape, seed);
-            Files.move(tmp, dir.resolve(WEIGHTS), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(dir.resolve(WEIGHTS), out -> writeWeights(Channels.newChannel(out), shape, seed));
             Files.writeString(dir.resolve("config.json"), shape.configJson());
             return true;
         } catch (IOException e) {
@@ -99,26 +97,23 @@ final class RandomCheckpoint {
     }
 
     /** The header, then every tensor's random float32 values, little-endian. */
-    private static void writeWeights(Path file, LlamaShape shape, long seed) throws IOException {
+    private static void writeWeights(WritableByteChannel out, LlamaShape shape, long seed) throws IOException {
         List<LlamaShape.Tensor> tensors = shape.tensors();
         byte[] header = header(tensors);
         ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK_FLOATS * 4).order(ByteOrder.LITTLE_ENDIAN);
-        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
-            writeAll(out, prefix);
-            writeAll(out, ByteBuffer.wrap(header));
-            SplittableRandom random = new SplittableRandom(seed);
-            for (LlamaShape.Tensor t : tensors) {
-                for (long left = t.numel(); left > 0; ) {
-                    int n = (int) Math.min(left, CHUNK_FLOATS);
-                    chunk.clear();
-                    for (int i = 0; i < n; i++) {
-                        chunk.putFloat(t.norm() ? 1f : (float) (random.nextDouble() * 2 - 1) * HALF_WIDTH);
-                    }
-                    writeAll(out, chunk.flip());
-                    left -= n;
+        ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
+        writeAll(out, prefix);
+        writeAll(out, ByteBuffer.wrap(header));
+        SplittableRandom random = new SplittableRandom(seed);
+        for (LlamaShape.Tensor t : tensors) {
+            for (long left = t.numel(); left > 0; ) {
+                int n = (int) Math.min(left, CHUNK_FLOATS);
+                chunk.clear();
+                for (int i = 0; i < n; i++) {
+                    chunk.putFloat(t.norm() ? 1f : (float) (random.nextDouble() * 2 - 1) * HALF_WIDTH);
                 }
+                writeAll(out, chunk.flip());
+                left -= n;
             }
         }
     }
@@ -145,7 +140,7 @@ final class RandomCheckpoint {
         return text.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static void writeAll(FileChannel out, ByteBuffer b) throws IOException {
+    private static void writeAll(WritableByteChannel out, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
             out.write(b);
         }

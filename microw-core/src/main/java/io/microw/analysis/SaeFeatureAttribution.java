@@ -77,7 +77,8 @@ public final class SaeFeatureAttribution {
      * @param metric a differentiable metric of the logits
      * @return the active latents' activations, gradients and attributions, and their totals
      * @throws io.microw.lm.UnknownLayerException  when the layer does not exist
-     * @throws io.microw.sae.SaeException          when the layer's width is not the SAE's d_in
+     * @throws io.microw.sae.SaeException          when the layer's width is not the SAE's d_in, or the SAE is on
+     *                                             another device than the model
      * @throws IllegalArgumentException            for a layer that is not [batch, seq, d], empty ids, or a metric that
      *                                             is not a differentiable single number
      */
@@ -88,6 +89,7 @@ public final class SaeFeatureAttribution {
             throw new IllegalArgumentException("no tokens to attribute: ids must have at least one row of at least one "
                     + "token, got " + (ids == null ? "null" : Arrays.deepToString(ids)));
         }
+        sae.requireDevice(lm.device());
         String canonical = checkedLayer(lm);
         MetricCheck.requireDifferentiable(lm, metric, ids.length, ids[0].length);
         try (NDManager manager = NDManager.newBaseManager(lm.device())) {

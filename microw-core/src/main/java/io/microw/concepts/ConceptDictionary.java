@@ -4,17 +4,17 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.io.AtomicFiles;
+import io.microw.io.JsonMapper;
 import io.microw.sae.Sae;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -78,10 +78,10 @@ public final class ConceptDictionary {
     /** CSV column of the concept's source (microw's addition). */
     public static final String COL_SOURCE = "source";
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS)
-            .enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = JsonMapper.mapper();
+    private static final ObjectReader READER = JSON.reader()
+            .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .with(JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS);
 
     private final int nLatents;
     private final TreeMap<Integer, Concept> concepts = new TreeMap<>();
@@ -385,7 +385,7 @@ public final class ConceptDictionary {
     private static ConceptDictionary parseJson(Path path, String text, int nLatents, Duplicates duplicates) {
         JsonNode root;
         try {
-            root = JSON.readTree(text);
+            root = READER.readTree(text);
         } catch (JsonProcessingException e) {
             throw new ConceptException("concept file " + path + " is not valid JSON: " + e.getOriginalMessage()
                     + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
@@ -587,7 +587,7 @@ public final class ConceptDictionary {
         }
         root.set("details", ds);
         try {
-            writeAtomically(file, JSON.writeValueAsBytes(root));
+            writeAtomically(file, JsonMapper.pretty().writeValueAsBytes(root));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialize concept dictionary", e);
         }
@@ -612,29 +612,10 @@ public final class ConceptDictionary {
     }
 
     private static void writeAtomically(Path file, byte[] bytes) {
-        Path abs = file.toAbsolutePath();
-        Path dir = abs.getParent();
-        Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-            Files.write(tmp, bytes);
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
+            AtomicFiles.writeBytes(file, bytes);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write concept file " + file, e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            }
+            throw new UncheckedIOException("cannot write concept file: " + e.getMessage(), e);
         }
     }
 

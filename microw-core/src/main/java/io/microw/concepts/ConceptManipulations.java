@@ -2,15 +2,15 @@ package io.microw.concepts;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.io.AtomicFiles;
+import io.microw.io.JsonMapper;
 import io.microw.sae.SaeException;
 import io.microw.steering.PositionScope;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,7 +23,9 @@ import java.util.TreeMap;
  */
 public final class ConceptManipulations {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = JsonMapper.mapper();
+
+    private static final ObjectWriter PRETTY = JsonMapper.pretty();
 
     private final int latents;
     private final Map<Integer, Float> scale = new TreeMap<>();
@@ -198,13 +200,9 @@ public final class ConceptManipulations {
         root.set("add", JSON.valueToTree(keyed(add)));
         root.set("clamp", JSON.valueToTree(keyed(clamp)));
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            Path tmp = Files.createTempFile(parent, ".manipulations-", ".tmp");
-            JSON.writeValue(tmp.toFile(), root);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(file, out -> PRETTY.writeValue(out, root));
         } catch (IOException e) {
-            throw new SaeException("could not write manipulations to " + file + ": " + e.getMessage(), e);
+            throw new SaeException("could not write manipulations: " + e.getMessage(), e);
         }
     }
 

@@ -1,14 +1,12 @@
 package io.microw.concepts;
 
+import io.microw.io.AtomicFiles;
 import io.microw.lm.LanguageModel;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeException;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -90,13 +88,9 @@ public final class FeatureDashboard {
         }
         html.append("</body></html>\n");
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            Path tmp = Files.createTempFile(parent, ".dashboard-", ".tmp");
-            Files.writeString(tmp, html, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.writeString(file, html);
         } catch (IOException e) {
-            throw new SaeException("could not write the dashboard " + file + ": " + e.getMessage(), e);
+            throw new SaeException("could not write the dashboard: " + e.getMessage(), e);
         }
     }
 

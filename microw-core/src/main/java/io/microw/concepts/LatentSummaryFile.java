@@ -3,7 +3,8 @@ package io.microw.concepts;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import io.microw.io.JsonMapper;
 
 import java.nio.file.Path;
 
@@ -16,7 +17,8 @@ import java.nio.file.Path;
 public final class LatentSummaryFile implements LatentSummary {
 
     private static final String WHAT = "statistics file";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectReader JSON = JsonMapper.mapper().reader()
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final long tokens;
     private final long[] firings;

@@ -3,6 +3,7 @@ package io.microw.concepts;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.io.JsonMapper;
 import io.microw.lm.LanguageModel;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeException;
@@ -43,7 +44,7 @@ public final class NeuronpediaExport {
     /** Bins of the logit histogram. */
     public static final int LOGIT_BINS = 50;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMapper.mapper();
 
     private final Sae sae;
     private final Unembedding unembedding;

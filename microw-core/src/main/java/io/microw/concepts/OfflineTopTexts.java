@@ -67,7 +67,7 @@ public final class OfflineTopTexts {
                     tokenIds[b][s] = ids[i];
                 }
             }
-            try (NDManager manager = NDManager.newBaseManager()) {
+            try (NDManager manager = sae.newManager()) {
                 NDArray x = manager.create(acts.requireFloats(), new Shape(shape));
                 tracker.add(TokenLatents.fromCodes(sae, sae.encode(x), counted, tokenIds, List.of()));
             }

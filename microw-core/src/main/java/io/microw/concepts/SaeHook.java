@@ -331,8 +331,12 @@ public final class SaeHook implements Detector, Controller, AutoCloseable {
         }
     }
 
-    /** The canonical name of {@code layer}, after checking that its output width is the SAE's d_in. */
+    /**
+     * The canonical name of {@code layer}, after checking that its output width is the SAE's d_in and that the SAE is
+     * on the model's device.
+     */
     private static String checkedLayer(LanguageModel lm, Sae sae, String layer) {
+        sae.requireDevice(lm.device());
         String canonical = lm.layers().resolve(layer);
         long[] shape = lm.inference().layerOutputShape(canonical);
         sae.checkInputWidth(shape[shape.length - 1], canonical);

@@ -1,17 +1,19 @@
 package io.microw.concepts;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.io.AtomicFiles;
+import io.microw.io.JsonMapper;
 import io.microw.sae.SaeException;
 
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Writes tracked top texts: mi-crow's JSON ({@code {"<latent>": [{"text", "score", "token_str", "token_idx"}]}},
@@ -21,7 +23,9 @@ import java.nio.file.StandardCopyOption;
  */
 public final class TopTextsExport {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = JsonMapper.mapper();
+
+    private static final ObjectWriter PRETTY = JsonMapper.pretty();
 
     private TopTextsExport() {
     }
@@ -48,7 +52,7 @@ public final class TopTextsExport {
                 o.set("window_activations", JSON.valueToTree(c.windowActivations()));
             }
         }
-        write(file, w -> JSON.writeValue(w, root));
+        write(file, w -> PRETTY.writeValue(w, root));
     }
 
     /**
@@ -77,15 +81,13 @@ public final class TopTextsExport {
     /** Writes {@code file} through a temporary name in its folder, then renames it (creating the folder). */
     static void write(Path file, Body body) {
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
-            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                body.write(w);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(file, out -> {
+                try (Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8))) {
+                    body.write(w);
+                }
+            });
         } catch (IOException e) {
-            throw new SaeException("could not write " + file + ": " + e.getMessage(), e);
+            throw new SaeException(e.getMessage(), e);
         }
     }
 

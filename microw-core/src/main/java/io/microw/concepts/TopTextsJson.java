@@ -1,10 +1,9 @@
 package io.microw.concepts;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import io.microw.io.JsonMapper;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,8 +17,7 @@ final class TopTextsJson {
     /** What the file is called in messages. */
     static final String WHAT = "top-texts file";
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectReader JSON = JsonMapper.strict();
 
     private TopTextsJson() {
     }

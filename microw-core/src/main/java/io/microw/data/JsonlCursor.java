@@ -3,6 +3,7 @@ package io.microw.data;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.microw.io.JsonMapper;
 
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -12,7 +13,7 @@ import java.util.Map;
 /** {@code .jsonl}: one JSON object per non-blank line; string fields as they are, other values as JSON text. */
 final class JsonlCursor extends LineCursor {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMapper.mapper();
 
     JsonlCursor(Path file) {
         super(file, false);

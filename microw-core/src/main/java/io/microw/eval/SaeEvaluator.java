@@ -362,7 +362,7 @@ public final class SaeEvaluator {
             float[] xHat;
             int[] counts;
             double codeSum = 0;
-            try (NDManager m = NDManager.newBaseManager()) {
+            try (NDManager m = sae.newManager()) {
                 NDArray input = m.create(x, new Shape(n, width));
                 NDArray codes = sae.encode(input);
                 xHat = sae.decode(codes).toFloatArray();

@@ -1,10 +1,9 @@
 package io.microw.io;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import io.microw.io.JsonMapper;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,9 +18,7 @@ record SafetensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
 
     static final String METADATA_KEY = "__metadata__";
 
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectReader MAPPER = JsonMapper.strict();
 
     /**
      * Parses {@code json}, the header of {@code source}, whose data section is {@code dataSize} bytes long;

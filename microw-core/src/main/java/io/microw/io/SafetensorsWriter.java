@@ -4,19 +4,16 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.io.JsonMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 
 /**
  * Collects tensors and metadata, then writes them as one safetensors file, atomically: a temp file in the
@@ -24,7 +21,7 @@ import java.util.UUID;
  */
 public final class SafetensorsWriter {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = JsonMapper.mapper();
 
     /** A tensor to write: its dtype, shape and encoded little-endian bytes. */
     private record Entry(DType dtype, long[] shape, byte[] data) {
@@ -155,24 +152,16 @@ public final class SafetensorsWriter {
             throw new SafetensorsException("cannot write safetensors file " + file + ": directory "
                     + target.getParent() + " does not exist or is not a directory");
         }
-        Path tmp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                writeFully(ch, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length));
-                writeFully(ch, ByteBuffer.wrap(header));
+            AtomicFiles.write(target, out -> {
+                out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length).array());
+                out.write(header);
                 for (Entry e : tensors.values()) {
-                    writeFully(ch, ByteBuffer.wrap(e.data()));
+                    out.write(e.data());
                 }
-                ch.force(true);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            });
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw new SafetensorsException("cannot write safetensors file " + file + ": " + e, e);
+            throw new SafetensorsException("cannot write safetensors file " + file + ": " + e.getCause(), e);
         }
     }
 
@@ -244,11 +233,5 @@ public final class SafetensorsWriter {
                     + ", more than one tensor may hold (" + (Integer.MAX_VALUE - 8) + ")");
         }
         return ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
-        }
     }
 }

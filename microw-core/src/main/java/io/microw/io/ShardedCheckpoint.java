@@ -3,6 +3,7 @@ package io.microw.io;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.microw.io.JsonMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -20,7 +21,7 @@ import java.util.Set;
  */
 public final class ShardedCheckpoint implements WeightSource {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = JsonMapper.mapper();
 
     private final Path index;
     private final Map<String, SafetensorsFile> tensorToShard;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.data.TextDataset;
+import io.microw.io.JsonMapper;
 import io.microw.store.DatasetIdentity;
 import io.microw.store.RunStatus;
 import io.microw.store.StoreException;
@@ -35,7 +36,7 @@ final class RunMetadata {
     private static final String FORMAT = "microw-activations/2";
     private static final String FORMAT_1 = "microw-activations/1";
     private static final Logger LOG = LoggerFactory.getLogger(RunMetadata.class);
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = JsonMapper.mapper();
 
     private final ObjectNode node = MAPPER.createObjectNode();
     private final ModelIdentity model;

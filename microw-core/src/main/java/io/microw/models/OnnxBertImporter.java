@@ -2,9 +2,9 @@ package io.microw.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.MicrowException;
+import io.microw.io.JsonMapper;
 import io.microw.io.SafetensorsWriter;
 import io.microw.io.onnx.OnnxException;
 import io.microw.io.onnx.OnnxModel;
@@ -120,21 +120,22 @@ public final class OnnxBertImporter {
         if (tokenizerJson != null && !Files.isRegularFile(tokenizerJson)) {
             throw new MicrowException("tokenizer file " + tokenizerJson + " does not exist or is not a regular file");
         }
-        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectMapper mapper = JsonMapper.mapper();
         try {
             Files.createDirectories(outDir);
             if (tokenizerJson != null) {
                 JsonNode tokenizer = mapper.readTree(tokenizerJson.toFile());
                 imported.config().put("pad_token_id", tokenizer.path("padding").path("pad_id").asInt(0));
                 Files.copy(tokenizerJson, outDir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
-                mapper.writeValue(outDir.resolve("tokenizer_config.json").toFile(), tokenizerConfig(tokenizer, mapper));
+                JsonMapper.pretty().writeValue(outDir.resolve("tokenizer_config.json").toFile(),
+                        tokenizerConfig(tokenizer, mapper));
             }
             SafetensorsWriter writer = new SafetensorsWriter();
             imported.weights().forEach((name, w) -> writer.putFloats(name, w.shape(), w.values()));
             writer.metadata("format", "pt");
             writer.metadata("converted_from", onnx.getFileName().toString());
             writer.write(outDir.resolve("model.safetensors"));
-            mapper.writeValue(outDir.resolve("config.json").toFile(), imported.config());
+            JsonMapper.pretty().writeValue(outDir.resolve("config.json").toFile(), imported.config());
         } catch (IOException e) {
             throw new MicrowException("cannot write the converted model to " + outDir + ": " + e.getMessage(), e);
         }
@@ -229,7 +230,7 @@ public final class OnnxBertImporter {
         if (hidden % heads != 0) {
             throw new OnnxException(file, "hidden size " + hidden + " is not divisible by " + heads + " heads");
         }
-        ObjectNode config = new ObjectMapper().createObjectNode();
+        ObjectNode config = JsonMapper.mapper().createObjectNode();
         config.putArray("architectures").add("BertModel");
         config.put("model_type", "bert");
         config.put("vocab_size", vocab);

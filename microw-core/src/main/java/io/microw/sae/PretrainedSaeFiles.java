@@ -1,5 +1,6 @@
 package io.microw.sae;
 
+import io.microw.io.AtomicFiles;
 import io.microw.io.hub.HubResolver;
 import io.microw.io.hub.PretrainedOptions;
 import io.microw.io.hub.RepoId;
@@ -8,12 +9,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
 import java.net.URLConnection;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -107,25 +105,15 @@ final class PretrainedSaeFiles {
             return target;
         }
         try {
-            Files.createDirectories(target.getParent());
-            Path temp = Files.createTempDirectory(target.getParent(), target.getFileName() + ".partial-");
-            for (String file : files) {
-                Path out = temp.resolve(file);
-                Files.createDirectories(out.getParent());
-                try (InputStream in = loader.getResourceAsStream(base + file)) {
-                    Files.copy(in, out, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.publishDirectory(target, temp -> {
+                for (String file : files) {
+                    Path out = temp.resolve(file);
+                    Files.createDirectories(out.getParent());
+                    try (InputStream in = loader.getResourceAsStream(base + file)) {
+                        Files.copy(in, out, StandardCopyOption.REPLACE_EXISTING);
+                    }
                 }
-            }
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-                deleteTree(temp);
-            } catch (IOException e) {
-                if (!Files.isDirectory(target)) {
-                    throw e;
-                }
-                deleteTree(temp);
-            }
+            });
             return target;
         } catch (IOException e) {
             throw new SaeException("cannot unpack SAE '" + sae.id() + "' of release '" + release.name() + "' into "
@@ -185,14 +173,6 @@ final class PretrainedSaeFiles {
         if (bad) {
             throw new SaeException("SAE '" + sae.id() + "' of release '" + release.name() + "' has path '" + path
                     + "'; expected a relative folder without empty, '.' or '..' parts");
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.microw.io.FloatArray;
+import io.microw.io.JsonMapper;
 import io.microw.io.SafetensorsException;
 import io.microw.io.SafetensorsFile;
 
@@ -17,7 +18,7 @@ import java.util.Map;
 /** Checks and reshapes the tensors and JSON configs of published SAE files; every error names file and key. */
 final class PublishedWeights {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = JsonMapper.mapper();
 
     private PublishedWeights() {
     }

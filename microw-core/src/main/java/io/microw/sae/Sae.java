@@ -1,5 +1,6 @@
 package io.microw.sae;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -27,6 +28,10 @@ import java.util.Set;
  * {@link #close()}; {@code encode}, {@code decode} and {@code forward} put their results in the input's
  * manager. Subclasses define {@link #encodeRows}.
  *
+ * <p>Device: a new SAE lives on the CPU, as a model does by default; {@link #to(Device)} moves it to its model's
+ * device ({@link #device()}). Its inputs must be on the same device; helpers that make arrays for an SAE make them
+ * in {@link #newManager()}.
+ *
  * <p>An SAE is pure math: it knows no model, hook or concept. To run one on a layer of a model (record its latents,
  * track top texts, steer with latent edits) wrap it in {@code io.microw.concepts.SaeHook}. An SAE is safe to use
  * from several threads for inference; changing parameters is not.
@@ -35,7 +40,7 @@ public abstract class Sae implements AutoCloseable {
 
     private volatile SaeConfig config;
     private volatile PretrainedSaeInfo pretrained;
-    private final NDManager manager;
+    private volatile NDManager manager;
     private final Map<String, NDArray> parameters = new LinkedHashMap<>();
     private float inputScale = 1f;
 
@@ -47,7 +52,7 @@ public abstract class Sae implements AutoCloseable {
      */
     protected Sae(SaeConfig config, Map<String, float[]> values) {
         this.config = Objects.requireNonNull(config, "config");
-        this.manager = NDManager.newBaseManager();
+        this.manager = NDManager.newBaseManager(Device.cpu());
         try {
             for (Map.Entry<String, long[]> e : expectedShapes().entrySet()) {
                 float[] data = values.get(e.getKey());
@@ -160,6 +165,70 @@ public abstract class Sae implements AutoCloseable {
      */
     protected Map<String, long[]> expectedShapes() {
         return config.architecture().parameterShapes(config);
+    }
+
+    /**
+     * The device this SAE's parameters live on (the CPU unless moved by {@link #to(Device)}).
+     *
+     * @return the device
+     */
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    /**
+     * Moves this SAE's parameters to {@code device}, in place: it does not copy the SAE, it returns this one. The
+     * parameters are copied to the device and the old ones freed, so arrays from an earlier {@link #newManager()}
+     * are freed too; do not call it while the SAE is in use. Nothing happens when the SAE is on that device already.
+     *
+     * @param device the device, usually the model's ({@code lm.device()})
+     * @return this SAE
+     */
+    public synchronized Sae to(Device device) {
+        Objects.requireNonNull(device, "device");
+        NDManager old = manager;
+        if (device.equals(old.getDevice())) {
+            return this;
+        }
+        NDManager moved = NDManager.newBaseManager(device);
+        try {
+            Map<String, NDArray> copies = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+                NDArray copy = e.getValue().toDevice(device, true);
+                copy.attach(moved);
+                copies.put(e.getKey(), copy);
+            }
+            parameters.putAll(copies);
+            manager = moved;
+        } catch (RuntimeException e) {
+            moved.close();
+            throw e;
+        }
+        old.close();
+        return this;
+    }
+
+    /**
+     * Throws a clear error unless this SAE is on {@code device}, the device of the model whose activations it will
+     * read.
+     *
+     * @param device the model's device
+     */
+    public void requireDevice(Device device) {
+        if (!device().equals(device)) {
+            throw new SaeException("the SAE is on device " + device() + " but the model runs on " + device
+                    + "; move it first with sae.to(lm.device())");
+        }
+    }
+
+    /**
+     * A new manager for the temporary arrays of work with this SAE: on its device, a child of the SAE's own manager
+     * (closing the SAE closes it). Close it when done.
+     *
+     * @return the manager
+     */
+    public NDManager newManager() {
+        return manager.newSubManager();
     }
 
     /**

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.io.AtomicFiles;
 import io.microw.io.DType;
+import io.microw.io.JsonMapper;
 import io.microw.io.SafetensorsException;
 import io.microw.io.SafetensorsFile;
 import io.microw.io.SafetensorsWriter;
@@ -14,13 +16,9 @@ import io.microw.io.TensorInfo;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +26,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -85,7 +82,9 @@ public final class SaeLensFormat {
             "hook_point_layer", "hook_layer",
             "hook_point_head_index", "hook_head_index");
 
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper MAPPER = JsonMapper.mapper();
+
+    private static final ObjectWriter PRETTY = JsonMapper.pretty();
 
     /** This layout as a {@link SaeFormat}: a folder holding cfg.json and sae_weights.safetensors. */
     public static final SaeFormat FORMAT = new SaeFormat() {
@@ -267,7 +266,7 @@ public final class SaeLensFormat {
             meta.put("sae_lens_version", WRITTEN_SAE_LENS_VERSION);
         }
         try {
-            return MAPPER.writeValueAsBytes(root);
+            return PRETTY.writeValueAsBytes(root);
         } catch (JsonProcessingException e) {
             throw new SaeException("cannot write cfg.json: a metadata value is not JSON-serialisable: "
                     + e.getOriginalMessage(), e);
@@ -281,33 +280,22 @@ public final class SaeLensFormat {
         }
         try {
             if (!Files.exists(target)) {
-                // A new folder: build it under a temporary name and rename it, so it appears complete or not at all.
-                Files.createDirectories(target.getParent());
-                Path tmp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
-                Files.createDirectory(tmp);
+                // A new folder: built under a temporary name and renamed, so it appears complete or not at all.
                 try {
-                    weights.write(tmp.resolve(WEIGHTS_FILE));
-                    Files.write(tmp.resolve(CONFIG_FILE), json);
-                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-                    return;
-                } catch (FileAlreadyExistsException | DirectoryNotEmptyException
-                         | AtomicMoveNotSupportedException raced) {
-                    // the folder appeared meanwhile, or the file system cannot rename folders: write file by file
-                } finally {
-                    deleteTree(tmp);
+                    if (AtomicFiles.publishDirectory(target, tmp -> {
+                        weights.write(tmp.resolve(WEIGHTS_FILE));
+                        Files.write(tmp.resolve(CONFIG_FILE), json);
+                    })) {
+                        return;
+                    }
+                } catch (AtomicMoveNotSupportedException e) {
+                    // the file system cannot rename folders: write file by file
                 }
             }
             // An existing folder: each file is written under a temporary name and renamed over the old one;
             // the weights go first and cfg.json last, so the config never describes weights not yet in place.
             weights.write(target.resolve(WEIGHTS_FILE));
-            Path cfgTmp = target.resolve("." + CONFIG_FILE + "." + UUID.randomUUID() + ".tmp");
-            try {
-                Files.write(cfgTmp, json);
-                Files.move(cfgTmp, target.resolve(CONFIG_FILE), StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(cfgTmp);
-            }
+            AtomicFiles.writeBytes(target.resolve(CONFIG_FILE), json);
         } catch (IOException e) {
             throw new SaeException("cannot save SAE to " + dir + ": " + e, e);
         } catch (SafetensorsException e) {
@@ -667,16 +655,5 @@ public final class SaeLensFormat {
         return at == null || at.getLineNr() < 0
                 ? e.getOriginalMessage()
                 : e.getOriginalMessage() + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

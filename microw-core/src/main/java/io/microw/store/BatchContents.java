@@ -3,6 +3,7 @@ package io.microw.store;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.microw.io.DType;
+import io.microw.io.JsonMapper;
 import io.microw.io.SafetensorsWriter;
 
 import java.util.ArrayList;
@@ -15,7 +16,7 @@ import java.util.List;
  */
 public final class BatchContents {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = JsonMapper.mapper();
 
     /** One tensor of the batch; exactly one of {@code floats} and {@code longs} is set. */
     record Entry(String layer, String key, long[] shape, float[] floats, DType storeAs, long[] longs) {

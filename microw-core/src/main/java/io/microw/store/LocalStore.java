@@ -2,6 +2,7 @@ package io.microw.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.io.AtomicFiles;
 import io.microw.io.DType;
 import io.microw.io.SafetensorsFile;
 import io.microw.io.TensorInfo;
@@ -185,7 +186,7 @@ public final class LocalStore implements Store {
             return false;
         }
         try {
-            RunWriter.deleteTree(dir);
+            AtomicFiles.deleteTree(dir);
             return true;
         } catch (IOException e) {
             throw new StoreException("cannot delete run '" + runId + "' at " + dir + ": " + e, e);

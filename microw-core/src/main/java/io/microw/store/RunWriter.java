@@ -1,8 +1,10 @@
 package io.microw.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.io.AtomicFiles;
+import io.microw.io.JsonMapper;
 import io.microw.io.SafetensorsException;
 import io.microw.io.SafetensorsWriter;
 
@@ -10,8 +12,6 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
@@ -21,7 +21,9 @@ import java.util.stream.Stream;
  */
 public final class RunWriter {
 
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static final ObjectMapper JSON = JsonMapper.mapper();
+
+    private static final ObjectWriter PRETTY = JsonMapper.pretty();
 
     private final String runId;
     private final Path runDir;
@@ -75,7 +77,7 @@ public final class RunWriter {
             for (Path p : (Iterable<Path>) children::iterator) {
                 String name = p.getFileName().toString();
                 if (name.startsWith(".") && name.endsWith(".tmp")) {
-                    deleteTree(p);
+                    AtomicFiles.deleteTree(p);
                 }
             }
         } catch (IOException e) {
@@ -91,28 +93,20 @@ public final class RunWriter {
      */
     public void writeBatch(int index, BatchContents contents) {
         Path target = runDir.resolve(LocalStore.batchDirName(index));
-        Path tmp = runDir.resolve("." + LocalStore.batchDirName(index) + ".tmp");
         try {
-            deleteTree(tmp);
-            Files.createDirectory(tmp);
-            for (BatchContents.Entry e : contents.entries()) {
-                Path layerDir = tmp.resolve(e.layer());
-                Files.createDirectories(layerDir);
-                SafetensorsWriter writer = new SafetensorsWriter();
-                e.putInto(writer);
-                writer.write(layerDir.resolve(e.key() + ".safetensors"));
-            }
-            Files.write(tmp.resolve("metadata.json"), JSON.writeValueAsBytes(contents.metadata()));
-            if (Files.exists(target)) {
+            if (Files.exists(target) || !AtomicFiles.publishDirectory(target, tmp -> {
+                for (BatchContents.Entry e : contents.entries()) {
+                    Path layerDir = tmp.resolve(e.layer());
+                    Files.createDirectories(layerDir);
+                    SafetensorsWriter writer = new SafetensorsWriter();
+                    e.putInto(writer);
+                    writer.write(layerDir.resolve(e.key() + ".safetensors"));
+                }
+                Files.write(tmp.resolve("metadata.json"), PRETTY.writeValueAsBytes(contents.metadata()));
+            })) {
                 throw new FileAlreadyExistsException(target.toString());
             }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | SafetensorsException e) {
-            try {
-                deleteTree(tmp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
             throw new StoreException("cannot write batch " + index + " of run '" + runId + "' in " + runDir + ": "
                     + e.getMessage() + " (disk full or directory not writable?); the batches before it are complete"
                     + " and the run can be resumed", e);
@@ -126,23 +120,11 @@ public final class RunWriter {
      */
     public void writeMeta(ObjectNode meta) {
         Path target = runDir.resolve(LocalStore.META);
-        Path tmp = runDir.resolve("." + LocalStore.META + ".tmp");
         try {
-            Files.write(tmp, JSON.writeValueAsBytes(meta));
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.writeBytes(target, PRETTY.writeValueAsBytes(meta));
         } catch (IOException e) {
-            throw new StoreException("cannot write " + target + ": " + e + " (disk full or directory not writable?)", e);
+            throw new StoreException(e.getMessage() + " (disk full or directory not writable?)", e);
         }
     }
 
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
-                Files.delete(p);
-            }
-        }
-    }
 }

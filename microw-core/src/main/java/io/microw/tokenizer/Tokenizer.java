@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.microw.MicrowException;
+import io.microw.io.JsonMapper;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -71,11 +72,11 @@ public final class Tokenizer implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new MicrowException("no tokenizer.json in " + dir);
         }
-        JsonNode config = new ObjectMapper().createObjectNode();
+        JsonNode config = JsonMapper.mapper().createObjectNode();
         Path configFile = dir.resolve("tokenizer_config.json");
         try {
             if (Files.isRegularFile(configFile)) {
-                config = new ObjectMapper().readTree(configFile.toFile());
+                config = JsonMapper.mapper().readTree(configFile.toFile());
             }
             HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(file,
                     Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
@@ -88,7 +89,7 @@ public final class Tokenizer implements AutoCloseable {
     /** Ids of the {@code added_tokens} marked {@code special} in tokenizer.json, read without parsing the vocabulary. */
     private static Set<Long> addedSpecialIds(Path tokenizerJson) throws IOException {
         Set<Long> ids = new HashSet<>();
-        ObjectMapper mapper = new ObjectMapper();
+        ObjectMapper mapper = JsonMapper.mapper();
         try (JsonParser p = mapper.getFactory().createParser(tokenizerJson.toFile())) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return ids;

@@ -3,6 +3,7 @@ package io.microw.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.microw.MicrowException;
+import io.microw.io.JsonMapper;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -18,7 +19,7 @@ final class BrownCorpusReader {
 
     static final String RESOURCE = "/io/microw/demo/brown/brown.jsonl.gz";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMapper.mapper();
 
     private BrownCorpusReader() {
     }

@@ -197,7 +197,7 @@ public final class BrownDiscovery {
             }
         }
         float[] codes;
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = sae.newManager()) {
             codes = sae.encode(m.create(acts, new Shape((long) b * t, d))).toFloatArray();
         }
         int nLat = sae.nLatents();

@@ -1,13 +1,12 @@
 package io.microw.demo;
 
 import io.microw.MicrowException;
+import io.microw.io.AtomicFiles;
 import io.microw.lm.LanguageModel;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -51,23 +50,13 @@ public final class BrownGpt2 {
             return target;
         }
         try {
-            Files.createDirectories(target.getParent());
-            Path temp = Files.createTempDirectory(target.getParent(), NAME + ".partial-");
-            for (String file : FILES) {
-                try (InputStream in = resource(file)) {
-                    Files.copy(in, temp.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.publishDirectory(target, temp -> {
+                for (String file : FILES) {
+                    try (InputStream in = resource(file)) {
+                        Files.copy(in, temp.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+                    }
                 }
-            }
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-                deleteTree(temp);
-            } catch (IOException e) {
-                if (!Files.isDirectory(target)) {
-                    throw e;
-                }
-                deleteTree(temp);
-            }
+            });
             return target;
         } catch (IOException e) {
             throw new MicrowException("cannot unpack the demo model into " + target + ": " + e.getMessage()
@@ -103,13 +92,5 @@ public final class BrownGpt2 {
             throw new IOException("resource " + RESOURCE_DIR + file + " is missing from the microw-demo jar");
         }
         return in;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

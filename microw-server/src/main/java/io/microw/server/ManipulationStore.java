@@ -2,15 +2,14 @@ package io.microw.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.io.AtomicFiles;
 import io.microw.store.StoreException;
 import io.microw.store.StoreNames;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -45,20 +44,9 @@ final class ManipulationStore {
                     + "/api/manipulations/" + name + " first or choose another name");
         }
         try {
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + name, ".tmp");
-            try {
-                Files.writeString(tmp, config.toPrettyString(), StandardCharsets.UTF_8);
-                try {
-                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, file);
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFiles.writeString(file, config.toPrettyString());
         } catch (IOException e) {
-            throw new IllegalStateException("cannot write manipulation " + file + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot write manipulation: " + e.getMessage(), e);
         }
     }
 

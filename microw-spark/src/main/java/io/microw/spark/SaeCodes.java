@@ -25,7 +25,7 @@ final class SaeCodes {
             sae.checkInputWidth(v.length, column);
             System.arraycopy(v, 0, flat, i * d, d);
         }
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = sae.newManager()) {
             NDArray x = manager.create(flat, new Shape(vectors.size(), d));
             return sae.encode(x).toFloatArray();
         }

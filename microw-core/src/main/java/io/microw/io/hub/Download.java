@@ -1,5 +1,7 @@
 package io.microw.io.hub;
 
+import io.microw.io.AtomicFiles;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -65,7 +67,7 @@ final class Download {
                 throw last;
             }
             verify(repo, file, meta, partial);
-            HfCache.move(partial, blob);
+            AtomicFiles.move(partial, blob);
             return blob;
         } catch (IOException e) {
             throw new UncheckedIOException("could not write " + partial + " while downloading " + file + " of " + repo, e);

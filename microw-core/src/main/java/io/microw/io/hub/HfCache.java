@@ -1,15 +1,14 @@
 package io.microw.io.hub;
 
+import io.microw.io.AtomicFiles;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
@@ -117,10 +116,7 @@ public final class HfCache {
             if (Files.isRegularFile(ref) && Files.readString(ref, StandardCharsets.UTF_8).trim().equals(commit)) {
                 return;
             }
-            Files.createDirectories(ref.getParent());
-            Path tmp = ref.resolveSibling(ref.getFileName() + "." + UUID.randomUUID() + ".tmp");
-            Files.writeString(tmp, commit, StandardCharsets.UTF_8);
-            move(tmp, ref);
+            AtomicFiles.writeString(ref, commit);
         } catch (IOException e) {
             throw new UncheckedIOException("could not write " + ref, e);
         }
@@ -234,28 +230,13 @@ public final class HfCache {
             try {
                 Files.createSymbolicLink(target, target.getParent().relativize(blob));
             } catch (IOException | UnsupportedOperationException | SecurityException e) {
-                Path tmp = blob.resolveSibling(etag + "." + UUID.randomUUID() + ".copy");
-                try {
-                    Files.copy(blob, tmp, StandardCopyOption.REPLACE_EXISTING);
-                    move(tmp, target);
-                } finally {
-                    Files.deleteIfExists(tmp);
-                }
+                AtomicFiles.write(target, out -> Files.copy(blob, out));
             }
             return target;
         } catch (FileAlreadyExistsException e) {
             return target; // another process linked it first
         } catch (IOException e) {
             throw new UncheckedIOException("could not create " + target + " for " + blob, e);
-        }
-    }
-
-    /** Renames atomically where the file system can, replacing an existing target. */
-    static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

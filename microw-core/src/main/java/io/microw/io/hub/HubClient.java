@@ -2,6 +2,7 @@ package io.microw.io.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.microw.io.JsonMapper;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,7 +27,7 @@ import java.util.Objects;
  */
 public final class HubClient {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMapper.mapper();
 
     private static final int MAX_REDIRECTS = 10;
 

@@ -2,6 +2,7 @@ package io.microw.io.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.microw.io.JsonMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,7 @@ public final class HubResolver {
             List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json");
 
     private static final Logger LOG = LoggerFactory.getLogger(HubResolver.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMapper.mapper();
     private static final String CONFIG = "config.json";
 
     private HubResolver() {

@@ -68,7 +68,7 @@ final class GradientStep {
         int d = model.dIn;
         float[] xc = centred(x, rows);
         AuxK aux = auxK(dead, auxCoefficient, kAux);
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = model.newManager()) {
             NDArray xcNd = manager.create(xc, new Shape(rows, d));
             SparseCodes codes = null;
             SparseCodes auxCodes = null;

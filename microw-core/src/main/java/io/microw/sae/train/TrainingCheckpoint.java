@@ -2,7 +2,8 @@ package io.microw.sae.train;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import io.microw.io.JsonMapper;
 import io.microw.io.SafetensorsFile;
 import io.microw.io.SafetensorsWriter;
 import io.microw.sae.FeatureDensity;
@@ -28,7 +29,9 @@ import java.util.stream.Stream;
  */
 final class TrainingCheckpoint {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = JsonMapper.mapper();
+
+    private static final ObjectWriter PRETTY = JsonMapper.pretty();
     private static final String PREFIX = "step_";
 
     /** Scalars of the trainer's state. */
@@ -62,7 +65,7 @@ final class TrainingCheckpoint {
             json.put("skipped_batches", state.skippedBatches());
             json.put("config", state.config());
             json.put("history", state.history());
-            JSON.writeValue(tmp.resolve("state.json").toFile(), json);
+            PRETTY.writeValue(tmp.resolve("state.json").toFile(), json);
             Path target = dir.resolve(String.format("%s%09d", PREFIX, state.step()));
             if (Files.exists(target)) {
                 deleteTree(target);

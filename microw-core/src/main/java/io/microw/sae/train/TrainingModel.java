@@ -24,6 +24,8 @@ import java.util.Map;
 final class TrainingModel {
 
     final TrainingRule rule;
+    /** The SAE trained: the engine arrays of a step are made in its managers, on its device. */
+    private final Sae sae;
     final int dIn;
     final int dSae;
     final int k;
@@ -41,6 +43,7 @@ final class TrainingModel {
     TrainingModel(Sae sae) {
         this.rule = sae.architecture().training().orElseThrow(() -> new SaeException(
                 sae.architecture().saeLensName() + " SAEs have no training rule"));
+        this.sae = sae;
         this.dIn = sae.nInputs();
         this.dSae = sae.nLatents();
         this.k = sae.config().k();
@@ -62,6 +65,11 @@ final class TrainingModel {
         if (rule == TrainingRule.BATCH_TOP_K) {
             batchTopKThreshold = sae.parameter("threshold")[0];
         }
+    }
+
+    /** A manager for a step's engine arrays: the SAE's ({@link Sae#newManager()}), on its device. */
+    NDManager newManager() {
+        return sae.newManager();
     }
 
     /** Scales every decoder row to {@code norm} and sets the encoder to the decoder's transpose. */

@@ -1,7 +1,8 @@
 package io.microw.sae.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import io.microw.io.AtomicFiles;
+import io.microw.io.JsonMapper;
 import io.microw.sae.FeatureDensity;
 import io.microw.sae.ReconstructionStats;
 import io.microw.sae.Sae;
@@ -9,9 +10,7 @@ import io.microw.sae.SaeException;
 import io.microw.sae.TrainingRule;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -25,7 +24,7 @@ import java.util.function.Consumer;
  */
 final class TrainingRun implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectWriter JSON = JsonMapper.pretty();
 
     private final Sae sae;
     private final SaeTrainingConfig config;
@@ -274,12 +273,9 @@ final class TrainingRun implements AutoCloseable {
 
     private void writeHistory(Path file) {
         try {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            JSON.writeValue(tmp.toFile(), history);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(file, out -> JSON.writeValue(out, history));
         } catch (IOException e) {
-            throw new SaeException("could not write " + file + ": " + e.getMessage(), e);
+            throw new SaeException(e.getMessage(), e);
         }
     }
 

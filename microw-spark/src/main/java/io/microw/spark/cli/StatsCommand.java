@@ -3,6 +3,7 @@ package io.microw.spark.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.microw.io.JsonMapper;
 import io.microw.spark.FeatureStatistics;
 import io.microw.spark.MicrowSpark;
 import io.microw.spark.ModelRef;
@@ -75,7 +76,7 @@ final class StatsCommand implements Callable<Integer> {
                         : List.of(texts.columns()).contains("text") ? "text" : "value";
                 s = MicrowSpark.featureStatistics(texts, column, ModelRef.of(model), layer, SaeRef.of(sae));
             }
-            ObjectMapper json = new ObjectMapper();
+            ObjectMapper json = JsonMapper.mapper();
             ObjectNode root = json.createObjectNode();
             root.put("tokens", s.tokens());
             root.put("log_bin_low", FeatureStatistics.LOG_LOW);
@@ -89,7 +90,7 @@ final class StatsCommand implements Callable<Integer> {
                 o.set("histogram", json.valueToTree(s.histogram(l)));
                 o.set("log_histogram", json.valueToTree(s.logHistogram(l)));
             }
-            json.writerWithDefaultPrettyPrinter().writeValue(output, root);
+            JsonMapper.pretty().writeValue(output, root);
             spec.commandLine().getOut().printf("%s: %d latents over %d tokens%n", output, s.latents(), s.tokens());
             return 0;
         } finally {
