@@ -91,17 +91,17 @@ final class ConceptsDashboardCommand implements Callable<Integer> {
         }
         try (Sae sae = saeOptions.open(cmd); LanguageModel lm = source.openModel()) {
             if (latents != null) {
-                SaeSupport.latents(cmd, latents, sae.nLatents());
+                SaeSupport.latents(cmd, latents, sae.dSae());
             }
             Map<Integer, String> names = new LinkedHashMap<>();
             Optional<ConceptDictionary> dict = dictionary != null
-                    ? Optional.of(ConceptDictionary.load(dictionary, sae.nLatents())) : saeOptions.shippedConcepts(sae);
+                    ? Optional.of(ConceptDictionary.load(dictionary, sae.dSae())) : saeOptions.shippedConcepts(sae);
             dict.ifPresent(d -> d.concepts().forEach(c -> names.put(c.latent(), c.name())));
             FeatureDashboard dashboard;
             IntToDoubleFunction rank;
             if (topTexts != null) {
-                TopTextsFile texts = TopTextsFile.read(topTexts, sae.nLatents());
-                LatentSummary stats = statistics == null ? null : LatentSummaryFile.read(statistics, sae.nLatents());
+                TopTextsFile texts = TopTextsFile.read(topTexts, sae.dSae());
+                LatentSummary stats = statistics == null ? null : LatentSummaryFile.read(statistics, sae.dSae());
                 dashboard = new FeatureDashboard(sae, texts, stats, lm, names);
                 rank = stats != null ? stats::firings : l -> texts.topTexts(l).isEmpty() ? 0
                         : texts.topTexts(l).get(0).activation();
@@ -113,7 +113,7 @@ final class ConceptsDashboardCommand implements Callable<Integer> {
             }
             List<Integer> chosen = latents != null && !latents.isEmpty() ? latents
                     : !names.isEmpty() ? List.copyOf(names.keySet())
-                    : ContextSourceOptions.highest(sae.nLatents(), count, rank);
+                    : ContextSourceOptions.highest(sae.dSae(), count, rank);
             dashboard.write(chosen, out);
             cmd.getOut().println("wrote a dashboard of " + chosen.size() + " latents to " + out);
             cmd.getOut().flush();

@@ -89,7 +89,7 @@ final class ConceptsDiscoverCommand implements Callable<Integer> {
             BrownDiscovery.Report report = result.report(minF1, top);
             int named = 0;
             if (out != null) {
-                ConceptDictionary dict = ConceptDictionary.forLatents(sae.nLatents());
+                ConceptDictionary dict = ConceptDictionary.forLatents(sae.dSae());
                 named = result.discovery().proposeNames(dict, minF1).size();
                 dict.save(out);
             }

@@ -81,7 +81,7 @@ final class ConceptsExportCommand implements Callable<Integer> {
         source.validate(cmd);
         try (Sae sae = saeOptions.open(cmd); LanguageModel lm = source.openModel()) {
             if (latents != null) {
-                SaeSupport.latents(cmd, latents, sae.nLatents());
+                SaeSupport.latents(cmd, latents, sae.dSae());
             }
             String layerName = source.resolveLayer(cmd, lm, saeOptions.layer(cmd, sae));
             TopTextTracker tracker = source.track(cmd, lm, sae, layerName);
@@ -89,17 +89,17 @@ final class ConceptsExportCommand implements Callable<Integer> {
             switch (f) {
                 case "json" -> {
                     TopTextsExport.writeJson(tracker, out);
-                    what = "top texts of " + sae.nLatents() + " latents";
+                    what = "top texts of " + sae.dSae() + " latents";
                 }
                 case "csv" -> {
                     TopTextsExport.writeCsv(tracker, out);
-                    what = "top texts of " + sae.nLatents() + " latents";
+                    what = "top texts of " + sae.dSae() + " latents";
                 }
                 default -> {
-                    List<Integer> chosen = ContextSourceOptions.chooseLatents(cmd, latents, tracker, sae.nLatents(),
+                    List<Integer> chosen = ContextSourceOptions.chooseLatents(cmd, latents, tracker, sae.dSae(),
                             count);
                     ConceptDictionary names = dictionary == null ? null
-                            : ConceptDictionary.load(dictionary, sae.nLatents());
+                            : ConceptDictionary.load(dictionary, sae.dSae());
                     NeuronpediaSource where = neuronpediaId != null
                             ? NeuronpediaSource.parse(neuronpediaId, source.describe(), tracker.textsSeen(),
                                     source.contextTokens())

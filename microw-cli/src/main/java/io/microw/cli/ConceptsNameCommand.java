@@ -70,7 +70,7 @@ final class ConceptsNameCommand implements Callable<Integer> {
         int n = -1;
         if (source != null) {
             try (Sae sae = SaeSupport.openSae(cmd, source)) {
-                n = sae.nLatents();
+                n = sae.dSae();
             }
         } else if (latentsCount != null) {
             if (latentsCount < 1) {
@@ -84,9 +84,9 @@ final class ConceptsNameCommand implements Callable<Integer> {
                     + "--latents-count N");
         }
         ConceptDictionary dict = exists ? ConceptDictionary.load(file, n) : ConceptDictionary.forLatents(n);
-        if (latent < 0 || latent >= dict.nLatents()) {
+        if (latent < 0 || latent >= dict.dSae()) {
             throw new ParameterException(cmd, "latent " + latent + " is out of range: the dictionary has "
-                    + dict.nLatents() + " latents (0.." + (dict.nLatents() - 1) + ")");
+                    + dict.dSae() + " latents (0.." + (dict.dSae() - 1) + ")");
         }
         PrintWriter out = cmd.getOut();
         if (remove) {

@@ -61,11 +61,11 @@ final class ConceptsTopCommand implements Callable<Integer> {
         }
         try (Sae sae = saeOptions.open(cmd); LanguageModel lm = source.openModel()) {
             if (latents != null) {
-                SaeSupport.latents(cmd, latents, sae.nLatents());
+                SaeSupport.latents(cmd, latents, sae.dSae());
             }
             String layerName = source.resolveLayer(cmd, lm, saeOptions.layer(cmd, sae));
             TopTextTracker tracker = source.track(cmd, lm, sae, layerName);
-            List<Integer> chosen = ContextSourceOptions.chooseLatents(cmd, latents, tracker, sae.nLatents(), count);
+            List<Integer> chosen = ContextSourceOptions.chooseLatents(cmd, latents, tracker, sae.dSae(), count);
             Map<String, Object> result = toMap(tracker, chosen, layerName);
             PrintWriter out = cmd.getOut();
             if (json) {

@@ -112,7 +112,7 @@ final class ContextSourceOptions {
     /** Fills a tracker with the SAE's top contexts from the source. */
     TopTextTracker track(CommandLine cmd, LanguageModel lm, Sae sae, String layer) {
         PrintWriter err = cmd.getErr();
-        TopTextTracker tracker = new TopTextTracker(sae.nLatents(), topK, 0, window,
+        TopTextTracker tracker = new TopTextTracker(sae.dSae(), topK, 0, window,
                 lm.hasTokenizer() ? lm.tokenizer()::tokenText : id -> "<" + id + ">");
         ProgressLine progress = new ProgressLine(err, !noProgress);
         if (store != null) {

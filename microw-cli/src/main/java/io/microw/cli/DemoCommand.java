@@ -186,7 +186,7 @@ final class DemoCommand implements Callable<Integer> {
                     stdout.printf(Locale.ROOT, "  %d POS tags of %d have a latent with F1 >= 0.5 (%d sentences, "
                                     + "%,d tokens); top contexts of %d latents tracked  (%.1f s)%n",
                             report.tagsAtLeastMinF1().size(), report.tagCount(), discovery.stats().sentences(),
-                            discovery.stats().tokens(), sae.nLatents(), seconds.get("concepts"));
+                            discovery.stats().tokens(), sae.dSae(), seconds.get("concepts"));
                     Map<String, Object> concepts = concepts(discovery, report, tracker);
                     results.put("concepts", concepts);
 
@@ -203,7 +203,7 @@ final class DemoCommand implements Callable<Integer> {
                     step(6, "Write the report");
                     results.put("seconds", seconds);
                     Path reportDir = out.resolve("report");
-                    new DemoReport(reportDir, sizes, tracker, sae.nLatents()).write(results,
+                    new DemoReport(reportDir, sizes, tracker, sae.dSae()).write(results,
                             historyOf(training), (double[]) eval.get("density"));
                     double total = elapsed(t0);
                     stdout.printf(Locale.ROOT, "%nDone in %s. Report: %s%n", ProgressLine.clock(total),

@@ -73,7 +73,7 @@ final class SaeInfoCommand implements Callable<Integer> {
                 m.put("repo_id", p.repoId());
                 m.put("neuronpedia_id", p.neuronpediaId());
             });
-            m.put("concepts", ConceptDictionary.besideSae(saeDir, sae.nLatents()).map(ConceptDictionary::size)
+            m.put("concepts", ConceptDictionary.besideSae(saeDir, sae.dSae()).map(ConceptDictionary::size)
                     .orElse(0));
             Path sparsityFile = saeDir.resolve(SaeLensFormat.SPARSITY_FILE);
             m.put("sparsity_file", Files.isRegularFile(sparsityFile));

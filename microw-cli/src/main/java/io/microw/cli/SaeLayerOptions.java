@@ -27,7 +27,7 @@ final class SaeLayerOptions {
 
     /** The concept dictionary shipped beside the SAE ({@code concepts.json} in its folder or release), if any. */
     Optional<ConceptDictionary> shippedConcepts(Sae sae) {
-        return ConceptDictionary.besideSae(this.sae.folder(sae), sae.nLatents());
+        return ConceptDictionary.besideSae(this.sae.folder(sae), sae.dSae());
     }
 
     /** The layer given, or the one the SAE records. */

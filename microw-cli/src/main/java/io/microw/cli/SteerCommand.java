@@ -135,7 +135,7 @@ final class SteerCommand implements Callable<Integer> {
                     e.put("kind", "sae");
                     e.put("sae", edit.sae.source.toString());
                     e.put("layer", layer);
-                    e.put("latents", sae.nLatents());
+                    e.put("latents", sae.dSae());
                     try (SaeHook hook = SaeHook.attach(lm, sae, layer)) {
                         applyLatentEdits(hook, positions, e);
                         steered = generate(lm, config);
@@ -242,9 +242,9 @@ final class SteerCommand implements Callable<Integer> {
     }
 
     private int check(Sae sae, String option, LatentValue v) {
-        if (v.latent() >= sae.nLatents()) {
+        if (v.latent() >= sae.dSae()) {
             throw new ParameterException(spec.commandLine(), option + " " + v + ": latent " + v.latent()
-                    + " is out of range; the SAE has latents 0.." + (sae.nLatents() - 1));
+                    + " is out of range; the SAE has latents 0.." + (sae.dSae() - 1));
         }
         return v.latent();
     }

@@ -49,11 +49,11 @@ class RegisteredArchitectureTest {
             assertThat(sae).isInstanceOf(ToyTopKSae.class);
             assertThat(sae.config().k()).isEqualTo(3);
             assertThat(sae.config().hookName()).isEqualTo(LAYER);
-            float[] x = new float[4 * sae.nInputs()];
+            float[] x = new float[4 * sae.dIn()];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) Math.sin(i * 0.37);
             }
-            float[] codes = sae.encode(m.create(x, new Shape(4, sae.nInputs()))).toFloatArray();
+            float[] codes = sae.encode(m.create(x, new Shape(4, sae.dIn()))).toFloatArray();
             for (int row = 0; row < 4; row++) {
                 int active = 0;
                 for (int l = 0; l < 32; l++) {

@@ -45,7 +45,7 @@ final class LatentTap {
                     + "needs a layer that runs once");
         }
         Shape shape = x.getShape();
-        delta = manager.zeros(new Shape(shape.get(0), shape.get(1), sae.nLatents()), DataType.FLOAT32, x.getDevice());
+        delta = manager.zeros(new Shape(shape.get(0), shape.get(1), sae.dSae()), DataType.FLOAT32, x.getDevice());
         delta.setRequiresGradient(true);
         return x.add(sae.decodeDirection(delta));
     }

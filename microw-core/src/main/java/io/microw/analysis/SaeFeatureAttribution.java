@@ -64,7 +64,7 @@ public final class SaeFeatureAttribution {
      * @throws io.microw.concepts.ConceptException when the dictionary is for another number of latents
      */
     public SaeFeatureAttribution withConcepts(ConceptDictionary dictionary) {
-        Objects.requireNonNull(dictionary, "dictionary").validate(sae.nLatents());
+        Objects.requireNonNull(dictionary, "dictionary").validate(sae.dSae());
         return new SaeFeatureAttribution(sae, layer, dictionary);
     }
 

@@ -32,7 +32,7 @@ public final class AutoencoderConcepts {
     AutoencoderConcepts(SaeHook hook) {
         this.hook = Objects.requireNonNull(hook, "hook");
         this.sae = hook.sae();
-        this.manipulations = new ConceptManipulations(sae.nLatents());
+        this.manipulations = new ConceptManipulations(sae.dSae());
     }
 
     /**
@@ -63,7 +63,7 @@ public final class AutoencoderConcepts {
      * @param window tokens kept on each side of the firing token
      */
     public void enableTextTracking(int topK, int bottomK, int window) {
-        tracker = new TopTextTracker(sae.nLatents(), topK, bottomK, window, id -> decoder.apply(id));
+        tracker = new TopTextTracker(sae.dSae(), topK, bottomK, window, id -> decoder.apply(id));
     }
 
     /**
@@ -72,8 +72,8 @@ public final class AutoencoderConcepts {
      * @param existing the tracker to feed
      */
     public void useTracker(TopTextTracker existing) {
-        if (existing.latents() != sae.nLatents()) {
-            throw new SaeException("the tracker has " + existing.latents() + " latents; this SAE has " + sae.nLatents());
+        if (existing.latents() != sae.dSae()) {
+            throw new SaeException("the tracker has " + existing.latents() + " latents; this SAE has " + sae.dSae());
         }
         tracker = existing;
     }
@@ -151,7 +151,7 @@ public final class AutoencoderConcepts {
      * @param concepts the dictionary
      */
     public void setDictionary(ConceptDictionary concepts) {
-        this.dictionary = concepts.validate(sae.nLatents());
+        this.dictionary = concepts.validate(sae.dSae());
     }
 
     /**
@@ -161,7 +161,7 @@ public final class AutoencoderConcepts {
      * @return the dictionary, now attached
      */
     public ConceptDictionary loadDictionary(Path file) {
-        ConceptDictionary loaded = ConceptDictionary.load(file, sae.nLatents());
+        ConceptDictionary loaded = ConceptDictionary.load(file, sae.dSae());
         this.dictionary = loaded;
         return loaded;
     }
@@ -173,7 +173,7 @@ public final class AutoencoderConcepts {
      */
     public synchronized ConceptDictionary dictionary() {
         if (dictionary == null) {
-            dictionary = ConceptDictionary.forLatents(sae.nLatents());
+            dictionary = ConceptDictionary.forLatents(sae.dSae());
         }
         return dictionary;
     }
@@ -271,7 +271,7 @@ public final class AutoencoderConcepts {
      * @param file a file written by {@link #saveManipulations}
      */
     public void loadManipulations(Path file) {
-        ConceptManipulations loaded = ConceptManipulations.load(file, sae.nLatents());
+        ConceptManipulations loaded = ConceptManipulations.load(file, sae.dSae());
         manipulations.reset();
         loaded.scales().forEach(manipulations::scale);
         loaded.additions().forEach(manipulations::add);

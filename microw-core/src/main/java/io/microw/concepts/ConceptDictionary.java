@@ -100,7 +100,7 @@ public final class ConceptDictionary {
     }
 
     /**
-     * An empty dictionary for an SAE with {@code nLatents} latents (e.g. {@code sae.nLatents()}).
+     * An empty dictionary for an SAE with {@code nLatents} latents (e.g. {@code sae.dSae()}).
      *
      * @param nLatents the SAE's latent count, at least 1
      * @return the new dictionary
@@ -114,7 +114,7 @@ public final class ConceptDictionary {
      *
      * @return the latent count
      */
-    public int nLatents() {
+    public int dSae() {
         return nLatents;
     }
 
@@ -232,7 +232,7 @@ public final class ConceptDictionary {
     }
 
     /**
-     * Checks that this dictionary fits an SAE with {@code expectedLatents} latents (e.g. {@code sae.nLatents()});
+     * Checks that this dictionary fits an SAE with {@code expectedLatents} latents (e.g. {@code sae.dSae()});
      * returns this.
      *
      * @param expectedLatents the SAE's latent count
@@ -324,7 +324,7 @@ public final class ConceptDictionary {
      * @return the dictionary, or empty
      */
     public static Optional<ConceptDictionary> ofPretrained(Sae sae) {
-        return sae.pretrained().flatMap(p -> besideSae(p.folder(), sae.nLatents()));
+        return sae.pretrained().flatMap(p -> besideSae(p.folder(), sae.dSae()));
     }
 
     private static String format(Path path) {
@@ -424,7 +424,7 @@ public final class ConceptDictionary {
         }
         if (n < 0) {
             throw new ConceptException("concept file " + path + " does not say its latent count (no \"n_size\"); "
-                    + "load it with load(file, sae.nLatents())");
+                    + "load it with load(file, sae.dSae())");
         }
         Builder b = new Builder(path, n, duplicates);
         Iterator<Map.Entry<String, JsonNode>> it = entries.fields();
@@ -510,7 +510,7 @@ public final class ConceptDictionary {
     private static ConceptDictionary parseCsv(Path path, String text, int nLatents, Duplicates duplicates) {
         if (nLatents < 0) {
             throw new ConceptException("concept file " + path + " is a CSV, which does not say its latent count; "
-                    + "load it with load(file, sae.nLatents())");
+                    + "load it with load(file, sae.dSae())");
         }
         List<Csv.Record> records = Csv.parse("concept file", path, text);
         if (records.isEmpty()) {

@@ -57,8 +57,8 @@ public final class FeatureDashboard {
         this.stats = stats;
         this.lm = lm;
         this.names = Map.copyOf(names);
-        if (texts.latents() != sae.nLatents()) {
-            throw new SaeException("the top texts have " + texts.latents() + " latents; the SAE has " + sae.nLatents());
+        if (texts.latents() != sae.dSae()) {
+            throw new SaeException("the top texts have " + texts.latents() + " latents; the SAE has " + sae.dSae());
         }
     }
 
@@ -80,9 +80,9 @@ public final class FeatureDashboard {
                 .append(stats == null ? "no firing statistics given" : stats.tokens() + " tokens tracked")
                 .append(".</p>\n");
         for (int latent : latents) {
-            if (latent < 0 || latent >= sae.nLatents()) {
+            if (latent < 0 || latent >= sae.dSae()) {
                 throw new SaeException("latent index " + latent + " is out of range: this SAE has latents 0.."
-                        + (sae.nLatents() - 1));
+                        + (sae.dSae() - 1));
             }
             section(html, latent);
         }

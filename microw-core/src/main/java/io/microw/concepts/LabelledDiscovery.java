@@ -75,7 +75,7 @@ public final class LabelledDiscovery {
      *
      * @return the latent count
      */
-    public int nLatents() {
+    public int dSae() {
         return nLatents;
     }
 

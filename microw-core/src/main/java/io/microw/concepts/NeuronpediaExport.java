@@ -64,9 +64,9 @@ public final class NeuronpediaExport {
         this.sae = Objects.requireNonNull(sae, "sae");
         this.unembedding = unembedding;
         this.names = names;
-        if (names != null && names.nLatents() != sae.nLatents()) {
-            throw new SaeException("the concept dictionary has " + names.nLatents() + " latents; the SAE has "
-                    + sae.nLatents());
+        if (names != null && names.dSae() != sae.dSae()) {
+            throw new SaeException("the concept dictionary has " + names.dSae() + " latents; the SAE has "
+                    + sae.dSae());
         }
     }
 
@@ -109,8 +109,8 @@ public final class NeuronpediaExport {
      */
     public ObjectNode batch(TopTextSource texts, LatentSummary stats, List<Integer> latents,
                             NeuronpediaSource source) {
-        if (texts.latents() != sae.nLatents()) {
-            throw new SaeException("the contexts have " + texts.latents() + " latents; the SAE has " + sae.nLatents());
+        if (texts.latents() != sae.dSae()) {
+            throw new SaeException("the contexts have " + texts.latents() + " latents; the SAE has " + sae.dSae());
         }
         ObjectNode batch = JSON.createObjectNode();
         batch.put("model_id", source.modelId());
@@ -118,9 +118,9 @@ public final class NeuronpediaExport {
         batch.put("sae_set", source.saeSet());
         ArrayNode features = batch.putArray("features");
         for (int latent : latents) {
-            if (latent < 0 || latent >= sae.nLatents()) {
+            if (latent < 0 || latent >= sae.dSae()) {
                 throw new SaeException("latent index " + latent + " is out of range: this SAE has latents 0.."
-                        + (sae.nLatents() - 1));
+                        + (sae.dSae() - 1));
             }
             features.add(feature(latent, texts.topTexts(latent), stats, source));
         }

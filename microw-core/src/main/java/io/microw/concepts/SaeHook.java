@@ -99,7 +99,7 @@ public final class SaeHook implements Detector, Controller, AutoCloseable {
      * reaches a real token's.
      *
      * <pre>{@code
-     * ConceptManipulations edits = new ConceptManipulations(sae.nLatents());
+     * ConceptManipulations edits = new ConceptManipulations(sae.dSae());
      * edits.scale(42, 3.0);
      * try (RunResult r = lm.inference().run(ids, null,
      *         SaeHook.splice(lm, "blocks.1.hook_resid_post", sae, SaeMode.STEER, edits))) { ... }
@@ -110,7 +110,7 @@ public final class SaeHook implements Detector, Controller, AutoCloseable {
      * @param sae the SAE, whose d_in must be the layer's output width; it must stay open while the value is used
      * @param mode {@link SaeMode#STEER} or {@link SaeMode#REPLACE} ({@link SaeMode#OBSERVE} has nothing to record
      *             into: attach a hook to observe)
-     * @param edits latent edits for an SAE of {@code sae.nLatents()} latents, scoped ALL or PROMPT; empty for none
+     * @param edits latent edits for an SAE of {@code sae.dSae()} latents, scoped ALL or PROMPT; empty for none
      * @return the splice, an edit of the layer's output
      * @throws IllegalArgumentException for OBSERVE, edits for another latent count, or edits scoped to generated
      *                                  tokens
@@ -129,7 +129,7 @@ public final class SaeHook implements Detector, Controller, AutoCloseable {
      * @param layer      a layer name, alias or index
      * @param sae        the SAE; it must stay open while the value is used
      * @param mode       {@link SaeMode#STEER} or {@link SaeMode#REPLACE}
-     * @param edits      latent edits for an SAE of {@code sae.nLatents()} latents, scoped ALL or PROMPT
+     * @param edits      latent edits for an SAE of {@code sae.dSae()} latents, scoped ALL or PROMPT
      * @param onMismatch warn, or refuse, on a weight-processing mismatch
      * @return the splice, an edit of the layer's output
      */
@@ -144,9 +144,9 @@ public final class SaeHook implements Detector, Controller, AutoCloseable {
             throw new IllegalArgumentException("a splice changes the layer's output: use SaeMode.STEER or REPLACE; "
                     + "to observe latents attach a hook (SaeHook.attach) or capture the layer and encode it");
         }
-        if (edits.latents() != sae.nLatents()) {
+        if (edits.latents() != sae.dSae()) {
             throw new IllegalArgumentException("the edits are for an SAE of " + edits.latents()
-                    + " latents but this SAE has " + sae.nLatents());
+                    + " latents but this SAE has " + sae.dSae());
         }
         if (edits.scope() == PositionScope.GENERATED) {
             throw new IllegalArgumentException("the edits are scoped to GENERATED tokens, which a run does not have, "

@@ -65,7 +65,7 @@ public final class TokenLatents {
         int[][] latents = new int[n][];
         float[][] values = new float[n][];
         if (sae.architecture() == SaeArchitecture.TOPK) {
-            NDList top = codes.reshape(n, sae.nLatents()).topK(sae.config().k(), -1, true, false);
+            NDList top = codes.reshape(n, sae.dSae()).topK(sae.config().k(), -1, true, false);
             float[] v = top.get(0).toFloatArray();
             long[] idx = top.get(1).toLongArray();
             int k = sae.config().k();
@@ -87,7 +87,7 @@ public final class TokenLatents {
             }
         } else {
             float[] dense = codes.toFloatArray();
-            int d = sae.nLatents();
+            int d = sae.dSae();
             for (int i = 0; i < n; i++) {
                 int count = 0;
                 for (int l = 0; l < d; l++) {

@@ -37,7 +37,7 @@ final class Unembedding {
             return null;
         }
         Module m = lm.layers().module("lm_head");
-        if (m instanceof Linear l && l.weight().getShape().get(1) == sae.nInputs()) {
+        if (m instanceof Linear l && l.weight().getShape().get(1) == sae.dIn()) {
             return new Unembedding(l.weight(), lm.tokenizer()::tokenText);
         }
         return null;
@@ -45,8 +45,8 @@ final class Unembedding {
 
     /** A latent's decoder row {@code W_dec[latent]}. */
     static float[] decoderRow(Sae sae, int latent) {
-        float[] row = new float[sae.nInputs()];
-        System.arraycopy(sae.parameter("W_dec"), latent * sae.nInputs(), row, 0, sae.nInputs());
+        float[] row = new float[sae.dIn()];
+        System.arraycopy(sae.parameter("W_dec"), latent * sae.dIn(), row, 0, sae.dIn());
         return row;
     }
 

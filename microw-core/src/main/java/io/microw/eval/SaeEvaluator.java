@@ -188,7 +188,7 @@ public final class SaeEvaluator {
                     + "evaluated");
         }
         int limit = maxLength == 0 ? lm.config().maxPositions() : Math.min(maxLength, lm.config().maxPositions());
-        Accumulator acc = new Accumulator(sae.nLatents());
+        Accumulator acc = new Accumulator(sae.dSae());
         int batchCount = 0;
         long textCount = 0;
         while (batches.hasNext()) {

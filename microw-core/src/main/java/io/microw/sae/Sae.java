@@ -250,21 +250,39 @@ public abstract class Sae implements AutoCloseable {
     }
 
     /**
-     * Input width d_in (mi-crow's n_inputs).
+     * Input width d_in, the layer's hidden size (SAELens' name, the one microw's API uses).
      *
      * @return the input width
      */
-    public int nInputs() {
+    public int dIn() {
         return config.dIn();
     }
 
     /**
-     * Number of latents d_sae (mi-crow's n_latents).
+     * Number of latents d_sae (SAELens' name, the one microw's API uses).
+     *
+     * @return the number of latents
+     */
+    public int dSae() {
+        return config.dSae();
+    }
+
+    /**
+     * mi-crow's name for {@link #dIn()}, kept for code ported from mi-crow ({@code n_inputs}).
+     *
+     * @return the input width
+     */
+    public int nInputs() {
+        return dIn();
+    }
+
+    /**
+     * mi-crow's name for {@link #dSae()}, kept for code ported from mi-crow ({@code n_latents}).
      *
      * @return the number of latents
      */
     public int nLatents() {
-        return config.dSae();
+        return dSae();
     }
 
     /**

@@ -86,7 +86,7 @@ class SaeFeatureAttributionTest {
                 .isCloseTo(unsplicedMetric, within(1e-5f));
         assertThat(r.layer()).isEqualTo("transformer.h.0.hook_resid_post");
 
-        int latents = sae.nLatents();
+        int latents = sae.dSae();
         int seq = IDS[0].length;
         float[] decoder = sae.parameter("W_dec");
         int expectedActive = 0;
@@ -149,7 +149,7 @@ class SaeFeatureAttributionTest {
                     .hasMessageContaining("got -1");
 
             int named = top.get(0).latent();
-            ConceptDictionary dictionary = ConceptDictionary.forLatents(sae.nLatents());
+            ConceptDictionary dictionary = ConceptDictionary.forLatents(sae.dSae());
             dictionary.set(named, "pos:test", "a name for the test", 0.9);
             SaeAttributionResult withNames = SaeFeatureAttribution.of(sae, LAYER).withConcepts(dictionary)
                     .attribute(lm, IDS, MASK, METRIC);

@@ -62,7 +62,7 @@ class ConceptDictionaryTest {
             d.save(p);
             ConceptDictionary back = ConceptDictionary.load(p, 16);
             assertThat(back.concepts()).as(name).isEqualTo(d.concepts());
-            assertThat(back.nLatents()).isEqualTo(16);
+            assertThat(back.dSae()).isEqualTo(16);
             assertThat(back.origin()).contains(p);
             // saving again over the file replaces it, no temporary file left behind
             back.set(7, "new", "", 0.5);
@@ -92,7 +92,7 @@ class ConceptDictionaryTest {
                   }
                 }""");
         ConceptDictionary d = ConceptDictionary.load(saved);
-        assertThat(d.nLatents()).isEqualTo(8);
+        assertThat(d.dSae()).isEqualTo(8);
         assertThat(d.concepts()).containsExactly(new Concept(0, "concept_0", "", 0.8, null),
                 new Concept(5, "high", "", 0.6, null));
         // what mi-crow's from_json reads: the bare map, no n_size

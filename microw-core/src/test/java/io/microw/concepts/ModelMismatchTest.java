@@ -125,7 +125,7 @@ class ModelMismatchTest {
         try (LanguageModel lm = LanguageModel.load(dir);
              LanguageModel withBos = LanguageModel.load(dir, LoadOptions.defaults().withPrependBos(true));
              TopKSae sae = new TopKSae(trainedWithBos(), 1)) {
-            ConceptManipulations none = new ConceptManipulations(sae.nLatents());
+            ConceptManipulations none = new ConceptManipulations(sae.dSae());
             assertThatThrownBy(() -> SaeHook.splice(lm, LAYER, sae, SaeMode.STEER, none, ModelMismatch.REFUSE))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("without a BOS token first")
@@ -150,7 +150,7 @@ class ModelMismatchTest {
             assertThat(latents.counted(0, 0)).as("the BOS is special").isFalse();
             assertThat(latents.counted(0, 1)).isTrue();
             int contexts = 0;
-            for (int latent = 0; latent < sae.nLatents(); latent++) {
+            for (int latent = 0; latent < sae.dSae(); latent++) {
                 for (LatentContext c : hook.concepts().topTexts(latent)) {
                     assertThat(c.token()).isEqualTo(words.get(c.position()));
                     assertThat(c.window().get(c.position() - c.windowStart())).isEqualTo(c.token());
@@ -182,7 +182,7 @@ class ModelMismatchTest {
                     .hasMessageContaining("withCenterWritingWeights(true)");
             assertThat(plain.layers().allHooks()).isEmpty();
             assertThatThrownBy(() -> SaeHook.splice(plain, LAYER, sae, SaeMode.STEER,
-                    new ConceptManipulations(sae.nLatents()), ModelMismatch.REFUSE))
+                    new ConceptManipulations(sae.dSae()), ModelMismatch.REFUSE))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("withCenterWritingWeights(true)");
             try (SaeHook warned = SaeHook.attach(plain, sae, LAYER)) {

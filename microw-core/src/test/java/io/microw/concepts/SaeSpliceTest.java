@@ -49,7 +49,7 @@ class SaeSpliceTest {
         mask = fixture.ids("attention_mask");
         sae = new TopKSae(128, 64, 8, 3);
         try (RunResult r = lm.inference().runWithCache(ids, mask, LAYER)) {
-            strongest = (int) sae.encode(r.cache().get(LAYER)).reshape(-1, sae.nLatents()).max(new int[] {0}).argMax().getLong();
+            strongest = (int) sae.encode(r.cache().get(LAYER)).reshape(-1, sae.dSae()).max(new int[] {0}).argMax().getLong();
         }
     }
 
@@ -67,7 +67,7 @@ class SaeSpliceTest {
 
     /** A scale of a latent that fires, a pinned and a shifted one. */
     private static ConceptManipulations edits() {
-        ConceptManipulations edits = new ConceptManipulations(sae.nLatents());
+        ConceptManipulations edits = new ConceptManipulations(sae.dSae());
         edits.scale(strongest, 3.0);
         edits.clamp(5, 2.0);
         edits.add(7, 0.5);
@@ -86,7 +86,7 @@ class SaeSpliceTest {
 
     @Test
     void steerWithoutEditsKeepsTheLogitsWhileReplaceChangesThem() {
-        ConceptManipulations none = new ConceptManipulations(sae.nLatents());
+        ConceptManipulations none = new ConceptManipulations(sae.dSae());
         Fixture.Ref plain = logits(Interventions.none());
         Fixture.Ref steered = logits(SaeHook.splice(lm, LAYER, sae, SaeMode.STEER, none));
         Fixture.Ref replaced = logits(SaeHook.splice(lm, LAYER, sae, SaeMode.REPLACE, none));
@@ -98,7 +98,7 @@ class SaeSpliceTest {
 
     @Test
     void steeringKeepsTheErrorTerm() {
-        ConceptManipulations pin = new ConceptManipulations(sae.nLatents());
+        ConceptManipulations pin = new ConceptManipulations(sae.dSae());
         pin.clamp(strongest, 4.0);
         Fixture.Ref byHand = logits(Interventions.edit(LAYER, x -> {
             NDArray codes = sae.encode(x);

@@ -92,8 +92,8 @@ class PretrainedSaesTest {
         Path fixture = PublishedSaeFormatsTest.resource("gemma-scope/layer_3/width_64/average_l0_7/params.npz");
         hub.serve("google/gemma-scope-2b-pt-res", Map.of(GEMMA_ID + "/params.npz", Files.readAllBytes(fixture)));
         try (Sae sae = Sae.fromPretrained(GEMMA_RELEASE, GEMMA_ID, options())) {
-            assertThat(sae.nInputs()).isEqualTo(16);
-            assertThat(sae.nLatents()).isEqualTo(64);
+            assertThat(sae.dIn()).isEqualTo(16);
+            assertThat(sae.dSae()).isEqualTo(64);
             assertThat(sae.config().hookName()).isEqualTo("blocks.12.hook_resid_post");
             assertThat(sae.pretrained()).get().extracting(PretrainedSaeInfo::release).isEqualTo(GEMMA_RELEASE);
             PublishedSaeFormatsTest.assertMatchesExpected(sae, PublishedSaeFormatsTest.resource(
@@ -144,11 +144,11 @@ class PretrainedSaesTest {
 
         hub.clearRequests();
         try (Sae again = saes.load("gpt2-test-res", "blocks.0.hook_resid_post", options())) {
-            assertThat(again.nLatents()).isEqualTo(12);
+            assertThat(again.dSae()).isEqualTo(12);
         }
         assertThat(hub.requests()).as("complete in the cache, the absent sparsity file remembered").isEmpty();
         try (Sae offline = saes.load("gpt2-test-res", "blocks.0.hook_resid_post", options().withOffline(true))) {
-            assertThat(offline.nLatents()).isEqualTo(12);
+            assertThat(offline.dSae()).isEqualTo(12);
         }
         assertThat(hub.requests()).isEmpty();
 

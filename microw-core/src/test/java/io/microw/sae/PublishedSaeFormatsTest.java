@@ -60,7 +60,7 @@ class PublishedSaeFormatsTest {
     /** codes and reconstruction of {@code x} [rows, d_in] by {@code sae}. */
     private static float[][] run(Sae sae, float[] x, int rows) {
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray in = m.create(x, new Shape(rows, sae.nInputs()));
+            NDArray in = m.create(x, new Shape(rows, sae.dIn()));
             NDArray codes = sae.encode(in);
             return new float[][] {codes.toFloatArray(), sae.decode(codes).toFloatArray()};
         }
@@ -148,8 +148,8 @@ class PublishedSaeFormatsTest {
             try (Sae sae = Sae.load(p)) {
                 assertThat(sae).isInstanceOf(JumpReluSae.class);
                 assertThat(sae.config().applyBDecToInput()).isFalse();
-                assertThat(sae.nInputs()).isEqualTo(16);
-                assertThat(sae.nLatents()).isEqualTo(64);
+                assertThat(sae.dIn()).isEqualTo(16);
+                assertThat(sae.dSae()).isEqualTo(64);
                 assertMatchesExpected(sae, resource("gemma-scope/expected.safetensors"));
             }
         }

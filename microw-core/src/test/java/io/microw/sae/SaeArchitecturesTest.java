@@ -227,8 +227,8 @@ class SaeArchitecturesTest {
     void topKSaeOfMiCrowShapeKeepsAtMostKLatentsPerRowAndTheLargest() {
         try (TopKSae sae = new TopKSae(512, 256, 8); NDManager m = NDManager.newBaseManager()) {
             assertThat(sae.k()).isEqualTo(8);
-            assertThat(sae.nLatents()).isEqualTo(512);
-            assertThat(sae.nInputs()).isEqualTo(256);
+            assertThat(sae.dSae()).isEqualTo(512);
+            assertThat(sae.dIn()).isEqualTo(256);
             float[] x = gaussian(new Random(1), 16 * 256, 1f);
             float[] codes = sae.encode(m.create(x, new Shape(16, 256))).toFloatArray();
             Map<String, float[]> p = new HashMap<>();
@@ -356,5 +356,15 @@ class SaeArchitecturesTest {
         Field f = Sae.class.getDeclaredField("manager");
         f.setAccessible(true);
         return (NDManager) f.get(sae);
+    }
+
+    @Test
+    void miCrowsConstructorOrderAndNamesAreAliasesOfDInAndDSae() {
+        try (TopKSae sae = new TopKSae(512, 256, 8)) {
+            assertThat(sae.dSae()).isEqualTo(512);
+            assertThat(sae.dIn()).isEqualTo(256);
+            assertThat(sae.nLatents()).as("mi-crow's n_latents").isEqualTo(512);
+            assertThat(sae.nInputs()).as("mi-crow's n_inputs").isEqualTo(256);
+        }
     }
 }

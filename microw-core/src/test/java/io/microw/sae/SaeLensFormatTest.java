@@ -564,7 +564,7 @@ class SaeLensFormatTest {
         assertThat(read).isPresent();
         assertThat(read.get()).containsExactly(log10);
         try (Sae sae = Sae.load(dir)) {
-            assertThat(sae.nLatents()).isEqualTo(4);
+            assertThat(sae.dSae()).isEqualTo(4);
         }
         float[] other = {-2f, -2f, -2f, -2f};
         SaeLensFormat.writeSparsity(dir, other);

@@ -157,7 +157,7 @@ public final class BrownDiscovery {
                 items.add(new Item(s, d.genre()));
             }
         }
-        LabelledDiscovery discovery = new LabelledDiscovery(sae.nLatents());
+        LabelledDiscovery discovery = new LabelledDiscovery(sae.dSae());
         long[] counts = new long[7];
         for (int start = 0; start < items.size(); start += batchSize) {
             runBatch(items.subList(start, Math.min(items.size(), start + batchSize)), discovery, counts);
@@ -200,7 +200,7 @@ public final class BrownDiscovery {
         try (NDManager m = sae.newManager()) {
             codes = sae.encode(m.create(acts, new Shape((long) b * t, d))).toFloatArray();
         }
-        int nLat = sae.nLatents();
+        int nLat = sae.dSae();
         long[][] mask = enc.attentionMask();
         long[][] special = enc.specialTokensMask();
         String[][] tokens = enc.tokens();
@@ -356,7 +356,7 @@ public final class BrownDiscovery {
                                     Path concepts, double minF1) {
         Result r = new BrownDiscovery(lm, sae, layer).run(BrownCorpus.load(), split, limit);
         if (concepts != null) {
-            ConceptDictionary dict = ConceptDictionary.forLatents(sae.nLatents());
+            ConceptDictionary dict = ConceptDictionary.forLatents(sae.dSae());
             r.discovery().proposeNames(dict, minF1);
             dict.save(concepts);
         }

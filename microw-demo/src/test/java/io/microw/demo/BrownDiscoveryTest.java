@@ -108,7 +108,7 @@ class BrownDiscoveryTest {
 
         for (String label : d.labels()) {
             LatentScore best = d.bestLatent(label);
-            List<LatentScore> all = d.topLatents(label, sae.nLatents());
+            List<LatentScore> all = d.topLatents(label, sae.dSae());
             assertThat(all).hasSize(512);
             double max = 0;
             for (LatentScore s : all) {
@@ -128,11 +128,11 @@ class BrownDiscoveryTest {
         assertThat(report.tagsAtLeastMinF1()).allSatisfy(s -> assertThat(s.f1()).isGreaterThanOrEqualTo(0.5));
         assertThat(report.toText()).contains("POS tags with a latent of F1 >= 0.50").contains("pos:nn");
 
-        ConceptDictionary dict = ConceptDictionary.forLatents(sae.nLatents());
+        ConceptDictionary dict = ConceptDictionary.forLatents(sae.dSae());
         List<ConceptDictionary.Concept> named = d.proposeNames(dict, 0.3);
         assertThat(named).isNotEmpty().allSatisfy(c -> assertThat(c.score()).isGreaterThanOrEqualTo(0.3));
         dict.save(dir.resolve("concepts.json"));
-        assertThat(ConceptDictionary.load(dir.resolve("concepts.json"), sae.nLatents()).concepts())
+        assertThat(ConceptDictionary.load(dir.resolve("concepts.json"), sae.dSae()).concepts())
                 .isEqualTo(dict.concepts());
     }
 

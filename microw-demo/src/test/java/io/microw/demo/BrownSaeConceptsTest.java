@@ -49,7 +49,7 @@ class BrownSaeConceptsTest {
             SaeRelease release = PretrainedSaes.defaults().release(BrownGpt2.SAE_RELEASE);
             assertThat(PretrainedSaes.defaults().shipsConcepts(release, release.sae(BrownGpt2.SAE_ID))).isTrue();
             ConceptDictionary shipped = ConceptDictionary.ofPretrained(sae).orElseThrow();
-            assertThat(shipped.nLatents()).isEqualTo(sae.nLatents());
+            assertThat(shipped.dSae()).isEqualTo(sae.dSae());
             assertThat(shipped.size()).isGreaterThanOrEqualTo(20);
             assertThat(shipped.concepts()).allSatisfy(c -> {
                 assertThat(c.name()).matches("(pos|genre):.+");

@@ -32,8 +32,8 @@ class BrownSaeReleaseTest {
         try (Sae sae = Sae.fromPretrained(BrownGpt2.SAE_RELEASE, BrownGpt2.SAE_ID, options);
              Sae direct = Sae.load(resource);
              LanguageModel lm = BrownGpt2.load()) {
-            assertThat(sae.nInputs()).isEqualTo(256);
-            assertThat(sae.nLatents()).isEqualTo(1024);
+            assertThat(sae.dIn()).isEqualTo(256);
+            assertThat(sae.dSae()).isEqualTo(1024);
             assertThat(sae.parameter("W_dec")).containsExactly(direct.parameter("W_dec"));
             PretrainedSaeInfo info = sae.pretrained().orElseThrow();
             assertThat(info.release()).isEqualTo("brown-gpt2-res");

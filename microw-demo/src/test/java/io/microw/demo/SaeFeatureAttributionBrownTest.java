@@ -37,11 +37,11 @@ class SaeFeatureAttributionBrownTest {
     void topLatentsForALogitDifferenceWithConceptNames(@TempDir Path dir) throws Exception {
         try (LanguageModel lm = BrownGpt2.load();
              Sae sae = Sae.load(Path.of(getClass().getResource("sae-h2-topk1024/cfg.json").toURI()).getParent())) {
-            ConceptDictionary named = ConceptDictionary.forLatents(sae.nLatents());
+            ConceptDictionary named = ConceptDictionary.forLatents(sae.dSae());
             new BrownDiscovery(lm, sae, LAYER).run(BrownCorpus.load(), BrownCorpus.Split.VALIDATION, 300)
                     .discovery().proposeNames(named, 0.3);
             named.save(dir.resolve("concepts.json"));
-            ConceptDictionary dictionary = ConceptDictionary.load(dir.resolve("concepts.json"), sae.nLatents());
+            ConceptDictionary dictionary = ConceptDictionary.load(dir.resolve("concepts.json"), sae.dSae());
 
             long[][] ids = {lm.tokenizer().encode("The man in the car said that")};
             LogitMetric metric = LogitMetric.logitDiff(lm.tokenizer().encode(" he")[0],
@@ -69,7 +69,7 @@ class SaeFeatureAttributionBrownTest {
             double[] actual = new double[TOP];
             for (int i = 0; i < TOP; i++) {
                 SaeAttributionResult.Total t = top.get(i);
-                ConceptManipulations off = new ConceptManipulations(sae.nLatents());
+                ConceptManipulations off = new ConceptManipulations(sae.dSae());
                 off.scale(t.latent(), 0.0);
                 estimated[i] = -t.attribution();
                 actual[i] = metricOf(lm, ids, metric, SaeHook.splice(lm, LAYER, sae, SaeMode.STEER, off))

@@ -890,7 +890,7 @@ class DocSnippetsTest {
         assertThat(eval.explainedVariance()).isGreaterThan(0.0).isLessThanOrEqualTo(1.0);
         assertThat(Double.isFinite(eval.ceLossScore())).isTrue();
         assertThat(loaded).isInstanceOf(TopKSae.class);
-        assertThat(loaded.nLatents()).isEqualTo(512);
+        assertThat(loaded.dSae()).isEqualTo(512);
         loaded.close();
     }
 

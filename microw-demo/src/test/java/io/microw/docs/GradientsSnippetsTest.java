@@ -117,7 +117,7 @@ class GradientsSnippetsTest {
         // the demo SAE (a test resource) and a dictionary named by Brown POS discovery, saved where the snippet reads
         Path saeDir = Path.of(getClass().getResource("/io/microw/demo/sae-h2-topk1024/cfg.json").toURI()).getParent();
         try (Sae demo = Sae.load(saeDir)) {
-            ConceptDictionary discovered = ConceptDictionary.forLatents(demo.nLatents());
+            ConceptDictionary discovered = ConceptDictionary.forLatents(demo.dSae());
             new BrownDiscovery(lm, demo, "transformer.h.2").run(BrownCorpus.load(), BrownCorpus.Split.VALIDATION, 300)
                     .discovery().proposeNames(discovered, 0.3);
             discovered.save(dir.resolve("concepts.json"));
@@ -127,7 +127,7 @@ class GradientsSnippetsTest {
         LogitMetric heOverShe = LogitMetric.logitDiff(lm.tokenizer().encode(" he")[0], lm.tokenizer().encode(" she")[0]);
         SaeAttributionResult r;
         try (Sae sae = Sae.load(saeDir)) {                                   // a TopK SAE on transformer.h.2
-            ConceptDictionary concepts = ConceptDictionary.load(dir.resolve("concepts.json"), sae.nLatents());
+            ConceptDictionary concepts = ConceptDictionary.load(dir.resolve("concepts.json"), sae.dSae());
             r = SaeFeatureAttribution.of(sae, "transformer.h.2").withConcepts(concepts)
                     .attribute(lm, ids, null, heOverShe);
         }

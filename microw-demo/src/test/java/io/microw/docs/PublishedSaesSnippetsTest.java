@@ -23,7 +23,7 @@ class PublishedSaesSnippetsTest {
             PretrainedSaeInfo info = sae.pretrained().orElseThrow();
             System.out.println(info.modelName() + " " + info.hookName() + " " + info.folder());
             hook = info.hookName();
-            latents = sae.nLatents();
+            latents = sae.dSae();
         }
         forGpt2 = PretrainedSaes.defaults().releasesFor("gpt2-small");   // SAELens' registry, by model
         // end-snippet

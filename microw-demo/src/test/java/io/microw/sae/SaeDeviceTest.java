@@ -104,7 +104,7 @@ class SaeDeviceTest {
     @Test
     void encodeAndDecodeOfArraysFromTheSaesManagerStayInIt() {
         try (NDManager m = sae.newManager()) {
-            NDArray x = m.randomNormal(new Shape(3, sae.nInputs()));
+            NDArray x = m.randomNormal(new Shape(3, sae.dIn()));
             NDArray codes = sae.encode(x);
             NDArray out = sae.decode(codes);
             assertThat(root(codes.getManager())).isSameAs(sae.ownManager());
@@ -138,7 +138,7 @@ class SaeDeviceTest {
         LocalStore store = new LocalStore(dir.resolve("store"));
         String run = lm.activations().saveActivations(texts, List.of(LAYER),
                 SaveOptions.into(dir.resolve("store")).withBatchSize(4));
-        TopTextTracker tracker = new TopTextTracker(sae.nLatents(), 3, 0, 2, lm.tokenizer()::tokenText);
+        TopTextTracker tracker = new TopTextTracker(sae.dSae(), 3, 0, 2, lm.tokenizer()::tokenText);
         assertThat(OfflineTopTexts.fromStore(store, run, LAYER, sae, tracker)).isEqualTo(2);
         assertThat(sae.handedOut).hasSize(2);
         sae.assertOnlyOwnOrModelArrays();

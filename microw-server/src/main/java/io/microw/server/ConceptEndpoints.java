@@ -50,7 +50,7 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
         AutoencoderConcepts concepts = e.hook().concepts();
         ObjectNode n = Json.object();
         n.put("sae", e.id());
-        n.put("n_size", e.sae().nLatents());
+        n.put("n_size", e.sae().dSae());
         ArrayNode list = n.putArray("concepts");
         synchronized (concepts) {
             ConceptDictionary d = concepts.dictionary();
@@ -74,7 +74,7 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
     void loadConcepts(Context ctx) {
         ObjectNode body = Requests.body(ctx);
         SaeRegistry.Entry e = saes.get(ctx.pathParam("id"));
-        int n = e.sae().nLatents();
+        int n = e.sae().dSae();
         boolean hasPath = body.hasNonNull("path");
         boolean hasMap = body.hasNonNull("concepts");
         if (hasPath == hasMap) {
@@ -141,7 +141,7 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
         ObjectNode body = Requests.body(ctx);
         SaeRegistry.Entry e = saes.get(ctx.pathParam("id"));
         int latent = Requests.pathInt(ctx, "latent");
-        int n = e.sae().nLatents();
+        int n = e.sae().dSae();
         if (latent < 0 || latent >= n) {
             throw ApiException.badRequest("'latent' must be from 0 to " + (n - 1) + ", got " + latent);
         }
@@ -181,7 +181,7 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
             if (body.hasNonNull("texts") || body.hasNonNull("brown")) {
                 throw ApiException.badRequest("give one of 'path' (an exported top-texts file), 'texts' or 'brown'");
             }
-            top = TopTextsImport.read(body, e.sae().nLatents(), config);
+            top = TopTextsImport.read(body, e.sae().dSae(), config);
         } else if (body.hasNonNull("statistics")) {
             throw ApiException.badRequest("'statistics' goes with 'path' (computed top texts bring their own)");
         } else {
@@ -189,7 +189,7 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
         }
         e.tracked().set(top);
         int fired = 0;
-        for (int j = 0; j < e.sae().nLatents(); j++) {
+        for (int j = 0; j < e.sae().dSae(); j++) {
             fired += fired(top, j) ? 1 : 0;
         }
         ObjectNode out = describe(top);
@@ -207,7 +207,7 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
             ModelRegistry.Loaded l = lease.model();
             Endpoints.requireTokenizer(l.lm);
             Endpoints.requireWithinContext(l, texts); // before the first batch: a refused request changes nothing
-            TopTextTracker tracker = new TopTextTracker(e.sae().nLatents(), topK, 0, window,
+            TopTextTracker tracker = new TopTextTracker(e.sae().dSae(), topK, 0, window,
                     l.lm.tokenizer()::tokenText);
             for (int from = 0; from < texts.size(); from += BATCH) {
                 track(l, e, texts.subList(from, Math.min(from + BATCH, texts.size())), tracker);
@@ -319,7 +319,7 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
         List<String> names = new ArrayList<>();
         synchronized (concepts) {
             ConceptDictionary d = concepts.dictionary();
-            for (int j = 0; j < e.sae().nLatents(); j++) {
+            for (int j = 0; j < e.sae().dSae(); j++) {
                 names.add(d.get(j).map(ConceptDictionary.Concept::name).orElse(null));
             }
         }
@@ -372,9 +372,9 @@ record ConceptEndpoints(ServerConfig config, ModelRegistry models, SaeRegistry s
     void getLatent(Context ctx) {
         SaeRegistry.Entry e = saes.get(ctx.pathParam("id"));
         int latent = Requests.pathInt(ctx, "latent");
-        if (latent < 0 || latent >= e.sae().nLatents()) {
+        if (latent < 0 || latent >= e.sae().dSae()) {
             throw ApiException.notFound("no latent " + latent + " in SAE '" + e.id() + "': it has latents 0 to "
-                    + (e.sae().nLatents() - 1));
+                    + (e.sae().dSae() - 1));
         }
         SaeRegistry.TopTexts top = topTexts(e);
         ObjectNode out = Json.object();

@@ -318,8 +318,8 @@ final class Endpoints {
                 layer = RequestHooks.resolve(l.lm.layers(), given);
                 long[] shape = l.lm.inference().layerOutputShape(layer);
                 long width = shape[shape.length - 1];
-                if (width != sae.nInputs()) {
-                    throw ApiException.badRequest("the SAE reads " + sae.nInputs() + " values per token but layer '"
+                if (width != sae.dIn()) {
+                    throw ApiException.badRequest("the SAE reads " + sae.dIn() + " values per token but layer '"
                             + layer + "' gives " + width);
                 }
             } finally {
@@ -339,7 +339,7 @@ final class Endpoints {
     /** The concept dictionary shipped in the SAE's folder ({@code concepts.json}), if any; 400 when it is unreadable. */
     private Optional<ConceptDictionary> shippedConcepts(Path folder, Sae sae, String shown) {
         try {
-            return ConceptDictionary.besideSae(folder, sae.nLatents());
+            return ConceptDictionary.besideSae(folder, sae.dSae());
         } catch (RuntimeException e) {
             throw ApiException.badRequest("the concept dictionary " + ConceptDictionary.FILE_NAME + " beside the SAE "
                     + shown + " cannot be loaded: " + PathGuard.redact(e.getMessage(), config));
@@ -358,8 +358,8 @@ final class Endpoints {
         n.put("model", e.model());
         n.put("layer", e.layer());
         n.put("architecture", e.sae().architecture().saeLensName());
-        n.put("d_in", e.sae().nInputs());
-        n.put("d_sae", e.sae().nLatents());
+        n.put("d_in", e.sae().dIn());
+        n.put("d_sae", e.sae().dSae());
         n.put("k", e.sae().config().k());
         AutoencoderConcepts concepts = e.hook().concepts();
         synchronized (concepts) {
@@ -407,7 +407,7 @@ final class Endpoints {
                         + "'");
             }
             int topK = Requests.integer(body, "top_k", 5, 1, 100);
-            int[] watched = watchedLatents(body.get("latents"), e.sae().nLatents());
+            int[] watched = watchedLatents(body.get("latents"), e.sae().dSae());
             json(ctx, 200, saeCodes(l, e, text, topK, watched));
         }
     }
@@ -442,7 +442,7 @@ final class Endpoints {
                     try (NDArray c = e.sae().encode(flat)) {
                         codes = c.toFloatArray();
                     }
-                    nLatents = e.sae().nLatents();
+                    nLatents = e.sae().dSae();
                 }
                 ArrayNode perToken = out.putArray("tokens");
                 float[] maxPerLatent = new float[nLatents];

@@ -22,7 +22,7 @@ record ManipulationEndpoints(ModelRegistry models, SaeRegistry saes, Manipulatio
         ObjectNode body = Requests.body(ctx);
         String name = ManipulationStore.checkName(Requests.text(body, "name", true));
         SaeRegistry.Entry e = saes.get(Requests.text(body, "sae", true));
-        LatentEdits edits = LatentEdits.parse(body, e.sae().nLatents());
+        LatentEdits edits = LatentEdits.parse(body, e.sae().dSae());
         ObjectNode config = Json.object();
         config.put("name", name);
         config.put("sae", e.id());
@@ -31,7 +31,7 @@ record ManipulationEndpoints(ModelRegistry models, SaeRegistry saes, Manipulatio
         config.put("sae_path", e.shown());
         config.put("model", e.model());
         config.put("layer", e.layer());
-        config.put("d_sae", e.sae().nLatents());
+        config.put("d_sae", e.sae().dSae());
         config.put("created_at", java.time.Instant.now().toString());
         store.create(name, config);
         ctx.header("Location", "/api/manipulations/" + name);
@@ -105,7 +105,7 @@ record ManipulationEndpoints(ModelRegistry models, SaeRegistry saes, Manipulatio
         List<String> prompts = Requests.texts(body, "prompts", "prompt", Endpoints.MAX_TEXTS, Endpoints.MAX_CHARS);
         Requests.Generation gen = Requests.generation(body);
         SaeRegistry.Entry e = loadedSae(config);
-        LatentEdits edits = LatentEdits.parse(config, e.sae().nLatents());
+        LatentEdits edits = LatentEdits.parse(config, e.sae().dSae());
         return new Prepared(config.path("name").asText(), e, edits, prompts, gen);
     }
 

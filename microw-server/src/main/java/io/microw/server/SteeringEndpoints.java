@@ -25,7 +25,7 @@ record SteeringEndpoints(ModelRegistry models, SaeRegistry saes) {
                 throw ApiException.badRequest("'sae': SAE " + e.id() + " reads model '" + e.model() + "', not '"
                         + l.id + "'");
             }
-            LatentEdits edits = LatentEdits.parse(body, e.sae().nLatents());
+            LatentEdits edits = LatentEdits.parse(body, e.sae().dSae());
             Steering.Outcome o = Steering.run(l, saes, e, edits, prompts, gen.config(), true);
             ObjectNode out = Steering.compared(l, e, edits, prompts, o);
             out.put("sampled", gen.sampled());

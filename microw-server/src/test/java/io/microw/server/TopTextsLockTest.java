@@ -74,7 +74,7 @@ class TopTextsLockTest extends DemoServerTest {
         assertThat(top.status()).as(top.raw()).isEqualTo(200);
         TopTextTracker expected;
         try (LanguageModel lm = BrownGpt2.load(); Sae s = Sae.load(ConceptsAndSteeringTest.SAE_RESOURCE)) {
-            expected = new TopTextTracker(s.nLatents(), 3, 0, 4, lm.tokenizer()::tokenText);
+            expected = new TopTextTracker(s.dSae(), 3, 0, 4, lm.tokenizer()::tokenText);
             OfflineTopTexts.fromDataset(lm, s, "transformer.h.2", Datasets.fromTexts("brown", texts), 16, expected);
         }
         LatentStatistics stats = expected.statistics();

@@ -44,8 +44,8 @@ final class TrainingModel {
         this.rule = sae.architecture().training().orElseThrow(() -> new SaeException(
                 sae.architecture().saeLensName() + " SAEs have no training rule"));
         this.sae = sae;
-        this.dIn = sae.nInputs();
-        this.dSae = sae.nLatents();
+        this.dIn = sae.dIn();
+        this.dSae = sae.dSae();
         this.k = sae.config().k();
         this.applyBDecToInput = sae.config().applyBDecToInput();
         this.wEncT = new ParamTensor("W_enc", dSae, dIn, SaeInit.transpose(sae.parameter("W_enc"), dIn, dSae));

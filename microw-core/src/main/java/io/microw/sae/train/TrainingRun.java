@@ -51,9 +51,9 @@ final class TrainingRun implements AutoCloseable {
         this.totalSteps = totalSteps;
         this.workers = new Workers(config.threads());
         this.model = new TrainingModel(sae);
-        this.density = new FeatureDensity(sae.nLatents());
+        this.density = new FeatureDensity(sae.dSae());
         this.gradients = new GradientStep(model, workers);
-        this.kAux = config.kAux() > 0 ? config.kAux() : Math.max(1, sae.nInputs() / 2);
+        this.kAux = config.kAux() > 0 ? config.kAux() : Math.max(1, sae.dIn() / 2);
         this.started = System.nanoTime();
     }
 
@@ -85,7 +85,7 @@ final class TrainingRun implements AutoCloseable {
         if (!config.normalizeActivations() && !config.initBDecToMean()) {
             return;
         }
-        int d = sae.nInputs();
+        int d = sae.dIn();
         double[] sum = new double[d];
         double normSum = 0;
         long n = 0;
@@ -152,7 +152,7 @@ final class TrainingRun implements AutoCloseable {
         }
         tokens += rows;
         density.add(r.activeCounts(), rows);
-        stats.addReconstruction(x, r.reconstruction(), rows, sae.nInputs());
+        stats.addReconstruction(x, r.reconstruction(), rows, sae.dIn());
         stats.addCodes(rows, r.activeTotal(), r.codeSum());
         interval.add(r, rows);
         if (step % config.metricsEvery() == 0 || step == totalSteps) {
@@ -205,7 +205,7 @@ final class TrainingRun implements AutoCloseable {
 
     /** Flattens and scales a batch; null when it holds NaN/Inf and the policy skips it. */
     private float[] flatten(float[][] batch, long batchIndex) {
-        int d = sae.nInputs();
+        int d = sae.dIn();
         float[] x = new float[batch.length * d];
         for (int r = 0; r < batch.length; r++) {
             float[] row = batch[r];
