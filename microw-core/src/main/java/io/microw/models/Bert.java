@@ -12,7 +12,7 @@ import io.microw.nn.ActivationFunction;
 import io.microw.nn.AttentionCore;
 import io.microw.nn.Dropout;
 import io.microw.nn.Embedding;
-import io.microw.nn.ForwardContext;
+import io.microw.nn.internal.ForwardContext;
 import io.microw.nn.HookPoint;
 import io.microw.nn.LayerNorm;
 import io.microw.nn.Linear;

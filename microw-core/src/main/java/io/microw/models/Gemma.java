@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import io.microw.io.HfConfig;
 import io.microw.nn.Activation;
 import io.microw.nn.Autograd;
-import io.microw.nn.ForwardContext;
+import io.microw.nn.internal.ForwardContext;
 import io.microw.nn.HookPoint;
 import io.microw.nn.Linear;
 import io.microw.nn.Module;

@@ -93,7 +93,7 @@ public record GemmaConfig(HfConfig raw, String modelType, int vocabSize, int hid
                 v2 ? softcap(c, "final_logit_softcapping", 30.0) : 0,
                 v2 ? c.getInt("sliding_window", 4096) : 0,
                 v2 ? slidingLayers(c, layers) : Collections.nCopies(layers, false),
-                RopeScaling.from(c, headDim, maxPositions));
+                RopeConfig.read(c, headDim, maxPositions));
     }
 
     /** HF's default when the key is absent; JSON null switches capping off. */

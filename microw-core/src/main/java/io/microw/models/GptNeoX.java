@@ -8,7 +8,7 @@ import io.microw.io.HfConfig;
 import io.microw.nn.Activation;
 import io.microw.nn.Dropout;
 import io.microw.nn.Embedding;
-import io.microw.nn.ForwardContext;
+import io.microw.nn.internal.ForwardContext;
 import io.microw.nn.HookPoint;
 import io.microw.nn.LayerNorm;
 import io.microw.nn.Linear;

@@ -108,7 +108,7 @@ public record LlamaConfig(HfConfig raw, String modelType, String architecture, i
                 ActivationFunction.fromConfig(c.getString("hidden_act", "silu")),
                 c.getBoolean("tie_word_embeddings", false), qkvBias, outputBias,
                 type.equals("llama") && c.getBoolean("mlp_bias", false), type.equals("qwen3"), type.equals("phi3"),
-                RopeScaling.from(c, headDim, maxPositions), qwen ? qwenWindows(c, layers) : uniformWindow(c, type, layers));
+                RopeConfig.read(c, headDim, maxPositions), qwen ? qwenWindows(c, layers) : uniformWindow(c, type, layers));
     }
 
     private static String architecture(String type) {
