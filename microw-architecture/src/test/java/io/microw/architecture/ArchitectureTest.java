@@ -116,7 +116,7 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule lmKnowsNoSaeConceptsOrAnalysis = noClasses().that().resideInAPackage(ROOT + ".lm..")
             .should().dependOnClassesThat().resideInAnyPackage(pkgs("sae", "concepts", "analysis"))
-            .because("SAEs, concepts and analyses are hooks and runs on top of the model, not part of it");
+            .because("SAEs, concepts and analyses are built on the model's hooks and runs, not part of it");
 
     /**
      * The CLI, the server, Spark, the shared front-end layer and the demo use microw-core as any user would:
@@ -147,7 +147,7 @@ class ArchitectureTest {
                         (JavaClass c) -> !c.getPackageName().startsWith(ROOT + ".")
                                 || c.getPackageName().equals(ROOT + "." + pkg)
                                 || c.getPackageName().startsWith(ROOT + "." + pkg + ".")))
-                .because("io." + "microw." + pkg + " is at the bottom: everything may use it, so it may use nothing "
+                .because(ROOT + "." + pkg + " is at the bottom: everything may use it, so it may use nothing "
                         + "above it");
     }
 
