@@ -35,7 +35,7 @@ import java.util.Set;
  * position ids. Checkpoints saved from a task model ({@code bert.embeddings...}) and old ones with
  * {@code LayerNorm.gamma}/{@code beta} load too.
  */
-public final class Bert implements ModelFamily {
+final class Bert implements ModelFamily {
 
     @Override
     public Set<String> modelTypes() {

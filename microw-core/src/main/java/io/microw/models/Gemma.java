@@ -31,7 +31,7 @@ import java.util.Set;
  * the final logits (after {@code lm_head}, whose hooks see the uncapped logits, as in HF) and uses sliding-window
  * attention on the layers {@code layer_types} marks.
  */
-public final class Gemma implements ModelFamily {
+final class Gemma implements ModelFamily {
 
     @Override
     public Set<String> modelTypes() {

@@ -29,7 +29,7 @@ import java.util.Set;
  * {@code mlp.c_fc}, {@code mlp.act}, {@code mlp.c_proj}), {@code ln_f} and {@code lm_head}, plus hook
  * points for the residual stream and the attention internals.
  */
-public final class Gpt2 implements ModelFamily {
+final class Gpt2 implements ModelFamily {
 
     @Override
     public Set<String> modelTypes() {

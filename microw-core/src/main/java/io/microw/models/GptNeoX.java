@@ -31,7 +31,7 @@ import java.util.Set;
  * Rotary embedding covers the first {@code partial_rotary_factor} of each head. With the parallel residual
  * (the default) attention and MLP both read the block's input and the block has no {@code hook_resid_mid}.
  */
-public final class GptNeoX implements ModelFamily {
+final class GptNeoX implements ModelFamily {
 
     @Override
     public Set<String> modelTypes() {

@@ -29,7 +29,7 @@ import java.util.Set;
  * rotary positions with the config's scaling, RMSNorm, a gated MLP, tied or untied head, biases and sliding
  * windows as the config sets them. Phi-3 ({@link Phi3}) builds the same tree with fused projections.
  */
-public final class Llama extends LlamaLikeFamily {
+final class Llama extends LlamaLikeFamily {
 
     @Override
     public Set<String> modelTypes() {

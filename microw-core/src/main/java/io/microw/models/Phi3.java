@@ -9,7 +9,7 @@ import java.util.Set;
  * The module tree, hook points and alias table are {@link Llama}'s, built from a {@link LlamaConfig} whose
  * {@code fused} flag the phi3 model type sets.
  */
-public final class Phi3 extends LlamaLikeFamily {
+final class Phi3 extends LlamaLikeFamily {
 
     @Override
     public Set<String> modelTypes() {
