@@ -14,7 +14,6 @@ import io.microw.nn.ForwardBatch;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeException;
 import io.microw.steering.PositionScope;
-import io.microw.tokenizer.Encodings;
 
 import java.util.Objects;
 import java.util.Optional;
@@ -396,8 +395,7 @@ public final class SaeHook implements Detector, Controller, AutoCloseable {
         long[] mask = batch.attentionMask().toLongArray();
         int past = batch.pastLength();
         int width = past + seq;
-        Encodings enc = batch.encodings();
-        long[][] special = enc != null && past == 0 ? enc.specialTokensMask() : null;
+        long[][] special = past == 0 ? batch.specialTokensMask() : null;
         boolean[][] out = new boolean[rows][seq];
         for (int b = 0; b < rows; b++) {
             for (int s = 0; s < seq; s++) {

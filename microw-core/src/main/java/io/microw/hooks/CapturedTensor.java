@@ -9,7 +9,7 @@ import ai.djl.ndarray.types.DataType;
  * One tensor kept across forwards: a float32 CPU copy in a manager of its own, replaced on each capture so
  * that at most one copy is alive. Detectors use it to keep what a forward showed them.
  */
-public final class CapturedTensor implements AutoCloseable {
+final class CapturedTensor implements AutoCloseable {
 
     private NDManager manager;
     /** Holds the current copy and whatever is computed from it ({@code get().mean()}); closed on the next capture. */

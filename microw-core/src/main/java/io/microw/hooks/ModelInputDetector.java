@@ -1,7 +1,6 @@
 package io.microw.hooks;
 
 import io.microw.nn.ForwardBatch;
-import io.microw.tokenizer.Encodings;
 
 /**
  * Keeps the last forward's input ids, attention mask and a mask that is true only for real, non-special
@@ -26,7 +25,7 @@ public class ModelInputDetector extends BaseHook implements Detector {
         long[] ids = batch.inputIds().toLongArray();
         long[] mask = batch.attentionMask().toLongArray();
         int past = batch.pastLength();
-        Encodings encodings = batch.encodings();
+        long[][] special = batch.specialTokensMask();
         inputIds = new long[rows][seq];
         attentionMask = new long[rows][seq];
         realTokenMask = new boolean[rows][seq];
@@ -34,8 +33,8 @@ public class ModelInputDetector extends BaseHook implements Detector {
             for (int j = 0; j < seq; j++) {
                 inputIds[i][j] = ids[i * seq + j];
                 attentionMask[i][j] = mask[i * (past + seq) + past + j];
-                boolean special = encodings != null && encodings.specialTokensMask()[i][j] != 0;
-                realTokenMask[i][j] = attentionMask[i][j] != 0 && !special;
+                boolean isSpecial = special != null && special[i][j] != 0;
+                realTokenMask[i][j] = attentionMask[i][j] != 0 && !isSpecial;
             }
         }
     }

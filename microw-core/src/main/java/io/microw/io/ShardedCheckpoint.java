@@ -19,7 +19,7 @@ import java.util.Set;
  * (its {@code weight_map} maps each tensor to a shard file in the same directory). All shards are opened
  * and cross-checked against the index on {@link #open}.
  */
-public final class ShardedCheckpoint implements WeightSource {
+final class ShardedCheckpoint implements WeightSource {
 
     private static final ObjectMapper MAPPER = JsonMapper.mapper();
 

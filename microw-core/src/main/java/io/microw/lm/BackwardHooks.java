@@ -98,7 +98,7 @@ final class BackwardHooks {
     }
 
     private HookCall call(String layer, NDArray gradient, long batchIndex, NDManager scope) {
-        return new HookCall(layer, HookType.BACKWARD, layers.module(layer), new NDList(), new NDList(gradient),
+        return new ModelHookCall(layer, HookType.BACKWARD, layers.module(layer), new NDList(), new NDList(gradient),
                 batch(batchIndex), scope);
     }
 

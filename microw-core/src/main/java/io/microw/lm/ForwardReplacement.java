@@ -3,7 +3,7 @@ package io.microw.lm;
 import ai.djl.ndarray.NDArray;
 import io.microw.hooks.BaseHook;
 import io.microw.hooks.HookType;
-import io.microw.nn.ForwardContext;
+import io.microw.nn.internal.ForwardContext;
 import io.microw.nn.Module;
 
 /**

@@ -10,9 +10,9 @@ import io.microw.hooks.HookCall;
 import io.microw.hooks.HookException;
 import io.microw.hooks.HookType;
 import io.microw.nn.Autograd;
-import io.microw.nn.ForwardContext;
-import io.microw.nn.ForwardStopped;
-import io.microw.nn.HookRunner;
+import io.microw.nn.internal.ForwardContext;
+import io.microw.nn.internal.ForwardStopped;
+import io.microw.nn.internal.HookRunner;
 import io.microw.nn.Module;
 
 import java.util.List;
@@ -83,7 +83,7 @@ final class HookDispatcher implements HookRunner {
             NDList in = type == HookType.PRE_FORWARD ? current : inputs;
             NDList out = type == HookType.FORWARD ? current : null;
             if (hook instanceof Detector) {
-                HookCall call = new HookCall(reg.layer(), type, module, in, out, ctx.batch(), ctx.manager());
+                HookCall call = new ModelHookCall(reg.layer(), type, module, in, out, ctx.batch(), ctx.manager());
                 guarded(reg, () -> {
                     ((Detector) hook).processActivations(call);
                     return null;
@@ -115,8 +115,8 @@ final class HookDispatcher implements HookRunner {
         NDArray original = current.head();
         NDList copied = withHead(current, copyOf(original));
         HookCall call = type == HookType.FORWARD
-                ? new HookCall(layer, type, module, inputs, copied, ctx.batch(), ctx.manager())
-                : new HookCall(layer, type, module, copied, null, ctx.batch(), ctx.manager());
+                ? new ModelHookCall(layer, type, module, inputs, copied, ctx.batch(), ctx.manager())
+                : new ModelHookCall(layer, type, module, copied, null, ctx.batch(), ctx.manager());
         NDArray replacement = guarded(reg, () -> controller.modifyActivations(call));
         if (replacement == null) {
             return current;

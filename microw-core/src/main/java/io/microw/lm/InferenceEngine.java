@@ -10,10 +10,10 @@ import io.microw.models.ModelConfig;
 import io.microw.models.TransformerModel;
 import io.microw.nn.Autograd;
 import io.microw.nn.ForwardBatch;
-import io.microw.nn.ForwardContext;
-import io.microw.nn.ForwardStopped;
-import io.microw.nn.HookRunner;
-import io.microw.nn.KvCache;
+import io.microw.nn.internal.ForwardContext;
+import io.microw.nn.internal.ForwardStopped;
+import io.microw.nn.internal.HookRunner;
+import io.microw.nn.internal.KvCache;
 import io.microw.tokenizer.Encodings;
 import io.microw.tokenizer.PaddingSide;
 import io.microw.tokenizer.Tokenizer;
@@ -222,7 +222,8 @@ public final class InferenceEngine {
         NDManager work = resultManager.newSubManager();
         try {
             ForwardBatch batch = new ForwardBatch(BatchInputs.toArray(work, ids), BatchInputs.toArray(work, fullMask),
-                    BatchInputs.toArray(work, pos), encodings == null ? List.of() : encodings.texts(), encodings,
+                    BatchInputs.toArray(work, pos), encodings == null ? List.of() : encodings.texts(),
+                    encodings == null ? null : encodings.specialTokensMask(),
                     batchCounter.getAndIncrement(), -1);
             HookRunner hooks = options.withHooks() ? layers.runner(options.withControllers(), perCall)
                     : HookRunner.NONE;

@@ -158,6 +158,19 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
+     * Converts a BERT encoder exported to ONNX (see {@link io.microw.models.OnnxBertImporter}) and loads it in one
+     * step. The conversion goes to a temporary directory that is deleted once the model is loaded (so the model's
+     * {@code directory()} no longer exists); use {@code OnnxBertImporter.convert} to keep it.
+     *
+     * @param onnx          the BERT {@code .onnx} file
+     * @param tokenizerJson the model's {@code tokenizer.json}, or {@code null}
+     * @return the loaded model; close it to free its weights
+     */
+    public static LanguageModel fromOnnxBert(Path onnx, Path tokenizerJson) {
+        return OnnxBertLoader.load(onnx, tokenizerJson);
+    }
+
+    /**
      * Loads a model directory (see {@link #load(Path)}) onto the device and in the dtype of {@code options}.
      *
      * @param dir     the model directory

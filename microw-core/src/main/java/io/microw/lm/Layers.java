@@ -6,7 +6,7 @@ import io.microw.hooks.Hook;
 import io.microw.hooks.HookException;
 import io.microw.hooks.HookType;
 import io.microw.models.TransformerModel;
-import io.microw.nn.HookRunner;
+import io.microw.nn.internal.HookRunner;
 import io.microw.nn.Module;
 import io.microw.util.EditDistance;
 

@@ -8,7 +8,7 @@ import java.util.Map;
  * ({@code hook_embed}) and names inside block i ({@code hook_resid_post}, {@code attn.hook_pattern}), each
  * given relative to the family's own block name.
  */
-public final class AliasTable {
+final class AliasTable {
 
     private AliasTable() {
     }

@@ -12,7 +12,7 @@ import io.microw.nn.ActivationFunction;
 import io.microw.nn.AttentionCore;
 import io.microw.nn.Dropout;
 import io.microw.nn.Embedding;
-import io.microw.nn.ForwardContext;
+import io.microw.nn.internal.ForwardContext;
 import io.microw.nn.HookPoint;
 import io.microw.nn.LayerNorm;
 import io.microw.nn.Linear;
@@ -35,7 +35,7 @@ import java.util.Set;
  * position ids. Checkpoints saved from a task model ({@code bert.embeddings...}) and old ones with
  * {@code LayerNorm.gamma}/{@code beta} load too.
  */
-public final class Bert implements ModelFamily {
+final class Bert implements ModelFamily {
 
     @Override
     public Set<String> modelTypes() {

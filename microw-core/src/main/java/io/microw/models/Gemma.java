@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import io.microw.io.HfConfig;
 import io.microw.nn.Activation;
 import io.microw.nn.Autograd;
-import io.microw.nn.ForwardContext;
+import io.microw.nn.internal.ForwardContext;
 import io.microw.nn.HookPoint;
 import io.microw.nn.Linear;
 import io.microw.nn.Module;
@@ -31,7 +31,7 @@ import java.util.Set;
  * the final logits (after {@code lm_head}, whose hooks see the uncapped logits, as in HF) and uses sliding-window
  * attention on the layers {@code layer_types} marks.
  */
-public final class Gemma implements ModelFamily {
+final class Gemma implements ModelFamily {
 
     @Override
     public Set<String> modelTypes() {

@@ -92,7 +92,7 @@ public record GemmaConfig(HfConfig raw, GemmaVariant variant, int vocabSize, int
                 softcap(c, "final_logit_softcapping", v.finalLogitSoftcap()),
                 slides ? c.getInt("sliding_window", v.slidingWindow().getAsInt()) : 0,
                 slides ? slidingLayers(c, layers) : Collections.nCopies(layers, false),
-                RopeScaling.from(c, headDim, maxPositions));
+                RopeConfig.read(c, headDim, maxPositions));
     }
 
     /** 0 when the variant has no cap, else the key's value (HF's default when absent; JSON null switches it off). */

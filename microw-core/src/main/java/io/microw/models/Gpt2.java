@@ -9,9 +9,9 @@ import io.microw.nn.Activation;
 import io.microw.nn.AttentionCore;
 import io.microw.nn.Dropout;
 import io.microw.nn.Embedding;
-import io.microw.nn.ForwardContext;
+import io.microw.nn.internal.ForwardContext;
 import io.microw.nn.HookPoint;
-import io.microw.nn.KvCache;
+import io.microw.nn.internal.KvCache;
 import io.microw.nn.LayerNorm;
 import io.microw.nn.Linear;
 import io.microw.nn.Module;
@@ -29,7 +29,7 @@ import java.util.Set;
  * {@code mlp.c_fc}, {@code mlp.act}, {@code mlp.c_proj}), {@code ln_f} and {@code lm_head}, plus hook
  * points for the residual stream and the attention internals.
  */
-public final class Gpt2 implements ModelFamily {
+final class Gpt2 implements ModelFamily {
 
     @Override
     public Set<String> modelTypes() {

@@ -8,7 +8,7 @@ import io.microw.io.HfConfig;
 import io.microw.nn.Activation;
 import io.microw.nn.Dropout;
 import io.microw.nn.Embedding;
-import io.microw.nn.ForwardContext;
+import io.microw.nn.internal.ForwardContext;
 import io.microw.nn.HookPoint;
 import io.microw.nn.LayerNorm;
 import io.microw.nn.Linear;
@@ -31,7 +31,7 @@ import java.util.Set;
  * Rotary embedding covers the first {@code partial_rotary_factor} of each head. With the parallel residual
  * (the default) attention and MLP both read the block's input and the block has no {@code hook_resid_mid}.
  */
-public final class GptNeoX implements ModelFamily {
+final class GptNeoX implements ModelFamily {
 
     @Override
     public Set<String> modelTypes() {

@@ -44,7 +44,7 @@ public record GptNeoXConfig(HfConfig raw, int vocabSize, int hiddenSize, int num
                 c.getBoolean("tie_word_embeddings", false),
                 c.getBoolean("attention_bias", true),
                 c.getBoolean("use_parallel_residual", true),
-                RopeScaling.from(c, hidden / heads, maxPositions));
+                RopeConfig.read(c, hidden / heads, maxPositions));
     }
 
     /**

@@ -8,7 +8,7 @@ import io.microw.io.HfConfig;
 import io.microw.nn.Activation;
 import io.microw.nn.Dropout;
 import io.microw.nn.Embedding;
-import io.microw.nn.ForwardContext;
+import io.microw.nn.internal.ForwardContext;
 import io.microw.nn.HookPoint;
 import io.microw.nn.Linear;
 import io.microw.nn.Module;
@@ -34,7 +34,7 @@ import java.util.Set;
  * up) with {@code activation_fn} and residual dropouts. Which model type does what is {@link LlamaVariant#TABLE};
  * checkpoints may leave off {@code model.}.
  */
-public final class Llama implements ModelFamily {
+final class Llama implements ModelFamily {
 
     @Override
     public Set<String> modelTypes() {

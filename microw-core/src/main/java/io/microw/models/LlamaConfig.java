@@ -71,7 +71,7 @@ public record LlamaConfig(HfConfig raw, LlamaVariant variant, int vocabSize, int
                 c.requirePositiveInt("intermediate_size"), layers, heads, c.getPositiveInt("num_key_value_heads", heads),
                 headDim, maxPositions, c.getPositiveDouble("rms_norm_eps", v.defaultRmsNormEps()),
                 ActivationFunction.fromConfig(c.getString("hidden_act", "silu")),
-                RopeScaling.from(c, headDim, maxPositions), layerWindows(c, v, layers));
+                RopeConfig.read(c, headDim, maxPositions), layerWindows(c, v, layers));
     }
 
     /** Each layer's window under the variant's {@link LlamaVariant.SlidingWindows} rule. */

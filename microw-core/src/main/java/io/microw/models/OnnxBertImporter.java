@@ -10,7 +10,6 @@ import io.microw.io.onnx.OnnxException;
 import io.microw.io.onnx.OnnxModel;
 import io.microw.io.onnx.OnnxNode;
 import io.microw.io.onnx.OnnxTensorProto;
-import io.microw.lm.LanguageModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +19,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,12 +26,12 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Turns a BERT encoder exported to ONNX (as sentence-transformers models such as all-MiniLM-L6-v2 are shipped)
  * into a microw model directory ({@code config.json}, {@code model.safetensors}, {@code tokenizer.json}) that
- * {@link LanguageModel#load} opens as {@code BertModel}.
+ * {@code LanguageModel.load} opens as {@code BertModel} ({@code LanguageModel.fromOnnxBert} converts and loads in
+ * one step).
  *
  * <p>Weights are found by following the graph, not by trusting names: a weight read as the second input of a
  * {@code MatMul} is stored [in, out] and is transposed to Hugging Face's [out, in]; an anonymous one
@@ -67,30 +65,6 @@ public final class OnnxBertImporter {
 
     /** The outcome of reading an ONNX BERT: its Hugging Face config and weights. */
     public record Imported(ObjectNode config, Map<String, Weight> weights) {
-    }
-
-    /**
-     * Converts and loads in one step. The conversion goes to a temporary directory that is deleted once the model
-     * is loaded (so the model's {@code directory()} no longer exists); use {@link #convert} to keep it.
-     *
-     * @param onnx          the BERT {@code .onnx} file
-     * @param tokenizerJson the model's {@code tokenizer.json}, or {@code null}
-     * @return the loaded model
-     */
-    public static LanguageModel load(Path onnx, Path tokenizerJson) {
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("microw-onnx-bert-");
-        } catch (IOException e) {
-            throw new MicrowException("cannot create a temporary directory to convert " + onnx + ": " + e.getMessage(),
-                    e);
-        }
-        try {
-            convert(onnx, tokenizerJson, dir);
-            return LanguageModel.load(dir);
-        } finally {
-            deleteTree(dir);
-        }
     }
 
     /**
@@ -455,19 +429,5 @@ public final class OnnxBertImporter {
             }
         }
         return out;
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    LOG.warn("cannot delete {}: {}", p, e.getMessage());
-                }
-            });
-        } catch (IOException e) {
-            LOG.warn("cannot delete {}: {}", dir, e.getMessage());
-        }
     }
 }

@@ -3,9 +3,9 @@ package io.microw.models;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import io.microw.nn.AttentionCore;
-import io.microw.nn.ForwardContext;
+import io.microw.nn.internal.ForwardContext;
 import io.microw.nn.HookPoint;
-import io.microw.nn.KvCache;
+import io.microw.nn.internal.KvCache;
 import io.microw.nn.Module;
 import io.microw.nn.RotaryEmbedding;
 

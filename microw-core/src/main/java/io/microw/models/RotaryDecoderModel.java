@@ -2,7 +2,7 @@ package io.microw.models;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import io.microw.nn.ForwardContext;
+import io.microw.nn.internal.ForwardContext;
 import io.microw.nn.Module;
 import io.microw.nn.ModuleList;
 import io.microw.nn.RotaryEmbedding;

@@ -1,7 +1,7 @@
 package io.microw.models;
 
 import ai.djl.ndarray.NDList;
-import io.microw.nn.ForwardContext;
+import io.microw.nn.internal.ForwardContext;
 import io.microw.nn.Module;
 
 import java.util.Map;

@@ -17,7 +17,7 @@ import java.util.List;
  * @param unembed        the output head's linear layer
  * @param softcapsLogits whether the output logits pass a soft cap (then centring the unembedding changes log-probs)
  */
-public record WeightLayout(boolean layerNorm, List<NormReaders> norms, List<String> embeddings, List<String> writers,
+record WeightLayout(boolean layerNorm, List<NormReaders> norms, List<String> embeddings, List<String> writers,
                            List<ValueBias> valueBiases, String unembed, boolean softcapsLogits) {
 
     /**

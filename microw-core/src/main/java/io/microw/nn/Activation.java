@@ -1,5 +1,6 @@
 package io.microw.nn;
 
+import io.microw.nn.internal.ForwardContext;
 import ai.djl.ndarray.NDList;
 
 /** A module applying an {@link ActivationFunction} (GPT-2's {@code mlp.act}). */

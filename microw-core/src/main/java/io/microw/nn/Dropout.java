@@ -1,5 +1,6 @@
 package io.microw.nn;
 
+import io.microw.nn.internal.ForwardContext;
 import ai.djl.ndarray.NDList;
 
 /** Dropout as it runs at inference: the identity. Kept as a module so its HF name can be hooked. */

@@ -1,5 +1,6 @@
 package io.microw.nn;
 
+import io.microw.nn.internal.ForwardContext;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.SparseFormat;

@@ -1,5 +1,6 @@
 package io.microw.nn;
 
+import io.microw.nn.internal.ForwardContext;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 
@@ -133,8 +134,15 @@ public abstract class Module {
      */
     protected abstract NDList forward(ForwardContext ctx, NDList inputs);
 
-    /** Package access for {@link ForwardContext}. */
-    final NDList runForward(ForwardContext ctx, NDList inputs) {
+    /**
+     * The computation without hooks, for the forward machinery ({@link ForwardContext}, in a package the module
+     * does not export); everything else goes through {@link #call}.
+     *
+     * @param ctx    the forward
+     * @param inputs the module's inputs
+     * @return its outputs
+     */
+    public final NDList runForward(ForwardContext ctx, NDList inputs) {
         return forward(ctx, inputs);
     }
 

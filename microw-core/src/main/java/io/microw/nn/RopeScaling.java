@@ -1,17 +1,15 @@
 package io.microw.nn;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.microw.MicrowException;
-import io.microw.io.ConfigException;
-import io.microw.io.HfConfig;
+import java.util.List;
 
 /**
- * Rotary frequencies as a config describes them: base {@code rope_theta}, the rotated share of each head
- * ({@code partial_rotary_factor}), and the scaling type: {@code default}, {@code linear}, {@code dynamic}
- * (NTK-aware, recomputed for sequences beyond the original context) or {@code llama3}. Reads the
- * {@code rope_parameters} block of current configs and the older {@code rope_theta}/{@code rope_scaling} keys.
+ * Rotary frequencies: base {@code rope_theta}, the rotated share of each head, and the scaling type:
+ * {@code default}, {@code linear}, {@code dynamic} (NTK-aware, recomputed for sequences beyond the original context)
+ * or {@code llama3}. {@code models.RopeConfig} reads them from a model's config.
  */
 public final class RopeScaling {
+
+    private static final List<String> SUPPORTED = List.of("default", "linear", "dynamic", "llama3");
 
     private final String type;
     private final int rotaryDim;
@@ -44,55 +42,32 @@ public final class RopeScaling {
     }
 
     /**
-     * Reads the rotary settings of a config for heads of {@code headDim}; the rotated share is
-     * {@code partial_rotary_factor}, else GPT-NeoX's legacy {@code rotary_pct}, else 1.
+     * Rotary settings from plain values (a config reader such as {@code models.RopeConfig} supplies them).
      *
-     * @param config       the model's config
-     * @param headDim      the width of one attention head
-     * @param maxPositions the model's context length, the default of {@code original_max_position_embeddings}
+     * @param type                 {@code default}, {@code linear}, {@code dynamic} or {@code llama3}
+     * @param rotaryDim            the number of rotated dimensions of each head, positive and even
+     * @param theta                the frequency base, positive and finite
+     * @param factor               the scaling factor (1 for none)
+     * @param originalMaxPositions the context length the model was trained for
+     * @param lowFreqFactor        llama3's low-frequency factor
+     * @param highFreqFactor       llama3's high-frequency factor
      * @return the settings
+     * @throws IllegalArgumentException naming the value when the type is unknown or a number is out of range
      */
-    public static RopeScaling from(HfConfig config, int headDim, int maxPositions) {
-        JsonNode json = config.json();
-        JsonNode params = json.path("rope_parameters");
-        JsonNode legacy = json.path("rope_scaling");
-        double theta = number(params, "rope_theta", config.getDouble("rope_theta",
-                config.getDouble("rotary_emb_base", 10000.0)));
+    public static RopeScaling of(String type, int rotaryDim, double theta, double factor, int originalMaxPositions,
+                                 double lowFreqFactor, double highFreqFactor) {
+        if (!SUPPORTED.contains(type)) {
+            throw new IllegalArgumentException("rope type '" + type + "' is not supported; supported: "
+                    + String.join(", ", SUPPORTED));
+        }
+        if (rotaryDim % 2 != 0 || rotaryDim <= 0) {
+            throw new IllegalArgumentException("rotary dimension " + rotaryDim + " must be a positive even number");
+        }
         if (!(theta > 0) || Double.isInfinite(theta)) {
-            throw new ConfigException("config " + config.source() + ": rope_theta (the rotary base) is " + theta
+            throw new IllegalArgumentException("rope_theta (the rotary base) is " + theta
                     + "; expected a positive finite number");
         }
-        double partial = number(params, "partial_rotary_factor", config.getDouble("partial_rotary_factor",
-                config.getDouble("rotary_pct", 1.0)));
-        JsonNode scaling = params.isObject() ? params : legacy;
-        String type = scaling.isObject()
-                ? scaling.path("rope_type").asText(scaling.path("type").asText("default"))
-                : "default";
-        int rotaryDim = (int) (headDim * partial);
-        if (rotaryDim % 2 != 0 || rotaryDim <= 0) {
-            throw new MicrowException(config.source() + ": rotary dimension " + rotaryDim + " (head_dim " + headDim
-                    + " x partial_rotary_factor " + partial + ") must be a positive even number");
-        }
-        double factor = number(scaling, "factor", 1.0);
-        int original = (int) number(scaling, "original_max_position_embeddings",
-                config.getInt("original_max_position_embeddings", maxPositions));
-        switch (type) {
-            case "default":
-            case "linear":
-            case "dynamic":
-            case "llama3":
-                break;
-            default:
-                throw new MicrowException(config.source() + ": rope type '" + type + "' is not supported; supported: "
-                        + "default, linear, dynamic, llama3");
-        }
-        return new RopeScaling(type, rotaryDim, theta, factor, original, number(scaling, "low_freq_factor", 1.0),
-                number(scaling, "high_freq_factor", 4.0));
-    }
-
-    private static double number(JsonNode node, String key, double fallback) {
-        JsonNode v = node.path(key);
-        return v.isNumber() ? v.asDouble() : fallback;
+        return new RopeScaling(type, rotaryDim, theta, factor, originalMaxPositions, lowFreqFactor, highFreqFactor);
     }
 
     /**

@@ -119,7 +119,7 @@ class MiniLmOnnxImportTest {
 
     @Test
     void stopAfterAHookedLayerMatchesTheHookAndGenerateIsRefused() {
-        try (LanguageModel lm = OnnxBertImporter.load(onnx, tokenizer)) {
+        try (LanguageModel lm = LanguageModel.fromOnnxBert(onnx, tokenizer)) {
             RecordingDetector d = new RecordingDetector("blocks.3.hook_resid_post");
             lm.layers().registerHook("blocks.3.hook_resid_post", d);
             try (InferenceResult r = lm.inference().executeInference(SENTENCES.subList(0, 2),

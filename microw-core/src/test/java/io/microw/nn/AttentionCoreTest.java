@@ -1,5 +1,6 @@
 package io.microw.nn;
 
+import io.microw.nn.internal.AttentionMasks;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;

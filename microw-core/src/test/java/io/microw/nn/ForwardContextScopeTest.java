@@ -1,5 +1,8 @@
 package io.microw.nn;
 
+import io.microw.nn.internal.ForwardContext;
+import io.microw.nn.internal.HookRunner;
+import io.microw.nn.internal.ForwardStopped;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;

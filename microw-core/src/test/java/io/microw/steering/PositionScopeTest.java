@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import io.microw.hooks.HookCall;
 import io.microw.hooks.HookType;
 import io.microw.nn.ForwardBatch;
+import io.microw.nn.Module;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,29 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Which positions each scope edits, from hand-made batches: plain forwards, generation with and without cache. */
 class PositionScopeTest {
+
+    /** A FORWARD call on "layer" whose inputs are its outputs, as a hook would see it. */
+    private record Call(NDList outputs, ForwardBatch batch, NDManager manager) implements HookCall {
+        @Override
+        public String layer() {
+            return "layer";
+        }
+
+        @Override
+        public HookType hookType() {
+            return HookType.FORWARD;
+        }
+
+        @Override
+        public Module module() {
+            return null;
+        }
+
+        @Override
+        public NDList inputs() {
+            return outputs;
+        }
+    }
 
     private static NDManager manager;
 
@@ -88,12 +112,12 @@ class PositionScopeTest {
         ForwardBatch b = batch(new long[][] {{0, 1, 1}, {1, 1, 1}}, 3, 0);
         try (NDManager work = manager.newSubManager()) {
             NDArray act = work.ones(new Shape(2, 3, 4));
-            HookCall call = new HookCall("layer", HookType.FORWARD, null, new NDList(act), new NDList(act), b, work);
+            HookCall call = new Call(new NDList(act), b, work);
             NDArray m = PositionScope.mask(call, PositionScope.PROMPT);
             assertThat(m.getShape()).isEqualTo(new Shape(2, 3));
             assertThat(m.toFloatArray()).containsExactly(0, 1, 1, 1, 1, 1);
             assertThat(PositionScope.GENERATED.mask(call).toFloatArray()).containsOnly(0f);
-            HookCall noBatch = new HookCall("layer", HookType.FORWARD, null, new NDList(act), new NDList(act), null, work);
+            HookCall noBatch = new Call(new NDList(act), null, work);
             assertThatThrownBy(() -> PositionScope.ALL.mask(noBatch)).hasMessageContaining("carries no batch");
         }
     }

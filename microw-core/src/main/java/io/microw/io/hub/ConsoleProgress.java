@@ -8,7 +8,7 @@ import java.util.Locale;
  * ({@code model.safetensors  42%  210.3 MB / 500.0 MB}), at most ten times a second, ended with a newline when
  * the file is complete. Writes to {@code System.err} unless told otherwise.
  */
-public final class ConsoleProgress implements ProgressListener {
+final class ConsoleProgress implements ProgressListener {
 
     private static final long MIN_INTERVAL_NANOS = 100_000_000L;
 

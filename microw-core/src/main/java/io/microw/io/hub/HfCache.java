@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * </pre>
  * A cache written by Python is read as is; what this class writes Python reads too.
  */
-public final class HfCache {
+final class HfCache {
 
     private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
 

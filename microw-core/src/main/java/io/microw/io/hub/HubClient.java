@@ -25,7 +25,7 @@ import java.util.Objects;
  * endpoint's host only (never to the storage host a download redirects to), follows redirects itself, and turns
  * failures into {@link HubException}s that say what to do.
  */
-public final class HubClient {
+final class HubClient {
 
     private static final ObjectMapper JSON = JsonMapper.mapper();
 

@@ -1,5 +1,6 @@
-package io.microw.nn;
+package io.microw.nn.internal;
 
+import io.microw.nn.Module;
 import ai.djl.ndarray.NDList;
 
 /** Runs the hooks registered on a module around its forward; implemented by the hook registry. */

@@ -1,7 +1,8 @@
-package io.microw.nn;
+package io.microw.models;
 
 import io.microw.MicrowException;
 import io.microw.io.HfConfig;
+import io.microw.nn.RopeScaling;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,13 +13,13 @@ import static org.assertj.core.api.Assertions.within;
  * Rotary inverse frequencies against values computed here from the formulas of transformers' rope init
  * functions (default, linear, dynamic NTK, llama3), for both config spellings.
  */
-class RopeScalingTest {
+class RopeConfigTest {
 
     private static final int HEAD_DIM = 64;
     private static final double THETA = 500000.0;
 
     private static RopeScaling rope(String json, int maxPositions) {
-        return RopeScaling.from(HfConfig.parse(json), HEAD_DIM, maxPositions);
+        return RopeConfig.read(HfConfig.parse(json), HEAD_DIM, maxPositions);
     }
 
     /** theta^-(2i/dim) for i in [0, dim/2). */

@@ -1,4 +1,4 @@
-package io.microw.nn;
+package io.microw.nn.internal;
 
 import ai.djl.ndarray.NDList;
 

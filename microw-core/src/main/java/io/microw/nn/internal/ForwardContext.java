@@ -1,5 +1,9 @@
-package io.microw.nn;
+package io.microw.nn.internal;
 
+import io.microw.nn.Autograd;
+import io.microw.nn.ForwardBatch;
+import io.microw.nn.HookPoint;
+import io.microw.nn.Module;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -98,7 +102,14 @@ public final class ForwardContext {
         return biases.computeIfAbsent(PADDING_ONLY, w -> AttentionMasks.paddingBias(manager, batch.attentionMask()));
     }
 
-    NDList run(Module module, NDList inputs) {
+    /**
+     * Runs {@code module} on {@code inputs} inside this forward: its hooks around it, its temporaries freed.
+     *
+     * @param module the module to run
+     * @param inputs its inputs
+     * @return its outputs
+     */
+    public NDList run(Module module, NDList inputs) {
         NDList in = hooks.beforeForward(module, inputs, this);
         NDList replaced = hooks.insteadOfForward(module, in, this);
         NDList out = replaced != null ? replaced : runScoped(module, in);
