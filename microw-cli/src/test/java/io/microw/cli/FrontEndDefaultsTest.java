@@ -57,7 +57,8 @@ class FrontEndDefaultsTest {
                 + "\"layers\": [\"layer_1\"]}", 201);
         ActivationsJobSpec fromServer = ActivationsJobSpec.readFrom(job.path("params"));
 
-        assertThat(fromServer.run()).startsWith("run-");
+        assertThat(fromServer.run()).as("an unnamed run is named as the library names one the CLI saves: "
+                + "StoreNames.newRunId()").matches("run-\\d{8}-\\d{6}-\\d{3}");
         assertThat(fromServer.withRun(null)).isEqualTo(fromCli);
         assertThat(fromCli.batchSize()).isEqualTo(8);
         assertThat(fromCli.maxLength()).isZero();

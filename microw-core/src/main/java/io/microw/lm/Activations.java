@@ -5,8 +5,6 @@ import io.microw.hooks.LayerActivationDetector;
 import io.microw.store.DatasetIdentity;
 import io.microw.store.StoreNames;
 
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -34,7 +32,6 @@ import java.util.Set;
  */
 public final class Activations {
 
-    private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("'run-'yyyyMMdd-HHmmss-SSS");
 
     private final LanguageModel lm;
 
@@ -75,7 +72,7 @@ public final class Activations {
         }
         String stop = options.stopAfterDeepestLayer() ? stopLayer(canonical) : null;
         String runId = StoreNames.check("run id",
-                options.runName() != null ? options.runName() : LocalDateTime.now().format(RUN_ID));
+                options.runName() != null ? options.runName() : StoreNames.newRunId());
         options.store().runDirectory(runId);
         DatasetIdentity identity = (options.dataset() != null ? options.dataset()
                 : DatasetIdentity.of(DatasetIdentity.Kind.OTHER, dataset.describe())).withFirstRows(dataset);

@@ -17,7 +17,20 @@ public final class StoreNames {
      */
     private static final int MAX_BYTES = 200;
 
+    private static final java.time.format.DateTimeFormatter RUN_ID =
+            java.time.format.DateTimeFormatter.ofPattern("'run-'yyyyMMdd-HHmmss-SSS");
+
     private StoreNames() {
+    }
+
+    /**
+     * The run id given to a run saved without a name, by the library and by both front ends: the current local time,
+     * {@code run-yyyyMMdd-HHmmss-SSS}.
+     *
+     * @return a new run id
+     */
+    public static String newRunId() {
+        return java.time.LocalDateTime.now().format(RUN_ID);
     }
 
     /**

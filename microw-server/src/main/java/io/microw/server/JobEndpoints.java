@@ -18,7 +18,6 @@ import io.microw.store.StoreNames;
 
 import java.util.List;
 import java.util.Locale;
-import java.util.UUID;
 
 /**
  * The handlers of the job and store-run routes: activation and training jobs, the patching and attribution jobs that
@@ -94,7 +93,7 @@ final class JobEndpoints {
                 .withMaxLength(Requests.integer(body, "max_length", ActivationsJobSpec.DEFAULT_MAX_LENGTH, 0, 65536));
         models.checkLayers(model, layers);
         String given = Requests.text(body, "run", false);
-        String run = runName(given == null ? "run-" + UUID.randomUUID().toString().substring(0, 8) : given, "'run'");
+        String run = runName(given == null ? StoreNames.newRunId() : given, "'run'");
         spec.withRun(run).writeTo(params);
         synchronized (runner) {
             if (store().hasRun(run) || runner.store().runInUse(run)) {
