@@ -53,13 +53,15 @@ class FrontEndDefaultsTest {
         cli.parseArgs("--layers", "layer_1", "--brown", "train");
         ActivationsJobSpec fromCli = ((ActivationsSaveCommand) cli.getCommand()).jobSpec();
 
-        JsonNode job = post("/api/jobs/activations", "{\"model\": \"brown-gpt2\", \"texts\": [\"The jury said\"], "
-                + "\"layers\": [\"layer_1\"]}", 201);
+        JsonNode job = post("/api/jobs/activations", "{\"texts\": [\"The jury said\"], \"layers\": [\"layer_1\"]}",
+                201);
         ActivationsJobSpec fromServer = ActivationsJobSpec.readFrom(job.path("params"));
 
         assertThat(fromServer.run()).as("an unnamed run is named as the library names one the CLI saves: "
                 + "StoreNames.newRunId()").matches("run-\\d{8}-\\d{6}-\\d{3}");
         assertThat(fromServer.withRun(null)).isEqualTo(fromCli);
+        assertThat(fromServer.model()).as("no model named: both take the demo model")
+                .isEqualTo(ActivationsJobSpec.DEFAULT_MODEL).isEqualTo("brown-gpt2");
         assertThat(fromCli.batchSize()).isEqualTo(8);
         assertThat(fromCli.maxLength()).isZero();
     }

@@ -65,7 +65,8 @@ final class JobEndpoints {
     void createActivations(Context ctx) {
         ObjectNode body = Requests.body(ctx);
         ObjectNode params = Json.object();
-        String model = models.canonicalId(Requests.text(body, "model", true));
+        String named = Requests.text(body, "model", false);
+        String model = models.canonicalId(named == null ? ActivationsJobSpec.DEFAULT_MODEL : named);
         boolean hasTexts = body.hasNonNull("texts");
         String brown = Requests.text(body, "brown", false);
         boolean hasDataset = body.hasNonNull("dataset");
