@@ -134,9 +134,9 @@ public final class LanguageModel implements AutoCloseable {
         LoadOptions load = LoadOptions.defaults().withDevice(options.device()).withDtype(options.dtype())
                 .withWeightProcessing(processing);
         load.validate();
-        Path local = localDirectory(idOrPath);
-        if (local != null) {
-            return load(local, load);
+        Optional<Path> local = localDirectory(idOrPath);
+        if (local.isPresent()) {
+            return load(local.get(), load);
         }
         if (!RepoId.isValid(idOrPath) && looksLikePath(idOrPath)) {
             throw new IllegalArgumentException("'" + idOrPath + "' is neither an existing model directory nor a valid"
@@ -281,12 +281,19 @@ public final class LanguageModel implements AutoCloseable {
         };
     }
 
-    private static Path localDirectory(String idOrPath) {
+    /**
+     * The existing directory {@code idOrPath} names, as {@link #fromPretrained(String)} decides between a local model
+     * and a Hub id: a directory wins.
+     *
+     * @param idOrPath a model directory or a Hub repo id
+     * @return the directory, or empty when {@code idOrPath} is not an existing directory (or not a valid path)
+     */
+    public static Optional<Path> localDirectory(String idOrPath) {
         try {
             Path path = Path.of(idOrPath);
-            return Files.isDirectory(path) ? path : null;
+            return Files.isDirectory(path) ? Optional.of(path) : Optional.empty();
         } catch (InvalidPathException e) {
-            return null;
+            return Optional.empty();
         }
     }
 

@@ -4,10 +4,9 @@ import io.microw.demo.BrownGpt2;
 import io.microw.io.hub.RepoId;
 import io.microw.lm.LanguageModel;
 
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -108,9 +107,9 @@ public sealed interface ModelReference {
         if (spec == null || DEMO_NAMES.contains(spec)) {
             return new Demo();
         }
-        Path dir = existingDirectory(spec);
-        if (dir != null) {
-            return new Directory(dir);
+        Optional<Path> dir = LanguageModel.localDirectory(spec);
+        if (dir.isPresent()) {
+            return new Directory(dir.get());
         }
         if (spec.indexOf('/') < 0 || !RepoId.isValid(spec)) {
             throw new IllegalArgumentException("model '" + spec + "' is neither " + BrownGpt2.NAME
@@ -191,14 +190,5 @@ public sealed interface ModelReference {
      */
     default String runName() {
         return this instanceof Directory ? null : name();
-    }
-
-    private static Path existingDirectory(String spec) {
-        try {
-            Path path = Path.of(spec);
-            return Files.isDirectory(path) ? path : null;
-        } catch (InvalidPathException e) {
-            return null;
-        }
     }
 }
