@@ -118,7 +118,7 @@ final class Gemma implements ModelFamily {
 
         @Override
         protected NDList forward(ForwardContext ctx, NDList inputs) {
-            NDArray logits = lmHead.call(ctx, model.call(ctx, inputs).head());
+            NDArray logits = lmHead.call(ctx, ctx.headPositions(model.call(ctx, inputs).head()));
             return new NDList(finalSoftcap > 0
                     ? Autograd.mul(Autograd.over(logits, finalSoftcap).tanh(), finalSoftcap) : logits);
         }

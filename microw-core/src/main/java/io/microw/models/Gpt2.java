@@ -136,7 +136,7 @@ final class Gpt2 implements ModelFamily {
         @Override
         protected NDList forward(ForwardContext ctx, NDList inputs) {
             NDArray hidden = transformer.call(ctx, inputs).head();
-            return new NDList(lmHead.call(ctx, hidden));
+            return new NDList(lmHead.call(ctx, ctx.headPositions(hidden)));
         }
     }
 

@@ -103,7 +103,7 @@ final class GptNeoX implements ModelFamily {
 
         @Override
         protected NDList forward(ForwardContext ctx, NDList inputs) {
-            return new NDList(lmHead.call(ctx, gptNeox.call(ctx, inputs).head()));
+            return new NDList(lmHead.call(ctx, ctx.headPositions(gptNeox.call(ctx, inputs).head())));
         }
     }
 

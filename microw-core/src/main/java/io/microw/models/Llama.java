@@ -113,7 +113,7 @@ final class Llama implements ModelFamily {
 
         @Override
         protected NDList forward(ForwardContext ctx, NDList inputs) {
-            return new NDList(lmHead.call(ctx, model.call(ctx, inputs).head()));
+            return new NDList(lmHead.call(ctx, ctx.headPositions(model.call(ctx, inputs).head())));
         }
     }
 

@@ -7,6 +7,7 @@ import io.microw.nn.Module;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -70,6 +71,20 @@ public final class ForwardContext {
      */
     public KvCache kvCache() {
         return kvCache;
+    }
+
+    /**
+     * The positions of the last hidden state that the output head should turn into logits. During generation (a KV
+     * cache present) only the last position's logits choose the next token, so the head runs on that position alone,
+     * as Hugging Face's {@code generate} does ({@code logits_to_keep=1}): hooks on the head then see [batch, 1, ...].
+     * Otherwise every position.
+     *
+     * @param hidden the last hidden state [batch, seq, hidden]
+     * @return {@code hidden}, or its last position [batch, 1, hidden] during generation
+     */
+    public NDArray headPositions(NDArray hidden) {
+        long seq = hidden.getShape().get(1);
+        return kvCache == null || seq == 1 ? hidden : hidden.get(new NDIndex(":, {}:, :", seq - 1));
     }
 
     /**
