@@ -200,7 +200,7 @@ final class BenchForwardCommand implements Callable<Integer> {
         m.put("pairs", c.ratios().length);
         m.put("threads", threads);
         m.put("engine", engine);
-        OmpWaitPolicy.current().jsonFields().forEach(m::put);
+        EngineEnvironment.jsonFields().forEach(m::put);
         return m;
     }
 
@@ -224,7 +224,7 @@ final class BenchForwardCommand implements Callable<Integer> {
         m.put("threads", threads);
         m.put("microw", VersionProvider.microwVersion());
         m.put("engine", engine);
-        OmpWaitPolicy.current().jsonFields().forEach(m::put);
+        EngineEnvironment.jsonFields().forEach(m::put);
         return m;
     }
 

@@ -105,7 +105,7 @@ final class BenchGradientsCommand implements Callable<Integer> {
         m.put("threads", threads);
         m.put("microw", VersionProvider.microwVersion());
         m.put("engine", engine);
-        OmpWaitPolicy.current().jsonFields().forEach(m::put);
+        EngineEnvironment.jsonFields().forEach(m::put);
         return m;
     }
 }

@@ -126,7 +126,7 @@ final class BenchLoadCommand implements Callable<Integer> {
         m.put("threads", threads);
         m.put("microw", VersionProvider.microwVersion());
         m.put("engine", PeerBenchOptions.engineLabel());
-        OmpWaitPolicy.current().jsonFields().forEach(m::put);
+        EngineEnvironment.jsonFields().forEach(m::put);
         return m.toString();
     }
 }

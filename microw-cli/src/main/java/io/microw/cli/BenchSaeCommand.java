@@ -154,7 +154,7 @@ final class BenchSaeCommand implements Callable<Integer> {
         m.put("threads", threads);
         m.put("microw", VersionProvider.microwVersion());
         m.put("engine", engine);
-        OmpWaitPolicy.current().jsonFields().forEach(m::put);
+        EngineEnvironment.jsonFields().forEach(m::put);
         return m;
     }
 }

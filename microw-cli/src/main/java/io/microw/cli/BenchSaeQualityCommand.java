@@ -135,7 +135,7 @@ final class BenchSaeQualityCommand implements Callable<Integer> {
             result.put("dead_fraction_training", training.last().deadFraction());
             result.put("train_explained_variance_last", training.last().explainedVariance());
             result.put("eval", eval.toMap());
-            result.putAll(OmpWaitPolicy.current().jsonFields());
+            result.putAll(EngineEnvironment.jsonFields());
             if (out != null) {
                 sae.save(out.resolve("sae"));
                 write(out.resolve("results.json"), result);

@@ -373,7 +373,7 @@ final class BenchServeCommand implements Callable<Integer> {
         m.put("threads", threadCount);
         m.put("microw", VersionProvider.microwVersion());
         m.put("engine", engine);
-        m.putAll(OmpWaitPolicy.current().jsonFields());
+        m.putAll(EngineEnvironment.jsonFields());
         List<Map<String, Object>> ls = new ArrayList<>();
         for (Level l : levels) {
             Map<String, Object> e = new LinkedHashMap<>();

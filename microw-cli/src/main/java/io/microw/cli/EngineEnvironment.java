@@ -1,98 +1,173 @@
 package io.microw.cli;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The OpenMP wait policy that libtorch's threads run under ({@code OMP_WAIT_POLICY}), and who chose it. microw's
- * default is {@code PASSIVE}: GNU OpenMP (the libgomp bundled with DJL's libtorch) reads the variable once, when the
- * library loads, and its default lets idle threads spin, which halves microw's speed when another process shares the
- * cores (BENCHMARKS.md, "Threads under contention"). A value the user set is always kept.
- *
- * @param value  the variable's value, or {@code null} when unset
- * @param source who set it: {@link #SOURCE_MICROW} (microw's launcher or relaunch), {@link #SOURCE_USER}, or
- *               {@link #SOURCE_UNSET}
+ * The environment variables microw sets for libtorch by default, and who chose each value. Both are read once, before
+ * any Java code could change them, so the command restarts itself with them ({@link EngineRelaunch}), the launcher
+ * goes through that restart, and the build gives them to the tests:
+ * <ul>
+ *   <li>{@code OMP_WAIT_POLICY=PASSIVE}: GNU OpenMP (the libgomp bundled with DJL's libtorch) reads it when the library
+ *       loads; its default lets idle threads spin, which halves microw's speed when another process shares the cores
+ *       (BENCHMARKS.md, "Threads under contention").</li>
+ *   <li>{@code GLIBC_TUNABLES=glibc.malloc.hugetlb=1}: glibc reads it when the process starts; malloc then asks for
+ *       transparent huge pages for its large blocks, so a fresh tensor of hundreds of megabytes (GPT-2's logits) is
+ *       mapped in 2 MiB pages instead of 4 KiB ones: its first write no longer costs one page fault per 4 KiB
+ *       (BENCHMARKS.md, "Huge pages for large tensors").</li>
+ * </ul>
+ * A value the user set is always kept. {@link #MARKER} set to {@code 1} says microw applied its defaults (any other
+ * value: the user asked for none; either way there is no restart).
  */
-record OmpWaitPolicy(String value, String source) {
+final class EngineEnvironment {
 
-    /** The environment variable libgomp reads at load time. */
-    static final String VARIABLE = "OMP_WAIT_POLICY";
-    /** microw's default value. */
-    static final String DEFAULT = "PASSIVE";
-    /** Set (to "1") beside {@link #VARIABLE} by microw's launcher and relaunch, so that the default is told apart. */
+    /** Set (to "1") beside the variables by microw's restart and the build, so that its defaults are told apart. */
     static final String MARKER = "MICROW_OMP_DEFAULT";
-    /** The policy was set by microw's launcher script or by the CLI's relaunch. */
+    /** The setting was made by microw's restart (or the build's test configuration). */
     static final String SOURCE_MICROW = "microw";
     /** The user set the variable. */
     static final String SOURCE_USER = "user";
-    /** Nobody set it: libgomp's own default (spinning waits). */
+    /** Nobody set it: the library's own default. */
     static final String SOURCE_UNSET = "unset";
 
-    /** The policy of this process. */
-    static OmpWaitPolicy current() {
+    /** libgomp's wait policy: idle threads sleep instead of spinning. */
+    static final Variable OMP_WAIT_POLICY = new Variable("OMP_WAIT_POLICY", "PASSIVE", "omp_wait_policy",
+            "libgomp's default: idle threads spin");
+    /** glibc's malloc tunables: transparent huge pages for large blocks. */
+    static final Variable GLIBC_TUNABLES = new Variable("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", "glibc_tunables",
+            "glibc's default: large tensors in 4 KiB pages");
+    /** Every variable microw gives a default to. */
+    static final List<Variable> VARIABLES = List.of(OMP_WAIT_POLICY, GLIBC_TUNABLES);
+
+    private EngineEnvironment() {
+    }
+
+    /**
+     * One variable microw sets when the user has not.
+     *
+     * @param name        the environment variable
+     * @param value       microw's default value
+     * @param jsonKey     its field in a benchmark's JSON line (the source goes in {@code jsonKey + "_source"})
+     * @param whenUnset   what running without it means, for people
+     */
+    record Variable(String name, String value, String jsonKey, String whenUnset) {
+
+        /**
+         * The value this variable has in an environment and who set it.
+         *
+         * @param env environment variables
+         * @return the setting
+         */
+        Setting in(Map<String, String> env) {
+            String v = env.get(name);
+            if (v == null || v.isEmpty()) {
+                return new Setting(this, null, SOURCE_UNSET);
+            }
+            boolean ours = "1".equals(env.get(MARKER)) && value.equals(v);
+            return new Setting(this, v, ours ? SOURCE_MICROW : SOURCE_USER);
+        }
+    }
+
+    /**
+     * A variable's value in one environment.
+     *
+     * @param variable the variable
+     * @param value    its value, or {@code null} when unset
+     * @param source   who set it: {@link #SOURCE_MICROW}, {@link #SOURCE_USER} or {@link #SOURCE_UNSET}
+     */
+    record Setting(Variable variable, String value, String source) {
+
+        /** One line for people, e.g. {@code OMP_WAIT_POLICY=PASSIVE (microw's default; set it to override)}. */
+        String describe() {
+            String name = variable.name();
+            return switch (source) {
+                case SOURCE_MICROW -> name + "=" + value + " (microw's default; set " + name + " to override)";
+                case SOURCE_USER -> name + "=" + value + " (set by the user)";
+                default -> name + " unset (" + variable.whenUnset() + "; microw sets " + variable.value()
+                        + " when started through its launcher or as java -jar)";
+            };
+        }
+    }
+
+    /**
+     * Every variable's setting in an environment.
+     *
+     * @param env environment variables
+     * @return one setting per {@link #VARIABLES} entry, in that order
+     */
+    static List<Setting> of(Map<String, String> env) {
+        List<Setting> settings = new ArrayList<>();
+        for (Variable v : VARIABLES) {
+            settings.add(v.in(env));
+        }
+        return settings;
+    }
+
+    /** Every variable's setting in this process. */
+    static List<Setting> current() {
         return of(System.getenv());
     }
 
     /**
-     * The policy an environment gives.
+     * Whether microw should restart with its defaults: one of the variables is unset and neither microw nor the user
+     * has decided about the defaults yet ({@link #MARKER} absent).
      *
      * @param env environment variables
-     * @return its value and who set it
+     * @return true when a restart would change something
      */
-    static OmpWaitPolicy of(Map<String, String> env) {
-        String value = env.get(VARIABLE);
-        if (value == null || value.isEmpty()) {
-            return new OmpWaitPolicy(null, SOURCE_UNSET);
-        }
-        boolean ours = "1".equals(env.get(MARKER)) && DEFAULT.equals(value);
-        return new OmpWaitPolicy(value, ours ? SOURCE_MICROW : SOURCE_USER);
-    }
-
-    /** Whether microw should set its default: the variable is unset and microw has not already tried. */
-    static boolean needsDefault(Map<String, String> env) {
-        return of(env).value == null && !env.containsKey(MARKER);
+    static boolean needsDefaults(Map<String, String> env) {
+        return !env.containsKey(MARKER) && of(env).stream().anyMatch(s -> s.value() == null);
     }
 
     /**
-     * Sets microw's default in {@code env} (a child process's environment) unless a value is there.
+     * Sets microw's defaults in {@code env} (a child process's environment) where no value is there, and the marker.
      *
      * @param env the environment to change
      */
-    static void applyDefault(Map<String, String> env) {
-        if (of(env).value == null) {
-            env.put(VARIABLE, DEFAULT);
+    static void applyDefaults(Map<String, String> env) {
+        for (Variable v : VARIABLES) {
+            if (v.in(env).value() == null) {
+                env.put(v.name(), v.value());
+            }
         }
         env.put(MARKER, "1");
     }
 
     /**
-     * Removes microw's default from {@code env}, keeping a value the user set: what the PyTorch peer, which users
-     * run without microw's default, should see.
+     * Removes microw's defaults from {@code env}, keeping values the user set: what the PyTorch peer, which users run
+     * without microw's defaults, should see.
      *
      * @param env the environment to change
      */
-    static void removeDefault(Map<String, String> env) {
-        if (SOURCE_MICROW.equals(of(env).source)) {
-            env.remove(VARIABLE);
+    static void removeDefaults(Map<String, String> env) {
+        for (Setting s : of(env)) {
+            if (SOURCE_MICROW.equals(s.source())) {
+                env.remove(s.variable().name());
+            }
         }
         env.remove(MARKER);
     }
 
-    /** The fields of a benchmark's JSON line: {@code omp_wait_policy} (the value, or "unset") and its source. */
-    Map<String, String> jsonFields() {
+    /**
+     * The fields of a benchmark's JSON line: per variable its value ("unset" when unset) and its source, e.g.
+     * {@code omp_wait_policy}, {@code omp_wait_policy_source}, {@code glibc_tunables}, {@code glibc_tunables_source}.
+     *
+     * @param env environment variables
+     * @return the fields in a stable order
+     */
+    static Map<String, String> jsonFields(Map<String, String> env) {
         Map<String, String> fields = new LinkedHashMap<>();
-        fields.put("omp_wait_policy", value == null ? SOURCE_UNSET : value);
-        fields.put("omp_wait_policy_source", source);
+        for (Setting s : of(env)) {
+            fields.put(s.variable().jsonKey(), s.value() == null ? SOURCE_UNSET : s.value());
+            fields.put(s.variable().jsonKey() + "_source", s.source());
+        }
         return fields;
     }
 
-    /** One line for people, e.g. {@code OMP_WAIT_POLICY=PASSIVE (microw's default)}. */
-    String describe() {
-        return switch (source) {
-            case SOURCE_MICROW -> VARIABLE + "=" + value + " (microw's default; set " + VARIABLE + " to override)";
-            case SOURCE_USER -> VARIABLE + "=" + value + " (set by the user)";
-            default -> VARIABLE + " unset (libgomp's default: idle threads spin; microw sets " + DEFAULT
-                    + " when started through its launcher or as java -jar)";
-        };
+    /** {@link #jsonFields(Map)} of this process. */
+    static Map<String, String> jsonFields() {
+        return jsonFields(System.getenv());
     }
 }

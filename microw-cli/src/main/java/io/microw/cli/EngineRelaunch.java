@@ -16,9 +16,9 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * Starts the {@code microw} command again, in a child JVM whose environment holds microw's default
- * {@link OmpWaitPolicy}, when it was started without one ({@code java -jar microw.jar ...}). An environment variable
- * must be set before libtorch and its OpenMP runtime load, and a running JVM cannot change its own environment, so
+ * Starts the {@code microw} command again, in a child JVM whose environment holds microw's defaults
+ * ({@link EngineEnvironment}), when it was started without them ({@code java -jar microw.jar ...}). These variables
+ * must be set before the process starts (glibc) or libtorch and its OpenMP runtime load, and a running JVM cannot change its own environment, so
  * this is the only way to give plain {@code java -jar} the default. The child gets the same command line (java
  * binary, JVM options, jar or class path, arguments), inherits the terminal, and its exit code becomes ours. Ctrl-C
  * reaches the child directly (same process group), so this process ignores it and waits; a termination signal sent
@@ -26,37 +26,36 @@ import java.util.OptionalInt;
  * {@link EngineLogFilter}, which leaves out libtorch's own warnings (written by native code, out of any Java logger's
  * reach); with it, the child writes to the terminal directly. When the command line cannot be read, nothing happens
  * (one warning line).
- * JVM options that cannot run twice at once (a debug agent listening on a fixed port) need {@code OMP_WAIT_POLICY}
- * set by the user, which skips the relaunch.
+ * JVM options that cannot run twice at once (a debug agent listening on a fixed port) need the variables set by the
+ * user, or {@code MICROW_OMP_DEFAULT=0} (no defaults), which skips the relaunch.
  */
-final class OmpRelaunch {
+final class EngineRelaunch {
 
-    private OmpRelaunch() {
+    private EngineRelaunch() {
     }
 
     /**
-     * Runs the command in a child JVM with the default policy if this process has none.
+     * Runs the command in a child JVM with microw's engine defaults if this process lacks one of them.
      *
      * @param err       where the warning goes when relaunching is impossible
      * @param engineLog whether libtorch's own warnings should show ({@code --verbose})
      * @return the child's exit code, or empty when this process should run the command itself
      */
     static OptionalInt ifNeeded(PrintStream err, boolean engineLog) {
-        if (!OmpWaitPolicy.needsDefault(System.getenv())) {
+        if (!EngineEnvironment.needsDefaults(System.getenv())) {
             return OptionalInt.empty();
         }
         Optional<List<String>> command = command();
         if (command.isEmpty()) {
-            err.println("microw: warning: " + OmpWaitPolicy.VARIABLE + " is unset and this JVM's command line cannot "
-                    + "be read to restart with " + OmpWaitPolicy.DEFAULT + "; export " + OmpWaitPolicy.VARIABLE + "="
-                    + OmpWaitPolicy.DEFAULT + " for full speed on a busy machine");
+            err.println("microw: warning: this JVM's command line cannot be read to restart with " + defaults()
+                    + "; export them for full speed");
             return OptionalInt.empty();
         }
         ProcessBuilder builder = new ProcessBuilder(command.get()).inheritIO();
         if (!engineLog) {
             builder.redirectError(ProcessBuilder.Redirect.PIPE);
         }
-        OmpWaitPolicy.applyDefault(builder.environment());
+        EngineEnvironment.applyDefaults(builder.environment());
         try {
             Process child = builder.start();
             Thread stderr = engineLog ? null : filterStderr(child);
@@ -66,10 +65,16 @@ final class OmpRelaunch {
             }
             return OptionalInt.of(code);
         } catch (IOException e) {
-            err.println("microw: warning: cannot restart with " + OmpWaitPolicy.VARIABLE + "=" + OmpWaitPolicy.DEFAULT
-                    + " (" + e.getMessage() + "); running without it");
+            err.println("microw: warning: cannot restart with " + defaults() + " (" + e.getMessage()
+                    + "); running without them");
             return OptionalInt.empty();
         }
+    }
+
+    /** microw's defaults as shell assignments, e.g. {@code OMP_WAIT_POLICY=PASSIVE GLIBC_TUNABLES=...}. */
+    private static String defaults() {
+        return EngineEnvironment.VARIABLES.stream().map(v -> v.name() + "=" + v.value())
+                .collect(java.util.stream.Collectors.joining(" "));
     }
 
     /**

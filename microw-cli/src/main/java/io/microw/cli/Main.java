@@ -68,15 +68,15 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
-     * Runs the command line and exits with its code. Started without {@code OMP_WAIT_POLICY}, it first restarts itself
-     * with microw's default ({@link OmpRelaunch}), before anything loads libtorch; libtorch's own warnings then show
+     * Runs the command line and exits with its code. Started without microw's engine defaults
+     * ({@link EngineEnvironment}), it first restarts itself with them ({@link EngineRelaunch}), before anything loads libtorch; libtorch's own warnings then show
      * only with {@code --verbose}.
      *
      * @param args the arguments
      */
     public static void main(String[] args) {
         boolean verbose = Logging.isVerbose(args);
-        OptionalInt relaunched = OmpRelaunch.ifNeeded(System.err, verbose);
+        OptionalInt relaunched = EngineRelaunch.ifNeeded(System.err, verbose);
         if (relaunched.isPresent()) {
             System.exit(relaunched.getAsInt());
         }

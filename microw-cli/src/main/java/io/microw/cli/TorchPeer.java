@@ -47,7 +47,7 @@ final class TorchPeer {
     /**
      * Runs {@code script workloads...} and returns the JSON lines of its stdout; its stderr goes to {@code err}. A
      * failure is reported on {@code err} and gives what was read before it. The peer does not inherit microw's
-     * default {@code OMP_WAIT_POLICY} (one the user set is passed on).
+     * engine defaults ({@link EngineEnvironment}; values the user set are passed on).
      */
     static List<JsonNode> run(Path script, List<String> workloads, PrintWriter err) {
         List<JsonNode> lines = new ArrayList<>();
@@ -55,7 +55,7 @@ final class TorchPeer {
             List<String> command = new ArrayList<>(List.of("bash", script.toString()));
             command.addAll(workloads);
             ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
-            OmpWaitPolicy.removeDefault(builder.environment());   // the peer runs as its users run it
+            EngineEnvironment.removeDefaults(builder.environment());   // the peer runs as its users run it
             Process p = builder.start();
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
                     StandardCharsets.UTF_8))) {

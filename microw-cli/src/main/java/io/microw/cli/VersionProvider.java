@@ -4,11 +4,13 @@ import picocli.CommandLine.IVersionProvider;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 
 /**
- * {@code microw --version}: microw's version (filtered in by Maven at build time), the Java runtime, and the OpenMP
- * wait policy libtorch will run under ({@link OmpWaitPolicy}).
+ * {@code microw --version}: microw's version (filtered in by Maven at build time), the Java runtime, and the engine
+ * settings libtorch will run under ({@link EngineEnvironment}: OpenMP wait policy, malloc tunables).
  */
 final class VersionProvider implements IVersionProvider {
 
@@ -28,11 +30,10 @@ final class VersionProvider implements IVersionProvider {
 
     @Override
     public String[] getVersion() {
-        return new String[] {
-            "microw " + microwVersion(),
-            "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + "), "
-                + System.getProperty("os.name") + " " + System.getProperty("os.arch"),
-            OmpWaitPolicy.current().describe()
-        };
+        List<String> lines = new ArrayList<>(List.of("microw " + microwVersion(),
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + "), "
+                        + System.getProperty("os.name") + " " + System.getProperty("os.arch")));
+        EngineEnvironment.current().forEach(s -> lines.add(s.describe()));
+        return lines.toArray(String[]::new);
     }
 }

@@ -26,7 +26,8 @@ class BenchGenerateCommandTest {
         Files.writeString(script, "#!/bin/bash\n[ \"$1\" = generate ] || exit 3\n"
                 + "echo '{\"workload\": \"generate_greedy_kv\", \"model\": \"brown-gpt2 shape (4L)\", \"batch\": 2, "
                 + "\"prompt\": 3, \"new_tokens\": 4, \"new_tokens_per_s\": 10.0, \"torch\": \"2.13.0+cpu\", "
-                + "\"policy\": \"'\"${OMP_WAIT_POLICY:-unset}\"'\"}'\n");
+                + "\"policy\": \"'\"${OMP_WAIT_POLICY:-unset}\"'\", "
+                + "\"tunables\": \"'\"${GLIBC_TUNABLES:-unset}\"'\"}'\n");
         CliRun run = CliRun.of("bench", "generate", "--model", "brown-gpt2", "--batch", "2", "--prompt", "3",
                 "--new-tokens", "4", "--warmup", "0", "--peer", script.toString(), "--json");
         assertThat(run.exitCode()).as(run.err()).isZero();
@@ -41,9 +42,18 @@ class BenchGenerateCommandTest {
         assertThat(mine).isPositive();
         assertThat(ours.path("ratio").asDouble()).isCloseTo(mine / 10.0, within(0.0005));
         assertThat(ours.path("omp_wait_policy").asText()).isNotEmpty();
-        String policy = System.getenv("OMP_WAIT_POLICY");   // microw's default (surefire's) is not passed on
-        String peerSees = policy == null || "1".equals(System.getenv("MICROW_OMP_DEFAULT")) ? "unset" : policy;
-        assertThat(JSON.readTree(lines.get(1)).path("policy").asText()).isEqualTo(peerSees);
+        assertThat(ours.path("glibc_tunables").asText()).isNotEmpty();
+        // microw's defaults (surefire's) are not passed on to the peer; values a user set would be
+        JsonNode peer = JSON.readTree(lines.get(1));
+        assertThat(peer.path("policy").asText()).isEqualTo(peerSees("OMP_WAIT_POLICY", "PASSIVE"));
+        assertThat(peer.path("tunables").asText()).isEqualTo(peerSees("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1"));
+    }
+
+    /** What the peer should see of a variable: unset when it holds microw's default, else the user's value. */
+    private static String peerSees(String variable, String microwsDefault) {
+        String value = System.getenv(variable);
+        boolean ours = "1".equals(System.getenv("MICROW_OMP_DEFAULT")) && microwsDefault.equals(value);
+        return value == null || ours ? "unset" : value;
     }
 
     @Test

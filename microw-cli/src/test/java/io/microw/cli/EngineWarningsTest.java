@@ -31,7 +31,7 @@ class EngineWarningsTest {
         assertThat(err).contains(WARNING, "Number of inter-op threads", "microw: error: " + EngineWarningCommand.ERROR);
     }
 
-    /** {@code java -cp ... io.microw.cli.Main args} with OMP_WAIT_POLICY unset (so it restarts); its stderr. */
+    /** {@code java -cp ... io.microw.cli.Main args} with microw's engine defaults unset (so it restarts); its stderr. */
     private static String stderrOf(String... args) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
@@ -40,6 +40,7 @@ class EngineWarningsTest {
         ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().remove("OMP_WAIT_POLICY");
         pb.environment().remove("MICROW_OMP_DEFAULT");
+        pb.environment().remove("GLIBC_TUNABLES");
         Process p = pb.start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(err).isEqualTo(Main.EXIT_ERROR);
