@@ -9,6 +9,7 @@ module io.microw.core {
     requires transitive ai.djl.api;
     requires ai.djl.pytorch_engine;
     requires ai.djl.tokenizers;
+    requires com.sun.jna;
     requires transitive com.fasterxml.jackson.databind;
     requires org.yaml.snakeyaml;
     requires org.slf4j;

@@ -14,6 +14,7 @@ import io.microw.nn.internal.ForwardContext;
 import io.microw.nn.internal.ForwardStopped;
 import io.microw.nn.internal.HookRunner;
 import io.microw.nn.internal.KvCache;
+import io.microw.nn.internal.EngineThreads;
 import io.microw.tokenizer.Encodings;
 import io.microw.tokenizer.PaddingSide;
 import io.microw.tokenizer.Tokenizer;
@@ -38,6 +39,8 @@ public final class InferenceEngine {
     private final NDManager modelManager;
     private final LoadOptions loadOptions;
     private final AtomicLong batchCounter = new AtomicLong();
+    /** The most rows × hidden² of a decoding step that runs MKL single-threaded ({@link #stepThreads}). */
+    static final long SMALL_STEP = 1L << 21;
 
     InferenceEngine(TransformerModel model, Layers layers, Tokenizer tokenizer, NDManager modelManager,
                     LoadOptions loadOptions) {
@@ -370,7 +373,8 @@ public final class InferenceEngine {
             for (int step = 0; step < config.maxNewTokens(); step++) {
                 long[][] nextIds = new long[b][1];
                 long[][] nextPositions = new long[b][1];
-                try (NDManager work = genManager.newSubManager()) {
+                try (NDManager work = genManager.newSubManager();
+                     EngineThreads.Scope threads = stepThreads(b, stepIds[0].length)) {
                     NDArray last = lastLogits(work, cache, stepIds, mask, stepPositions, texts, step);
                     long[] argmax = argmaxOnEngine ? last.argMax(1).toLongArray() : null;
                     float[][] rows = argmaxOnEngine ? null : rows(last);
@@ -417,6 +421,16 @@ public final class InferenceEngine {
         long[] tail = generated.subList(from, generated.size()).stream().mapToLong(Long::longValue).toArray();
         String text = tokenizer.decode(tail, true);
         return config.stopStrings().stream().anyMatch(text::contains);
+    }
+
+    /**
+     * libtorch's threads for one decoding step: a step whose matrix products are tiny (rows × hidden² at most {@link
+     * #SMALL_STEP}, e.g. brown-gpt2's 8 rows × 256²) runs on this thread alone, where waking a second thread costs
+     * more than it saves (see {@link EngineThreads}); larger steps keep every thread.
+     */
+    private EngineThreads.Scope stepThreads(int batch, int seq) {
+        long work = (long) batch * seq * config().hiddenSize() * config().hiddenSize();
+        return work <= SMALL_STEP ? EngineThreads.singleThreaded() : () -> { };
     }
 
     /** Runs one decoding step's forward in {@code work} and returns the logits of its last position [batch, vocab]. */
