@@ -39,7 +39,7 @@ public final class InferenceEngine {
     private final NDManager modelManager;
     private final LoadOptions loadOptions;
     private final AtomicLong batchCounter = new AtomicLong();
-    /** The most rows × hidden² of a decoding step that runs MKL single-threaded ({@link #stepThreads}). */
+    /** The most rows × hidden² of a decoding step run on the calling thread alone ({@link #stepThreads}). */
     static final long SMALL_STEP = 1L << 21;
 
     InferenceEngine(TransformerModel model, Layers layers, Tokenizer tokenizer, NDManager modelManager,

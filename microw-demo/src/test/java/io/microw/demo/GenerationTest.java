@@ -217,6 +217,30 @@ class GenerationTest {
     }
 
     @Test
+    void theHeadRunsOnTheLastPositionOnlyDuringGeneration() {
+        StepRecorder head = new StepRecorder("lm_head");
+        StepRecorder finalNorm = new StepRecorder("transformer.ln_f");
+        String headId = lm.layers().registerHook("lm_head", head);
+        String normId = lm.layers().registerHook("transformer.ln_f", finalNorm);
+        try {
+            lm.inference().generate(List.of(PROMPTS.get(1)), greedy(3));
+        } finally {
+            lm.layers().unregisterHook(headId);
+            lm.layers().unregisterHook(normId);
+        }
+        int prompt = lm.tokenizer().encode(PROMPTS.get(1)).length;
+        long vocab = lm.config().vocabSize();
+        // as Hugging Face's generate (logits_to_keep=1): the prompt's step unembeds its last position alone
+        assertThat(head.activationShapes).hasSize(3)
+                .allSatisfy(shape -> assertThat(shape).containsExactly(1, 1, vocab));
+        assertThat(finalNorm.activationShapes.get(0)).containsExactly(1, prompt, 256);
+        // a plain forward still unembeds every position
+        try (var result = lm.inference().executeInference(List.of(PROMPTS.get(1)))) {
+            assertThat(result.logits().getShape().getShape()).containsExactly(1, prompt, vocab);
+        }
+    }
+
+    @Test
     void hooksFireAtEveryStep() {
         StepRecorder recorder = new StepRecorder("layer_1");
         ModelInputDetector input = new ModelInputDetector();
