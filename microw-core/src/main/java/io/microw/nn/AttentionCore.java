@@ -28,8 +28,14 @@ public final class AttentionCore {
     public static NDArray pattern(NDArray q, NDArray k, NDArray bias, float scale, float softcap) {
         Shape qs = q.getShape();
         long keys = k.getShape().get(2);
-        // the scale goes on the keys, the smaller operand when key heads are shared
-        NDArray scores = grouped(q, k.getShape().get(1)).matMul(Autograd.times(k, scale).transpose(0, 1, 3, 2));
+        // the scale goes on the smaller of the keys and the scores: the keys for a prompt (shared key heads make them
+        // smaller still), the scores when decoding with a cache (one query position against every cached key)
+        boolean scaleScores = qs.get(2) * qs.get(1) < k.getShape().get(1) * k.getShape().get(3);
+        NDArray scaledK = scaleScores ? k : Autograd.times(k, scale);
+        NDArray scores = grouped(q, k.getShape().get(1)).matMul(scaledK.transpose(0, 1, 3, 2));
+        if (scaleScores) {
+            scores = Autograd.times(scores, scale);
+        }
         scores = ungrouped(scores, qs.get(0), qs.get(1), qs.get(2), keys);
         if (softcap > 0) {
             scores = Autograd.mul(Autograd.div(scores, softcap).tanh(), softcap);
