@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.microw.nn.internal.HugePages;
 import io.microw.sae.TrainingRule;
 
 import java.nio.ByteOrder;
@@ -27,8 +28,18 @@ final class GradientStep {
 
     /** Code density above which AUTO uses the dense path. */
     static final double DENSE_ABOVE = 0.02;
-    /** Largest TopK encoder product slice, in bytes (glibc maps blocks above 32 MiB afresh on every allocation). */
+    /**
+     * Largest TopK encoder product slice, in bytes: glibc maps blocks above 32 MiB afresh on every allocation, and
+     * without huge pages each fresh 4 KiB page costs a fault, so slices stay below that.
+     */
     static final long SLICE_BYTES = 24L << 20;
+    /**
+     * Largest slice where large allocations get huge pages ({@link HugePages}): a fresh block then faults once per
+     * 2 MiB, and fewer, larger slices read the encoder's weights fewer times (each slice's product streams all of
+     * them): at 768 / 24576 with a batch of 4096, 4 slices instead of 16 took the encoder product from 1.07–1.12 s
+     * a step to 0.95–1.05 s, as fast as the whole product in one piece.
+     */
+    static final long HUGE_PAGE_SLICE_BYTES = 96L << 20;
 
     /** What a step computed, for metrics. */
     record Result(double loss, double mse, double auxLoss, double sparsityLoss, float[] reconstruction,
@@ -155,12 +166,14 @@ final class GradientStep {
     /**
      * TopK: the encoder product {@code (x − b_dec) W_enc} computed a slice of rows at a time, each slice's top k
      * (with {@code b_enc} added as it is scanned) and AuxK's top among the dead latents picked while it is fresh.
-     * A slice's output stays under {@link #SLICE_BYTES}, a size the allocator reuses from step to step; the whole
-     * {@code [batch, d_sae]} product would be mapped afresh, and its pages faulted in, every step.
+     * A slice's output stays under {@link #SLICE_BYTES}, a size the allocator reuses from step to step (the whole
+     * {@code [batch, d_sae]} product would be mapped afresh, and its pages faulted in, every step), or under {@link
+     * #HUGE_PAGE_SLICE_BYTES} where those faults are few.
      */
     private Selection topKBySlices(NDManager manager, NDArray xcNd, int rows, AuxK aux) {
         int k = model.k;
-        int slice = (int) Math.max(1, Math.min(rows, SLICE_BYTES / ((long) Float.BYTES * model.dSae)));
+        long sliceBytes = HugePages.forLargeAllocations() ? HUGE_PAGE_SLICE_BYTES : SLICE_BYTES;
+        int slice = (int) Math.max(1, Math.min(rows, sliceBytes / ((long) Float.BYTES * model.dSae)));
         NDArray encoderT = model.encoderView(manager).transpose();
         int[] latent = new int[rows * k];
         float[] value = new float[rows * k];
