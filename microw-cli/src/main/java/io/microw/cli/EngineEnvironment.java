@@ -122,6 +122,17 @@ final class EngineEnvironment {
     }
 
     /**
+     * Whether microw's restart (or the build) set this environment up ({@link #MARKER} is {@code 1}): the restarted
+     * command's stderr is then filtered by its parent.
+     *
+     * @param env environment variables
+     * @return true when the marker says so
+     */
+    static boolean appliedByMicrow(Map<String, String> env) {
+        return "1".equals(env.get(MARKER));
+    }
+
+    /**
      * Sets microw's defaults in {@code env} (a child process's environment) where no value is there, and the marker.
      *
      * @param env the environment to change

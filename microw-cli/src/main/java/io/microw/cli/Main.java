@@ -69,8 +69,10 @@ public final class Main implements Callable<Integer> {
 
     /**
      * Runs the command line and exits with its code. Started without microw's engine defaults
-     * ({@link EngineEnvironment}), it first restarts itself with them ({@link EngineRelaunch}), before anything loads libtorch; libtorch's own warnings then show
-     * only with {@code --verbose}.
+     * ({@link EngineEnvironment}), it first restarts itself with them ({@link EngineRelaunch}), before anything loads
+     * libtorch, and filters the restarted command's stderr; a command that runs without that restart (the user set the
+     * variables, or opted out) raises libtorch's log level instead ({@link EngineLogLevel}). Either way libtorch's own
+     * warnings show only with {@code --verbose}.
      *
      * @param args the arguments
      */
@@ -81,6 +83,29 @@ public final class Main implements Callable<Integer> {
             System.exit(relaunched.getAsInt());
         }
         Logging.configure(verbose);
-        System.exit(commandLine().execute(args));
+        CommandLine cmd = commandLine();
+        if (!verbose && !EngineEnvironment.appliedByMicrow(System.getenv())) {
+            // no restart filters this process's stderr: libtorch's warnings are turned off where they are written
+            cmd.setExecutionStrategy(parsed -> {
+                if (runsACommand(parsed)) {
+                    EngineLogLevel.errorsOnly();
+                }
+                return new CommandLine.RunLast().execute(parsed);
+            });
+        }
+        System.exit(cmd.execute(args));
+    }
+
+    /** Whether a parsed command line runs a subcommand, rather than printing help or the version. */
+    static boolean runsACommand(CommandLine.ParseResult parsed) {
+        if (!parsed.hasSubcommand()) {
+            return false;
+        }
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.hasSubcommand() ? p.subcommand() : null) {
+            if (p.isUsageHelpRequested() || p.isVersionHelpRequested()) {
+                return false;
+            }
+        }
+        return true;
     }
 }
