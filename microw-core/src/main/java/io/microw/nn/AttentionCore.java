@@ -28,9 +28,10 @@ public final class AttentionCore {
     public static NDArray pattern(NDArray q, NDArray k, NDArray bias, float scale, float softcap) {
         Shape qs = q.getShape();
         long keys = k.getShape().get(2);
-        // the scale goes on the smaller of the keys and the scores: the keys for a prompt (shared key heads make them
-        // smaller still), the scores when decoding with a cache (one query position against every cached key)
-        boolean scaleScores = qs.get(2) * qs.get(1) < k.getShape().get(1) * k.getShape().get(3);
+        // the scale goes on the keys (shared key heads make them smaller still), except for a single query position (a
+        // decoding step with a cache), whose scores are far smaller than the cached keys. The choice does not depend on
+        // a batch's padded length, so a text's activations do not depend on the texts it is batched with.
+        boolean scaleScores = qs.get(2) == 1;
         NDArray scaledK = scaleScores ? k : Autograd.times(k, scale);
         NDArray scores = grouped(q, k.getShape().get(1)).matMul(scaledK.transpose(0, 1, 3, 2));
         if (scaleScores) {
