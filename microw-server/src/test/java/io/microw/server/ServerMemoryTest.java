@@ -3,6 +3,7 @@ package io.microw.server;
 import ai.djl.ndarray.NDManager;
 import io.microw.demo.BrownGpt2;
 import io.microw.nn.Linear;
+import io.microw.testing.NativeRss;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,11 +19,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Many requests of every kind that runs the model (inference with a capture hook, generation, SAE inference,
  * steering, top texts) leave no NDArray behind in the model's manager and no hook registered, and the process's
- * resident memory stays flat.
+ * resident memory outside the Java heap ({@link NativeRss}) stays flat.
  */
 class ServerMemoryTest {
 
-    private static final int WARM_UP = 10;
+    private static final int WARM_UP = 40;
     private static final int ROUNDS = 60;
     private static final long MAX_GROWTH_BYTES = 64L << 20;
     private static final String M = "/api/models/brown-gpt2";
@@ -75,15 +76,6 @@ class ServerMemoryTest {
         assertThat(r.status()).as(r.raw()).isEqualTo(200);
     }
 
-    private static long rss() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
-            }
-        }
-        throw new IllegalStateException("no VmRSS in /proc/self/status");
-    }
-
     @Test
     void manyRequestsLeaveNoArraysOrHooksBehind() throws IOException {
         var lm = server.models().get(BrownGpt2.NAME).lm;
@@ -91,21 +83,18 @@ class ServerMemoryTest {
         for (int i = 0; i < WARM_UP; i++) {
             round(i);
         }
-        System.gc();
-        long rssBefore = rss();
-        long heapBefore = Runtime.getRuntime().totalMemory();
+        long rssBefore = NativeRss.bytes();
         int arraysBefore = modelManager.getManagedArrays().size();
         for (int i = 0; i < ROUNDS; i++) {
             round(i);
         }
-        System.gc();
-        long growth = rss() - rssBefore - Math.max(0, Runtime.getRuntime().totalMemory() - heapBefore);
-        System.out.printf("ServerMemoryTest: %d rounds; arrays in the model manager %d -> %d; RSS growth beyond "
-                + "heap growth %.1f MB%n", ROUNDS, arraysBefore, modelManager.getManagedArrays().size(),
+        long growth = NativeRss.bytes() - rssBefore;
+        System.out.printf("ServerMemoryTest: %d rounds; arrays in the model manager %d -> %d; growth of the resident "
+                + "memory outside the Java heap %.1f MB%n", ROUNDS, arraysBefore, modelManager.getManagedArrays().size(),
                 growth / 1048576.0);
         assertThat(modelManager.getManagedArrays()).as("arrays in the model's manager").hasSize(arraysBefore);
         assertThat(lm.layers().detectors()).as("detectors left registered").isEmpty();
         assertThat(lm.layers().controllers()).as("controllers left registered").isEmpty();
-        assertThat(growth).as("RSS growth beyond Java heap growth, in bytes").isLessThan(MAX_GROWTH_BYTES);
+        assertThat(growth).as("growth of the resident memory outside the Java heap, in bytes").isLessThan(MAX_GROWTH_BYTES);
     }
 }
