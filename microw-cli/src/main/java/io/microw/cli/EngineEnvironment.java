@@ -1,12 +1,14 @@
 package io.microw.cli;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * The environment variables microw sets for libtorch by default, and who chose each value. Both are read once, before
+ * The environment variables microw sets for libtorch by default, and who chose each value. All are read once, before
  * any Java code could change them, so the command restarts itself with them ({@link EngineRelaunch}), the launcher
  * goes through that restart, and the build gives them to the tests:
  * <ul>
@@ -17,6 +19,10 @@ import java.util.Map;
  *       transparent huge pages for its large blocks, so a fresh tensor of hundreds of megabytes (GPT-2's logits) is
  *       mapped in 2 MiB pages instead of 4 KiB ones: its first write no longer costs one page fault per 4 KiB
  *       (BENCHMARKS.md, "Huge pages for large tensors").</li>
+ *   <li>{@code LD_PRELOAD=<microw's MKL dispatch shim>}, on AMD x86-64 processors only ({@link MklDispatchShim}): the
+ *       dynamic linker loads it before libtorch, and libtorch's MKL then runs the kernels it gives Intel processors
+ *       (AVX-512 where there is AVX-512) instead of generic AVX2 code, about twice as fast on float32 products
+ *       (BENCHMARKS.md, "MKL on AMD processors").</li>
  * </ul>
  * A value the user set is always kept. {@link #MARKER} set to {@code 1} says microw applied its defaults (any other
  * value: the user asked for none; either way there is no restart).
@@ -33,13 +39,17 @@ final class EngineEnvironment {
     static final String SOURCE_UNSET = "unset";
 
     /** libgomp's wait policy: idle threads sleep instead of spinning. */
-    static final Variable OMP_WAIT_POLICY = new Variable("OMP_WAIT_POLICY", "PASSIVE", "omp_wait_policy",
+    static final Variable OMP_WAIT_POLICY = new Variable("OMP_WAIT_POLICY", () -> "PASSIVE", "omp_wait_policy",
             "libgomp's default: idle threads spin");
     /** glibc's malloc tunables: transparent huge pages for large blocks. */
-    static final Variable GLIBC_TUNABLES = new Variable("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", "glibc_tunables",
-            "glibc's default: large tensors in 4 KiB pages");
+    static final Variable GLIBC_TUNABLES = new Variable("GLIBC_TUNABLES", () -> "glibc.malloc.hugetlb=1",
+            "glibc_tunables", "glibc's default: large tensors in 4 KiB pages");
+    /** The dynamic linker's preloaded libraries: microw's MKL dispatch shim, on AMD processors only. */
+    static final Variable LD_PRELOAD = new Variable("LD_PRELOAD",
+            () -> MklDispatchShim.forThisMachine().map(Path::toString).orElse(null), "ld_preload",
+            "MKL's own kernel choice: generic AVX2 code on AMD processors");
     /** Every variable microw gives a default to. */
-    static final List<Variable> VARIABLES = List.of(OMP_WAIT_POLICY, GLIBC_TUNABLES);
+    static final List<Variable> VARIABLES = List.of(OMP_WAIT_POLICY, GLIBC_TUNABLES, LD_PRELOAD);
 
     private EngineEnvironment() {
     }
@@ -47,12 +57,17 @@ final class EngineEnvironment {
     /**
      * One variable microw sets when the user has not.
      *
-     * @param name        the environment variable
-     * @param value       microw's default value
-     * @param jsonKey     its field in a benchmark's JSON line (the source goes in {@code jsonKey + "_source"})
-     * @param whenUnset   what running without it means, for people
+     * @param name         the environment variable
+     * @param defaultValue microw's default value on this machine, or null where microw sets none
+     * @param jsonKey      its field in a benchmark's JSON line (the source goes in {@code jsonKey + "_source"})
+     * @param whenUnset    what running without it means, for people
      */
-    record Variable(String name, String value, String jsonKey, String whenUnset) {
+    record Variable(String name, Supplier<String> defaultValue, String jsonKey, String whenUnset) {
+
+        /** microw's default value on this machine, or null where microw sets none. */
+        String value() {
+            return defaultValue.get();
+        }
 
         /**
          * The value this variable has in an environment and who set it.
@@ -65,7 +80,7 @@ final class EngineEnvironment {
             if (v == null || v.isEmpty()) {
                 return new Setting(this, null, SOURCE_UNSET);
             }
-            boolean ours = "1".equals(env.get(MARKER)) && value.equals(v);
+            boolean ours = "1".equals(env.get(MARKER)) && v.equals(value());
             return new Setting(this, v, ours ? SOURCE_MICROW : SOURCE_USER);
         }
     }
@@ -85,8 +100,10 @@ final class EngineEnvironment {
             return switch (source) {
                 case SOURCE_MICROW -> name + "=" + value + " (microw's default; set " + name + " to override)";
                 case SOURCE_USER -> name + "=" + value + " (set by the user)";
-                default -> name + " unset (" + variable.whenUnset() + "; microw sets " + variable.value()
-                        + " when started through its launcher or as java -jar)";
+                default -> variable.value() == null
+                        ? name + " unset (" + variable.whenUnset() + "; microw sets none on this machine)"
+                        : name + " unset (" + variable.whenUnset() + "; microw sets " + variable.value()
+                                + " when started through its launcher or as java -jar)";
             };
         }
     }
@@ -111,14 +128,15 @@ final class EngineEnvironment {
     }
 
     /**
-     * Whether microw should restart with its defaults: one of the variables is unset and neither microw nor the user
-     * has decided about the defaults yet ({@link #MARKER} absent).
+     * Whether microw should restart with its defaults: a variable microw sets on this machine is unset and neither
+     * microw nor the user has decided about the defaults yet ({@link #MARKER} absent).
      *
      * @param env environment variables
      * @return true when a restart would change something
      */
     static boolean needsDefaults(Map<String, String> env) {
-        return !env.containsKey(MARKER) && of(env).stream().anyMatch(s -> s.value() == null);
+        return !env.containsKey(MARKER)
+                && of(env).stream().anyMatch(s -> s.value() == null && s.variable().value() != null);
     }
 
     /**
@@ -139,8 +157,9 @@ final class EngineEnvironment {
      */
     static void applyDefaults(Map<String, String> env) {
         for (Variable v : VARIABLES) {
-            if (v.in(env).value() == null) {
-                env.put(v.name(), v.value());
+            String ours = v.value();
+            if (v.in(env).value() == null && ours != null) {
+                env.put(v.name(), ours);
             }
         }
         env.put(MARKER, "1");

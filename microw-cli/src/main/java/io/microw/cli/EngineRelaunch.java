@@ -73,7 +73,7 @@ final class EngineRelaunch {
 
     /** microw's defaults as shell assignments, e.g. {@code OMP_WAIT_POLICY=PASSIVE GLIBC_TUNABLES=...}. */
     private static String defaults() {
-        return EngineEnvironment.VARIABLES.stream().map(v -> v.name() + "=" + v.value())
+        return EngineEnvironment.VARIABLES.stream().filter(v -> v.value() != null).map(v -> v.name() + "=" + v.value())
                 .collect(Collectors.joining(" "));
     }
 

@@ -8,12 +8,15 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class EngineEnvironmentTest {
 
     private static final String HUGETLB = "glibc.malloc.hugetlb=1";
+    /** microw's MKL dispatch shim on this machine: present on AMD x86-64 Linux when the build had gcc. */
+    private static final Optional<String> SHIM = MklDispatchShim.forThisMachine().map(Path::toString);
 
     @Test
     void unsetValuesAreReportedAsUnsetAndNeedTheDefaults() {
@@ -22,11 +25,14 @@ class EngineEnvironmentTest {
             assertThat(s.source()).isEqualTo("unset");
         });
         assertThat(EngineEnvironment.needsDefaults(Map.of())).isTrue();
-        // one of the two unset is enough for a restart
+        // one of them unset is enough for a restart
         assertThat(EngineEnvironment.needsDefaults(Map.of("OMP_WAIT_POLICY", "ACTIVE"))).isTrue();
         assertThat(EngineEnvironment.needsDefaults(Map.of("GLIBC_TUNABLES", "x"))).isTrue();
+        assertThat(EngineEnvironment.needsDefaults(Map.of("OMP_WAIT_POLICY", "ACTIVE", "GLIBC_TUNABLES", "x",
+                "LD_PRELOAD", "/opt/lib/x.so"))).isFalse();
+        // the shim's variable counts only where microw sets it
         assertThat(EngineEnvironment.needsDefaults(Map.of("OMP_WAIT_POLICY", "ACTIVE", "GLIBC_TUNABLES", "x")))
-                .isFalse();
+                .isEqualTo(SHIM.isPresent());
     }
 
     @Test
@@ -35,8 +41,9 @@ class EngineEnvironmentTest {
         EngineEnvironment.applyDefaults(env);
         assertThat(env).containsEntry("OMP_WAIT_POLICY", "PASSIVE").containsEntry("GLIBC_TUNABLES", HUGETLB)
                 .containsEntry("MICROW_OMP_DEFAULT", "1");
+        assertThat(env.get("LD_PRELOAD")).isEqualTo(SHIM.orElse(null));
         assertThat(EngineEnvironment.of(env)).extracting(EngineEnvironment.Setting::source)
-                .containsExactly("microw", "microw");
+                .containsExactly("microw", "microw", SHIM.isPresent() ? "microw" : "unset");
         assertThat(EngineEnvironment.needsDefaults(env)).isFalse();
     }
 
@@ -45,18 +52,18 @@ class EngineEnvironmentTest {
         Map<String, String> env = Map.of("MICROW_OMP_DEFAULT", "0");
         assertThat(EngineEnvironment.needsDefaults(env)).isFalse();
         assertThat(EngineEnvironment.of(env)).extracting(EngineEnvironment.Setting::source)
-                .containsExactly("unset", "unset");
+                .containsExactly("unset", "unset", "unset");
     }
 
     @Test
     void valuesTheUserSetAreKeptAndNamedTheirs() {
         Map<String, String> env = new HashMap<>(Map.of("OMP_WAIT_POLICY", "ACTIVE",
-                "GLIBC_TUNABLES", "glibc.malloc.arena_max=2"));
+                "GLIBC_TUNABLES", "glibc.malloc.arena_max=2", "LD_PRELOAD", "/opt/lib/x.so"));
         EngineEnvironment.applyDefaults(env);
         assertThat(env).containsEntry("OMP_WAIT_POLICY", "ACTIVE")
-                .containsEntry("GLIBC_TUNABLES", "glibc.malloc.arena_max=2");
+                .containsEntry("GLIBC_TUNABLES", "glibc.malloc.arena_max=2").containsEntry("LD_PRELOAD", "/opt/lib/x.so");
         assertThat(EngineEnvironment.of(env)).extracting(EngineEnvironment.Setting::source)
-                .containsExactly("user", "user");
+                .containsExactly("user", "user", "user");
     }
 
     @Test
@@ -64,18 +71,19 @@ class EngineEnvironmentTest {
         Map<String, String> ours = new HashMap<>();
         EngineEnvironment.applyDefaults(ours);
         EngineEnvironment.removeDefaults(ours);
-        assertThat(ours).doesNotContainKeys("OMP_WAIT_POLICY", "GLIBC_TUNABLES", "MICROW_OMP_DEFAULT");
-        Map<String, String> mixed = new HashMap<>(Map.of("OMP_WAIT_POLICY", "ACTIVE"));
+        assertThat(ours).doesNotContainKeys("OMP_WAIT_POLICY", "GLIBC_TUNABLES", "LD_PRELOAD", "MICROW_OMP_DEFAULT");
+        Map<String, String> mixed = new HashMap<>(Map.of("OMP_WAIT_POLICY", "ACTIVE", "LD_PRELOAD", "/opt/lib/x.so"));
         EngineEnvironment.applyDefaults(mixed);
         EngineEnvironment.removeDefaults(mixed);
-        assertThat(mixed).containsExactly(Map.entry("OMP_WAIT_POLICY", "ACTIVE"));
+        assertThat(mixed).containsOnly(Map.entry("OMP_WAIT_POLICY", "ACTIVE"), Map.entry("LD_PRELOAD", "/opt/lib/x.so"));
     }
 
     @Test
     void jsonFieldsNameValueAndSource() {
         assertThat(EngineEnvironment.jsonFields(Map.of())).containsExactly(
                 Map.entry("omp_wait_policy", "unset"), Map.entry("omp_wait_policy_source", "unset"),
-                Map.entry("glibc_tunables", "unset"), Map.entry("glibc_tunables_source", "unset"));
+                Map.entry("glibc_tunables", "unset"), Map.entry("glibc_tunables_source", "unset"),
+                Map.entry("ld_preload", "unset"), Map.entry("ld_preload_source", "unset"));
         assertThat(EngineEnvironment.jsonFields(Map.of("OMP_WAIT_POLICY", "ACTIVE")))
                 .containsEntry("omp_wait_policy", "ACTIVE").containsEntry("omp_wait_policy_source", "user");
     }
@@ -92,6 +100,8 @@ class EngineEnvironmentTest {
         String out = runMain(null);
         assertThat(out).contains("OMP_WAIT_POLICY=PASSIVE (microw's default",
                 "GLIBC_TUNABLES=" + HUGETLB + " (microw's default");
+        assertThat(out).contains(SHIM.map(path -> "LD_PRELOAD=" + path + " (microw's default")
+                .orElse("LD_PRELOAD unset"));
     }
 
     @Test
@@ -109,6 +119,7 @@ class EngineEnvironmentTest {
         pb.environment().remove("OMP_WAIT_POLICY");
         pb.environment().remove("MICROW_OMP_DEFAULT");
         pb.environment().remove("GLIBC_TUNABLES");
+        pb.environment().remove("LD_PRELOAD");
         if (policy != null) {
             pb.environment().put("OMP_WAIT_POLICY", policy);
         }
