@@ -23,6 +23,11 @@ import java.util.function.Supplier;
  *       dynamic linker loads it before libtorch, and libtorch's MKL then runs the kernels it gives Intel processors
  *       (AVX-512 where there is AVX-512) instead of generic AVX2 code, about twice as fast on float32 products
  *       (BENCHMARKS.md, "MKL on AMD processors").</li>
+ *   <li>{@code MKL_CBWR=AUTO,STRICT}, beside the shim only: MKL's strict reproducible mode, in which a row's product
+ *       does not depend on how many rows share its batch or how many threads compute it. MKL's AVX-512 kernels
+ *       round a row differently for batches of 1, 2–16 and 17 or more rows (its AVX2 kernels: 1, 2–7, 8 or more),
+ *       so without it a text's activations could differ by up to 1e-4 between batchings and equal activations
+ *       could swap places in top-text lists; it costs about a quarter of the shim's product speed.</li>
  * </ul>
  * A value the user set is always kept. {@link #MARKER} set to {@code 1} says microw applied its defaults (any other
  * value: the user asked for none; either way there is no restart).
@@ -48,8 +53,12 @@ final class EngineEnvironment {
     static final Variable LD_PRELOAD = new Variable("LD_PRELOAD",
             () -> MklDispatchShim.forThisMachine().map(Path::toString).orElse(null), "ld_preload",
             "MKL's own kernel choice: generic AVX2 code on AMD processors");
+    /** MKL's conditional numerical reproducibility: strict, beside the shim only. */
+    static final Variable MKL_CBWR = new Variable("MKL_CBWR",
+            () -> MklDispatchShim.forThisMachine().isPresent() ? "AUTO,STRICT" : null, "mkl_cbwr",
+            "MKL's default: a row's rounding depends on the size of its batch");
     /** Every variable microw gives a default to. */
-    static final List<Variable> VARIABLES = List.of(OMP_WAIT_POLICY, GLIBC_TUNABLES, LD_PRELOAD);
+    static final List<Variable> VARIABLES = List.of(OMP_WAIT_POLICY, GLIBC_TUNABLES, LD_PRELOAD, MKL_CBWR);
 
     private EngineEnvironment() {
     }

@@ -29,8 +29,8 @@ class EngineEnvironmentTest {
         assertThat(EngineEnvironment.needsDefaults(Map.of("OMP_WAIT_POLICY", "ACTIVE"))).isTrue();
         assertThat(EngineEnvironment.needsDefaults(Map.of("GLIBC_TUNABLES", "x"))).isTrue();
         assertThat(EngineEnvironment.needsDefaults(Map.of("OMP_WAIT_POLICY", "ACTIVE", "GLIBC_TUNABLES", "x",
-                "LD_PRELOAD", "/opt/lib/x.so"))).isFalse();
-        // the shim's variable counts only where microw sets it
+                "LD_PRELOAD", "/opt/lib/x.so", "MKL_CBWR", "AVX2"))).isFalse();
+        // the shim's variables count only where microw sets them
         assertThat(EngineEnvironment.needsDefaults(Map.of("OMP_WAIT_POLICY", "ACTIVE", "GLIBC_TUNABLES", "x")))
                 .isEqualTo(SHIM.isPresent());
     }
@@ -42,8 +42,10 @@ class EngineEnvironmentTest {
         assertThat(env).containsEntry("OMP_WAIT_POLICY", "PASSIVE").containsEntry("GLIBC_TUNABLES", HUGETLB)
                 .containsEntry("MICROW_OMP_DEFAULT", "1");
         assertThat(env.get("LD_PRELOAD")).isEqualTo(SHIM.orElse(null));
+        assertThat(env.get("MKL_CBWR")).isEqualTo(SHIM.isPresent() ? "AUTO,STRICT" : null);
+        String shimSource = SHIM.isPresent() ? "microw" : "unset";
         assertThat(EngineEnvironment.of(env)).extracting(EngineEnvironment.Setting::source)
-                .containsExactly("microw", "microw", SHIM.isPresent() ? "microw" : "unset");
+                .containsExactly("microw", "microw", shimSource, shimSource);
         assertThat(EngineEnvironment.needsDefaults(env)).isFalse();
     }
 
@@ -52,18 +54,18 @@ class EngineEnvironmentTest {
         Map<String, String> env = Map.of("MICROW_OMP_DEFAULT", "0");
         assertThat(EngineEnvironment.needsDefaults(env)).isFalse();
         assertThat(EngineEnvironment.of(env)).extracting(EngineEnvironment.Setting::source)
-                .containsExactly("unset", "unset", "unset");
+                .containsExactly("unset", "unset", "unset", "unset");
     }
 
     @Test
     void valuesTheUserSetAreKeptAndNamedTheirs() {
         Map<String, String> env = new HashMap<>(Map.of("OMP_WAIT_POLICY", "ACTIVE",
-                "GLIBC_TUNABLES", "glibc.malloc.arena_max=2", "LD_PRELOAD", "/opt/lib/x.so"));
+                "GLIBC_TUNABLES", "glibc.malloc.arena_max=2", "LD_PRELOAD", "/opt/lib/x.so", "MKL_CBWR", "AVX2"));
         EngineEnvironment.applyDefaults(env);
         assertThat(env).containsEntry("OMP_WAIT_POLICY", "ACTIVE")
                 .containsEntry("GLIBC_TUNABLES", "glibc.malloc.arena_max=2").containsEntry("LD_PRELOAD", "/opt/lib/x.so");
         assertThat(EngineEnvironment.of(env)).extracting(EngineEnvironment.Setting::source)
-                .containsExactly("user", "user", "user");
+                .containsExactly("user", "user", "user", "user");
     }
 
     @Test
@@ -71,7 +73,8 @@ class EngineEnvironmentTest {
         Map<String, String> ours = new HashMap<>();
         EngineEnvironment.applyDefaults(ours);
         EngineEnvironment.removeDefaults(ours);
-        assertThat(ours).doesNotContainKeys("OMP_WAIT_POLICY", "GLIBC_TUNABLES", "LD_PRELOAD", "MICROW_OMP_DEFAULT");
+        assertThat(ours).doesNotContainKeys("OMP_WAIT_POLICY", "GLIBC_TUNABLES", "LD_PRELOAD", "MKL_CBWR",
+                "MICROW_OMP_DEFAULT");
         Map<String, String> mixed = new HashMap<>(Map.of("OMP_WAIT_POLICY", "ACTIVE", "LD_PRELOAD", "/opt/lib/x.so"));
         EngineEnvironment.applyDefaults(mixed);
         EngineEnvironment.removeDefaults(mixed);
@@ -83,7 +86,8 @@ class EngineEnvironmentTest {
         assertThat(EngineEnvironment.jsonFields(Map.of())).containsExactly(
                 Map.entry("omp_wait_policy", "unset"), Map.entry("omp_wait_policy_source", "unset"),
                 Map.entry("glibc_tunables", "unset"), Map.entry("glibc_tunables_source", "unset"),
-                Map.entry("ld_preload", "unset"), Map.entry("ld_preload_source", "unset"));
+                Map.entry("ld_preload", "unset"), Map.entry("ld_preload_source", "unset"),
+                Map.entry("mkl_cbwr", "unset"), Map.entry("mkl_cbwr_source", "unset"));
         assertThat(EngineEnvironment.jsonFields(Map.of("OMP_WAIT_POLICY", "ACTIVE")))
                 .containsEntry("omp_wait_policy", "ACTIVE").containsEntry("omp_wait_policy_source", "user");
     }
@@ -102,6 +106,7 @@ class EngineEnvironmentTest {
                 "GLIBC_TUNABLES=" + HUGETLB + " (microw's default");
         assertThat(out).contains(SHIM.map(path -> "LD_PRELOAD=" + path + " (microw's default")
                 .orElse("LD_PRELOAD unset"));
+        assertThat(out).contains(SHIM.isPresent() ? "MKL_CBWR=AUTO,STRICT (microw's default" : "MKL_CBWR unset");
     }
 
     @Test
@@ -120,6 +125,7 @@ class EngineEnvironmentTest {
         pb.environment().remove("MICROW_OMP_DEFAULT");
         pb.environment().remove("GLIBC_TUNABLES");
         pb.environment().remove("LD_PRELOAD");
+        pb.environment().remove("MKL_CBWR");
         if (policy != null) {
             pb.environment().put("OMP_WAIT_POLICY", policy);
         }
