@@ -24,10 +24,11 @@ import java.util.function.Supplier;
  *       (AVX-512 where there is AVX-512) instead of generic AVX2 code, about twice as fast on float32 products
  *       (BENCHMARKS.md, "MKL on AMD processors").</li>
  *   <li>{@code MKL_CBWR=AUTO,STRICT}, beside the shim only: MKL's strict reproducible mode, in which a row's product
- *       does not depend on how many rows share its batch or how many threads compute it. MKL's AVX-512 kernels
- *       round a row differently for batches of 1, 2–16 and 17 or more rows (its AVX2 kernels: 1, 2–7, 8 or more),
- *       so without it a text's activations could differ by up to 1e-4 between batchings and equal activations
- *       could swap places in top-text lists; it costs about a quarter of the shim's product speed.</li>
+ *       does not depend on how many rows share its batch. MKL's kernels round a row differently by the row count of
+ *       its batch (measured, with the shim: batches of 1, of 2–8 and of 17 or more rows gave three different
+ *       results; without it: 1, 2–3 and 8 or more), so without strict mode a text's activations could differ by
+ *       up to 8e-5 between batchings and equal activations could swap places in top-text lists; on the quiet
+ *       machine it cost no measurable speed.</li>
  * </ul>
  * A value the user set is always kept. {@link #MARKER} set to {@code 1} says microw applied its defaults (any other
  * value: the user asked for none; either way there is no restart).
