@@ -20,15 +20,15 @@ import java.util.stream.Collectors;
  * Starts the {@code microw} command again, in a child JVM whose environment holds microw's defaults
  * ({@link EngineEnvironment}), when it was started without them ({@code java -jar microw.jar ...}). These variables
  * must be set before the process starts (glibc, the dynamic linker) or libtorch and its OpenMP runtime load, and a
- * running JVM cannot change its own environment, so this is the only way to give plain {@code java -jar} the
- * defaults. The child gets
- * the same command line (java binary, JVM options, jar or class path, arguments), inherits the terminal, and its exit
- * code becomes ours. Ctrl-C reaches the child directly (same process group), so this process ignores it and waits; a
- * termination signal sent to this process alone is passed on. Without {@code --verbose}, the child's stderr comes
- * through an {@link EngineLogFilter}, which leaves out libtorch's own warnings (written by native code, out of any
- * Java logger's reach); with it, the child writes to the terminal directly. When the command line cannot be read,
- * nothing happens (one warning line). JVM options that cannot run twice at once (a debug agent listening on a fixed
- * port) need the variables set by the user, or {@code MICROW_OMP_DEFAULT=0} (no defaults), which skips the relaunch.
+ * running JVM cannot change its own environment, so this is the only way to give plain {@code java -jar} the defaults.
+ * The child gets the same command line (java binary, JVM options, jar or class path, arguments), inherits the terminal,
+ * and its exit code becomes ours. Ctrl-C reaches the child directly (same process group), so this process ignores it
+ * and waits; a termination signal sent to this process alone is passed on. Without {@code --verbose}, the child's
+ * stderr comes through an {@link EngineLogFilter}, which leaves out libtorch's own warnings (written by native code,
+ * out of any Java logger's reach); with it, the child writes to the terminal directly. When the command line cannot be
+ * read, nothing happens (one warning line). JVM options that cannot run twice at once (a debug agent listening on a
+ * fixed port) need the variables set by the user, or {@code MICROW_OMP_DEFAULT=0} (no defaults), which skips the
+ * relaunch.
  */
 final class EngineRelaunch {
 
