@@ -1,6 +1,7 @@
 package io.microw.cli;
 
 import io.microw.io.AtomicFiles;
+import io.microw.io.MicrowHome;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,7 +62,7 @@ final class MklDispatchShim {
             if (in == null) {
                 return Optional.empty();
             }
-            return Optional.of(extract(in.readAllBytes(), cacheDirectory()));
+            return Optional.of(extract(in.readAllBytes(), MicrowHome.directory().resolve("native")));
         } catch (IOException e) {
             return Optional.empty();
         }
@@ -101,13 +102,6 @@ final class MklDispatchShim {
         Files.createDirectories(directory);
         AtomicFiles.writeBytes(file, shim);
         return file;
-    }
-
-    private static Path cacheDirectory() {
-        String home = System.getenv("MICROW_HOME");
-        Path root = home != null && !home.isBlank() ? Path.of(home)
-                : Path.of(System.getProperty("user.home"), ".cache", "microw");
-        return root.resolve("native");
     }
 
     private static String sha256(byte[] bytes) {

@@ -1,6 +1,7 @@
 package io.microw.sae;
 
 import io.microw.io.AtomicFiles;
+import io.microw.io.MicrowHome;
 import io.microw.io.hub.HubResolver;
 import io.microw.io.hub.PretrainedOptions;
 import io.microw.io.hub.RepoId;
@@ -99,7 +100,7 @@ final class PretrainedSaeFiles {
         for (String file : files) {
             size += resourceSize(loader, base + file, release, sae);
         }
-        Path target = microwHome(options).resolve("saes").resolve(release.name())
+        Path target = MicrowHome.directory(options.environment()).resolve("saes").resolve(release.name())
                 .resolve(sae.path() + "-" + Long.toString(size, 36));
         if (files.stream().allMatch(f -> Files.isRegularFile(target.resolve(f)))) {
             return target;
@@ -155,14 +156,6 @@ final class PretrainedSaeFiles {
             throw new SaeException("cannot read the resource " + name + " of release '" + release.name() + "': "
                     + e.getMessage(), e);
         }
-    }
-
-    private static Path microwHome(PretrainedOptions options) {
-        String home = options.environment().apply("MICROW_HOME");
-        if (home != null && !home.isBlank()) {
-            return Path.of(home);
-        }
-        return Path.of(System.getProperty("user.home"), ".cache", "microw");
     }
 
     private static void checkRelative(String path, SaeRelease release, SaeRelease.Entry sae) {

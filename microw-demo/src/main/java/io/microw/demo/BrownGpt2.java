@@ -2,6 +2,7 @@ package io.microw.demo;
 
 import io.microw.MicrowException;
 import io.microw.io.AtomicFiles;
+import io.microw.io.MicrowHome;
 import io.microw.lm.LanguageModel;
 
 import java.io.IOException;
@@ -45,7 +46,7 @@ public final class BrownGpt2 {
      * in {@code models/brown-gpt2-<size>}; unpacking goes to a temporary directory renamed when complete.
      */
     public static synchronized Path directory() {
-        Path target = cacheRoot().resolve("models").resolve(NAME + "-" + fingerprint());
+        Path target = MicrowHome.directory().resolve("models").resolve(NAME + "-" + fingerprint());
         if (Files.isRegularFile(target.resolve("model.safetensors"))) {
             return target;
         }
@@ -62,14 +63,6 @@ public final class BrownGpt2 {
             throw new MicrowException("cannot unpack the demo model into " + target + ": " + e.getMessage()
                     + " (set MICROW_HOME to a writable directory)", e);
         }
-    }
-
-    private static Path cacheRoot() {
-        String home = System.getenv("MICROW_HOME");
-        if (home != null && !home.isBlank()) {
-            return Path.of(home);
-        }
-        return Path.of(System.getProperty("user.home"), ".cache", "microw");
     }
 
     /** Size of the packed weights: a new model version gets a new directory. */
