@@ -1,5 +1,6 @@
 package io.microw.sae;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -34,32 +35,63 @@ public final class ReconstructionStats {
         if (x.length < (long) rows * dIn || xHat.length < (long) rows * dIn) {
             throw new SaeException("expected " + rows + " x " + dIn + " values, got " + x.length + " and " + xHat.length);
         }
+        float[][] xRows = new float[rows][];
+        float[][] hatRows = new float[rows][];
+        for (int r = 0; r < rows; r++) {
+            xRows[r] = Arrays.copyOfRange(x, r * dIn, (r + 1) * dIn);
+            hatRows[r] = Arrays.copyOfRange(xHat, r * dIn, (r + 1) * dIn);
+        }
+        addReconstruction(xRows, hatRows);
+    }
+
+    /**
+     * Adds a batch held one array per row: inputs and reconstructions, {@code [rows][dIn]} each.
+     *
+     * @param x the inputs
+     * @param xHat the reconstructions
+     */
+    public void addReconstruction(float[][] x, float[][] xHat) {
+        if (x.length != xHat.length) {
+            throw new SaeException("expected as many reconstructions as inputs, got " + xHat.length + " for " + x.length);
+        }
+        if (x.length == 0) {
+            return;
+        }
+        int rows = x.length;
+        int dIn = x[0].length;
+        for (int r = 0; r < rows; r++) {
+            if (x[r].length != dIn || xHat[r].length != dIn) {
+                throw new SaeException("row " + r + ": expected " + dIn + " values, got " + x[r].length + " and "
+                        + xHat[r].length);
+            }
+        }
         if (inputSum == null) {
             inputSum = new double[dIn];
         } else if (inputSum.length != dIn) {
             throw new SaeException("input width changed from " + inputSum.length + " to " + dIn);
         }
         double[] batchMean = new double[dIn];
-        for (int r = 0; r < rows; r++) {
+        for (float[] row : x) {
             for (int c = 0; c < dIn; c++) {
-                batchMean[c] += x[r * dIn + c];
+                batchMean[c] += row[c];
             }
         }
         for (int c = 0; c < dIn; c++) {
             batchMean[c] /= rows;
         }
         for (int r = 0; r < rows; r++) {
+            float[] row = x[r];
+            float[] hat = xHat[r];
             double err = 0;
             double norm = 0;
             double normHat = 0;
             double var = 0;
-            int base = r * dIn;
             for (int c = 0; c < dIn; c++) {
-                double v = x[base + c];
-                double d = v - xHat[base + c];
+                double v = row[c];
+                double d = v - hat[c];
                 err += d * d;
                 norm += v * v;
-                normHat += (double) xHat[base + c] * xHat[base + c];
+                normHat += (double) hat[c] * hat[c];
                 double centred = v - batchMean[c];
                 var += centred * centred;
                 inputSum[c] += v;

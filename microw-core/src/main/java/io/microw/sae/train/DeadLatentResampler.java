@@ -14,14 +14,15 @@ final class DeadLatentResampler {
     }
 
     /** Returns how many latents were resampled. */
-    static int resample(TrainingModel model, boolean[] dead, float[] x, float[] recon, int rows, long seed) {
+    static int resample(TrainingModel model, boolean[] dead, float[][] x, float[][] recon, long seed) {
         int d = model.dIn;
+        int rows = x.length;
         double[] cumulative = new double[rows];
         double total = 0;
         for (int b = 0; b < rows; b++) {
             double e = 0;
             for (int c = 0; c < d; c++) {
-                double diff = x[b * d + c] - recon[b * d + c];
+                double diff = x[b][c] - recon[b][c];
                 e += diff * diff;
             }
             total += e;
@@ -34,7 +35,7 @@ final class DeadLatentResampler {
         int alive = 0;
         for (int l = 0; l < model.dSae; l++) {
             if (!dead[l]) {
-                aliveNorm += rowNorm(model.wEncT, l, d);
+                aliveNorm += Math.sqrt(ParamTensor.dot(model.wEncT.data[l], model.wEncT.data[l]));
                 alive++;
             }
         }
@@ -48,7 +49,7 @@ final class DeadLatentResampler {
             int b = pick(cumulative, random.nextDouble() * total);
             double norm = 0;
             for (int c = 0; c < d; c++) {
-                double diff = x[b * d + c] - recon[b * d + c];
+                double diff = x[b][c] - recon[b][c];
                 norm += diff * diff;
             }
             if (norm == 0) {
@@ -56,15 +57,14 @@ final class DeadLatentResampler {
             }
             float inv = (float) (1 / Math.sqrt(norm));
             for (int c = 0; c < d; c++) {
-                int i = l * d + c;
-                float dir = (x[b * d + c] - recon[b * d + c]) * inv;
-                model.wDec.data[i] = dir;
-                model.wEncT.data[i] = (float) (dir * encoderNorm);
-                resetMoments(model.wDec, i);
-                resetMoments(model.wEncT, i);
+                float dir = (x[b][c] - recon[b][c]) * inv;
+                model.wDec.data[l][c] = dir;
+                model.wEncT.data[l][c] = (float) (dir * encoderNorm);
             }
-            model.bEnc.data[l] = 0f;
-            resetMoments(model.bEnc, l);
+            model.wDec.resetMoments(l);
+            model.wEncT.resetMoments(l);
+            model.bEnc.vector()[l] = 0f;
+            model.bEnc.resetMoments(l);
             resampled++;
         }
         return resampled;
@@ -82,19 +82,5 @@ final class DeadLatentResampler {
             }
         }
         return lo;
-    }
-
-    private static double rowNorm(ParamTensor p, int row, int d) {
-        double s = 0;
-        for (int c = 0; c < d; c++) {
-            float w = p.data[row * d + c];
-            s += w * w;
-        }
-        return Math.sqrt(s);
-    }
-
-    private static void resetMoments(ParamTensor p, int i) {
-        p.m[i] = 0f;
-        p.v[i] = 0f;
     }
 }

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import io.microw.nn.internal.HugePages;
 import io.microw.sae.TrainingRule;
 
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
@@ -42,7 +43,7 @@ final class GradientStep {
     static final long HUGE_PAGE_SLICE_BYTES = 96L << 20;
 
     /** What a step computed, for metrics. */
-    record Result(double loss, double mse, double auxLoss, double sparsityLoss, float[] reconstruction,
+    record Result(double loss, double mse, double auxLoss, double sparsityLoss, float[][] reconstruction,
                   int[] activeCounts, long activeTotal, double codeSum, boolean usedSparsePath) {
     }
 
@@ -50,6 +51,18 @@ final class GradientStep {
     private final Workers workers;
     private final boolean[] touchedDec;
     private final boolean[] touchedEnc;
+    /** The engine's copy of the centred batch, refilled every step. */
+    private ByteBuffer inputBuffer;
+    /**
+     * Per-row work arrays kept from step to step (a step's fresh arrays cost more than their use): the centred
+     * input, the reconstruction (handed out in the {@link Result}, valid until the next step), the error gradient,
+     * and AuxK's residual and reconstruction.
+     */
+    private float[][] centredRows;
+    private float[][] reconRows;
+    private float[][] gradRows;
+    private float[][] residualRows;
+    private float[][] auxReconRows;
 
     GradientStep(TrainingModel model, Workers workers) {
         this.model = model;
@@ -67,20 +80,22 @@ final class GradientStep {
     }
 
     /**
-     * Computes the loss and adds its gradients for batch {@code x} ([rows, d_in], already scaled).
+     * Computes the loss and adds its gradients for batch {@code x} ({@code [rows][d_in]}, already scaled). The
+     * result's reconstruction is valid until the next call.
      *
      * @param dead         latents counted dead (AuxK), or null
      * @param coefficient  the sparsity coefficient for this step (L1 or L0, after warm-up)
      */
-    Result run(float[] x, int rows, boolean[] dead, double auxCoefficient, int kAux, double coefficient,
+    Result run(float[][] x, boolean[] dead, double auxCoefficient, int kAux, double coefficient,
                double bandwidth, SaeTrainingConfig.CodePath path) {
         Arrays.fill(touchedDec, false);
         Arrays.fill(touchedEnc, false);
-        int d = model.dIn;
-        float[] xc = centred(x, rows);
+        int rows = x.length;
+        float[][] xc = centred(x);
         AuxK aux = auxK(dead, auxCoefficient, kAux);
         try (NDManager manager = model.newManager()) {
-            NDArray xcNd = manager.create(xc, new Shape(rows, d));
+            inputBuffer = Rows.fill(inputBuffer, xc, model.dIn);
+            NDArray xcNd = Rows.engineArray(manager, inputBuffer, rows, model.dIn);
             SparseCodes codes = null;
             SparseCodes auxCodes = null;
             NDArray denseCodes = null;
@@ -91,7 +106,7 @@ final class GradientStep {
             } else {
                 NDArray pre = xcNd.matMul(model.encoderView(manager).transpose()).addi(model.bEnc.view(manager));
                 if (model.rule == TrainingRule.JUMP_RELU_L0) {
-                    return dense(manager, x, xc, xcNd, rows, jumpReluCodes(manager, pre), pre, coefficient, bandwidth);
+                    return dense(manager, x, xcNd, jumpReluCodes(manager, pre), pre, coefficient, bandwidth);
                 }
                 if (model.rule == TrainingRule.BATCH_TOP_K) {
                     codes = batchTopK(pre, rows);
@@ -116,12 +131,12 @@ final class GradientStep {
             }
             Result r;
             if (sparse) {
-                r = sparse(x, xc, rows, codes, coefficient);
+                r = sparse(x, xc, codes, coefficient);
             } else {
                 NDArray z = denseCodes != null ? denseCodes : toDense(manager, codes);
-                r = dense(manager, x, xc, xcNd, rows, z, null, coefficient, bandwidth);
+                r = dense(manager, x, xcNd, z, null, coefficient, bandwidth);
             }
-            return auxCodes == null ? r : withAux(r, x, xc, rows, auxCodes, aux.weight());
+            return auxCodes == null ? r : withAux(r, x, xc, auxCodes, aux.weight());
         }
     }
 
@@ -177,7 +192,7 @@ final class GradientStep {
         NDArray encoderT = model.encoderView(manager).transpose();
         int[] latent = new int[rows * k];
         float[] value = new float[rows * k];
-        float[] auxOffset = aux == null ? null : aux.offset(model.bEnc.data);
+        float[] auxOffset = aux == null ? null : aux.offset(model.bEnc.vector());
         int[] auxLatent = aux == null ? null : new int[rows * aux.k()];
         float[] auxValue = aux == null ? null : new float[rows * aux.k()];
         for (int first = 0; first < rows; first += slice) {
@@ -185,7 +200,7 @@ final class GradientStep {
             try (NDArray xSlice = xcNd.get(new NDIndex("{}:{}", first, first + n));
                  NDArray product = xSlice.matMul(encoderT)) {
                 FloatBuffer values = floats(product);
-                RowTopK.select(workers, values, model.bEnc.data, n, k, true, latent, value, first);
+                RowTopK.select(workers, values, model.bEnc.vector(), n, k, true, latent, value, first);
                 if (aux != null) {
                     RowTopK.select(workers, values, auxOffset, n, aux.k(), false, auxLatent, auxValue, first);
                 }
@@ -200,27 +215,33 @@ final class GradientStep {
         return array.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
-    private float[] centred(float[] x, int rows) {
-        int d = model.dIn;
-        float[] xc = Arrays.copyOf(x, rows * d);
-        if (model.applyBDecToInput) {
-            float[] b = model.bDec.data;
-            for (int r = 0; r < rows; r++) {
-                int base = r * d;
-                for (int c = 0; c < d; c++) {
-                    xc[base + c] -= b[c];
-                }
+    /** {@code x − b_dec} row by row when the SAE centres its input, else {@code x} itself. */
+    private float[][] centred(float[][] x) {
+        if (!model.applyBDecToInput) {
+            return x;
+        }
+        float[] b = model.bDec.vector();
+        centredRows = Rows.reuse(centredRows, x.length, b.length);
+        float[][] xc = centredRows;
+        for (int r = 0; r < x.length; r++) {
+            float[] in = x[r];
+            float[] out = xc[r];
+            for (int c = 0; c < b.length; c++) {
+                out[c] = in[c] - b[c];
             }
         }
         return xc;
     }
 
-    private Result sparse(float[] x, float[] xc, int rows, SparseCodes codes, double l1) {
+    private Result sparse(float[][] x, float[][] xc, SparseCodes codes, double l1) {
+        int rows = x.length;
         int d = model.dIn;
-        float[] recon = new float[rows * d];
-        float[] g = new float[rows * d];
+        reconRows = Rows.reuse(reconRows, rows, d);
+        gradRows = Rows.reuse(gradRows, rows, d);
+        float[][] recon = reconRows;
+        float[][] g = gradRows;
         float[] gradValue = new float[codes.size()];
-        double mse = SparseKernels.decodeWithGradient(workers, codes, model.wDec.data, d, model.bDec.data, x,
+        double mse = SparseKernels.decodeWithGradient(workers, codes, model.wDec.data, model.bDec.vector(), x,
                 (float) (2.0 / rows), recon, g, gradValue) / rows;
         double sparsityLoss = 0;
         float[] extra = null;
@@ -248,7 +269,7 @@ final class GradientStep {
      * bias when {@code decoderBias}). With {@code relu} the codes are ReLU outputs and only positive ones pass a
      * gradient to the encoder; without it (AuxK's raw top pre-activations, as in SAELens) every code does.
      */
-    private void backprop(SparseCodes codes, float[] xc, float[] g, float[] gradValue, float[] extra,
+    private void backprop(SparseCodes codes, float[][] xc, float[][] g, float[] gradValue, float[] extra,
                           boolean decoderBias, boolean relu) {
         int d = model.dIn;
         int[] rowOf = codes.rowOfEntries();
@@ -259,21 +280,17 @@ final class GradientStep {
                 gradPre[e] = gradValue[e] + (extra == null ? 0f : extra[e]);
             }
         }
-        SparseKernels.scatterRows(workers, byLatent, rowOf, codes.value, g, d, model.wDec.grad, touchedDec);
-        SparseKernels.scatterRows(workers, byLatent, rowOf, gradPre, xc, d, model.wEncT.grad, touchedEnc);
+        SparseKernels.scatterRows(workers, byLatent, rowOf, codes.value, g, model.wDec.grad, touchedDec);
+        SparseKernels.scatterRows(workers, byLatent, rowOf, gradPre, xc, model.wEncT.grad, touchedEnc);
         float[] gradPreSums = new float[model.dSae];
         for (int e = 0; e < gradPre.length; e++) {
             gradPreSums[codes.latent[e]] += gradPre[e];
         }
-        for (int l = 0; l < model.dSae; l++) {
-            model.bEnc.grad[l] = model.bEnc.grad[l] + gradPreSums[l];
-        }
+        SparseKernels.addScaled(model.bEnc.vectorGradient(), 1f, gradPreSums);
         float[] bDecGrad = new float[d];
         if (decoderBias) {
-            for (int b = 0; b < codes.rows; b++) {
-                for (int c = 0; c < d; c++) {
-                    bDecGrad[c] += g[b * d + c];
-                }
+            for (float[] row : g) {
+                SparseKernels.addScaled(bDecGrad, 1f, row);
             }
         }
         if (model.applyBDecToInput) {
@@ -290,16 +307,25 @@ final class GradientStep {
      * AuxK: the dead latents' top pre-activations ({@code aux}) reconstruct the (fixed) residual {@code x − x̂};
      * {@code weight} scales the loss.
      */
-    private Result withAux(Result r, float[] x, float[] xc, int rows, SparseCodes aux, double weight) {
+    private Result withAux(Result r, float[][] x, float[][] xc, SparseCodes aux, double weight) {
+        int rows = x.length;
         int d = model.dIn;
-        float[] auxRecon = new float[rows * d];
-        float[] residual = new float[rows * d];
-        for (int i = 0; i < residual.length; i++) {
-            residual[i] = x[i] - r.reconstruction()[i];
+        auxReconRows = Rows.reuse(auxReconRows, rows, d);
+        residualRows = Rows.reuse(residualRows, rows, d);
+        float[][] auxRecon = auxReconRows;
+        float[][] residual = residualRows;
+        for (int b = 0; b < rows; b++) {
+            float[] in = x[b];
+            float[] recon = r.reconstruction()[b];
+            float[] out = residual[b];
+            for (int c = 0; c < d; c++) {
+                out[c] = in[c] - recon[c];
+            }
         }
-        float[] g = new float[rows * d];
+        gradRows = Rows.reuse(gradRows, rows, d); // the main term's gradient has been used by now
+        float[][] g = gradRows;
         float[] gradValue = new float[aux.size()];
-        double auxLoss = SparseKernels.decodeWithGradient(workers, aux, model.wDec.data, d, null, residual,
+        double auxLoss = SparseKernels.decodeWithGradient(workers, aux, model.wDec.data, null, residual,
                 (float) (2.0 * weight / rows), auxRecon, g, gradValue) / rows * weight;
         backprop(aux, xc, g, gradValue, null, false, false);
         return new Result(r.loss() + auxLoss, r.mse(), auxLoss, r.sparsityLoss(), r.reconstruction(),
@@ -309,25 +335,31 @@ final class GradientStep {
     /**
      * {@code mean_b ‖out_b − target_b‖²}; writes its gradient times {@code weight} into {@code g}.
      */
-    private static double errorGradient(float[] out, float[] target, int rows, double weight, float[] g) {
+    private static double errorGradient(float[] out, float[][] target, double weight, float[] g) {
+        int rows = target.length;
         double sum = 0;
         float scale = (float) (2.0 * weight / rows);
-        for (int i = 0; i < g.length; i++) {
-            float e = out[i] - target[i];
-            sum += (double) e * e;
-            g[i] = scale * e;
+        for (int b = 0; b < rows; b++) {
+            float[] t = target[b];
+            int base = b * t.length;
+            for (int c = 0; c < t.length; c++) {
+                float e = out[base + c] - t[c];
+                sum += (double) e * e;
+                g[base + c] = scale * e;
+            }
         }
         return sum / rows;
     }
 
-    private Result dense(NDManager manager, float[] x, float[] xc, NDArray xcNd, int rows, NDArray z, NDArray pre,
+    private Result dense(NDManager manager, float[][] x, NDArray xcNd, NDArray z, NDArray pre,
                          double coefficient, double bandwidth) {
+        int rows = x.length;
         int d = model.dIn;
         NDArray wDec = model.wDec.view(manager);
         NDArray active = z.gt(0f).toType(DataType.FLOAT32, false);
         float[] recon = z.matMul(wDec).add(model.bDec.view(manager)).toFloatArray();
         float[] g = new float[rows * d];
-        double mse = errorGradient(recon, x, rows, 1.0, g);
+        double mse = errorGradient(recon, x, 1.0, g);
         NDArray gNd = manager.create(g, new Shape(rows, d));
         NDArray gradZ = gNd.matMul(wDec.transpose());
         double sparsityLoss = 0;
@@ -363,7 +395,7 @@ final class GradientStep {
             activeCounts[i] = Math.round(counts[i]);
             total += activeCounts[i];
         }
-        return new Result(mse + sparsityLoss, mse, 0, sparsityLoss, recon, activeCounts, total,
+        return new Result(mse + sparsityLoss, mse, 0, sparsityLoss, Rows.split(recon, rows, d), activeCounts, total,
                 z.sum().getFloat(), false);
     }
 
@@ -397,17 +429,12 @@ final class GradientStep {
 
     /** Gradient of the L1 term through the decoder norms: {@code coef · Σ_b z_bl · w_l / ‖w_l‖}. */
     private void addL1DecoderGradient(float[] columnSums, float[] norms, double coef) {
-        int d = model.dIn;
         for (int l = 0; l < model.dSae; l++) {
             if (columnSums[l] == 0 || norms[l] == 0) {
                 continue;
             }
-            float s = (float) (coef * columnSums[l] / norms[l]);
             touchedDec[l] = true;
-            for (int c = 0; c < d; c++) {
-                int i = l * d + c;
-                model.wDec.grad[i] = model.wDec.grad[i] + s * model.wDec.data[i];
-            }
+            SparseKernels.addScaled(model.wDec.grad[l], (float) (coef * columnSums[l] / norms[l]), model.wDec.data[l]);
         }
     }
 

@@ -4,20 +4,25 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
+import java.util.Arrays;
+
 /**
- * One trainable tensor with its gradient and Adam moments, as plain float arrays: the sparse kernels and Adam read
- * and write them in Java loops (which the JIT vectorises), and {@link #view} copies the values into the engine for
- * the dense products. Shape is {@code [rows, cols]} ({@code cols} 1 for a vector).
+ * One trainable tensor with its gradient and Adam moments, as plain float arrays that the sparse kernels and Adam
+ * read and write in Java loops: one array per row of a matrix, a single array for a vector. Every loop then indexes
+ * all its arrays from 0, the form Java 17's JIT vectorises; it leaves scalar a loop whose arrays start at different
+ * offsets (rows of one flat matrix), about ten times slower for a row update of 768 values. {@link #view} copies the
+ * values into the engine for the dense products. Shape is {@code [rows, cols]} ({@code cols} 1 for a vector).
  */
 final class ParamTensor {
 
     final String name;
     final int rows;
     final int cols;
-    final float[] data;
-    final float[] grad;
-    final float[] m;
-    final float[] v;
+    /** Values, one array per row ({@code [1][rows]} for a vector). */
+    final float[][] data;
+    final float[][] grad;
+    final float[][] m;
+    final float[][] v;
 
     ParamTensor(String name, int rows, int cols, float[] initial) {
         this.name = name;
@@ -27,36 +32,94 @@ final class ParamTensor {
         if (initial.length != n) {
             throw new IllegalArgumentException(name + ": expected " + n + " values, got " + initial.length);
         }
-        this.data = initial.clone();
-        this.grad = new float[n];
-        this.m = new float[n];
-        this.v = new float[n];
+        this.data = Rows.split(initial, blocks(), blockLength());
+        this.grad = new float[blocks()][blockLength()];
+        this.m = new float[blocks()][blockLength()];
+        this.v = new float[blocks()][blockLength()];
+    }
+
+    private boolean isVector() {
+        return cols == 1;
+    }
+
+    private int blocks() {
+        return isVector() ? 1 : rows;
+    }
+
+    private int blockLength() {
+        return isVector() ? rows : cols;
     }
 
     int size() {
         return rows * cols;
     }
 
+    /** A vector's values, the live array. */
+    float[] vector() {
+        requireVector();
+        return data[0];
+    }
+
+    /** A vector's gradient, the live array. */
+    float[] vectorGradient() {
+        requireVector();
+        return grad[0];
+    }
+
+    private void requireVector() {
+        if (!isVector()) {
+            throw new IllegalStateException(name + " is a [" + rows + ", " + cols + "] matrix, not a vector");
+        }
+    }
+
     /** The values as an NDArray of shape [rows, cols] (or [rows] for a vector) in {@code manager} (a copy). */
     NDArray view(NDManager manager) {
-        Shape shape = cols == 1 ? new Shape(rows) : new Shape(rows, cols);
-        return manager.create(data, shape);
+        Shape shape = isVector() ? new Shape(rows) : new Shape(rows, cols);
+        return manager.create(values(), shape);
     }
 
-    /** A copy of the values. */
+    /** A row-major copy of the values. */
     float[] values() {
-        return data.clone();
+        return Rows.flat(data);
     }
 
-    /** A copy of the gradient. */
+    /** A row-major copy of the gradient. */
     float[] gradient() {
-        return grad.clone();
+        return Rows.flat(grad);
     }
 
-    /** Adds a dense gradient. */
+    /** Row-major copies of the Adam moments, {@code m} then {@code v}. */
+    float[][] moments() {
+        return new float[][] {Rows.flat(m), Rows.flat(v)};
+    }
+
+    /** Sets the values and Adam moments from row-major arrays of {@link #size} values each. */
+    void restore(float[] values, float[] firstMoment, float[] secondMoment) {
+        Rows.copyInto(values, data);
+        Rows.copyInto(firstMoment, m);
+        Rows.copyInto(secondMoment, v);
+    }
+
+    /** Zeroes the Adam moments of one row (a matrix) or one element (a vector). */
+    void resetMoments(int index) {
+        if (isVector()) {
+            m[0][index] = 0f;
+            v[0][index] = 0f;
+        } else {
+            Arrays.fill(m[index], 0f);
+            Arrays.fill(v[index], 0f);
+        }
+    }
+
+    /** Adds a dense gradient, row-major. */
     void addGradient(float[] g) {
-        for (int i = 0; i < g.length; i++) {
-            grad[i] += g[i];
+        int length = blockLength();
+        for (int b = 0; b < grad.length; b++) {
+            float[] row = grad[b];
+            int base = b * length;
+            for (int i = 0; i < length; i++) {
+                row[i] += g[base + i];
+            }
         }
     }
 
@@ -66,27 +129,23 @@ final class ParamTensor {
      */
     double gradSquaredSumOrthogonalToRows() {
         double s = 0;
-        for (int r = 0; r < rows; r++) {
-            int from = r * cols;
-            int to = from + cols;
-            double gg = dot(grad, grad, from, to);
-            double wg = dot(data, grad, from, to);
-            double ww = dot(data, data, from, to);
+        for (int r = 0; r < grad.length; r++) {
+            double gg = dot(grad[r], grad[r]);
+            double wg = dot(data[r], grad[r]);
+            double ww = dot(data[r], data[r]);
             s += ww == 0 ? gg : Math.max(0, gg - wg * wg / ww);
         }
         return s;
     }
 
-    /** Σ grad² over the rows marked (all rows when {@code touched} is null). */
+    /** Σ grad² over the rows marked (all rows when {@code touched} is null, or for a vector). */
     double gradSquaredSum(boolean[] touched) {
         double s = 0;
-        for (int r = 0; r < rows; r++) {
-            if (touched != null && !touched[r]) {
+        for (int r = 0; r < grad.length; r++) {
+            if (touched != null && !isVector() && !touched[r]) {
                 continue;
             }
-            int base = r * cols;
-            for (int c = 0; c < cols; c++) {
-                float g = grad[base + c];
+            for (float g : grad[r]) {
                 s += g * g;
             }
         }
@@ -106,68 +165,70 @@ final class ParamTensor {
         double bc2 = 1 - Math.pow(beta2, step);
         float stepSize = (float) (lr / bc1);
         float bc2Sqrt = (float) Math.sqrt(bc2);
-        workers.forRange(rows, (part, from, to) -> {
+        workers.forRange(data.length, (part, from, to) -> {
             for (int r = from; r < to; r++) {
-                int base = r * cols;
-                int end = base + cols;
+                float[] w = data[r];
+                float[] g = grad[r];
+                float[] mr = m[r];
+                float[] vr = v[r];
                 if (unitRows) {
-                    removeComponentAlongRow(base, end);
+                    removeComponentAlong(w, g);
                 }
-                for (int i = base; i < end; i++) {
-                    float g = grad[i] * gradScale;
-                    float mi = beta1 * m[i] + (1 - beta1) * g;
-                    float vi = beta2 * v[i] + (1 - beta2) * g * g;
-                    m[i] = mi;
-                    v[i] = vi;
-                    data[i] -= stepSize * mi / ((float) Math.sqrt(vi) / bc2Sqrt + eps);
-                    grad[i] = 0f;
+                for (int i = 0; i < w.length; i++) {
+                    float gi = g[i] * gradScale;
+                    float mi = beta1 * mr[i] + (1 - beta1) * gi;
+                    float vi = beta2 * vr[i] + (1 - beta2) * gi * gi;
+                    mr[i] = mi;
+                    vr[i] = vi;
+                    w[i] -= stepSize * mi / ((float) Math.sqrt(vi) / bc2Sqrt + eps);
+                    g[i] = 0f;
                 }
                 if (unitRows) {
-                    scaleToUnitNorm(base, end);
+                    scaleToUnitNorm(w);
                 }
             }
         });
     }
 
-    private void removeComponentAlongRow(int from, int to) {
-        double norm = dot(data, data, from, to);
+    private static void removeComponentAlong(float[] w, float[] g) {
+        double norm = dot(w, w);
         if (norm == 0) {
             return;
         }
-        float f = (float) (dot(data, grad, from, to) / norm);
-        for (int i = from; i < to; i++) {
-            grad[i] = grad[i] - f * data[i];
+        float f = (float) (dot(w, g) / norm);
+        for (int i = 0; i < g.length; i++) {
+            g[i] = g[i] - f * w[i];
         }
     }
 
-    private void scaleToUnitNorm(int from, int to) {
-        double norm = dot(data, data, from, to);
+    private static void scaleToUnitNorm(float[] w) {
+        double norm = dot(w, w);
         if (norm == 0) {
             return;
         }
         float inv = (float) (1 / Math.sqrt(norm));
-        for (int i = from; i < to; i++) {
-            data[i] = data[i] * inv;
+        for (int i = 0; i < w.length; i++) {
+            w[i] = w[i] * inv;
         }
     }
 
     /**
-     * {@code Σ a[i]·b[i]} over {@code [from, to)} in double, with four partial sums (a single running sum waits on
-     * each addition).
+     * {@code Σ a[i]·b[i]} in double, with four partial sums (a single running sum waits on each addition).
      */
-    private static double dot(float[] a, float[] b, int from, int to) {
+    static double dot(float[] a, float[] b) {
         double s0 = 0;
         double s1 = 0;
         double s2 = 0;
         double s3 = 0;
-        int i = from;
-        for (; i + 3 < to; i += 4) {
+        int n = a.length;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
             s0 += a[i] * b[i];
             s1 += a[i + 1] * b[i + 1];
             s2 += a[i + 2] * b[i + 2];
             s3 += a[i + 3] * b[i + 3];
         }
-        for (; i < to; i++) {
+        for (; i < n; i++) {
             s0 += a[i] * b[i];
         }
         return (s0 + s1) + (s2 + s3);

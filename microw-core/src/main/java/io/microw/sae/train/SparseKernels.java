@@ -1,10 +1,12 @@
 package io.microw.sae.train;
 
+import java.util.Arrays;
+
 /**
  * The sparse halves of an SAE training step, written for codes with few non-zeros per row: decoding gathers the
  * active decoder rows, and the weight gradients scatter-add one row per active code instead of multiplying
- * dense [batch, d_sae] matrices. Matrices are row-major {@code [d_sae, d]} float arrays (the decoder, and the
- * encoder stored transposed so that each latent's weights are one row). Scatter work is split by latent range,
+ * dense [batch, d_sae] matrices. Matrices are held as one array per row (see {@link ParamTensor}): the decoder, and the
+ * encoder stored transposed so that each latent's weights are one row. Scatter work is split by latent range,
  * so every row is written by one thread in a fixed order: results are deterministic.
  */
 final class SparseKernels {
@@ -19,33 +21,36 @@ final class SparseKernels {
      * row b (the gradient reaching each code). Returns {@code Σ_b ‖out[b] − target[b]‖²} (per-thread sums added in
      * thread order).
      */
-    static double decodeWithGradient(Workers workers, SparseCodes codes, float[] m, int d, float[] bias,
-                                     float[] target, float scale, float[] out, float[] g, float[] dots) {
+    static double decodeWithGradient(Workers workers, SparseCodes codes, float[][] m, float[] bias,
+                                     float[][] target, float scale, float[][] out, float[][] g, float[] dots) {
         double[] partial = new double[workers.threads()];
         workers.forRange(codes.rows, (part, from, to) -> {
+            float[] products = new float[m.length == 0 ? 0 : m[0].length];
             double sum = 0;
             for (int b = from; b < to; b++) {
-                int base = b * d;
-                for (int c = 0; c < d; c++) {
-                    out[base + c] = bias == null ? 0f : bias[c];
+                float[] o = out[b];
+                if (bias == null) {
+                    Arrays.fill(o, 0f);
+                } else {
+                    System.arraycopy(bias, 0, o, 0, o.length);
                 }
                 for (int e = codes.rowStart[b]; e < codes.rowStart[b + 1]; e++) {
                     float v = codes.value[e];
-                    if (v == 0f) {
-                        continue;
-                    }
-                    int row = codes.latent[e] * d;
-                    for (int c = 0; c < d; c++) {
-                        out[base + c] += v * m[row + c];
+                    if (v != 0f) {
+                        addScaled(o, v, m[codes.latent[e]]);
                     }
                 }
-                for (int c = 0; c < d; c++) {
-                    float err = out[base + c] - target[base + c];
-                    sum += (double) err * err;
-                    g[base + c] = scale * err;
+                float[] t = target[b];
+                float[] gb = g[b];
+                for (int c = 0; c < o.length; c++) {
+                    gb[c] = o[c] - t[c];
+                }
+                sum += sumOfProducts(gb, gb, products);
+                for (int c = 0; c < gb.length; c++) {
+                    gb[c] *= scale;
                 }
                 for (int e = codes.rowStart[b]; e < codes.rowStart[b + 1]; e++) {
-                    dots[e] = dot(g, base, m, codes.latent[e] * d, d);
+                    dots[e] = sumOfProducts(gb, m[codes.latent[e]], products);
                 }
             }
             partial[part] += sum;
@@ -57,26 +62,45 @@ final class SparseKernels {
         return total;
     }
 
+    /** {@code y += s · x}, elementwise. */
+    static void addScaled(float[] y, float s, float[] x) {
+        for (int c = 0; c < y.length; c++) {
+            y[c] += s * x[c];
+        }
+    }
+
     /**
-     * {@code a[aFrom ..] · b[bFrom ..]} over {@code n} values, with four partial sums (the JIT does not vectorise a
-     * float sum, and a single running sum waits on each addition).
+     * {@code Σ a[c]·b[c]}: the products in one vectorised pass into {@code scratch}, then summed with eight partial
+     * sums (the JIT vectorises neither a float sum nor a loop that mixes both).
      */
-    private static float dot(float[] a, int aFrom, float[] b, int bFrom, int n) {
+    static float sumOfProducts(float[] a, float[] b, float[] scratch) {
+        int n = a.length;
+        for (int c = 0; c < n; c++) {
+            scratch[c] = a[c] * b[c];
+        }
         float s0 = 0f;
         float s1 = 0f;
         float s2 = 0f;
         float s3 = 0f;
+        float s4 = 0f;
+        float s5 = 0f;
+        float s6 = 0f;
+        float s7 = 0f;
         int c = 0;
-        for (; c + 3 < n; c += 4) {
-            s0 += a[aFrom + c] * b[bFrom + c];
-            s1 += a[aFrom + c + 1] * b[bFrom + c + 1];
-            s2 += a[aFrom + c + 2] * b[bFrom + c + 2];
-            s3 += a[aFrom + c + 3] * b[bFrom + c + 3];
+        for (; c + 7 < n; c += 8) {
+            s0 += scratch[c];
+            s1 += scratch[c + 1];
+            s2 += scratch[c + 2];
+            s3 += scratch[c + 3];
+            s4 += scratch[c + 4];
+            s5 += scratch[c + 5];
+            s6 += scratch[c + 6];
+            s7 += scratch[c + 7];
         }
         for (; c < n; c++) {
-            s0 += a[aFrom + c] * b[bFrom + c];
+            s0 += scratch[c];
         }
-        return (s0 + s1) + (s2 + s3);
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
     /**
@@ -84,21 +108,17 @@ final class SparseKernels {
      * the rows touched. Latent by latent ({@code order}), so that each target row is read and written once while
      * its entries are added, in entry order.
      */
-    static void scatterRows(Workers workers, SparseCodes.ByLatent order, int[] rowOf, float[] coef, float[] src,
-                            int d, float[] target, boolean[] touched) {
+    static void scatterRows(Workers workers, SparseCodes.ByLatent order, int[] rowOf, float[] coef, float[][] src,
+                            float[][] target, boolean[] touched) {
         workers.forRange(order.latents(), (part, lo, hi) -> {
             for (int l = lo; l < hi; l++) {
-                int row = l * d;
+                float[] t = target[l];
                 for (int i = order.start()[l]; i < order.start()[l + 1]; i++) {
                     int e = order.entry()[i];
                     float s = coef[e];
-                    if (s == 0f) {
-                        continue;
-                    }
-                    touched[l] = true;
-                    int base = rowOf[e] * d;
-                    for (int c = 0; c < d; c++) {
-                        target[row + c] += s * src[base + c];
+                    if (s != 0f) {
+                        touched[l] = true;
+                        addScaled(t, s, src[rowOf[e]]);
                     }
                 }
             }
@@ -109,26 +129,19 @@ final class SparseKernels {
      * {@code Σ_l weight[l] · M[l]} over the rows with a non-zero weight, a [d] vector (per-thread partial sums
      * added in thread order).
      */
-    static float[] weightedRowSum(Workers workers, float[] weight, float[] m, int d) {
+    static float[] weightedRowSum(Workers workers, float[] weight, float[][] m, int d) {
         float[][] partial = new float[workers.threads()][d];
         workers.forRange(weight.length, (part, from, to) -> {
             float[] acc = partial[part];
             for (int l = from; l < to; l++) {
-                float s = weight[l];
-                if (s == 0f) {
-                    continue;
-                }
-                int row = l * d;
-                for (int c = 0; c < d; c++) {
-                    acc[c] += s * m[row + c];
+                if (weight[l] != 0f) {
+                    addScaled(acc, weight[l], m[l]);
                 }
             }
         });
         float[] sum = new float[d];
         for (float[] p : partial) {
-            for (int c = 0; c < d; c++) {
-                sum[c] += p[c];
-            }
+            addScaled(sum, 1f, p);
         }
         return sum;
     }

@@ -49,9 +49,10 @@ final class TrainingCheckpoint {
             SafetensorsWriter w = new SafetensorsWriter();
             for (ParamTensor p : model.trainable()) {
                 long[] shape = {p.size()};
+                float[][] moments = p.moments();
                 w.putFloats(p.name, shape, p.values());
-                w.putFloats(p.name + ".adam_m", shape, p.m.clone());
-                w.putFloats(p.name + ".adam_v", shape, p.v.clone());
+                w.putFloats(p.name + ".adam_m", shape, moments[0]);
+                w.putFloats(p.name + ".adam_v", shape, moments[1]);
             }
             w.putLongs("density.fired", new long[] {density.latents()}, density.firedCounts());
             w.putLongs("density.last_fired", new long[] {density.latents()}, density.lastFiredAt());
@@ -102,9 +103,8 @@ final class TrainingCheckpoint {
         }
         try (SafetensorsFile f = SafetensorsFile.open(checkpoint.resolve("state.safetensors"))) {
             for (ParamTensor p : model.trainable()) {
-                fill(p.data, f.readFloats(p.name), p, checkpoint);
-                fill(p.m, f.readFloats(p.name + ".adam_m"), p, checkpoint);
-                fill(p.v, f.readFloats(p.name + ".adam_v"), p, checkpoint);
+                p.restore(sized(f.readFloats(p.name), p, checkpoint), sized(f.readFloats(p.name + ".adam_m"), p, checkpoint),
+                        sized(f.readFloats(p.name + ".adam_v"), p, checkpoint));
             }
             density.restore(f.readLongs("density.fired"), f.readLongs("density.last_fired"),
                     ((Number) json.get("density_tokens")).longValue());
@@ -119,12 +119,13 @@ final class TrainingCheckpoint {
                 ((Number) json.get("skipped_batches")).longValue(), new ArrayList<>(history), config);
     }
 
-    private static void fill(float[] target, float[] values, ParamTensor p, Path checkpoint) {
+    /** {@code values}, checked to hold as many values as {@code p}. */
+    private static float[] sized(float[] values, ParamTensor p, Path checkpoint) {
         if (values.length != p.size()) {
             throw new SaeException("checkpoint " + checkpoint + " has " + values.length + " values for " + p.name
                     + ", this SAE needs " + p.size() + " (different sizes?)");
         }
-        System.arraycopy(values, 0, target, 0, values.length);
+        return values;
     }
 
     private static List<Path> checkpoints(Path dir) {

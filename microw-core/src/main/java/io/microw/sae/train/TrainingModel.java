@@ -2,15 +2,12 @@ package io.microw.sae.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeException;
 import io.microw.sae.SaeInit;
 import io.microw.sae.TrainingRule;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,17 +72,13 @@ final class TrainingModel {
     /** Scales every decoder row to {@code norm} and sets the encoder to the decoder's transpose. */
     void tieEncoderToDecoder(double norm) {
         for (int r = 0; r < dSae; r++) {
-            double s = 0;
-            for (int c = 0; c < dIn; c++) {
-                float w = wDec.data[r * dIn + c];
-                s += w * w;
-            }
+            float[] dec = wDec.data[r];
+            double s = ParamTensor.dot(dec, dec);
             float f = s > 0 ? (float) (norm / Math.sqrt(s)) : 0f;
             for (int c = 0; c < dIn; c++) {
-                float w = wDec.data[r * dIn + c] * f;
-                wDec.data[r * dIn + c] = w;
-                wEncT.data[r * dIn + c] = w;
+                dec[c] *= f;
             }
+            System.arraycopy(dec, 0, wEncT.data[r], 0, dIn);
         }
     }
 
@@ -95,11 +88,8 @@ final class TrainingModel {
      * these values only until the next call.
      */
     NDArray encoderView(NDManager manager) {
-        if (encoderBuffer == null) {
-            encoderBuffer = ByteBuffer.allocateDirect(Float.BYTES * wEncT.size()).order(ByteOrder.nativeOrder());
-        }
-        encoderBuffer.asFloatBuffer().put(wEncT.data);
-        return manager.create(encoderBuffer, new Shape(dSae, dIn), DataType.FLOAT32);
+        encoderBuffer = Rows.fill(encoderBuffer, wEncT.data, dIn);
+        return Rows.engineArray(manager, encoderBuffer, dSae, dIn);
     }
 
     /** The tensors Adam updates. */
@@ -111,12 +101,7 @@ final class TrainingModel {
     float[] decoderNorms() {
         float[] norms = new float[dSae];
         for (int r = 0; r < dSae; r++) {
-            double s = 0;
-            for (int c = 0; c < dIn; c++) {
-                float w = wDec.data[r * dIn + c];
-                s += w * w;
-            }
-            norms[r] = (float) Math.sqrt(s);
+            norms[r] = (float) Math.sqrt(ParamTensor.dot(wDec.data[r], wDec.data[r]));
         }
         return norms;
     }
@@ -125,7 +110,7 @@ final class TrainingModel {
     float[] thresholds() {
         float[] t = new float[dSae];
         for (int i = 0; i < dSae; i++) {
-            t[i] = (float) Math.exp(logThreshold.data[i]);
+            t[i] = (float) Math.exp(logThreshold.vector()[i]);
         }
         return t;
     }

@@ -43,6 +43,8 @@ final class TrainingRun implements AutoCloseable {
     private long skipped;
     private float scale = 1f;
     private long started;
+    /** The scaled batch of the current step, in arrays kept from step to step. */
+    private float[][] scaledRows;
 
     TrainingRun(Sae sae, SaeTrainingConfig config, List<Consumer<TrainingMetrics>> listeners, long totalSteps) {
         this.sae = sae;
@@ -113,7 +115,7 @@ final class TrainingRun implements AutoCloseable {
         scale = config.normalizeActivations() && normSum > 0 ? (float) (Math.sqrt(d) / (normSum / n)) : 1f;
         if (config.initBDecToMean()) {
             for (int c = 0; c < d; c++) {
-                model.bDec.data[c] = (float) (sum[c] / n * scale);
+                model.bDec.vector()[c] = (float) (sum[c] / n * scale);
             }
         }
     }
@@ -129,14 +131,14 @@ final class TrainingRun implements AutoCloseable {
     /** Trains on one batch ({@code [rows][d_in]}); a batch with non-finite values is skipped or stops training. */
     void step(float[][] batch) {
         long batchIndex = batchesConsumed() + 1;
-        float[] x = flatten(batch, batchIndex);
+        float[][] x = scaled(batch, batchIndex);
         if (x == null) {
             skipped++;
             return;
         }
         int rows = batch.length;
         boolean[] dead = usesAux() ? density.deadMask(config.deadFeatureWindow()) : null;
-        GradientStep.Result r = gradients.run(x, rows, dead, config.auxLossCoefficient(), kAux,
+        GradientStep.Result r = gradients.run(x, dead, config.auxLossCoefficient(), kAux,
                 sparsityCoefficient(), config.jumpReluBandwidth(), config.codePath());
         if (!Double.isFinite(r.loss())) {
             throw new SaeException("training diverged at step " + (step + 1) + ": the loss became " + r.loss()
@@ -148,11 +150,11 @@ final class TrainingRun implements AutoCloseable {
         step++;
         if (config.resampleDeadEvery() > 0 && step % config.resampleDeadEvery() == 0) {
             DeadLatentResampler.resample(model, density.deadMask(config.deadFeatureWindow()), x, r.reconstruction(),
-                    rows, config.seed() + step);
+                    config.seed() + step);
         }
         tokens += rows;
         density.add(r.activeCounts(), rows);
-        stats.addReconstruction(x, r.reconstruction(), rows, sae.dIn());
+        stats.addReconstruction(x, r.reconstruction());
         stats.addCodes(rows, r.activeTotal(), r.codeSum());
         interval.add(r, rows);
         if (step % config.metricsEvery() == 0 || step == totalSteps) {
@@ -203,29 +205,41 @@ final class TrainingRun implements AutoCloseable {
                 && config.auxLossCoefficient() > 0;
     }
 
-    /** Flattens and scales a batch; null when it holds NaN/Inf and the policy skips it. */
-    private float[] flatten(float[][] batch, long batchIndex) {
+    /** A scaled copy of a batch (in arrays kept from step to step); null when it holds NaN/Inf and the policy skips it. */
+    private float[][] scaled(float[][] batch, long batchIndex) {
         int d = sae.dIn();
-        float[] x = new float[batch.length * d];
+        scaledRows = Rows.reuse(scaledRows, batch.length, d);
+        float[][] x = scaledRows;
         for (int r = 0; r < batch.length; r++) {
             float[] row = batch[r];
             if (row.length != d) {
                 throw new SaeException("batch " + batchIndex + " row " + r + " has " + row.length + " values, expected d_in="
                         + d);
             }
-            for (int c = 0; c < d; c++) {
-                float v = row[c];
-                if (!Float.isFinite(v)) {
-                    if (config.nonFinitePolicy() == SaeTrainingConfig.NonFinitePolicy.SKIP_BATCH) {
-                        return null;
-                    }
-                    throw new SaeException("batch " + batchIndex + " row " + r + " column " + c + " holds " + v
-                            + "; activations must be finite (set nonFinitePolicy(SKIP_BATCH) to skip such batches)");
+            int c = firstNonFinite(row);
+            if (c >= 0) {
+                if (config.nonFinitePolicy() == SaeTrainingConfig.NonFinitePolicy.SKIP_BATCH) {
+                    return null;
                 }
-                x[r * d + c] = v * scale;
+                throw new SaeException("batch " + batchIndex + " row " + r + " column " + c + " holds " + row[c]
+                        + "; activations must be finite (set nonFinitePolicy(SKIP_BATCH) to skip such batches)");
+            }
+            float[] out = x[r];
+            for (int i = 0; i < d; i++) {
+                out[i] = row[i] * scale;
             }
         }
         return x;
+    }
+
+    /** The first column holding NaN or ±∞, −1 when there is none. */
+    private static int firstNonFinite(float[] row) {
+        for (int c = 0; c < row.length; c++) {
+            if (!Float.isFinite(row[c])) {
+                return c;
+            }
+        }
+        return -1;
     }
 
     private double sparsityCoefficient() {

@@ -16,22 +16,22 @@ class DeadLatentResamplerTest {
         int rows = 4;
         try (Sae sae = Sae.create(SaeConfig.of(SaeArchitecture.TOPK, d, 6, 2), 1)) {
             TrainingModel model = new TrainingModel(sae);
-            float[] x = new float[rows * d];
-            float[] recon = new float[rows * d];
+            float[][] x = new float[rows][d];
+            float[][] recon = new float[rows][d];
             // only row 2 is badly reconstructed: its error is along dimension 3
-            x[2 * d + 3] = 5f;
+            x[2][3] = 5f;
             boolean[] dead = {false, true, false, false, true, false};
             float[] before = model.wDec.values();
-            int n = DeadLatentResampler.resample(model, dead, x, recon, rows, 7);
+            int n = DeadLatentResampler.resample(model, dead, x, recon, 7);
             assertThat(n).isEqualTo(2);
             for (int l : new int[] {1, 4}) {
-                assertThat(model.wDec.data[l * d + 3]).isCloseTo(1f, within(1e-6f));
-                assertThat(model.bEnc.data[l]).isZero();
-                assertThat(model.wEncT.data[l * d + 3]).isPositive();
+                assertThat(model.wDec.data[l][3]).isCloseTo(1f, within(1e-6f));
+                assertThat(model.bEnc.vector()[l]).isZero();
+                assertThat(model.wEncT.data[l][3]).isPositive();
             }
             for (int l : new int[] {0, 2, 3, 5}) {
                 for (int c = 0; c < d; c++) {
-                    assertThat(model.wDec.data[l * d + c]).isEqualTo(before[l * d + c]);
+                    assertThat(model.wDec.data[l][c]).isEqualTo(before[l * d + c]);
                 }
             }
         }
@@ -41,9 +41,9 @@ class DeadLatentResamplerTest {
     void nothingHappensWhenEveryInputIsReconstructedExactly() {
         try (Sae sae = Sae.create(SaeConfig.of(SaeArchitecture.TOPK, 4, 6, 2), 1)) {
             TrainingModel model = new TrainingModel(sae);
-            float[] x = new float[8];
+            float[][] x = new float[2][4];
             assertThat(DeadLatentResampler.resample(model, new boolean[] {true, true, true, true, true, true}, x,
-                    x.clone(), 2, 0)).isZero();
+                    new float[2][4], 0)).isZero();
         }
     }
 }

@@ -25,7 +25,7 @@ class SparseGradientTest {
         int dSae = 96;
         int rows = 40;
         int k = architecture == SaeArchitecture.STANDARD ? 0 : 5;
-        float[] x = randomBatch(rows, dIn, 7);
+        float[][] x = randomBatch(rows, dIn, 7);
         boolean[] dead = new boolean[dSae];
         for (int i = 0; i < dSae; i += 3) {
             dead[i] = true;
@@ -44,8 +44,8 @@ class SparseGradientTest {
             }
             sae.setParameter("b_enc", bEnc);
             sae.setParameter("b_dec", bDec);
-            Grad sparse = gradients(sae, workers, x, rows, dead, SaeTrainingConfig.CodePath.SPARSE);
-            Grad dense = gradients(sae, workers, x, rows, dead, SaeTrainingConfig.CodePath.DENSE);
+            Grad sparse = gradients(sae, workers, x, dead, SaeTrainingConfig.CodePath.SPARSE);
+            Grad dense = gradients(sae, workers, x, dead, SaeTrainingConfig.CodePath.DENSE);
             assertThat(sparse.loss).isCloseTo(dense.loss, org.assertj.core.data.Offset.offset(1e-4 * Math.abs(dense.loss)));
             assertClose(sparse.wEnc, dense.wEnc);
             assertClose(sparse.wDec, dense.wDec);
@@ -59,11 +59,11 @@ class SparseGradientTest {
     private record Grad(double loss, float[] wEnc, float[] wDec, float[] bEnc, float[] bDec) {
     }
 
-    private static Grad gradients(Sae sae, Workers workers, float[] x, int rows, boolean[] dead,
+    private static Grad gradients(Sae sae, Workers workers, float[][] x, boolean[] dead,
                                   SaeTrainingConfig.CodePath path) {
         TrainingModel model = new TrainingModel(sae);
         GradientStep step = new GradientStep(model, workers);
-        GradientStep.Result r = step.run(x, rows, dead, 1.0 / 32, 6, 0.5, 0.001, path);
+        GradientStep.Result r = step.run(x, dead, 1.0 / 32, 6, 0.5, 0.001, path);
         assertThat(r.usedSparsePath()).isEqualTo(path == SaeTrainingConfig.CodePath.SPARSE);
         return new Grad(r.loss(), model.wEncT.gradient(), model.wDec.gradient(), model.bEnc.gradient(),
                 model.bDec.gradient());
@@ -85,11 +85,13 @@ class SparseGradientTest {
         return m;
     }
 
-    static float[] randomBatch(int rows, int d, long seed) {
+    static float[][] randomBatch(int rows, int d, long seed) {
         Random r = new Random(seed);
-        float[] x = new float[rows * d];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) r.nextGaussian();
+        float[][] x = new float[rows][d];
+        for (float[] row : x) {
+            for (int c = 0; c < d; c++) {
+                row[c] = (float) r.nextGaussian();
+            }
         }
         return x;
     }
