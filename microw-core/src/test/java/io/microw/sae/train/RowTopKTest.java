@@ -54,6 +54,54 @@ class RowTopKTest {
     }
 
     @Test
+    void wideRowsRuledOutInBulkGiveTheSameAsAFullSort() {
+        // wide enough for the threshold path (many blocks per kept value), with columns left out, a row of equal
+        // values, and a row holding a NaN
+        int rows = 6;
+        int n = 5000;
+        int k = 16;
+        Random random = new Random(17);
+        FloatBuffer values = ByteBuffer.allocateDirect(Float.BYTES * rows * n).order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
+        for (int i = 0; i < rows * n; i++) {
+            values.put(i, (float) random.nextGaussian());
+        }
+        for (int i = 0; i < n; i++) {
+            values.put(3 * n + i, 0.5f);
+        }
+        values.put(4 * n + 123, Float.NaN);
+        float[] offset = new float[n];
+        for (int i = 0; i < n; i++) {
+            offset[i] = i % 5 == 0 ? Float.NEGATIVE_INFINITY : (float) (0.1 * random.nextGaussian());
+        }
+        int[] latent = new int[rows * k];
+        float[] value = new float[rows * k];
+        try (Workers workers = new Workers(2)) {
+            RowTopK.select(workers, values, offset, rows, k, false, latent, value, 0);
+        }
+        for (int b = 0; b < rows; b++) {
+            int row = b;
+            Integer[] order = IntStream.range(0, n).filter(i -> !Float.isNaN(values.get(row * n + i))).boxed()
+                    .toArray(Integer[]::new);
+            Arrays.sort(order, Comparator.comparingDouble(i -> -(values.get(row * n + i) + offset[i])));
+            float[] expected = new float[k];
+            float[] got = Arrays.copyOfRange(value, b * k, (b + 1) * k);
+            for (int j = 0; j < k; j++) {
+                expected[j] = values.get(row * n + order[j]) + offset[order[j]];
+                int column = latent[b * k + j];
+                assertThat(offset[column]).as("row %d picks a column left out", b).isFinite();
+                assertThat(value[b * k + j]).as("row %d, column %d", b, column)
+                        .isEqualTo(values.get(row * n + column) + offset[column]);
+            }
+            Arrays.sort(expected);
+            Arrays.sort(got);
+            assertThat(got).as("row %d", b).containsExactly(expected);
+            assertThat(Arrays.stream(latent, b * k, (b + 1) * k).distinct().count()).as("row %d: distinct columns", b)
+                    .isEqualTo(k);
+        }
+    }
+
+    @Test
     void theResultDoesNotDependOnTheThreads() {
         FloatBuffer values = randomValues(new Random(3));
         float[] offset = new float[N];
