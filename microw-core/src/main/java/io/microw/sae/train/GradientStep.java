@@ -51,41 +51,30 @@ final class GradientStep {
     private final Workers workers;
     private final boolean[] touchedDec;
     private final boolean[] touchedEnc;
-    /** Whether the decoder's and encoder's gradients are left to Adam as sparse terms (see the constructor). */
-    private final boolean deferMatrixGradients;
     /** The engine's copy of the centred batch, refilled every step. */
     private ByteBuffer inputBuffer;
     /**
      * Per-row work arrays kept from step to step (a step's fresh arrays cost more than their use): the centred
      * input, the reconstruction (handed out in the {@link Result}, valid until the next step), the error gradient,
-     * and AuxK's residual, reconstruction and error gradient.
+     * and AuxK's residual and reconstruction.
      */
     private float[][] centredRows;
     private float[][] reconRows;
     private float[][] gradRows;
     private float[][] residualRows;
     private float[][] auxReconRows;
-    private float[][] auxGradRows;
 
-    /**
-     * @param deferMatrixGradients leave the decoder's and encoder's gradients of a TopK or BatchTopK step as sparse
-     *                             terms that {@link ParamTensor#adam} forms row by row, rather than adding them to
-     *                             the gradient arrays: for steps whose gradient's norm is not needed (no clipping)
-     */
-    GradientStep(TrainingModel model, Workers workers, boolean deferMatrixGradients) {
+    GradientStep(TrainingModel model, Workers workers) {
         this.model = model;
         this.workers = workers;
-        this.deferMatrixGradients = deferMatrixGradients && model.rule.selectsK();
         this.touchedDec = new boolean[model.dSae];
         this.touchedEnc = new boolean[model.dSae];
     }
 
-    /** Decoder rows the last step's gradient reached (not marked where the gradient was left sparse). */
     boolean[] touchedDecoderRows() {
         return touchedDec;
     }
 
-    /** Encoder rows the last step's gradient reached (not marked where the gradient was left sparse). */
     boolean[] touchedEncoderRows() {
         return touchedEnc;
     }
@@ -291,15 +280,8 @@ final class GradientStep {
                 gradPre[e] = gradValue[e] + (extra == null ? 0f : extra[e]);
             }
         }
-        SparseRowGradient decoder = new SparseRowGradient(byLatent, rowOf, codes.value, g);
-        SparseRowGradient encoder = new SparseRowGradient(byLatent, rowOf, gradPre, xc);
-        if (deferMatrixGradients) {
-            model.wDec.addSparseGradient(decoder);
-            model.wEncT.addSparseGradient(encoder);
-        } else {
-            SparseKernels.scatterRows(workers, decoder, model.wDec.grad, touchedDec);
-            SparseKernels.scatterRows(workers, encoder, model.wEncT.grad, touchedEnc);
-        }
+        SparseKernels.scatterRows(workers, byLatent, rowOf, codes.value, g, model.wDec.grad, touchedDec);
+        SparseKernels.scatterRows(workers, byLatent, rowOf, gradPre, xc, model.wEncT.grad, touchedEnc);
         float[] gradPreSums = new float[model.dSae];
         for (int e = 0; e < gradPre.length; e++) {
             gradPreSums[codes.latent[e]] += gradPre[e];
@@ -340,8 +322,8 @@ final class GradientStep {
                 out[c] = in[c] - recon[c];
             }
         }
-        auxGradRows = Rows.reuse(auxGradRows, rows, d);
-        float[][] g = auxGradRows;
+        gradRows = Rows.reuse(gradRows, rows, d); // the main term's gradient has been used by now
+        float[][] g = gradRows;
         float[] gradValue = new float[aux.size()];
         double auxLoss = SparseKernels.decodeWithGradient(workers, aux, model.wDec.data, null, residual,
                 (float) (2.0 * weight / rows), auxRecon, g, gradValue) / rows * weight;

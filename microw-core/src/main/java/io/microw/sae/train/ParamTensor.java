@@ -4,9 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * One trainable tensor with its gradient and Adam moments, as plain float arrays that the sparse kernels and Adam
@@ -25,8 +23,6 @@ final class ParamTensor {
     final float[][] grad;
     final float[][] m;
     final float[][] v;
-    /** Gradient terms not added to {@link #grad}: {@link #adam} forms them row by row (a matrix only). */
-    private final List<SparseRowGradient> sparseGradients = new ArrayList<>();
 
     ParamTensor(String name, int rows, int cols, float[] initial) {
         this.name = name;
@@ -87,35 +83,9 @@ final class ParamTensor {
         return Rows.flat(data);
     }
 
-    /** A row-major copy of the gradient, its sparse terms included. */
+    /** A row-major copy of the gradient. */
     float[] gradient() {
-        float[][] rows = new float[grad.length][];
-        for (int r = 0; r < grad.length; r++) {
-            rows[r] = grad[r].clone();
-            for (SparseRowGradient term : sparseGradients) {
-                term.addRowInto(r, rows[r]);
-            }
-        }
-        return Rows.flat(rows);
-    }
-
-    /**
-     * Adds a gradient term that stays sparse until {@link #adam} forms it, row by row, without writing it to
-     * {@link #grad}. While terms are pending, {@link #grad} must stay zero (Adam then reads the terms alone) and
-     * the gradient's norms ({@link #gradSquaredSum}) are not available.
-     */
-    void addSparseGradient(SparseRowGradient term) {
-        if (isVector()) {
-            throw new IllegalStateException(name + " is a vector; sparse row gradients are for matrices");
-        }
-        sparseGradients.add(term);
-    }
-
-    private void requireNoSparseGradients() {
-        if (!sparseGradients.isEmpty()) {
-            throw new IllegalStateException(name + ": the gradient's norm is not available while sparse terms are"
-                    + " pending");
-        }
+        return Rows.flat(grad);
     }
 
     /** Row-major copies of the Adam moments, {@code m} then {@code v}. */
@@ -158,7 +128,6 @@ final class ParamTensor {
      * {@link #adam} applies with {@code unitRows}.
      */
     double gradSquaredSumOrthogonalToRows() {
-        requireNoSparseGradients();
         double s = 0;
         for (int r = 0; r < grad.length; r++) {
             double gg = dot(grad[r], grad[r]);
@@ -171,7 +140,6 @@ final class ParamTensor {
 
     /** Σ grad² over the rows marked (all rows when {@code touched} is null, or for a vector). */
     double gradSquaredSum(boolean[] touched) {
-        requireNoSparseGradients();
         double s = 0;
         for (int r = 0; r < grad.length; r++) {
             if (touched != null && !isVector() && !touched[r]) {
@@ -189,8 +157,7 @@ final class ParamTensor {
      * with the gradient multiplied by {@code gradScale} first (gradient clipping); the gradient is zeroed after.
      * With {@code unitRows} (a decoder whose rows stay at unit norm) each row's gradient first loses its component
      * along the row, and the updated row is scaled back to unit norm (a zero row stays zero): one pass over each
-     * row while it is in cache. Pending sparse terms ({@link #addSparseGradient}) are formed for each row as it is
-     * updated, and dropped after.
+     * row while it is in cache.
      */
     void adam(Workers workers, float lr, float beta1, float beta2, float eps, long step, float gradScale,
               boolean unitRows) {
@@ -198,12 +165,10 @@ final class ParamTensor {
         double bc2 = 1 - Math.pow(beta2, step);
         float stepSize = (float) (lr / bc1);
         float bc2Sqrt = (float) Math.sqrt(bc2);
-        boolean sparse = !sparseGradients.isEmpty();
         workers.forRange(data.length, (part, from, to) -> {
-            float[] formed = sparse ? new float[cols] : null;
             for (int r = from; r < to; r++) {
                 float[] w = data[r];
-                float[] g = sparse ? sparseRow(r, formed) : grad[r];
+                float[] g = grad[r];
                 float[] mr = m[r];
                 float[] vr = v[r];
                 if (unitRows) {
@@ -223,16 +188,6 @@ final class ParamTensor {
                 }
             }
         });
-        sparseGradients.clear();
-    }
-
-    /** Row {@code r} of the pending sparse terms, formed in {@code out}. */
-    private float[] sparseRow(int r, float[] out) {
-        Arrays.fill(out, 0f);
-        for (SparseRowGradient term : sparseGradients) {
-            term.addRowInto(r, out);
-        }
-        return out;
     }
 
     private static void removeComponentAlong(float[] w, float[] g) {

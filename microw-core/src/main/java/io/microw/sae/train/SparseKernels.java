@@ -104,14 +104,22 @@ final class SparseKernels {
     }
 
     /**
-     * Adds {@code gradient} to {@code target}, marking the rows touched. Latent by latent, so that each target row is
-     * read and written once while its entries are added, in entry order.
+     * {@code target[latent[e]] += coef[e] · src[rowOf[e]]} for every entry with a non-zero coefficient, marking
+     * the rows touched. Latent by latent ({@code order}), so that each target row is read and written once while
+     * its entries are added, in entry order.
      */
-    static void scatterRows(Workers workers, SparseRowGradient gradient, float[][] target, boolean[] touched) {
-        workers.forRange(target.length, (part, lo, hi) -> {
+    static void scatterRows(Workers workers, SparseCodes.ByLatent order, int[] rowOf, float[] coef, float[][] src,
+                            float[][] target, boolean[] touched) {
+        workers.forRange(order.latents(), (part, lo, hi) -> {
             for (int l = lo; l < hi; l++) {
-                if (gradient.addRowInto(l, target[l])) {
-                    touched[l] = true;
+                float[] t = target[l];
+                for (int i = order.start()[l]; i < order.start()[l + 1]; i++) {
+                    int e = order.entry()[i];
+                    float s = coef[e];
+                    if (s != 0f) {
+                        touched[l] = true;
+                        addScaled(t, s, src[rowOf[e]]);
+                    }
                 }
             }
         });

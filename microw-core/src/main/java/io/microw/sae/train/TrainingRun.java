@@ -54,7 +54,7 @@ final class TrainingRun implements AutoCloseable {
         this.workers = new Workers(config.threads());
         this.model = new TrainingModel(sae);
         this.density = new FeatureDensity(sae.dSae());
-        this.gradients = new GradientStep(model, workers, config.maxGradNorm() <= 0);
+        this.gradients = new GradientStep(model, workers);
         this.kAux = config.kAux() > 0 ? config.kAux() : Math.max(1, sae.dIn() / 2);
         this.started = System.nanoTime();
     }
