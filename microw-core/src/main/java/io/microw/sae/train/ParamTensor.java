@@ -157,7 +157,8 @@ final class ParamTensor {
      * with the gradient multiplied by {@code gradScale} first (gradient clipping); the gradient is zeroed after.
      * With {@code unitRows} (a decoder whose rows stay at unit norm) each row's gradient first loses its component
      * along the row, and the updated row is scaled back to unit norm (a zero row stays zero): one pass over each
-     * row while it is in cache.
+     * row while it is in cache, its sums in float with the products vectorised (three double sums a row took the
+     * decoder's update from 14 to 38 ms at 24576 × 768).
      */
     void adam(Workers workers, float lr, float beta1, float beta2, float eps, long step, float gradScale,
               boolean unitRows) {
@@ -166,13 +167,14 @@ final class ParamTensor {
         float stepSize = (float) (lr / bc1);
         float bc2Sqrt = (float) Math.sqrt(bc2);
         workers.forRange(data.length, (part, from, to) -> {
+            float[] products = unitRows ? new float[cols] : null;
             for (int r = from; r < to; r++) {
                 float[] w = data[r];
                 float[] g = grad[r];
                 float[] mr = m[r];
                 float[] vr = v[r];
                 if (unitRows) {
-                    removeComponentAlong(w, g);
+                    removeComponentAlong(w, g, products);
                 }
                 for (int i = 0; i < w.length; i++) {
                     float gi = g[i] * gradScale;
@@ -184,25 +186,26 @@ final class ParamTensor {
                     g[i] = 0f;
                 }
                 if (unitRows) {
-                    scaleToUnitNorm(w);
+                    scaleToUnitNorm(w, products);
                 }
             }
         });
     }
 
-    private static void removeComponentAlong(float[] w, float[] g) {
-        double norm = dot(w, w);
+    /** Takes from {@code g} its component along {@code w}. */
+    private static void removeComponentAlong(float[] w, float[] g, float[] scratch) {
+        float norm = SparseKernels.sumOfProducts(w, w, scratch);
         if (norm == 0) {
             return;
         }
-        float f = (float) (dot(w, g) / norm);
+        float f = SparseKernels.sumOfProducts(w, g, scratch) / norm;
         for (int i = 0; i < g.length; i++) {
             g[i] = g[i] - f * w[i];
         }
     }
 
-    private static void scaleToUnitNorm(float[] w) {
-        double norm = dot(w, w);
+    private static void scaleToUnitNorm(float[] w, float[] scratch) {
+        float norm = SparseKernels.sumOfProducts(w, w, scratch);
         if (norm == 0) {
             return;
         }
