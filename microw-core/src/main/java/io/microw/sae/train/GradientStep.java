@@ -38,9 +38,10 @@ final class GradientStep {
      * Largest slice where large allocations get huge pages ({@link HugePages}): a fresh block then faults once per
      * 2 MiB, and fewer, larger slices read the encoder's weights fewer times (each slice's product streams all of
      * them): at 768 / 24576 with a batch of 4096, 4 slices instead of 16 took the encoder product from 1.07–1.12 s
-     * a step to 0.95–1.05 s, as fast as the whole product in one piece.
+     * a step to 0.95–1.05 s, and (with MKL's AVX-512 code) 2 slices instead of 4 from 451–466 ms to 430–445 ms; the
+     * whole product in one piece was no faster (427–440 ms) and needs the most memory.
      */
-    static final long HUGE_PAGE_SLICE_BYTES = 96L << 20;
+    static final long HUGE_PAGE_SLICE_BYTES = 192L << 20;
 
     /** What a step computed, for metrics. */
     record Result(double loss, double mse, double auxLoss, double sparsityLoss, float[][] reconstruction,
