@@ -167,7 +167,7 @@ final class ParamTensor {
         float stepSize = (float) (lr / bc1);
         float bc2Sqrt = (float) Math.sqrt(bc2);
         workers.forRange(data.length, (part, from, to) -> {
-            float[] products = unitRows ? new float[cols] : null;
+            float[] products = unitRows ? new float[data[0].length] : null;
             for (int r = from; r < to; r++) {
                 float[] w = data[r];
                 float[] g = grad[r];
