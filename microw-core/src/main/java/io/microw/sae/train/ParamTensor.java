@@ -72,10 +72,15 @@ final class ParamTensor {
         }
     }
 
-    /** The values as an NDArray of shape [rows, cols] (or [rows] for a vector) in {@code manager} (a copy). */
+    /**
+     * The values as an NDArray of shape [rows, cols] (or [rows] for a vector) in {@code manager}: one copy, a matrix's
+     * rows written straight into the engine array's buffer.
+     */
     NDArray view(NDManager manager) {
-        Shape shape = isVector() ? new Shape(rows) : new Shape(rows, cols);
-        return manager.create(values(), shape);
+        if (isVector()) {
+            return manager.create(data[0], new Shape(rows));
+        }
+        return Rows.engineArray(manager, Rows.fill(null, data, cols), rows, cols);
     }
 
     /** A row-major copy of the values. */

@@ -83,9 +83,13 @@ final class Rows {
         return b;
     }
 
-    /** An engine array {@code [n, cols]} over {@code buffer} as {@link #fill} left it (no copy). */
+    /**
+     * An engine array {@code [n, cols]} over {@code buffer} as {@link #fill} left it (no copy on the CPU; the array
+     * keeps the buffer alive, and reads what the buffer holds until it is refilled).
+     */
     static NDArray engineArray(NDManager manager, ByteBuffer buffer, int n, int cols) {
-        return manager.create(buffer.duplicate().limit(Float.BYTES * n * cols), new Shape(n, cols),
-                DataType.FLOAT32);
+        ByteBuffer first = buffer.duplicate().order(ByteOrder.nativeOrder());
+        first.limit(Float.BYTES * n * cols);
+        return manager.create(first, new Shape(n, cols), DataType.FLOAT32);
     }
 }
