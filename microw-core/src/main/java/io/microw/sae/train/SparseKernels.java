@@ -26,6 +26,7 @@ final class SparseKernels {
         double[] partial = new double[workers.threads()];
         workers.forRange(codes.rows, (part, from, to) -> {
             float[] products = new float[m.length == 0 ? 0 : m[0].length];
+            RowAdder adder = new RowAdder();
             double sum = 0;
             for (int b = from; b < to; b++) {
                 float[] o = out[b];
@@ -34,12 +35,14 @@ final class SparseKernels {
                 } else {
                     System.arraycopy(bias, 0, o, 0, o.length);
                 }
+                adder.begin(o);
                 for (int e = codes.rowStart[b]; e < codes.rowStart[b + 1]; e++) {
                     float v = codes.value[e];
                     if (v != 0f) {
-                        addScaled(o, v, m[codes.latent[e]]);
+                        adder.add(v, m[codes.latent[e]]);
                     }
                 }
+                adder.end();
                 float[] t = target[b];
                 float[] gb = g[b];
                 for (int c = 0; c < o.length; c++) {
@@ -70,14 +73,62 @@ final class SparseKernels {
     }
 
     /**
+     * Adds scaled rows to one target row four at a time: one pass over the target per four rows instead of one
+     * per row (about half the time of single {@link #addScaled} calls for rows of 768), with the additions in the
+     * same order, so the sums are the same to the bit. One per thread; {@link #begin} a target, {@link #add} its
+     * rows, {@link #end} it.
+     */
+    static final class RowAdder {
+        private final float[] scale = new float[4];
+        private final float[][] rows = new float[4][];
+        private int pending;
+        private float[] target;
+
+        void begin(float[] target) {
+            this.target = target;
+            pending = 0;
+        }
+
+        void add(float s, float[] row) {
+            scale[pending] = s;
+            rows[pending++] = row;
+            if (pending == 4) {
+                addScaled4(target, scale[0], rows[0], scale[1], rows[1], scale[2], rows[2], scale[3], rows[3]);
+                pending = 0;
+            }
+        }
+
+        void end() {
+            for (int i = 0; i < pending; i++) {
+                addScaled(target, scale[i], rows[i]);
+            }
+            Arrays.fill(rows, null);
+            pending = 0;
+            target = null;
+        }
+
+        private static void addScaled4(float[] y, float s0, float[] x0, float s1, float[] x1, float s2, float[] x2,
+                                       float s3, float[] x3) {
+            for (int c = 0; c < y.length; c++) {
+                y[c] = (((y[c] + s0 * x0[c]) + s1 * x1[c]) + s2 * x2[c]) + s3 * x3[c];
+            }
+        }
+    }
+
+    /**
      * {@code Σ a[c]·b[c]}: the products in one vectorised pass into {@code scratch}, then summed with eight partial
      * sums (the JIT vectorises neither a float sum nor a loop that mixes both).
      */
     static float sumOfProducts(float[] a, float[] b, float[] scratch) {
-        int n = a.length;
-        for (int c = 0; c < n; c++) {
+        for (int c = 0; c < a.length; c++) {
             scratch[c] = a[c] * b[c];
         }
+        return sum(scratch);
+    }
+
+    /** {@code Σ x[c]} with eight partial sums, added pairwise at the end. */
+    static float sum(float[] x) {
+        int n = x.length;
         float s0 = 0f;
         float s1 = 0f;
         float s2 = 0f;
@@ -88,17 +139,17 @@ final class SparseKernels {
         float s7 = 0f;
         int c = 0;
         for (; c + 7 < n; c += 8) {
-            s0 += scratch[c];
-            s1 += scratch[c + 1];
-            s2 += scratch[c + 2];
-            s3 += scratch[c + 3];
-            s4 += scratch[c + 4];
-            s5 += scratch[c + 5];
-            s6 += scratch[c + 6];
-            s7 += scratch[c + 7];
+            s0 += x[c];
+            s1 += x[c + 1];
+            s2 += x[c + 2];
+            s3 += x[c + 3];
+            s4 += x[c + 4];
+            s5 += x[c + 5];
+            s6 += x[c + 6];
+            s7 += x[c + 7];
         }
         for (; c < n; c++) {
-            s0 += scratch[c];
+            s0 += x[c];
         }
         return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
@@ -111,16 +162,18 @@ final class SparseKernels {
     static void scatterRows(Workers workers, SparseCodes.ByLatent order, int[] rowOf, float[] coef, float[][] src,
                             float[][] target, boolean[] touched) {
         workers.forRange(order.latents(), (part, lo, hi) -> {
+            RowAdder adder = new RowAdder();
             for (int l = lo; l < hi; l++) {
-                float[] t = target[l];
+                adder.begin(target[l]);
                 for (int i = order.start()[l]; i < order.start()[l + 1]; i++) {
                     int e = order.entry()[i];
                     float s = coef[e];
                     if (s != 0f) {
                         touched[l] = true;
-                        addScaled(t, s, src[rowOf[e]]);
+                        adder.add(s, src[rowOf[e]]);
                     }
                 }
+                adder.end();
             }
         });
     }
@@ -132,12 +185,14 @@ final class SparseKernels {
     static float[] weightedRowSum(Workers workers, float[] weight, float[][] m, int d) {
         float[][] partial = new float[workers.threads()][d];
         workers.forRange(weight.length, (part, from, to) -> {
-            float[] acc = partial[part];
+            RowAdder adder = new RowAdder();
+            adder.begin(partial[part]);
             for (int l = from; l < to; l++) {
                 if (weight[l] != 0f) {
-                    addScaled(acc, weight[l], m[l]);
+                    adder.add(weight[l], m[l]);
                 }
             }
+            adder.end();
         });
         float[] sum = new float[d];
         for (float[] p : partial) {
