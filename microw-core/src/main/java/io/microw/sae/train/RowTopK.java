@@ -12,7 +12,7 @@ import java.util.Arrays;
  * <p>Most of a row cannot be in its top k, and a row is ruled out in bulk rather than value by value. The row is
  * read as {@value #FOLD} equal parts, one array each, and folded into one array of their elementwise maxima ({@code
  * group i} = column i of every part): loops the JIT vectorises, since every array is indexed alike. The maxima of
- * groups of those ({@code blocks}) give a threshold: the k-th largest block maximum is k distinct values, so no
+ * sets of those ({@code blocks}, each every m-th group) give a threshold: the k-th largest block maximum is k distinct values, so no
  * top-k value is below it. Only the groups whose maximum reaches it are read again, value by value, and their
  * values that reach it are the candidates (a few times k for k ≪ n). The candidates are taken in column order
  * through a size-k min-heap, as a full scan of the row takes every value; rows where no such threshold exists (k
@@ -85,11 +85,11 @@ final class RowTopK {
         private final int n;
         private final int k;
         private final int span;
-        private final int blockSize;
         private final float[][] offset;
         private final float[][] part;
         private final float[] groupMax;
         private final float[] blockMax;
+        private final float[] stripe;
         private final int[] selectedGroup;
         private final int[] candidateColumn;
         private final float[] candidateValue;
@@ -100,12 +100,12 @@ final class RowTopK {
             this.n = n;
             this.k = k;
             this.span = span(n);
-            // several blocks per kept value, so that the threshold rules out most groups
-            this.blockSize = Math.max(1, span / (4 * k));
             this.offset = offset;
             this.part = new float[FOLD][span];
             this.groupMax = new float[span];
-            this.blockMax = new float[(span + blockSize - 1) / blockSize];
+            // several blocks per kept value, so that the threshold rules out most groups
+            this.blockMax = new float[Math.min(span, 4 * k)];
+            this.stripe = new float[blockMax.length];
             this.selectedGroup = new int[span];
             this.candidateColumn = new int[n];
             this.candidateValue = new float[n];
@@ -137,14 +137,20 @@ final class RowTopK {
             }
         }
 
-        /** The k-th largest block maximum: no value of the row's top k is below it. */
+        /**
+         * The k-th largest block maximum: no value of the row's top k is below it. Block b holds the groups b,
+         * b + blocks, b + 2·blocks, …, so that its maxima come from elementwise (vectorised) maxima of stripes of the
+         * group maxima rather than from a chain of scalar ones.
+         */
         private float threshold() {
-            for (int b = 0; b < blockMax.length; b++) {
-                float m = Float.NEGATIVE_INFINITY;
-                for (int i = b * blockSize, end = Math.min(span, i + blockSize); i < end; i++) {
-                    m = Math.max(m, groupMax[i]);
+            int blocks = blockMax.length;
+            System.arraycopy(groupMax, 0, blockMax, 0, blocks);
+            for (int from = blocks; from < span; from += blocks) {
+                int length = Math.min(blocks, span - from);
+                System.arraycopy(groupMax, from, stripe, 0, length);
+                for (int b = 0; b < length; b++) {
+                    blockMax[b] = Math.max(blockMax[b], stripe[b]);
                 }
-                blockMax[b] = m;
             }
             startHeap(blockMax, null);
             for (int b = k; b < blockMax.length; b++) {
