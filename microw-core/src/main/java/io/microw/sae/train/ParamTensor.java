@@ -161,9 +161,9 @@ final class ParamTensor {
      * One Adam update of every element (PyTorch's Adam: bias-corrected moments, eps outside the square root),
      * with the gradient multiplied by {@code gradScale} first (gradient clipping); the gradient is zeroed after.
      * With {@code unitRows} (a decoder whose rows stay at unit norm) each row's gradient first loses its component
-     * along the row, and the updated row is scaled back to unit norm (a zero row stays zero): one pass over each
-     * row while it is in cache, its sums in float with the products vectorised (three double sums a row took the
-     * decoder's update from 14 to 38 ms at 24576 × 768).
+     * along the row, and the updated row is scaled back to unit norm (a zero row stays zero): each row while it is in
+     * cache, its sums in float with the products vectorised (three double sums a row took the decoder's update from
+     * 14 to 38 ms at 24576 × 768).
      */
     void adam(Workers workers, float lr, float beta1, float beta2, float eps, long step, float gradScale,
               boolean unitRows) {
@@ -172,15 +172,17 @@ final class ParamTensor {
         float stepSize = (float) (lr / bc1);
         float bc2Sqrt = (float) Math.sqrt(bc2);
         workers.forRange(data.length, (part, from, to) -> {
+            float[] squares = unitRows ? new float[data[0].length] : null;
             float[] products = unitRows ? new float[data[0].length] : null;
             for (int r = from; r < to; r++) {
+                if (unitRows) {
+                    adamUnitRow(r, stepSize, beta1, beta2, eps, bc2Sqrt, gradScale, squares, products);
+                    continue;
+                }
                 float[] w = data[r];
                 float[] g = grad[r];
                 float[] mr = m[r];
                 float[] vr = v[r];
-                if (unitRows) {
-                    removeComponentAlong(w, g, products);
-                }
                 for (int i = 0; i < w.length; i++) {
                     float gi = g[i] * gradScale;
                     float mi = beta1 * mr[i] + (1 - beta1) * gi;
@@ -190,31 +192,43 @@ final class ParamTensor {
                     w[i] -= stepSize * mi / ((float) Math.sqrt(vi) / bc2Sqrt + eps);
                     g[i] = 0f;
                 }
-                if (unitRows) {
-                    scaleToUnitNorm(w, products);
-                }
             }
         });
     }
 
-    /** Takes from {@code g} its component along {@code w}. */
-    private static void removeComponentAlong(float[] w, float[] g, float[] scratch) {
-        float norm = SparseKernels.sumOfProducts(w, w, scratch);
-        if (norm == 0) {
+    /**
+     * Adam on one row of a unit-norm decoder, in three passes over it: the row's squared norm and its product with
+     * the gradient; the update, with the gradient less its component along the row and the new row's squares; the
+     * scaling back to unit norm (a zero row stays zero).
+     */
+    private void adamUnitRow(int r, float stepSize, float beta1, float beta2, float eps, float bc2Sqrt,
+                             float gradScale, float[] squares, float[] products) {
+        float[] w = data[r];
+        float[] g = grad[r];
+        float[] mr = m[r];
+        float[] vr = v[r];
+        for (int i = 0; i < w.length; i++) {
+            squares[i] = w[i] * w[i];
+            products[i] = w[i] * g[i];
+        }
+        float norm = SparseKernels.sum(squares);
+        float along = norm == 0 ? 0f : SparseKernels.sum(products) / norm;
+        for (int i = 0; i < w.length; i++) {
+            float gi = (g[i] - along * w[i]) * gradScale;
+            float mi = beta1 * mr[i] + (1 - beta1) * gi;
+            float vi = beta2 * vr[i] + (1 - beta2) * gi * gi;
+            mr[i] = mi;
+            vr[i] = vi;
+            float wi = w[i] - stepSize * mi / ((float) Math.sqrt(vi) / bc2Sqrt + eps);
+            w[i] = wi;
+            squares[i] = wi * wi;
+            g[i] = 0f;
+        }
+        float updatedNorm = SparseKernels.sum(squares);
+        if (updatedNorm == 0) {
             return;
         }
-        float f = SparseKernels.sumOfProducts(w, g, scratch) / norm;
-        for (int i = 0; i < g.length; i++) {
-            g[i] = g[i] - f * w[i];
-        }
-    }
-
-    private static void scaleToUnitNorm(float[] w, float[] scratch) {
-        float norm = SparseKernels.sumOfProducts(w, w, scratch);
-        if (norm == 0) {
-            return;
-        }
-        float inv = (float) (1 / Math.sqrt(norm));
+        float inv = (float) (1 / Math.sqrt(updatedNorm));
         for (int i = 0; i < w.length; i++) {
             w[i] = w[i] * inv;
         }
