@@ -50,8 +50,13 @@ final class BenchSaeCommand implements Callable<Integer> {
             description = "Shapes to run: small (256/4096), large (768/24576) (default: small,large).")
     List<String> shapes = new ArrayList<>(List.of("small", "large"));
 
-    @Option(names = "--steps", description = "Training steps per run, the first untimed (default: 11 small, 4 large).")
+    @Option(names = "--steps", description = "Training steps per run, the warm-up's untimed (default: 11 small, 4 large).")
     Integer steps;
+
+    @Option(names = "--warmup", defaultValue = "1", description = "Untimed steps at the start of each run (default: "
+            + "${DEFAULT-VALUE}, as the peer; the JIT compiles the trainer's kernels during the first two, so 3 measures "
+            + "the steady state).")
+    int warmup;
 
     @Option(names = "--dense", description = "Also train with dense products and compare the final MSE with the sparse run.")
     boolean dense;
@@ -76,9 +81,12 @@ final class BenchSaeCommand implements Callable<Integer> {
                         + "'; expected small or large");
             }
         }
-        if (steps != null && steps < 2) {
-            throw new ParameterException(spec.commandLine(), "--steps must be at least 2 (the first is untimed), got "
-                    + steps);
+        if (warmup < 1) {
+            throw new ParameterException(spec.commandLine(), "--warmup must be at least 1, got " + warmup);
+        }
+        if (steps != null && steps <= warmup) {
+            throw new ParameterException(spec.commandLine(), "--steps must be more than --warmup (" + warmup
+                    + " untimed), got " + steps);
         }
         if (threads != null && threads < 1) {
             throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
@@ -96,12 +104,13 @@ final class BenchSaeCommand implements Callable<Integer> {
                     List<ObjectNode> lines = new ArrayList<>();
                     for (String name : shapes) {
                         SaeTrainingBenchmark.Workload w = SHAPES.get(name);
-                        int n = steps != null ? steps : (name.equals("small") ? 11 : 4);
+                        int n = steps != null ? steps : (name.equals("small") ? 10 : 3) + warmup;
                         List<SaeTrainingBenchmark.Result> results = new ArrayList<>();
                         for (CodePath path : paths) {
                             err.printf(Locale.ROOT, "bench sae: %s, %s path, %d steps...%n", w.label(), path, n);
                             err.flush();
-                            SaeTrainingBenchmark.Result r = SaeTrainingBenchmark.run(w, path, n, seed, threadCount);
+                            SaeTrainingBenchmark.Result r =
+                                    SaeTrainingBenchmark.run(w, path, n, warmup, seed, threadCount);
                             results.add(r);
                             lines.add(json(r, engine, threadCount));
                         }
@@ -113,9 +122,10 @@ final class BenchSaeCommand implements Callable<Integer> {
             for (List<SaeTrainingBenchmark.Result> results : runs) {
                 out.println(results.get(0).workload().label() + ":");
                 for (SaeTrainingBenchmark.Result r : results) {
-                    out.printf(Locale.ROOT, "  %-6s %10.1f tokens/s = %.2f of the bound %.1f tokens/s (dense encoder "
-                                    + "product %.1f GFLOP/s)   MSE %.4f -> %.4f%n", r.path(), r.tokensPerSecond(),
-                            r.fractionOfBound(), r.boundTokensPerSecond(), r.boundGflops(), r.firstMse(), r.finalMse());
+                    out.printf(Locale.ROOT, "  %-6s %10.1f tokens/s = %.2f of the bound %.1f tokens/s (fastest dense "
+                                    + "encoder product %.1f GFLOP/s, median %.1f)   MSE %.4f -> %.4f%n", r.path(),
+                            r.tokensPerSecond(), r.fractionOfBound(), r.boundTokensPerSecond(), r.boundGflops(),
+                            r.boundMedianGflops(), r.firstMse(), r.finalMse());
                 }
                 if (results.size() == 2) {
                     double rel = Math.abs(results.get(0).finalMse() - results.get(1).finalMse()) / results.get(1).finalMse();
@@ -123,7 +133,7 @@ final class BenchSaeCommand implements Callable<Integer> {
                 }
             }
             outcome.printTable(out);
-            out.println("  fraction_of_bound: tokens/s over the bound batch / (time of one batch x d_in x d_sae "
+            out.println("  fraction_of_bound: tokens/s over the bound batch / (time of the fastest batch x d_in x d_sae "
                     + "product), measured in the same run.");
         }
         out.flush();
@@ -132,8 +142,9 @@ final class BenchSaeCommand implements Callable<Integer> {
 
     /**
      * microw's line for one training, with the bound beside it: {@code bound_tokens_per_s} (batch over the time of the
-     * one dense product training cannot avoid, batch × d_in × d_sae, timed in the same run), {@code bound_gflops},
-     * {@code bound_products} (how many timings the median is over) and {@code fraction_of_bound}.
+     * one dense product training cannot avoid, batch × d_in × d_sae, at its fastest in the same run), {@code
+     * bound_gflops}, {@code bound_median_gflops}, {@code bound_products} (how many were timed), {@code
+     * fraction_of_bound} and {@code warmup_steps}.
      */
     private static ObjectNode json(SaeTrainingBenchmark.Result r, String engine, int threads) {
         ObjectNode m = Json.object();
@@ -145,10 +156,12 @@ final class BenchSaeCommand implements Callable<Integer> {
         m.put("tokens_per_s", BenchSupport.round(r.tokensPerSecond()));
         m.put("bound_tokens_per_s", BenchSupport.round(r.boundTokensPerSecond()));
         m.put("bound_gflops", BenchSupport.round(r.boundGflops()));
+        m.put("bound_median_gflops", BenchSupport.round(r.boundMedianGflops()));
         m.put("bound_products", r.boundProducts());
         m.put("fraction_of_bound", Math.round(r.fractionOfBound() * 1000) / 1000.0);
         m.put("path", r.path().name().toLowerCase(Locale.ROOT));
         m.put("steps", r.steps());
+        m.put("warmup_steps", r.warmup());
         m.put("first_mse", r.firstMse());
         m.put("final_mse", r.finalMse());
         m.put("threads", threads);

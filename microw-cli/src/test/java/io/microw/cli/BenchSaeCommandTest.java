@@ -51,9 +51,11 @@ class BenchSaeCommandTest {
         assertThat(dense.get("path").asText()).isEqualTo("dense");
         assertThat(sparse.get("tokens_per_s").asDouble()).isPositive();
         for (JsonNode line : List.of(sparse, dense)) {
-            // the bound: batch / median time of the dense encoder product, one timed after each of the 3 steps
+            // the bound: batch / fastest time of the dense encoder product, one timed after each of the 3 steps
             assertThat(line.get("bound_products").asInt()).isEqualTo(3);
-            assertThat(line.get("bound_gflops").asDouble()).isPositive();
+            assertThat(line.get("warmup_steps").asInt()).isEqualTo(1);
+            assertThat(line.get("bound_gflops").asDouble()).isPositive()
+                    .isGreaterThanOrEqualTo(line.get("bound_median_gflops").asDouble());
             double bound = line.get("bound_tokens_per_s").asDouble();
             assertThat(line.get("bound_gflops").asDouble() * 1e9 / (2.0 * 256 * 4096))
                     .isCloseTo(bound, within(0.01 * bound));
@@ -64,6 +66,16 @@ class BenchSaeCommandTest {
         assertThat(sparse.get("final_mse").asDouble())
                 .isCloseTo(dense.get("final_mse").asDouble(), within(1e-4 * dense.get("final_mse").asDouble()));
         assertThat(run.out()).contains("final MSE sparse vs dense", "Beside the PyTorch peer (torch 2.13.0+cpu", "of the bound");
+    }
+
+    @Test
+    void warmupMustLeaveATimedStep() {
+        CliRun run = CliRun.of("bench", "sae", "--shape", "small", "--steps", "3", "--warmup", "3", "--no-peer");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("--steps must be more than --warmup (3 untimed), got 3");
+        CliRun none = CliRun.of("bench", "sae", "--warmup", "0", "--no-peer");
+        assertThat(none.exitCode()).isEqualTo(1);
+        assertThat(none.err()).contains("--warmup must be at least 1, got 0");
     }
 
     @Test
