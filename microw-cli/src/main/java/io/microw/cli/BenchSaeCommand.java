@@ -50,7 +50,8 @@ final class BenchSaeCommand implements Callable<Integer> {
             description = "Shapes to run: small (256/4096), large (768/24576) (default: small,large).")
     List<String> shapes = new ArrayList<>(List.of("small", "large"));
 
-    @Option(names = "--steps", description = "Training steps per run, the warm-up's untimed (default: 11 small, 4 large).")
+    @Option(names = "--steps", description = "Training steps per run, the warm-up's untimed (default: the warm-up and "
+            + "10 timed small, 3 large).")
     Integer steps;
 
     @Option(names = "--warmup", defaultValue = "1", description = "Untimed steps at the start of each run (default: "

@@ -12,11 +12,11 @@ import java.util.Arrays;
  * <p>Most of a row cannot be in its top k, and a row is ruled out in bulk rather than value by value. The row is
  * read as {@value #FOLD} equal parts, one array each, and folded into one array of their elementwise maxima ({@code
  * group i} = column i of every part): loops the JIT vectorises, since every array is indexed alike. The maxima of
- * sets of those ({@code blocks}, each every m-th group) give a threshold: the k-th largest block maximum is k distinct values, so no
- * top-k value is below it. Only the groups whose maximum reaches it are read again, value by value, and their
- * values that reach it are the candidates (a few times k for k ≪ n). The candidates are taken in column order
- * through a size-k min-heap, as a full scan of the row takes every value; rows where no such threshold exists (k
- * close to the number of blocks, NaN) are scanned in full.
+ * sets of those ({@code blocks}, each of every m-th group) give a threshold: the k-th largest block maximum is k
+ * distinct values, so no top-k value is below it. Only the groups whose maximum reaches it are read again, value by
+ * value, and their values that reach it are the candidates (a few times k for k ≪ n). The candidates are taken in
+ * column order through a size-k min-heap, as a full scan of the row takes every value; rows where no such threshold
+ * exists (k close to the number of blocks, NaN) are scanned in full.
  */
 final class RowTopK {
 
