@@ -103,7 +103,8 @@ final class TrainingCheckpoint {
         }
         try (SafetensorsFile f = SafetensorsFile.open(checkpoint.resolve("state.safetensors"))) {
             for (ParamTensor p : model.trainable()) {
-                p.restore(sized(f.readFloats(p.name), p, checkpoint), sized(f.readFloats(p.name + ".adam_m"), p, checkpoint),
+                p.restore(sized(f.readFloats(p.name), p, checkpoint),
+                        sized(f.readFloats(p.name + ".adam_m"), p, checkpoint),
                         sized(f.readFloats(p.name + ".adam_v"), p, checkpoint));
             }
             density.restore(f.readLongs("density.fired"), f.readLongs("density.last_fired"),
