@@ -38,10 +38,12 @@ final class GradientStep {
      * Largest slice where large allocations get huge pages ({@link HugePages}): a fresh block then faults once per
      * 2 MiB, and fewer, larger slices read the encoder's weights fewer times (each slice's product streams all of
      * them): at 768 / 24576 with a batch of 4096, 4 slices instead of 16 took the encoder product from 1.07–1.12 s
-     * a step to 0.95–1.05 s, and (with MKL's AVX-512 code) 2 slices instead of 4 from 451–466 ms to 430–445 ms; the
-     * whole product in one piece was no faster (427–440 ms) and needs the most memory.
+     * a step to 0.95–1.05 s, and (with MKL's AVX-512 code) 2 slices instead of 4 from 451–466 ms to 430–445 ms. The
+     * whole 400 MB product in one piece was no faster than 2 slices on a Zen 5 processor (427–440 ms) but was on a
+     * Zen 4 one (701–710 ms against 742–793, three interleaved runs each), so a slice may take up to 512 MiB: one
+     * piece up to a batch × d_sae of 128 Mi floats (4096 × 32768).
      */
-    static final long HUGE_PAGE_SLICE_BYTES = 192L << 20;
+    static final long HUGE_PAGE_SLICE_BYTES = 512L << 20;
 
     /** What a step computed, for metrics. */
     record Result(double loss, double mse, double auxLoss, double sparsityLoss, float[][] reconstruction,
