@@ -67,6 +67,10 @@ final class DeadLatentResampler {
             model.bEnc.resetMoments(l);
             resampled++;
         }
+        if (resampled > 0) {
+            model.wDec.valuesChanged();
+            model.wEncT.valuesChanged();
+        }
         return resampled;
     }
 

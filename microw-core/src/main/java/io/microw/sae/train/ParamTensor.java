@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -11,18 +13,28 @@ import java.util.Arrays;
  * read and write in Java loops: one array per row of a matrix, a single array for a vector. Every loop then indexes
  * all its arrays from 0, the form Java 17's JIT vectorises; it leaves scalar a loop whose arrays start at different
  * offsets (rows of one flat matrix), about ten times slower for a row update of 768 values. {@link #view} copies the
- * values into the engine for the dense products. Shape is {@code [rows, cols]} ({@code cols} 1 for a vector).
+ * values into the engine for the dense products; {@link #engineView} keeps a copy that {@link #adam} updates row by
+ * row. Shape is {@code [rows, cols]} ({@code cols} 1 for a vector).
  */
 final class ParamTensor {
 
     final String name;
     final int rows;
     final int cols;
-    /** Values, one array per row ({@code [1][rows]} for a vector). */
+    /**
+     * Values, one array per row ({@code [1][rows]} for a vector). Code that writes them other than through
+     * {@link #adam} or {@link #restore} calls {@link #valuesChanged} after.
+     */
     final float[][] data;
     final float[][] grad;
     final float[][] m;
     final float[][] v;
+    /**
+     * A matrix's values row-major in a direct buffer, for the engine ({@link #engineView}); null before the first
+     * view. While {@link #engineCopyCurrent}, {@link #adam} writes each updated row into it while the row is in cache.
+     */
+    private ByteBuffer engineCopy;
+    private boolean engineCopyCurrent;
 
     ParamTensor(String name, int rows, int cols, float[] initial) {
         this.name = name;
@@ -83,6 +95,28 @@ final class ParamTensor {
         return Rows.engineArray(manager, Rows.fill(null, data, cols), rows, cols);
     }
 
+    /**
+     * A matrix's values as an engine array {@code [rows, cols]} in {@code manager} over this tensor's own direct
+     * buffer: copied in full on the first call and after {@link #valuesChanged}, otherwise as {@link #adam} left it
+     * (each updated row written there), so that the engine allocates nothing and a step copies nothing. The array reads
+     * that buffer: close it before the next update.
+     */
+    NDArray engineView(NDManager manager) {
+        if (isVector()) {
+            throw new IllegalStateException(name + " is a vector; engineView is for matrices");
+        }
+        if (!engineCopyCurrent) {
+            engineCopy = Rows.fill(engineCopy, data, cols);
+            engineCopyCurrent = true;
+        }
+        return Rows.engineArray(manager, engineCopy, rows, cols);
+    }
+
+    /** Marks the values as changed other than through {@link #adam}: the next {@link #engineView} copies them all. */
+    void valuesChanged() {
+        engineCopyCurrent = false;
+    }
+
     /** A row-major copy of the values. */
     float[] values() {
         return Rows.flat(data);
@@ -101,6 +135,7 @@ final class ParamTensor {
     /** Sets the values and Adam moments from row-major arrays of {@link #size} values each. */
     void restore(float[] values, float[] firstMoment, float[] secondMoment) {
         Rows.copyInto(values, data);
+        valuesChanged();
         Rows.copyInto(firstMoment, m);
         Rows.copyInto(secondMoment, v);
     }
@@ -163,7 +198,8 @@ final class ParamTensor {
      * With {@code unitRows} (a decoder whose rows stay at unit norm) each row's gradient first loses its component
      * along the row, and the updated row is scaled back to unit norm (a zero row stays zero): each row while it is in
      * cache, its sums in float with the products vectorised (three double sums a row took the decoder's update from
-     * 14 to 38 ms at 24576 × 768).
+     * 14 to 38 ms at 24576 × 768). Each updated row is also written into the {@link #engineView} copy when it is
+     * current.
      */
     void adam(Workers workers, float lr, float beta1, float beta2, float eps, long step, float gradScale,
               boolean unitRows) {
@@ -171,29 +207,38 @@ final class ParamTensor {
         double bc2 = 1 - Math.pow(beta2, step);
         float stepSize = (float) (lr / bc1);
         float bc2Sqrt = (float) Math.sqrt(bc2);
+        FloatBuffer copy = engineCopyCurrent ? engineCopy.asFloatBuffer() : null;
         workers.forRange(data.length, (part, from, to) -> {
             float[] squares = unitRows ? new float[data[0].length] : null;
             float[] products = unitRows ? new float[data[0].length] : null;
             for (int r = from; r < to; r++) {
                 if (unitRows) {
                     adamUnitRow(r, stepSize, beta1, beta2, eps, bc2Sqrt, gradScale, squares, products);
-                    continue;
+                } else {
+                    adamRow(r, stepSize, beta1, beta2, eps, bc2Sqrt, gradScale);
                 }
-                float[] w = data[r];
-                float[] g = grad[r];
-                float[] mr = m[r];
-                float[] vr = v[r];
-                for (int i = 0; i < w.length; i++) {
-                    float gi = g[i] * gradScale;
-                    float mi = beta1 * mr[i] + (1 - beta1) * gi;
-                    float vi = beta2 * vr[i] + (1 - beta2) * gi * gi;
-                    mr[i] = mi;
-                    vr[i] = vi;
-                    w[i] -= stepSize * mi / ((float) Math.sqrt(vi) / bc2Sqrt + eps);
-                    g[i] = 0f;
+                if (copy != null) {
+                    copy.put(r * cols, data[r]); // absolute: threads write their own rows of the shared buffer
                 }
             }
         });
+    }
+
+    /** Adam on one row (or a vector's one array). */
+    private void adamRow(int r, float stepSize, float beta1, float beta2, float eps, float bc2Sqrt, float gradScale) {
+        float[] w = data[r];
+        float[] g = grad[r];
+        float[] mr = m[r];
+        float[] vr = v[r];
+        for (int i = 0; i < w.length; i++) {
+            float gi = g[i] * gradScale;
+            float mi = beta1 * mr[i] + (1 - beta1) * gi;
+            float vi = beta2 * vr[i] + (1 - beta2) * gi * gi;
+            mr[i] = mi;
+            vr[i] = vi;
+            w[i] -= stepSize * mi / ((float) Math.sqrt(vi) / bc2Sqrt + eps);
+            g[i] = 0f;
+        }
     }
 
     /**

@@ -7,7 +7,6 @@ import io.microw.sae.SaeException;
 import io.microw.sae.SaeInit;
 import io.microw.sae.TrainingRule;
 
-import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +33,6 @@ final class TrainingModel {
     final ParamTensor logThreshold;
     /** BatchTopK: running mean of the smallest kept activation, the inference threshold. */
     double batchTopKThreshold;
-    /** The engine's copy of {@code W_enc^T}, made once and refilled by {@link #encoderView}. */
-    private ByteBuffer encoderBuffer;
 
     TrainingModel(Sae sae) {
         this.rule = sae.architecture().training().orElseThrow(() -> new SaeException(
@@ -80,16 +77,17 @@ final class TrainingModel {
             }
             System.arraycopy(dec, 0, wEncT.data[r], 0, dIn);
         }
+        wEncT.valuesChanged();
+        wDec.valuesChanged();
     }
 
     /**
-     * {@code W_enc^T [d_sae, d_in]} as an engine array in {@code manager} over this model's own direct buffer: the
-     * current values are copied into it, and the engine allocates nothing. The array reads that buffer, so it holds
-     * these values only until the next call.
+     * {@code W_enc^T [d_sae, d_in]} as an engine array in {@code manager} over the encoder's own direct buffer, which
+     * Adam keeps current ({@link ParamTensor#engineView}): the engine allocates nothing and a step copies nothing.
+     * Close it before the next update.
      */
     NDArray encoderView(NDManager manager) {
-        encoderBuffer = Rows.fill(encoderBuffer, wEncT.data, dIn);
-        return Rows.engineArray(manager, encoderBuffer, dSae, dIn);
+        return wEncT.engineView(manager);
     }
 
     /** The tensors Adam updates. */

@@ -1,5 +1,6 @@
 package io.microw.sae.train;
 
+import ai.djl.ndarray.NDManager;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeArchitecture;
 import io.microw.sae.SaeConfig;
@@ -22,8 +23,15 @@ class DeadLatentResamplerTest {
             x[2][3] = 5f;
             boolean[] dead = {false, true, false, false, true, false};
             float[] before = model.wDec.values();
+            try (NDManager manager = NDManager.newBaseManager()) {
+                model.encoderView(manager).close(); // the encoder's engine copy exists before the resampling
+            }
             int n = DeadLatentResampler.resample(model, dead, x, recon, 7);
             assertThat(n).isEqualTo(2);
+            try (NDManager manager = NDManager.newBaseManager()) {
+                assertThat(model.encoderView(manager).toFloatArray()).as("the engine sees the resampled encoder")
+                        .containsExactly(model.wEncT.values());
+            }
             for (int l : new int[] {1, 4}) {
                 assertThat(model.wDec.data[l][3]).isCloseTo(1f, within(1e-6f));
                 assertThat(model.bEnc.vector()[l]).isZero();

@@ -1,5 +1,6 @@
 package io.microw.sae.train;
 
+import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -7,7 +8,7 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-/** Adam with unit-norm rows, against the update written out step by step. */
+/** Adam with unit-norm rows, against the update written out step by step; the engine's copy of the values. */
 class ParamTensorTest {
 
     private static final float LR = 1e-2f;
@@ -52,6 +53,28 @@ class ParamTensorTest {
                 norm += x * x;
             }
             assertThat(Math.sqrt(norm)).as("row %d", r).isCloseTo(r == 3 ? 0 : 1, within(1e-5));
+        }
+    }
+
+    @Test
+    void theEngineViewFollowsAdamRowByRowAndAnyAnnouncedChange() {
+        Random random = new Random(9);
+        int rows = 11;
+        int cols = 24;
+        ParamTensor p = new ParamTensor("W_enc", rows, cols, SparseKernelsTest.gaussian(random, rows * cols));
+        try (Workers workers = new Workers(2); NDManager manager = NDManager.newBaseManager()) {
+            assertThat(p.engineView(manager).toFloatArray()).containsExactly(p.values());
+            for (int step = 1; step <= 2; step++) {
+                float[] g = SparseKernelsTest.gaussian(random, rows * cols);
+                p.addGradient(g);
+                p.adam(workers, LR, BETA1, BETA2, EPS, step, 1f, false);
+                assertThat(p.engineView(manager).toFloatArray()).as("after step %d", step).containsExactly(p.values());
+            }
+            p.data[4][7] = 42f;
+            p.valuesChanged();
+            assertThat(p.engineView(manager).toFloatArray()).as("after a direct write").containsExactly(p.values());
+            p.restore(SparseKernelsTest.gaussian(random, rows * cols), new float[rows * cols], new float[rows * cols]);
+            assertThat(p.engineView(manager).toFloatArray()).as("after a restore").containsExactly(p.values());
         }
     }
 
