@@ -107,7 +107,7 @@ final class GradientStep {
                 codes = selected.codes();
                 auxCodes = selected.aux();
             } else {
-                NDArray pre = xcNd.matMul(model.encoderView(manager).transpose()).addi(model.bEnc.view(manager));
+                NDArray pre = xcNd.matMul(model.wEncT.view(manager).transpose()).addi(model.bEnc.view(manager));
                 if (model.rule == TrainingRule.JUMP_RELU_L0) {
                     return dense(manager, x, xcNd, jumpReluCodes(manager, pre), pre, coefficient, bandwidth);
                 }
@@ -192,7 +192,7 @@ final class GradientStep {
         int k = model.k;
         long sliceBytes = HugePages.forLargeAllocations() ? HUGE_PAGE_SLICE_BYTES : SLICE_BYTES;
         int slice = (int) Math.max(1, Math.min(rows, sliceBytes / ((long) Float.BYTES * model.dSae)));
-        NDArray encoderT = model.encoderView(manager).transpose();
+        NDArray encoderT = model.wEncT.view(manager).transpose();
         int[] latent = new int[rows * k];
         float[] value = new float[rows * k];
         float[] auxOffset = aux == null ? null : aux.offset(model.bEnc.vector());

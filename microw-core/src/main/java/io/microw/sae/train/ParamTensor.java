@@ -12,9 +12,9 @@ import java.util.Arrays;
  * One trainable tensor with its gradient and Adam moments, as plain float arrays that the sparse kernels and Adam
  * read and write in Java loops: one array per row of a matrix, a single array for a vector. Every loop then indexes
  * all its arrays from 0, the form Java 17's JIT vectorises; it leaves scalar a loop whose arrays start at different
- * offsets (rows of one flat matrix), about ten times slower for a row update of 768 values. {@link #view} copies the
- * values into the engine for the dense products; {@link #engineView} keeps a copy that {@link #adam} updates row by
- * row. Shape is {@code [rows, cols]} ({@code cols} 1 for a vector).
+ * offsets (rows of one flat matrix), about ten times slower for a row update of 768 values. {@link #view} gives the
+ * engine a matrix's values from a copy that {@link #adam} updates row by row. Shape is {@code [rows, cols]} ({@code
+ * cols} 1 for a vector).
  */
 final class ParamTensor {
 
@@ -30,8 +30,7 @@ final class ParamTensor {
     final float[][] m;
     final float[][] v;
     /**
-     * A matrix's values row-major in a direct buffer, for the engine ({@link #engineView}); null before the first
-     * view. While {@link #engineCopyCurrent}, {@link #adam} writes each updated row into it while the row is in cache.
+     * A matrix's values row-major in a direct buffer, for the engine ({@link #view}); null before the first view. While {@link #engineCopyCurrent}, {@link #adam} writes each updated row into it while the row is in cache.
      */
     private ByteBuffer engineCopy;
     private boolean engineCopyCurrent;
@@ -85,25 +84,14 @@ final class ParamTensor {
     }
 
     /**
-     * The values as an NDArray of shape [rows, cols] (or [rows] for a vector) in {@code manager}: one copy, a matrix's
-     * rows written straight into the engine array's buffer.
+     * The values as an NDArray of shape [rows, cols] (or [rows] for a vector) in {@code manager}. A vector is copied; a
+     * matrix's array reads this tensor's own direct buffer, copied in full on the first call and after {@link
+     * #valuesChanged}, otherwise as {@link #adam} left it (each updated row written there), so that the engine
+     * allocates nothing and a step copies nothing: close the array before the next update.
      */
     NDArray view(NDManager manager) {
         if (isVector()) {
             return manager.create(data[0], new Shape(rows));
-        }
-        return Rows.engineArray(manager, Rows.fill(null, data, cols), rows, cols);
-    }
-
-    /**
-     * A matrix's values as an engine array {@code [rows, cols]} in {@code manager} over this tensor's own direct
-     * buffer: copied in full on the first call and after {@link #valuesChanged}, otherwise as {@link #adam} left it
-     * (each updated row written there), so that the engine allocates nothing and a step copies nothing. The array reads
-     * that buffer: close it before the next update.
-     */
-    NDArray engineView(NDManager manager) {
-        if (isVector()) {
-            throw new IllegalStateException(name + " is a vector; engineView is for matrices");
         }
         if (!engineCopyCurrent) {
             engineCopy = Rows.fill(engineCopy, data, cols);
@@ -112,7 +100,7 @@ final class ParamTensor {
         return Rows.engineArray(manager, engineCopy, rows, cols);
     }
 
-    /** Marks the values as changed other than through {@link #adam}: the next {@link #engineView} copies them all. */
+    /** Marks the values as changed other than through {@link #adam}: the next {@link #view} copies them all. */
     void valuesChanged() {
         engineCopyCurrent = false;
     }
@@ -198,7 +186,7 @@ final class ParamTensor {
      * With {@code unitRows} (a decoder whose rows stay at unit norm) each row's gradient first loses its component
      * along the row, and the updated row is scaled back to unit norm (a zero row stays zero): each row while it is in
      * cache, its sums in float with the products vectorised (three double sums a row took the decoder's update from
-     * 14 to 38 ms at 24576 × 768). Each updated row is also written into the {@link #engineView} copy when it is
+     * 14 to 38 ms at 24576 × 768). Each updated row is also written into the {@link #view} copy when it is
      * current.
      */
     void adam(Workers workers, float lr, float beta1, float beta2, float eps, long step, float gradScale,

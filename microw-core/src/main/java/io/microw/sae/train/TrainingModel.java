@@ -1,6 +1,5 @@
 package io.microw.sae.train;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.microw.sae.Sae;
 import io.microw.sae.SaeException;
@@ -79,15 +78,6 @@ final class TrainingModel {
         }
         wEncT.valuesChanged();
         wDec.valuesChanged();
-    }
-
-    /**
-     * {@code W_enc^T [d_sae, d_in]} as an engine array in {@code manager} over the encoder's own direct buffer, which
-     * Adam keeps current ({@link ParamTensor#engineView}): the engine allocates nothing and a step copies nothing.
-     * Close it before the next update.
-     */
-    NDArray encoderView(NDManager manager) {
-        return wEncT.engineView(manager);
     }
 
     /** The tensors Adam updates. */

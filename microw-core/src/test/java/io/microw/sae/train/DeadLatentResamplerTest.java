@@ -24,12 +24,12 @@ class DeadLatentResamplerTest {
             boolean[] dead = {false, true, false, false, true, false};
             float[] before = model.wDec.values();
             try (NDManager manager = NDManager.newBaseManager()) {
-                model.encoderView(manager).close(); // the encoder's engine copy exists before the resampling
+                model.wEncT.view(manager).close(); // the encoder's engine copy exists before the resampling
             }
             int n = DeadLatentResampler.resample(model, dead, x, recon, 7);
             assertThat(n).isEqualTo(2);
             try (NDManager manager = NDManager.newBaseManager()) {
-                assertThat(model.encoderView(manager).toFloatArray()).as("the engine sees the resampled encoder")
+                assertThat(model.wEncT.view(manager).toFloatArray()).as("the engine sees the resampled encoder")
                         .containsExactly(model.wEncT.values());
             }
             for (int l : new int[] {1, 4}) {
