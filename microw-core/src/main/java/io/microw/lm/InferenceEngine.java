@@ -3,18 +3,13 @@ package io.microw.lm;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.microw.models.ModelConfig;
 import io.microw.models.TransformerModel;
 import io.microw.nn.Autograd;
 import io.microw.nn.ForwardBatch;
-import io.microw.nn.internal.EngineThreads;
 import io.microw.nn.internal.ForwardContext;
 import io.microw.nn.internal.ForwardStopped;
 import io.microw.nn.internal.HookRunner;
-import io.microw.nn.internal.KvCache;
 import io.microw.tokenizer.Encodings;
 import io.microw.tokenizer.PaddingSide;
 import io.microw.tokenizer.Tokenizer;
@@ -39,8 +34,6 @@ public final class InferenceEngine {
     private final NDManager modelManager;
     private final LoadOptions loadOptions;
     private final AtomicLong batchCounter = new AtomicLong();
-    /** The most rows × hidden² of a decoding step run on the calling thread alone ({@link #stepThreads}). */
-    static final long SMALL_STEP = 1L << 21;
 
     InferenceEngine(TransformerModel model, Layers layers, Tokenizer tokenizer, NDManager modelManager,
                     LoadOptions loadOptions) {
@@ -341,120 +334,15 @@ public final class InferenceEngine {
             throw new IllegalArgumentException("prompt of " + longest + " tokens plus " + config.maxNewTokens()
                     + " new tokens exceeds the model's context of " + config().maxPositions() + " positions");
         }
-        long pad = tokenizer != null ? tokenizer.padTokenIdOrDefault()
-                : config().padTokenId().orElse(config().eosTokenIds().isEmpty() ? 0 : config().eosTokenIds().get(0));
-        List<Long> eos = eosIds();
-        int b = prompts.length;
-        long[][] ids = new long[b][longest];
-        long[][] mask = new long[b][longest];
-        for (int i = 0; i < b; i++) {
-            int offset = longest - prompts[i].length;
-            Arrays.fill(ids[i], pad);
-            System.arraycopy(prompts[i], 0, ids[i], offset, prompts[i].length);
-            Arrays.fill(mask[i], offset, longest, 1);
-        }
-        BatchInputs.validate(ids, mask, null, config());
-        List<List<Long>> generated = new ArrayList<>();
-        for (int i = 0; i < b; i++) {
-            generated.add(new ArrayList<>());
-        }
-        boolean[] done = new boolean[b];
-        TokenSampler sampler = new TokenSampler(config);
         if (!config.stopStrings().isEmpty() && tokenizer == null) {
             throw new IllegalArgumentException("stop strings need a tokenizer to read the generated text; this model "
                     + "has none");
         }
-        long[][] stepIds = ids;
-        long[][] stepPositions = BatchInputs.positionsFromMask(mask);
-        // greedy decoding without a penalty only needs each row's argmax: the engine finds it, and the logits stay there
-        boolean argmaxOnEngine = !config.doSample() && config.repetitionPenalty() == 1.0;
-        try (NDManager genManager = modelManager.newSubManager()) {
-            KvCache cache = new KvCache(genManager, longest + config.maxNewTokens());
-            for (int step = 0; step < config.maxNewTokens(); step++) {
-                long[][] nextIds = new long[b][1];
-                long[][] nextPositions = new long[b][1];
-                try (NDManager work = genManager.newSubManager();
-                     EngineThreads.Scope threads = stepThreads(b, stepIds[0].length)) {
-                    NDArray last = lastLogits(work, cache, stepIds, mask, stepPositions, texts, step);
-                    long[] argmax = argmaxOnEngine ? last.argMax(1).toLongArray() : null;
-                    float[][] rows = argmaxOnEngine ? null : rows(last);
-                    for (int i = 0; i < b; i++) {
-                        long token = pad;
-                        if (!done[i]) {
-                            if (argmax != null) {
-                                token = argmax[i];
-                            } else {
-                                RepetitionPenalty.apply(rows[i], prompts[i], generated.get(i),
-                                        config.repetitionPenalty());
-                                token = sampler.next(rows[i]);
-                            }
-                            generated.get(i).add(token);
-                            done[i] = config.stopAtEos() && eos.contains(token)
-                                    || reachedStopString(generated.get(i), config);
-                        }
-                        nextIds[i][0] = token;
-                        nextPositions[i][0] = stepPositions[i][stepPositions[i].length - 1] + 1;
-                    }
-                }
-                if (allTrue(done)) {
-                    break;
-                }
-                mask = BatchInputs.appendOnes(mask);
-                stepIds = nextIds;
-                stepPositions = nextPositions;
-            }
-        }
-        return result(prompts, generated);
-    }
-
-    /**
-     * Whether the token just generated completes a stop string. Rows stop at the first one, so only a string ending
-     * in the last token can be new: decoding the last (longest stop string + 8) tokens finds it without decoding the
-     * whole continuation at every step (every token decodes to a character or more; the 8 cover those that do not).
-     */
-    private boolean reachedStopString(List<Long> generated, GenerationConfig config) {
-        if (config.stopStrings().isEmpty()) {
-            return false;
-        }
-        int longest = config.stopStrings().stream().mapToInt(String::length).max().orElse(0);
-        int from = Math.max(0, generated.size() - longest - 8);
-        long[] tail = generated.subList(from, generated.size()).stream().mapToLong(Long::longValue).toArray();
-        String text = tokenizer.decode(tail, true);
-        return config.stopStrings().stream().anyMatch(text::contains);
-    }
-
-    /**
-     * libtorch's threads for one decoding step: a step whose matrix products are tiny (rows × hidden² at most {@link
-     * #SMALL_STEP}, e.g. brown-gpt2's 8 rows × 256²) runs on this thread alone, where waking a second thread costs
-     * more than it saves (see {@link EngineThreads}); larger steps keep every thread.
-     */
-    private EngineThreads.Scope stepThreads(int batch, int seq) {
-        long work = (long) batch * seq * config().hiddenSize() * config().hiddenSize();
-        return work <= SMALL_STEP ? EngineThreads.singleThreaded() : () -> { };
-    }
-
-    /** Runs one decoding step's forward in {@code work} and returns the logits of its last position [batch, vocab]. */
-    private NDArray lastLogits(NDManager work, KvCache cache, long[][] ids, long[][] mask, long[][] positions,
-                               List<String> texts, int step) {
-        ForwardBatch batch = new ForwardBatch(BatchInputs.toArray(work, ids), BatchInputs.toArray(work, mask),
-                BatchInputs.toArray(work, positions), texts, null, batchCounter.getAndIncrement(), step);
-        ForwardContext ctx = new ForwardContext(work, batch, layers.runner(true), cache, null);
-        NDArray logits = model.call(ctx, new NDList(batch.inputIds())).head();
-        cache.commit();
-        long seq = logits.getShape().get(1);
-        return logits.get(new NDIndex(":, {}, :", seq - 1));
-    }
-
-    /** Logits [batch, vocab] as one float32 row per batch row. */
-    private static float[][] rows(NDArray logits) {
-        int rows = (int) logits.getShape().get(0);
-        int vocab = (int) logits.getShape().get(1);
-        float[] flat = logits.toType(DataType.FLOAT32, false).toFloatArray();
-        float[][] out = new float[rows][];
-        for (int i = 0; i < rows; i++) {
-            out[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
-        }
-        return out;
+        long pad = tokenizer != null ? tokenizer.padTokenIdOrDefault()
+                : config().padTokenId().orElse(config().eosTokenIds().isEmpty() ? 0 : config().eosTokenIds().get(0));
+        HookRunner hooks = layers.runner(true);
+        DecodingLoop loop = new DecodingLoop(model, modelManager, tokenizer, hooks, batchCounter, pad, eosIds());
+        return result(prompts, loop.run(prompts, texts, config));
     }
 
     private List<Long> eosIds() {
@@ -493,14 +381,5 @@ public final class InferenceEngine {
 
     private static long[] realTokens(long[] ids, long[] mask) {
         return java.util.stream.IntStream.range(0, ids.length).filter(j -> mask[j] != 0).mapToLong(j -> ids[j]).toArray();
-    }
-
-    private static boolean allTrue(boolean[] flags) {
-        for (boolean f : flags) {
-            if (!f) {
-                return false;
-            }
-        }
-        return true;
     }
 }

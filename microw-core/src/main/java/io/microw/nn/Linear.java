@@ -8,7 +8,9 @@ import java.util.Optional;
 
 /**
  * y = x Wᵀ + b with W stored [out, in] as in {@code torch.nn.Linear}. GPT-2's {@code Conv1D} (weights
- * stored [in, out]) is the same module built from the transposed weight; {@code typeName} keeps its HF name.
+ * stored [in, out]) is the same module built from the transposed weight; {@code typeName} keeps its HF name. In a
+ * generation's decoding steps of a small model the product uses the generation's packed weights
+ * ({@link io.microw.nn.internal.PackedWeights}).
  */
 public final class Linear extends Module {
 
@@ -86,7 +88,8 @@ public final class Linear extends Module {
 
     @Override
     protected NDList forward(ForwardContext ctx, NDList inputs) {
-        return new NDList(apply(inputs.head()));
+        NDArray x = inputs.head();
+        return new NDList(ctx.packedWeights().flatMap(p -> p.linear(x, weight, bias)).orElseGet(() -> apply(x)));
     }
 
     /**

@@ -1,18 +1,8 @@
 package io.microw.nn.internal;
 
-import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.LibUtils;
+import ai.djl.pytorch.jni.JniUtils;
 import com.sun.jna.Function;
-import com.sun.jna.NativeLibrary;
 import com.sun.jna.ptr.IntByReference;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * libtorch's thread count for the calling thread alone: OpenMP's ({@code omp_set_num_threads}, a per-thread setting
@@ -26,7 +16,6 @@ import java.util.stream.Stream;
  */
 public final class EngineThreads {
 
-    private static final Logger LOG = LoggerFactory.getLogger(EngineThreads.class);
     private static final Natives NATIVES = Natives.find();
 
     private EngineThreads() {
@@ -44,6 +33,9 @@ public final class EngineThreads {
      * @return the scope to close (in a try-with-resources block)
      */
     public static Scope singleThreaded() {
+        // libtorch sets a thread's counts on its first parallel loop; asking for them first makes that happen now,
+        // before the counts below (a new thread's first step would otherwise run on every thread)
+        JniUtils.getNumThreads();
         boolean hasOpenMp = NATIVES.ompGetMaxThreads != null && NATIVES.ompSetNumThreads != null;
         int openMp = hasOpenMp ? NATIVES.ompGetMaxThreads.invokeInt(new Object[0]) : 0;
         if (openMp > 0) {
@@ -88,38 +80,11 @@ public final class EngineThreads {
     private record Natives(Function ompSetNumThreads, Function ompGetMaxThreads, Function mklSetLocal) {
 
         static Natives find() {
-            try {
-                Engine.getEngine("PyTorch");   // loads libtorch, so that its folder is known
-                Path dir = Path.of(LibUtils.getLibtorchPath());
-                Optional<NativeLibrary> gomp = library(dir, "libgomp");
-                Optional<NativeLibrary> torch = library(dir, "libtorch_cpu.so");
-                return new Natives(gomp.map(l -> function(l, "omp_set_num_threads")).orElse(null),
-                        gomp.map(l -> function(l, "omp_get_max_threads")).orElse(null),
-                        torch.map(l -> function(l, "mkl_set_num_threads_local_")).orElse(null));
-            } catch (RuntimeException | LinkageError e) {
-                LOG.debug("libtorch's per-thread settings are not available: {}", e.toString());
-                return new Natives(null, null, null);
-            }
-        }
-
-        /** The library in {@code dir} whose file name starts with {@code prefix} (libgomp's carries a hash). */
-        private static Optional<NativeLibrary> library(Path dir, String prefix) {
-            try (Stream<Path> files = Files.list(dir)) {
-                return files.filter(f -> f.getFileName().toString().startsWith(prefix)).findFirst()
-                        .map(f -> NativeLibrary.getInstance(f.toString()));
-            } catch (IOException | RuntimeException | LinkageError e) {
-                LOG.debug("no {} in {}: {}", prefix, dir, e.toString());
-                return Optional.empty();
-            }
-        }
-
-        private static Function function(NativeLibrary library, String name) {
-            try {
-                return library.getFunction(name);
-            } catch (UnsatisfiedLinkError e) {
-                LOG.debug("{} has no {}", library.getName(), name);
-                return null;
-            }
+            return LibtorchFunctions.find()
+                    .map(natives -> new Natives(natives.function("libgomp", "omp_set_num_threads"),
+                            natives.function("libgomp", "omp_get_max_threads"),
+                            natives.function("libtorch_cpu.so", "mkl_set_num_threads_local_")))
+                    .orElse(new Natives(null, null, null));
         }
     }
 }

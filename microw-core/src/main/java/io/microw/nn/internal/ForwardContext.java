@@ -11,6 +11,7 @@ import ai.djl.ndarray.index.NDIndex;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The state of one forward pass: its manager (the intermediate tensors a hook can see belong to it and are freed
@@ -24,6 +25,7 @@ public final class ForwardContext {
     private final HookRunner hooks;
     private final KvCache kvCache;
     private final String stopAfter;
+    private final PackedWeights packedWeights;
     private static final int PADDING_ONLY = -1;
     private final Map<Integer, NDArray> biases = new HashMap<>();
     private NDManager scope;
@@ -38,6 +40,23 @@ public final class ForwardContext {
      * @param stopAfter the name of the module after which the forward stops with {@link ForwardStopped}, or {@code null}
      */
     public ForwardContext(NDManager manager, ForwardBatch batch, HookRunner hooks, KvCache kvCache, String stopAfter) {
+        this(manager, batch, hooks, kvCache, stopAfter, null);
+    }
+
+    /**
+     * The state of a generation's forward about to run, with weights packed for its products of few rows.
+     *
+     * @param manager       owns every tensor of the forward
+     * @param batch         what the forward runs on
+     * @param hooks         the hooks to run around each module ({@link HookRunner#NONE} for none)
+     * @param kvCache       the generation's KV cache, or {@code null}
+     * @param stopAfter     the name of the module after which the forward stops with {@link ForwardStopped}, or
+     *                      {@code null}
+     * @param packedWeights the generation's packed weights, or {@code null} for libtorch's products throughout
+     */
+    public ForwardContext(NDManager manager, ForwardBatch batch, HookRunner hooks, KvCache kvCache, String stopAfter,
+                          PackedWeights packedWeights) {
+        this.packedWeights = packedWeights;
         this.manager = manager;
         this.batch = batch;
         this.hooks = hooks;
@@ -71,6 +90,15 @@ public final class ForwardContext {
      */
     public KvCache kvCache() {
         return kvCache;
+    }
+
+    /**
+     * The generation's weights packed for products of few rows, if it has them.
+     *
+     * @return the packed weights, or empty
+     */
+    public Optional<PackedWeights> packedWeights() {
+        return Optional.ofNullable(packedWeights);
     }
 
     /**
