@@ -54,7 +54,13 @@ final class LibtorchFunctions {
         return library(libraryPrefix).map(l -> function(l, name)).orElse(null);
     }
 
-    private Optional<NativeLibrary> library(String prefix) {
+    /**
+     * The library in libtorch's folder whose file name starts with {@code prefix}.
+     *
+     * @param prefix the start of the library's file name
+     * @return the library, or empty when there is none (or it cannot be loaded)
+     */
+    Optional<NativeLibrary> library(String prefix) {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> f.getFileName().toString().startsWith(prefix)).findFirst()
                     .map(f -> NativeLibrary.getInstance(f.toString()));

@@ -5,7 +5,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.sun.jna.Function;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.util.IdentityHashMap;
@@ -31,7 +34,7 @@ public final class PackedWeights {
     private static final int TRANS = 112;
     private static final int PACKED = 151;
     private static final int B_MATRIX = 162;
-    private static final Mkl MKL = Mkl.find();
+    private static final Logger LOG = LoggerFactory.getLogger(PackedWeights.class);
 
     private final NDManager manager;
     private final int maxRows;
@@ -53,7 +56,7 @@ public final class PackedWeights {
         if (maxRows < 1) {
             throw new IllegalArgumentException("packed products need at least 1 row, got " + maxRows);
         }
-        return MKL.available() ? Optional.of(new PackedWeights(manager, maxRows)) : Optional.empty();
+        return Mkl.AVAILABLE ? Optional.of(new PackedWeights(manager, maxRows)) : Optional.empty();
     }
 
     /**
@@ -91,8 +94,8 @@ public final class PackedWeights {
             y.close();
             return Optional.empty();
         }
-        MKL.compute.invokeVoid(new Object[] {ROW_MAJOR, NO_TRANS, PACKED, (int) rows, (int) out, (int) in,
-                a, (int) in, b, (int) in, 0f, c, (int) out});
+        Mkl.cblas_sgemm_compute(ROW_MAJOR, NO_TRANS, PACKED, (int) rows, (int) out, (int) in, a, (int) in, b, (int) in,
+                0f, c, (int) out);
         if (bias != null) {
             y.addi(bias);
         }
@@ -106,29 +109,47 @@ public final class PackedWeights {
         NDArray source = weight.reshape(weight.getShape());
         source.attach(manager);   // a contiguous copy toByteBuffer may make belongs to the generation, not the model
         ByteBuffer w = source.toByteBuffer(true);
-        long bytes = MKL.packSize.invokeLong(new Object[] {B_MATRIX, maxRows, out, in});
+        long bytes = Mkl.cblas_sgemm_pack_get_size(B_MATRIX, maxRows, out, in);
         NDArray buffer = manager.create(new Shape(bytes), DataType.UINT8);
         ByteBuffer dest = buffer.toByteBuffer(true);
         if (!w.isDirect() || !dest.isDirect()) {
             throw new IllegalStateException("the engine gave no direct view of a CPU tensor's memory");
         }
-        MKL.pack.invokeVoid(new Object[] {ROW_MAJOR, B_MATRIX, TRANS, maxRows, out, in, 1f, w, in, dest});
+        Mkl.cblas_sgemm_pack(ROW_MAJOR, B_MATRIX, TRANS, maxRows, out, in, 1f, w, in, dest);
         return dest;
     }
 
-    /** MKL's packed-product entry points in {@code libtorch_cpu}, each {@code null} when not found. */
-    private record Mkl(Function packSize, Function pack, Function compute) {
+    /**
+     * MKL's packed-product entry points in {@code libtorch_cpu}, bound by JNA's direct mapping (a product costs one
+     * plain native call, where a generic JNA call converts its 13 arguments every time).
+     */
+    private static final class Mkl {
 
-        static Mkl find() {
-            return LibtorchFunctions.find()
-                    .map(natives -> new Mkl(natives.function("libtorch_cpu.so", "cblas_sgemm_pack_get_size"),
-                            natives.function("libtorch_cpu.so", "cblas_sgemm_pack"),
-                            natives.function("libtorch_cpu.so", "cblas_sgemm_compute")))
-                    .orElse(new Mkl(null, null, null));
+        static final boolean AVAILABLE = register();
+
+        private Mkl() {
         }
 
-        boolean available() {
-            return packSize != null && pack != null && compute != null;
+        static native long cblas_sgemm_pack_get_size(int identifier, int m, int n, int k);
+
+        static native void cblas_sgemm_pack(int layout, int identifier, int trans, int m, int n, int k, float alpha,
+                                            ByteBuffer src, int ld, ByteBuffer dest);
+
+        static native void cblas_sgemm_compute(int layout, int transa, int transb, int m, int n, int k, ByteBuffer a,
+                                               int lda, ByteBuffer b, int ldb, float beta, ByteBuffer c, int ldc);
+
+        private static boolean register() {
+            Optional<NativeLibrary> torch = LibtorchFunctions.find().flatMap(f -> f.library("libtorch_cpu.so"));
+            if (torch.isEmpty()) {
+                return false;
+            }
+            try {
+                Native.register(Mkl.class, torch.get());
+                return true;
+            } catch (UnsatisfiedLinkError | RuntimeException e) {
+                LOG.debug("MKL's packed products are not available: {}", e.toString());
+                return false;
+            }
         }
     }
 }
