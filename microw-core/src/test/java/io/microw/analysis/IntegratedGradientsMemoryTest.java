@@ -5,11 +5,10 @@ import io.microw.lm.LanguageModel;
 import io.microw.lm.LogitMetric;
 import io.microw.nn.Linear;
 import io.microw.testing.Fixture;
-import io.microw.testing.NativeRss;
+import io.microw.testing.MemoryBaseline;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.util.Locale;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,23 +30,16 @@ class IntegratedGradientsMemoryTest {
             long[] ids = {5, 9, 2, 7, 11, 3};
             LogitMetric metric = LogitMetric.logitDiff(1, 2);
             IntegratedGradients ig = IntegratedGradients.defaults().withSteps(8).withRowsPerPass(4);
-            int arraysAfterWarmUp = 0;
-            long rssAfterWarmUp = 0;
+            MemoryBaseline baseline = null;
             for (int i = 0; i < CALLS; i++) {
                 IntegratedGradients.Result r = (i % 2 == 0 ? ig : ig.withBaselineToken(0)).attribute(lm, ids, metric);
                 assertThat(r.attributions()).hasSize(ids.length);
                 assertThat(IntegratedGradients.saliency(lm, ids, metric).values()).hasSize(ids.length);
                 if (i == WARM_UP - 1) {
-                    arraysAfterWarmUp = modelManager.getManagedArrays().size();
-                    rssAfterWarmUp = NativeRss.bytes();
+                    baseline = MemoryBaseline.take(modelManager);
                 }
             }
-            long growth = NativeRss.bytes() - rssAfterWarmUp;
-            System.out.printf(Locale.ROOT, "IntegratedGradientsMemoryTest: resident memory outside the Java heap grew "
-                    + "%.1f MB over %d calls%n", growth / 1048576.0, CALLS - WARM_UP);
-            assertThat(modelManager.getManagedArrays()).as("arrays in the model's manager").hasSize(arraysAfterWarmUp);
-            assertThat(growth).as("growth of resident memory outside the Java heap, in bytes")
-                    .isLessThan(MAX_GROWTH_BYTES);
+            baseline.assertFlat("IntegratedGradientsMemoryTest", (CALLS - WARM_UP) + " calls", MAX_GROWTH_BYTES);
         }
     }
 }

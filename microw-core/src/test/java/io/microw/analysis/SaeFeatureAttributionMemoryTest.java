@@ -6,11 +6,10 @@ import io.microw.lm.LogitMetric;
 import io.microw.nn.Linear;
 import io.microw.sae.TopKSae;
 import io.microw.testing.Fixture;
-import io.microw.testing.NativeRss;
+import io.microw.testing.MemoryBaseline;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.util.Locale;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,21 +32,14 @@ class SaeFeatureAttributionMemoryTest {
             long[][] mask = {{1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 0, 0}};
             SaeFeatureAttribution attribution = SaeFeatureAttribution.of(sae, "blocks.1.hook_resid_pre");
             LogitMetric metric = LogitMetric.logitDiff(1, 2);
-            int arraysAfterWarmUp = 0;
-            long rssAfterWarmUp = 0;
+            MemoryBaseline baseline = null;
             for (int i = 0; i < CALLS; i++) {
                 assertThat(attribution.attribute(lm, ids, mask, metric).entries()).hasSize(10 * 8);
                 if (i == WARM_UP - 1) {
-                    arraysAfterWarmUp = modelManager.getManagedArrays().size();
-                    rssAfterWarmUp = NativeRss.bytes();
+                    baseline = MemoryBaseline.take(modelManager);
                 }
             }
-            long growth = NativeRss.bytes() - rssAfterWarmUp;
-            System.out.printf(Locale.ROOT, "SaeFeatureAttributionMemoryTest: resident memory outside the Java heap "
-                    + "grew %.1f MB over %d calls%n", growth / 1048576.0, CALLS - WARM_UP);
-            assertThat(modelManager.getManagedArrays()).as("arrays in the model's manager").hasSize(arraysAfterWarmUp);
-            assertThat(growth).as("growth of resident memory outside the Java heap, in bytes")
-                    .isLessThan(MAX_GROWTH_BYTES);
+            baseline.assertFlat("SaeFeatureAttributionMemoryTest", (CALLS - WARM_UP) + " calls", MAX_GROWTH_BYTES);
         }
     }
 }

@@ -3,11 +3,10 @@ package io.microw.lm;
 import ai.djl.ndarray.NDManager;
 import io.microw.io.HfConfig;
 import io.microw.nn.Linear;
-import io.microw.testing.NativeRss;
+import io.microw.testing.MemoryBaseline;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.util.Locale;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,8 +29,7 @@ class GenerationMemoryTest {
             long[][] prompts = {{3, 14, 15, 92, 65}, {2, 71, 82}, {8, 1, 8, 2, 8, 4}, {9, 9}};
             GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(4).stopAtEos(false).build();
             long[][] first = null;
-            long rssAfterWarmUp = 0;
-            int arraysAfterWarmUp = 0;
+            MemoryBaseline baseline = null;
             for (int i = 0; i < GENERATIONS; i++) {
                 long[][] sequences = lm.inference().generate(prompts, greedy).sequences();
                 if (i == 0) {
@@ -39,16 +37,10 @@ class GenerationMemoryTest {
                 }
                 assertThat(sequences).isEqualTo(first);
                 if (i == WARM_UP - 1) {
-                    rssAfterWarmUp = NativeRss.bytes();
-                    arraysAfterWarmUp = modelManager.getManagedArrays().size();
+                    baseline = MemoryBaseline.take(modelManager);
                 }
             }
-            long growth = NativeRss.bytes() - rssAfterWarmUp;
-            System.out.printf(Locale.ROOT, "GenerationMemoryTest: resident memory outside the Java heap grew %.1f MB "
-                    + "over %d generations%n", growth / 1048576.0, GENERATIONS - WARM_UP);
-            assertThat(modelManager.getManagedArrays()).as("arrays in the model's manager").hasSize(arraysAfterWarmUp);
-            assertThat(growth).as("growth of resident memory outside the Java heap, in bytes")
-                    .isLessThan(MAX_GROWTH_BYTES);
+            baseline.assertFlat("GenerationMemoryTest", (GENERATIONS - WARM_UP) + " generations", MAX_GROWTH_BYTES);
         }
     }
 }

@@ -5,11 +5,10 @@ import io.microw.hooks.FunctionController;
 import io.microw.hooks.HookType;
 import io.microw.nn.Linear;
 import io.microw.testing.Fixture;
-import io.microw.testing.NativeRss;
+import io.microw.testing.MemoryBaseline;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.util.Locale;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -50,8 +49,7 @@ class GradientsMemoryTest {
         LogitMetric metric = LogitMetric.logitDiff(1, 2);
         float firstWeightGradient = 0;
         float lastWeightGradient = 0;
-        long rssAfterWarmUp = 0;
-        int arraysAfterWarmUp = 0;
+        MemoryBaseline baseline = null;
         for (int i = 0; i < CALLS; i++) {
             try (GradientResult g = gradients.of(ids, mask, iv, metric, "blocks.*.hook_resid_pre", "*.hook_z")) {
                 lastWeightGradient = g.parameter(WEIGHT).abs().sum().getFloat();
@@ -61,17 +59,12 @@ class GradientsMemoryTest {
                 firstWeightGradient = lastWeightGradient;
             }
             if (i == WARM_UP - 1) {
-                rssAfterWarmUp = NativeRss.bytes();
-                arraysAfterWarmUp = modelManager.getManagedArrays().size();
+                baseline = MemoryBaseline.take(modelManager);
             }
         }
-        long growth = NativeRss.bytes() - rssAfterWarmUp;
-        System.out.printf(Locale.ROOT, "GradientsMemoryTest: resident memory outside the Java heap grew %.1f MB "
-                + "over %d calls%s%n", growth / 1048576.0, CALLS - WARM_UP, iv.isEmpty() ? "" : " with controllers");
         assertThat(lastWeightGradient).as("the weight's gradient on the last call (not accumulated)")
                 .isEqualTo(firstWeightGradient);
-        assertThat(modelManager.getManagedArrays()).as("arrays in the model's manager").hasSize(arraysAfterWarmUp);
-        assertThat(growth).as("growth of resident memory outside the Java heap, in bytes")
-                .isLessThan(MAX_GROWTH_BYTES);
+        String runs = (CALLS - WARM_UP) + " calls" + (iv.isEmpty() ? "" : " with controllers");
+        baseline.assertFlat("GradientsMemoryTest", runs, MAX_GROWTH_BYTES);
     }
 }
