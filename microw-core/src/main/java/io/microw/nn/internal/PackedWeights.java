@@ -24,7 +24,8 @@ import java.util.Optional;
  * {@code cblas_sgemm_compute} per product, exported by DJL's {@code libtorch_cpu}) keeps the packed copy.
  *
  * <p>The packed copies are taken from the weights when a generation first uses them, so a generation sees the weights
- * as they were at its start (a weight changed in place while it runs is not seen). Where the entry points are missing
+ * as they were at its start (a weight changed in place while it runs is not seen). They take at most {@link
+ * #DEFAULT_MAX_BYTES} in all; the weights met after that keep libtorch's products. Where the entry points are missing
  * (another libtorch build) {@link #forRows} answers empty and every product stays libtorch's.
  */
 public final class PackedWeights {
@@ -36,13 +37,19 @@ public final class PackedWeights {
     private static final int B_MATRIX = 162;
     private static final Logger LOG = LoggerFactory.getLogger(PackedWeights.class);
 
+    /** The most bytes of packed copies one generation holds: a weight past it keeps libtorch's products. */
+    public static final long DEFAULT_MAX_BYTES = 256L << 20;
+
     private final NDManager manager;
     private final int maxRows;
-    private final Map<NDArray, ByteBuffer> packed = new IdentityHashMap<>();
+    private final long maxBytes;
+    private final Map<NDArray, Optional<ByteBuffer>> packed = new IdentityHashMap<>();
+    private long bytes;
 
-    private PackedWeights(NDManager manager, int maxRows) {
+    private PackedWeights(NDManager manager, int maxRows, long maxBytes) {
         this.manager = manager;
         this.maxRows = maxRows;
+        this.maxBytes = maxBytes;
     }
 
     /**
@@ -53,10 +60,23 @@ public final class PackedWeights {
      * @return the packed weights, or empty when MKL's packed entry points are not available
      */
     public static Optional<PackedWeights> forRows(NDManager manager, int maxRows) {
+        return forRows(manager, maxRows, DEFAULT_MAX_BYTES);
+    }
+
+    /**
+     * Packed weights for products of at most {@code maxRows} rows, owned by {@code manager}, holding at most
+     * {@code maxBytes} of packed copies.
+     *
+     * @param manager  owns the packed copies (a generation's manager)
+     * @param maxRows  the most rows a product may have
+     * @param maxBytes the most bytes of packed copies
+     * @return the packed weights, or empty when MKL's packed entry points are not available
+     */
+    static Optional<PackedWeights> forRows(NDManager manager, int maxRows, long maxBytes) {
         if (maxRows < 1) {
             throw new IllegalArgumentException("packed products need at least 1 row, got " + maxRows);
         }
-        return Mkl.AVAILABLE ? Optional.of(new PackedWeights(manager, maxRows)) : Optional.empty();
+        return Mkl.AVAILABLE ? Optional.of(new PackedWeights(manager, maxRows, maxBytes)) : Optional.empty();
     }
 
     /**
@@ -86,7 +106,11 @@ public final class PackedWeights {
         if (rows < 1 || rows > maxRows) {
             return Optional.empty();
         }
-        ByteBuffer b = packed.computeIfAbsent(weight, this::pack);
+        Optional<ByteBuffer> packedWeight = packed.computeIfAbsent(weight, this::pack);
+        if (packedWeight.isEmpty()) {
+            return Optional.empty();
+        }
+        ByteBuffer b = packedWeight.get();
         ByteBuffer a = x.toByteBuffer(true);
         NDArray y = x.getManager().create(xShape.slice(0, xShape.dimension() - 1).add(out), DataType.FLOAT32);
         ByteBuffer c = y.toByteBuffer(true);
@@ -102,21 +126,33 @@ public final class PackedWeights {
         return Optional.of(y);
     }
 
-    /** MKL's packed copy of {@code weight}ᵀ, the second factor of the products, in a buffer {@link #manager} owns. */
-    private ByteBuffer pack(NDArray weight) {
+    /**
+     * MKL's packed copy of {@code weight}ᵀ, the second factor of the products, in a buffer {@link #manager} owns; empty
+     * when it would take the copies past {@link #maxBytes}.
+     */
+    private Optional<ByteBuffer> pack(NDArray weight) {
         int out = (int) weight.getShape().get(0);
         int in = (int) weight.getShape().get(1);
+        long size = packedSize(maxRows, out, in);
+        if (bytes + size > maxBytes) {
+            return Optional.empty();
+        }
+        bytes += size;
         NDArray source = weight.reshape(weight.getShape());
         source.attach(manager);   // a contiguous copy toByteBuffer may make belongs to the generation, not the model
         ByteBuffer w = source.toByteBuffer(true);
-        long bytes = Mkl.cblas_sgemm_pack_get_size(B_MATRIX, maxRows, out, in);
-        NDArray buffer = manager.create(new Shape(bytes), DataType.UINT8);
+        NDArray buffer = manager.create(new Shape(size), DataType.UINT8);
         ByteBuffer dest = buffer.toByteBuffer(true);
         if (!w.isDirect() || !dest.isDirect()) {
             throw new IllegalStateException("the engine gave no direct view of a CPU tensor's memory");
         }
         Mkl.cblas_sgemm_pack(ROW_MAJOR, B_MATRIX, TRANS, maxRows, out, in, 1f, w, in, dest);
-        return dest;
+        return Optional.of(dest);
+    }
+
+    /** The bytes of MKL's packed copy of an [out, in] weight for products of at most {@code maxRows} rows. */
+    static long packedSize(int maxRows, int out, int in) {
+        return Mkl.cblas_sgemm_pack_get_size(B_MATRIX, maxRows, out, in);
     }
 
     /**

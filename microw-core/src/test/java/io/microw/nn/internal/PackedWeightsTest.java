@@ -82,6 +82,22 @@ class PackedWeightsTest {
     }
 
     @Test
+    void weightsPastTheBudgetKeepLibtorchsProducts() {
+        try (NDManager generation = manager.newSubManager()) {
+            NDArray x = generation.randomNormal(new Shape(2, IN));
+            long oneCopy = PackedWeights.packedSize(2, OUT, IN);
+            assertThat(oneCopy).isGreaterThanOrEqualTo((long) OUT * IN * Float.BYTES);
+            PackedWeights p = PackedWeights.forRows(generation, 2, oneCopy + oneCopy / 2).orElseThrow();
+            assertClose(p.linear(x, weight, null).orElseThrow(), Linear.linear(x, weight).head());
+            NDArray second = generation.randomNormal(new Shape(OUT, IN));
+            assertThat(p.linear(x, second, null)).as("a second weight of the same size is past the budget").isEmpty();
+            assertThat(p.linear(x, weight, null)).as("the first stays packed").isPresent();
+            assertThat(PackedWeights.forRows(generation, 2, oneCopy - 1).orElseThrow().linear(x, weight, null))
+                    .as("a budget smaller than one copy").isEmpty();
+        }
+    }
+
+    @Test
     void aWeightIsPackedOnceAndNewPackedWeightsSeeItsCurrentValues() {
         try (NDManager generation = manager.newSubManager()) {
             PackedWeights p = packed(generation, 2);
