@@ -28,6 +28,11 @@ final class DecodingLoop {
 
     /** The most rows × hidden² of a decoding step run on the calling thread alone ({@link #stepThreads}). */
     static final long SMALL_STEP = 1L << 21;
+    /**
+     * The fewest new tokens for which a generation packs its weights: packing brown-gpt2's costs about what a
+     * decoding step does and saves ~1.3 ms of each ~4 ms step, so short generations would lose by it.
+     */
+    static final int PACK_FROM_NEW_TOKENS = 16;
 
     private final TransformerModel model;
     private final NDManager parent;
@@ -87,9 +92,9 @@ final class DecodingLoop {
         long[][] stepPositions = BatchInputs.positionsFromMask(mask);
         // greedy decoding without a penalty only needs each row's argmax: the engine finds it, and the logits stay there
         boolean argmaxOnEngine = !config.doSample() && config.repetitionPenalty() == 1.0;
-        try (NDManager genManager = parent.newSubManager()) {
+        try (NDManager genManager = parent.newSubManager();
+             PackedWeights packed = packs(b, config) ? PackedWeights.forRows(genManager, b).orElse(null) : null) {
             KvCache cache = new KvCache(genManager, longest + config.maxNewTokens());
-            PackedWeights packed = isSmall(b, 1) ? PackedWeights.forRows(genManager, b).orElse(null) : null;
             for (int step = 0; step < config.maxNewTokens(); step++) {
                 long[][] nextIds = new long[b][1];
                 long[][] nextPositions = new long[b][1];
@@ -150,6 +155,11 @@ final class DecodingLoop {
      */
     private EngineThreads.Scope stepThreads(int batch, int seq) {
         return isSmall(batch, seq) ? EngineThreads.singleThreaded() : () -> { };
+    }
+
+    /** Whether a generation of {@code batch} prompts packs its weights: small decoding steps, enough of them. */
+    private boolean packs(int batch, GenerationConfig config) {
+        return isSmall(batch, 1) && config.maxNewTokens() >= PACK_FROM_NEW_TOKENS;
     }
 
     /**

@@ -22,16 +22,17 @@ class GenerationWeightsTest {
     @Test
     void greedyTokensAreThoseOfThePlainForwardBeforeAndAfterAWeightChangesInPlace() {
         try (LanguageModel lm = LanguageModel.randomInit(GPT2, 3)) {
-            GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(6).stopAtEos(false).build();
+            int n = DecodingLoop.PACK_FROM_NEW_TOKENS;
+            GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(n).stopAtEos(false).build();
             long[][] first = lm.inference().generate(PROMPTS, greedy).sequences();
             for (int i = 0; i < PROMPTS.length; i++) {
-                assertThat(first[i]).as("row %d", i).containsExactly(recomputed(lm, PROMPTS[i], 6));
+                assertThat(first[i]).as("row %d", i).containsExactly(recomputed(lm, PROMPTS[i], n));
             }
             NDArray fc = ((Linear) lm.layers().module("transformer.h.1.mlp.c_fc")).weight();
             fc.muli(-3);
             long[][] second = lm.inference().generate(PROMPTS, greedy).sequences();
             for (int i = 0; i < PROMPTS.length; i++) {
-                assertThat(second[i]).as("row %d after the change", i).containsExactly(recomputed(lm, PROMPTS[i], 6));
+                assertThat(second[i]).as("row %d after the change", i).containsExactly(recomputed(lm, PROMPTS[i], n));
             }
             assertThat(second).as("the change alters the continuations").isNotEqualTo(first);
         }

@@ -11,7 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -28,7 +30,7 @@ import java.util.Optional;
  * #DEFAULT_MAX_BYTES} in all; the weights met after that keep libtorch's products. Where the entry points are missing
  * (another libtorch build) {@link #forRows} answers empty and every product stays libtorch's.
  */
-public final class PackedWeights {
+public final class PackedWeights implements AutoCloseable {
 
     private static final int ROW_MAJOR = 101;
     private static final int NO_TRANS = 111;
@@ -44,7 +46,9 @@ public final class PackedWeights {
     private final int maxRows;
     private final long maxBytes;
     private final Map<NDArray, Optional<ByteBuffer>> packed = new IdentityHashMap<>();
+    private final List<AnonymousMemory> copies = new ArrayList<>();
     private long bytes;
+    private boolean closed;
 
     private PackedWeights(NDManager manager, int maxRows, long maxBytes) {
         this.manager = manager;
@@ -53,30 +57,31 @@ public final class PackedWeights {
     }
 
     /**
-     * Packed weights for products of at most {@code maxRows} rows, owned by {@code manager}.
+     * Packed weights for products of at most {@code maxRows} rows, to close when the generation ends.
      *
-     * @param manager owns the packed copies (a generation's manager)
+     * @param manager owns the temporaries of packing (a generation's manager)
      * @param maxRows the most rows a product may have
-     * @return the packed weights, or empty when MKL's packed entry points are not available
+     * @return the packed weights, or empty when MKL's packed entry points or anonymous memory are not available
      */
     public static Optional<PackedWeights> forRows(NDManager manager, int maxRows) {
         return forRows(manager, maxRows, DEFAULT_MAX_BYTES);
     }
 
     /**
-     * Packed weights for products of at most {@code maxRows} rows, owned by {@code manager}, holding at most
-     * {@code maxBytes} of packed copies.
+     * Packed weights for products of at most {@code maxRows} rows holding at most {@code maxBytes} of packed
+     * copies, to close when the generation ends.
      *
-     * @param manager  owns the packed copies (a generation's manager)
+     * @param manager  owns the temporaries of packing (a generation's manager)
      * @param maxRows  the most rows a product may have
      * @param maxBytes the most bytes of packed copies
-     * @return the packed weights, or empty when MKL's packed entry points are not available
+     * @return the packed weights, or empty when MKL's packed entry points or anonymous memory are not available
      */
     static Optional<PackedWeights> forRows(NDManager manager, int maxRows, long maxBytes) {
         if (maxRows < 1) {
             throw new IllegalArgumentException("packed products need at least 1 row, got " + maxRows);
         }
-        return Mkl.AVAILABLE ? Optional.of(new PackedWeights(manager, maxRows, maxBytes)) : Optional.empty();
+        return Mkl.AVAILABLE && AnonymousMemory.available() ? Optional.of(new PackedWeights(manager, maxRows, maxBytes))
+                : Optional.empty();
     }
 
     /**
@@ -86,9 +91,13 @@ public final class PackedWeights {
      * @param x      [..., in]
      * @param weight [out, in]
      * @param bias   [out], or {@code null}
-     * @return [..., out], or empty when the product is not one this can do (the caller uses libtorch's)
+     * @return [..., out], or empty when the product is not one this can do, or this is closed (the caller uses
+     *         libtorch's)
      */
     public Optional<NDArray> linear(NDArray x, NDArray weight, NDArray bias) {
+        if (closed) {
+            return Optional.empty();
+        }
         Shape xShape = x.getShape();
         Shape wShape = weight.getShape();
         if (wShape.dimension() != 2 || xShape.dimension() < 1 || xShape.isScalar()
@@ -127,8 +136,21 @@ public final class PackedWeights {
     }
 
     /**
-     * MKL's packed copy of {@code weight}ᵀ, the second factor of the products, in a buffer {@link #manager} owns; empty
-     * when it would take the copies past {@link #maxBytes}.
+     * Gives the packed copies' memory back to the system; {@link #linear} declines every product after this.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        copies.forEach(AnonymousMemory::close);
+        copies.clear();
+        packed.clear();
+    }
+
+    /**
+     * MKL's packed copy of {@code weight}ᵀ, the second factor of the products, in memory mapped for it ({@link
+     * AnonymousMemory}, given back when the generation ends); empty when it would take the copies past {@link
+     * #maxBytes}. MKL's packed format holds more than the weight (~7.5 MB beyond its 786 KB for a 768 × 256 weight);
+     * the pages a product never touches are never resident.
      */
     private Optional<ByteBuffer> pack(NDArray weight) {
         int out = (int) weight.getShape().get(0);
@@ -141,9 +163,10 @@ public final class PackedWeights {
         NDArray source = weight.reshape(weight.getShape());
         source.attach(manager);   // a contiguous copy toByteBuffer may make belongs to the generation, not the model
         ByteBuffer w = source.toByteBuffer(true);
-        NDArray buffer = manager.create(new Shape(size), DataType.UINT8);
-        ByteBuffer dest = buffer.toByteBuffer(true);
-        if (!w.isDirect() || !dest.isDirect()) {
+        AnonymousMemory copy = AnonymousMemory.map(size);
+        copies.add(copy);
+        ByteBuffer dest = copy.buffer();
+        if (!w.isDirect()) {
             throw new IllegalStateException("the engine gave no direct view of a CPU tensor's memory");
         }
         Mkl.cblas_sgemm_pack(ROW_MAJOR, B_MATRIX, TRANS, maxRows, out, in, 1f, w, in, dest);

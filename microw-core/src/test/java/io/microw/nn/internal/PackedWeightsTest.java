@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,12 +38,19 @@ class PackedWeightsTest {
 
     @AfterEach
     void close() {
+        opened.forEach(PackedWeights::close);
         manager.close();
     }
 
+    private final List<PackedWeights> opened = new ArrayList<>();
+
     private PackedWeights packed(NDManager owner, int maxRows) {
-        Optional<PackedWeights> p = PackedWeights.forRows(owner, maxRows);
-        assertThat(p).as("MKL's packed entry points in DJL's libtorch_cpu").isPresent();
+        return opened(PackedWeights.forRows(owner, maxRows));
+    }
+
+    private PackedWeights opened(Optional<PackedWeights> p) {
+        assertThat(p).as("MKL's packed entry points in DJL's libtorch_cpu, anonymous memory").isPresent();
+        opened.add(p.orElseThrow());
         return p.orElseThrow();
     }
 
@@ -87,12 +96,12 @@ class PackedWeightsTest {
             NDArray x = generation.randomNormal(new Shape(2, IN));
             long oneCopy = PackedWeights.packedSize(2, OUT, IN);
             assertThat(oneCopy).isGreaterThanOrEqualTo((long) OUT * IN * Float.BYTES);
-            PackedWeights p = PackedWeights.forRows(generation, 2, oneCopy + oneCopy / 2).orElseThrow();
+            PackedWeights p = opened(PackedWeights.forRows(generation, 2, oneCopy + oneCopy / 2));
             assertClose(p.linear(x, weight, null).orElseThrow(), Linear.linear(x, weight).head());
             NDArray second = generation.randomNormal(new Shape(OUT, IN));
             assertThat(p.linear(x, second, null)).as("a second weight of the same size is past the budget").isEmpty();
             assertThat(p.linear(x, weight, null)).as("the first stays packed").isPresent();
-            assertThat(PackedWeights.forRows(generation, 2, oneCopy - 1).orElseThrow().linear(x, weight, null))
+            assertThat(opened(PackedWeights.forRows(generation, 2, oneCopy - 1)).linear(x, weight, null))
                     .as("a budget smaller than one copy").isEmpty();
         }
     }
@@ -111,6 +120,18 @@ class PackedWeightsTest {
                 assertClose(packed(next, 2).linear(x, weight, null).orElseThrow(), Linear.linear(x, weight).head());
             }
             weight.set(original.toFloatArray());
+        }
+    }
+
+    @Test
+    void aClosedOneDeclinesEveryProduct() {
+        try (NDManager generation = manager.newSubManager()) {
+            PackedWeights p = packed(generation, 2);
+            NDArray x = generation.randomNormal(new Shape(2, IN));
+            assertThat(p.linear(x, weight, bias)).isPresent();
+            p.close();
+            assertThat(p.linear(x, weight, bias)).isEmpty();
+            p.close();
         }
     }
 
