@@ -45,14 +45,15 @@ final class AnonymousMemory implements AutoCloseable {
     /**
      * Maps {@code bytes} of zeroed memory, readable and writable (pages become resident when first touched).
      *
-     * @param bytes the size, at least 1
+     * @param bytes the size, from 1 byte to 2 GiB − 1 (what one direct buffer can hold)
      * @return the mapping, to close when done
-     * @throws IllegalArgumentException when {@code bytes} is not positive
+     * @throws IllegalArgumentException when {@code bytes} is not in that range
      * @throws IllegalStateException    when the mapping is not available or the kernel refuses it (out of memory)
      */
     static AnonymousMemory map(long bytes) {
-        if (bytes < 1) {
-            throw new IllegalArgumentException("cannot map " + bytes + " bytes: at least 1 needed");
+        if (bytes < 1 || bytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("cannot map " + bytes + " bytes: from 1 to " + Integer.MAX_VALUE
+                    + " (one direct buffer) expected");
         }
         if (!available()) {
             throw new IllegalStateException("anonymous memory is not available on " + Platform.getOSType() + "; "

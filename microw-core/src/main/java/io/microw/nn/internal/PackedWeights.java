@@ -27,8 +27,9 @@ import java.util.Optional;
  *
  * <p>The packed copies are taken from the weights when a generation first uses them, so a generation sees the weights
  * as they were at its start (a weight changed in place while it runs is not seen). They take at most {@link
- * #DEFAULT_MAX_BYTES} in all; the weights met after that keep libtorch's products. Where the entry points are missing
- * (another libtorch build) {@link #forRows} answers empty and every product stays libtorch's.
+ * #DEFAULT_MAX_BYTES} in all, in memory mapped for them ({@link AnonymousMemory}) and given back by {@link #close};
+ * the weights met after that keep libtorch's products. Where the entry points are missing (another libtorch build) or
+ * anonymous memory is (not Linux), {@link #forRows} answers empty and every product stays libtorch's.
  */
 public final class PackedWeights implements AutoCloseable {
 

@@ -27,8 +27,10 @@ class AnonymousMemoryTest {
     }
 
     @Test
-    void refusesSizesBelowOneByte() {
+    void refusesSizesOutsideOneDirectBuffer() {
         assertThatThrownBy(() -> AnonymousMemory.map(0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cannot map 0 bytes");
+        assertThatThrownBy(() -> AnonymousMemory.map(3L << 30)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cannot map 3221225472 bytes");
     }
 }
