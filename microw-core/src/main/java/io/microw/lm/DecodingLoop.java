@@ -20,9 +20,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The token-by-token loop of {@link InferenceEngine#generate} for one group of prompts: left padding, one forward per
- * step with the KV cache, the next token of each row, the stops. Every step's tensors live in a manager of their own
- * and the cache in one for the whole loop, all freed when it returns.
+ * The token-by-token loop of {@link InferenceEngine#generate} for a batch of prompts: left padding, one forward per
+ * step with the KV cache, the next token of each row, the stops. Every step's tensors live in a manager of their own,
+ * the cache and the packed weights ({@link PackedWeights}) in ones for the whole loop, all freed when it returns.
  */
 final class DecodingLoop {
 
@@ -164,8 +164,8 @@ final class DecodingLoop {
 
     /**
      * Whether a step of {@code batch} rows × {@code seq} positions is small: rows × hidden² at most {@link
-     * #SMALL_STEP}. Such steps run on one thread, and a generation whose decoding steps are small packs its weights
-     * for them ({@link PackedWeights}: a copy of the weights, which only small models can spare at no cost).
+     * #SMALL_STEP}. Such steps run on one thread, and a long enough generation whose decoding steps are small packs
+     * its weights for them ({@link #packs}).
      */
     private boolean isSmall(int batch, int seq) {
         long hidden = model.config().hiddenSize();
