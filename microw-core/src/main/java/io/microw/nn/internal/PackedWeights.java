@@ -46,7 +46,7 @@ public final class PackedWeights implements AutoCloseable {
     private final NDManager manager;
     private final int maxRows;
     private final long maxBytes;
-    private final Map<NDArray, Optional<ByteBuffer>> packed = new IdentityHashMap<>();
+    private final Map<NDArray, Optional<PackedCopy>> packed = new IdentityHashMap<>();
     private final List<AnonymousMemory> copies = new ArrayList<>();
     private long bytes;
     private boolean closed;
@@ -100,27 +100,21 @@ public final class PackedWeights implements AutoCloseable {
             return Optional.empty();
         }
         Shape xShape = x.getShape();
-        Shape wShape = weight.getShape();
-        if (wShape.dimension() != 2 || xShape.dimension() < 1 || xShape.isScalar()
-                || x.getDataType() != DataType.FLOAT32 || weight.getDataType() != DataType.FLOAT32
-                || bias != null && bias.getDataType() != DataType.FLOAT32
-                || !Device.cpu().equals(x.getDevice()) || !Device.cpu().equals(weight.getDevice())) {
+        if (xShape.dimension() < 1 || xShape.isScalar() || x.getDataType() != DataType.FLOAT32
+                || bias != null && bias.getDataType() != DataType.FLOAT32 || !Device.cpu().equals(x.getDevice())) {
             return Optional.empty();
         }
-        long in = wShape.get(1);
-        long out = wShape.get(0);
-        if (xShape.get(xShape.dimension() - 1) != in || in > Integer.MAX_VALUE || out > Integer.MAX_VALUE) {
+        // the weight is checked once, when it is first met: a generation's products then only look at their input
+        Optional<PackedCopy> copy = packed.computeIfAbsent(weight, this::pack);
+        if (copy.isEmpty() || xShape.get(xShape.dimension() - 1) != copy.get().in()) {
             return Optional.empty();
         }
+        int in = copy.get().in();
+        int out = copy.get().out();
         long rows = xShape.size() / in;
         if (rows < 1 || rows > maxRows) {
             return Optional.empty();
         }
-        Optional<ByteBuffer> packedWeight = packed.computeIfAbsent(weight, this::pack);
-        if (packedWeight.isEmpty()) {
-            return Optional.empty();
-        }
-        ByteBuffer b = packedWeight.get();
         ByteBuffer a = x.toByteBuffer(true);
         NDArray y = x.getManager().create(xShape.slice(0, xShape.dimension() - 1).add(out), DataType.FLOAT32);
         ByteBuffer c = y.toByteBuffer(true);
@@ -128,8 +122,8 @@ public final class PackedWeights implements AutoCloseable {
             y.close();
             return Optional.empty();
         }
-        Mkl.cblas_sgemm_compute(ROW_MAJOR, NO_TRANS, PACKED, (int) rows, (int) out, (int) in, a, (int) in, b, (int) in,
-                0f, c, (int) out);
+        Mkl.cblas_sgemm_compute(ROW_MAJOR, NO_TRANS, PACKED, (int) rows, out, in, a, in, copy.get().buffer(), in, 0f,
+                c, out);
         if (bias != null) {
             y.addi(bias);
         }
@@ -149,29 +143,40 @@ public final class PackedWeights implements AutoCloseable {
 
     /**
      * MKL's packed copy of {@code weight}ᵀ, the second factor of the products, in memory mapped for it ({@link
-     * AnonymousMemory}, given back when the generation ends); empty when it would take the copies past {@link
+     * AnonymousMemory}, given back when the generation ends); empty for a weight it cannot pack (not a float32 matrix
+     * on the CPU, or too large for MKL's int dimensions) or when the copy would take the copies past {@link
      * #maxBytes}. MKL's packed format holds more than the weight (~7.5 MB beyond its 786 KB for a 768 × 256 weight);
      * the pages a product never touches are never resident.
      */
-    private Optional<ByteBuffer> pack(NDArray weight) {
-        int out = (int) weight.getShape().get(0);
-        int in = (int) weight.getShape().get(1);
+    private Optional<PackedCopy> pack(NDArray weight) {
+        Shape shape = weight.getShape();
+        if (shape.dimension() != 2 || weight.getDataType() != DataType.FLOAT32
+                || !Device.cpu().equals(weight.getDevice())
+                || shape.get(0) > Integer.MAX_VALUE || shape.get(1) > Integer.MAX_VALUE) {
+            return Optional.empty();
+        }
+        int out = (int) shape.get(0);
+        int in = (int) shape.get(1);
         long size = packedSize(maxRows, out, in);
         if (bytes + size > maxBytes) {
             return Optional.empty();
         }
         bytes += size;
-        NDArray source = weight.reshape(weight.getShape());
+        NDArray source = weight.reshape(shape);
         source.attach(manager);   // a contiguous copy toByteBuffer may make belongs to the generation, not the model
         ByteBuffer w = source.toByteBuffer(true);
-        AnonymousMemory copy = AnonymousMemory.map(size);
-        copies.add(copy);
-        ByteBuffer dest = copy.buffer();
         if (!w.isDirect()) {
             throw new IllegalStateException("the engine gave no direct view of a CPU tensor's memory");
         }
+        AnonymousMemory memory = AnonymousMemory.map(size);
+        copies.add(memory);
+        ByteBuffer dest = memory.buffer();
         Mkl.cblas_sgemm_pack(ROW_MAJOR, B_MATRIX, TRANS, maxRows, out, in, 1f, w, in, dest);
-        return Optional.of(dest);
+        return Optional.of(new PackedCopy(dest, out, in));
+    }
+
+    /** A weight's packed copy and its shape [out, in]. */
+    private record PackedCopy(ByteBuffer buffer, int out, int in) {
     }
 
     /** The bytes of MKL's packed copy of an [out, in] weight for products of at most {@code maxRows} rows. */
