@@ -90,7 +90,7 @@ final class DecodingLoop {
         TokenSampler sampler = new TokenSampler(config);
         long[][] stepIds = ids;
         long[][] stepPositions = BatchInputs.positionsFromMask(mask);
-        // greedy decoding without a penalty only needs each row's argmax: the engine finds it, and the logits stay there
+        // greedy decoding without a penalty only needs each row's argmax: the engine finds it, the logits stay there
         boolean argmaxOnEngine = !config.doSample() && config.repetitionPenalty() == 1.0;
         try (NDManager genManager = parent.newSubManager();
              PackedWeights packed = packs(b, config) ? PackedWeights.forRows(genManager, b).orElse(null) : null) {

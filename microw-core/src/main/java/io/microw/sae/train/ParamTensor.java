@@ -30,7 +30,8 @@ final class ParamTensor {
     final float[][] m;
     final float[][] v;
     /**
-     * A matrix's values row-major in a direct buffer, for the engine ({@link #view}); null before the first view. While {@link #engineCopyCurrent}, {@link #adam} writes each updated row into it while the row is in cache.
+     * A matrix's values row-major in a direct buffer, for the engine ({@link #view}); null before the first view.
+     * While {@link #engineCopyCurrent}, {@link #adam} writes each updated row into it while the row is in cache.
      */
     private ByteBuffer engineCopy;
     private boolean engineCopyCurrent;
