@@ -16,7 +16,9 @@ import java.util.concurrent.Callable;
 /**
  * {@code microw bench generate}: new tokens/s of greedy decoding with the KV cache (8 prompts of 32 random tokens,
  * 64 new tokens each) on brown-gpt2 and a random GPT-2-small-shaped model, beside the PyTorch peer's
- * {@code generate} workload, with the peer's protocol (one untimed run of the whole loop, one timed).
+ * {@code generate} workload, with the peer's protocol (one untimed run of the whole loop, one timed), except that
+ * untimed runs go on until {@code --warmup-seconds} have passed: the JVM's compilation of the Java side, a start-up
+ * cost the peer's runs do not have (its import and model build are not timed either).
  */
 @Command(name = "generate",
         description = {"Greedy decoding throughput with the KV cache (new tokens/s; 8 prompts x 32 random tokens, 64 new "
@@ -52,8 +54,13 @@ final class BenchGenerateCommand implements Callable<Integer> {
     int reps;
 
     @Option(names = "--warmup", defaultValue = "1",
-            description = "Untimed runs first (default: ${DEFAULT-VALUE}, as the peer).")
+            description = "Untimed runs first, at least (default: ${DEFAULT-VALUE}, as the peer).")
     int warmup;
+
+    @Option(names = "--warmup-seconds", defaultValue = "2", paramLabel = "SECONDS",
+            description = "More untimed runs until this long has passed, while the JVM compiles microw's Java code "
+                    + "(default: ${DEFAULT-VALUE}; 0: --warmup runs only).")
+    double warmupSeconds;
 
     @Mixin
     PeerBenchOptions peerOptions;
@@ -71,12 +78,13 @@ final class BenchGenerateCommand implements Callable<Integer> {
         PeerPairing.Outcome outcome = pairing.run(spec.commandLine(),
                 new PeerPairing.Peer(List.of("generate"), "new_tokens_per_s"),
                 peerOptions.eachModel(spec.commandLine(), (w, lm) -> {
-                    err.printf(Locale.ROOT, "bench generate: %s, %d prompts x %d tokens, %d new tokens, %d warm-up + %d "
-                            + "timed runs...%n", w.id, batch, prompt, newTokens, warmup, reps);
+                    err.printf(Locale.ROOT, "bench generate: %s, %d prompts x %d tokens, %d new tokens, %d or more "
+                            + "warm-up runs (%.1f s at least) + %d timed runs...%n", w.id, batch, prompt, newTokens,
+                            warmup, warmupSeconds, reps);
                     err.flush();
                     try {
-                        return json(GenerateBenchmark.run(w, lm, batch, prompt, newTokens, reps, warmup, 0), engine,
-                                threadCount);
+                        return json(GenerateBenchmark.run(w, lm, batch, prompt, newTokens, reps, warmup,
+                                warmupSeconds, 0), engine, threadCount);
                     } catch (IllegalArgumentException e) {
                         throw new ParameterException(spec.commandLine(), e.getMessage());
                     }
@@ -106,6 +114,9 @@ final class BenchGenerateCommand implements Callable<Integer> {
         if (warmup < 0) {
             throw new ParameterException(spec.commandLine(), "--warmup must be 0 or more, got " + warmup);
         }
+        if (!(warmupSeconds >= 0 && warmupSeconds <= 600)) {
+            throw new ParameterException(spec.commandLine(), "--warmup-seconds must be 0..600, got " + warmupSeconds);
+        }
     }
 
     /** microw's JSON line for one workload. */
@@ -119,6 +130,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
         m.put("new_tokens_per_s", BenchSupport.round(r.newTokensPerSecond()));
         m.put("generated_tokens", r.generated());
         m.put("reps", r.seconds().length);
+        m.put("warmup_runs", r.warmupRuns());
         m.put("threads", threads);
         m.put("microw", VersionProvider.microwVersion());
         m.put("engine", engine);

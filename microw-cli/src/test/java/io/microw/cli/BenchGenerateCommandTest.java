@@ -29,7 +29,7 @@ class BenchGenerateCommandTest {
                 + "\"policy\": \"'\"${OMP_WAIT_POLICY:-unset}\"'\", "
                 + "\"tunables\": \"'\"${GLIBC_TUNABLES:-unset}\"'\"}'\n");
         CliRun run = CliRun.of("bench", "generate", "--model", "brown-gpt2", "--batch", "2", "--prompt", "3",
-                "--new-tokens", "4", "--warmup", "0", "--peer", script.toString(), "--json");
+                "--new-tokens", "4", "--warmup", "0", "--warmup-seconds", "0", "--peer", script.toString(), "--json");
         assertThat(run.exitCode()).as(run.err()).isZero();
         List<String> lines = run.out().lines().filter(l -> l.startsWith("{")).toList();
         assertThat(lines).hasSize(3);   // ours, the peer's, the summary
@@ -59,11 +59,30 @@ class BenchGenerateCommandTest {
     @Test
     void withoutAPeerThereIsNoPeerField() throws Exception {
         CliRun run = CliRun.of("bench", "generate", "--model", "brown-gpt2", "--batch", "1", "--prompt", "2",
-                "--new-tokens", "2", "--warmup", "0", "--no-peer", "--json");
+                "--new-tokens", "2", "--warmup", "0", "--warmup-seconds", "0", "--no-peer", "--json");
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode ours = JSON.readTree(run.out().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow());
         assertThat(ours.has("peer_torch")).isFalse();
         assertThat(ours.path("generated_tokens").asLong()).isEqualTo(2);
+        assertThat(ours.path("warmup_runs").asInt()).isZero();
+    }
+
+    @Test
+    void warmUpRunsGoOnUntilTheirSecondsHavePassed() throws Exception {
+        long start = System.nanoTime();
+        CliRun run = CliRun.of("bench", "generate", "--model", "brown-gpt2", "--batch", "1", "--prompt", "2",
+                "--new-tokens", "2", "--warmup", "1", "--warmup-seconds", "1.5", "--no-peer", "--json");
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode ours = JSON.readTree(run.out().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow());
+        // a run of 2 new tokens for one prompt takes milliseconds: 1.5 s of them is many more than the 1 asked for
+        assertThat(ours.path("warmup_runs").asInt()).isGreaterThan(1);
+        assertThat(seconds).isGreaterThanOrEqualTo(1.5);
+        CliRun counted = CliRun.of("bench", "generate", "--model", "brown-gpt2", "--batch", "1", "--prompt", "2",
+                "--new-tokens", "2", "--warmup", "3", "--warmup-seconds", "0", "--no-peer", "--json");
+        assertThat(counted.exitCode()).as(counted.err()).isZero();
+        JsonNode line = JSON.readTree(counted.out().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow());
+        assertThat(line.path("warmup_runs").asInt()).isEqualTo(3);
     }
 
     @Test
@@ -74,5 +93,8 @@ class BenchGenerateCommandTest {
         CliRun tooLong = CliRun.of("bench", "generate", "--model", "brown-gpt2", "--prompt", "100000", "--no-peer");
         assertThat(tooLong.exitCode()).isEqualTo(Main.EXIT_USAGE);
         assertThat(tooLong.err()).contains("positions, more than brown-gpt2 has");
+        CliRun negative = CliRun.of("bench", "generate", "--warmup-seconds", "-1", "--no-peer");
+        assertThat(negative.exitCode()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(negative.err().strip()).startsWith("microw: error: --warmup-seconds must be 0..600, got -1.0");
     }
 }

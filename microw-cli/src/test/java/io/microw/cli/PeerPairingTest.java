@@ -31,7 +31,7 @@ class PeerPairingTest {
                 + "echo '{\"workload\": \"generate_greedy_kv\", \"model\": \"brown-gpt2 shape (4L)\", \"batch\": 1, "
                 + "\"prompt\": 2, \"new_tokens\": 2, \"new_tokens_per_s\": '${speeds[$n]}', \"torch\": \"2.13.0+cpu\"}'\n");
         CliRun run = CliRun.of("bench", "generate", "--model", "brown-gpt2", "--batch", "1", "--prompt", "2",
-                "--new-tokens", "2", "--warmup", "0", "--pairs", "3", "--peer", script.toString(), "--json");
+                "--new-tokens", "2", "--warmup", "0", "--warmup-seconds", "0", "--pairs", "3", "--peer", script.toString(), "--json");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(Files.readAllLines(calls)).hasSize(3);
         List<JsonNode> lines = new ArrayList<>();
