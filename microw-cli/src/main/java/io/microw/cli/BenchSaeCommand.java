@@ -55,8 +55,8 @@ final class BenchSaeCommand implements Callable<Integer> {
     Integer steps;
 
     @Option(names = "--warmup", defaultValue = "1", description = "Untimed steps at the start of each run (default: "
-            + "${DEFAULT-VALUE}, as the peer; the JIT compiles the trainer's kernels during the first two, so 3 measures "
-            + "the steady state).")
+            + "${DEFAULT-VALUE}, as the peer; on 2 cores the JIT compiles the trainer's kernels into the fifth step at the "
+            + "large shape, so 6 measures the steady state).")
     int warmup;
 
     @Option(names = "--dense", description = "Also train with dense products and compare the final MSE with the sparse run.")

@@ -14,8 +14,8 @@ import java.util.SplittableRandom;
 /**
  * The PyTorch peer's {@code sae} workload run through microw's {@link SaeTrainer}: TopK training steps (encode,
  * top-k, decode, MSE, Adam, decoder row renormalisation) on one fixed Gaussian batch, as the peer does. Tokens/s
- * are timed from the end of the warm-up steps (one, as the peer, unless asked for more: the JIT compiles the
- * kernels during the first two) to the end of the last. After every step the run times the dense encoder product
+ * are timed from the end of the warm-up steps (one, as the peer, unless asked for more: on two cores the JIT compiles
+ * the kernels into the fifth step at the large shape) to the end of the last. After every step the run times the dense encoder product
  * alone ({@link DenseEncoderBound}, excluded from the training time): the fastest gives the bound, the tokens/s of
  * a step that did nothing but that product.
  */
