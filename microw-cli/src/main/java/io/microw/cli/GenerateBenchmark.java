@@ -11,7 +11,7 @@ import java.util.Random;
  * prompts of {@code prompt} random tokens, {@code newTokens} new tokens each (no stop at end-of-sequence), untimed
  * warm-up runs of the whole loop first: a number of them (the peer: one), and more until some seconds have passed.
  * The JVM compiles microw's and DJL's Java code over its first seconds; on brown-gpt2, whose run takes ~0.2 s, that
- * spans about six runs (BENCHMARKS.md, "Warm-up by time"). The peer has no such start-up inside its runs.
+ * spans about six runs (BENCHMARKS.md, "Generation: warm-up by time"). The peer has no such start-up inside its runs.
  */
 final class GenerateBenchmark {
 
