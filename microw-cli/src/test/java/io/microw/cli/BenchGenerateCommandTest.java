@@ -58,10 +58,7 @@ class BenchGenerateCommandTest {
 
     @Test
     void withoutAPeerThereIsNoPeerField() throws Exception {
-        CliRun run = CliRun.of("bench", "generate", "--model", "brown-gpt2", "--batch", "1", "--prompt", "2",
-                "--new-tokens", "2", "--warmup", "0", "--warmup-seconds", "0", "--no-peer", "--json");
-        assertThat(run.exitCode()).as(run.err()).isZero();
-        JsonNode ours = JSON.readTree(run.out().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow());
+        JsonNode ours = tinyRunWithoutPeer("0", "0");
         assertThat(ours.has("peer_torch")).isFalse();
         assertThat(ours.path("generated_tokens").asLong()).isEqualTo(2);
         assertThat(ours.path("warmup_runs").asInt()).isZero();
@@ -69,17 +66,17 @@ class BenchGenerateCommandTest {
 
     @Test
     void warmUpRunsGoOnUntilTheirSecondsHavePassed() throws Exception {
-        CliRun run = CliRun.of("bench", "generate", "--model", "brown-gpt2", "--batch", "1", "--prompt", "2",
-                "--new-tokens", "2", "--warmup", "1", "--warmup-seconds", "1.5", "--no-peer", "--json");
-        assertThat(run.exitCode()).as(run.err()).isZero();
-        JsonNode ours = JSON.readTree(run.out().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow());
         // a run of 2 new tokens for one prompt takes milliseconds: 1.5 s of them is many more than the 1 asked for
-        assertThat(ours.path("warmup_runs").asInt()).isGreaterThan(1);
-        CliRun counted = CliRun.of("bench", "generate", "--model", "brown-gpt2", "--batch", "1", "--prompt", "2",
-                "--new-tokens", "2", "--warmup", "3", "--warmup-seconds", "0", "--no-peer", "--json");
-        assertThat(counted.exitCode()).as(counted.err()).isZero();
-        JsonNode line = JSON.readTree(counted.out().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow());
-        assertThat(line.path("warmup_runs").asInt()).isEqualTo(3);
+        assertThat(tinyRunWithoutPeer("1", "1.5").path("warmup_runs").asInt()).isGreaterThan(1);
+        assertThat(tinyRunWithoutPeer("3", "0").path("warmup_runs").asInt()).isEqualTo(3);
+    }
+
+    /** microw's JSON line for 2 new tokens of one 2-token prompt on brown-gpt2, with the warm-up given, no peer. */
+    private static JsonNode tinyRunWithoutPeer(String warmup, String warmupSeconds) throws Exception {
+        CliRun run = CliRun.of("bench", "generate", "--model", "brown-gpt2", "--batch", "1", "--prompt", "2",
+                "--new-tokens", "2", "--warmup", warmup, "--warmup-seconds", warmupSeconds, "--no-peer", "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        return JSON.readTree(run.out().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow());
     }
 
     @Test
